@@ -1,0 +1,96 @@
+# Two commands matter: `make run` (the whole system on embedded defaults) and
+# `make test` (the whole suite). Everything else here is what they build on.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APP_VENV  := .venv
+RASA_VENV := .venv-rasa
+UV        := $(APP_VENV)/bin/uv
+PY        := $(APP_VENV)/bin/python
+RASA      := $(RASA_VENV)/bin/rasa
+UV_VERSION := 0.13.9
+
+export UV_PYTHON_DOWNLOADS := never
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONPATH := $(CURDIR)
+
+RASA_DATA   := data/nlu data/rules data/stories
+RASA_INPUTS := $(shell find bot data/nlu data/rules data/stories -name '*.yml' 2>/dev/null) bot/config.yml
+RASA_MODEL  := var/rasa/models/current.tar.gz
+
+.PHONY: help run test test-fast lint format db seed train nlu-report triage-report bench clean lock check-system
+
+help:
+	@echo "make run    - set up on first use, then start every process (app, Rasa, actions, Celery)"
+	@echo "make test   - lint, type-check and run the whole test suite"
+	@echo "other: lint, format, db, train, nlu-report, triage-report, bench, lock, clean"
+
+# --- environments ------------------------------------------------------------
+$(APP_VENV)/.stamp: requirements.txt requirements-dev.txt
+	@py=$$(scripts/find_python.sh 3.11) && \
+	  { [ -x $(PY) ] || $$py -m venv $(APP_VENV); } && \
+	  { [ -x $(UV) ] || { $(PY) -m ensurepip >/dev/null 2>&1; $(PY) -m pip install -q "uv==$(UV_VERSION)"; }; } && \
+	  VIRTUAL_ENV=$(APP_VENV) $(UV) pip install -q --compile-bytecode -r requirements.txt -r requirements-dev.txt
+	@touch $@
+
+$(RASA_VENV)/.stamp: requirements-rasa.txt $(APP_VENV)/.stamp
+	@py=$$(scripts/find_python.sh 3.10) && \
+	  { [ -x $(RASA_VENV)/bin/python ] || $(UV) venv -q -p $$py $(RASA_VENV); } && \
+	  VIRTUAL_ENV=$(RASA_VENV) $(UV) pip install -q --compile-bytecode -r requirements-rasa.txt
+	@touch $@
+
+venv: $(APP_VENV)/.stamp $(RASA_VENV)/.stamp
+
+lock: $(APP_VENV)/.stamp
+	$(UV) pip compile -q -p 3.11 requirements.in -o requirements.txt
+	$(UV) pip compile -q -p 3.11 requirements-dev.in -o requirements-dev.txt
+	$(UV) pip compile -q -p $$(scripts/find_python.sh 3.10) requirements-rasa.in -o requirements-rasa.txt
+
+check-system:
+	@scripts/check_system.sh
+
+# --- Rasa model: trained when missing or when its data changed ---------------
+$(RASA_MODEL): $(RASA_VENV)/.stamp $(RASA_INPUTS)
+	@mkdir -p var/rasa/models
+	$(RASA) train --config bot/config.yml --domain bot/domain.yml --data $(RASA_DATA) \
+	  --out var/rasa/models --fixed-model-name current
+
+train: $(RASA_MODEL)
+
+# --- database --------------------------------------------------------------
+db: $(APP_VENV)/.stamp
+	@mkdir -p var
+	$(APP_VENV)/bin/flask --app app db-upgrade
+	$(APP_VENV)/bin/flask --app app seed --if-empty
+
+# --- the two commands ------------------------------------------------------
+run: check-system venv train db
+	@scripts/print_urls.sh
+	$(APP_VENV)/bin/honcho start -f Procfile
+
+test: check-system venv train lint
+	$(PY) -m pytest
+
+test-fast: $(APP_VENV)/.stamp
+	$(PY) -m pytest -m "not slow"
+
+lint: $(APP_VENV)/.stamp
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/ruff format --check .
+	$(APP_VENV)/bin/mypy
+
+format: $(APP_VENV)/.stamp
+	$(APP_VENV)/bin/ruff format .
+	$(APP_VENV)/bin/ruff check --fix .
+
+nlu-report: train
+	$(RASA_VENV)/bin/python scripts/nlu_report.py
+
+triage-report: $(APP_VENV)/.stamp
+	$(PY) scripts/triage_report.py
+
+bench: venv db
+	$(PY) bench/booking_flash_crowd.py
+
+clean:
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
