@@ -1,0 +1,118 @@
+"""Settings, read once from the environment (and an optional `.env`).
+
+Every knob of the system lives here so that operations can see them in one
+place; nothing else reads `os.environ`. Development defaults let `make run`
+work on a fresh machine, and `Settings.check_production()` refuses to start a
+production process that still carries one of them.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+VAR = ROOT / "var"
+
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+DEV_HOSPITAL_API_TOKEN = "dev-hospital-api-token"
+# 32 zero-ish bytes, base64: obviously a development key.
+DEV_DATA_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"development-key-not-for-prod!!!!").decode()
+DEV_DEFAULTS = {
+    "secret_key": DEV_SECRET_KEY,
+    "hospital_api_token": DEV_HOSPITAL_API_TOKEN,
+    "data_encryption_key": DEV_DATA_ENCRYPTION_KEY,
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The environment describes a system that must not start."""
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Field names map to upper-case environment names."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    app_env: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEV_SECRET_KEY
+    hospital_api_token: str = DEV_HOSPITAL_API_TOKEN
+    data_encryption_key: str = DEV_DATA_ENCRYPTION_KEY
+
+    database_url: str = f"sqlite:///{VAR / 'hospital.sqlite3'}"
+    redis_url: str | None = None
+    celery_broker_url: str = f"sqla+sqlite:///{VAR / 'celery-broker.sqlite3'}"
+    celery_result_backend: str | None = None
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055/webhook"
+    public_base_url: str = "http://127.0.0.1:5000"
+
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_token: str = ""
+    wechat_encoding_aes_key: str = ""
+    alipay_app_id: str = ""
+    alipay_app_private_key: str = ""
+    alipay_public_key: str = ""
+    wechat_pay_mch_id: str = ""
+    wechat_pay_api_key: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    sms_provider: Literal["console", "twilio", "aliyun"] = "console"
+    payment_provider_mode: Literal["console", "live"] = "console"
+
+    hospital_name: str = "康宁互联网医院"
+    hospital_phone: str = "010-12345678"
+    timezone: str = "Asia/Shanghai"
+
+    # Booking rules (defaults from the hospital's registration policy).
+    hold_minutes: int = Field(15, ge=1)
+    weekly_appointment_quota: int = Field(3, ge=1)
+    no_show_limit: int = Field(3, ge=1)
+    no_show_window_days: int = Field(90, ge=1)
+    restriction_days: int = Field(90, ge=1)
+    max_accounts_per_phone: int = Field(2, ge=1)
+    booking_horizon_days: int = Field(14, ge=1)
+    cancel_cutoff_hours: int = Field(2, ge=0)
+
+    # Edge limits (per calling IP on public routes; the service API is per patient).
+    rate_limit_public: str = "60/minute"
+    rate_limit_bookings_per_patient: str = "20/minute"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def outbox_visible(self) -> bool:
+        """Whether `/api/v1/dev/outbox` exists: never in production."""
+        return self.app_env in ("development", "test")
+
+    @cached_property
+    def data_key_bytes(self) -> bytes:
+        key = base64.urlsafe_b64decode(self.data_encryption_key + "=" * (-len(self.data_encryption_key) % 4))
+        if len(key) != 32:
+            raise ConfigurationError("DATA_ENCRYPTION_KEY must be 32 bytes, base64 encoded")
+        return key
+
+    def check_production(self) -> None:
+        """Refuse development secrets and embedded stores in production."""
+        if not self.is_production:
+            return
+        leaked = [name.upper() for name, value in DEV_DEFAULTS.items() if getattr(self, name) == value]
+        if leaked:
+            raise ConfigurationError(f"production must not use development values for: {', '.join(leaked)}")
+        if len(self.hospital_api_token) < 24 or len(self.secret_key) < 24:
+            raise ConfigurationError("SECRET_KEY and HOSPITAL_API_TOKEN must be at least 24 characters")
+        self.data_key_bytes  # noqa: B018 - validates the key's shape
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment now; overrides (used by tests) win over it."""
+    return Settings(**overrides)  # type: ignore[arg-type]

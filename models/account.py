@@ -1,0 +1,82 @@
+"""Accounts (who is chatting) and real-name patients (就诊人) they manage."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, new_id, utcnow
+
+
+class Account(Base):
+    """One person's presence across channels; manages self and family patients."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("acc"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="account")
+    patient_links: Mapped[list[AccountPatient]] = relationship(back_populates="account")
+
+
+class ChannelIdentity(Base):
+    """A WeChat openid, Alipay user id, phone or web sender that leads to an account.
+
+    Phone identities store the blind index, never the number, in `external_id`.
+    """
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(12))  # wechat | alipay | sms | web | phone
+    external_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="identities")
+
+
+class PhoneBinding(Base):
+    """How many accounts a phone is bound to; a conditional increment enforces the cap."""
+
+    __tablename__ = "phone_bindings"
+    __table_args__ = (CheckConstraint("account_count >= 0", name="count_not_negative"),)
+
+    phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Patient(Base):
+    """A real-name patient. One ID number is one patient (unique blind index)."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("pat"))
+    name: Mapped[str] = mapped_column(String(40))
+    id_number_enc: Mapped[str] = mapped_column(String(200))
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_enc: Mapped[str] = mapped_column(String(200))
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(6))
+    # Bumped by every booking: the UPDATE serialises one patient's concurrent bookings.
+    booking_seq: Mapped[int] = mapped_column(Integer, default=0)
+    restricted_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account_links: Mapped[list[AccountPatient]] = relationship(back_populates="patient")
+
+
+class AccountPatient(Base):
+    __tablename__ = "account_patients"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(12), default="self")  # self | family
+
+    account: Mapped[Account] = relationship(back_populates="patient_links")
+    patient: Mapped[Patient] = relationship(back_populates="account_links")

@@ -1,0 +1,70 @@
+"""Refunds: recorded in the transaction that decides them, executed by a task.
+
+Deciding (this transaction) and paying out (a network call) are split so a
+cancelled appointment is never left half-cancelled because a platform was slow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from models import LedgerEntry, PaymentOrder, Refund, utcnow
+from payments.base import RefundRejected, RefundRequest
+from services import audit
+from services.context import ServiceContext
+
+from sqlalchemy.orm import Session
+
+
+def refund_if_paid(session: Session, appointment_id: str, reason: str) -> dict[str, Any] | None:
+    order = session.scalar(
+        select(PaymentOrder).where(PaymentOrder.appointment_id == appointment_id, PaymentOrder.status == "paid")
+    )
+    return request_refund(session, order, reason) if order is not None else None
+
+
+def request_refund(session: Session, order: PaymentOrder, reason: str) -> dict[str, Any]:
+    existing = session.scalar(select(Refund).where(Refund.payment_order_id == order.id))
+    refund = existing or Refund(payment_order_id=order.id, amount_fen=order.amount_fen, reason=reason)
+    if existing is None:
+        session.add(refund)
+        session.flush()
+    return {"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen, "status": refund.status}
+
+
+def process_refund(ctx: ServiceContext, refund_id: int) -> str:
+    """Pay one pending refund out through the provider; idempotent by refund status."""
+    with ctx.db.reading() as session:
+        refund = session.get(Refund, refund_id)
+        if refund is None or refund.status != "pending":
+            return refund.status if refund else "missing"
+        order = session.get(PaymentOrder, refund.payment_order_id)
+        assert order is not None
+        request = RefundRequest(order.out_trade_no, refund.out_refund_no, refund.amount_fen, refund.reason)
+    try:
+        ctx.payments.refund(request)
+    except RefundRejected:
+        return "pending"
+    now = utcnow()
+    with ctx.db.transaction() as session:
+        settled = session.execute(
+            update(Refund).where(Refund.id == refund_id, Refund.status == "pending").values(
+                status="succeeded", settled_at=now
+            )
+        ).rowcount
+        if settled == 1:
+            session.execute(update(PaymentOrder).where(PaymentOrder.id == order.id).values(status="refunded"))
+            session.add(
+                LedgerEntry(event_key=f"refund:{request.out_refund_no}", payment_order_id=order.id,
+                            amount_fen=-request.amount_fen)
+            )
+            audit.record(session, actor="system", action="payment.refund", patient_id=order.patient_id,
+                         subject=order.out_trade_no)
+    return "succeeded"
+
+
+def pending_refund_ids(ctx: ServiceContext) -> list[int]:
+    with ctx.db.reading() as session:
+        return list(session.scalars(select(Refund.id).where(Refund.status == "pending")))

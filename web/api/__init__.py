@@ -1,0 +1,48 @@
+"""The hospital's v1 service API (DESIGN.md). Thin: parse, call a service, present."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, request
+from pydantic import BaseModel
+
+from services.context import ServiceContext
+from services.errors import InvalidInput
+from web.auth import require_service_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PUBLIC_ENDPOINTS = {"api.chat"}
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        require_service_token()
+
+
+@bp.after_request
+def _no_store(response: Any) -> Any:
+    # Every answer here may carry patient data; no cache may keep it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def service_context() -> ServiceContext:
+    ctx: ServiceContext = current_app.extensions["hospital"]
+    return ctx.acting_as("service:api", g.get("request_id"))
+
+
+def body(model: type[Model]) -> Model:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("请以JSON对象格式提交")
+    return model.model_validate(data)
+
+
+def query(model: type[Model]) -> Model:
+    return model.model_validate(request.args.to_dict())
+
+
+from web.api import appointments, catalogue, dev, patients  # noqa: E402,F401  (routes register on import)

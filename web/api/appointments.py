@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from services import booking
+from services.errors import DomainError, InvalidInput
+from web.api import body, bp, service_context
+from web.api.schemas import AppointmentIn, CancelIn
+from web.extensions import limiter, patient_key
+from web.metrics import BOOKINGS
+
+
+@bp.post("/appointments")
+@limiter.limit(lambda: service_context().settings.rate_limit_bookings_per_patient, key_func=patient_key)
+def create_appointment() -> tuple[Response, int]:
+    data = body(AppointmentIn)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 8 <= len(key) <= 128:
+        raise InvalidInput("Idempotency-Key 长度应在8到128个字符之间")
+    try:
+        result = booking.book(
+            service_context(), patient_id=data.patient_id, slot_id=data.slot_id, idempotency_key=key,
+            channel=data.channel,
+        )
+    except DomainError as exc:
+        BOOKINGS.labels(exc.code).inc()
+        raise
+    BOOKINGS.labels("replayed" if result.replayed else result.body["status"]).inc()
+    return jsonify(result.body), result.status_code
+
+
+@bp.get("/appointments")
+def list_appointments() -> Response:
+    patient_id = request.args.get("patient_id", "")
+    if not patient_id:
+        raise InvalidInput("请提供就诊人（patient_id）")
+    return jsonify(booking.list_appointments(service_context(), patient_id))
+
+
+@bp.get("/appointments/<appointment_id>")
+def get_appointment(appointment_id: str) -> Response:
+    return jsonify(booking.get_appointment(service_context(), appointment_id))
+
+
+@bp.post("/appointments/<appointment_id>/cancel")
+def cancel_appointment(appointment_id: str) -> Response:
+    data = CancelIn.model_validate(request.get_json(silent=True) or {})
+    return jsonify(booking.cancel(service_context(), appointment_id, data.reason))

@@ -1,0 +1,21 @@
+"""The service token that guards `/api/v1/` (all but the public chat route)."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import current_app, request
+
+from services.errors import DomainError
+
+
+class Unauthorized(DomainError):
+    code, status, message = "unauthorized", 401, "没有访问权限"
+
+
+def require_service_token() -> None:
+    expected = current_app.config["SETTINGS"].hospital_api_token
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthorized()

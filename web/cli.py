@@ -1,0 +1,40 @@
+"""`flask --app app db-upgrade | seed | expire-holds`."""
+
+from __future__ import annotations
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+
+from config import ROOT
+from services.context import ServiceContext
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    def db_upgrade() -> None:
+        """Apply every Alembic migration."""
+        command.upgrade(alembic_config(current_app.config["SETTINGS"].database_url), "head")
+
+    @app.cli.command("seed")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the hospital already has departments.")
+    def seed(if_empty: bool) -> None:
+        """Create the demo hospital: departments, doctors, 14 days of slots, demo patients."""
+        from services import seed as seeding
+
+        ctx: ServiceContext = current_app.extensions["hospital"]
+        summary = seeding.seed_demo_hospital(ctx, only_if_empty=if_empty)
+        click.echo(summary)
+
+    @app.cli.command("expire-holds")
+    def expire_holds() -> None:
+        from services import booking
+
+        click.echo(f"expired {booking.expire_holds(current_app.extensions['hospital'])} holds")

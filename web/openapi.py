@@ -1,0 +1,96 @@
+"""The OpenAPI 3.1 document of the v1 API, built from the same pydantic models
+that validate requests, so the document cannot drift from the code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from pydantic import BaseModel
+
+from web.api.schemas import AccountPatientsQuery, AppointmentIn, CancelIn, PatientIn, SlotsQuery
+
+bp = Blueprint("openapi", __name__)
+
+ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string", "description": "简体中文说明"}},
+}
+
+
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}
+
+
+def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def _op(summary: str, responses: dict[str, str], **extra: Any) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "responses": {
+            code: {"description": text, **({"content": {"application/json": {"schema": ERROR}}} if code >= "400" else {})}
+            for code, text in responses.items()
+        },
+        **extra,
+    }
+
+
+def build_document() -> dict[str, Any]:
+    secured = [{"serviceToken": []}]
+    paths: dict[str, Any] = {
+        "/healthz": {"get": _op("Liveness", {"200": "alive"})},
+        "/readyz": {"get": _op("Readiness: database, broker, Rasa", {"200": "ready", "503": "a dependency is down"})},
+        "/metrics": {"get": _op("Prometheus metrics", {"200": "text format"})},
+        "/api/v1/departments": {"get": _op("Departments", {"200": "[{code, name, location}]"}, security=secured)},
+        "/api/v1/slots": {
+            "get": _op("Released future slots of a department on a day", {"200": "slots", "404": "unknown department",
+                       "422": "bad query"}, parameters=_query(SlotsQuery), security=secured)
+        },
+        "/api/v1/patients": {
+            "post": _op("Register a real-name patient (GB 11643 ID check)", {"201": "created", "200": "already known",
+                        "409": "phone bound to too many accounts", "422": "bad ID number or phone"},
+                        requestBody=_json_body(PatientIn), security=secured)
+        },
+        "/api/v1/accounts/patients": {
+            "get": _op("Patients bound to a chat account", {"200": "patients"}, parameters=_query(AccountPatientsQuery),
+                       security=secured)
+        },
+        "/api/v1/appointments": {
+            "post": _op(
+                "Hold a slot (confirmed at once when free)",
+                {"201": "held or confirmed", "403": "restricted", "404": "unknown patient or slot",
+                 "409": "sold_out / duplicate / not_released", "422": "invalid", "429": "weekly quota or rate limit"},
+                requestBody=_json_body(AppointmentIn),
+                parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}],
+                security=secured,
+            ),
+            "get": _op("A patient's appointments", {"200": "list", "404": "unknown patient"},
+                       parameters=[{"name": "patient_id", "in": "query", "required": True, "schema": {"type": "string"}}],
+                       security=secured),
+        },
+        "/api/v1/appointments/{appointment_id}/cancel": {
+            "post": _op("Cancel, refunding if paid", {"200": "cancelled", "404": "unknown", "409": "too late or final"},
+                        requestBody={"required": False, "content": {"application/json": {"schema": CancelIn.model_json_schema()}}},
+                        security=secured)
+        },
+        "/api/v1/dev/outbox": {"get": _op("Development only: messages sent", {"200": "messages"}, security=secured)},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Internet hospital front door API", "version": "1"},
+        "paths": paths,
+        "components": {"securitySchemes": {"serviceToken": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi() -> Any:
+    return jsonify(build_document())
