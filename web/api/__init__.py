@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, abort, current_app, g, request
 from pydantic import BaseModel
 
 from services.context import ServiceContext
@@ -35,6 +35,9 @@ def service_context() -> ServiceContext:
 
 
 def body(model: type[Model]) -> Model:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidInput("请以JSON对象格式提交")
