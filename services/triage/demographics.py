@@ -1,0 +1,176 @@
+"""Who the patient is, read from the message: age, sex, pregnancy.
+
+Patients and relatives write "我家宝宝5个月", "3岁孩子", "70多岁的老人",
+"我老婆怀孕8周", "女，45岁".  Explicit request fields always win over what
+is parsed here (see :func:`merge`).  Numbers may be Chinese numerals; cn2an
+converts them.  The parser works on normalised text (simplified, lowercase).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import cn2an
+
+Sex = Literal["male", "female"]
+
+_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
+_BABY = r"(?:宝宝|宝贝|婴儿|小孩|孩子|娃娃?|儿子|女儿|闺女|小宝|baby|新生儿|外孙女?|孙子|孙女|小朋友|侄子|侄女)"
+
+# Age in years: "45岁", "七十多岁", "1岁半", "八旬", "年过六旬".
+_YEARS = re.compile(rf"({_NUM})\s*(多|来)?\s*(?:周岁|岁)(半)?")
+_DECADES = re.compile(r"([六七八九])旬")
+# Months/days count only next to a baby word, otherwise "咳嗽两个月" would be an age.
+_MONTHS_AFTER = re.compile(rf"{_BABY}[^，。,.!?！？]{{0,4}}?(?:才|刚|刚满|满|出生)?({_NUM})\s*(多)?个?\s*(半)?月(?!经)")
+_MONTHS_BEFORE = re.compile(rf"({_NUM})\s*(多)?个(半)?月(?:大)?(?:的)?{_BABY}")
+_MONTHS_BIG = re.compile(rf"({_NUM})\s*(多)?个(半)?月大")
+_DAYS = re.compile(
+    rf"(?:出生|生下来|{_BABY}[^，。,.!?！？]{{0,3}}?)(?:才|刚)?({_NUM})\s*天|({_NUM})\s*天(?:大)?的?{_BABY}"
+)
+_NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|刚满月|月子里的?宝宝|满月")
+_ELDER = re.compile(r"老人|老年人|老爷子|老太太|老大爷|老奶奶|大爷|大妈|爷爷|奶奶|外公|外婆|姥姥|姥爷|老伴|老父亲|老母亲")
+_CHILD = re.compile(rf"{_BABY}|幼儿|儿童|小儿")
+_ADULT_CHILD = re.compile(r"(?:儿子|女儿|闺女|孩子)(?:今年)?(?:已经)?\s*[2-9]\d岁")
+
+_FEMALE = re.compile(
+    r"(?:^|[，,。\s:：/])女(?=$|[，,。\s/\d、])|女性|女士|女的|女生|女孩|女儿|闺女|妈妈|母亲|我妈|老妈|"
+    r"老婆|妻子|媳妇|爱人怀|奶奶|外婆|姥姥|阿姨|孕妇|怀孕|孕\d|例假|月经|大姨妈|痛经|白带|子宫|卵巢|乳房|阴道"
+)
+_MALE = re.compile(
+    r"(?:^|[，,。\s:：/])男(?=$|[，,。\s/\d、])|男性|先生|男的|男生|男孩|儿子|爸爸|父亲|我爸|老爸|老公|丈夫|"
+    r"爷爷|外公|姥爷|叔叔|前列腺|睾丸|阴囊|蛋蛋"
+)
+
+_PREGNANT = re.compile(
+    r"怀孕|孕妇|怀上|有了身孕|身孕|有喜|孕早期|孕中期|孕晚期|孕期|孕\s*\d+\s*(?:周|个月|月)|怀孕\s*\d+|"
+    r"(?:孕|怀孕)[一二三四五六七八九十]+(?:周|个月|月)|预产期|胎动|胎儿|产检|两道杠|验孕棒.{0,4}阳"
+)
+_NOT_PREGNANT = re.compile(r"(?:没|没有|未|不是|没在|不可能)怀孕|备孕|不孕|想怀孕|想要孩子|没有?怀上|怀不上|流产后|产后")
+
+
+@dataclass(frozen=True, slots=True)
+class Demographics:
+    """What is known about the patient; ``None`` means unknown."""
+
+    age: float | None = None
+    sex: Sex | None = None
+    pregnant: bool | None = None
+    #: Baby/child words without a usable age ("宝宝发烧").
+    child_hint: bool = False
+    #: Elder words without a usable age ("我奶奶胸口疼").
+    elder_hint: bool = False
+
+    @property
+    def is_child(self) -> bool:
+        """Paediatric patient (China's paediatrics sees patients under 14)."""
+        return self.age < 14 if self.age is not None else self.child_hint
+
+    @property
+    def is_elder(self) -> bool:
+        """65 or older, or called 老人/爷爷/奶奶 with no age given."""
+        return self.age >= 65 if self.age is not None else self.elder_hint
+
+
+def _number(token: str) -> float | None:
+    try:
+        return float(token)
+    except ValueError:
+        pass
+    try:
+        return float(cn2an.cn2an(token, "smart"))
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _years(text: str) -> float | None:
+    match = _YEARS.search(text)
+    if match:
+        value = _number(match.group(1))
+        if value is not None and value <= 130:
+            return value + (0.5 if match.group(3) else 0.0)
+    match = _DECADES.search(text)
+    if match:
+        decade = _number(match.group(1))
+        return decade * 10 if decade is not None else None
+    return None
+
+
+def _months(text: str) -> float | None:
+    for pattern in (_MONTHS_BEFORE, _MONTHS_AFTER, _MONTHS_BIG):
+        match = pattern.search(text)
+        if match:
+            value = _number(match.group(1))
+            if value is not None and value <= 36:
+                return round((value + (0.5 if match.group(3) else 0.0)) / 12, 3)
+    match = _DAYS.search(text)
+    if match:
+        value = _number(match.group(1) or match.group(2))
+        if value is not None and value <= 120:
+            return round(value / 365, 3)
+    if _NEWBORN.search(text):
+        return 0.08
+    return None
+
+
+def _age(text: str) -> float | None:
+    months = _months(text)
+    years = _years(text)
+    if months is not None and (years is None or text.find("岁") > text.find("月")):
+        return months
+    return years if years is not None else months
+
+
+def _sex(text: str) -> Sex | None:
+    female = _FEMALE.search(text)
+    male = _MALE.search(text)
+    if female and male:
+        # The first relative named is usually the patient ("我老公...我妈说").
+        return "female" if female.start() < male.start() else "male"
+    if female:
+        return "female"
+    if male:
+        return "male"
+    return None
+
+
+def _pregnant(text: str) -> bool | None:
+    if _NOT_PREGNANT.search(text):
+        return False
+    if _PREGNANT.search(text):
+        return True
+    return None
+
+
+def extract(text: str) -> Demographics:
+    """Parse age, sex and pregnancy from normalised ``text``; never raises."""
+    age = _age(text)
+    pregnant = _pregnant(text)
+    sex = _sex(text)
+    if pregnant:
+        sex = "female"
+    child_hint = bool(_CHILD.search(text)) and not _ADULT_CHILD.search(text)
+    elder_hint = bool(_ELDER.search(text))
+    return Demographics(age, sex, pregnant, child_hint, elder_hint)
+
+
+def merge(
+    parsed: Demographics,
+    age: float | None = None,
+    sex: Sex | None = None,
+    pregnant: bool | None = None,
+) -> Demographics:
+    """Explicit request fields override what the text said."""
+    result = parsed
+    if age is not None:
+        result = replace(result, age=float(age))
+    if sex is not None:
+        result = replace(result, sex=sex)
+    if pregnant is not None:
+        result = replace(result, pregnant=pregnant)
+    if result.pregnant and result.sex is None:
+        result = replace(result, sex="female")
+    if result.sex == "male" and result.pregnant and pregnant is None:
+        result = replace(result, pregnant=None)
+    return result

@@ -1,0 +1,235 @@
+"""Loading and validating the triage knowledge under ``data/triage``.
+
+The YAML is edited by hospital staff, so it is validated strictly here:
+unknown keys, unknown department codes, unknown levels, bad regexes and
+duplicate ids all raise :class:`TriageDataError` at load time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.triage.errors import TriageDataError
+from services.triage.models import TriageLevel
+from services.triage.patterns import compile_alternatives
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = REPO_ROOT / "data" / "triage"
+DEPARTMENTS_FILE = "departments.yml"
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class When(_Strict):
+    """Demographic condition; every given field must hold."""
+
+    min_age: float | None = None
+    max_age: float | None = Field(default=None, description="exclusive upper bound, years")
+    sex: Literal["male", "female"] | None = None
+    pregnant: bool | None = None
+    child: bool | None = None
+    elder: bool | None = None
+
+
+class RedFlagSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    source: str = Field(min_length=3)
+    departments: list[str] = Field(min_length=1)
+    advice: str = ""
+    any: list[str] = []
+    all: list[list[str]] = []
+    when: When | None = None
+
+
+class SymptomSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    source: str = Field(min_length=3)
+    level: TriageLevel
+    mild_level: TriageLevel | None = None
+    severe_level: TriageLevel | None = None
+    departments: list[str] = Field(min_length=1)
+    patterns: list[str] = Field(min_length=1)
+    explains: list[str] = []
+
+
+class ModifierSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    source: str = Field(min_length=3)
+    symptoms: list[str] = []
+    when: When
+    min_level: TriageLevel | None = None
+    departments_first: list[str] = []
+
+
+class ChildSpec(_Strict):
+    department: str
+    replaces: list[str]
+    source: str
+
+
+class RedFlagFile(_Strict):
+    terms: dict[str, str] = {}
+    rules: list[RedFlagSpec] = Field(min_length=1)
+
+
+class SymptomFile(_Strict):
+    terms: dict[str, str] = {}
+    default_departments: list[str] = Field(min_length=1)
+    symptoms: list[SymptomSpec] = Field(min_length=1)
+
+
+class ModifierFile(_Strict):
+    child: ChildSpec
+    modifiers: list[ModifierSpec] = []
+
+
+class LexiconFile(_Strict):
+    replacements: dict[str, str] = {}
+    mild: list[str] = Field(min_length=1)
+    severe: list[str] = Field(min_length=1)
+
+
+class AdviceFile(_Strict):
+    levels: dict[TriageLevel, str]
+    unknown: str
+    child: str = ""
+    elder: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlagRule:
+    """A compiled red-flag rule: ``any`` alone, or every group of ``all``, fires it."""
+
+    spec: RedFlagSpec
+    any: re.Pattern[str] | None
+    all: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Symptom:
+    spec: SymptomSpec
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """Everything the engine knows, validated and compiled."""
+
+    departments: dict[str, str]
+    red_flags: tuple[RedFlagRule, ...]
+    symptoms: tuple[Symptom, ...]
+    default_departments: tuple[str, ...]
+    child: ChildSpec
+    modifiers: tuple[ModifierSpec, ...]
+    lexicon: LexiconFile
+    advice: AdviceFile
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError as exc:
+        raise TriageDataError(f"missing knowledge file {path}") from exc
+    except yaml.YAMLError as exc:
+        raise TriageDataError(f"{path.name}: not valid YAML: {exc}") from exc
+
+
+def _parse(model: type[_M], path: Path) -> _M:
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise TriageDataError(f"{path.name}: {exc}") from exc
+
+
+def load_departments(path: Path) -> dict[str, str]:
+    """Department code → name from ``data/departments.yml`` (read only)."""
+    raw = _read_yaml(path)
+    try:
+        return {str(d["code"]): str(d["name"]) for d in raw["departments"]}
+    except (TypeError, KeyError) as exc:
+        raise TriageDataError(f"{path.name}: expected departments: [{{code, name}}]") from exc
+
+
+def _check_codes(codes: list[str], known: dict[str, str], where: str) -> None:
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise TriageDataError(f"{where}: unknown department code(s) {unknown}")
+
+
+def _check_unique(ids: list[str], where: str) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise TriageDataError(f"{where}: duplicate id {item!r}")
+        seen.add(item)
+
+
+def _compile_rule(spec: RedFlagSpec, terms: dict[str, str]) -> RedFlagRule:
+    where = f"red_flags.yml rule {spec.id}"
+    if not spec.any and not spec.all:
+        raise TriageDataError(f"{where}: needs `any` or `all`")
+    any_pattern = compile_alternatives(spec.any, terms, where) if spec.any else None
+    groups = tuple(compile_alternatives(group, terms, where) for group in spec.all)
+    return RedFlagRule(spec, any_pattern, groups)
+
+
+def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
+    """Read, validate and compile every knowledge file."""
+    departments_path = departments_file or data_dir.parent / DEPARTMENTS_FILE
+    departments = load_departments(departments_path)
+    flags = _parse(RedFlagFile, data_dir / "red_flags.yml")
+    symptoms = _parse(SymptomFile, data_dir / "symptoms.yml")
+    modifiers = _parse(ModifierFile, data_dir / "modifiers.yml")
+    lexicon = _parse(LexiconFile, data_dir / "lexicon.yml")
+    advice = _parse(AdviceFile, data_dir / "advice.yml")
+
+    _check_unique([r.id for r in flags.rules], "red_flags.yml")
+    _check_unique([s.id for s in symptoms.symptoms], "symptoms.yml")
+    symptom_ids = {s.id for s in symptoms.symptoms}
+    for rule in flags.rules:
+        _check_codes(rule.departments, departments, f"red_flags.yml rule {rule.id}")
+        if rule.departments[0] != "emergency":
+            raise TriageDataError(f"red_flags.yml rule {rule.id}: departments must start with emergency")
+    for symptom in symptoms.symptoms:
+        _check_codes(symptom.departments, departments, f"symptoms.yml {symptom.id}")
+        missing = set(symptom.explains) - symptom_ids
+        if missing:
+            raise TriageDataError(f"symptoms.yml {symptom.id}: explains unknown {sorted(missing)}")
+        if symptom.level is TriageLevel.EMERGENCY:
+            raise TriageDataError(f"symptoms.yml {symptom.id}: emergencies belong in red_flags.yml")
+    _check_codes(symptoms.default_departments, departments, "symptoms.yml default_departments")
+    _check_codes([modifiers.child.department, *modifiers.child.replaces], departments, "modifiers.yml child")
+    for modifier in modifiers.modifiers:
+        _check_codes(modifier.departments_first, departments, f"modifiers.yml {modifier.id}")
+        missing = set(modifier.symptoms) - symptom_ids
+        if missing:
+            raise TriageDataError(f"modifiers.yml {modifier.id}: unknown symptoms {sorted(missing)}")
+    if set(advice.levels) != set(TriageLevel):
+        raise TriageDataError("advice.yml: needs a text for every level")
+
+    return Knowledge(
+        departments=departments,
+        red_flags=tuple(_compile_rule(rule, flags.terms) for rule in flags.rules),
+        symptoms=tuple(
+            Symptom(s, compile_alternatives(s.patterns, symptoms.terms, f"symptoms.yml {s.id}"))
+            for s in symptoms.symptoms
+        ),
+        default_departments=tuple(symptoms.default_departments),
+        child=modifiers.child,
+        modifiers=tuple(modifiers.modifiers),
+        lexicon=lexicon,
+        advice=advice,
+    )

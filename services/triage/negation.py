@@ -1,0 +1,50 @@
+"""Negation and history: "没有胸痛" must not raise a chest-pain red flag.
+
+A term counts as negated when a negation cue stands right before it, with
+only filler words ("明显", "出现", "什么") or a list of other symptoms joined by
+"、/和/或" in between, inside the same clause.  Anything else between cue and
+term (a clause break, "但是", another symptom without a list separator) ends
+the negation, because missing a real emergency is worse than a false alarm.
+Cues that are themselves findings ("没劲", "没反应", "喘不上气") or
+idioms ("不停", "是不是") are excluded.
+"""
+
+from __future__ import annotations
+
+import re
+
+# 不 followed by these is not a negation of what comes next.
+_BU_IDIOMS = "知停断止住舒对好行了得动醒清能会出上下过太安适大小少多想要准像稳见来去成用"
+_MEI_FINDINGS = (
+    "劲|力|精神|胃口|食欲|办法|法|用|反应|意识|知觉|呼吸|气|了|醒|心跳|脉|想到|多久|过多久|一会|尿|奶"
+)
+_CUE = (
+    r"(?:"
+    rf"(?<![是有])不(?![{_BU_IDIOMS}])"
+    rf"|(?<!有)没有?(?!{_MEI_FINDINGS})"
+    r"|无(?!力|法|缘|故|意|精|神|助|聊|奈|端|数|论|所|事)"
+    r"|未(?!来|经|满|足)"
+    r"|否认|并非|从未|排除了"
+    r"|预防|防止|避免|以防"
+    r"|(?:以前|之前|曾经|去年|前年|早年|几年前|年前|上次|既往)[^，,。；;]{0,3}?(?:得过|患过|有过|犯过|发过|做过)"
+    r"|得过|患过"
+    r")"
+)
+_FILLER = (
+    r"(?:有|明显|出现|什么|任何|感到|觉得|感觉|过|的|太|怎么|再|发生|伴有?|其他|别的|特别|很|那么|这么|"
+    r"啥|也|都|一点|一点儿|有点|啊|呀|了|那种|这种|类似)"
+)
+_LIST_ITEM = r"(?:[\u4e00-\u9fff]{1,5}?[、/和或及与])"
+_NEGATED_BEFORE = re.compile(rf"{_CUE}(?:{_FILLER}|{_LIST_ITEM})*$")
+# "心梗病史", "脑梗后遗症", "支架术后": history, not an event now.
+_HISTORY_AFTER = re.compile(r"(?:的)?(?:病史|史|后遗症|术后|手术后|恢复期|康复|支架|搭桥|出院|以后|之后"
+    r"|(?:已经|有)?(?:\d+|[一二两三四五六七八九十几多]+)(?:多)?(?:年|个月))")
+_LOOKBACK = 18
+
+
+def is_negated(text: str, start: int, end: int) -> bool:
+    """True when the match ``text[start:end]`` is negated or past history."""
+    before = text[max(0, start - _LOOKBACK) : start]
+    if before and _NEGATED_BEFORE.search(before):
+        return True
+    return bool(_HISTORY_AFTER.match(text, end))
