@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.extensions import limiter
     from web.openapi import bp as openapi_bp
 
+    requestlog.configure_logging(settings.log_level)
     requestlog.init_app(app)
     errors.register_error_handlers(app)
     limiter.init_app(app)

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     sms_provider: Literal["console", "twilio", "aliyun"] = "console"
     payment_provider_mode: Literal["console", "live"] = "console"
 
+    log_level: str = "INFO"
     hospital_name: str = "康宁互联网医院"
     hospital_phone: str = "010-12345678"
     timezone: str = "Asia/Shanghai"

@@ -29,11 +29,15 @@ class RequestIdFilter(logging.Filter):
 
 
 def configure_logging(level: str = "INFO") -> None:
+    """JSON lines on stderr, once per process (tests' own handlers are left alone)."""
+    root = logging.getLogger()
+    if any(getattr(h, "hospital_json", False) for h in root.handlers):
+        return
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"))
     handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
+    handler.hospital_json = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     root.setLevel(level)
 
 

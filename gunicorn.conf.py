@@ -1,0 +1,28 @@
+"""gunicorn settings for the app. Binds to 127.0.0.1 (the load balancer or a
+reverse proxy faces the internet, never gunicorn itself)."""
+
+import os
+import shutil
+from pathlib import Path
+
+bind = f"127.0.0.1:{os.environ.get('APP_PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 20
+accesslog = None  # the app logs each request itself, as JSON with a request id
+
+# Prometheus counters from every worker process, aggregated by /metrics.
+_metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "var/prometheus"))
+
+
+def on_starting(server):  # noqa: ARG001
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ARG001
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
