@@ -22,15 +22,22 @@ _BABY = r"(?:宝宝|宝贝|婴儿|小孩|孩子|娃娃?|儿子|女儿|闺女|小
 # Age in years: "45岁", "七十多岁", "1岁半", "八旬", "年过六旬".
 _YEARS = re.compile(rf"({_NUM})\s*(多|来)?\s*(?:周岁|岁)(半)?")
 _DECADES = re.compile(r"([六七八九])旬")
+# "我婆婆七十五了": a relative's age without 岁.
+_RELATIVE_AGE = re.compile(
+    r"(?:老人|爷爷|奶奶|外公|外婆|姥姥|姥爷|婆婆|公公|爸|妈|父亲|母亲|老伴|老公|老婆|丈夫|妻子|岳父|岳母)"
+    r"(?:今年|已经|都)?([1-9]\d|[一二三四五六七八九]十[一二三四五六七八九]?)(?:多)?了"
+)
 # Months/days count only next to a baby word, otherwise "咳嗽两个月" would be an age.
-_MONTHS_AFTER = re.compile(rf"{_BABY}[^，。,.!?！？]{{0,4}}?(?:才|刚|刚满|满|出生)?({_NUM})\s*(多)?个?\s*(半)?月(?!经)")
+_MONTHS_AFTER = re.compile(
+    rf"{_BABY}(?:今年|现在|已经|才|刚|刚满|满|出生|快|有|都)*({_NUM})\s*(多)?个?\s*(半)?月(?!经)"
+)
 _MONTHS_BEFORE = re.compile(rf"({_NUM})\s*(多)?个(半)?月(?:大)?(?:的)?{_BABY}")
 _MONTHS_BIG = re.compile(rf"({_NUM})\s*(多)?个(半)?月大")
 _DAYS = re.compile(
-    rf"(?:出生|生下来|{_BABY}[^，。,.!?！？]{{0,3}}?)(?:才|刚)?({_NUM})\s*天|({_NUM})\s*天(?:大)?的?{_BABY}"
+    rf"(?:出生|生下来|{_BABY}(?:才|刚|刚出生|出生|现在)*)(?:才|刚)?({_NUM})\s*天(?!了)|({_NUM})\s*天(?:大)?的?{_BABY}"
 )
 _NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|刚满月|月子里的?宝宝|满月")
-_ELDER = re.compile(r"老人|老年人|老爷子|老太太|老大爷|老奶奶|大爷|大妈|爷爷|奶奶|外公|外婆|姥姥|姥爷|老伴|老父亲|老母亲")
+_ELDER = re.compile(r"老人|老年人|老爷子|老太太|老大爷|老奶奶|大爷|大妈|爷爷|奶奶|外公|外婆|姥姥|姥爷|老伴|老父亲|老母亲|老头|老太")
 _CHILD = re.compile(rf"{_BABY}|幼儿|儿童|小儿")
 _ADULT_CHILD = re.compile(r"(?:儿子|女儿|闺女|孩子)(?:今年)?(?:已经)?\s*[2-9]\d岁")
 
@@ -45,7 +52,8 @@ _MALE = re.compile(
 
 _PREGNANT = re.compile(
     r"怀孕|孕妇|怀上|有了身孕|身孕|有喜|孕早期|孕中期|孕晚期|孕期|孕\s*\d+\s*(?:周|个月|月)|怀孕\s*\d+|"
-    r"(?:孕|怀孕)[一二三四五六七八九十]+(?:周|个月|月)|预产期|胎动|胎儿|产检|两道杠|验孕棒.{0,4}阳"
+    r"(?:孕|怀孕)[一二三四五六七八九十]+(?:周|个月|月)|预产期|胎动|胎儿|产检|两道杠|验孕棒.{0,4}阳|"
+    r"(?:宝宝|胎儿|孩子)在肚子里|肚子里的(?:宝宝|孩子)|羊水|破水|见红"
 )
 _NOT_PREGNANT = re.compile(r"(?:没|没有|未|不是|没在|不可能)怀孕|备孕|不孕|想怀孕|想要孩子|没有?怀上|怀不上|流产后|产后")
 
@@ -90,6 +98,9 @@ def _years(text: str) -> float | None:
         value = _number(match.group(1))
         if value is not None and value <= 130:
             return value + (0.5 if match.group(3) else 0.0)
+    match = _RELATIVE_AGE.search(text)
+    if match:
+        return _number(match.group(1))
     match = _DECADES.search(text)
     if match:
         decade = _number(match.group(1))

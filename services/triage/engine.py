@@ -21,6 +21,7 @@ from services.triage.normalize import Normalizer
 from services.triage.patterns import Found, find
 
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；\n]|但是|可是|不过")
+_SENTENCE_BREAK = re.compile(r"[。.!！?？;；\n]")
 _CLAUSE_SPAN = 12
 
 
@@ -142,13 +143,13 @@ class TriageEngine:
     def _symptoms(self, text: str) -> list[SymptomMatch]:
         matches = []
         for symptom in self.knowledge.symptoms:
-            found = find(symptom.pattern, text)
+            found = find(symptom.pattern, text, history=False)
             if found is None:
                 continue
             spec = symptom.spec
             level = spec.level
             clause = self._clause(text, found)
-            if spec.severe_level is not None and self._severe.search(clause):
+            if spec.severe_level is not None and self._severe.search(self._sentence(text, found)):
                 level = spec.severe_level
             elif spec.mild_level is not None and self._mild.search(clause):
                 level = spec.mild_level
@@ -162,6 +163,15 @@ class TriageEngine:
         hi = min(len(text), found.end + _CLAUSE_SPAN)
         before = _CLAUSE_BREAK.split(text[lo : found.start])[-1]
         after = _CLAUSE_BREAK.split(text[found.end : hi])[0]
+        return before + found.text + after
+
+    @staticmethod
+    def _sentence(text: str, found: Found) -> str:
+        """The sentence around a match: "崴了脚，肿得厉害" is one severe complaint."""
+        lo = max(0, found.start - 2 * _CLAUSE_SPAN)
+        hi = min(len(text), found.end + 2 * _CLAUSE_SPAN)
+        before = _SENTENCE_BREAK.split(text[lo : found.start])[-1]
+        after = _SENTENCE_BREAK.split(text[found.end : hi])[0]
         return before + found.text + after
 
     def _explained(self, matched: list[SymptomMatch]) -> set[str]:

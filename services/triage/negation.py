@@ -26,8 +26,6 @@ _CUE = (
     r"|未(?!来|经|满|足)"
     r"|否认|并非|从未|排除了"
     r"|预防|防止|避免|以防"
-    r"|(?:以前|之前|曾经|去年|前年|早年|几年前|年前|上次|既往)[^，,。；;]{0,3}?(?:得过|患过|有过|犯过|发过|做过)"
-    r"|得过|患过"
     r")"
 )
 _FILLER = (
@@ -35,16 +33,29 @@ _FILLER = (
     r"啥|也|都|一点|一点儿|有点|啊|呀|了|那种|这种|类似)"
 )
 _LIST_ITEM = r"(?:[\u4e00-\u9fff]{1,5}?[、/和或及与])"
+_HISTORY_CUE = (
+    r"(?:(?:以前|之前|曾经|去年|前年|早年|几年前|年前|上次|既往)[^，,。；;]{0,3}?(?:得过|患过|有过|犯过|发过|做过)"
+    r"|得过|患过)"
+)
 _NEGATED_BEFORE = re.compile(rf"{_CUE}(?:{_FILLER}|{_LIST_ITEM})*$")
+_HISTORY_BEFORE = re.compile(rf"{_HISTORY_CUE}(?:{_FILLER}|{_LIST_ITEM})*$")
 # "心梗病史", "脑梗后遗症", "支架术后": history, not an event now.
 _HISTORY_AFTER = re.compile(r"(?:的)?(?:病史|史|后遗症|术后|手术后|恢复期|康复|支架|搭桥|出院|以后|之后"
     r"|(?:已经|有)?(?:\d+|[一二两三四五六七八九十几多]+)(?:多)?(?:年|个月))")
 _LOOKBACK = 18
 
 
-def is_negated(text: str, start: int, end: int) -> bool:
-    """True when the match ``text[start:end]`` is negated or past history."""
+def is_negated(text: str, start: int, end: int, *, history: bool = True) -> bool:
+    """True when the match ``text[start:end]`` is negated (or, with ``history``, past history).
+
+    Red flags pass ``history=True``: "去年得过心梗" is not an event now.
+    Symptom mapping passes ``False``: the old illness still picks the department.
+    """
     before = text[max(0, start - _LOOKBACK) : start]
     if before and _NEGATED_BEFORE.search(before):
+        return True
+    if not history:
+        return False
+    if before and _HISTORY_BEFORE.search(before):
         return True
     return bool(_HISTORY_AFTER.match(text, end))

@@ -41,6 +41,7 @@ _TRAD = (
     "術後傷口縫針線紗繃帶"
     "聯絡電話號碼機構區縣鄉鎮國際"
     "壓測計糖尿脂膽固醇貧癥狀態"
+    "學離誤彈廣錯費蓋殘紅濕澀癡獃攔擋掙紮衛廁滅藥縮鬆緩續衝撐飽餓噴嚨嗎囉啊嗚"
 )
 _SIMP = (
     "体头脸颈脖脑颅眼睑眶泪鼻喉咙咽吗哑齿龈牙舌唇嘴腮耳聋听觉声"
@@ -64,12 +65,19 @@ _SIMP = (
     "术后伤口缝针线纱绷带"
     "联络电话号码机构区县乡镇国际"
     "压测计糖尿脂胆固醇贫症状态"
+    "学离误弹广错费盖残红湿涩痴呆拦挡挣扎卫厕灭药缩松缓续冲撑饱饿喷咙吗啰啊呜"
 )
-assert len(_TRAD) == len(_SIMP), "traditional/simplified tables out of step"
+if len(_TRAD) != len(_SIMP):  # pragma: no cover - guards edits to the tables
+    raise RuntimeError("traditional/simplified tables out of step")
 
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_TABLE: dict[int, int | None] = {
+# Full-width letters and digits become ASCII; clause punctuation goes the other
+# way (ASCII "," → "，") because rules stop at "，。；！？".
+_KEEP_FULLWIDTH = {"，", "；", "！", "？", "：", "（", "）"}
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULLWIDTH}
+_ASCII_PUNCT = {ord(","): "，", ord(";"): "；", ord("!"): "！", ord("?"): "？", ord("\n"): "。"}
+_TABLE: dict[int, int | str | None] = {
     **_FULLWIDTH,
+    **_ASCII_PUNCT,
     **{ord(t): ord(s) for t, s in zip(_TRAD, _SIMP, strict=True) if t != s},
     0x3000: ord(" "),  # ideographic space
     **{cp: None for cp in (0x200B, 0x200C, 0x200D, 0xFEFF, 0x00AD)},  # zero-width

@@ -57,11 +57,11 @@ class Found:
     text: str
 
 
-def find(pattern: re.Pattern[str], text: str) -> Found | None:
-    """First match of ``pattern`` in ``text`` that is not negated."""
+def find(pattern: re.Pattern[str], text: str, *, history: bool = True) -> Found | None:
+    """First match of ``pattern`` in ``text`` that is not negated (nor history, if asked)."""
     for match in pattern.finditer(text):
         if match.end() == match.start():
             continue
-        if not is_negated(text, match.start(), match.end()):
+        if not is_negated(text, match.start(), match.end(), history=history):
             return Found(match.start(), match.end(), match.group(0))
     return None
