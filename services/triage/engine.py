@@ -201,15 +201,14 @@ class TriageEngine:
             ranked = ["emergency", *(code for hit in hits for code in hit.departments), *first, *ranked]
         else:
             ranked = [*first, *ranked]
-        ranked = self._for_children(ranked, who) if who.is_child else ranked
+        ranked = self._for_children(ranked) if who.is_child else ranked
         departments = _unique(ranked) or self._default_departments(who)
         return level, departments
 
-    def _for_children(self, ranked: list[str], who: Demographics) -> list[str]:
+    def _for_children(self, ranked: list[str]) -> list[str]:
         """Children see paediatrics instead of the adult medical departments."""
         child = self.knowledge.child
-        replaced = [child.department if code in child.replaces else code for code in ranked]
-        return replaced if child.department in replaced or not ranked else replaced
+        return [child.department if code in child.replaces else code for code in ranked]
 
     def _default_departments(self, who: Demographics) -> list[str]:
         if who.is_child:
@@ -227,10 +226,7 @@ class TriageEngine:
         advice = self.knowledge.advice
         names = self.knowledge.departments
         shown = [names[code] for code in departments[:2] if code != "emergency"] or [names[departments[0]]]
-        if not understood and not hits:
-            template = advice.unknown
-        else:
-            template = advice.levels[level]
+        template = advice.levels[level] if understood or hits else advice.unknown
         parts = [template.format(departments="或".join(shown), flags="、".join(h.label for h in hits[:2]))]
         by_id = {rule.spec.id: rule.spec.advice for rule in self.knowledge.red_flags}
         parts.extend(tip for tip in _unique(by_id[h.id] for h in hits) if tip)

@@ -143,9 +143,7 @@ def clopper_pearson_upper(failures: int, trials: int, confidence: float = 0.95) 
         return 1.0
 
     def tail(p: float) -> float:  # P(X <= failures | p)
-        return sum(
-            math.comb(trials, k) * p**k * (1 - p) ** (trials - k) for k in range(failures + 1)
-        )
+        return sum(math.comb(trials, k) * p**k * (1 - p) ** (trials - k) for k in range(failures + 1))
 
     lo, hi = failures / trials, 1.0
     for _ in range(100):

@@ -8,7 +8,7 @@ downgrade an emergency (``TriageLevel.highest(previous, current)``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 _SEVERITY = {"self_care": 0, "routine": 1, "urgent": 2, "emergency": 3}
 
 
-class TriageLevel(str, Enum):
+class TriageLevel(StrEnum):
     """Triage levels, ordered by severity (``self_care`` < ... < ``emergency``)."""
 
     EMERGENCY = "emergency"

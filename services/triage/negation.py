@@ -15,9 +15,7 @@ import re
 
 # 不 followed by these is not a negation of what comes next.
 _BU_IDIOMS = "知停断止住舒对好行了得动醒清能会出上下过太安适大小少多想要准像稳见来去成用"
-_MEI_FINDINGS = (
-    "劲|力|精神|胃口|食欲|办法|法|用|反应|意识|知觉|呼吸|气|了|醒|心跳|脉|想到|多久|过多久|一会|尿|奶"
-)
+_MEI_FINDINGS = "劲|力|精神|胃口|食欲|办法|法|用|反应|意识|知觉|呼吸|气|了|醒|心跳|脉|想到|多久|过多久|一会|尿|奶"
 _CUE = (
     r"(?:"
     rf"(?<![是有])不(?![{_BU_IDIOMS}])"
@@ -40,8 +38,10 @@ _HISTORY_CUE = (
 _NEGATED_BEFORE = re.compile(rf"{_CUE}(?:{_FILLER}|{_LIST_ITEM})*$")
 _HISTORY_BEFORE = re.compile(rf"{_HISTORY_CUE}(?:{_FILLER}|{_LIST_ITEM})*$")
 # "心梗病史", "脑梗后遗症", "支架术后": history, not an event now.
-_HISTORY_AFTER = re.compile(r"(?:的)?(?:病史|史|后遗症|术后|手术后|恢复期|康复|支架|搭桥|出院|以后|之后"
-    r"|(?:已经|有)?(?:\d+|[一二两三四五六七八九十几多]+)(?:多)?(?:年|个月))")
+_HISTORY_AFTER = re.compile(
+    r"(?:的)?(?:病史|史|后遗症|术后|手术后|恢复期|康复|支架|搭桥|出院|以后|之后"
+    r"|(?:已经|有)?(?:\d+|[一二两三四五六七八九十几多]+)(?:多)?(?:年|个月))"
+)
 _LOOKBACK = 18
 
 

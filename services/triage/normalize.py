@@ -101,9 +101,7 @@ class Normalizer:
         self._replacements = pairs
         # Longest first so "心肌梗塞" wins over "梗塞".
         alternatives = sorted(pairs, key=len, reverse=True)
-        self._pattern = (
-            re.compile("|".join(re.escape(a) for a in alternatives)) if alternatives else None
-        )
+        self._pattern = re.compile("|".join(re.escape(a) for a in alternatives)) if alternatives else None
 
     def __call__(self, text: str) -> str:
         """Return ``text`` in the form the rules are written against."""
