@@ -32,8 +32,10 @@ TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),
 }
-# States that occupy a place in the slot.
+# States that count as "the patient's appointment that day" (one per department).
 OCCUPYING = frozenset({S.HELD, S.CONFIRMED, S.CHECKED_IN, S.COMPLETED})
+# States that used up a place in the slot: a missed visit does not give it back.
+PLACE_TAKING = OCCUPYING | {S.NO_SHOW}
 # States that count against the weekly quota (not yet happened).
 ACTIVE = frozenset({S.HELD, S.CONFIRMED})
 _OCCUPYING_SQL = "status IN ('held', 'confirmed', 'checked_in', 'completed')"

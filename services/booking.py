@@ -208,6 +208,8 @@ def _book_in(ctx: ServiceContext, session: Session, patient_id: str, slot_id: st
     patient = _lock_patient(session, patient_id)
     if patient.restricted_until is not None and patient.restricted_until > now:
         raise Restricted(until=patient.restricted_until.isoformat())
+    # A hold past its deadline no longer counts, even before the expiry task ran.
+    _expire_holds_of_patient(session, patient_id, now)
 
     slot = session.get(Slot, slot_id)
     if slot is None:
@@ -345,6 +347,15 @@ def _expire_holds_of_slot(session: Session, slot_id: str, now: datetime) -> int:
     return sum(_expire_one(session, appointment_id, slot_id, now) for appointment_id in stale)
 
 
+def _expire_holds_of_patient(session: Session, patient_id: str, now: datetime) -> int:
+    stale = session.execute(
+        select(Appointment.id, Appointment.slot_id).where(
+            Appointment.patient_id == patient_id, Appointment.status == S.HELD.value, Appointment.hold_expires_at <= now
+        )
+    ).all()
+    return sum(_expire_one(session, appointment_id, slot_id, now) for appointment_id, slot_id in stale)
+
+
 def _expire_one(session: Session, appointment_id: str, slot_id: str, now: datetime) -> int:
     if not _transition(session, appointment_id, (S.HELD,), S.EXPIRED, cancelled_at=now, cancel_reason="hold_expired"):
         return 0
@@ -371,11 +382,24 @@ def expire_holds(ctx: ServiceContext, now: datetime | None = None, batch: int = 
 
 
 def confirm_paid(ctx: ServiceContext, session: Session, appointment_id: str, now: datetime) -> bool:
-    """Confirm a held appointment whose fee arrived. False if it was no longer held."""
-    if not _transition(session, appointment_id, (S.HELD,), S.CONFIRMED, confirmed_at=now, hold_expires_at=None):
-        return False
+    """Confirm a held appointment whose fee arrived in time.
+
+    False when it is no longer held or its deadline passed: the hold's deadline
+    is absolute, so a late payment expires the hold (if the task has not yet)
+    and the caller refunds it.
+    """
+    confirmed = session.execute(
+        update(Appointment)
+        .where(Appointment.id == appointment_id, Appointment.status == S.HELD.value, Appointment.hold_expires_at > now)
+        .values(status=S.CONFIRMED.value, confirmed_at=now, hold_expires_at=None)
+    ).rowcount
     appointment = session.get(Appointment, appointment_id)
     assert appointment is not None
+    if confirmed != 1:
+        session.refresh(appointment)
+        if appointment.state is S.HELD:
+            _expire_one(session, appointment_id, appointment.slot_id, now)
+        return False
     session.refresh(appointment)
     patient = session.get(Patient, appointment.patient_id)
     assert patient is not None

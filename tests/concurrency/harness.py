@@ -26,6 +26,7 @@ from services.context import ServiceContext
 from tests.factories import make_department, make_doctor, make_patient, make_slot
 
 OCCUPYING = ("held", "confirmed", "checked_in", "completed")
+PLACE_TAKING = (*OCCUPYING, "no_show")
 ACTIVE = ("held", "confirmed")
 
 
@@ -150,7 +151,7 @@ def check_history(database_url: str, scenario: Scenario, history: list[Attempt],
     problems: list[str] = []
     by_id = {row.id: row for row in rows}
 
-    occupying = Counter(row.slot_id for row in rows if row.status in OCCUPYING)
+    occupying = Counter(row.slot_id for row in rows if row.status in PLACE_TAKING)
     for slot_id, capacity in scenario.slots.items():
         if occupying[slot_id] > capacity:
             problems.append(f"oversold {slot_id}: {occupying[slot_id]} places taken of {capacity}")
