@@ -1,0 +1,170 @@
+"""My appointments: list, cancel (refund if paid), reschedule.
+
+Appointments are gathered over every patient bound to the chat account, so a
+patient only ever sees and touches their own (and their family's) bookings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.base import HospitalAction, bound_patients
+from actions.numbers import parse_choice
+from integrations.hospital import HospitalError
+from integrations.hospital.base import Appointment
+
+ACTIVE_STATUSES = ("held", "confirmed", "paid", "booked")
+STATUS_TEXT = {"held": "待支付", "confirmed": "已预约", "paid": "已预约", "booked": "已预约"}
+
+
+def upcoming_appointments(tracker: Tracker) -> List[Appointment]:
+    """Active, future appointments of the account's patients, soonest first."""
+    now = datetime.now(timezone.utc)
+    found: List[Appointment] = []
+    for patient in bound_patients(tracker):
+        for appt in common.backend().appointments(str(patient["id"])):
+            start = common.parse_iso(str(appt.get("start", "")))
+            if appt.get("status") in ACTIVE_STATUSES and (start is None or start > now):
+                appt = dict(appt)  # type: ignore[assignment]
+                appt["patient_name"] = patient.get("name", "")  # type: ignore[typeddict-unknown-key]
+                found.append(appt)
+    found.sort(key=lambda a: str(a.get("start", "")))
+    return found
+
+
+def describe(appt: Appointment) -> Dict[str, str]:
+    return {
+        "patient_name": str(appt.get("patient_name", "")),  # type: ignore[typeddict-item]
+        "department_name": str(appt.get("department_name") or common.department_name(appt.get("department"))),
+        "doctor": common.doctor_label(appt.get("doctor")),
+        "start_text": common.start_text(str(appt.get("start", ""))),
+        "status_text": STATUS_TEXT.get(str(appt.get("status")), str(appt.get("status", ""))),
+    }
+
+
+class ActionQueryAppointments(HospitalAction):
+    def name(self) -> Text:
+        return "action_query_appointments"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        appointments = upcoming_appointments(tracker)
+        if not appointments:
+            dispatcher.utter_message(response="utter_no_appointments")
+            return []
+        for index, appt in enumerate(appointments, start=1):
+            dispatcher.utter_message(response="utter_appointment_item", index=str(index), **describe(appt))
+        dispatcher.utter_message(response="utter_appointments_actions")
+        return [SlotSet("offered_choices", common.ids_from(list(appointments)))]  # type: ignore[arg-type]
+
+
+class ActionAskAppointmentId(HospitalAction):
+    def name(self) -> Text:
+        return "action_ask_appointment_id"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        appointments = upcoming_appointments(tracker)
+        buttons = [
+            common.button(
+                i,
+                "{patient_name} {department_name} {start_text}".format(**describe(a)),
+                common.inform_payload("appointment_id", str(a["id"])),
+            )
+            for i, a in enumerate(appointments, start=1)
+        ]
+        dispatcher.utter_message(response="utter_ask_appointment_id", buttons=buttons)
+        return [SlotSet("offered_choices", common.ids_from(list(appointments)))]  # type: ignore[arg-type]
+
+
+class _AppointmentChoice:
+    """``appointment_id`` from a button, a number, or nothing to choose from."""
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if tracker.get_slot("appointment_id") is None:
+            try:
+                if not upcoming_appointments(tracker):
+                    dispatcher.utter_message(response="utter_no_appointments")
+                    return []
+            except HospitalError:
+                dispatcher.utter_message(response="utter_backend_error")
+                return []
+        return domain_slots
+
+    async def validate_appointment_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        offered = tracker.get_slot("offered_choices") or []
+        value = str(value or "").strip()
+        if value in offered:
+            return {"appointment_id": value}
+        choice = parse_choice(value)
+        if choice is not None and 0 < choice <= len(offered):
+            return {"appointment_id": offered[choice - 1]}
+        dispatcher.utter_message(response="utter_invalid_choice")
+        return {"appointment_id": None}
+
+
+class ValidateCancelForm(_AppointmentChoice, FormValidationAction):
+    def name(self) -> Text:
+        return "validate_cancel_form"
+
+
+class ValidateRescheduleForm(_AppointmentChoice, FormValidationAction):
+    def name(self) -> Text:
+        return "validate_reschedule_form"
+
+
+class ActionCancelAppointment(HospitalAction):
+    def name(self) -> Text:
+        return "action_cancel_appointment"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        appointment_id = tracker.get_slot("appointment_id")
+        done: List[EventType] = [SlotSet("appointment_id", None), SlotSet("confirm_cancel", None)]
+        if not appointment_id:
+            return done
+        if tracker.get_slot("confirm_cancel") is not True:
+            dispatcher.utter_message(response="utter_cancel_kept")
+            return done
+        common.backend().cancel(appointment_id)
+        dispatcher.utter_message(response="utter_cancelled")
+        return done
+
+    def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
+        return [SlotSet("appointment_id", None), SlotSet("confirm_cancel", None)]
+
+
+class ActionPrepareReschedule(HospitalAction):
+    """Remember the old appointment, keep its patient and department, ask a new day."""
+
+    def name(self) -> Text:
+        return "action_prepare_reschedule"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        appointment_id = tracker.get_slot("appointment_id")
+        if not appointment_id:  # nothing to reschedule: do not start a new booking
+            return [FollowupAction("action_listen")]
+        old = next((a for a in upcoming_appointments(tracker) if str(a.get("id")) == appointment_id), None)
+        if old is None:
+            dispatcher.utter_message(response="utter_no_appointments")
+            return [SlotSet("appointment_id", None), FollowupAction("action_listen")]
+        dispatcher.utter_message(response="utter_reschedule_start")
+        return [
+            SlotSet("reschedule_from", appointment_id),
+            SlotSet("appointment_id", None),
+            SlotSet("patient_id", old.get("patient_id")),
+            SlotSet("department", old.get("department")),
+            SlotSet("date", None),
+            SlotSet("slot_id", None),
+        ]
+
+    def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
+        return [SlotSet("appointment_id", None), FollowupAction("action_listen")]

@@ -1,0 +1,237 @@
+"""Shared bases of the journeys' actions (ABCs: rasa-sdk only registers the
+concrete subclasses).
+
+``HospitalAction`` turns a backend failure into a kind domain response and
+never a crash. ``PatientFormValidation`` is the "which patient?" part that
+booking, results and refills share: choose a patient bound to the chat
+account, or register a real-name patient (name, ID number, phone) and bind it.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.numbers import parse_choice
+from integrations.hospital import (
+    BackendUnavailable,
+    Duplicate,
+    HospitalError,
+    InvalidInput,
+    RateLimited,
+    Restricted,
+    SoldOut,
+)
+
+log = logging.getLogger(__name__)
+
+REGISTRATION_SLOTS = ("patient_name", "id_number", "phone")
+NEW_PATIENT = "new"
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
+NAME_NOISE = re.compile(r"^(我叫|叫|名字是|名字叫|姓名是|姓名|就诊人叫|就诊人是|是)|[，,。.！!\s]")
+
+
+def error_response(exc: HospitalError) -> str:
+    """The domain response for a backend error, by its code."""
+    if isinstance(exc, SoldOut):
+        return "utter_sold_out"
+    if isinstance(exc, Duplicate):
+        return "utter_duplicate"
+    if isinstance(exc, Restricted):
+        return "utter_restricted"
+    if isinstance(exc, RateLimited):
+        return "utter_quota"
+    return "utter_backend_error"
+
+
+def utter_error(dispatcher: CollectingDispatcher, exc: HospitalError) -> None:
+    """Say something kind. The API's own message is plain Chinese meant for
+    patients, so a 4xx with a message we have no response for is shown as is."""
+    log.info("backend error %s (%s) on %s %s", exc.code, exc.status, exc.method, exc.path)
+    name = error_response(exc)
+    if name == "utter_backend_error" and exc.message and not isinstance(exc, BackendUnavailable):
+        dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+    else:
+        dispatcher.utter_message(response=name)
+
+
+def valid_id_number(value: str) -> bool:
+    """GB 11643 checksum (the backend checks it too; this saves a round trip)."""
+    value = value.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11] == value[17]
+
+
+class HospitalAction(Action, abc.ABC):
+    """An action that calls the hospital; errors become polite messages."""
+
+    @abc.abstractmethod
+    def name(self) -> Text: ...
+
+    @abc.abstractmethod
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]: ...
+
+    def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
+        return []
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except HospitalError as exc:
+            utter_error(dispatcher, exc)
+            return self.on_error(exc, tracker)
+
+
+def bound_patients(tracker: Tracker) -> List[Dict[str, Any]]:
+    channel, user_id = common.chat_account(tracker)
+    return list(common.backend().account_patients(channel, user_id))
+
+
+class PatientFormValidation(FormValidationAction, abc.ABC):
+    """Choose or register the patient inside a form.
+
+    Forms list ``patient_id, patient_name, id_number, phone`` in the domain;
+    the registration slots are only required when the chat account has no
+    bound patient or the patient chose "add a patient".
+    """
+
+    @abc.abstractmethod
+    def name(self) -> Text: ...
+
+    def needs_phone_anyway(self) -> bool:
+        """Results need a phone for the one-time code even for a bound patient."""
+        return False
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        slots = list(domain_slots)
+        patient_id = tracker.get_slot("patient_id")
+        register = patient_id == NEW_PATIENT
+        if patient_id is None:
+            try:
+                register = not bound_patients(tracker)
+            except HospitalError:
+                register = False  # the ask action will apologise
+            if register:
+                slots.remove("patient_id")
+        if not register:
+            keep_phone = self.needs_phone_anyway()
+            slots = [s for s in slots if s not in REGISTRATION_SLOTS or (s == "phone" and keep_phone)]
+        return self.more_required(slots, tracker)
+
+    def more_required(self, slots: List[Text], tracker: Tracker) -> List[Text]:
+        """Hook for journey-specific slots (e.g. stop early when not eligible)."""
+        return slots
+
+    # --- the patient ------------------------------------------------------------
+    async def validate_patient_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        offered = tracker.get_slot("offered_choices") or []
+        value = str(value or "").strip()
+        if value in offered:
+            return {"patient_id": value}
+        choice = parse_choice(value)
+        if choice is not None and 0 < choice <= len(offered):
+            return {"patient_id": offered[choice - 1]}
+        dispatcher.utter_message(response="utter_invalid_choice")
+        return {"patient_id": None}
+
+    async def validate_patient_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        name = NAME_NOISE.sub("", str(value or ""))
+        if 2 <= len(name) <= 20 and re.fullmatch(r"[\u4e00-\u9fff·A-Za-z]+", name):
+            return {"patient_name": name}
+        dispatcher.utter_message(response="utter_invalid_name")
+        return {"patient_name": None}
+
+    async def validate_id_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        match = ID_RE.search(str(value or "")) or ID_RE.search(common.latest_text(tracker))
+        if match and valid_id_number(match.group(0)):
+            return {"id_number": match.group(0).upper()}
+        dispatcher.utter_message(response="utter_invalid_id_number")
+        return {"id_number": None}
+
+    async def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        match = PHONE_RE.search(str(value or "")) or PHONE_RE.search(common.latest_text(tracker))
+        if not match:
+            dispatcher.utter_message(response="utter_invalid_phone")
+            return {"phone": None}
+        phone = match.group(0)
+        slots: Dict[Text, Any] = {"phone": phone}
+        patient_id = tracker.get_slot("patient_id")
+        if patient_id in (None, NEW_PATIENT) and tracker.get_slot("patient_name") and tracker.get_slot("id_number"):
+            registered = self.register(dispatcher, tracker, phone)
+            if registered is None:
+                return {"phone": None, "id_number": None}
+            slots["patient_id"] = registered
+        return {**slots, **self.after_phone(phone, slots.get("patient_id") or patient_id, dispatcher, tracker)}
+
+    def register(self, dispatcher: CollectingDispatcher, tracker: Tracker, phone: str) -> Optional[str]:
+        channel, user_id = common.chat_account(tracker)
+        try:
+            patient = common.backend().register_patient(
+                name=tracker.get_slot("patient_name"),
+                id_number=tracker.get_slot("id_number"),
+                phone=phone,
+                channel=channel,
+                channel_user_id=user_id,
+            )
+        except InvalidInput as exc:
+            utter_error(dispatcher, exc)
+            return None
+        except HospitalError as exc:
+            utter_error(dispatcher, exc)
+            return None
+        dispatcher.utter_message(response="utter_patient_registered", name=patient.get("name", ""))
+        return str(patient["id"])
+
+    def after_phone(
+        self, phone: str, patient_id: Optional[str], dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        return {}
+
+
+class AskPatientAction(HospitalAction, abc.ABC):
+    """Ask "which patient?" with the bound patients as numbered buttons."""
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        patients = bound_patients(tracker)
+        buttons = [
+            common.button(
+                i,
+                f"{p.get('name', '')} {p.get('phone', '')}".strip(),
+                common.inform_payload("patient_id", str(p["id"])),
+            )
+            for i, p in enumerate(patients, start=1)
+        ]
+        buttons.append(
+            common.button(len(buttons) + 1, "添加新的就诊人", common.inform_payload("patient_id", NEW_PATIENT))
+        )
+        dispatcher.utter_message(response="utter_ask_patient_id", buttons=buttons)
+        return [SlotSet("offered_choices", [*common.ids_from(patients), NEW_PATIENT])]

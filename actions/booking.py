@@ -1,0 +1,190 @@
+"""Booking: department -> date -> slot -> patient -> hold -> pay link.
+
+The form collects; ``action_book_appointment`` holds the slot with an
+Idempotency-Key (a retried turn never books twice) and answers with the
+payment link, or "confirmed" at once when the fee is 0. A reschedule books
+the new slot first and cancels the old appointment only after that worked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.base import AskPatientAction, HospitalAction, PatientFormValidation, utter_error
+from actions.dates import parse_date_slot, resolve, today_in_shanghai
+from actions.numbers import parse_choice
+from integrations.hospital import HospitalError, SoldOut
+from integrations.hospital.base import Slot
+
+BOOKING_WINDOW_DAYS = 7
+MAX_SLOT_BUTTONS = 8
+PERIOD_HOURS = {"morning": (0, 12), "afternoon": (12, 18), "evening": (18, 24)}
+
+
+def open_slots(department: str, date_slot: str, doctor: Optional[str] = None) -> List[Slot]:
+    """Bookable slots for the day, narrowed to the period and doctor asked for
+    (when that leaves nothing, the whole day is offered instead)."""
+    day, period = parse_date_slot(date_slot)
+    slots = [s for s in common.backend().slots(department, day) if int(s.get("remaining", 0) or 0) > 0]
+    narrowed = slots
+    if period in PERIOD_HOURS:
+        low, high = PERIOD_HOURS[period]
+        narrowed = [s for s in narrowed if _hour(s) is not None and low <= _hour(s) < high]  # type: ignore[operator]
+    if doctor:
+        narrowed = [s for s in narrowed if doctor in common.doctor_label(s.get("doctor"))] or narrowed
+    return narrowed or slots
+
+
+def _hour(slot: Slot) -> Optional[int]:
+    parsed = common.parse_iso(str(slot.get("start", "")))
+    return parsed.astimezone(common.SHANGHAI).hour if parsed else None
+
+
+class ValidateBookingForm(PatientFormValidation):
+    def name(self) -> Text:
+        return "validate_booking_form"
+
+    async def validate_department(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        code = common.normalise_department(value) or common.normalise_department(common.latest_text(tracker))
+        if code is None:
+            dispatcher.utter_message(response="utter_unknown_department", department_text=str(value or ""))
+            return {"department": None}
+        return {"department": code}
+
+    async def validate_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        today = today_in_shanghai()
+        phrase = resolve(str(value or ""), today) or resolve(common.latest_text(tracker), today)
+        if phrase is None or not today <= phrase.day <= today + timedelta(days=BOOKING_WINDOW_DAYS):
+            dispatcher.utter_message(response="utter_invalid_date")
+            return {"date": None}
+        date_slot = phrase.iso() + (f" {phrase.period}" if phrase.period else "")
+        department = tracker.get_slot("department")
+        if department:
+            try:
+                slots = open_slots(department, date_slot, tracker.get_slot("doctor"))
+            except HospitalError as exc:
+                utter_error(dispatcher, exc)
+                return {"date": None}
+            if not slots:
+                dispatcher.utter_message(
+                    response="utter_no_slots",
+                    department_name=common.department_name(department),
+                    date_text=common.day_text(phrase.iso(), phrase.period),
+                )
+                return {"date": None}
+        return {"date": date_slot, "slot_id": None}
+
+    async def validate_slot_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        offered = tracker.get_slot("offered_choices") or []
+        value = str(value or "").strip()
+        if value in offered:
+            return {"slot_id": value}
+        choice = parse_choice(value) or parse_choice(common.latest_text(tracker))
+        if choice is not None and 0 < choice <= len(offered):
+            return {"slot_id": offered[choice - 1]}
+        dispatcher.utter_message(response="utter_invalid_choice")
+        return {"slot_id": None}
+
+
+class ActionAskSlotId(HospitalAction):
+    def name(self) -> Text:
+        return "action_ask_slot_id"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        department = tracker.get_slot("department")
+        date_slot = tracker.get_slot("date")
+        day, period = parse_date_slot(date_slot)
+        slots = open_slots(department, date_slot, tracker.get_slot("doctor"))[:MAX_SLOT_BUTTONS]
+        names = {"department_name": common.department_name(department), "date_text": common.day_text(day, period)}
+        if not slots:
+            dispatcher.utter_message(response="utter_no_slots", **names)
+            return [SlotSet("date", None), SlotSet("requested_slot", "date")]
+        buttons = [
+            common.button(
+                i,
+                f"{common.doctor_label(s.get('doctor'))} {common.start_text(str(s.get('start', '')))[-7:]} "
+                f"{common.yuan(s.get('fee_fen'))}元 余{s.get('remaining')}",
+                common.inform_payload("slot_id", str(s["id"])),
+            )
+            for i, s in enumerate(slots, start=1)
+        ]
+        dispatcher.utter_message(response="utter_ask_slot_id", buttons=buttons, **names)
+        return [SlotSet("offered_choices", common.ids_from(list(slots)))]  # type: ignore[arg-type]
+
+
+class ActionAskPatientId(AskPatientAction):
+    def name(self) -> Text:
+        return "action_ask_patient_id"
+
+
+class ActionBookAppointment(HospitalAction):
+    def name(self) -> Text:
+        return "action_book_appointment"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        patient_id, slot_id = tracker.get_slot("patient_id"), tracker.get_slot("slot_id")
+        if not patient_id or not slot_id:
+            dispatcher.utter_message(response="utter_backend_error")
+            return []
+        channel, _ = common.chat_account(tracker)
+        key = common.idempotency_key(tracker, "book", patient_id, slot_id)
+        appointment = common.backend().book(patient_id, slot_id, idempotency_key=key, channel=channel)
+        names = {
+            "department_name": appointment.get("department_name")
+            or common.department_name(appointment.get("department") or tracker.get_slot("department")),
+            "doctor": common.doctor_label(appointment.get("doctor")),
+            "start_text": common.start_text(str(appointment.get("start", ""))),
+        }
+        payment = appointment.get("payment") or {}
+        if appointment.get("status") == "held" and payment.get("pay_url"):
+            dispatcher.utter_message(
+                response="utter_booking_held",
+                amount_yuan=common.yuan(payment.get("amount_fen", appointment.get("fee_fen"))),
+                pay_url=payment["pay_url"],
+                hold_minutes=hold_minutes(appointment.get("hold_expires_at")),
+                **names,
+            )
+            dispatcher.utter_message(response="utter_booking_pay_note")
+        else:
+            dispatcher.utter_message(response="utter_booking_confirmed", **names)
+        events: List[EventType] = [
+            SlotSet("booking_ok", True),
+            SlotSet("slot_id", None),
+            SlotSet("offered_choices", None),
+        ]
+        old = tracker.get_slot("reschedule_from")
+        if old:
+            events.append(SlotSet("reschedule_from", None))
+            try:
+                common.backend().cancel(old)
+            except HospitalError as exc:
+                utter_error(dispatcher, exc)
+            else:
+                dispatcher.utter_message(response="utter_rescheduled")
+        return events
+
+    def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
+        if isinstance(exc, SoldOut):  # choose another slot at once
+            return [SlotSet("slot_id", None), SlotSet("booking_ok", False), FollowupAction("booking_form")]
+        return [SlotSet("booking_ok", False), SlotSet("slot_id", None)]
+
+
+def hold_minutes(expires_at: Optional[str]) -> int:
+    parsed = common.parse_iso(str(expires_at or ""))
+    if parsed is None:
+        return 15
+    minutes = int((parsed - datetime.now(timezone.utc)).total_seconds() // 60)
+    return max(1, minutes)

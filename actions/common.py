@@ -1,0 +1,195 @@
+"""Helpers shared by the journeys: the backend, the chat account, departments,
+and formatting of times and money for the responses' template variables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+from rasa_sdk import Tracker
+
+from actions.dates import SHANGHAI
+from integrations.hospital import HospitalBackend, HospitalError, HttpHospitalBackend
+
+log = logging.getLogger(__name__)
+
+CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "departments.yml"
+WEEKDAY_NAMES = "一二三四五六日"
+PERIOD_NAMES = {"morning": "上午", "afternoon": "下午", "evening": "晚上"}
+CHANNELS = {"wechat", "alipay", "sms", "web"}
+CHANNEL_ALIASES = {"twilio": "sms", "rest": "web", "socketio": "web", "callback": "web", "cmdline": "web"}
+
+_backend: Optional[HospitalBackend] = None
+
+
+def backend() -> HospitalBackend:
+    """The process-wide hospital client, built from the environment on first use."""
+    global _backend
+    if _backend is None:
+        _backend = HttpHospitalBackend.from_env()
+    return _backend
+
+
+def set_backend(new: Optional[HospitalBackend]) -> None:
+    """Swap the client (tests point it at a local fake server)."""
+    global _backend
+    _backend = new
+
+
+# --- who is chatting ----------------------------------------------------------
+def chat_account(tracker: Tracker) -> Tuple[str, str]:
+    """(channel, channel_user_id) of the chat account.
+
+    The channel comes from the message metadata ("channel") that the Flask
+    channels attach, else a ``wechat:<openid>`` style sender prefix, else
+    Rasa's input channel; the web channel is the default.
+    """
+    sender = tracker.sender_id
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    channel = str(metadata.get("channel") or "").lower()
+    user_id = str(metadata.get("channel_user_id") or "")
+    if not channel and ":" in sender and sender.split(":", 1)[0] in CHANNELS:
+        channel, user_id = sender.split(":", 1)
+    if not channel:
+        channel = (tracker.get_latest_input_channel() or "web").lower()
+    channel = CHANNEL_ALIASES.get(channel, channel)
+    if channel not in CHANNELS:
+        channel = "web"
+    return channel, user_id or sender
+
+
+def idempotency_key(tracker: Tracker, *parts: str) -> str:
+    """Stable for retries of one turn, different for a new request later."""
+    last_user_ts = next(
+        (str(e.get("timestamp")) for e in reversed(tracker.events) if e.get("event") == "user"),
+        "",
+    )
+    raw = "|".join([tracker.sender_id, *parts, last_user_ts])
+    return "bot-" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "").strip()
+
+
+# --- departments --------------------------------------------------------------
+_catalogue_cache: Dict[str, Any] = {}
+
+
+def _catalogue() -> Dict[str, Any]:
+    """code -> name and surface form -> code, from the backend when it answers,
+    with the aliases of data/departments.yml (the file the NLU synonyms come from)."""
+    cached = _catalogue_cache.get("value")
+    if cached and time.monotonic() - cached["at"] < 600:
+        return cached  # type: ignore[no-any-return]
+    names: Dict[str, str] = {}
+    forms: Dict[str, str] = {}
+    try:
+        with CATALOGUE_PATH.open(encoding="utf-8") as fh:
+            for dept in yaml.safe_load(fh)["departments"]:
+                names[dept["code"]] = dept["name"]
+                for form in [dept["name"], *dept.get("aliases", [])]:
+                    forms[str(form)] = dept["code"]
+    except (OSError, KeyError, yaml.YAMLError):
+        log.warning("department catalogue file not readable")
+    try:
+        for dept in backend().departments():
+            names[dept["code"]] = dept.get("name") or names.get(dept["code"], dept["code"])
+            forms[names[dept["code"]]] = dept["code"]
+    except HospitalError:
+        log.info("departments from the backend unavailable; using the catalogue file")
+    value = {"names": names, "forms": forms, "at": time.monotonic()}
+    _catalogue_cache["value"] = value
+    return value
+
+
+def department_name(code: Optional[str]) -> str:
+    if not code:
+        return ""
+    return str(_catalogue()["names"].get(code, code))
+
+
+def normalise_department(text: Optional[str]) -> Optional[str]:
+    """A department code for a code, name, alias, or text containing one."""
+    if not text:
+        return None
+    text = str(text).strip()
+    cat = _catalogue()
+    if text in cat["names"]:
+        return text
+    if text in cat["forms"]:
+        return str(cat["forms"][text])
+    # longest surface form contained in the text ("挂个心内科的号" -> 心内科)
+    for form in sorted(cat["forms"], key=len, reverse=True):
+        if len(form) >= 2 and form in text:
+            return str(cat["forms"][form])
+    return None
+
+
+# --- formatting -----------------------------------------------------------------
+def parse_iso(value: str) -> Optional[datetime]:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+
+
+def start_text(value: str) -> str:
+    """'2026-12-03T09:30:00+08:00' -> '12月3日(周四) 上午09:30'."""
+    parsed = parse_iso(value)
+    if parsed is None:
+        return str(value)
+    local = parsed.astimezone(SHANGHAI)
+    period = "上午" if local.hour < 12 else ("下午" if local.hour < 18 else "晚上")
+    return f"{local.month}月{local.day}日(周{WEEKDAY_NAMES[local.weekday()]}) {period}{local:%H:%M}"
+
+
+def day_text(iso_day: str, period: Optional[str] = None) -> str:
+    try:
+        parsed = datetime.strptime(iso_day, "%Y-%m-%d")
+    except (TypeError, ValueError):
+        return str(iso_day or "")
+    text = f"{parsed.month}月{parsed.day}日(周{WEEKDAY_NAMES[parsed.weekday()]})"
+    return text + PERIOD_NAMES.get(period or "", "")
+
+
+def yuan(fen: Any) -> str:
+    """Integer fen -> '50' or '50.50' (no floats on the way)."""
+    try:
+        fen = int(fen)
+    except (TypeError, ValueError):
+        return "0"
+    whole, rest = divmod(fen, 100)
+    return f"{whole}" if rest == 0 else f"{whole}.{rest:02d}"
+
+
+def doctor_label(doctor: Any) -> str:
+    if isinstance(doctor, dict):
+        return " ".join(str(p) for p in (doctor.get("name"), doctor.get("title")) if p)
+    return str(doctor or "")
+
+
+def mask_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "您的手机"
+
+
+def button(index: int, title: str, payload: str) -> Dict[str, str]:
+    """Buttons carry their number so a patient can reply "2" on any channel."""
+    return {"title": f"{index} {title}", "payload": payload}
+
+
+def inform_payload(entity: str, value: str) -> str:
+    return "/inform" + json.dumps({entity: value}, ensure_ascii=False)
+
+
+def ids_from(items: List[Dict[str, Any]]) -> List[str]:
+    return [str(item.get("id")) for item in items if item.get("id") is not None]

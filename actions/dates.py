@@ -1,0 +1,158 @@
+"""Resolve the date phrases patients type to a calendar day (Asia/Shanghai).
+
+"明天下午", "下周三", "周五上午", "12月3号", "十二月三号", "3号", "后天" ->
+``DatePhrase(day=date(...), period="afternoon" | "morning" | "evening" | None)``.
+Pure and 3.10-compatible; ``today`` is passed in so tests need no clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Optional
+
+from actions.numbers import FULLWIDTH, cn_to_int
+
+try:  # zoneinfo needs tzdata on some systems; China has no DST, so +08:00 is exact
+    from zoneinfo import ZoneInfo
+
+    SHANGHAI = ZoneInfo("Asia/Shanghai")
+except Exception:  # pragma: no cover - tz database missing
+    SHANGHAI = timezone(timedelta(hours=8))  # type: ignore[assignment]
+
+WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6, "末": 5}
+for _i in range(1, 8):
+    WEEKDAYS[str(_i)] = _i - 1
+
+RELATIVE_DAYS = (
+    ("大后天", 3),
+    ("后天", 2),
+    ("明天", 1),
+    ("明日", 1),
+    ("明早", 1),
+    ("明晚", 1),
+    ("今天", 0),
+    ("今日", 0),
+    ("今早", 0),
+    ("今晚", 0),
+    ("当天", 0),
+    ("马上", 0),
+    ("现在", 0),
+)
+PERIODS = (
+    ("下午", "afternoon"),
+    ("中午", "afternoon"),
+    ("午后", "afternoon"),
+    ("上午", "morning"),
+    ("早上", "morning"),
+    ("早晨", "morning"),
+    ("明早", "morning"),
+    ("今早", "morning"),
+    ("一早", "morning"),
+    ("晚上", "evening"),
+    ("傍晚", "evening"),
+    ("夜里", "evening"),
+    ("明晚", "evening"),
+    ("今晚", "evening"),
+)
+_NUM = r"[0-9]+|[零〇一二两三四五六七八九十]+"
+_WEEK = r"(?:周|星期|礼拜|禮拜)"
+
+
+@dataclass(frozen=True)
+class DatePhrase:
+    day: date
+    period: Optional[str] = None  # morning | afternoon | evening
+
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+
+def today_in_shanghai(now: Optional[datetime] = None) -> date:
+    now = now or datetime.now(timezone.utc)
+    return now.astimezone(SHANGHAI).date()
+
+
+def period_of(text: str) -> Optional[str]:
+    for word, period in PERIODS:
+        if word in text:
+            return period
+    return None
+
+
+def resolve(text: str, today: Optional[date] = None) -> Optional[DatePhrase]:
+    """The day a phrase means, or None when there is no date in it."""
+    if not text:
+        return None
+    today = today or today_in_shanghai()
+    text = text.translate(FULLWIDTH).replace(" ", "")
+    day = _explicit(text, today) or _weekday(text, today) or _relative(text, today)
+    if day is None:
+        return None
+    return DatePhrase(day=day, period=period_of(text))
+
+
+def _relative(text: str, today: date) -> Optional[date]:
+    for word, offset in RELATIVE_DAYS:
+        if word in text:
+            return today + timedelta(days=offset)
+    if re.search(rf"(下|下个|下一个){_WEEK}$|下周", text):  # "下周" alone: next Monday
+        return today + timedelta(days=7 - today.weekday())
+    return None
+
+
+def _weekday(text: str, today: date) -> Optional[date]:
+    match = re.search(rf"(下下个?|下个?|这个?|本|今)?{_WEEK}([一二三四五六日天七末1-7])", text)
+    if not match:
+        return None
+    prefix, wd = match.group(1) or "", WEEKDAYS[match.group(2)]
+    monday = today - timedelta(days=today.weekday())
+    if prefix.startswith("下下"):
+        return monday + timedelta(days=14 + wd)
+    if prefix.startswith("下"):
+        return monday + timedelta(days=7 + wd)
+    candidate = monday + timedelta(days=wd)
+    if prefix:  # 这周三 / 本周三: this week's, even if already past
+        return candidate
+    # bare 周三: the next one, today included
+    return candidate if candidate >= today else candidate + timedelta(days=7)
+
+
+def _explicit(text: str, today: date) -> Optional[date]:
+    iso = re.search(r"(20\d\d)[-/.年](\d{1,2})[-/.月](\d{1,2})", text)
+    if iso:
+        return _safe_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    md = re.search(rf"({_NUM})月({_NUM})(?:号|日)?", text) or re.search(r"(\d{1,2})[/.](\d{1,2})(?!\d)", text)
+    if md:
+        month, dom = cn_to_int(md.group(1)), cn_to_int(md.group(2))
+        if month is None or dom is None:
+            return None
+        found = _safe_date(today.year, month, dom)
+        if found is not None and found < today - timedelta(days=31):  # "1月5号" said in December
+            found = _safe_date(today.year + 1, month, dom)
+        return found
+    dom_only = re.search(rf"(?<![月\d])({_NUM})(?:号|日)", text)
+    if dom_only and not re.search(rf"{_WEEK}[日天]", text):
+        dom = cn_to_int(dom_only.group(1))
+        if dom is None:
+            return None
+        found = _safe_date(today.year, today.month, dom)
+        if found is not None and found < today:  # "3号" after the 3rd: next month's
+            year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+            found = _safe_date(year, month, dom)
+        return found
+    return None
+
+
+def _safe_date(year: int, month: int, dom: int) -> Optional[date]:
+    try:
+        return date(year, month, dom)
+    except ValueError:
+        return None
+
+
+def parse_date_slot(value: Optional[str]) -> "tuple[str, Optional[str]]":
+    """The ``date`` slot holds "YYYY-MM-DD" or "YYYY-MM-DD afternoon"."""
+    day, _, period = str(value or "").partition(" ")
+    return day, (period or None)

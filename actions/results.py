@@ -1,0 +1,125 @@
+"""Result queries: a one-time code by SMS before any result is shown.
+
+The phone typed must match the chosen patient's phone on file (the API shows
+it masked), the code is verified by the hospital, and its token is used for
+one listing only; nothing is shown for another patient.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.base import HospitalAction, PatientFormValidation, bound_patients, utter_error
+from integrations.hospital import HospitalError, InvalidInput
+
+OTP_PURPOSE = "results"
+MAX_OTP_ATTEMPTS = 3
+OTP_RE = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
+MAX_RESULTS = 10
+
+
+def phone_matches(phone: str, masked: str) -> bool:
+    """'13812345678' matches '138****5678' (every shown digit must agree)."""
+    if not masked:
+        return True
+    shown = re.sub(r"[^\d*]", "", masked)
+    if len(shown) != len(phone):
+        return phone[-4:] == re.sub(r"\D", "", masked)[-4:]
+    return all(m == "*" or m == p for m, p in zip(shown, phone, strict=True))
+
+
+class ValidateResultsForm(PatientFormValidation):
+    def name(self) -> Text:
+        return "validate_results_form"
+
+    def needs_phone_anyway(self) -> bool:
+        return True
+
+    def after_phone(
+        self, phone: str, patient_id: Optional[str], dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        if patient_id:
+            try:
+                patient = next((p for p in bound_patients(tracker) if str(p.get("id")) == patient_id), None)
+            except HospitalError as exc:
+                utter_error(dispatcher, exc)
+                return {"phone": None}
+            if patient is not None and not phone_matches(phone, str(patient.get("phone", ""))):
+                dispatcher.utter_message(response="utter_phone_mismatch")
+                return {"phone": None}
+        try:
+            common.backend().send_otp(phone, OTP_PURPOSE)
+        except HospitalError as exc:
+            utter_error(dispatcher, exc)
+            return {"phone": None}
+        dispatcher.utter_message(response="utter_otp_sent", phone_masked=common.mask_phone(phone))
+        return {"otp_code": None, "otp_token": None, "otp_attempts": 0}
+
+    async def validate_otp_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        match = OTP_RE.search(str(value or "")) or OTP_RE.search(common.latest_text(tracker))
+        phone = tracker.get_slot("phone")
+        attempts = int(tracker.get_slot("otp_attempts") or 0) + 1
+        if match and phone:
+            try:
+                answer = common.backend().verify_otp(phone, OTP_PURPOSE, match.group(0))
+            except InvalidInput:
+                answer = {}
+            except HospitalError as exc:
+                utter_error(dispatcher, exc)
+                return {"otp_code": None}
+            if answer.get("verified") and answer.get("token"):
+                return {"otp_code": "verified", "otp_token": answer["token"], "otp_attempts": 0}
+        if attempts >= MAX_OTP_ATTEMPTS:
+            dispatcher.utter_message(response="utter_otp_failed")
+            return {"otp_code": "failed", "otp_token": None, "otp_attempts": attempts}
+        dispatcher.utter_message(response="utter_invalid_otp")
+        return {"otp_code": None, "otp_attempts": attempts}
+
+
+class ActionShowResults(HospitalAction):
+    def name(self) -> Text:
+        return "action_show_results"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        token, patient_id = tracker.get_slot("otp_token"), tracker.get_slot("patient_id")
+        forget: List[EventType] = [SlotSet("otp_token", None), SlotSet("otp_code", None)]
+        if not token or not patient_id or tracker.get_slot("otp_code") != "verified":
+            return forget
+        results = common.backend().results(patient_id, token)
+        if not results:
+            dispatcher.utter_message(response="utter_results_none")
+            return forget
+        for item in results[:MAX_RESULTS]:
+            dispatcher.utter_message(response="utter_result_item", **describe_result(item))
+        dispatcher.utter_message(response="utter_results_footer")
+        return forget
+
+    def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
+        return [SlotSet("otp_token", None), SlotSet("otp_code", None)]
+
+
+def describe_result(item: Dict[str, Any]) -> Dict[str, str]:
+    """One line per report: title, status or abnormal items, date."""
+    name = str(item.get("title") or item.get("name") or "检查")
+    if item.get("status") and item.get("status") != "final":
+        summary = "结果还没出来"
+    else:
+        abnormal = [
+            f"{i.get('name')}{'偏高' if i.get('flag') in ('H', 'high') else '偏低'}"
+            for i in item.get("items", []) or []
+            if i.get("flag") in ("H", "L", "high", "low")
+        ]
+        summary = "、".join(abnormal[:4]) + "，请复诊时给医生看" if abnormal else "未见明显异常"
+        if item.get("conclusion") or item.get("findings"):
+            summary = str(item.get("conclusion") or item.get("findings"))[:60]
+    when = str(item.get("reported_at") or item.get("sampled_at") or "")
+    return {"name": name, "summary": summary, "date_text": when[:10]}

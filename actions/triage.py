@@ -1,0 +1,137 @@
+"""Self-triage: collect symptoms, duration and age, then ask the hospital's
+triage service. Red flags always end in "call 120" - the service decides,
+and when it cannot be reached a short local red-flag list still does."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.base import HospitalAction
+from actions.numbers import parse_age
+from integrations.hospital import HospitalError
+
+LEVEL_RESPONSES = {
+    "emergency": "utter_triage_emergency",
+    "urgent": "utter_triage_urgent",
+    "routine": "utter_triage_routine",
+    "self_care": "utter_triage_self_care",
+}
+# Used only when the triage service cannot be reached: never stay silent on these.
+LOCAL_RED_FLAGS = re.compile(
+    r"胸痛|胸口(疼|痛)|心口(窝)?(疼|痛)|喘不(上|过)气|呼吸困难|憋气|说话不清|口齿不清|嘴歪|半边(身子)?(麻|不能动)|"
+    r"昏倒|晕倒|昏迷|意识不清|叫不醒|抽搐|抽风|呕血|吐血|大出血|便血很多|自杀|不想活"
+)
+SEX_WORDS = {"男": "male", "女": "female"}
+
+
+def triage_text(tracker: Tracker) -> str:
+    """Everything the patient typed since the triage form started."""
+    texts: List[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and event.get("text"):
+            if not str(event["text"]).startswith("/"):
+                texts.append(str(event["text"]))
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent == "report_symptom" and len(texts) > 0:
+                break
+        if event.get("event") == "action" and event.get("name") == "action_triage":
+            break
+    return "；".join(reversed(texts))
+
+
+def sex_of(value: Optional[str]) -> Optional[str]:
+    if not value:
+        return None
+    for word, sex in SEX_WORDS.items():
+        if word in value:
+            return sex
+    return None
+
+
+class ValidateTriageForm(FormValidationAction):
+    """Symptoms, duration, age; a red flag skips the remaining questions."""
+
+    def name(self) -> Text:
+        return "validate_triage_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        slots = list(domain_slots)
+        if tracker.get_slot("symptom") and LOCAL_RED_FLAGS.search(triage_text(tracker)):
+            return ["symptom"]  # red flag: no more questions, straight to advice
+        return slots
+
+    async def validate_symptom(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if len(text) < 1 or text.startswith("/"):
+            return {"symptom": None}
+        return {"symptom": text}
+
+    async def validate_duration(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        return {"duration": text or None}
+
+    async def validate_age(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        age = parse_age(str(value or "")) or parse_age(common.latest_text(tracker))
+        if age is None:
+            dispatcher.utter_message(response="utter_ask_age")
+            return {"age": None}
+        return {"age": str(age)}
+
+
+class ActionTriage(HospitalAction):
+    def name(self) -> Text:
+        return "action_triage"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        text = triage_text(tracker)
+        duration = tracker.get_slot("duration")
+        if duration and duration not in text:
+            text = f"{text}；持续{duration}"
+        age = parse_age(str(tracker.get_slot("age") or ""))
+        result = common.backend().triage(text=text, age=age, sex=sex_of(tracker.get_slot("sex")))
+        level = result.get("level", "routine")
+        departments = [d for d in result.get("departments", []) if d]
+        names = "、".join(common.department_name(d) for d in departments[:3]) or "全科医学科"
+        dispatcher.utter_message(
+            response=LEVEL_RESPONSES.get(level, "utter_triage_routine"),
+            departments=names,
+            advice=result.get("advice", ""),
+        )
+        events: List[EventType] = [SlotSet("triage_level", level if level in LEVEL_RESPONSES else None)]
+        bookable = [d for d in departments if d != "emergency"]
+        if level != "emergency" and bookable:
+            dispatcher.utter_message(
+                response="utter_triage_offer_booking", department_name=common.department_name(bookable[0])
+            )
+            events.append(SlotSet("department", bookable[0]))
+        return events
+
+    def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
+        return []
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except HospitalError:
+            if LOCAL_RED_FLAGS.search(triage_text(tracker)):
+                dispatcher.utter_message(response="utter_triage_emergency")
+                return [SlotSet("triage_level", "emergency")]
+            dispatcher.utter_message(response="utter_triage_unavailable")
+            return []

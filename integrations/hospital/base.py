@@ -1,0 +1,126 @@
+"""The hospital backend as the bot sees it: a small ABC.
+
+The action server only ever reaches hospital data through this interface;
+``HttpHospitalBackend`` is the real one (v1 HTTP API, see DESIGN.md). Payloads
+are plain dicts shaped as the API returns them, described by the TypedDicts
+below (this runs in the Rasa venv: standard library + requests, no pydantic).
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, Dict, List, Optional, TypedDict
+
+
+class Doctor(TypedDict, total=False):
+    id: str
+    name: str
+    title: str
+
+
+class Slot(TypedDict, total=False):
+    id: str
+    department: str
+    doctor: Doctor
+    date: str
+    start: str
+    end: str
+    fee_fen: int
+    remaining: int
+
+
+class Patient(TypedDict, total=False):
+    id: str
+    name: str
+    id_number: str  # masked
+    phone: str  # masked
+    relation: str
+
+
+class Payment(TypedDict, total=False):
+    out_trade_no: str
+    amount_fen: int
+    pay_url: str
+    status: str
+
+
+class Appointment(TypedDict, total=False):
+    id: str
+    status: str
+    patient_id: str
+    slot_id: str
+    department: str
+    department_name: str
+    doctor: Doctor
+    start: str
+    fee_fen: int
+    hold_expires_at: Optional[str]
+    payment: Payment
+
+
+class TriageResult(TypedDict, total=False):
+    level: str
+    departments: List[str]
+    red_flags: List[str]
+    advice: str
+
+
+class HospitalBackend(abc.ABC):
+    """What the dialogue engine needs from the hospital."""
+
+    @abc.abstractmethod
+    def departments(self) -> List[Dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def slots(self, department: str, day: str) -> List[Slot]:
+        """Open slots of a department on a day (``YYYY-MM-DD``)."""
+
+    @abc.abstractmethod
+    def account_patients(self, channel: str, channel_user_id: str) -> List[Patient]: ...
+
+    @abc.abstractmethod
+    def register_patient(
+        self,
+        name: str,
+        id_number: str,
+        phone: str,
+        channel: Optional[str] = None,
+        channel_user_id: Optional[str] = None,
+    ) -> Patient:
+        """Create (or find) a real-name patient, bound to the chat account when given."""
+
+    @abc.abstractmethod
+    def book(self, patient_id: str, slot_id: str, idempotency_key: str, channel: str = "api") -> Appointment: ...
+
+    @abc.abstractmethod
+    def appointments(self, patient_id: str) -> List[Appointment]: ...
+
+    @abc.abstractmethod
+    def cancel(self, appointment_id: str) -> Appointment: ...
+
+    @abc.abstractmethod
+    def triage(
+        self,
+        text: str,
+        age: Optional[float] = None,
+        sex: Optional[str] = None,
+        pregnant: Optional[bool] = None,
+    ) -> TriageResult: ...
+
+    @abc.abstractmethod
+    def send_otp(self, phone: str, purpose: str) -> Dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def verify_otp(self, phone: str, purpose: str, code: str) -> Dict[str, Any]:
+        """``{"verified": true, "token": ...}``; raises InvalidInput on a wrong code."""
+
+    @abc.abstractmethod
+    def results(self, patient_id: str, token: str) -> List[Dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def prescriptions(self, patient_id: str) -> List[Dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def request_refill(
+        self, patient_id: str, prescription_id: str, answers: Optional[Dict[str, str]] = None
+    ) -> Dict[str, Any]: ...

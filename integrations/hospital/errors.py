@@ -1,0 +1,106 @@
+"""Typed errors of the hospital API client.
+
+Each carries the API's error code (from the ``{"error", "message"}`` body), the
+HTTP status and the patient-safe Chinese message the API sent, so the action
+layer can choose a domain response by code and never has to parse text.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Optional, Type
+
+
+class HospitalError(Exception):
+    """Any failure talking to the hospital API."""
+
+    default_code = "error"
+
+    def __init__(
+        self,
+        code: Optional[str] = None,
+        message: str = "",
+        status: Optional[int] = None,
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.code = code or self.default_code
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path} -> {status} {self.code}: {message}".strip())
+
+
+class BackendUnavailable(HospitalError):
+    """Network failure, timeout or a 5xx after the retries ran out."""
+
+    default_code = "unavailable"
+
+
+class Unauthorized(HospitalError):
+    default_code = "unauthorized"
+
+
+class NotFound(HospitalError):
+    default_code = "not_found"
+
+
+class InvalidInput(HospitalError):
+    """422: bad ID number, phone, or a request the API refused as malformed."""
+
+    default_code = "invalid"
+
+
+class Conflict(HospitalError):
+    """409: the state does not allow it (sold out, duplicate, not eligible...)."""
+
+    default_code = "conflict"
+
+
+class SoldOut(Conflict):
+    default_code = "sold_out"
+
+
+class Duplicate(Conflict):
+    default_code = "duplicate"
+
+
+class Restricted(HospitalError):
+    default_code = "restricted"
+
+
+class RateLimited(HospitalError):
+    """429: a per-patient quota or rate limit."""
+
+    default_code = "rate_limited"
+
+
+BY_CODE: Dict[str, Type[HospitalError]] = {
+    "sold_out": SoldOut,
+    "duplicate": Duplicate,
+    "restricted": Restricted,
+    "quota_exceeded": RateLimited,
+    "rate_limited": RateLimited,
+    "not_found": NotFound,
+    "invalid": InvalidInput,
+    "unauthorized": Unauthorized,
+}
+
+BY_STATUS: Dict[int, Type[HospitalError]] = {
+    401: Unauthorized,
+    403: Restricted,
+    404: NotFound,
+    409: Conflict,
+    422: InvalidInput,
+    400: InvalidInput,
+    429: RateLimited,
+}
+
+
+def error_for(status: int, code: Optional[str]) -> Type[HospitalError]:
+    """The most specific error class for an API error response."""
+    if code and code in BY_CODE:
+        return BY_CODE[code]
+    if status >= 500:
+        return BackendUnavailable
+    return BY_STATUS.get(status, HospitalError)

@@ -1,0 +1,184 @@
+"""``HospitalBackend`` over the hospital's v1 HTTP API (requests, no pydantic).
+
+One ``_request`` choke point: bearer token, timeouts, a few retries for
+network errors and 502/503/504 (only for idempotent calls, or calls that carry
+an ``Idempotency-Key``), and typed exceptions carrying the API's error code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any, Dict, List, Mapping, Optional, Tuple, cast
+from urllib.parse import quote
+
+import requests
+
+from integrations.hospital.base import Appointment, HospitalBackend, Patient, Slot, TriageResult
+from integrations.hospital.errors import BackendUnavailable, HospitalError, error_for
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "http://127.0.0.1:5000"
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class HttpHospitalBackend(HospitalBackend):
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        token: Optional[str] = None,
+        timeout: Tuple[float, float] = (3.05, 10.0),
+        retries: int = 2,
+        backoff: float = 0.3,
+        session: Optional[requests.Session] = None,
+    ) -> None:
+        self.base_url = (base_url or DEFAULT_URL).rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.session = session or requests.Session()
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "HttpHospitalBackend":
+        env = os.environ if environ is None else environ
+        return cls(base_url=env.get("HOSPITAL_API_URL") or DEFAULT_URL, token=env.get("HOSPITAL_API_TOKEN") or None)
+
+    # --- the choke point ------------------------------------------------------
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[Dict[str, Any]] = None,
+        json: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, str]] = None,
+    ) -> Any:
+        url = f"{self.base_url}/api/v1{path}"
+        all_headers = {"Accept": "application/json"}
+        if self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        all_headers.update(headers or {})
+        retryable = method == "GET" or "Idempotency-Key" in all_headers
+        attempts = 1 + (self.retries if retryable else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                resp = self.session.request(
+                    method, url, params=params, json=json, headers=all_headers, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                if last:
+                    raise BackendUnavailable(message=type(exc).__name__, method=method, path=path) from exc
+                self._sleep(attempt)
+                continue
+            if resp.status_code in RETRY_STATUSES and not last:
+                self._sleep(attempt)
+                continue
+            return self._decode(resp, method, path)
+        raise BackendUnavailable(method=method, path=path)  # pragma: no cover - loop always returns or raises
+
+    def _sleep(self, attempt: int) -> None:
+        time.sleep(self.backoff * (2**attempt))
+
+    @staticmethod
+    def _decode(resp: requests.Response, method: str, path: str) -> Any:
+        try:
+            body = resp.json() if resp.content else None
+        except ValueError:
+            body = None
+        if resp.status_code < 400:
+            return body
+        code = message = None
+        if isinstance(body, dict):
+            code = body.get("error")
+            message = body.get("message")
+        exc_class = error_for(resp.status_code, code)
+        log.info("hospital API error %s %s -> %s %s", method, path, resp.status_code, code)
+        raise exc_class(code=code, message=message or "", status=resp.status_code, method=method, path=path)
+
+    # --- endpoints --------------------------------------------------------------
+    def departments(self) -> List[Dict[str, Any]]:
+        return cast(List[Dict[str, Any]], self._request("GET", "/departments"))
+
+    def slots(self, department: str, day: str) -> List[Slot]:
+        return cast(List[Slot], self._request("GET", "/slots", params={"department": department, "date": day}))
+
+    def account_patients(self, channel: str, channel_user_id: str) -> List[Patient]:
+        params = {"channel": channel, "channel_user_id": channel_user_id}
+        return cast(List[Patient], self._request("GET", "/accounts/patients", params=params))
+
+    def register_patient(
+        self,
+        name: str,
+        id_number: str,
+        phone: str,
+        channel: Optional[str] = None,
+        channel_user_id: Optional[str] = None,
+    ) -> Patient:
+        body: Dict[str, Any] = {"name": name, "id_number": id_number, "phone": phone}
+        if channel and channel_user_id:
+            body["account"] = {"channel": channel, "channel_user_id": channel_user_id}
+        return cast(Patient, self._request("POST", "/patients", json=body))
+
+    def book(self, patient_id: str, slot_id: str, idempotency_key: str, channel: str = "api") -> Appointment:
+        body = {"patient_id": patient_id, "slot_id": slot_id, "channel": channel}
+        headers = {"Idempotency-Key": idempotency_key}
+        return cast(Appointment, self._request("POST", "/appointments", json=body, headers=headers))
+
+    def appointments(self, patient_id: str) -> List[Appointment]:
+        return cast(List[Appointment], self._request("GET", "/appointments", params={"patient_id": patient_id}))
+
+    def cancel(self, appointment_id: str) -> Appointment:
+        return cast(
+            Appointment, self._request("POST", f"/appointments/{quote(appointment_id, safe='')}/cancel", json={})
+        )
+
+    def triage(
+        self,
+        text: str,
+        age: Optional[float] = None,
+        sex: Optional[str] = None,
+        pregnant: Optional[bool] = None,
+    ) -> TriageResult:
+        body: Dict[str, Any] = {"text": text}
+        if age is not None:
+            body["age"] = age
+        if sex is not None:
+            body["sex"] = sex
+        if pregnant is not None:
+            body["pregnant"] = pregnant
+        return cast(TriageResult, self._request("POST", "/triage", json=body))
+
+    def send_otp(self, phone: str, purpose: str) -> Dict[str, Any]:
+        return cast(Dict[str, Any], self._request("POST", "/otp", json={"phone": phone, "purpose": purpose}) or {})
+
+    def verify_otp(self, phone: str, purpose: str, code: str) -> Dict[str, Any]:
+        body = {"phone": phone, "purpose": purpose, "code": code}
+        return cast(Dict[str, Any], self._request("POST", "/otp/verify", json=body) or {})
+
+    def results(self, patient_id: str, token: str) -> List[Dict[str, Any]]:
+        path = f"/patients/{quote(patient_id, safe='')}/results"
+        body = self._request("GET", path, headers={"X-OTP-Token": token})
+        if isinstance(body, dict):  # tolerate {"results": [...]}
+            body = body.get("results", [])
+        return cast(List[Dict[str, Any]], body or [])
+
+    def prescriptions(self, patient_id: str) -> List[Dict[str, Any]]:
+        body = self._request("GET", f"/patients/{quote(patient_id, safe='')}/prescriptions")
+        if isinstance(body, dict):
+            body = body.get("prescriptions", [])
+        return cast(List[Dict[str, Any]], body or [])
+
+    def request_refill(
+        self, patient_id: str, prescription_id: str, answers: Optional[Dict[str, str]] = None
+    ) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"patient_id": patient_id, "prescription_id": prescription_id}
+        if answers:
+            body["answers"] = answers
+        return cast(Dict[str, Any], self._request("POST", "/refills", json=body) or {})
+
+
+__all__ = ["HospitalError", "HttpHospitalBackend"]

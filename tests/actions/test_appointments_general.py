@@ -1,0 +1,112 @@
+"""My appointments, hand-off, reset, and that every domain action is served."""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+
+from actions.appointments import (
+    ActionCancelAppointment,
+    ActionPrepareReschedule,
+    ActionQueryAppointments,
+    ValidateCancelForm,
+)
+from actions.general import ActionHandoff, ActionPaymentHelp, ActionResetJourney
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, responses, slot_events
+
+
+def book(hospital: FakeHospital, pid: str) -> str:
+    hospital.slots["cardiology|2099-01-02"] = [
+        {
+            "id": "s1",
+            "department": "cardiology",
+            "doctor": {"name": "张伟"},
+            "start": "2099-01-02T09:00:00+08:00",
+            "fee_fen": 5000,
+            "remaining": 2,
+        },
+    ]
+    return str(hospital.book({"patient_id": pid, "slot_id": "s1"}, None)[1]["id"])
+
+
+async def test_lists_only_the_accounts_patients(hospital: FakeHospital, domain: dict) -> None:
+    mine = hospital.add_patient("李秀英", "13812345678", user="u1")
+    other = hospital.add_patient("别人", "13900001111", user="u2")
+    book(hospital, mine)
+    book(hospital, other)
+    dispatcher = CollectingDispatcher()
+    events = await ActionQueryAppointments().run(dispatcher, make_tracker(sender="u1"), domain)
+    assert responses(dispatcher) == ["utter_appointment_item", "utter_appointments_actions"]
+    assert dispatcher.messages[0]["patient_name"] == "李秀英" and dispatcher.messages[0]["status_text"] == "待支付"
+    assert len(slot_events(events)["offered_choices"]) == 1
+
+
+async def test_no_appointments(hospital: FakeHospital, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionQueryAppointments().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == ["utter_no_appointments"]
+
+
+async def test_cancel_needs_confirmation(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    aid = book(hospital, pid)
+    dispatcher = CollectingDispatcher()
+    await ActionCancelAppointment().run(
+        dispatcher, make_tracker(slots={"appointment_id": aid, "confirm_cancel": False}), domain
+    )
+    assert responses(dispatcher) == ["utter_cancel_kept"] and hospital.appointments[aid]["status"] == "held"
+    dispatcher = CollectingDispatcher()
+    await ActionCancelAppointment().run(
+        dispatcher, make_tracker(slots={"appointment_id": aid, "confirm_cancel": True}), domain
+    )
+    assert responses(dispatcher) == ["utter_cancelled"] and hospital.appointments[aid]["status"] == "cancelled"
+
+
+async def test_cancel_form_ends_when_nothing_to_cancel(hospital: FakeHospital, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    slots = domain["forms"]["cancel_form"]["required_slots"]
+    assert await ValidateCancelForm().required_slots(slots, dispatcher, make_tracker(), domain) == []
+    assert responses(dispatcher) == ["utter_no_appointments"]
+
+
+async def test_prepare_reschedule_keeps_patient_and_department(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    aid = book(hospital, pid)
+    events = await ActionPrepareReschedule().run(
+        CollectingDispatcher(), make_tracker(slots={"appointment_id": aid}), domain
+    )
+    slots = slot_events(events)
+    assert slots["reschedule_from"] == aid and slots["patient_id"] == pid and slots["department"] == "cardiology"
+
+
+async def test_payment_help_resends_the_pay_link(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    book(hospital, pid)
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == ["utter_booking_held"]
+
+
+async def test_handoff_marks_the_conversation(domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == ["utter_handoff"]
+    assert dispatcher.messages[1]["custom"]["handoff"] is True
+    assert slot_events(events) == {"handoff": True}
+
+
+async def test_reset_keeps_entities_of_the_new_request(domain: dict) -> None:
+    tracker = make_tracker(
+        slots={"department": "cardiology", "slot_id": "s1", "otp_token": "t"},
+        entities=[{"entity": "department", "value": "cardiology"}],
+    )
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert slot_events(events) == {"slot_id": None, "otp_token": None}
+
+
+def test_every_custom_action_in_the_domain_is_registered(domain: dict) -> None:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    served = set(executor.actions)
+    wanted = set(domain["actions"])
+    assert wanted <= served, wanted - served

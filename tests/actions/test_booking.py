@@ -1,0 +1,187 @@
+"""Booking journey actions against the fake hospital."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import valid_id_number
+from actions.booking import (
+    ActionAskPatientId,
+    ActionAskSlotId,
+    ActionBookAppointment,
+    ValidateBookingForm,
+)
+from actions.dates import today_in_shanghai
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, responses, slot_events
+
+TOMORROW = (today_in_shanghai() + timedelta(days=1)).isoformat()
+
+
+def slot(sid: str, hour: int, remaining: int = 3, fee: int = 5000) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "department": "cardiology",
+        "doctor": {"id": "d1", "name": "张伟", "title": "主任医师"},
+        "date": TOMORROW,
+        "start": f"{TOMORROW}T{hour:02d}:00:00+08:00",
+        "fee_fen": fee,
+        "remaining": remaining,
+    }
+
+
+@pytest.fixture
+def stocked(hospital: FakeHospital) -> FakeHospital:
+    hospital.slots[f"cardiology|{TOMORROW}"] = [slot("s_am", 9), slot("s_pm", 14), slot("s_full", 15, remaining=0)]
+    return hospital
+
+
+async def run_validate(method: str, value: Any, domain: dict[str, Any], **tracker_kw: Any) -> tuple:
+    dispatcher = CollectingDispatcher()
+    form = ValidateBookingForm()
+    tracker = make_tracker(**tracker_kw)
+    result = await getattr(form, f"validate_{method}")(value, dispatcher, tracker, domain)
+    return result, responses(dispatcher)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("心内科", "cardiology"), ("cardiology", "cardiology"), ("看牙", "stomatology"), ("挂个心脏科的号", "cardiology")],
+)
+async def test_department_is_normalised(hospital: FakeHospital, domain: dict, text: str, code: str) -> None:
+    result, said = await run_validate("department", text, domain, text=text)
+    assert result == {"department": code} and said == []
+
+
+async def test_unknown_department_is_asked_again(hospital: FakeHospital, domain: dict) -> None:
+    result, said = await run_validate("department", "火星科", domain, text="火星科")
+    assert result == {"department": None} and said == ["utter_unknown_department"]
+
+
+async def test_date_phrase_resolves_with_period(stocked: FakeHospital, domain: dict) -> None:
+    result, said = await run_validate("date", "明天下午", domain, slots={"department": "cardiology"})
+    assert result == {"date": f"{TOMORROW} afternoon", "slot_id": None} and said == []
+
+
+async def test_date_without_slots_says_full(stocked: FakeHospital, domain: dict) -> None:
+    result, said = await run_validate("date", "后天", domain, slots={"department": "cardiology"})
+    assert result["date"] is None and said == ["utter_no_slots"]
+
+
+async def test_past_or_far_date_is_refused(hospital: FakeHospital, domain: dict) -> None:
+    result, said = await run_validate("date", "随便哪天", domain, text="随便哪天")
+    assert result == {"date": None} and said == ["utter_invalid_date"]
+
+
+async def test_slot_buttons_are_numbered_and_period_filtered(stocked: FakeHospital, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"department": "cardiology", "date": f"{TOMORROW} afternoon"})
+    events = await ActionAskSlotId().run(dispatcher, tracker, domain)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_ask_slot_id"
+    assert [b["payload"] for b in message["buttons"]] == ['/inform{"slot_id": "s_pm"}']
+    assert message["buttons"][0]["title"].startswith("1 张伟")
+    assert slot_events(events) == {"offered_choices": ["s_pm"]}
+
+
+async def test_number_picks_offered_slot(hospital: FakeHospital, domain: dict) -> None:
+    result, _ = await run_validate("slot_id", "2", domain, slots={"offered_choices": ["s_am", "s_pm"]}, text="2")
+    assert result == {"slot_id": "s_pm"}
+    result, _ = await run_validate("slot_id", "第一个", domain, slots={"offered_choices": ["s_am"]}, text="第一个")
+    assert result == {"slot_id": "s_am"}
+
+
+async def test_forged_slot_id_is_refused(hospital: FakeHospital, domain: dict) -> None:
+    result, said = await run_validate("slot_id", "s_other", domain, slots={"offered_choices": ["s_am"]})
+    assert result == {"slot_id": None} and said == ["utter_invalid_choice"]
+
+
+async def test_patient_buttons_list_bound_patients_and_add_new(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678", user="u1")
+    dispatcher = CollectingDispatcher()
+    events = await ActionAskPatientId().run(dispatcher, make_tracker(), domain)
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles == ["1 李秀英 138****5678", "2 添加新的就诊人"]
+    assert slot_events(events) == {"offered_choices": [pid, "new"]}
+
+
+async def test_registration_is_required_when_no_patient_is_bound(hospital: FakeHospital, domain: dict) -> None:
+    form = ValidateBookingForm()
+    slots = domain["forms"]["booking_form"]["required_slots"]
+    required = await form.required_slots(slots, CollectingDispatcher(), make_tracker(), domain)
+    assert required == ["department", "date", "slot_id", "patient_name", "id_number", "phone"]
+    hospital.add_patient("李秀英", "13812345678", user="u1")
+    required = await form.required_slots(slots, CollectingDispatcher(), make_tracker(), domain)
+    assert required == ["department", "date", "slot_id", "patient_id"]
+
+
+async def test_registration_binds_the_chat_account(hospital: FakeHospital, domain: dict) -> None:
+    result, said = await run_validate(
+        "phone",
+        "13900001111",
+        domain,
+        slots={"patient_name": "王大明", "id_number": "110101199003077578"},
+        text="13900001111",
+        channel="wechat",
+        sender="openid-9",
+    )
+    assert result["phone"] == "13900001111" and result["patient_id"].startswith("pat_")
+    assert said == ["utter_patient_registered"]
+    sent = hospital.requests[-1]["body"]
+    assert sent["account"] == {"channel": "wechat", "channel_user_id": "openid-9"}
+
+
+async def test_bad_id_number_is_asked_again(hospital: FakeHospital, domain: dict) -> None:
+    result, said = await run_validate("id_number", "110101199003077577", domain, text="110101199003077577")
+    assert result == {"id_number": None} and said == ["utter_invalid_id_number"]
+    assert valid_id_number("11010519491231002X")
+
+
+async def test_book_holds_and_sends_pay_link(stocked: FakeHospital, domain: dict) -> None:
+    pid = stocked.add_patient("李秀英", "13812345678")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"patient_id": pid, "slot_id": "s_am", "department": "cardiology"})
+    events = await ActionBookAppointment().run(dispatcher, tracker, domain)
+    held = dispatcher.messages[0]
+    assert held["response"] == "utter_booking_held"
+    assert held["pay_url"].startswith("http://pay.local/") and held["amount_yuan"] == "50"
+    assert slot_events(events)["booking_ok"] is True
+    assert stocked.requests[-1]["headers"]["Idempotency-Key"].startswith("bot-")
+
+
+async def test_free_slot_is_confirmed_at_once(stocked: FakeHospital, domain: dict) -> None:
+    stocked.slots[f"cardiology|{TOMORROW}"].append(slot("s_free", 10, fee=0))
+    pid = stocked.add_patient("李秀英", "13812345678")
+    dispatcher = CollectingDispatcher()
+    await ActionBookAppointment().run(dispatcher, make_tracker(slots={"patient_id": pid, "slot_id": "s_free"}), domain)
+    assert responses(dispatcher) == ["utter_booking_confirmed"]
+
+
+async def test_sold_out_goes_back_to_choosing(stocked: FakeHospital, domain: dict) -> None:
+    pid = stocked.add_patient("李秀英", "13812345678")
+    dispatcher = CollectingDispatcher()
+    events = await ActionBookAppointment().run(
+        dispatcher, make_tracker(slots={"patient_id": pid, "slot_id": "s_full"}), domain
+    )
+    assert responses(dispatcher) == ["utter_sold_out"]
+    assert any(e["event"] == "followup" and e["name"] == "booking_form" for e in events)
+
+
+async def test_backend_down_is_a_polite_message(down: None, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionBookAppointment().run(dispatcher, make_tracker(slots={"patient_id": "p", "slot_id": "s"}), domain)
+    assert responses(dispatcher) == ["utter_backend_error"]
+
+
+async def test_reschedule_books_new_then_cancels_old(stocked: FakeHospital, domain: dict) -> None:
+    pid = stocked.add_patient("李秀英", "13812345678")
+    old = stocked.book({"patient_id": pid, "slot_id": "s_am"}, None)[1]["id"]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"patient_id": pid, "slot_id": "s_pm", "reschedule_from": old})
+    await ActionBookAppointment().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_booking_held", "utter_booking_pay_note", "utter_rescheduled"]
+    assert stocked.appointments[old]["status"] == "cancelled"
