@@ -185,7 +185,11 @@ def account_patients(ctx: ServiceContext, channel: str, channel_user_id: str) ->
         if identity is None:
             return []
         links = session.scalars(
-            select(AccountPatient).where(AccountPatient.account_id == identity.account_id)
+            select(AccountPatient)
+            .join(Patient, Patient.id == AccountPatient.patient_id)
+            .where(AccountPatient.account_id == identity.account_id)
+            # "self" before family, then in the order they were added.
+            .order_by((AccountPatient.relation != "self"), Patient.created_at, Patient.id)
         ).all()
         return [view_patient(ctx.cipher, link.patient, link.relation) for link in links]
 
