@@ -8,6 +8,7 @@ from flask import Flask
 
 from config import Settings, load_settings
 from db import Database
+from integrations.channels.rasa import RasaRestClient
 from payments.base import PaymentProvider
 from payments.console import ConsolePaymentProvider
 from services.context import ServiceContext
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["hospital"] = build_context(settings)
+    app.extensions["dialogue"] = RasaRestClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
 
     from web import cli, errors, health, metrics, payments_console, requestlog
     from web.api import bp as api_bp

@@ -81,10 +81,13 @@ class Settings(BaseSettings):
     max_accounts_per_phone: int = Field(2, ge=1)
     booking_horizon_days: int = Field(14, ge=1)
     cancel_cutoff_hours: int = Field(2, ge=0)
+    refill_window_days: int = Field(180, ge=1)  # a refill needs an offline visit this recent
 
     # Edge limits (per calling IP on public routes; the service API is per patient).
     rate_limit_public: str = "60/minute"
     rate_limit_bookings_per_patient: str = "20/minute"
+    rate_limit_chat_per_sender: str = "20/minute"
+    rasa_timeout_seconds: float = 8.0
 
     @property
     def is_production(self) -> bool:

@@ -26,3 +26,10 @@ def child_exit(server, worker):  # noqa: ARG001
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):  # noqa: ARG001
+    """Load the triage rules before the first patient's message, not during it."""
+    from services.triage import default_engine
+
+    default_engine()

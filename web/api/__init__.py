@@ -18,6 +18,7 @@ Model = TypeVar("Model", bound=BaseModel)
 
 @bp.before_request
 def _authenticate() -> None:
+    """Every route here needs the service token except the public web chat."""
     if request.endpoint not in PUBLIC_ENDPOINTS:
         require_service_token()
 
@@ -48,4 +49,4 @@ def query(model: type[Model]) -> Model:
     return model.model_validate(request.args.to_dict())
 
 
-from web.api import appointments, catalogue, dev, patients  # noqa: E402,F401  (routes register on import)
+from web.api import appointments, catalogue, chat, dev, patients, triage  # noqa: E402,F401  (routes register on import)

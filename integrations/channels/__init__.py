@@ -1,0 +1,1 @@
+"""Channels between patients and the bot, and the client of Rasa's REST API."""

@@ -1,0 +1,86 @@
+"""One patient message through the front door, whatever the channel.
+
+Clinical safety first: the red-flag rules read the raw text before the
+dialogue engine sees it, so a misunderstood message, or Rasa being down, still
+gets "拨打120 / 立即急诊". Then the dialogue engine answers; if it cannot, the
+patient gets a short apology with the hospital's phone number.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from prometheus_client import Counter
+
+from config import ROOT
+from integrations.channels.rasa import BotMessage, Button, DialogueEngine, RasaUnavailable
+from services.context import ServiceContext
+from services.triage import TriageEngine, TriageInput, TriageLevel
+
+log = logging.getLogger(__name__)
+REPLIES_FILE = ROOT / "data" / "replies.yml"
+MAX_MESSAGE_CHARS = 500
+
+EDGE_EMERGENCIES = Counter("hospital_edge_emergencies_total", "Messages answered by the red-flag rules", ["channel"])
+BOT_UNAVAILABLE = Counter("hospital_bot_unavailable_total", "Messages the dialogue engine could not answer", ["channel"])
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: str  # web | wechat | alipay | sms
+    sender: str  # the platform's id for the patient
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conversation_id(self) -> str:
+        """Senders are prefixed by channel, so two platforms' ids never collide."""
+        return f"{self.channel}:{self.sender}"
+
+
+@cache
+def replies(path: Path = REPLIES_FILE) -> dict[str, Any]:
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def emergency_reply(triage: TriageEngine, text: str) -> BotMessage:
+    result = triage.assess(TriageInput(text=text))
+    advice = result.advice
+    if result.level is not TriageLevel.EMERGENCY or "120" not in advice:
+        # The rules fired on the raw text; the wording must say so whatever the assessment.
+        advice = "您说的情况可能很危险，请马上拨打120，或立即去急诊。"
+    texts = replies()
+    buttons = tuple(Button(b["title"], b["payload"]) for b in texts["emergency_buttons"])
+    return BotMessage(f"{advice}\n{texts['emergency_tail']}", buttons)
+
+
+def unavailable_reply(ctx: ServiceContext) -> BotMessage:
+    return BotMessage(replies()["bot_unavailable"].format(phone=ctx.settings.hospital_phone))
+
+
+def handle_message(
+    ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage
+) -> list[BotMessage]:
+    hits = triage.red_flags(message.text)
+    if hits:
+        EDGE_EMERGENCIES.labels(message.channel).inc()
+        log.warning("red flag at the edge", extra={"channel": message.channel, "rules": [h.id for h in hits]})
+        try:
+            # Tell the conversation, so no later turn can talk the level down.
+            engine.set_slot(message.conversation_id, "triage_level", TriageLevel.EMERGENCY.value)
+        except RasaUnavailable:
+            log.warning("could not record the emergency in the conversation")
+        return [emergency_reply(triage, message.text)]
+    try:
+        return engine.send(
+            message.conversation_id, message.text, {"channel": message.channel, **message.metadata}
+        )
+    except RasaUnavailable as exc:
+        BOT_UNAVAILABLE.labels(message.channel).inc()
+        log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
+        return [unavailable_reply(ctx)]

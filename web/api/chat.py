@@ -1,0 +1,32 @@
+"""The web channel (`POST /api/v1/chat`): the chat page, staff's simulator and curl."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify
+from pydantic import Field
+
+from services import conversation
+from services.conversation import InboundMessage
+from services.triage import default_engine
+from web.api import body, bp, service_context
+from web.api.schemas import Strict
+from web.extensions import limiter, sender_key
+
+
+class ChatIn(Strict):
+    sender: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    message: str = Field(min_length=1, max_length=conversation.MAX_MESSAGE_CHARS)
+
+
+@bp.post("/chat")
+@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public)
+@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_chat_per_sender, key_func=sender_key)
+def chat() -> Response:
+    data = body(ChatIn)
+    replies = conversation.handle_message(
+        service_context(),
+        current_app.extensions["dialogue"],
+        default_engine(),
+        InboundMessage(channel="web", sender=data.sender, text=data.message),
+    )
+    return jsonify({"messages": [reply.as_dict() for reply in replies]})
