@@ -19,8 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent
 VAR = ROOT / "var"
 
-DEV_SECRET_KEY = "dev-secret-key-not-for-production"
-DEV_HOSPITAL_API_TOKEN = "dev-hospital-api-token"
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105 - refused in production
+DEV_HOSPITAL_API_TOKEN = "dev-hospital-api-token"  # noqa: S105 - refused in production
 # 32 zero-ish bytes, base64: obviously a development key.
 DEV_DATA_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"development-key-not-for-prod!!!!").decode()
 DEV_DEFAULTS = {

@@ -17,18 +17,18 @@ accesslog = None  # the app logs each request itself, as JSON with a request id
 _metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "var/prometheus"))
 
 
-def on_starting(server):  # noqa: ARG001
+def on_starting(server):
     shutil.rmtree(_metrics_dir, ignore_errors=True)
     _metrics_dir.mkdir(parents=True, exist_ok=True)
 
 
-def child_exit(server, worker):  # noqa: ARG001
+def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
 
 
-def post_worker_init(worker):  # noqa: ARG001
+def post_worker_init(worker):
     """Load the triage rules before the first patient's message, not during it."""
     from services.triage import default_engine
 

@@ -31,7 +31,7 @@ class PaymentProvider(ABC):
         """Register the order with the platform and return where the patient pays."""
 
     @abstractmethod
-    def refund(self, request: "RefundRequest") -> str:
+    def refund(self, request: RefundRequest) -> str:
         """Ask the platform to return the money; returns the platform's refund id."""
 
 

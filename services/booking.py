@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db import rows_changed
 from models import (
     ACTIVE,
     Appointment,
@@ -40,9 +41,9 @@ from services import audit, outbox
 from services.calendar import SHANGHAI, iso_week_bounds
 from services.context import ServiceContext
 from services.errors import (
+    Conflict,
     DuplicateAppointment,
     IdempotencyMismatch,
-    Conflict,
     NotCancellable,
     NotFound,
     NotReleased,
@@ -179,9 +180,9 @@ def book(
 
 
 def _lock_patient(session: Session, patient_id: str) -> Patient:
-    locked = session.execute(
-        update(Patient).where(Patient.id == patient_id).values(booking_seq=Patient.booking_seq + 1)
-    ).rowcount
+    locked = rows_changed(
+        session, update(Patient).where(Patient.id == patient_id).values(booking_seq=Patient.booking_seq + 1)
+    )
     if locked != 1:
         raise NotFound("没有找到这位就诊人，请先添加就诊人")
     patient = session.get(Patient, patient_id)
@@ -192,9 +193,9 @@ def _lock_patient(session: Session, patient_id: str) -> Patient:
 def _take_place(session: Session, slot_id: str, now: datetime) -> None:
     """Decrement `remaining` atomically; free expired holds on this slot once if full."""
     for attempt in range(2):
-        taken = session.execute(
-            update(Slot).where(Slot.id == slot_id, Slot.remaining > 0).values(remaining=Slot.remaining - 1)
-        ).rowcount
+        taken = rows_changed(
+            session, update(Slot).where(Slot.id == slot_id, Slot.remaining > 0).values(remaining=Slot.remaining - 1)
+        )
         if taken == 1:
             return
         if attempt == 0 and not _expire_holds_of_slot(session, slot_id, now):
@@ -315,14 +316,19 @@ def queue_confirmation(ctx: ServiceContext, session: Session, appointment: Appoi
 
 
 def _transition(
-    session: Session, appointment_id: str, expected: tuple[AppointmentStatus, ...], wanted: AppointmentStatus, **values: Any
+    session: Session,
+    appointment_id: str,
+    expected: tuple[AppointmentStatus, ...],
+    wanted: AppointmentStatus,
+    **values: Any,
 ) -> bool:
     """Move one appointment from one of `expected` to `wanted`; False if another change won."""
-    changed = session.execute(
+    changed = rows_changed(
+        session,
         update(Appointment)
         .where(Appointment.id == appointment_id, Appointment.status.in_([s.value for s in expected]))
-        .values(status=wanted.value, **values)
-    ).rowcount
+        .values(status=wanted.value, **values),
+    )
     return changed == 1
 
 
@@ -388,11 +394,12 @@ def confirm_paid(ctx: ServiceContext, session: Session, appointment_id: str, now
     is absolute, so a late payment expires the hold (if the task has not yet)
     and the caller refunds it.
     """
-    confirmed = session.execute(
+    confirmed = rows_changed(
+        session,
         update(Appointment)
         .where(Appointment.id == appointment_id, Appointment.status == S.HELD.value, Appointment.hold_expires_at > now)
-        .values(status=S.CONFIRMED.value, confirmed_at=now, hold_expires_at=None)
-    ).rowcount
+        .values(status=S.CONFIRMED.value, confirmed_at=now, hold_expires_at=None),
+    )
     appointment = session.get(Appointment, appointment_id)
     assert appointment is not None
     if confirmed != 1:
@@ -428,8 +435,12 @@ def cancel(ctx: ServiceContext, appointment_id: str, reason: str = "patient_requ
         _close_pending_orders(session, appointment_id, now)
         refund = refund_if_paid(session, appointment_id, reason="appointment_cancelled")
         audit.record(
-            session, actor=ctx.actor, action="appointment.cancel", patient_id=appointment.patient_id,
-            subject=appointment_id, reason=reason,
+            session,
+            actor=ctx.actor,
+            action="appointment.cancel",
+            patient_id=appointment.patient_id,
+            subject=appointment_id,
+            reason=reason,
         )
         session.refresh(appointment)
         view = appointment_view(appointment, _order_for(session, appointment_id))
@@ -475,7 +486,11 @@ def mark_no_show(ctx: ServiceContext, appointment_id: str) -> bool:
         if restricted:
             patient.restricted_until = now + timedelta(days=settings.restriction_days)
         audit.record(
-            session, actor=ctx.actor, action="appointment.no_show", patient_id=patient.id, subject=appointment_id,
+            session,
+            actor=ctx.actor,
+            action="appointment.no_show",
+            patient_id=patient.id,
+            subject=appointment_id,
             detail={"restricted": restricted},
         )
         return restricted

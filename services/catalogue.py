@@ -18,8 +18,7 @@ def list_departments(ctx: ServiceContext) -> list[dict[str, Any]]:
     with ctx.db.reading() as session:
         departments = session.scalars(select(Department).order_by(Department.id)).all()
         return [
-            {"code": d.code, "name": d.name, "location": d.location, "description": d.description}
-            for d in departments
+            {"code": d.code, "name": d.name, "location": d.location, "description": d.description} for d in departments
         ]
 
 

@@ -27,7 +27,9 @@ REPLIES_FILE = ROOT / "data" / "replies.yml"
 MAX_MESSAGE_CHARS = 500
 
 EDGE_EMERGENCIES = Counter("hospital_edge_emergencies_total", "Messages answered by the red-flag rules", ["channel"])
-BOT_UNAVAILABLE = Counter("hospital_bot_unavailable_total", "Messages the dialogue engine could not answer", ["channel"])
+BOT_UNAVAILABLE = Counter(
+    "hospital_bot_unavailable_total", "Messages the dialogue engine could not answer", ["channel"]
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,7 @@ def handle_message(
             log.warning("could not record the emergency in the conversation")
         return [emergency_reply(triage, message.text)]
     try:
-        return engine.send(
-            message.conversation_id, message.text, {"channel": message.channel, **message.metadata}
-        )
+        return engine.send(message.conversation_id, message.text, {"channel": message.channel, **message.metadata})
     except RasaUnavailable as exc:
         BOT_UNAVAILABLE.labels(message.channel).inc()
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})

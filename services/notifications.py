@@ -8,6 +8,7 @@ import logging
 
 from sqlalchemy import select, update
 
+from db import rows_changed
 from models import OutboxMessage, utcnow
 from services.context import ServiceContext
 
@@ -27,11 +28,12 @@ def deliver_due(ctx: ServiceContext, batch: int = 100) -> int:
     for message_id in due:
         with ctx.db.transaction() as session:
             # Claim by conditional update: two workers never send the same message.
-            claimed = session.execute(
+            claimed = rows_changed(
+                session,
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-                .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
-            ).rowcount
+                .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1),
+            )
             if claimed == 1:
                 log.info("message delivered", extra={"outbox_id": message_id, "sender": "console"})
                 delivered += 1

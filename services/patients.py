@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db import rows_changed
 from models import Account, AccountPatient, ChannelIdentity, Patient, PhoneBinding
 from services import audit
 from services.context import ServiceContext
@@ -95,14 +96,15 @@ def _bind_phone(ctx: ServiceContext, session: Session, account: Account, hashed_
     if session.get(PhoneBinding, hashed_phone) is None:
         session.add(PhoneBinding(phone_hash=hashed_phone, account_count=0))
         session.flush()
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(PhoneBinding)
         .where(
             PhoneBinding.phone_hash == hashed_phone,
             PhoneBinding.account_count < ctx.settings.max_accounts_per_phone,
         )
-        .values(account_count=PhoneBinding.account_count + 1)
-    ).rowcount
+        .values(account_count=PhoneBinding.account_count + 1),
+    )
     if claimed != 1:
         raise PhoneLimitReached(limit=ctx.settings.max_accounts_per_phone)
     session.add(ChannelIdentity(account=account, channel="phone", external_id=binding_id))

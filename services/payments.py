@@ -8,6 +8,7 @@ the only one that counts; the order's conditional UPDATE decides what happens.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,8 +47,9 @@ def settle_payment(ctx: ServiceContext, out_trade_no: str, amount_fen: int, prov
                 .where(PaymentOrder.id == order.id)
                 .values(status="paid", paid_at=now, provider_trade_no=provider_trade_no)
             )
-            audit.record(session, actor=ctx.actor, action="payment.paid", patient_id=order.patient_id,
-                         subject=out_trade_no)
+            audit.record(
+                session, actor=ctx.actor, action="payment.paid", patient_id=order.patient_id, subject=out_trade_no
+            )
             if order.appointment_id and was_open and booking.confirm_paid(ctx, session, order.appointment_id, now):
                 return Settlement(out_trade_no, "confirmed")
             if order.appointment_id is None and order.kind != "registration":
@@ -60,12 +62,16 @@ def settle_payment(ctx: ServiceContext, out_trade_no: str, amount_fen: int, prov
         return Settlement(out_trade_no, "duplicate")
 
 
-def order_summary(ctx: ServiceContext, out_trade_no: str) -> dict[str, object]:
+def order_summary(ctx: ServiceContext, out_trade_no: str) -> dict[str, Any]:
     with ctx.db.reading() as session:
         order = session.scalar(select(PaymentOrder).where(PaymentOrder.out_trade_no == out_trade_no))
         if order is None:
             raise NotFound("没有找到这笔订单")
         if order.status not in ("pending", "paid", "closed", "refunded"):
             raise Conflict()
-        return {"out_trade_no": order.out_trade_no, "amount_fen": order.amount_fen, "status": order.status,
-                "kind": order.kind}
+        return {
+            "out_trade_no": order.out_trade_no,
+            "amount_fen": order.amount_fen,
+            "status": order.status,
+            "kind": order.kind,
+        }

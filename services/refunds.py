@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from db import rows_changed
 from models import LedgerEntry, PaymentOrder, Refund, utcnow
 from payments.base import RefundRejected, RefundRequest
 from services import audit
 from services.context import ServiceContext
-
-from sqlalchemy.orm import Session
 
 
 def refund_if_paid(session: Session, appointment_id: str, reason: str) -> dict[str, Any] | None:
@@ -49,19 +49,28 @@ def process_refund(ctx: ServiceContext, refund_id: int) -> str:
         return "pending"
     now = utcnow()
     with ctx.db.transaction() as session:
-        settled = session.execute(
-            update(Refund).where(Refund.id == refund_id, Refund.status == "pending").values(
-                status="succeeded", settled_at=now
-            )
-        ).rowcount
+        settled = rows_changed(
+            session,
+            update(Refund)
+            .where(Refund.id == refund_id, Refund.status == "pending")
+            .values(status="succeeded", settled_at=now),
+        )
         if settled == 1:
             session.execute(update(PaymentOrder).where(PaymentOrder.id == order.id).values(status="refunded"))
             session.add(
-                LedgerEntry(event_key=f"refund:{request.out_refund_no}", payment_order_id=order.id,
-                            amount_fen=-request.amount_fen)
+                LedgerEntry(
+                    event_key=f"refund:{request.out_refund_no}",
+                    payment_order_id=order.id,
+                    amount_fen=-request.amount_fen,
+                )
             )
-            audit.record(session, actor="system", action="payment.refund", patient_id=order.patient_id,
-                         subject=order.out_trade_no)
+            audit.record(
+                session,
+                actor="system",
+                action="payment.refund",
+                patient_id=order.patient_id,
+                subject=order.out_trade_no,
+            )
     return "succeeded"
 
 

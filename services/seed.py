@@ -84,7 +84,9 @@ def seed_demo_hospital(ctx: ServiceContext, only_if_empty: bool = False, days: i
         slot_count = _schedules(session, rng, doctors, local_today(), days)
         patients = _patients(ctx, session)
         _clinical_records(ctx, session, patients, departments, doctors)
-    return f"seeded {len(departments)} departments, {len(doctors)} doctors, {slot_count} slots, {len(patients)} patients"
+    return (
+        f"seeded {len(departments)} departments, {len(doctors)} doctors, {slot_count} slots, {len(patients)} patients"
+    )
 
 
 def _departments(session: Session) -> dict[str, Department]:
@@ -108,7 +110,8 @@ def _doctor_name(rng: random.Random, used: set[str]) -> str:
 
 
 def _doctors(session: Session, rng: random.Random, departments: dict[str, Department]) -> list[Doctor]:
-    doctors, used = [], set()
+    doctors: list[Doctor] = []
+    used: set[str] = set()
     for department in departments.values():
         for title, fee, _capacity in TITLES:
             # The emergency department is not booked online; general practice offers a free consultation.
@@ -178,8 +181,11 @@ def _patients(ctx: ServiceContext, session: Session) -> list[Patient]:
         session.add(patient)
         session.flush()
         if index != 1:  # 李秀英 has her own account, on WeChat
-            session.add(AccountPatient(account_id=account.id, patient_id=patient.id,
-                                       relation="self" if index == 0 else "family"))
+            session.add(
+                AccountPatient(
+                    account_id=account.id, patient_id=patient.id, relation="self" if index == 0 else "family"
+                )
+            )
         patients.append(patient)
     other = find_or_create_account(session, "wechat", "demo-openid-lixiuying")
     session.add(AccountPatient(account_id=other.id, patient_id=patients[1].id, relation="self"))
@@ -208,43 +214,108 @@ LIPIDS = (
 )
 
 
-def _report(ctx: ServiceContext, session: Session, patient: Patient, title: str, items: tuple, days: int,
-            department: Department) -> None:
-    report = LabReport(patient_id=patient.id, kind="lab", title=title, department_id=department.id,
-                       sampled_at=_days_ago(days, 8), reported_at=_days_ago(days, 15), status="final")
+def _report(
+    ctx: ServiceContext, session: Session, patient: Patient, title: str, items: tuple, days: int, department: Department
+) -> None:
+    report = LabReport(
+        patient_id=patient.id,
+        kind="lab",
+        title=title,
+        department_id=department.id,
+        sampled_at=_days_ago(days, 8),
+        reported_at=_days_ago(days, 15),
+        status="final",
+    )
     session.add(report)
     session.flush()
     for position, (code, name, value, unit, low, high) in enumerate(items):
-        session.add(ReportItem(report_id=report.id, position=position, code=code, name=name,
-                               value_enc=ctx.cipher.encrypt(value, "report_items.value"), unit=unit,
-                               ref_low=low, ref_high=high))
+        session.add(
+            ReportItem(
+                report_id=report.id,
+                position=position,
+                code=code,
+                name=name,
+                value_enc=ctx.cipher.encrypt(value, "report_items.value"),
+                unit=unit,
+                ref_low=low,
+                ref_high=high,
+            )
+        )
 
 
-def _clinical_records(ctx: ServiceContext, session: Session, patients: list[Patient],
-                      departments: dict[str, Department], doctors: list[Doctor]) -> None:
+def _clinical_records(
+    ctx: ServiceContext,
+    session: Session,
+    patients: list[Patient],
+    departments: dict[str, Department],
+    doctors: list[Doctor],
+) -> None:
     zhang, li, child = patients
     by_department = {d.department_id: d for d in doctors if d.title == "主任医师"}
     cardiology, endocrinology = departments["cardiology"], departments["endocrinology"]
     _report(ctx, session, zhang, "血常规", BLOOD_ROUTINE, 3, departments["general_internal"])
     _report(ctx, session, zhang, "血脂四项", LIPIDS, 30, cardiology)
     _report(ctx, session, li, "血糖及糖化血红蛋白", GLUCOSE, 5, endocrinology)
-    exam = LabReport(patient_id=zhang.id, kind="exam", title="胸部CT平扫", department_id=departments["respiratory"].id,
-                     sampled_at=_days_ago(10, 10), reported_at=_days_ago(9, 16), status="final",
-                     findings_enc=ctx.cipher.encrypt("双肺纹理清晰，未见明显实质性病变。印象：胸部CT平扫未见明显异常。",
-                                                     "lab_reports.findings"))
+    exam = LabReport(
+        patient_id=zhang.id,
+        kind="exam",
+        title="胸部CT平扫",
+        department_id=departments["respiratory"].id,
+        sampled_at=_days_ago(10, 10),
+        reported_at=_days_ago(9, 16),
+        status="final",
+        findings_enc=ctx.cipher.encrypt(
+            "双肺纹理清晰，未见明显实质性病变。印象：胸部CT平扫未见明显异常。", "lab_reports.findings"
+        ),
+    )
     session.add(exam)
-    session.add(LabReport(patient_id=child.id, kind="lab", title="血常规", department_id=departments["pediatrics"].id,
-                          sampled_at=_days_ago(0, 9), status="pending"))
+    session.add(
+        LabReport(
+            patient_id=child.id,
+            kind="lab",
+            title="血常规",
+            department_id=departments["pediatrics"].id,
+            sampled_at=_days_ago(0, 9),
+            status="pending",
+        )
+    )
     for patient, department, diagnosis, items, days in (
-        (zhang, cardiology, "高血压", [{"drug": "苯磺酸氨氯地平片", "spec": "5mg×28片", "dose": "每日1次，每次1片", "quantity": 2}], 40),
-        (li, endocrinology, "2型糖尿病", [{"drug": "盐酸二甲双胍片", "spec": "0.5g×60片", "dose": "每日2次，每次1片", "quantity": 2}], 55),
+        (
+            zhang,
+            cardiology,
+            "高血压",
+            [{"drug": "苯磺酸氨氯地平片", "spec": "5mg×28片", "dose": "每日1次，每次1片", "quantity": 2}],
+            40,
+        ),
+        (
+            li,
+            endocrinology,
+            "2型糖尿病",
+            [{"drug": "盐酸二甲双胍片", "spec": "0.5g×60片", "dose": "每日2次，每次1片", "quantity": 2}],
+            55,
+        ),
     ):
-        session.add(Prescription(patient_id=patient.id, doctor_id=by_department[department.id].id,
-                                 department_id=department.id, diagnosis=diagnosis, is_chronic=True,
-                                 issued_on=local_today() - timedelta(days=days), origin="offline",
-                                 items_enc=ctx.cipher.encrypt(json.dumps(items, ensure_ascii=False),
-                                                              "prescriptions.items")))
-    session.add(Prescription(patient_id=child.id, doctor_id=by_department[departments["pediatrics"].id].id,
-                             department_id=departments["pediatrics"].id, diagnosis="急性上呼吸道感染",
-                             is_chronic=False, issued_on=local_today() - timedelta(days=20), origin="offline",
-                             items_enc=ctx.cipher.encrypt("[]", "prescriptions.items")))
+        session.add(
+            Prescription(
+                patient_id=patient.id,
+                doctor_id=by_department[department.id].id,
+                department_id=department.id,
+                diagnosis=diagnosis,
+                is_chronic=True,
+                issued_on=local_today() - timedelta(days=days),
+                origin="offline",
+                items_enc=ctx.cipher.encrypt(json.dumps(items, ensure_ascii=False), "prescriptions.items"),
+            )
+        )
+    session.add(
+        Prescription(
+            patient_id=child.id,
+            doctor_id=by_department[departments["pediatrics"].id].id,
+            department_id=departments["pediatrics"].id,
+            diagnosis="急性上呼吸道感染",
+            is_chronic=False,
+            issued_on=local_today() - timedelta(days=20),
+            origin="offline",
+            items_enc=ctx.cipher.encrypt("[]", "prescriptions.items"),
+        )
+    )

@@ -35,6 +35,6 @@ def pay(out_trade_no: str) -> Any:
     ctx = _ctx()
     order = payments.order_summary(ctx, out_trade_no)
     settlement = payments.settle_payment(
-        ctx, out_trade_no, int(order["amount_fen"]), provider_trade_no=f"console-{secrets.token_hex(6)}"
+        ctx, out_trade_no, order["amount_fen"], provider_trade_no=f"console-{secrets.token_hex(6)}"
     )
     return render_template("console_pay.html", order=order, done=settlement.outcome)

@@ -56,7 +56,11 @@ def init_app(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         log.info(
             "request",
-            extra={"method": request.method, "route": route, "status": response.status_code,
-                   "duration_ms": round(elapsed * 1000, 2)},
+            extra={
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
         )
         return response

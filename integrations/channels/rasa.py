@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -71,7 +72,9 @@ class RasaRestClient(DialogueEngine):
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         params = {"token": self.token} if self.token else None
         try:
-            response = self._session.request(method, self.base_url + path, timeout=self.timeout, params=params, **kwargs)
+            response = self._session.request(
+                method, self.base_url + path, timeout=self.timeout, params=params, **kwargs
+            )
             response.raise_for_status()
             return response.json()
         except (requests.RequestException, ValueError) as exc:
@@ -83,4 +86,4 @@ class RasaRestClient(DialogueEngine):
 
     def set_slot(self, sender: str, name: str, value: object) -> None:
         event = {"event": "slot", "name": name, "value": value}
-        self._request("POST", f"/conversations/{requests.utils.quote(sender, safe='')}/tracker/events", json=event)
+        self._request("POST", f"/conversations/{quote(sender, safe='')}/tracker/events", json=event)

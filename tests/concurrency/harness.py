@@ -68,7 +68,9 @@ def build_scenario(ctx: ServiceContext, seed: int, start: date, patients: int = 
                 slots[make_slot(ctx, doctor, day, capacity=rng.randint(1, 4), at=time(hour, 0))] = 0
     with ctx.db.reading() as session:
         for slot_id in slots:
-            slots[slot_id] = session.execute(text("SELECT capacity FROM slots WHERE id = :id"), {"id": slot_id}).scalar_one()
+            slots[slot_id] = session.execute(
+                text("SELECT capacity FROM slots WHERE id = :id"), {"id": slot_id}
+            ).scalar_one()
     people = [make_patient(ctx, name=f"患者{i:03d}", phone=f"139{seed % 100:02d}{i:06d}") for i in range(patients)]
     plan = [(rng.choice(people), rng.choice(list(slots))) for _ in range(attempts)]
     return Scenario(seed, people, slots, plan)
@@ -122,8 +124,14 @@ class HttpBookingClient:
         return Attempt(op, patient_id, slot_id, "unknown", str(response.status_code))
 
     def book(self, patient_id: str, slot_id: str) -> Attempt:
-        return self._call("book", patient_id, slot_id, "POST", "/api/v1/appointments",
-                          json={"patient_id": patient_id, "slot_id": slot_id})
+        return self._call(
+            "book",
+            patient_id,
+            slot_id,
+            "POST",
+            "/api/v1/appointments",
+            json={"patient_id": patient_id, "slot_id": slot_id},
+        )
 
     def cancel(self, appointment_id: str, patient_id: str, slot_id: str) -> Attempt:
         attempt = self._call("cancel", patient_id, slot_id, "POST", f"/api/v1/appointments/{appointment_id}/cancel")
@@ -143,7 +151,9 @@ def check_history(database_url: str, scenario: Scenario, history: list[Attempt],
         ).all()
         remaining = dict(
             conn.execute(
-                text("SELECT id, remaining FROM slots WHERE id IN :slots").bindparams(bindparam("slots", expanding=True)),
+                text("SELECT id, remaining FROM slots WHERE id IN :slots").bindparams(
+                    bindparam("slots", expanding=True)
+                ),
                 {"slots": list(scenario.slots)},
             ).all()
         )

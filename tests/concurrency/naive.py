@@ -40,12 +40,22 @@ class NaiveBookingClient:
 
     def _write(self, patient_id: str, slot_id: str, slot: Any, appointment_id: str) -> None:
         with self.db.transaction() as session:
-            session.execute(text("UPDATE slots SET remaining = :r WHERE id = :id"), {"r": slot.remaining - 1, "id": slot_id})
+            session.execute(
+                text("UPDATE slots SET remaining = :r WHERE id = :id"), {"r": slot.remaining - 1, "id": slot_id}
+            )
             session.execute(
                 text(
                     "INSERT INTO appointments (id, patient_id, slot_id, department_id, doctor_id, clinic_date, status,"
                     " fee_fen, channel, created_at) VALUES (:id, :p, :s, :d, :doc, :day, 'held', :fee, 'api', :now)"
                 ),
-                {"id": appointment_id, "p": patient_id, "s": slot_id, "d": slot.department_id, "doc": slot.doctor_id,
-                 "day": slot.clinic_date, "fee": slot.fee_fen, "now": utcnow()},
+                {
+                    "id": appointment_id,
+                    "p": patient_id,
+                    "s": slot_id,
+                    "d": slot.department_id,
+                    "doc": slot.doctor_id,
+                    "day": slot.clinic_date,
+                    "fee": slot.fee_fen,
+                    "now": utcnow(),
+                },
             )

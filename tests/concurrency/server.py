@@ -23,7 +23,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], workers: int = 2, threads: int = 8, log_dir: Path | None = None) -> Iterator[str]:
+def running_server(
+    env: dict[str, str], workers: int = 2, threads: int = 8, log_dir: Path | None = None
+) -> Iterator[str]:
     port = free_port()
     log_path = (log_dir or Path(ROOT / "var")) / f"gunicorn-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +46,10 @@ def running_server(env: dict[str, str], workers: int = 2, threads: int = 8, log_
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "app:create_app()"],
-            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -118,7 +118,7 @@ def test_the_harness_catches_a_naive_oversell(kind: str, request: pytest.Fixture
         for seed in range(1000, 1003):
             scenario = build_scenario(ctx, seed, _start())
             client = NaiveBookingClient(database)
-            history = run_concurrently([lambda p=p, s=s: client.book(p, s) for p, s in scenario.plan], threads=16)
+            history = run_concurrently([lambda p=p, s=s, c=client: c.book(p, s) for p, s in scenario.plan], threads=16)
             caught += [p for p in check_history(url, scenario, history, QUOTA) if p.startswith(("oversold", "count"))]
         assert caught, "the naive implementation oversold nothing: the harness would miss a real bug"
     finally:

@@ -52,7 +52,7 @@ def fake_server(handler: Handler) -> Iterator[FakeServer]:
             self.end_headers()
             self.wfile.write(body)
 
-        do_GET = do_POST = do_PUT = _serve  # noqa: N815
+        do_GET = do_POST = do_PUT = _serve
 
         def log_message(self, *args: object) -> None:
             pass

@@ -54,7 +54,8 @@ def test_the_same_id_number_is_the_same_patient(client: FlaskClient) -> None:
 
 def test_bad_id_number_gets_422_in_chinese_and_changes_nothing(client: FlaskClient, ctx: ServiceContext) -> None:
     response = client.post(
-        "/api/v1/patients", json={"name": "陈桂兰", "id_number": "110105194912310021", "phone": "13912345678"},
+        "/api/v1/patients",
+        json={"name": "陈桂兰", "id_number": "110105194912310021", "phone": "13912345678"},
         headers=AUTH,
     )
     assert response.status_code == 422
@@ -71,8 +72,12 @@ def test_a_phone_binds_to_at_most_two_accounts(client: FlaskClient) -> None:
     for n, expected in ((1, 201), (2, 201), (3, 409)):
         response = client.post(
             "/api/v1/patients",
-            json={"name": "陈桂兰", "id_number": valid_id_number(), "phone": "13700000000",
-                  "account": {"channel": "wechat", "channel_user_id": f"openid-{n}"}},
+            json={
+                "name": "陈桂兰",
+                "id_number": valid_id_number(),
+                "phone": "13700000000",
+                "account": {"channel": "wechat", "channel_user_id": f"openid-{n}"},
+            },
             headers=AUTH,
         )
         assert response.status_code == expected, response.json
@@ -140,9 +145,14 @@ def test_outbox_is_hidden_in_production(ctx: ServiceContext, database_url: str) 
     from config import load_settings
 
     production = create_app(
-        load_settings(app_env="production", database_url=database_url, secret_key="s" * 32,
-                      hospital_api_token="t" * 32, data_encryption_key=base64.urlsafe_b64encode(b"k" * 32).decode(),
-                      celery_broker_url="memory://")
+        load_settings(
+            app_env="production",
+            database_url=database_url,
+            secret_key="s" * 32,
+            hospital_api_token="t" * 32,
+            data_encryption_key=base64.urlsafe_b64encode(b"k" * 32).decode(),
+            celery_broker_url="memory://",
+        )
     )
     response = production.test_client().get("/api/v1/dev/outbox", headers={"Authorization": "Bearer " + "t" * 32})
     assert response.status_code == 404

@@ -35,8 +35,9 @@ def remaining(ctx: ServiceContext, slot_id: str) -> int:
         return slot.remaining
 
 
-def test_a_paid_slot_is_held_with_a_payment_link(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                                 clinic_day: date) -> None:
+def test_a_paid_slot_is_held_with_a_payment_link(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day, capacity=2)
     response = book(client, make_patient(ctx), slot)
     assert response.status_code == 201
@@ -47,8 +48,9 @@ def test_a_paid_slot_is_held_with_a_payment_link(client: FlaskClient, ctx: Servi
     assert remaining(ctx, slot) == 1
 
 
-def test_a_free_slot_is_confirmed_at_once_and_the_patient_told(client: FlaskClient, ctx: ServiceContext,
-                                                               doctor: str, clinic_day: date) -> None:
+def test_a_free_slot_is_confirmed_at_once_and_the_patient_told(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day, fee_fen=0)
     response = book(client, make_patient(ctx, phone="13611112222"), slot)
     assert response.status_code == 201 and response.json["status"] == "confirmed"
@@ -58,8 +60,9 @@ def test_a_free_slot_is_confirmed_at_once_and_the_patient_told(client: FlaskClie
     assert "预约成功" in sent[0]["text"] and "13611112222" not in sent[0]["text"]
 
 
-def test_sold_out_is_409_and_leaves_the_count_alone(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                                     clinic_day: date) -> None:
+def test_sold_out_is_409_and_leaves_the_count_alone(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day, capacity=1)
     assert book(client, make_patient(ctx), slot).status_code == 201
     response = book(client, make_patient(ctx), slot)
@@ -68,8 +71,9 @@ def test_sold_out_is_409_and_leaves_the_count_alone(client: FlaskClient, ctx: Se
     assert remaining(ctx, slot) == 0
 
 
-def test_one_appointment_per_department_per_day(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                               clinic_day: date) -> None:
+def test_one_appointment_per_department_per_day(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     from datetime import time
 
     morning, later = make_slot(ctx, doctor, clinic_day), make_slot(ctx, doctor, clinic_day, at=time(10, 0))
@@ -80,8 +84,9 @@ def test_one_appointment_per_department_per_day(client: FlaskClient, ctx: Servic
     assert remaining(ctx, later) == 3
 
 
-def test_the_database_refuses_a_second_active_booking_even_if_code_forgot(ctx: ServiceContext, doctor: str,
-                                                                           clinic_day: date) -> None:
+def test_the_database_refuses_a_second_active_booking_even_if_code_forgot(
+    ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     from sqlalchemy.exc import IntegrityError
 
     slot = make_slot(ctx, doctor, clinic_day)
@@ -89,8 +94,17 @@ def test_the_database_refuses_a_second_active_booking_even_if_code_forgot(ctx: S
     booking.book(ctx, patient_id=patient, slot_id=slot)
     with pytest.raises(IntegrityError), ctx.db.transaction() as session:
         first = session.scalars(select(Appointment)).one()
-        session.add(Appointment(patient_id=patient, slot_id=slot, department_id=first.department_id,
-                                doctor_id=doctor, clinic_date=clinic_day, status="confirmed", fee_fen=0))
+        session.add(
+            Appointment(
+                patient_id=patient,
+                slot_id=slot,
+                department_id=first.department_id,
+                doctor_id=doctor,
+                clinic_date=clinic_day,
+                status="confirmed",
+                fee_fen=0,
+            )
+        )
 
 
 def test_the_database_refuses_a_negative_remaining_count(ctx: ServiceContext, doctor: str, clinic_day: date) -> None:
@@ -112,11 +126,15 @@ def test_weekly_quota_of_three_active_appointments(client: FlaskClient, ctx: Ser
     assert codes == [201, 201, 201, 429]
     # The next week is a new week.
     department = make_department(ctx, "next", "下周科室")
-    assert book(client, patient, make_slot(ctx, make_doctor(ctx, department), monday + timedelta(days=7))).status_code == 201
+    assert (
+        book(client, patient, make_slot(ctx, make_doctor(ctx, department), monday + timedelta(days=7))).status_code
+        == 201
+    )
 
 
-def test_idempotency_key_returns_the_same_appointment(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                                      clinic_day: date) -> None:
+def test_idempotency_key_returns_the_same_appointment(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day)
     patient = make_patient(ctx)
     first = book(client, patient, slot, key="retry-key-0001")
@@ -129,14 +147,17 @@ def test_idempotency_key_returns_the_same_appointment(client: FlaskClient, ctx: 
     assert misuse.status_code == 422 and misuse.json["error"] == "idempotency_mismatch"
 
 
-def test_unknown_patient_or_slot_is_404(client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date) -> None:
+def test_unknown_patient_or_slot_is_404(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day)
     assert book(client, "pat_missing", slot).json["error"] == "not_found"
     assert book(client, make_patient(ctx), "slt_missing").status_code == 404
 
 
-def test_slots_are_bookable_only_after_release(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                              clinic_day: date) -> None:
+def test_slots_are_bookable_only_after_release(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day, released_at=utcnow() + timedelta(hours=1))
     response = book(client, make_patient(ctx), slot)
     assert response.status_code == 409 and response.json["error"] == "not_released"
@@ -144,8 +165,9 @@ def test_slots_are_bookable_only_after_release(client: FlaskClient, ctx: Service
     assert listed == []
 
 
-def test_slot_listing_shows_doctor_fee_and_remaining(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                                    clinic_day: date) -> None:
+def test_slot_listing_shows_doctor_fee_and_remaining(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day, capacity=4)
     listed = client.get(f"/api/v1/slots?department=cardiology&date={clinic_day}", headers=AUTH).json
     assert [(s["id"], s["doctor"]["name"], s["fee_fen"], s["remaining"]) for s in listed] == [(slot, "王医生", 3000, 4)]
@@ -153,8 +175,9 @@ def test_slot_listing_shows_doctor_fee_and_remaining(client: FlaskClient, ctx: S
     assert client.get(f"/api/v1/slots?department=nope&date={clinic_day}", headers=AUTH).status_code == 404
 
 
-def test_an_unpaid_hold_expires_and_returns_the_place(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                                      clinic_day: date) -> None:
+def test_an_unpaid_hold_expires_and_returns_the_place(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day, capacity=1)
     held = book(client, make_patient(ctx), slot).json
     assert booking.expire_holds(ctx) == 0
@@ -165,16 +188,18 @@ def test_an_unpaid_hold_expires_and_returns_the_place(client: FlaskClient, ctx: 
         assert session.scalars(select(PaymentOrder.status)).one() == "closed"
 
 
-def test_a_full_slot_frees_expired_holds_for_the_next_patient(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                                              clinic_day: date) -> None:
+def test_a_full_slot_frees_expired_holds_for_the_next_patient(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day, capacity=1)
     book(client, make_patient(ctx), slot)
     with time_machine.travel(utcnow() + timedelta(minutes=20)):
         assert book(client, make_patient(ctx), slot).status_code == 201
 
 
-def test_payment_confirms_and_a_replayed_notification_changes_nothing(client: FlaskClient, ctx: ServiceContext,
-                                                                      doctor: str, clinic_day: date) -> None:
+def test_payment_confirms_and_a_replayed_notification_changes_nothing(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day)
     held = book(client, make_patient(ctx, phone="13511112222"), slot).json
     trade = held["payment"]["out_trade_no"]
@@ -186,16 +211,18 @@ def test_payment_confirms_and_a_replayed_notification_changes_nothing(client: Fl
     assert len(client.get("/api/v1/dev/outbox?to=13511112222", headers=AUTH).json) == 1
 
 
-def test_a_payment_with_the_wrong_amount_is_refused(ctx: ServiceContext, client: FlaskClient, doctor: str,
-                                                    clinic_day: date) -> None:
+def test_a_payment_with_the_wrong_amount_is_refused(
+    ctx: ServiceContext, client: FlaskClient, doctor: str, clinic_day: date
+) -> None:
     held = book(client, make_patient(ctx), make_slot(ctx, doctor, clinic_day)).json
     with pytest.raises(payments.AmountMismatch):
         payments.settle_payment(ctx, held["payment"]["out_trade_no"], 1, "T1")
     assert client.get(f"/api/v1/appointments/{held['id']}", headers=AUTH).json["status"] == "held"
 
 
-def test_a_payment_after_expiry_is_refunded(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                           clinic_day: date) -> None:
+def test_a_payment_after_expiry_is_refunded(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     held = book(client, make_patient(ctx), make_slot(ctx, doctor, clinic_day)).json
     booking.expire_holds(ctx, now=utcnow() + timedelta(minutes=16))
     assert payments.settle_payment(ctx, held["payment"]["out_trade_no"], 3000, "T1").outcome == "refunding"
@@ -207,8 +234,9 @@ def test_a_payment_after_expiry_is_refunded(client: FlaskClient, ctx: ServiceCon
         assert session.scalars(select(Refund.status)).one() == "succeeded"
 
 
-def test_cancelling_a_paid_appointment_refunds_and_returns_the_place(client: FlaskClient, ctx: ServiceContext,
-                                                                     doctor: str, clinic_day: date) -> None:
+def test_cancelling_a_paid_appointment_refunds_and_returns_the_place(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day, capacity=1)
     held = book(client, make_patient(ctx), slot).json
     payments.settle_payment(ctx, held["payment"]["out_trade_no"], 3000, "T1")
@@ -220,8 +248,9 @@ def test_cancelling_a_paid_appointment_refunds_and_returns_the_place(client: Fla
     assert again.status_code == 409 and again.json["error"] == "not_cancellable"
 
 
-def test_no_cancel_online_within_the_cutoff(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                           clinic_day: date) -> None:
+def test_no_cancel_online_within_the_cutoff(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     slot = make_slot(ctx, doctor, clinic_day)
     held = book(client, make_patient(ctx), slot).json
     payments.settle_payment(ctx, held["payment"]["out_trade_no"], 3000, "T1")
@@ -232,8 +261,9 @@ def test_no_cancel_online_within_the_cutoff(client: FlaskClient, ctx: ServiceCon
     assert response.status_code == 409 and response.json["error"] == "too_late_to_cancel"
 
 
-def test_three_no_shows_in_90_days_restrict_booking(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                                    clinic_day: date) -> None:
+def test_three_no_shows_in_90_days_restrict_booking(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     patient = make_patient(ctx)
     days = clinic_days(clinic_day, 30)
     for day in (days[0], days[7], days[14]):
@@ -247,8 +277,9 @@ def test_three_no_shows_in_90_days_restrict_booking(client: FlaskClient, ctx: Se
         assert book(client, patient, make_slot(ctx, doctor, later)).status_code == 201
 
 
-def test_every_booking_leaves_an_audit_entry_that_cannot_be_edited(client: FlaskClient, ctx: ServiceContext,
-                                                                   doctor: str, clinic_day: date) -> None:
+def test_every_booking_leaves_an_audit_entry_that_cannot_be_edited(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     from sqlalchemy.exc import DatabaseError
 
     book(client, make_patient(ctx), make_slot(ctx, doctor, clinic_day))
@@ -261,8 +292,9 @@ def test_every_booking_leaves_an_audit_entry_that_cannot_be_edited(client: Flask
         session.execute(text("DELETE FROM audit_log"))
 
 
-def test_bookings_are_rate_limited_per_patient(client: FlaskClient, ctx: ServiceContext, doctor: str,
-                                              clinic_day: date) -> None:
+def test_bookings_are_rate_limited_per_patient(
+    client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
+) -> None:
     patient, other = make_patient(ctx), make_patient(ctx)
     slot = make_slot(ctx, doctor, clinic_day)
     statuses = [book(client, patient, slot).status_code for _ in range(21)]

@@ -83,10 +83,12 @@ class BookingMachine(RuleBasedStateMachine):
             doctor = make_doctor(self.ctx, department, fee_fen=1500 * n)  # one free department, one paid
             for day in days[:6]:
                 for hour in (9, 14):
-                    slot_id = make_slot(self.ctx, doctor, day, capacity=2, at=time(hour, 0),
-                                        released_at=START - timedelta(days=1))
-                    self.slots.append(ModelSlot(slot_id, department, day, local_datetime(day, time(hour, 0)), 2,
-                                                1500 * n))
+                    slot_id = make_slot(
+                        self.ctx, doctor, day, capacity=2, at=time(hour, 0), released_at=START - timedelta(days=1)
+                    )
+                    self.slots.append(
+                        ModelSlot(slot_id, department, day, local_datetime(day, time(hour, 0)), 2, 1500 * n)
+                    )
         self.patients = [make_patient(self.ctx, name=f"病人{i}") for i in range(3)]
 
     # --- the model ----------------------------------------------------------------
@@ -127,11 +129,16 @@ class BookingMachine(RuleBasedStateMachine):
         assert expected == "ok", f"engine booked, rules say {expected}"
         body = result.body
         assert body["status"] == ("confirmed" if model_slot.fee == 0 else "held")
-        self.appointments.append(ModelAppointment(
-            body["id"], pid, model_slot, body["status"],
-            self.now + HOLD if model_slot.fee else None,
-            body.get("payment", {}).get("out_trade_no"),
-        ))
+        self.appointments.append(
+            ModelAppointment(
+                body["id"],
+                pid,
+                model_slot,
+                body["status"],
+                self.now + HOLD if model_slot.fee else None,
+                body.get("payment", {}).get("out_trade_no"),
+            )
+        )
 
     @precondition(lambda self: any(a.trade_no for a in self.appointments))
     @rule(data=st.data())
@@ -174,8 +181,14 @@ class BookingMachine(RuleBasedStateMachine):
         appointment = data.draw(st.sampled_from([a for a in self.appointments if self.effective(a) == "confirmed"]))
         restricted = booking.mark_no_show(self.ctx, appointment.id)
         appointment.status, appointment.finished_at = "no_show", self.now
-        misses = [a for a in self.appointments if a.patient == appointment.patient and a.status == "no_show"
-                  and a.finished_at and a.finished_at >= self.now - WINDOW]
+        misses = [
+            a
+            for a in self.appointments
+            if a.patient == appointment.patient
+            and a.status == "no_show"
+            and a.finished_at
+            and a.finished_at >= self.now - WINDOW
+        ]
         assert restricted == (len(misses) >= NO_SHOW_LIMIT)
         if restricted:
             self.restricted_until[appointment.patient] = self.now + RESTRICTION
@@ -197,10 +210,12 @@ class BookingMachine(RuleBasedStateMachine):
         if not self.slots:
             return
         with self.ctx.db.reading() as session:
-            rows = session.execute(text(
-                "SELECT s.id, s.capacity, s.remaining, (SELECT count(*) FROM appointments a WHERE a.slot_id = s.id "
-                "AND a.status IN ('held','confirmed','checked_in','completed','no_show')) FROM slots s"
-            )).all()
+            rows = session.execute(
+                text(
+                    "SELECT s.id, s.capacity, s.remaining, (SELECT count(*) FROM appointments a WHERE a.slot_id = s.id "
+                    "AND a.status IN ('held','confirmed','checked_in','completed','no_show')) FROM slots s"
+                )
+            ).all()
         for slot_id, capacity, remaining, taken in rows:
             assert taken + remaining == capacity, f"{slot_id}: {taken} + {remaining} != {capacity}"
             assert 0 <= remaining <= capacity
@@ -218,7 +233,9 @@ class BookingMachine(RuleBasedStateMachine):
 
 
 BookingMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=25, deadline=None,
+    max_examples=60,
+    stateful_step_count=25,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_booking_rules_match_the_model = BookingMachine.TestCase

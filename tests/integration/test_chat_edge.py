@@ -18,8 +18,13 @@ from tests.fakes.http_server import FakeServer, Recorded, fake_server
 def rasa_says_hello(request: Recorded) -> tuple[int, object]:
     if request.path.startswith("/webhooks/rest/webhook"):
         sender = request.json()["sender"]
-        return 200, [{"recipient_id": sender, "text": "您好，我是导诊助手。", "buttons": [
-            {"title": "1 预约挂号", "payload": "/book_appointment"}]}]
+        return 200, [
+            {
+                "recipient_id": sender,
+                "text": "您好，我是导诊助手。",
+                "buttons": [{"title": "1 预约挂号", "payload": "/book_appointment"}],
+            }
+        ]
     return 200, {}
 
 
@@ -37,13 +42,18 @@ def chat(client: FlaskClient, message: str, sender: str = "patient-1"):  # type:
 def test_an_ordinary_message_goes_to_the_bot_with_the_channel(client: FlaskClient, rasa: FakeServer) -> None:
     response = chat(client, "你好")
     assert response.status_code == 200
-    assert response.json == {"messages": [{"text": "您好，我是导诊助手。",
-                                           "buttons": [{"title": "1 预约挂号", "payload": "/book_appointment"}]}]}
+    assert response.json == {
+        "messages": [
+            {"text": "您好，我是导诊助手。", "buttons": [{"title": "1 预约挂号", "payload": "/book_appointment"}]}
+        ]
+    }
     sent = rasa.requests[0].json()
     assert sent == {"sender": "web:patient-1", "message": "你好", "metadata": {"channel": "web"}}
 
 
-@pytest.mark.parametrize("message", ["我爸胸口压着疼，一直出冷汗", "我不想活了", "宝宝2个月发烧38度5", "孕妇肚子疼还出血了"])
+@pytest.mark.parametrize(
+    "message", ["我爸胸口压着疼，一直出冷汗", "我不想活了", "宝宝2个月发烧38度5", "孕妇肚子疼还出血了"]
+)
 def test_red_flags_are_answered_before_the_bot_sees_them(client: FlaskClient, rasa: FakeServer, message: str) -> None:
     response = chat(client, message)
     [reply] = response.json["messages"]
@@ -89,8 +99,14 @@ def test_a_broken_bot_answer_is_an_apology_not_a_crash(app: Flask, client: Flask
 
 @pytest.mark.parametrize(
     "payload",
-    [{}, {"sender": "a"}, {"sender": "a", "message": ""}, {"sender": "a b", "message": "hi"},
-     {"sender": "a", "message": "长" * 501}, {"sender": "a", "message": "hi", "extra": 1}],
+    [
+        {},
+        {"sender": "a"},
+        {"sender": "a", "message": ""},
+        {"sender": "a b", "message": "hi"},
+        {"sender": "a", "message": "长" * 501},
+        {"sender": "a", "message": "hi", "extra": 1},
+    ],
 )
 def test_bad_chat_input_is_a_chinese_422(client: FlaskClient, rasa: FakeServer, payload: dict[str, object]) -> None:
     response = client.post("/api/v1/chat", json=payload)

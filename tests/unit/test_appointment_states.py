@@ -13,18 +13,14 @@ def appointment_in(state: AppointmentStatus) -> Appointment:
     return Appointment(status=state.value)
 
 
-@pytest.mark.parametrize(
-    ("start", "end"), [(a, b) for a in S for b in S if b in TRANSITIONS[a]]
-)
+@pytest.mark.parametrize(("start", "end"), [(a, b) for a in S for b in S if b in TRANSITIONS[a]])
 def test_every_allowed_transition_applies(start: AppointmentStatus, end: AppointmentStatus) -> None:
     appointment = appointment_in(start)
     appointment.move_to(end, NOW)
     assert appointment.state is end
 
 
-@pytest.mark.parametrize(
-    ("start", "end"), [(a, b) for a in S for b in S if b not in TRANSITIONS[a]]
-)
+@pytest.mark.parametrize(("start", "end"), [(a, b) for a in S for b in S if b not in TRANSITIONS[a]])
 def test_every_other_transition_is_refused(start: AppointmentStatus, end: AppointmentStatus) -> None:
     with pytest.raises(IllegalTransition):
         appointment_in(start).move_to(end, NOW)

@@ -49,4 +49,4 @@ def query(model: type[Model]) -> Model:
     return model.model_validate(request.args.to_dict())
 
 
-from web.api import appointments, catalogue, chat, dev, patients, triage  # noqa: E402,F401  (routes register on import)
+from web.api import appointments, catalogue, chat, dev, otp, patients, refills, results, triage  # noqa: E402,F401  (routes register on import)

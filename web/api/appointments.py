@@ -19,7 +19,10 @@ def create_appointment() -> tuple[Response, int]:
         raise InvalidInput("Idempotency-Key 长度应在8到128个字符之间")
     try:
         result = booking.book(
-            service_context(), patient_id=data.patient_id, slot_id=data.slot_id, idempotency_key=key,
+            service_context(),
+            patient_id=data.patient_id,
+            slot_id=data.slot_id,
+            idempotency_key=key,
             channel=data.channel,
         )
     except DomainError as exc:
