@@ -13,6 +13,7 @@ from models.audit import AuditEntry
 from models.base import Base, new_id, utcnow
 from models.clinical import LabReport, Prescription, RefillRequest, ReportItem
 from models.hospital import Department, Doctor, Schedule, Slot
+from models.otp import OtpCode, OtpPhone
 from models.outbox import OutboxMessage
 from models.payment import LedgerEntry, PaymentOrder, Refund
 
@@ -32,13 +33,15 @@ __all__ = [
     "IllegalTransition",
     "LabReport",
     "LedgerEntry",
+    "OtpCode",
+    "OtpPhone",
     "OutboxMessage",
     "Patient",
     "PaymentOrder",
     "PhoneBinding",
     "Prescription",
-    "Refund",
     "RefillRequest",
+    "Refund",
     "ReportItem",
     "Schedule",
     "Slot",
