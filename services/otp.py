@@ -20,13 +20,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db import rows_changed
 from models import OtpCode, OtpPhone, Patient, utcnow
 from services import outbox
 from services.calendar import SHANGHAI
@@ -120,10 +121,6 @@ def _check_purpose(purpose: str) -> None:
 
 def _code_hash(ctx: ServiceContext, hashed_phone: str, purpose: str, code: str) -> str:
     return ctx.cipher.blind_index(f"{hashed_phone}\x00{purpose}\x00{code}", CODE_CONTEXT)
-
-
-def _rowcount(result: Any) -> int:
-    return cast(CursorResult[Any], result).rowcount
 
 
 # --- sending -------------------------------------------------------------------
@@ -225,7 +222,8 @@ def _latest_code(session: Session, hashed_phone: str, purpose: str) -> OtpCode |
 
 def _claim_try(session: Session, code_id: int, now: datetime) -> bool:
     """Take one of the code's tries; False when it is used, expired or out of tries."""
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(OtpCode)
         .where(
             OtpCode.id == code_id,
@@ -234,9 +232,9 @@ def _claim_try(session: Session, code_id: int, now: datetime) -> bool:
             OtpCode.expires_at > now,
             OtpCode.attempts < MAX_TRIES,
         )
-        .values(attempts=OtpCode.attempts + 1)
+        .values(attempts=OtpCode.attempts + 1),
     )
-    return _rowcount(claimed) == 1
+    return claimed == 1
 
 
 def _refusal(row: OtpCode, now: datetime) -> DomainError:
@@ -308,4 +306,4 @@ def purge(ctx: ServiceContext, older_than: timedelta = timedelta(days=2)) -> int
     """Delete codes past every limit window; safe to run from a periodic task."""
     cutoff = utcnow() - max(older_than, SEND_LIMITS[-1][0])
     with ctx.db.transaction() as session:
-        return _rowcount(session.execute(delete(OtpCode).where(OtpCode.created_at < cutoff)))
+        return rows_changed(session, delete(OtpCode).where(OtpCode.created_at < cutoff))

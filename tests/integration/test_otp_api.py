@@ -274,3 +274,47 @@ def test_purge_keeps_codes_inside_the_daily_window(
     assert otp.purge(ctx, older_than=timedelta(hours=1)) == 0
     clock.shift(timedelta(days=2))
     assert otp.purge(ctx) == 1
+
+
+def test_racing_sends_to_one_phone_get_one_code(ctx: ServiceContext, patient: str) -> None:
+    """Separate connections (as separate processes would use) racing: the database lets one through."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(8)
+
+    def attempt(_: int) -> str:
+        barrier.wait()
+        try:
+            otp.send_code(ctx, phone=PHONE, purpose="results")
+        except otp.OtpRateLimited:
+            return "limited"
+        return "sent"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(attempt, range(8)))
+    assert sorted(outcomes) == ["limited"] * 7 + ["sent"]
+    assert sms_count(ctx) == 1
+
+
+def test_racing_wrong_guesses_get_five_tries_in_all(ctx: ServiceContext, client: FlaskClient, patient: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    send_otp(client, PHONE)
+    code = wrong(last_code(client, PHONE))
+    barrier = Barrier(10)
+
+    def guess(_: int) -> str:
+        barrier.wait()
+        try:
+            otp.verify_code(ctx, phone=PHONE, purpose="results", code=code)
+        except (otp.OtpWrong, otp.OtpLocked) as exc:
+            return exc.code
+        return "verified"
+
+    with ThreadPoolExecutor(10) as pool:
+        outcomes = list(pool.map(guess, range(10)))
+    assert outcomes.count("otp_invalid") == 4 and outcomes.count("otp_locked") == 6
+    with ctx.db.reading() as session:
+        assert session.scalars(select(OtpCode.attempts)).one() == 5
