@@ -13,6 +13,14 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
+# Local defaults for the processes of the Procfile; the environment (or .env) wins.
+export APP_PORT ?= 5000
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export HOSPITAL_API_URL ?= http://127.0.0.1:$(APP_PORT)
+export HOSPITAL_API_TOKEN ?= dev-hospital-api-token
 
 RASA_DATA   := data/nlu data/rules data/stories
 RASA_INPUTS := $(shell find bot data/nlu data/rules data/stories -name '*.yml' 2>/dev/null) bot/config.yml

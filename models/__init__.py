@@ -11,6 +11,7 @@ from models.appointment import (
 )
 from models.audit import AuditEntry
 from models.base import Base, new_id, utcnow
+from models.conversation import ConversationMessage
 from models.clinical import LabReport, Prescription, RefillRequest, ReportItem
 from models.hospital import Department, Doctor, Schedule, Slot
 from models.otp import OtpCode, OtpPhone
@@ -27,6 +28,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChannelIdentity",
+    "ConversationMessage",
     "Department",
     "Doctor",
     "IdempotencyRecord",

@@ -16,9 +16,13 @@ from typing import Any
 
 import yaml
 from prometheus_client import Counter
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from config import ROOT
+from db import rows_changed
 from integrations.channels.rasa import BotMessage, Button, DialogueEngine, RasaUnavailable
+from models import ConversationMessage, utcnow
 from services.context import ServiceContext
 from services.triage import TriageEngine, TriageInput, TriageLevel
 
@@ -38,6 +42,7 @@ class InboundMessage:
     sender: str  # the platform's id for the patient
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    platform_msg_id: str | None = None  # WeChat MsgId etc.: a platform retry carries the same one
 
     @property
     def conversation_id(self) -> str:
@@ -65,9 +70,62 @@ def unavailable_reply(ctx: ServiceContext) -> BotMessage:
     return BotMessage(replies()["bot_unavailable"].format(phone=ctx.settings.hospital_phone))
 
 
+TEXT_CONTEXT = "inbound_messages.text"
+CONVERSATION_CONTEXT = "inbound_messages.conversation"
+
+
+class DuplicateDelivery(Exception):
+    """The platform delivered a message we already have (its own retry)."""
+
+
+def record_inbound(ctx: ServiceContext, message: InboundMessage) -> int:
+    """Keep the message before anything else happens to it, so no crash or outage loses it."""
+    cipher = ctx.cipher
+    try:
+        with ctx.db.transaction() as session:
+            row = ConversationMessage(
+                channel=message.channel,
+                platform_msg_id=message.platform_msg_id,
+                conversation_hash=cipher.blind_index(message.conversation_id, CONVERSATION_CONTEXT),
+                conversation_enc=cipher.encrypt(message.conversation_id, CONVERSATION_CONTEXT),
+                text_enc=cipher.encrypt(message.text, TEXT_CONTEXT),
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        raise DuplicateDelivery(message.platform_msg_id) from None
+
+
+def _settle(ctx: ServiceContext, row_id: int, status: str) -> None:
+    with ctx.db.transaction() as session:
+        rows_changed(
+            session,
+            update(ConversationMessage)
+            .where(ConversationMessage.id == row_id)
+            .values(status=status, answered_at=None if status == "unanswered" else utcnow()),
+        )
+
+
 def handle_message(
     ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage
 ) -> list[BotMessage]:
+    """Answer one message. Raises DuplicateDelivery for a platform's retry of a kept message."""
+    row_id = record_inbound(ctx, message)
+    replies = _answer(ctx, engine, triage, message)
+    status = "emergency" if replies.emergency else ("answered" if replies.answered else "unanswered")
+    _settle(ctx, row_id, status)
+    return replies.messages
+
+
+@dataclass(frozen=True)
+class _Answer:
+    messages: list[BotMessage]
+    answered: bool
+    emergency: bool = False
+
+
+def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage) -> _Answer:
     hits = triage.red_flags(message.text)
     if hits:
         EDGE_EMERGENCIES.labels(message.channel).inc()
@@ -77,10 +135,11 @@ def handle_message(
             engine.set_slot(message.conversation_id, "triage_level", TriageLevel.EMERGENCY.value)
         except RasaUnavailable:
             log.warning("could not record the emergency in the conversation")
-        return [emergency_reply(triage, message.text)]
+        return _Answer([emergency_reply(triage, message.text)], answered=True, emergency=True)
     try:
-        return engine.send(message.conversation_id, message.text, {"channel": message.channel, **message.metadata})
+        replies = engine.send(message.conversation_id, message.text, {"channel": message.channel, **message.metadata})
     except RasaUnavailable as exc:
         BOT_UNAVAILABLE.labels(message.channel).inc()
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
-        return [unavailable_reply(ctx)]
+        return _Answer([unavailable_reply(ctx)], answered=False)
+    return _Answer(replies, answered=True)

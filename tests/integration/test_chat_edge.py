@@ -10,8 +10,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from integrations.channels.rasa import RasaRestClient
+from services.context import ServiceContext
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 
 
@@ -118,3 +120,27 @@ def test_chat_needs_no_service_token_but_is_rate_limited_per_sender(client: Flas
     statuses = [chat(client, "你好", sender="busy").status_code for _ in range(21)]
     assert statuses[:20] == [200] * 20 and statuses[20] == 429
     assert chat(client, "你好", sender="someone-else").status_code == 200
+
+
+def _kept(ctx: ServiceContext) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from models import ConversationMessage
+    from services.conversation import TEXT_CONTEXT
+
+    with ctx.db.reading() as session:
+        rows = session.scalars(select(ConversationMessage).order_by(ConversationMessage.id)).all()
+        return [(ctx.cipher.decrypt(r.text_enc, TEXT_CONTEXT), r.status) for r in rows]
+
+
+def test_every_message_is_kept_encrypted_with_how_it_was_answered(
+    app: Flask, client: FlaskClient, ctx: ServiceContext, rasa: FakeServer
+) -> None:
+    chat(client, "你好")
+    chat(client, "我不想活了")
+    app.extensions["dialogue"] = RasaRestClient("http://127.0.0.1:9", timeout=0.5)
+    chat(client, "我想挂号")
+    assert _kept(ctx) == [("你好", "answered"), ("我不想活了", "emergency"), ("我想挂号", "unanswered")]
+    with ctx.db.reading() as session:
+        stored = str(session.execute(text("SELECT * FROM inbound_messages")).all())
+    assert "挂号" not in stored and "patient-1" not in stored

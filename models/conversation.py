@@ -1,0 +1,35 @@
+"""Every patient message that reached the front door, kept until it is answered.
+
+If the bot is down when a message arrives, the row stays `unanswered` and a
+task answers it later on the patient's own channel; platforms' retries of the
+same message (same channel and platform message id) find the row and are not
+handled twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class ConversationMessage(Base):
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_msg_id"),
+        Index("ix_inbound_messages_status", "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    platform_msg_id: Mapped[str | None] = mapped_column(String(128))
+    conversation_hash: Mapped[str] = mapped_column(String(64), index=True)
+    conversation_enc: Mapped[str] = mapped_column(String(400))
+    text_enc: Mapped[str] = mapped_column(Text)
+    # received → answered | emergency | unanswered (→ answered later)
+    status: Mapped[str] = mapped_column(String(12), default="received")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
