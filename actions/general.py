@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -13,6 +15,7 @@ from actions import common
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction
 from actions.booking import hold_minutes
+from actions.numbers import parse_choice
 
 # Slots one journey fills that must not leak into the next one. Slots filled
 # by entities of the message that starts the journey are kept ("挂心内科").
@@ -99,4 +102,63 @@ class ActionPaymentHelp(HospitalAction):
         return []
 
     def on_error(self, exc: Any, tracker: Tracker) -> List[EventType]:
+        return []
+
+
+PAYLOAD_RE = re.compile(r"^/(?P<intent>[\w/]+)(?P<entities>\{.*\})?$", re.S)
+
+
+def last_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The buttons of the bot's latest message before the patient's current one."""
+    users_seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users_seen += 1
+            if users_seen > 1:
+                return []  # nothing with buttons since the previous message
+        elif event.get("event") == "bot" and users_seen == 1:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if buttons:
+                return list(buttons)
+    return []
+
+
+def replay_payload(payload: str, text: str) -> Optional[List[Dict[Text, Any]]]:
+    """Events that make Rasa treat the chosen button as what the patient sent."""
+    match = PAYLOAD_RE.match(payload.strip())
+    if not match:
+        return None
+    entities_json = json.loads(match.group("entities") or "{}")
+    entities = [{"entity": k, "value": v, "start": 0, "end": 0} for k, v in entities_json.items()]
+    parse_data = {"intent": {"name": match.group("intent"), "confidence": 1.0}, "entities": entities, "text": text}
+    slot_events = [SlotSet(k, v) for k, v in entities_json.items()]
+    return [*slot_events, ActionExecuted("action_listen"), UserUttered(text=payload, parse_data=parse_data)]
+
+
+class ActionMenuChoice(Action):
+    """A bare answer outside any form: "2" picks the second button shown, a
+    department name starts a booking, anything else gets the menu again."""
+
+    def name(self) -> Text:
+        return "action_menu_choice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        text = common.latest_text(tracker)
+        choice = parse_choice(text)
+        buttons = last_buttons(tracker)
+        if choice is not None and 0 < choice <= len(buttons):
+            events = replay_payload(str(buttons[choice - 1].get("payload", "")), text)
+            if events is not None:
+                return events
+        department = common.normalise_department(next(tracker.get_latest_entity_values("department"), None))
+        if department:
+            return (
+                replay_payload(
+                    common.inform_payload("department", department).replace("/inform", "/book_appointment"), text
+                )
+                or []
+            )
+        dispatcher.utter_message(response="utter_default")
         return []

@@ -110,3 +110,44 @@ def test_every_custom_action_in_the_domain_is_registered(domain: dict) -> None:
     served = set(executor.actions)
     wanted = set(domain["actions"])
     assert wanted <= served, wanted - served
+
+
+MENU_EVENTS = [
+    {"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}},
+    {
+        "event": "bot",
+        "text": "您好！",
+        "data": {
+            "buttons": [
+                {"title": "1 自诊", "payload": "/report_symptom"},
+                {"title": "2 预约挂号", "payload": "/book_appointment"},
+            ]
+        },
+    },
+]
+
+
+async def test_number_replays_the_button_as_the_patients_message(domain: dict) -> None:
+    from actions.general import ActionMenuChoice
+
+    events = await ActionMenuChoice().run(CollectingDispatcher(), make_tracker(text="2", events=MENU_EVENTS), domain)
+    assert [e["event"] for e in events] == ["action", "user"]
+    assert events[0]["name"] == "action_listen"
+    assert events[1]["parse_data"]["intent"]["name"] == "book_appointment"
+
+
+async def test_department_alone_starts_a_booking(hospital: FakeHospital, domain: dict) -> None:
+    from actions.general import ActionMenuChoice
+
+    tracker = make_tracker(text="心内科", entities=[{"entity": "department", "value": "cardiology"}])
+    events = await ActionMenuChoice().run(CollectingDispatcher(), tracker, domain)
+    assert slot_events(events) == {"department": "cardiology"}
+    assert events[-1]["parse_data"]["intent"]["name"] == "book_appointment"
+
+
+async def test_unknown_bare_answer_gets_the_menu(domain: dict) -> None:
+    from actions.general import ActionMenuChoice
+
+    dispatcher = CollectingDispatcher()
+    assert await ActionMenuChoice().run(dispatcher, make_tracker(text="7", events=MENU_EVENTS), domain) == []
+    assert responses(dispatcher) == ["utter_default"]

@@ -1,0 +1,335 @@
+# ruff: noqa: UP017  (runs on Python 3.10 in the Rasa venv: no datetime.UTC)
+"""NLU quality on held-out data, with the machine it ran on; writes docs/nlu.md.
+
+Run in the Rasa venv (``make nlu-report``):
+
+    .venv-rasa/bin/python scripts/nlu_report.py [--skip-full-train] [--seed 42]
+
+Two honest measurements, neither on training examples:
+
+1. **Split**: data/nlu/ is split 80/20 per intent (fixed seed); an NLU model is
+   trained on the 80 % and evaluated on the 20 % it never saw.
+2. **Hand-written held-out set**: tests/rasa/heldout_nlu.yml (never copied into
+   data/nlu/, every department alias at least once) evaluated on the model
+   trained on all of data/nlu/ - the full ``rasa train`` is timed here too
+   (``--skip-full-train`` reuses var/rasa/models/current.tar.gz instead).
+
+Figures: intent macro-F1 (retrieval intents ``faq/*`` count as ``faq``; the
+FAQ topic is scored apart), department-entity accuracy (every gold department
+mention must come out as the right code after synonym mapping), department
+false positives, parse latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "bot" / "config.yml"
+DOMAIN = ROOT / "bot" / "domain.yml"
+NLU_DIR = ROOT / "data" / "nlu"
+HELDOUT = ROOT / "tests" / "rasa" / "heldout_nlu.yml"
+CURRENT_MODEL = ROOT / "var" / "rasa" / "models" / "current.tar.gz"
+DOC = ROOT / "docs" / "nlu.md"
+TARGET_F1 = 0.92
+TARGET_DEPT = 0.95
+
+
+@dataclass
+class Scores:
+    name: str
+    examples: int = 0
+    macro_f1: float = 0.0
+    accuracy: float = 0.0
+    per_intent: dict[str, tuple[float, int]] = field(default_factory=dict)
+    faq_topic_accuracy: float = 0.0
+    faq_examples: int = 0
+    dept_mentions: int = 0
+    dept_correct: int = 0
+    dept_false_positives: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def dept_accuracy(self) -> float:
+        return self.dept_correct / self.dept_mentions if self.dept_mentions else 0.0
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem = next(
+            line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+        )
+        mem_text = f"{int(mem) / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        mem_text = "?"
+    import rasa
+
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu or "?",
+        "memory": mem_text,
+        "python": platform.python_version(),
+        "rasa": rasa.__version__,
+        "os": platform.platform(),
+    }
+
+
+def synonym_map(training_data: Any) -> dict[str, str]:
+    return {k.lower(): v for k, v in training_data.entity_synonyms.items()}
+
+
+def gold_departments(example: Any, synonyms: dict[str, str]) -> list[str]:
+    out = []
+    for ent in example.get("entities") or []:
+        if ent["entity"] == "department":
+            value = str(ent.get("value") or ent.get("text") or "")
+            out.append(synonyms.get(value.lower(), value))
+    return out
+
+
+async def evaluate(model_path: str, examples: list[Any], synonyms: dict[str, str], name: str) -> Scores:
+    from rasa.core.agent import Agent
+    from sklearn.metrics import f1_score
+
+    agent = Agent.load(model_path)
+    scores = Scores(name=name, examples=len(examples))
+    gold_intents, pred_intents = [], []
+    faq_right = 0
+    for example in examples:
+        text = example.get("text")
+        full_intent = example.get_full_intent() or ""
+        gold = full_intent.split("/")[0]
+        start = time.perf_counter()
+        parsed = await agent.parse_message(text)
+        scores.latencies_ms.append((time.perf_counter() - start) * 1000)
+        ranking = parsed.get("intent_ranking") or []
+        predicted = (parsed.get("intent") or {}).get("name")
+        if predicted == "nlu_fallback" and len(ranking) > 1:  # score the classifier, not the threshold
+            predicted = ranking[1]["name"]
+        gold_intents.append(gold)
+        pred_intents.append(predicted)
+        if gold != predicted:
+            scores.errors.append(f"intent  {text!r}: {gold} -> {predicted}")
+        if gold == "faq":
+            scores.faq_examples += 1
+            selected = (
+                (parsed.get("response_selector") or {}).get("faq", {}).get("response", {}).get("intent_response_key")
+            )
+            if selected == full_intent:
+                faq_right += 1
+            else:
+                scores.errors.append(f"faq     {text!r}: {full_intent} -> {selected}")
+        wanted = gold_departments(example, synonyms)
+        got = [e.get("value") for e in parsed.get("entities") or [] if e.get("entity") == "department"]
+        for value in wanted:
+            scores.dept_mentions += 1
+            if value in got:
+                scores.dept_correct += 1
+                got.remove(value)
+            else:
+                scores.errors.append(f"dept    {text!r}: {value} -> {got or '-'}")
+        if got:
+            scores.dept_false_positives += len(got)
+            scores.errors.append(f"dept+   {text!r}: unexpected {got}")
+    labels = sorted(set(gold_intents))
+    scores.macro_f1 = float(f1_score(gold_intents, pred_intents, labels=labels, average="macro", zero_division=0))
+    scores.accuracy = sum(g == p for g, p in zip(gold_intents, pred_intents, strict=True)) / max(1, len(gold_intents))
+    per = f1_score(gold_intents, pred_intents, labels=labels, average=None, zero_division=0)
+    scores.per_intent = {label: (float(f), gold_intents.count(label)) for label, f in zip(labels, per, strict=True)}
+    scores.faq_topic_accuracy = faq_right / scores.faq_examples if scores.faq_examples else 0.0
+    return scores
+
+
+def train_full(out_dir: Path) -> tuple[str, float]:
+    rasa_bin = str(Path(sys.executable).with_name("rasa"))
+    cmd = [
+        rasa_bin, "train", "--config", str(CONFIG), "--domain", str(DOMAIN),
+        "--data", str(NLU_DIR), str(ROOT / "data" / "rules"), str(ROOT / "data" / "stories"),
+        "--out", str(out_dir), "--fixed-model-name", "full",
+    ]  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return str(out_dir / "full.tar.gz"), time.perf_counter() - start
+
+
+def train_split(train_file: Path, out_dir: Path) -> tuple[str, float]:
+    from rasa.model_training import train_nlu
+
+    start = time.perf_counter()
+    path = train_nlu(str(CONFIG), str(train_file), str(out_dir), fixed_model_name="split", domain=str(DOMAIN))
+    if path is None:
+        raise SystemExit("NLU training failed")
+    return str(path), time.perf_counter() - start
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def render(
+    info: dict[str, str],
+    split: Scores,
+    held: Scores,
+    split_seconds: float,
+    full_seconds: float | None,
+    train_n: int,
+    seed: int,
+) -> str:
+    def verdict(value: float, target: float) -> str:
+        return "meets" if value >= target else "**below**"
+
+    lines = [
+        "# NLU quality (measured, held-out data only)",
+        "",
+        f"Generated by `scripts/nlu_report.py` (`make nlu-report`) on "
+        f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}. Do not edit by hand.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {info['cpu']} - `nproc` = {info['nproc']}, memory {info['memory']} "
+        "(shared with other work while measured)",
+        f"- Python {info['python']}, Rasa {info['rasa']}, {info['os']}",
+        "- Pipeline `bot/config.yml`: JiebaTokenizer (custom dictionary bot/jieba/), RegexFeaturizer, "
+        "LexicalSyntacticFeaturizer, CountVectors (words + char_wb 1-4), DIETClassifier, EntitySynonymMapper, "
+        "ResponseSelector (faq), FallbackClassifier. No downloads.",
+        "",
+        "## Training time",
+        "",
+        "- Full `rasa train` (NLU + dialogue policies, all data): "
+        + (f"**{full_seconds:.0f} s**" if full_seconds is not None else "not measured in this run (--skip-full-train)"),
+        f"- NLU only, on the 80 % split ({train_n} examples): {split_seconds:.0f} s",
+        "",
+        "## Results",
+        "",
+        "| held-out set | messages | intent macro-F1 | intent accuracy | FAQ topic accuracy | department mentions"
+        " | department accuracy | department false positives | parse p50 / p95 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in (split, held):
+        lines.append(
+            f"| {s.name} | {s.examples} | **{s.macro_f1:.3f}** | {s.accuracy:.3f} | {s.faq_topic_accuracy:.3f} "
+            f"({s.faq_examples}) | {s.dept_mentions} | **{s.dept_accuracy:.3f}** | {s.dept_false_positives} | "
+            f"{statistics.median(s.latencies_ms):.0f} / {percentile(s.latencies_ms, 95):.0f} ms |"
+        )
+    lines += [
+        "",
+        f"Targets: intent macro-F1 >= {TARGET_F1} - split {verdict(split.macro_f1, TARGET_F1)}, "
+        f"hand-written set {verdict(held.macro_f1, TARGET_F1)}; department accuracy >= {TARGET_DEPT} - "
+        f"split {verdict(split.dept_accuracy, TARGET_DEPT)}, "
+        f"hand-written set {verdict(held.dept_accuracy, TARGET_DEPT)}.",
+        "",
+        "How it is measured:",
+        "",
+        f"- *split*: `data/nlu/` split 80/20 per intent with seed {seed} (Rasa's `train_test_split`); the model is "
+        "trained on the 80 % only. Lookup tables, regexes and synonyms stay with the training side (they are "
+        "configuration, not examples).",
+        "- *hand-written*: `tests/rasa/heldout_nlu.yml`, messages written apart from the training data and never "
+        "copied into it (a check rejects exact duplicates), evaluated on the model trained on all of `data/nlu/`. "
+        "Every alias in `data/departments.yml` appears there at least once.",
+        "- Intent: `faq/<topic>` counts as `faq` (DIET's view); the topic chosen by the ResponseSelector is scored "
+        "as *FAQ topic accuracy*. When the FallbackClassifier says `nlu_fallback`, the classifier's best intent is "
+        "scored (the threshold is a dialogue choice, not a classification).",
+        "- Department accuracy: every annotated department mention must come out as an entity whose value, after "
+        "the EntitySynonymMapper, is the right department code (`心内科` -> `cardiology`).",
+        "- Parse latency: `Agent.parse_message` in-process, one message at a time, on this machine.",
+        "",
+        "## Per intent (F1, support)",
+        "",
+        "| intent | split | hand-written |",
+        "|---|---|---|",
+    ]
+    for intent in sorted(set(split.per_intent) | set(held.per_intent)):
+        a = split.per_intent.get(intent)
+        b = held.per_intent.get(intent)
+        cell = lambda v: f"{v[0]:.2f} ({v[1]})" if v else "-"  # noqa: E731
+        lines.append(f"| {intent} | {cell(a)} | {cell(b)} |")
+    for s in (split, held):
+        lines += ["", f"## Errors on the {s.name} set ({len(s.errors)})", "", "```"]
+        lines += s.errors[:80] or ["(none)"]
+        lines += ["```"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="NLU report on held-out data")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--skip-full-train", action="store_true", help="reuse var/rasa/models/current.tar.gz")
+    parser.add_argument("--no-write", action="store_true", help="print only, leave docs/nlu.md alone")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("rasa", "tensorflow", "absl", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    import structlog  # rasa logs every parse at debug level through structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(NLU_DIR))
+    heldout = load_data(str(HELDOUT))
+    overlap = {e.get("text") for e in data.intent_examples} & {e.get("text") for e in heldout.intent_examples}
+    if overlap:
+        raise SystemExit(f"held-out messages also in the training data: {sorted(overlap)[:10]}")
+    synonyms = synonym_map(data)
+    train, test = data.train_test_split(train_frac=0.8, random_seed=args.seed)
+
+    with tempfile.TemporaryDirectory(prefix="nlu-report-") as tmp:
+        tmp_path = Path(tmp)
+        train_file = tmp_path / "train.yml"
+        train.persist_nlu(str(train_file))
+        print(f"training NLU on {len(train.intent_examples)} examples (split, seed {args.seed}) ...", flush=True)
+        split_model, split_seconds = train_split(train_file, tmp_path)
+        split_scores = asyncio.run(evaluate(split_model, test.intent_examples, synonyms, "split 20 %"))
+
+        full_seconds: float | None = None
+        if args.skip_full_train:
+            if not CURRENT_MODEL.exists():
+                raise SystemExit("no var/rasa/models/current.tar.gz - run `make train` first")
+            full_model = str(CURRENT_MODEL)
+        else:
+            print("timing the full `rasa train` ...", flush=True)
+            full_model, full_seconds = train_full(tmp_path)
+        held_scores = asyncio.run(evaluate(full_model, heldout.intent_examples, synonyms, "hand-written"))
+
+    info = machine()
+    text = render(info, split_scores, held_scores, split_seconds, full_seconds, len(train.intent_examples), args.seed)
+    print(text)
+    if not args.no_write:
+        DOC.parent.mkdir(parents=True, exist_ok=True)
+        DOC.write_text(text, encoding="utf-8")
+        print(f"wrote {DOC.relative_to(ROOT)}")
+    ok = (
+        min(split_scores.macro_f1, held_scores.macro_f1) >= TARGET_F1
+        and min(split_scores.dept_accuracy, held_scores.dept_accuracy) >= TARGET_DEPT
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

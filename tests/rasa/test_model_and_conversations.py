@@ -1,0 +1,108 @@
+"""The trained model over HTTP: /model/parse normalises departments, and whole
+conversations run through Rasa, the action server and a fake hospital."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.rasa.conftest import RasaStack
+
+pytestmark = [pytest.mark.slow, pytest.mark.rasa]
+
+
+def departments(parsed: dict) -> list[str]:
+    return [e["value"] for e in parsed.get("entities", []) if e["entity"] == "department"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("心内科", "cardiology"),
+        ("我想挂心内科的号", "cardiology"),
+        ("看牙", "stomatology"),
+        ("我想看牙", "stomatology"),
+        ("挂个眼科", "ophthalmology"),
+        ("给孩子挂儿科", "pediatrics"),
+        ("挂骨科", "orthopedics"),
+        ("约个耳鼻喉科", "ent"),
+        ("挂皮肤科", "dermatology"),
+        ("预约妇科", "gynecology"),
+    ],
+)
+def test_parse_normalises_department_to_code(rasa_stack: RasaStack, text: str, code: str) -> None:
+    assert departments(rasa_stack.parse(text)) == [code]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("你好", "greet"),
+        ("我要挂号", "book_appointment"),
+        ("我头疼发烧两天了", "report_symptom"),
+        ("查一下我的化验结果", "query_result"),
+        ("降压药吃完了想再开点", "request_refill"),
+        ("转人工", "request_human"),
+        ("医院几点上班", "faq"),
+        ("我要退号", "cancel_appointment"),
+        ("讲个笑话", "out_of_scope"),
+    ],
+)
+def test_parse_intents(rasa_stack: RasaStack, text: str, intent: str) -> None:
+    assert rasa_stack.parse(text)["intent"]["name"] == intent
+
+
+def test_faq_topic_is_selected(rasa_stack: RasaStack) -> None:
+    parsed = rasa_stack.parse("医院有停车场吗")
+    assert parsed["response_selector"]["faq"]["response"]["intent_response_key"] == "faq/parking"
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def test_greeting_shows_numbered_menu_buttons(rasa_stack: RasaStack) -> None:
+    answer = rasa_stack.say("e2e-greet", "你好")
+    buttons = [b["title"] for m in answer for b in m.get("buttons", [])]
+    assert buttons[0].startswith("1 ") and any("预约挂号" in b for b in buttons)
+
+
+def test_booking_end_to_end_registers_patient_and_holds_slot(rasa_stack: RasaStack) -> None:
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    rasa_stack.hospital.slots[f"cardiology|{tomorrow}"] = [
+        {"id": "s_e2e", "department": "cardiology", "doctor": {"id": "d1", "name": "张伟", "title": "主任医师"},
+         "date": tomorrow, "start": f"{tomorrow}T09:00:00+08:00", "fee_fen": 5000, "remaining": 3},
+    ]  # fmt: skip
+    sender = "e2e-booking"
+    assert "哪一天" in texts(rasa_stack.say(sender, "我想挂心内科"))
+    answer = rasa_stack.say(sender, "明天")
+    assert any(b["payload"] == '/inform{"slot_id": "s_e2e"}' for m in answer for b in m.get("buttons", []))
+    assert "姓名" in texts(rasa_stack.say(sender, "1"))  # no patient bound to this chat yet
+    assert "身份证" in texts(rasa_stack.say(sender, "李秀英"))
+    assert "手机" in texts(rasa_stack.say(sender, "110101199003077578"))
+    answer = rasa_stack.say(sender, "13812345678")
+    assert "已登记就诊人 李秀英" in texts(answer)
+    assert "已为您保留号源" in texts(answer)
+    pay = [b["payload"] for m in answer for b in m.get("buttons", []) if b["title"] == "去支付"]
+    assert pay and pay[0].startswith("http://pay.local/")
+    booked = [r for r in rasa_stack.hospital.requests if r["path"] == "/api/v1/appointments"]
+    assert booked and booked[-1]["headers"]["Idempotency-Key"].startswith("bot-")
+    bound = rasa_stack.hospital.accounts[("web", sender)]
+    assert booked[-1]["body"]["patient_id"] == bound[0]
+
+
+def test_red_flag_triage_says_call_120(rasa_stack: RasaStack) -> None:
+    rasa_stack.hospital.triage_answer = {
+        "level": "emergency", "departments": ["emergency"], "red_flags": ["胸痛"], "advice": "",
+    }  # fmt: skip
+    answer = rasa_stack.say("e2e-triage", "我胸口疼，喘不上气")
+    assert "120" in texts(answer)
+
+
+def test_faq_and_handoff_and_out_of_scope(rasa_stack: RasaStack) -> None:
+    assert "停车" in texts(rasa_stack.say("e2e-faq", "医院能停车吗"))
+    answer = rasa_stack.say("e2e-faq", "我要转人工")
+    assert "人工" in texts(answer) and any(m.get("custom", {}).get("handoff") for m in answer)
+    answer = rasa_stack.say("e2e-faq", "帮我订个外卖")
+    assert any(m.get("buttons") for m in answer)
