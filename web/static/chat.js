@@ -1,0 +1,79 @@
+// The web channel: each message goes to POST /api/v1/chat; buttons send their
+// payload, and typing a button's number ("1") works the same as tapping it.
+(function () {
+  const log = document.getElementById("log");
+  const typing = document.getElementById("typing");
+  const input = document.getElementById("input");
+  const key = "hospital-chat-sender";
+  let sender = localStorage.getItem(key);
+  if (!sender) {
+    sender = "w" + Math.random().toString(36).slice(2, 12);
+    localStorage.setItem(key, sender);
+  }
+  let lastButtons = [];
+
+  function bubble(text, who) {
+    const div = document.createElement("div");
+    div.className = "bubble " + who;
+    div.textContent = text;
+    log.appendChild(div);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function buttons(list) {
+    lastButtons = list;
+    if (!list.length) return;
+    const row = document.createElement("div");
+    row.className = "buttons";
+    list.forEach(function (b, i) {
+      const btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = (i + 1) + " " + b.title;
+      btn.addEventListener("click", function () { send(b.payload, b.title); });
+      row.appendChild(btn);
+    });
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  async function send(message, shown) {
+    bubble(shown || message, "me");
+    log.querySelectorAll(".buttons button").forEach(function (b) { b.disabled = true; });
+    typing.hidden = false;
+    try {
+      const response = await fetch("/api/v1/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: sender, message: message }),
+      });
+      const body = await response.json();
+      if (!response.ok) {
+        bubble(body.message || "抱歉，出了点问题，请稍后再试。", "bot");
+        return;
+      }
+      body.messages.forEach(function (m) {
+        if (m.text) bubble(m.text, "bot");
+        buttons(m.buttons || []);
+      });
+    } catch (e) {
+      bubble("网络好像断了，请检查网络后再试。紧急情况请拨打120。", "bot");
+    } finally {
+      typing.hidden = true;
+    }
+  }
+
+  document.getElementById("composer").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    const n = parseInt(text, 10);
+    if (String(n) === text && n >= 1 && n <= lastButtons.length) {
+      send(lastButtons[n - 1].payload, text + " " + lastButtons[n - 1].title);
+    } else {
+      send(text);
+    }
+  });
+
+  send("/greet", "您好");
+})();
