@@ -137,7 +137,8 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
             log.warning("could not record the emergency in the conversation")
         return _Answer([emergency_reply(triage, message.text)], answered=True, emergency=True)
     try:
-        replies = engine.send(message.conversation_id, message.text, {"channel": message.channel, **message.metadata})
+        metadata = {"channel": message.channel, "channel_user_id": message.sender, **message.metadata}
+        replies = engine.send(message.conversation_id, message.text, metadata)
     except RasaUnavailable as exc:
         BOT_UNAVAILABLE.labels(message.channel).inc()
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})

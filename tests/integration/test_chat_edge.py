@@ -50,7 +50,11 @@ def test_an_ordinary_message_goes_to_the_bot_with_the_channel(client: FlaskClien
         ]
     }
     sent = rasa.requests[0].json()
-    assert sent == {"sender": "web:patient-1", "message": "你好", "metadata": {"channel": "web"}}
+    assert sent == {
+        "sender": "web:patient-1",
+        "message": "你好",
+        "metadata": {"channel": "web", "channel_user_id": "patient-1"},
+    }
 
 
 @pytest.mark.parametrize(
