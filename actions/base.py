@@ -56,11 +56,13 @@ def error_response(exc: HospitalError) -> str:
 
 
 def utter_error(dispatcher: CollectingDispatcher, exc: HospitalError) -> None:
-    """Say something kind. The API's own message is plain Chinese meant for
-    patients, so a 4xx with a message we have no response for is shown as is."""
+    """Say something kind, never a stack trace. The API's messages are plain
+    Chinese written for patients ("您本周的预约次数已达上限..."), so a 4xx that
+    carries one is shown as is; otherwise the domain response for its code."""
     log.info("backend error %s (%s) on %s %s", exc.code, exc.status, exc.method, exc.path)
     name = error_response(exc)
-    if name == "utter_backend_error" and exc.message and not isinstance(exc, BackendUnavailable):
+    own_message = exc.message and not isinstance(exc, BackendUnavailable) and (exc.status or 500) < 500
+    if own_message and name in ("utter_backend_error", "utter_quota"):
         dispatcher.utter_message(response="utter_backend_message", message=exc.message)
     else:
         dispatcher.utter_message(response=name)
@@ -154,6 +156,13 @@ class PatientFormValidation(FormValidationAction, abc.ABC):
         choice = parse_choice(value)
         if choice is not None and 0 < choice <= len(offered):
             return {"patient_id": offered[choice - 1]}
+        # set by an action (e.g. a reschedule keeps the patient): only the account's own
+        try:
+            if value and value in {str(p.get("id")) for p in bound_patients(tracker)}:
+                return {"patient_id": value}
+        except HospitalError as exc:
+            utter_error(dispatcher, exc)
+            return {"patient_id": None}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"patient_id": None}
 

@@ -74,8 +74,12 @@ class ActionAskPrescriptionId(HospitalAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         patient_id = tracker.get_slot("patient_id")
-        prescriptions = common.backend().prescriptions(patient_id) if patient_id else []
+        listed = common.backend().prescriptions(patient_id) if patient_id else []
+        prescriptions = [rx for rx in listed if rx.get("eligible", True)]
         if not prescriptions:
+            reasons = [str(rx.get("reason")) for rx in listed if rx.get("reason")]
+            if reasons:
+                dispatcher.utter_message(response="utter_backend_message", message=reasons[0])
             dispatcher.utter_message(response="utter_no_prescriptions")
             return [SlotSet("prescription_id", "none"), SlotSet("refill_question", ""), SlotSet("requested_slot", None)]
         chosen = match_drug(prescriptions, tracker.get_slot("drug"))
@@ -114,7 +118,9 @@ class ActionRequestRefill(HospitalAction):
         question = tracker.get_slot("refill_question") or ""
         try:
             common.backend().request_refill(patient_id, rx, answers={"question": question} if question else None)
-        except (Conflict, InvalidInput):
+        except (Conflict, InvalidInput) as exc:
+            if exc.message:  # e.g. "这张处方超过复诊期限" or red flags that need a visit
+                dispatcher.utter_message(response="utter_backend_message", message=exc.message)
             dispatcher.utter_message(response="utter_refill_not_eligible")
             return done
         dispatcher.utter_message(response="utter_refill_submitted")

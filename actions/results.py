@@ -73,9 +73,9 @@ class ValidateResultsForm(PatientFormValidation):
                 answer = common.backend().verify_otp(phone, OTP_PURPOSE, match.group(0))
             except InvalidInput:
                 answer = {}
-            except HospitalError as exc:
+            except HospitalError as exc:  # expired or locked: say so, and send a new code
                 utter_error(dispatcher, exc)
-                return {"otp_code": None}
+                return {"otp_code": None, "phone": None}
             if answer.get("verified") and answer.get("token"):
                 return {"otp_code": "verified", "otp_token": answer["token"], "otp_attempts": 0}
         if attempts >= MAX_OTP_ATTEMPTS:
@@ -110,7 +110,9 @@ class ActionShowResults(HospitalAction):
 def describe_result(item: Dict[str, Any]) -> Dict[str, str]:
     """One line per report: title, status or abnormal items, date."""
     name = str(item.get("title") or item.get("name") or "检查")
-    if item.get("status") and item.get("status") != "final":
+    if item.get("summary"):  # the API's plain-language summary
+        summary = str(item["summary"])
+    elif item.get("status") and item.get("status") != "final":
         summary = "结果还没出来"
     else:
         abnormal = [

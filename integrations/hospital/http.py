@@ -161,7 +161,7 @@ class HttpHospitalBackend(HospitalBackend):
 
     def results(self, patient_id: str, token: str) -> List[Dict[str, Any]]:
         path = f"/patients/{quote(patient_id, safe='')}/results"
-        body = self._request("GET", path, headers={"X-OTP-Token": token})
+        body = self._request("GET", path, headers={"X-Verification-Token": token})
         if isinstance(body, dict):  # tolerate {"results": [...]}
             body = body.get("results", [])
         return cast(List[Dict[str, Any]], body or [])

@@ -102,7 +102,7 @@ class FakeHospital:
         if method == "GET" and path.endswith("/results"):
             pid = path.split("/")[4]
             phone = self.patients.get(pid, {}).get("_phone")
-            if headers.get("X-OTP-Token") != f"otp-{phone}":
+            if headers.get("X-Verification-Token") != f"otp-{phone}":
                 return 403, {"error": "otp_required", "message": "请先验证手机"}
             return 200, self.results.get(pid, [])
         if method == "GET" and path.endswith("/prescriptions"):

@@ -185,3 +185,20 @@ async def test_reschedule_books_new_then_cancels_old(stocked: FakeHospital, doma
     await ActionBookAppointment().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_booking_held", "utter_booking_pay_note", "utter_rescheduled"]
     assert stocked.appointments[old]["status"] == "cancelled"
+
+
+async def test_prefilled_patient_must_belong_to_the_account(hospital: FakeHospital, domain: dict) -> None:
+    mine = hospital.add_patient("李秀英", "13812345678", user="u1")
+    other = hospital.add_patient("别人", "13900001111", user="u2")
+    result, said = await run_validate("patient_id", mine, domain, slots={"offered_choices": ["apt_1"]})
+    assert result == {"patient_id": mine} and said == []
+    result, said = await run_validate("patient_id", other, domain, slots={"offered_choices": []})
+    assert result == {"patient_id": None} and said == ["utter_invalid_choice"]
+
+
+async def test_quota_shows_the_hospitals_own_words(stocked: FakeHospital, domain: dict) -> None:
+    stocked.fail_next.append((429, {"error": "quota_exceeded", "message": "您本周的预约次数已达上限"}))
+    dispatcher = CollectingDispatcher()
+    await ActionBookAppointment().run(dispatcher, make_tracker(slots={"patient_id": "p", "slot_id": "s_am"}), domain)
+    assert responses(dispatcher) == ["utter_backend_message"]
+    assert dispatcher.messages[0]["message"] == "您本周的预约次数已达上限"

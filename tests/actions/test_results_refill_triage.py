@@ -125,7 +125,17 @@ async def test_refill_not_eligible(hospital: FakeHospital, patient: str, domain:
     dispatcher = CollectingDispatcher()
     slots = {"patient_id": patient, "refill_followup": True, "prescription_id": "rx9", "refill_question": ""}
     await ActionRequestRefill().run(dispatcher, make_tracker(slots=slots), domain)
-    assert responses(dispatcher) == ["utter_refill_not_eligible"]
+    assert responses(dispatcher) == ["utter_backend_message", "utter_refill_not_eligible"]
+    assert dispatcher.messages[0]["message"] == "这张处方不能续方"
+
+
+async def test_only_eligible_prescriptions_are_offered(hospital: FakeHospital, patient: str, domain: dict) -> None:
+    for rx in hospital.prescriptions[patient]:
+        rx.update(eligible=False, reason="距上次开药不足20天，暂时不能续方")
+    dispatcher = CollectingDispatcher()
+    events = await ActionAskPrescriptionId().run(dispatcher, make_tracker(slots={"patient_id": patient}), domain)
+    assert responses(dispatcher) == ["utter_backend_message", "utter_no_prescriptions"]
+    assert slot_events(events)["prescription_id"] == "none"
 
 
 # --- triage ------------------------------------------------------------------------------

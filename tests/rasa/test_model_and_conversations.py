@@ -3,7 +3,8 @@ conversations run through Rasa, the action server and a fake hospital."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_greeting_shows_numbered_menu_buttons(rasa_stack: RasaStack) -> None:
 
 
 def test_booking_end_to_end_registers_patient_and_holds_slot(rasa_stack: RasaStack) -> None:
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)).isoformat()
     rasa_stack.hospital.slots[f"cardiology|{tomorrow}"] = [
         {"id": "s_e2e", "department": "cardiology", "doctor": {"id": "d1", "name": "张伟", "title": "主任医师"},
          "date": tomorrow, "start": f"{tomorrow}T09:00:00+08:00", "fee_fen": 5000, "remaining": 3},
