@@ -26,7 +26,7 @@ RASA_DATA   := data/nlu data/rules data/stories
 RASA_INPUTS := $(shell find bot data/nlu data/rules data/stories -name '*.yml' 2>/dev/null) bot/config.yml
 RASA_MODEL  := var/rasa/models/current.tar.gz
 
-.PHONY: help run test test-fast lint format db seed train nlu-report triage-report bench clean lock check-system
+.PHONY: help run test test-fast lint format db seed train nlu-report triage-report bench clean lock check-system browser venv
 
 help:
 	@echo "make run    - set up on first use, then start every process (app, Rasa, actions, Celery)"
@@ -57,6 +57,9 @@ lock: $(APP_VENV)/.stamp
 check-system:
 	@scripts/check_system.sh
 
+browser:
+	@scripts/ensure_chromium.sh
+
 # --- Rasa model: trained when missing or when its data changed ---------------
 $(RASA_MODEL): $(RASA_VENV)/.stamp $(RASA_INPUTS)
 	@mkdir -p var/rasa/models
@@ -76,7 +79,7 @@ run: check-system venv train db
 	@scripts/print_urls.sh
 	$(APP_VENV)/bin/honcho start -f Procfile
 
-test: check-system venv train lint
+test: check-system venv train browser lint
 	$(PY) -m pytest
 
 test-fast: $(APP_VENV)/.stamp
