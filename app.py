@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["hospital"] = build_context(settings)
     app.extensions["dialogue"] = RasaRestClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
 
-    from web import chat_page, cli, errors, health, metrics, payments_console, requestlog
+    from web import channels, chat_page, cli, errors, health, metrics, payment_notify, payments_console, requestlog
     from web.api import bp as api_bp
     from web.extensions import limiter
     from web.openapi import bp as openapi_bp
@@ -62,7 +62,17 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     limiter.exempt(api_bp)  # the service API is limited per patient, not per caller IP
     limiter.exempt(health.bp)
     limiter.exempt(metrics.bp)
-    for blueprint in (health.bp, metrics.bp, api_bp, openapi_bp, payments_console.bp, chat_page.bp):
+    blueprints = (
+        health.bp,
+        metrics.bp,
+        api_bp,
+        openapi_bp,
+        payments_console.bp,
+        chat_page.bp,
+        channels.bp,
+        payment_notify.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
