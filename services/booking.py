@@ -22,11 +22,12 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from db import rows_changed
 from models import (
     ACTIVE,
+    OCCUPYING,
     Appointment,
     AppointmentStatus,
     IdempotencyRecord,
@@ -34,6 +35,7 @@ from models import (
     PaymentOrder,
     Schedule,
     Slot,
+    new_id,
     utcnow,
 )
 from payments.base import PaymentRequest
@@ -58,6 +60,8 @@ from services.refunds import refund_if_paid
 
 S = AppointmentStatus
 IDEMPOTENCY_SCOPE = "appointments.create"
+_OCCUPYING_VALUES = [s.value for s in OCCUPYING]
+_ACTIVE_VALUES = frozenset(s.value for s in ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -179,15 +183,64 @@ def book(
         raise DuplicateAppointment() from None
 
 
-def _lock_patient(session: Session, patient_id: str) -> Patient:
-    locked = rows_changed(
-        session, update(Patient).where(Patient.id == patient_id).values(booking_seq=Patient.booking_seq + 1)
-    )
-    if locked != 1:
+def _lock_patient(session: Session, patient_id: str) -> datetime | None:
+    """Serialise this patient's bookings; return until when they are restricted."""
+    locked = session.execute(
+        update(Patient)
+        .where(Patient.id == patient_id)
+        .values(booking_seq=Patient.booking_seq + 1)
+        .returning(Patient.restricted_until)
+    ).one_or_none()
+    if locked is None:
         raise NotFound("没有找到这位就诊人，请先添加就诊人")
-    patient = session.get(Patient, patient_id)
-    assert patient is not None
-    return patient
+    restricted_until: datetime | None = locked.restricted_until
+    return restricted_until
+
+
+def _load_slot(session: Session, slot_id: str) -> tuple[Slot, str]:
+    """The slot with its department and doctor in one query, and its session's status."""
+    row = session.execute(
+        select(Slot, Schedule.status)
+        .join(Schedule, Schedule.id == Slot.schedule_id)
+        .options(joinedload(Slot.department), joinedload(Slot.doctor))
+        .where(Slot.id == slot_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("没有找到这个号源，请重新选择时段")
+    return row[0], row[1]
+
+
+def _check_patient_week(ctx: ServiceContext, session: Session, patient_id: str, slot: Slot, now: datetime) -> None:
+    """One read of the patient's week decides both the one-per-day and the weekly rules.
+
+    Holds past their deadline are expired here first: they no longer count,
+    even before the expiry task has run.
+    """
+    monday, sunday = iso_week_bounds(slot.clinic_date)
+    week = session.execute(
+        select(
+            Appointment.id,
+            Appointment.slot_id,
+            Appointment.department_id,
+            Appointment.clinic_date,
+            Appointment.status,
+            Appointment.hold_expires_at,
+        ).where(
+            Appointment.patient_id == patient_id,
+            Appointment.clinic_date.between(monday, sunday),
+            Appointment.status.in_(_OCCUPYING_VALUES),
+        )
+    ).all()
+    live = []
+    for row in week:
+        if row.status == S.HELD.value and row.hold_expires_at is not None and row.hold_expires_at <= now:
+            _expire_one(session, row.id, row.slot_id, now)
+        else:
+            live.append(row)
+    if any(r.department_id == slot.department_id and r.clinic_date == slot.clinic_date for r in live):
+        raise DuplicateAppointment()
+    if sum(1 for r in live if r.status in _ACTIVE_VALUES) >= ctx.settings.weekly_appointment_quota:
+        raise QuotaExceeded(limit=ctx.settings.weekly_appointment_quota)
 
 
 def _take_place(session: Session, slot_id: str, now: datetime) -> None:
@@ -206,47 +259,22 @@ def _take_place(session: Session, slot_id: str, now: datetime) -> None:
 def _book_in(ctx: ServiceContext, session: Session, patient_id: str, slot_id: str, channel: str) -> BookingResult:
     settings = ctx.settings
     now = utcnow()
-    patient = _lock_patient(session, patient_id)
-    if patient.restricted_until is not None and patient.restricted_until > now:
-        raise Restricted(until=patient.restricted_until.isoformat())
-    # A hold past its deadline no longer counts, even before the expiry task ran.
-    _expire_holds_of_patient(session, patient_id, now)
+    restricted_until = _lock_patient(session, patient_id)
+    if restricted_until is not None and restricted_until > now:
+        raise Restricted(until=restricted_until.isoformat())
 
-    slot = session.get(Slot, slot_id)
-    if slot is None:
-        raise NotFound("没有找到这个号源，请重新选择时段")
-    schedule = session.get(Schedule, slot.schedule_id)
+    slot, session_status = _load_slot(session, slot_id)
     if slot.released_at > now:
         raise NotReleased(released_at=slot.released_at.astimezone(SHANGHAI).isoformat())
-    if slot.start_at <= now or schedule is None or schedule.status != "open":
+    if slot.start_at <= now or session_status != "open":
         raise SlotUnavailable()
-
-    same_day = session.scalar(
-        select(Appointment.id).where(
-            Appointment.patient_id == patient_id,
-            Appointment.department_id == slot.department_id,
-            Appointment.clinic_date == slot.clinic_date,
-            Appointment.status.in_([s.value for s in (S.HELD, S.CONFIRMED, S.CHECKED_IN, S.COMPLETED)]),
-        )
-    )
-    if same_day is not None:
-        raise DuplicateAppointment()
-
-    monday, sunday = iso_week_bounds(slot.clinic_date)
-    active_this_week = session.scalar(
-        select(func.count(Appointment.id)).where(
-            Appointment.patient_id == patient_id,
-            Appointment.clinic_date.between(monday, sunday),
-            Appointment.status.in_([s.value for s in ACTIVE]),
-        )
-    )
-    if (active_this_week or 0) >= settings.weekly_appointment_quota:
-        raise QuotaExceeded(limit=settings.weekly_appointment_quota)
+    _check_patient_week(ctx, session, patient_id, slot, now)
 
     _take_place(session, slot_id, now)
 
     free = slot.fee_fen == 0
     appointment = Appointment(
+        id=new_id("apt"),
         patient_id=patient_id,
         slot_id=slot.id,
         department_id=slot.department_id,
@@ -258,14 +286,18 @@ def _book_in(ctx: ServiceContext, session: Session, patient_id: str, slot_id: st
         hold_expires_at=None if free else now + timedelta(minutes=settings.hold_minutes),
         confirmed_at=now if free else None,
     )
+    appointment.slot = slot
     session.add(appointment)
-    session.flush()  # the partial unique index speaks here if a duplicate slipped through
+    session.flush()  # before the order that refers to it; the partial unique index speaks here too
 
     body = appointment_view(appointment, None)
     if free:
+        patient = session.get(Patient, patient_id)
+        assert patient is not None
         queue_confirmation(ctx, session, appointment, patient)
     else:
         order = PaymentOrder(
+            out_trade_no=new_id("pay"),
             kind="registration",
             appointment_id=appointment.id,
             patient_id=patient_id,
@@ -274,7 +306,6 @@ def _book_in(ctx: ServiceContext, session: Session, patient_id: str, slot_id: st
             expires_at=appointment.hold_expires_at,
         )
         session.add(order)
-        session.flush()
         link = ctx.payments.create_order(
             PaymentRequest(order.out_trade_no, order.amount_fen, f"挂号费-{slot.department.name}")
         )
@@ -351,15 +382,6 @@ def _expire_holds_of_slot(session: Session, slot_id: str, now: datetime) -> int:
         )
     ).all()
     return sum(_expire_one(session, appointment_id, slot_id, now) for appointment_id in stale)
-
-
-def _expire_holds_of_patient(session: Session, patient_id: str, now: datetime) -> int:
-    stale = session.execute(
-        select(Appointment.id, Appointment.slot_id).where(
-            Appointment.patient_id == patient_id, Appointment.status == S.HELD.value, Appointment.hold_expires_at <= now
-        )
-    ).all()
-    return sum(_expire_one(session, appointment_id, slot_id, now) for appointment_id, slot_id in stale)
 
 
 def _expire_one(session: Session, appointment_id: str, slot_id: str, now: datetime) -> int:
@@ -474,22 +496,24 @@ def mark_no_show(ctx: ServiceContext, appointment_id: str) -> bool:
             raise Conflict("只有已确认且未签到的预约可以记为爽约")
         appointment = session.get(Appointment, appointment_id)
         assert appointment is not None
-        patient = _lock_patient(session, appointment.patient_id)
+        patient_id = appointment.patient_id
+        _lock_patient(session, patient_id)
         misses = session.scalar(
             select(func.count(Appointment.id)).where(
-                Appointment.patient_id == patient.id,
+                Appointment.patient_id == patient_id,
                 Appointment.status == S.NO_SHOW.value,
                 Appointment.finished_at >= now - timedelta(days=settings.no_show_window_days),
             )
         )
         restricted = (misses or 0) >= settings.no_show_limit
         if restricted:
-            patient.restricted_until = now + timedelta(days=settings.restriction_days)
+            until = now + timedelta(days=settings.restriction_days)
+            session.execute(update(Patient).where(Patient.id == patient_id).values(restricted_until=until))
         audit.record(
             session,
             actor=ctx.actor,
             action="appointment.no_show",
-            patient_id=patient.id,
+            patient_id=patient_id,
             subject=appointment_id,
             detail={"restricted": restricted},
         )
