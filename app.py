@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         JSON_AS_ASCII=False,
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STORAGE_URI=settings.redis_url or "sweeping-memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_DEFAULT=settings.rate_limit_public,
         RATELIMIT_KEY_PREFIX="hospital",
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["hospital"] = build_context(settings)
     app.extensions["dialogue"] = RasaRestClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
 
+    import web.ratelimit_storage  # noqa: F401  (registers the embedded limiter storage)
     from web import channels, chat_page, cli, errors, health, metrics, payment_notify, payments_console, requestlog
     from web.api import bp as api_bp
     from web.extensions import limiter

@@ -34,7 +34,7 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
         timezone="Asia/Shanghai",
-        include=["tasks.maintenance"],
+        include=["tasks.maintenance", "tasks.channels"],
     )
     celery.set_default()
     app.extensions["celery"] = celery

@@ -89,6 +89,22 @@ class Settings(BaseSettings):
     rate_limit_chat_per_sender: str = "20/minute"
     rasa_timeout_seconds: float = 8.0
 
+    # Channels (WeChat, Alipay service window, SMS): live endpoints, overridable for tests.
+    wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    wechat_reminder_template_id: str = ""
+    alipay_gateway_url: str = "https://openapi.alipay.com/gateway.do"
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: str = ""
+    aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    aliyun_sms_sign_name: str = ""
+    aliyun_sms_template_code: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    channel_reply_budget_seconds: float = Field(4.0, gt=0, le=4.5)  # WeChat retries after 5 s
+    channel_timestamp_window_seconds: int = Field(300, ge=30)
+    channel_max_request_bytes: int = Field(16 * 1024, ge=1024)
+    rate_limit_channel_per_ip: str = "600/minute"  # a platform's few servers carry every patient
+    rate_limit_channel_per_sender: str = "20/minute"
+
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"

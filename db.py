@@ -4,12 +4,21 @@ SQLite (the embedded default) and PostgreSQL run the same code. On SQLite a
 writing transaction starts with `BEGIN IMMEDIATE`, so two writers queue for the
 lock instead of both reading and then failing to upgrade; readers use a
 deferred `BEGIN` and never block. WAL mode lets readers run beside a writer.
+
+SQLite makes a blocked writer sleep and poll with growing back-off, which under
+a flash crowd turns into multi-second tails. So writers first pass a gate: a
+lock for the threads of this process and an `flock` on a file beside the
+database for the processes, both of which queue waiters in the kernel and wake
+the next one the moment the writer commits.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
@@ -48,6 +57,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
+class SqliteWriteGate:
+    """One writer at a time across threads and processes, woken in turn."""
+
+    def __init__(self, database_path: str) -> None:
+        self._path = database_path + ".writelock"
+        self._threads = threading.RLock()
+        self._local = threading.local()
+        self._fd: int | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            depth = getattr(self._local, "depth", 0)
+            self._local.depth = depth + 1
+            try:
+                if depth == 0:
+                    fcntl.flock(self._file(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    if depth == 0:
+                        fcntl.flock(self._file(), fcntl.LOCK_UN)
+            finally:
+                self._local.depth = depth
+
+    def _file(self) -> int:
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        return self._fd
+
+
 class Database:
     """Owns the engine; hands out units of work."""
 
@@ -57,6 +97,8 @@ class Database:
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         reader_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._reader = sessionmaker(reader_engine, expire_on_commit=False)
+        database_path = self.engine.url.database if self.is_sqlite else None
+        self._gate = SqliteWriteGate(database_path) if database_path and database_path != ":memory:" else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -65,7 +107,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A writing unit of work: commits when the block ends, rolls back on error."""
-        with self._writer() as session, session.begin():
+        gate: AbstractContextManager[None] = self._gate.held() if self._gate else nullcontext()
+        with gate, self._writer() as session, session.begin():
             yield session
 
     @contextmanager

@@ -11,6 +11,7 @@ from models.appointment import (
 )
 from models.audit import AuditEntry
 from models.base import Base, new_id, utcnow
+from models.channels import ChannelToken as ChannelToken, PendingReply as PendingReply, SmsOptOut as SmsOptOut
 from models.conversation import ConversationMessage
 from models.clinical import LabReport, Prescription, RefillRequest, ReportItem
 from models.hospital import Department, Doctor, Schedule, Slot

@@ -1,0 +1,1 @@
+"""SMS providers: Twilio (international), Aliyun (mainland China, templates), console (development)."""
