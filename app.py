@@ -9,6 +9,7 @@ from flask import Flask
 from config import Settings, load_settings
 from db import Database
 from integrations.channels.rasa import RasaRestClient
+from integrations.messaging import OutboundSender
 from payments.base import PaymentProvider
 from payments.console import ConsolePaymentProvider
 from services.context import ServiceContext
@@ -31,6 +32,56 @@ def build_context(settings: Settings, database: Database | None = None) -> Servi
     )
 
 
+def build_senders(settings: Settings, ctx: ServiceContext, live: bool | None = None) -> dict[str, OutboundSender]:
+    """One sender per channel for the outbox and the channel tasks. Console (no network) in
+    development and test; the platforms' own APIs in production, for each configured channel."""
+    from integrations.channels.alipay import AlipayCustomSender
+    from integrations.channels.wechat import RedisTokenStore, SharedTokenWeChatClient, TokenStore, WeChatTemplateSender
+    from integrations.sms.aliyun import AliyunSmsProvider
+    from integrations.sms.base import OptOutGuard, SmsProvider, SmsRouter
+    from integrations.sms.console import ConsoleSender, ConsoleSmsProvider
+    from integrations.sms.twilio import TwilioSmsProvider
+    from services import channels
+
+    live = settings.is_production if live is None else live
+    senders: dict[str, OutboundSender] = {name: ConsoleSender(name) for name in ("wechat", "alipay", "web")}
+    sms: SmsProvider = ConsoleSmsProvider()
+    if live and settings.wechat_app_id and settings.wechat_app_secret:
+        store: TokenStore = RedisTokenStore(settings.redis_url) if settings.redis_url else channels.DbTokenStore(ctx)
+        client = SharedTokenWeChatClient(
+            settings.wechat_app_id, settings.wechat_app_secret, store, settings.wechat_api_base_url
+        )
+        senders["wechat"] = WeChatTemplateSender(client, settings.wechat_reminder_template_id)
+    if live and settings.alipay_app_id and settings.alipay_app_private_key and settings.alipay_public_key:
+        senders["alipay"] = AlipayCustomSender(
+            settings.alipay_app_id,
+            settings.alipay_app_private_key,
+            settings.alipay_public_key,
+            settings.alipay_gateway_url,
+        )
+    if live and settings.sms_provider != "console":
+        twilio: SmsProvider = ConsoleSmsProvider()
+        if settings.twilio_account_sid and settings.twilio_auth_token:
+            twilio = TwilioSmsProvider(
+                settings.twilio_account_sid,
+                settings.twilio_auth_token,
+                settings.twilio_from_number,
+                settings.twilio_api_base_url,
+            )
+        aliyun: SmsProvider = twilio
+        if settings.aliyun_access_key_id and settings.aliyun_access_key_secret:
+            aliyun = AliyunSmsProvider(
+                settings.aliyun_access_key_id,
+                settings.aliyun_access_key_secret,
+                settings.aliyun_sms_sign_name,
+                settings.aliyun_sms_template_code,
+                settings.aliyun_sms_endpoint,
+            )
+        sms = SmsRouter(mainland=aliyun, international=twilio)
+    senders["sms"] = OptOutGuard(sms, lambda number: channels.is_opted_out(ctx, number))
+    return senders
+
+
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or load_settings(**overrides)
     settings.check_production()
@@ -49,6 +100,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["hospital"] = build_context(settings)
     app.extensions["dialogue"] = RasaRestClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+    app.extensions["senders"] = build_senders(settings, app.extensions["hospital"])
 
     import web.ratelimit_storage  # noqa: F401  (registers the embedded limiter storage)
     from web import channels, chat_page, cli, errors, health, metrics, payment_notify, payments_console, requestlog
@@ -76,4 +128,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    channels.init_app(app)
     return app
