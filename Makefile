@@ -100,7 +100,7 @@ nlu-report: train
 triage-report: $(APP_VENV)/.stamp
 	$(PY) scripts/triage_report.py
 
-bench: venv db
+bench: $(APP_VENV)/.stamp
 	$(PY) bench/booking_flash_crowd.py
 
 clean:
