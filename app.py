@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from config import Settings, load_settings
+from config import ConfigurationError, Settings, load_settings
 from db import Database
 from integrations.channels.rasa import RasaRestClient
 from integrations.messaging import OutboundSender
@@ -19,8 +19,46 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 
 def build_payment_provider(settings: Settings) -> PaymentProvider:
-    """Console in development; the live providers arrive with the payments work."""
-    return ConsolePaymentProvider(settings.public_base_url)
+    """Console (a local pay page) unless PAYMENT_PROVIDER_MODE=live; then every
+    platform that is configured, new orders going to PAYMENT_LIVE_PROVIDER."""
+    if settings.payment_provider_mode != "live":
+        return ConsolePaymentProvider(settings.public_base_url)
+    from payments.alipay import AlipayProvider
+    from payments.router import PaymentRouter
+    from payments.wechat import WeChatPayProvider
+
+    notify_base = (settings.payment_notify_base_url or settings.public_base_url).rstrip("/")
+    providers: dict[str, PaymentProvider] = {}
+    if settings.alipay_app_id and settings.alipay_app_private_key and settings.alipay_public_key:
+        providers["alipay"] = AlipayProvider(
+            app_id=settings.alipay_app_id,
+            app_private_key=settings.alipay_app_private_key,
+            alipay_public_key=settings.alipay_public_key,
+            gateway_url=settings.alipay_pay_gateway_url,
+            notify_url=f"{notify_base}/payments/alipay/notify",
+            seller_id=settings.alipay_seller_id,
+            default_scene=settings.alipay_pay_scene,
+            timeout=settings.payment_timeout_seconds,
+        )
+    if settings.wechat_pay_mch_id and settings.wechat_pay_private_key and settings.wechat_pay_platform_public_key:
+        providers["wechat"] = WeChatPayProvider(
+            app_id=settings.wechat_pay_app_id or settings.wechat_app_id,
+            mch_id=settings.wechat_pay_mch_id,
+            merchant_private_key=settings.wechat_pay_private_key,
+            merchant_serial_no=settings.wechat_pay_cert_serial_no,
+            apiv3_key=settings.wechat_pay_api_key,
+            platform_public_key=settings.wechat_pay_platform_public_key,
+            platform_public_key_id=settings.wechat_pay_public_key_id,
+            notify_url=f"{notify_base}/payments/wechat/notify",
+            gateway_url=settings.wechat_pay_gateway_url,
+            default_scene=settings.wechat_pay_scene,
+            timeout=settings.payment_timeout_seconds,
+        )
+    if settings.payment_live_provider not in providers:
+        raise ConfigurationError(
+            f"PAYMENT_PROVIDER_MODE=live needs {settings.payment_live_provider} configured (keys and ids)"
+        )
+    return PaymentRouter(providers, default=settings.payment_live_provider)
 
 
 def build_context(settings: Settings, database: Database | None = None) -> ServiceContext:

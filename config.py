@@ -105,6 +105,28 @@ class Settings(BaseSettings):
     rate_limit_channel_per_ip: str = "600/minute"  # a platform's few servers carry every patient
     rate_limit_channel_per_sender: str = "20/minute"
 
+    # Payments and notifications
+    payment_live_provider: Literal["alipay", "wechat"] = "alipay"  # who takes new orders in live mode
+    payment_notify_base_url: str = ""  # where platforms post notifications; PUBLIC_BASE_URL when empty
+    alipay_pay_gateway_url: str = "https://openapi.alipay.com/gateway.do"
+    alipay_seller_id: str = ""  # checked against notifications when set
+    alipay_pay_scene: Literal["wap", "page", "qr"] = "wap"
+    wechat_pay_app_id: str = ""  # WECHAT_APP_ID when empty
+    wechat_pay_private_key: str = ""  # merchant API key (PEM text or path)
+    wechat_pay_cert_serial_no: str = ""
+    wechat_pay_platform_public_key: str = ""  # WeChat Pay platform public key (PEM text or path)
+    wechat_pay_public_key_id: str = ""
+    wechat_pay_gateway_url: str = "https://api.mch.weixin.qq.com"
+    wechat_pay_scene: Literal["native", "jsapi"] = "native"
+    payment_timeout_seconds: float = Field(10.0, gt=0)
+    reconcile_after_minutes: int = Field(5, ge=1)  # an order this old without a notification is queried
+    reminder_evening_hour: int = Field(18, ge=0, le=23)  # the day before the visit, Shanghai time
+    reminder_hours_before: int = Field(2, ge=1)
+    followup_after_days: int = Field(3, ge=1)
+    outbox_claim_seconds: int = Field(120, ge=10)  # a claimed message not marked by then is tried again
+    outbox_max_attempts: int = Field(8, ge=1)
+    celery_visibility_timeout: int = Field(3600, ge=5)  # Redis: unacked tasks of a dead worker come back
+
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"

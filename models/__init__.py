@@ -11,17 +11,21 @@ from models.appointment import (
 )
 from models.audit import AuditEntry
 from models.base import Base, new_id, utcnow
-from models.channels import ChannelToken as ChannelToken, PendingReply as PendingReply, SmsOptOut as SmsOptOut
-from models.conversation import ConversationMessage
+from models.channels import ChannelToken as ChannelToken
+from models.channels import PendingReply as PendingReply
+from models.channels import SmsOptOut as SmsOptOut
 from models.clinical import LabReport, Prescription, RefillRequest, ReportItem
+from models.conversation import ConversationMessage
 from models.hospital import Department, Doctor, Schedule, Slot
+from models.notifications import NurseTask, QuestionnaireResponse, WaitlistEntry
 from models.otp import OtpCode, OtpPhone
 from models.outbox import OutboxMessage
-from models.payment import LedgerEntry, PaymentOrder, Refund
+from models.payment import ORDER_TRANSITIONS, LedgerEntry, PaymentOrder, Refund
 
 __all__ = [
     "ACTIVE",
     "OCCUPYING",
+    "ORDER_TRANSITIONS",
     "Account",
     "AccountPatient",
     "Appointment",
@@ -36,6 +40,7 @@ __all__ = [
     "IllegalTransition",
     "LabReport",
     "LedgerEntry",
+    "NurseTask",
     "OtpCode",
     "OtpPhone",
     "OutboxMessage",
@@ -43,11 +48,13 @@ __all__ = [
     "PaymentOrder",
     "PhoneBinding",
     "Prescription",
+    "QuestionnaireResponse",
     "RefillRequest",
     "Refund",
     "ReportItem",
     "Schedule",
     "Slot",
+    "WaitlistEntry",
     "new_id",
     "utcnow",
 ]

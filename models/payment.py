@@ -28,6 +28,20 @@ class PaymentOrder(Base):
     expires_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # When the platform was told to stop taking money for a closed order (hold expired, cancelled).
+    provider_closed_at: Mapped[datetime | None]
+    # The last time reconciliation asked the platform about this order.
+    queried_at: Mapped[datetime | None]
+
+
+# The order's state machine: a closed order can still receive money (a payment in flight
+# when the hold lapsed), which is then refunded; nothing leaves `refunded`.
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"paid", "closed"}),
+    "closed": frozenset({"paid"}),
+    "paid": frozenset({"refunded"}),
+    "refunded": frozenset(),
+}
 
 
 class Refund(Base):

@@ -1,40 +1,197 @@
-"""Delivering outbox messages. In development and test the console sender only
-marks them sent (they are read back from `/api/v1/dev/outbox`); the channel and
-SMS senders plug in here."""
+"""Delivering outbox messages through `OutboundSender`s, each due message once.
+
+One message's life: `pending` → (claim) `sending` → `sent` | `pending` again
+later (a retryable failure, with backoff) | `failed` | `cancelled` (no longer
+wanted, e.g. a reminder for a cancelled visit).
+
+- The claim is a conditional UPDATE (`pending`, due → `sending`) committed
+  before the network call, so two workers never both send a message. It also
+  bumps `attempts` and sets a lease (`not_before` = now + OUTBOX_CLAIM_SECONDS).
+- Marking the result is conditional on the same `attempts` value (a fencing
+  token): a worker whose lease ran out cannot overwrite a newer attempt.
+- A worker that dies after claiming leaves `sending` with a lapsed lease; the
+  next sweep claims it again. That is the only way a message can go out twice:
+  a crash after the platform accepted it and before `sent` was committed, a
+  window of one network round trip (see docs/notifications.md).
+- An app channel (WeChat, Alipay) that refuses for good falls back to SMS.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from db import rows_changed
-from models import OutboxMessage, utcnow
+from integrations.messaging import DeliveryFailed, OutboundMessage, OutboundSender
+from models import OutboxMessage, Patient, utcnow
+from services import outbox, reminders
 from services.context import ServiceContext
+from services.outbox import BODY_CONTEXT, RECIPIENT_CONTEXT
+from services.patients import patient_phone
 
 log = logging.getLogger(__name__)
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+# Kinds whose sending depends on the world still being as it was when queued.
+GUARDS: dict[str, Callable[[Session, str], bool]] = {kind: reminders.still_wanted for kind in reminders.KINDS}
 
 
-def deliver_due(ctx: ServiceContext, batch: int = 100) -> int:
-    now = utcnow()
+class OutboxOnlySender(OutboundSender):
+    """Development and test without the real senders: the outbox row is the message
+    (read back from /api/v1/dev/outbox), nothing leaves the machine."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+
+    def send(self, message: OutboundMessage) -> str:
+        return f"outbox-{self.channel}"
+
+
+def default_senders() -> dict[str, OutboundSender]:
+    return {channel: OutboxOnlySender(channel) for channel in ("sms", "wechat", "alipay", "web")}
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    attempts: int
+    channel: str
+    kind: str
+    dedupe_key: str
+    patient_id: str | None
+    recipient: str
+    text: str
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
+
+
+def due_ids(ctx: ServiceContext, now: datetime, batch: int) -> list[int]:
     with ctx.db.reading() as session:
-        due = session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now)
-            .order_by(OutboxMessage.id)
-            .limit(batch)
-        ).all()
-    delivered = 0
-    for message_id in due:
-        with ctx.db.transaction() as session:
-            # Claim by conditional update: two workers never send the same message.
-            claimed = rows_changed(
+        return list(
+            session.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.not_before <= now)
+                .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                .limit(batch)
+            )
+        )
+
+
+def _claim(ctx: ServiceContext, message_id: int, now: datetime) -> _Claimed | str:
+    with ctx.db.transaction() as session:
+        claimed = rows_changed(
+            session,
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                or_(
+                    and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
+                    and_(OutboxMessage.status == "sending", OutboxMessage.not_before <= now),  # lease lapsed
+                ),
+            )
+            .values(
+                status="sending",
+                attempts=OutboxMessage.attempts + 1,
+                not_before=now + timedelta(seconds=ctx.settings.outbox_claim_seconds),
+            ),
+        )
+        if claimed != 1:
+            return "not_due"
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        session.refresh(message)
+        guard = GUARDS.get(message.kind)
+        if guard is not None and not guard(session, message.dedupe_key.split(":", 1)[-1]):
+            message.status = "cancelled"
+            return "cancelled"
+        return _Claimed(
+            id=message.id,
+            attempts=message.attempts,
+            channel=message.channel,
+            kind=message.kind,
+            dedupe_key=message.dedupe_key,
+            patient_id=message.patient_id,
+            recipient=ctx.cipher.decrypt(message.recipient_enc, RECIPIENT_CONTEXT),
+            text=ctx.cipher.decrypt(message.body_enc, BODY_CONTEXT),
+        )
+
+
+def _finish(ctx: ServiceContext, claimed: _Claimed, now: datetime, **values: object) -> bool:
+    with ctx.db.transaction() as session:
+        return (
+            rows_changed(
                 session,
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-                .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1),
+                .where(
+                    OutboxMessage.id == claimed.id,
+                    OutboxMessage.status == "sending",
+                    OutboxMessage.attempts == claimed.attempts,
+                )
+                .values(**values),
             )
-            if claimed == 1:
-                log.info("message delivered", extra={"outbox_id": message_id, "sender": "console"})
-                delivered += 1
-    return delivered
+            == 1
+        )
+
+
+def _fall_back_to_sms(ctx: ServiceContext, claimed: _Claimed) -> None:
+    if claimed.channel == "sms" or claimed.patient_id is None:
+        return
+    with ctx.db.transaction() as session:
+        patient = session.get(Patient, claimed.patient_id)
+        if patient is None:
+            return
+        outbox.enqueue(
+            session,
+            ctx.cipher,
+            dedupe_key=f"{claimed.dedupe_key}:sms",
+            channel="sms",
+            kind=claimed.kind,
+            recipient=patient_phone(ctx.cipher, patient),
+            text=claimed.text,
+            patient_id=patient.id,
+        )
+
+
+def deliver_one(
+    ctx: ServiceContext, message_id: int, senders: Mapping[str, OutboundSender], now: datetime | None = None
+) -> str:
+    """Claim, send, mark. Returns sent | retry | failed | cancelled | not_due | lost_lease."""
+    now = now or utcnow()
+    claimed = _claim(ctx, message_id, now)
+    if isinstance(claimed, str):
+        return claimed
+    sender = senders.get(claimed.channel)
+    if sender is None:
+        log.warning("no sender for channel", extra={"outbox_id": claimed.id, "channel": claimed.channel})
+        _finish(ctx, claimed, now, status="failed")
+        _fall_back_to_sms(ctx, claimed)
+        return "failed"
+    try:
+        sender.send(OutboundMessage(recipient=claimed.recipient, text=claimed.text, kind=claimed.kind))
+    except DeliveryFailed as exc:
+        if exc.retryable and claimed.attempts < ctx.settings.outbox_max_attempts:
+            _finish(ctx, claimed, now, status="pending", not_before=now + backoff(claimed.attempts))
+            log.info("delivery will be retried", extra={"outbox_id": claimed.id, "reason": str(exc)})
+            return "retry"
+        _finish(ctx, claimed, now, status="failed")
+        log.warning("delivery failed", extra={"outbox_id": claimed.id, "reason": str(exc)})
+        _fall_back_to_sms(ctx, claimed)
+        return "failed"
+    if not _finish(ctx, claimed, utcnow(), status="sent", sent_at=utcnow()):
+        return "lost_lease"
+    log.info("message delivered", extra={"outbox_id": claimed.id, "channel": claimed.channel})
+    return "sent"
+
+
+def deliver_due(ctx: ServiceContext, senders: Mapping[str, OutboundSender] | None = None, batch: int = 100) -> int:
+    """Send every due message once; returns how many went out."""
+    senders = senders if senders is not None else default_senders()
+    now = utcnow()
+    return sum(deliver_one(ctx, message_id, senders, now) == "sent" for message_id in due_ids(ctx, now, batch))

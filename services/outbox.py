@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, utcnow
@@ -51,8 +51,22 @@ def enqueue(
 
 
 def read_outbox(session: Session, cipher: FieldCipher, recipient: str | None, limit: int = 50) -> list[dict[str, str]]:
-    """Messages as "sent", newest first: for development and tests only."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    """Messages as "sent", newest first: for development and tests only.
+
+    A message shows once its time has come (a reminder queued for tomorrow 18:00
+    appears then), and never when it was withdrawn (a reminder for a cancelled visit).
+    """
+    query = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                OutboxMessage.status == "sent",
+                and_(OutboxMessage.status != "cancelled", OutboxMessage.not_before <= utcnow()),
+            )
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
     if recipient:
         query = query.where(OutboxMessage.recipient_hash == cipher.blind_index(recipient, RECIPIENT_CONTEXT))
     return [

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db import rows_changed
 from models import LedgerEntry, PaymentOrder, Refund, utcnow
 from payments.base import RefundRejected, RefundRequest
+from payments.router import provider_for
 from services import audit
 from services.context import ServiceContext
 
@@ -43,8 +44,9 @@ def process_refund(ctx: ServiceContext, refund_id: int) -> str:
         order = session.get(PaymentOrder, refund.payment_order_id)
         assert order is not None
         request = RefundRequest(order.out_trade_no, refund.out_refund_no, refund.amount_fen, refund.reason)
+        provider_name = order.provider
     try:
-        ctx.payments.refund(request)
+        provider_for(ctx.payments, provider_name).refund(request)
     except RefundRejected:
         return "pending"
     now = utcnow()

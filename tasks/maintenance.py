@@ -37,4 +37,4 @@ def process_refund(refund_id: int) -> str:
 
 @shared_task(name="outbox.deliver_due")
 def deliver_due_messages() -> int:
-    return notifications.deliver_due(_ctx())
+    return notifications.deliver_due(_ctx(), current_app.extensions.get("senders"))

@@ -8,4 +8,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "expire-unpaid-holds": {"task": "holds.expire", "schedule": 30.0},
     "pay-out-pending-refunds": {"task": "refunds.process_pending", "schedule": 60.0},
     "deliver-due-messages": {"task": "outbox.deliver_due", "schedule": 10.0},
+    "reconcile-open-orders": {"task": "payments.reconcile_open", "schedule": 120.0},
+    "schedule-visit-reminders": {"task": "reminders.schedule", "schedule": 60.0},
+    "send-followup-questionnaires": {"task": "followups.questionnaires", "schedule": 600.0},
+    "announce-results-ready": {"task": "followups.results_ready", "schedule": 60.0},
+    "announce-refill-decisions": {"task": "followups.refill_decisions", "schedule": 60.0},
+    "notify-waitlist": {"task": "waitlist.notify_released", "schedule": 60.0},
 }

@@ -1,0 +1,68 @@
+"""Queue a message for a patient on their own channel.
+
+The patient's app channel (WeChat, then Alipay) when an account that manages
+them has one, SMS to their phone otherwise; the delivery step falls back to
+SMS if the app channel refuses. Always inside the caller's transaction (the
+outbox pattern), always under a dedupe key naming the business effect.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from models import AccountPatient, ChannelIdentity, Patient
+from services import outbox
+from services.context import ServiceContext
+from services.patients import patient_phone
+
+APP_CHANNELS = ("wechat", "alipay")
+
+
+def app_channel(session: Session, patient_id: str) -> tuple[str, str] | None:
+    """(channel, platform user id) of the patient's preferred app channel, if any."""
+    row = session.execute(
+        select(ChannelIdentity.channel, ChannelIdentity.external_id)
+        .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
+        .where(AccountPatient.patient_id == patient_id, ChannelIdentity.channel.in_(APP_CHANNELS))
+        .order_by(
+            case((AccountPatient.relation == "self", 0), else_=1),
+            case((ChannelIdentity.channel == "wechat", 0), else_=1),
+            ChannelIdentity.id,
+        )
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def to_patient(
+    ctx: ServiceContext,
+    session: Session,
+    patient: Patient,
+    *,
+    kind: str,
+    dedupe_key: str,
+    text: str,
+    not_before: datetime | None = None,
+    channel: str | None = None,
+) -> bool:
+    """Queue `text` for `patient`; False when this effect was queued before."""
+    target = ("sms", patient_phone(ctx.cipher, patient)) if channel == "sms" else app_channel(session, patient.id)
+    chosen, recipient = target or ("sms", patient_phone(ctx.cipher, patient))
+    return outbox.enqueue(
+        session,
+        ctx.cipher,
+        dedupe_key=dedupe_key,
+        channel=chosen,
+        kind=kind,
+        recipient=recipient,
+        text=text,
+        patient_id=patient.id,
+        not_before=not_before,
+    )
+
+
+def signature(ctx: ServiceContext) -> str:
+    return f"【{ctx.settings.hospital_name}】"
