@@ -35,19 +35,23 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 
 
 def split_text(text: str, limit: int = PART_CHARS) -> list[str]:
-    """Split at blank lines, then lines, then sentence ends; cut hard only inside one overlong sentence."""
-    pieces: list[str] = []
+    """Split at line ends, then sentence ends; cut hard only inside one overlong sentence.
+    Pieces of one line are rejoined without a break, separate lines with one."""
+    pieces: list[tuple[str, bool]] = []  # (text, starts a new line)
     for line in text.splitlines():
         line = line.strip()
         if len(line) <= limit:
-            pieces.append(line)
+            pieces.append((line, True))
             continue
+        first = True
         for sentence in (s for s in _SENTENCE_END.split(line) if s):
-            pieces.extend(sentence[i : i + limit] for i in range(0, len(sentence), limit))
+            for i in range(0, len(sentence), limit):
+                pieces.append((sentence[i : i + limit], first))
+                first = False
     parts: list[str] = []
     current = ""
-    for piece in pieces:
-        candidate = f"{current}\n{piece}" if current else piece
+    for piece, new_line in pieces:
+        candidate = (f"{current}\n{piece}" if new_line else current + piece) if current else piece
         if len(candidate) <= limit:
             current = candidate
             continue

@@ -40,6 +40,8 @@ class AliyunSmsProvider(SmsProvider):
         endpoint: str = "dysmsapi.aliyuncs.com",
         protocol: str = "https",
     ) -> None:
+        if "://" in endpoint:  # "http://127.0.0.1:8000" (a test's local server) carries its own protocol
+            protocol, endpoint = endpoint.split("://", 1)
         config = open_api_models.Config(
             access_key_id=access_key_id,
             access_key_secret=access_key_secret,
@@ -59,7 +61,7 @@ class AliyunSmsProvider(SmsProvider):
             phone_numbers=number,
             sign_name=self.sign_name,
             template_code=self.template_code,
-            template_param=json.dumps(fields, ensure_ascii=False),
+            template_param=json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
         )
         try:
             response = self.client.send_sms(request)
