@@ -20,6 +20,11 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // The bot's titles may already carry their number ("1 预约挂号"): show it once.
+  function plainTitle(title) {
+    return title.replace(/^\s*\d+[\s.、:：)）]+/, "");
+  }
+
   function buttons(list) {
     lastButtons = list;
     if (!list.length) return;
@@ -28,8 +33,8 @@
     list.forEach(function (b, i) {
       const btn = document.createElement("button");
       btn.type = "button";
-      btn.textContent = (i + 1) + " " + b.title;
-      btn.addEventListener("click", function () { send(b.payload, b.title); });
+      btn.textContent = (i + 1) + " " + plainTitle(b.title);
+      btn.addEventListener("click", function () { send(b.payload, plainTitle(b.title)); });
       row.appendChild(btn);
     });
     log.appendChild(row);
@@ -69,7 +74,7 @@
     input.value = "";
     const n = parseInt(text, 10);
     if (String(n) === text && n >= 1 && n <= lastButtons.length) {
-      send(lastButtons[n - 1].payload, text + " " + lastButtons[n - 1].title);
+      send(lastButtons[n - 1].payload, text + " " + plainTitle(lastButtons[n - 1].title));
     } else {
       send(text);
     }
