@@ -118,12 +118,12 @@ class PaymentProvider(ABC):
         """Verify a notification's signature and freshness and parse it, or raise NotificationRejected."""
 
 
-_YUAN = re.compile(r"^(0|[1-9]\d{0,9})(\.\d{1,2})?$")
+_YUAN = re.compile(r"(0|[1-9]\d{0,9})(\.\d{1,2})?")
 
 
 def yuan_to_fen(text: str) -> int:
     """ "30.00" → 3000, exactly; anything that is not a plain amount is refused."""
-    if not _YUAN.match(text):
+    if not _YUAN.fullmatch(text):
         raise ValueError(f"not an amount: {text!r}")
     return int(Decimal(text) * 100)
 

@@ -108,7 +108,8 @@ def _claim(ctx: ServiceContext, message_id: int, now: datetime) -> _Claimed | st
         assert message is not None
         session.refresh(message)
         guard = GUARDS.get(message.kind)
-        if guard is not None and not guard(session, message.dedupe_key.split(":", 1)[-1]):
+        # "<kind>:<subject>" or, for an SMS fallback, "<kind>:<subject>:sms".
+        if guard is not None and not guard(session, message.dedupe_key.split(":")[1]):
             message.status = "cancelled"
             return "cancelled"
         return _Claimed(

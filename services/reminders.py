@@ -126,7 +126,7 @@ def handle_sms_reply(ctx: ServiceContext, phone: str, text: str) -> str:
     answer = re.sub(r"\s+", "", text or "")
     with ctx.db.reading() as session:
         reminder = _last_reminder(ctx, session, digits)
-        appointment_id = reminder.dedupe_key.split(":", 1)[1] if reminder else None
+        appointment_id = reminder.dedupe_key.split(":")[1] if reminder else None
         appointment = session.get(Appointment, appointment_id) if appointment_id else None
         status = appointment.state if appointment else None
     if appointment is None or appointment_id is None:
