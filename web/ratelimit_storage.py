@@ -10,7 +10,6 @@ every few seconds, with no thread.
 from __future__ import annotations
 
 import time
-from typing import ClassVar
 
 from limits.storage import MemoryStorage
 
@@ -18,7 +17,7 @@ SWEEP_INTERVAL_SECONDS = 5.0
 
 
 class SweepingMemoryStorage(MemoryStorage):
-    STORAGE_SCHEME: ClassVar[list[str]] = ["sweeping-memory"]
+    STORAGE_SCHEME = ["sweeping-memory"]  # noqa: RUF012 - the registry reads this class attribute
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
         self._last_sweep = time.monotonic()
