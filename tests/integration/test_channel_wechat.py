@@ -328,8 +328,7 @@ def test_a_slow_bot_gets_success_at_once_and_the_answer_as_a_customer_service_me
         "text": {"content": "收到：我想挂号\n回复1 预约挂号\n回复2 查检查化验结果"},
     }
     assert [name for name, _ in queued] == ["channels.deliver_wechat_answer"]
-    with ctx.db.reading() as session:
-        assert [r.status for r in session.scalars(select(PendingReply))] == ["sent"]
+    until(lambda: reply_statuses(ctx) == ["sent"])
 
 
 def test_a_late_answer_that_wechat_refuses_for_good_is_marked_failed(
@@ -346,8 +345,7 @@ def test_a_late_answer_that_wechat_refuses_for_good_is_marked_failed(
         run_tasks_inline(wechat_app)
         assert post(client, text_xml("我想挂号", msg_id="slow-2")).data == b"success"
         wait_for_turns(wechat_app)
-    with ctx.db.reading() as session:
-        assert [r.status for r in session.scalars(select(PendingReply))] == ["failed"]
+    until(lambda: reply_statuses(ctx) == ["failed"])
 
 
 # -- access token and template messages ---------------------------------------------------------
@@ -390,3 +388,9 @@ def test_an_expired_token_is_refreshed_and_the_call_retried() -> None:
     assert calls["token"] == 2 and "access_token=ACCESS-2" in sends[-1].path
     assert sends[-1].json()["template_id"] == "TPL-REMINDER"
     assert sends[-1].json()["data"] == {"first": {"value": "就诊提醒"}, "time": {"value": "9:00"}}
+
+
+def reply_statuses(ctx: ServiceContext) -> list[str]:
+    """Stored late answers' states; the fake platform sees a send just before it is recorded."""
+    with ctx.db.reading() as session:
+        return [r.status for r in session.scalars(select(PendingReply))]
