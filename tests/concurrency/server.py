@@ -24,9 +24,9 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    env: dict[str, str], workers: int = 2, threads: int = 8, log_dir: Path | None = None
+    env: dict[str, str], workers: int = 2, threads: int = 8, log_dir: Path | None = None, port: int | None = None
 ) -> Iterator[str]:
-    port = free_port()
+    port = port or free_port()
     log_path = (log_dir or Path(ROOT / "var")) / f"gunicorn-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_dir = log_path.parent / f"prometheus-{port}"

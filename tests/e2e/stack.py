@@ -1,0 +1,125 @@
+"""The whole system on one machine, for end-to-end tests and benchmarks:
+the app under gunicorn on a fresh, seeded SQLite database, the Rasa action
+server, and the Rasa server with the trained model — each a real process on a
+free local port, wired as `make run` wires them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from app import build_context
+from config import ROOT, load_settings
+from services.seed import seed_demo_hospital
+from tests.concurrency.server import free_port, running_server
+from tests.databases import migrate
+
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "var" / "rasa" / "models" / "current.tar.gz"
+TOKEN = "e2e-service-token-0123456789"
+
+
+@dataclass(frozen=True)
+class Stack:
+    app_url: str
+    rasa_url: str
+    database_url: str
+    token: str = TOKEN
+
+    def chat(self, sender: str, message: str) -> list[dict[str, Any]]:
+        response = requests.post(f"{self.app_url}/api/v1/chat", json={"sender": sender, "message": message}, timeout=60)
+        response.raise_for_status()
+        return list(response.json()["messages"])
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return requests.request(method, self.app_url + path, headers=headers, timeout=30, **kwargs)
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not ready after {seconds:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@contextmanager
+def _process(argv: list[str], env: dict[str, str], log: Path, ready_url: str, seconds: float) -> Iterator[None]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait(ready_url, process, log, seconds)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def seeded_database(directory: Path) -> str:
+    url = f"sqlite:///{directory / 'hospital.sqlite3'}"
+    migrate(url)
+    ctx = build_context(load_settings(app_env="test", database_url=url, celery_broker_url="memory://"))
+    seed_demo_hospital(ctx)
+    ctx.db.dispose()
+    return url
+
+
+@contextmanager
+def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    if not MODEL.exists():
+        raise RuntimeError("no trained model at var/rasa/models/current.tar.gz: run `make train`")
+    database_url = seeded_database(directory)
+    app_port, rasa_port, action_port = free_port(), free_port(), free_port()
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    endpoints = directory / "endpoints.yml"  # in-memory tracker store: nothing left behind
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    rasa_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SANIC_HOST": "127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+        "HOSPITAL_API_URL": f"http://127.0.0.1:{app_port}",
+        "HOSPITAL_API_TOKEN": TOKEN,
+    }
+    with ExitStack() as stack:
+        stack.enter_context(
+            _process(
+                [str(RASA), "run", "actions", "--actions", "actions", "-p", str(action_port)],
+                rasa_env, directory / "actions.log", f"http://127.0.0.1:{action_port}/health", 120,
+            )
+        )  # fmt: skip
+        stack.enter_context(
+            _process(
+                [str(RASA), "run", "--enable-api", "-m", str(MODEL), "--endpoints", str(endpoints),
+                 "--credentials", str(ROOT / "bot" / "credentials.yml"), "-i", "127.0.0.1", "-p", str(rasa_port)],
+                rasa_env, directory / "rasa.log", f"{rasa_url}/status", 300,
+            )
+        )  # fmt: skip
+        app_url = stack.enter_context(
+            running_server(
+                {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
+                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
+                 "RATE_LIMIT_CHAT_PER_SENDER": "1000/minute", "RATE_LIMIT_PUBLIC": "100000/minute"},
+                log_dir=directory, port=app_port,
+            )
+        )  # fmt: skip
+        yield Stack(app_url=app_url, rasa_url=rasa_url, database_url=database_url)
