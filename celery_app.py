@@ -37,7 +37,7 @@ def celery_init_app(app: Flask) -> Celery:
         include=["tasks.maintenance", "tasks.channels", "tasks.payments", "tasks.notifications"],
         # Redis hands a dead worker's unacked task to another after this long.
         broker_transport_options=(
-            {"visibility_timeout": settings.celery_visibility_timeout}
+            {"visibility_timeout": settings.celery_visibility_timeout, "unacked_restore_throttle": 1}
             if settings.celery_broker_url.startswith(("redis://", "rediss://"))
             else {}
         ),
