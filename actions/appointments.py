@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.base import HospitalAction, bound_patients
+from actions.base import HospitalAction, bound_patients, yes_no
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Appointment
@@ -115,6 +115,14 @@ class _AppointmentChoice:
 class ValidateCancelForm(_AppointmentChoice, FormValidationAction):
     def name(self) -> Text:
         return "validate_cancel_form"
+
+    async def validate_confirm_cancel(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        answer = yes_no(value)
+        if answer is None:
+            dispatcher.utter_message(response="utter_invalid_choice")
+        return {"confirm_cancel": answer}
 
 
 class ValidateRescheduleForm(_AppointmentChoice, FormValidationAction):

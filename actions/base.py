@@ -68,6 +68,14 @@ def utter_error(dispatcher: CollectingDispatcher, exc: HospitalError) -> None:
         dispatcher.utter_message(response=name)
 
 
+def yes_no(value: Any) -> Optional[bool]:
+    """A yes/no slot from an intent (True/False) or a numbered button: 1 = yes, 2 = no."""
+    if isinstance(value, bool):
+        return value
+    choice = parse_choice(str(value or ""))
+    return {1: True, 2: False}.get(choice) if choice is not None else None
+
+
 def valid_id_number(value: str) -> bool:
     """GB 11643 checksum (the backend checks it too; this saves a round trip)."""
     value = value.strip().upper()

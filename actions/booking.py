@@ -23,7 +23,7 @@ from actions.numbers import parse_choice
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
 
-BOOKING_WINDOW_DAYS = 7
+BOOKING_WINDOW_DAYS = 14  # booking_horizon_days of the hospital API
 MAX_SLOT_BUTTONS = 8
 PERIOD_HOURS = {"morning": (0, 12), "afternoon": (12, 18), "evening": (18, 24)}
 

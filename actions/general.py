@@ -7,7 +7,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -124,7 +124,9 @@ def last_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
 
 
 def replay_payload(payload: str, text: str) -> Optional[List[Dict[Text, Any]]]:
-    """Events that make Rasa treat the chosen button as what the patient sent."""
+    """Events that make Rasa treat the chosen button as what the patient sent:
+    the bare "2" is reverted (as Rasa's two-stage fallback does) and the
+    button's payload takes its place, so the same rules as for a tap apply."""
     match = PAYLOAD_RE.match(payload.strip())
     if not match:
         return None
@@ -132,7 +134,7 @@ def replay_payload(payload: str, text: str) -> Optional[List[Dict[Text, Any]]]:
     entities = [{"entity": k, "value": v, "start": 0, "end": 0} for k, v in entities_json.items()]
     parse_data = {"intent": {"name": match.group("intent"), "confidence": 1.0}, "entities": entities, "text": text}
     slot_events = [SlotSet(k, v) for k, v in entities_json.items()]
-    return [*slot_events, ActionExecuted("action_listen"), UserUttered(text=payload, parse_data=parse_data)]
+    return [UserUtteranceReverted(), UserUttered(text=payload, parse_data=parse_data), *slot_events]
 
 
 class ActionMenuChoice(Action):

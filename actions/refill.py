@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.base import HospitalAction, PatientFormValidation
+from actions.base import HospitalAction, PatientFormValidation, yes_no
 from actions.numbers import parse_choice
 from integrations.hospital import Conflict, HospitalError, InvalidInput
 
@@ -44,9 +44,12 @@ class ValidateRefillForm(PatientFormValidation):
     async def validate_refill_followup(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if value is False:
+        answer = yes_no(value)
+        if answer is None:
+            dispatcher.utter_message(response="utter_invalid_choice")
+        elif answer is False:
             dispatcher.utter_message(response="utter_refill_first_visit")
-        return {"refill_followup": value}
+        return {"refill_followup": answer}
 
     async def validate_prescription_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -131,8 +131,7 @@ async def test_number_replays_the_button_as_the_patients_message(domain: dict) -
     from actions.general import ActionMenuChoice
 
     events = await ActionMenuChoice().run(CollectingDispatcher(), make_tracker(text="2", events=MENU_EVENTS), domain)
-    assert [e["event"] for e in events] == ["action", "user"]
-    assert events[0]["name"] == "action_listen"
+    assert [e["event"] for e in events] == ["rewind", "user"]
     assert events[1]["parse_data"]["intent"]["name"] == "book_appointment"
 
 
@@ -142,7 +141,7 @@ async def test_department_alone_starts_a_booking(hospital: FakeHospital, domain:
     tracker = make_tracker(text="心内科", entities=[{"entity": "department", "value": "cardiology"}])
     events = await ActionMenuChoice().run(CollectingDispatcher(), tracker, domain)
     assert slot_events(events) == {"department": "cardiology"}
-    assert events[-1]["parse_data"]["intent"]["name"] == "book_appointment"
+    assert events[1]["parse_data"]["intent"]["name"] == "book_appointment"
 
 
 async def test_unknown_bare_answer_gets_the_menu(domain: dict) -> None:
@@ -151,3 +150,14 @@ async def test_unknown_bare_answer_gets_the_menu(domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     assert await ActionMenuChoice().run(dispatcher, make_tracker(text="7", events=MENU_EVENTS), domain) == []
     assert responses(dispatcher) == ["utter_default"]
+
+
+async def test_numbered_yes_no_confirms_cancel(domain: dict) -> None:
+    form = ValidateCancelForm()
+    tracker = make_tracker(text="1")
+    assert await form.validate_confirm_cancel("1", CollectingDispatcher(), tracker, domain) == {"confirm_cancel": True}
+    assert await form.validate_confirm_cancel("2", CollectingDispatcher(), tracker, domain) == {"confirm_cancel": False}
+    assert await form.validate_confirm_cancel(True, CollectingDispatcher(), tracker, domain) == {"confirm_cancel": True}
+    dispatcher = CollectingDispatcher()
+    assert await form.validate_confirm_cancel("9", dispatcher, tracker, domain) == {"confirm_cancel": None}
+    assert responses(dispatcher) == ["utter_invalid_choice"]

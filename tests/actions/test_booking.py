@@ -124,7 +124,7 @@ async def test_registration_binds_the_chat_account(hospital: FakeHospital, domai
         "phone",
         "13900001111",
         domain,
-        slots={"patient_name": "王大明", "id_number": "110101199003077578"},
+        slots={"patient_name": "王大明", "id_number": "440106198202020555"},
         text="13900001111",
         channel="wechat",
         sender="openid-9",

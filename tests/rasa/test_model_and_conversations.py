@@ -69,6 +69,11 @@ def test_greeting_shows_numbered_menu_buttons(rasa_stack: RasaStack) -> None:
     assert buttons[0].startswith("1 ") and any("预约挂号" in b for b in buttons)
 
 
+def test_number_reply_works_like_tapping_the_button(rasa_stack: RasaStack) -> None:
+    rasa_stack.say("e2e-number", "你好")
+    assert "哪个科" in texts(rasa_stack.say("e2e-number", "2"))  # 2 = 预约挂号
+
+
 def test_booking_end_to_end_registers_patient_and_holds_slot(rasa_stack: RasaStack) -> None:
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)).isoformat()
     rasa_stack.hospital.slots[f"cardiology|{tomorrow}"] = [
@@ -81,7 +86,7 @@ def test_booking_end_to_end_registers_patient_and_holds_slot(rasa_stack: RasaSta
     assert any(b["payload"] == '/inform{"slot_id": "s_e2e"}' for m in answer for b in m.get("buttons", []))
     assert "姓名" in texts(rasa_stack.say(sender, "1"))  # no patient bound to this chat yet
     assert "身份证" in texts(rasa_stack.say(sender, "李秀英"))
-    assert "手机" in texts(rasa_stack.say(sender, "110101199003077578"))
+    assert "手机" in texts(rasa_stack.say(sender, "440106198202020555"))
     answer = rasa_stack.say(sender, "13812345678")
     assert "已登记就诊人 李秀英" in texts(answer)
     assert "已为您保留号源" in texts(answer)
