@@ -39,7 +39,7 @@ from models import (
     utcnow,
 )
 from payments.base import PaymentRequest
-from services import audit, outbox
+from services import audit, messages
 from services.calendar import SHANGHAI, iso_week_bounds
 from services.context import ServiceContext
 from services.errors import (
@@ -55,7 +55,6 @@ from services.errors import (
     SoldOut,
     TooLateToCancel,
 )
-from services.patients import patient_phone
 from services.refunds import refund_if_paid
 
 S = AppointmentStatus
@@ -331,15 +330,10 @@ def queue_confirmation(ctx: ServiceContext, session: Session, appointment: Appoi
         f"请提前15分钟到{slot.department.location}签到。"
         f"如需取消，请在就诊前{ctx.settings.cancel_cutoff_hours}小时前操作。"
     )
-    outbox.enqueue(
-        session,
-        ctx.cipher,
-        dedupe_key=f"booking_confirmed:{appointment.id}",
-        channel="sms",
-        kind="booking_confirmed",
-        recipient=patient_phone(ctx.cipher, patient),
-        text=text,
-        patient_id=patient.id,
+    # On the patient's own app channel when they have one, else by SMS; the
+    # reminders follow from the beat sweep (services.reminders.schedule_upcoming).
+    messages.to_patient(
+        ctx, session, patient, kind="booking_confirmed", dedupe_key=f"booking_confirmed:{appointment.id}", text=text
     )
 
 

@@ -97,7 +97,8 @@ def record_inbound(ctx: ServiceContext, message: InboundMessage) -> int:
         raise DuplicateDelivery(message.platform_msg_id) from None
 
 
-def _settle(ctx: ServiceContext, row_id: int, status: str) -> None:
+def settle(ctx: ServiceContext, row_id: int, status: str) -> None:
+    """Record how a kept message was answered: answered, emergency or unanswered."""
     with ctx.db.transaction() as session:
         rows_changed(
             session,
@@ -114,7 +115,7 @@ def handle_message(
     row_id = record_inbound(ctx, message)
     replies = _answer(ctx, engine, triage, message)
     status = "emergency" if replies.emergency else ("answered" if replies.answered else "unanswered")
-    _settle(ctx, row_id, status)
+    settle(ctx, row_id, status)
     return replies.messages
 
 

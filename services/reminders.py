@@ -116,6 +116,26 @@ def _last_reminder(ctx: ServiceContext, session: Session, phone: str) -> OutboxM
     )
 
 
+REPLY_WINDOW = timedelta(hours=48)
+
+
+def expects_reply(ctx: ServiceContext, phone: str, text: str) -> bool:
+    """Is this SMS an answer to a reminder ("1 确认 / 2 取消") rather than a chat with the bot?
+
+    Only a bare choice counts, and only within two days of a reminder to that number.
+    """
+    answer = re.sub(r"\s+", "", text or "")
+    if answer not in CONFIRM_WORDS + CANCEL_WORDS:
+        return False
+    try:
+        digits = normalize_phone(phone)
+    except InvalidIdentity:
+        return False
+    with ctx.db.reading() as session:
+        reminder = _last_reminder(ctx, session, digits)
+    return bool(reminder and reminder.sent_at and reminder.sent_at >= utcnow() - REPLY_WINDOW)
+
+
 def handle_sms_reply(ctx: ServiceContext, phone: str, text: str) -> str:
     """Act on "1" (confirm) or "2" (cancel) sent back to a reminder; return the reply to send."""
     name = ctx.settings.hospital_name

@@ -35,7 +35,7 @@ from integrations.channels.wechat import WeChatChannel
 from integrations.messaging import DeliveryFailed
 from integrations.sms.base import normalise_number
 from services import channels as channel_store
-from services import conversation
+from services import conversation, reminders
 from services.context import ServiceContext
 from services.conversation import DuplicateDelivery, InboundMessage
 from services.triage import default_engine
@@ -314,6 +314,8 @@ def sms() -> Response:
         return _twiml([PLEASE_TYPE])
     if _too_long(message):
         return _twiml([conversation.replies()["too_long"]])
+    if reminders.expects_reply(ctx, number, message.text):
+        return _reminder_reply(ctx, number, message)
     try:
         replies = conversation.handle_message(
             ctx, current_app.extensions["dialogue"], default_engine(), _inbound("sms", message)
@@ -321,3 +323,14 @@ def sms() -> Response:
     except DuplicateDelivery:
         return _twiml([])
     return Response(channel.render(message, replies), mimetype="application/xml")
+
+
+def _reminder_reply(ctx: ServiceContext, number: str, message: ChannelMessage) -> Response:
+    """ "1" / "2" after a reminder confirms or cancels that visit; a Twilio retry does nothing twice."""
+    try:
+        row_id = conversation.record_inbound(ctx, _inbound("sms", message))
+    except DuplicateDelivery:
+        return _twiml([])
+    answer = reminders.handle_sms_reply(ctx, number, message.text)
+    conversation.settle(ctx, row_id, "answered")
+    return _twiml([answer])

@@ -112,7 +112,8 @@ class BookingMachine(RuleBasedStateMachine):
         week = slot.day.isocalendar()[:2]
         if sum(1 for a in mine if a.slot.day.isocalendar()[:2] == week) >= QUOTA:
             return "quota_exceeded"
-        taken = sum(1 for a in self.appointments if a.slot is slot and self.occupying(a))
+        # A missed visit keeps its place (the time was used), like held and confirmed ones.
+        taken = sum(1 for a in self.appointments if a.slot is slot and (self.occupying(a) or a.status == "no_show"))
         return "sold_out" if taken >= slot.capacity else "ok"
 
     # --- rules --------------------------------------------------------------------

@@ -119,14 +119,14 @@ def test_an_app_channel_that_refuses_for_good_falls_back_to_sms(
     with time_machine.travel(start - timedelta(days=2), tick=False):
         held = booking.book(ctx, patient_id=patient, slot_id=slot).body
         payments.settle_payment(ctx, held["payment"]["out_trade_no"], 3000, "T1")
-        _deliver(ctx, senders)  # the confirmation goes by SMS (booking.queue_confirmation)
+        _deliver(ctx, senders)  # the confirmation goes to the patient's WeChat
     senders["wechat"].failures = [DeliveryFailed("user blocked the account", retryable=False)]
     with time_machine.travel(local_datetime(clinic_day - timedelta(days=1), time(18)), tick=False):
         _deliver(ctx, senders)  # the evening reminder tries WeChat first
         _deliver(ctx, senders)  # and its SMS twin goes out
-    assert senders["wechat"].sent == []
-    assert [m.kind for m in senders["sms"].sent] == ["booking_confirmed", "reminder_eve"]
-    assert senders["sms"].sent[1].recipient == "13700002222"
+    assert [m.kind for m in senders["wechat"].sent] == ["booking_confirmed"]
+    assert [m.kind for m in senders["sms"].sent] == ["reminder_eve"]
+    assert senders["sms"].sent[0].recipient == "13700002222"
     assert ("reminder_eve", "failed") in _kinds(ctx) and ("reminder_eve", "sent") in _kinds(ctx)
 
 
