@@ -143,6 +143,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     import web.ratelimit_storage  # noqa: F401  (registers the embedded limiter storage)
     from web import channels, chat_page, cli, errors, health, metrics, payment_notify, payments_console, requestlog
     from web.api import bp as api_bp
+    from web.console import bp as console_bp
     from web.extensions import limiter
     from web.openapi import bp as openapi_bp
 
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         chat_page.bp,
         channels.bp,
         payment_notify.bp,
+        console_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
