@@ -16,11 +16,14 @@ from models.channels import PendingReply as PendingReply
 from models.channels import SmsOptOut as SmsOptOut
 from models.clinical import LabReport, Prescription, RefillRequest, ReportItem
 from models.conversation import ConversationMessage
+from models.handoff import FallbackStreak, HandoffTicket, StaffReply
 from models.hospital import Department, Doctor, Schedule, Slot
 from models.notifications import NurseTask, QuestionnaireResponse, WaitlistEntry
 from models.otp import OtpCode, OtpPhone
 from models.outbox import OutboxMessage
 from models.payment import ORDER_TRANSITIONS, LedgerEntry, PaymentOrder, Refund
+from models.refill_review import RefillReview
+from models.staff import LoginThrottle, StaffAccount, StaffSession
 
 __all__ = [
     "ACTIVE",
@@ -36,10 +39,13 @@ __all__ = [
     "ConversationMessage",
     "Department",
     "Doctor",
+    "FallbackStreak",
+    "HandoffTicket",
     "IdempotencyRecord",
     "IllegalTransition",
     "LabReport",
     "LedgerEntry",
+    "LoginThrottle",
     "NurseTask",
     "OtpCode",
     "OtpPhone",
@@ -50,10 +56,14 @@ __all__ = [
     "Prescription",
     "QuestionnaireResponse",
     "RefillRequest",
+    "RefillReview",
     "Refund",
     "ReportItem",
     "Schedule",
     "Slot",
+    "StaffAccount",
+    "StaffReply",
+    "StaffSession",
     "WaitlistEntry",
     "new_id",
     "utcnow",

@@ -3,7 +3,9 @@
 Clinical safety first: the red-flag rules read the raw text before the
 dialogue engine sees it, so a misunderstood message, or Rasa being down, still
 gets "拨打120 / 立即急诊". Then the dialogue engine answers; if it cannot, the
-patient gets a short apology with the hospital's phone number.
+patient gets a short apology with the hospital's phone number. While staff
+have the conversation (a hand-off ticket is open) the bot is paused; two
+fallback answers in a row open such a ticket (services/handoff.py).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def handle_message(
     row_id = record_inbound(ctx, message)
     replies = _answer(ctx, engine, triage, message)
     status = "emergency" if replies.emergency else ("answered" if replies.answered else "unanswered")
+    status = replies.status or status
     settle(ctx, row_id, status)
     return replies.messages
 
@@ -124,6 +127,7 @@ class _Answer:
     messages: list[BotMessage]
     answered: bool
     emergency: bool = False
+    status: str | None = None  # fallback | handed_off (services/handoff.py), else from the flags
 
 
 def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage) -> _Answer:
@@ -137,6 +141,10 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
         except RasaUnavailable:
             log.warning("could not record the emergency in the conversation")
         return _Answer([emergency_reply(triage, message.text)], answered=True, emergency=True)
+    from services import handoff  # imports this module
+
+    if handoff.is_paused(ctx, message.conversation_id):  # staff have the conversation
+        return _Answer([BotMessage(handoff.PAUSED_REPLY)], answered=True, status="handed_off")
     try:
         metadata = {"channel": message.channel, "channel_user_id": message.sender, **message.metadata}
         replies = engine.send(message.conversation_id, message.text, metadata)
@@ -144,4 +152,8 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
         BOT_UNAVAILABLE.labels(message.channel).inc()
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
         return _Answer([unavailable_reply(ctx)], answered=False)
-    return _Answer(replies, answered=True)
+    texts = [reply.text for reply in replies]
+    if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # the bot gave up twice in a row
+        replies = [*replies, BotMessage(handoff.GAVE_UP_REPLY)]
+    fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
+    return _Answer(replies, answered=True, status="fallback" if fallback else None)

@@ -1,0 +1,333 @@
+"""The console's side of refills: a clinician signs or declines a submitted
+request, a pharmacist then reviews what was signed. Each decision is one
+transaction with its audit entry and the message that tells the patient.
+
+Signing creates the online prescription (origin "online", the same drugs, the
+doctor of record of the prior prescription; `refill_reviews` names the staff
+member who signed) and then the payment order (services.payments). A pharmacist
+may review before or after the patient pays; a rejection after payment refunds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from db import rows_changed
+from models import Patient, PaymentOrder, Prescription, RefillRequest, RefillReview, utcnow
+from services import audit, messages, payments
+from services.calendar import SHANGHAI, local_today
+from services.context import ServiceContext
+from services.errors import Conflict, DomainError, InvalidInput, NotFound
+from services.identity import mask_id_number, mask_name, mask_phone
+from services.patients import ID_CONTEXT, patient_phone
+from services.refills import ITEMS_CONTEXT, prescription_department, read_answers
+from services.refunds import request_refund
+from services.staff import StaffIdentity
+
+CLINICIAN_QUEUE = ("submitted",)
+PHARMACIST_QUEUE = ("signed", "paid")  # paid before the pharmacist got to it: still reviewed
+
+
+class Forbidden(DomainError):
+    code, status, message = "forbidden", 403, "您的角色不能进行这项操作"
+
+
+def _require(staff: StaffIdentity, role: str) -> None:
+    if role not in staff.roles:
+        raise Forbidden()
+
+
+@dataclass(frozen=True)
+class RefillRow:
+    id: str
+    status: str
+    patient: str  # masked name
+    diagnosis: str
+    created_at: datetime
+    fulfilment: str
+
+
+def queue(ctx: ServiceContext, staff: StaffIdentity) -> list[RefillRow]:
+    """Submitted requests for clinicians; signed, not yet reviewed ones for pharmacists."""
+    query = (
+        select(RefillRequest, Patient.name, Prescription.diagnosis)
+        .join(Patient, Patient.id == RefillRequest.patient_id)
+        .join(Prescription, Prescription.id == RefillRequest.prescription_id)
+        .outerjoin(RefillReview, RefillReview.refill_id == RefillRequest.id)
+        .order_by(RefillRequest.created_at)
+        .limit(200)
+    )
+    if "clinician" in staff.roles:
+        query = query.where(RefillRequest.status.in_(CLINICIAN_QUEUE))
+    elif "pharmacist" in staff.roles:
+        query = query.where(RefillRequest.status.in_(PHARMACIST_QUEUE), RefillReview.pharmacist_decision.is_(None))
+    else:
+        raise Forbidden()
+    with ctx.db.reading() as session:
+        return [
+            RefillRow(r.id, r.status, mask_name(name), diagnosis, r.created_at.astimezone(SHANGHAI), r.fulfilment)
+            for r, name, diagnosis in session.execute(query).all()
+        ]
+
+
+def _refill(session: Session, refill_id: str) -> RefillRequest:
+    refill = session.get(RefillRequest, refill_id) if len(refill_id) <= 24 else None
+    if refill is None:
+        raise NotFound("没有找到这个续方申请")
+    return refill
+
+
+def _items(ctx: ServiceContext, prescription: Prescription) -> list[dict[str, Any]]:
+    items = json.loads(ctx.cipher.decrypt(prescription.items_enc, ITEMS_CONTEXT))
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _age(birth: date) -> int:
+    today = local_today()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def view(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, why: str) -> dict[str, Any]:
+    """What the reviewer needs and no more: the patient (ID and phone masked), the prior
+    prescription, the answers, decrypted; the view itself goes to the audit log with `why`."""
+    if not ({"clinician", "pharmacist"} & staff.roles):
+        raise Forbidden()
+    why = (why or "").strip()
+    if len(why) < 2:
+        raise InvalidInput("查看患者信息前请填写查看原因")
+    with ctx.db.transaction() as session:
+        refill = _refill(session, refill_id)
+        patient = session.get(Patient, refill.patient_id)
+        prior = session.get(Prescription, refill.prescription_id)
+        assert patient is not None and prior is not None
+        review = session.get(RefillReview, refill.id)
+        signed = session.get(Prescription, review.prescription_id) if review and review.prescription_id else None
+        audit.record(
+            session,
+            actor=ctx.actor,
+            action="refill.view",
+            patient_id=patient.id,
+            subject=refill.id,
+            reason=why[:200],
+            request_id=ctx.request_id,
+        )
+        return {
+            "id": refill.id,
+            "status": refill.status,
+            "fulfilment": refill.fulfilment,
+            "created_at": refill.created_at.astimezone(SHANGHAI),
+            "decision_reason": refill.decision_reason,
+            "patient": {
+                "name": patient.name,
+                "sex": "男" if patient.sex == "male" else "女",
+                "age": _age(patient.birth_date),
+                "id_number": mask_id_number(ctx.cipher.decrypt(patient.id_number_enc, ID_CONTEXT)),
+                "phone": mask_phone(patient_phone(ctx.cipher, patient)),
+            },
+            "prior": {
+                "id": prior.id,
+                "diagnosis": prior.diagnosis,
+                "department": prescription_department(session, prior),
+                "issued_on": prior.issued_on.isoformat(),
+                "items": _items(ctx, prior),
+            },
+            "answers": read_answers(ctx, refill),
+            "signed_prescription_id": signed.id if signed else None,
+            "review": review,
+        }
+
+
+def _priced(ctx: ServiceContext, prescription: Prescription) -> bool:
+    items = _items(ctx, prescription)
+    return bool(items) and all(isinstance(item.get("price_fen"), int) and item["price_fen"] > 0 for item in items)
+
+
+def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: int | None = None) -> dict[str, Any]:
+    """Sign a submitted refill: the online prescription, the patient told, then the payment order.
+
+    `amount_fen` is the drugs' price when the prior prescription's items carry none."""
+    _require(staff, "clinician")
+    if amount_fen is not None and amount_fen <= 0:
+        raise InvalidInput("药费应大于0")
+    now = utcnow()
+    with ctx.db.transaction() as session:
+        refill = _refill(session, refill_id)
+        prior = session.get(Prescription, refill.prescription_id)
+        assert prior is not None
+        if amount_fen is None and not _priced(ctx, prior):
+            raise InvalidInput("这张处方的药品还没有定价，请填写药费")
+        _move(session, refill.id, CLINICIAN_QUEUE, "signed", now)
+        online = Prescription(
+            patient_id=refill.patient_id,
+            doctor_id=prior.doctor_id,
+            department_id=prior.department_id,
+            diagnosis=prior.diagnosis,
+            is_chronic=prior.is_chronic,
+            issued_on=local_today(),
+            origin="online",
+            items_enc=ctx.cipher.encrypt(json.dumps(_items(ctx, prior), ensure_ascii=False), ITEMS_CONTEXT),
+        )
+        session.add(online)
+        session.flush()
+        session.add(
+            RefillReview(
+                refill_id=refill.id,
+                clinician_id=staff.id,
+                clinician_decision="signed",
+                decided_at=now,
+                prescription_id=online.id,
+            )
+        )
+        audit.record(
+            session,
+            actor=ctx.actor,
+            action="refill.sign",
+            patient_id=refill.patient_id,
+            subject=refill.id,
+            request_id=ctx.request_id,
+            detail={"prescription_id": online.id},
+        )
+        _tell(
+            ctx,
+            session,
+            refill,
+            "refill_decision",
+            f"医生已通过您的{prior.diagnosis}续方申请。请在对话中发送“支付续方”完成药费支付，支付后即可安排取药或配送。",
+        )
+        prescription_id = online.id
+    payment = payments.create_refill_payment(ctx, refill_id, amount_fen=amount_fen)
+    return {"prescription_id": prescription_id, "payment": payment}
+
+
+def decline(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, reason: str) -> None:
+    _require(staff, "clinician")
+    reason = _reason(reason)
+    now = utcnow()
+    with ctx.db.transaction() as session:
+        refill = _refill(session, refill_id)
+        _move(session, refill.id, CLINICIAN_QUEUE, "declined", now, reason)
+        session.add(
+            RefillReview(refill_id=refill.id, clinician_id=staff.id, clinician_decision="declined", decided_at=now)
+        )
+        audit.record(
+            session,
+            actor=ctx.actor,
+            action="refill.decline",
+            patient_id=refill.patient_id,
+            subject=refill.id,
+            reason=reason,
+            request_id=ctx.request_id,
+        )
+        what = _diagnosis(session, refill)
+        _tell(
+            ctx,
+            session,
+            refill,
+            "refill_decision",
+            f"很抱歉，医生未通过您的{what}续方申请：{reason}。请到医院门诊复诊，如有不适请及时就医。",
+        )
+
+
+def pharmacist_review(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, approve: bool, note: str = "") -> None:
+    """Approve (signed → reviewed; a paid refill stays paid) or reject (→ declined, the
+    pending order closed, a payment already made refunded)."""
+    _require(staff, "pharmacist")
+    note = _reason(note) if not approve else note.strip()[:200]
+    now = utcnow()
+    with ctx.db.transaction() as session:
+        refill = _refill(session, refill_id)
+        review = session.get(RefillReview, refill.id)
+        if review is None or review.clinician_decision != "signed" or review.pharmacist_decision is not None:
+            raise Conflict("这个续方不在待药师审核状态")
+        if refill.status not in PHARMACIST_QUEUE:
+            raise Conflict("这个续方不在待药师审核状态")
+        if approve:
+            if refill.status == "signed":
+                _move(session, refill.id, ("signed",), "reviewed", None)
+            text = "药师已审核通过您的续方处方。" + (
+                "请按之前的提示完成药费支付。" if refill.status != "paid" else "我们会尽快为您安排取药或配送。"
+            )
+        else:
+            was = refill.status
+            _move(session, refill.id, PHARMACIST_QUEUE, "declined", None, f"药师审核未通过：{note}")
+            _withdraw_payment(session, refill.id, paid=was == "paid")
+            refund = "已支付的药费将原路退回。" if was == "paid" else ""
+            text = f"很抱歉，药师审核未通过您的续方处方：{note}。{refund}请到医院门诊复诊。"
+        review.pharmacist_id, review.pharmacist_note, review.reviewed_at = staff.id, note or None, now
+        review.pharmacist_decision = "approved" if approve else "rejected"
+        audit.record(
+            session,
+            actor=ctx.actor,
+            action="refill.pharmacy_approve" if approve else "refill.pharmacy_reject",
+            patient_id=refill.patient_id,
+            subject=refill.id,
+            reason=note or None,
+            request_id=ctx.request_id,
+        )
+        _tell(ctx, session, refill, "refill_pharmacy", text)
+
+
+def _withdraw_payment(session: Session, refill_id: str, paid: bool) -> None:
+    orders = session.scalars(
+        select(PaymentOrder).where(
+            PaymentOrder.refill_request_id == refill_id, PaymentOrder.status.in_(("pending", "paid"))
+        )
+    ).all()
+    for order in orders:
+        if order.status == "paid":
+            request_refund(session, order, reason="pharmacist_rejected")
+        else:  # paying it later now finds the refill declined, and the money goes back
+            order.status = "closed"
+
+
+def _move(
+    session: Session,
+    refill_id: str,
+    source: tuple[str, ...],
+    target: str,
+    at: datetime | None,
+    reason: str | None = None,
+) -> None:
+    values: dict[str, Any] = {"status": target}
+    if at is not None:
+        values["decided_at"] = at
+    if reason is not None:
+        values["decision_reason"] = reason[:200]
+    moved = rows_changed(
+        session,
+        update(RefillRequest).where(RefillRequest.id == refill_id, RefillRequest.status.in_(source)).values(**values),
+    )
+    if moved != 1:
+        raise Conflict("这个续方已经被处理过了，请刷新页面")
+    session.expire_all()
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise InvalidInput("请填写原因，患者会收到这条说明")
+    return reason[:150]
+
+
+def _diagnosis(session: Session, refill: RefillRequest) -> str:
+    prescription = session.get(Prescription, refill.prescription_id)
+    return prescription.diagnosis if prescription else "慢病"
+
+
+def _tell(ctx: ServiceContext, session: Session, refill: RefillRequest, kind: str, text: str) -> None:
+    patient = session.get(Patient, refill.patient_id)
+    assert patient is not None
+    messages.to_patient(
+        ctx,
+        session,
+        patient,
+        kind=kind,
+        dedupe_key=f"{kind}:{refill.id}",
+        text=messages.signature(ctx) + text,
+    )
