@@ -24,6 +24,15 @@ from models.outbox import OutboxMessage
 from models.payment import ORDER_TRANSITIONS, LedgerEntry, PaymentOrder, Refund
 from models.refill_review import RefillReview
 from models.staff import LoginThrottle, StaffAccount, StaffSession
+from models.training import (
+    ModelVersion,
+    TrainingExample,
+    TrainingFile,
+    TrainingItem,
+    TrainingRevision,
+    TrainingSnapshot,
+    TriageProposal,
+)
 
 __all__ = [
     "ACTIVE",
@@ -46,6 +55,7 @@ __all__ = [
     "LabReport",
     "LedgerEntry",
     "LoginThrottle",
+    "ModelVersion",
     "NurseTask",
     "OtpCode",
     "OtpPhone",
@@ -64,6 +74,12 @@ __all__ = [
     "StaffAccount",
     "StaffReply",
     "StaffSession",
+    "TrainingExample",
+    "TrainingFile",
+    "TrainingItem",
+    "TrainingRevision",
+    "TrainingSnapshot",
+    "TriageProposal",
     "WaitlistEntry",
     "new_id",
     "utcnow",
