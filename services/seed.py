@@ -33,6 +33,7 @@ from services.calendar import SHANGHAI, clinic_days, local_datetime, local_today
 from services.context import ServiceContext
 from services.identity import id_check_char
 from services.patients import ID_CONTEXT, PHONE_CONTEXT, find_or_create_account, phone_hash
+from services.staff import seed_demo_staff
 
 CATALOGUE = ROOT / "data" / "departments.yml"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
@@ -84,8 +85,11 @@ def seed_demo_hospital(ctx: ServiceContext, only_if_empty: bool = False, days: i
         slot_count = _schedules(session, rng, doctors, local_today(), days)
         patients = _patients(ctx, session)
         _clinical_records(ctx, session, patients, departments, doctors)
+    # Console accounts for each role (docs/console.md lists them); never in production.
+    staff = [] if ctx.settings.is_production else seed_demo_staff(ctx)
     return (
         f"seeded {len(departments)} departments, {len(doctors)} doctors, {slot_count} slots, {len(patients)} patients"
+        + (f", demo staff: {', '.join(staff)}" if staff else "")
     )
 
 

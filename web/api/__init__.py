@@ -12,7 +12,7 @@ from services.errors import InvalidInput
 from web.auth import require_service_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-PUBLIC_ENDPOINTS = {"api.chat"}
+PUBLIC_ENDPOINTS = {"api.chat", "api.chat_pending"}
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -49,4 +49,4 @@ def query(model: type[Model]) -> Model:
     return model.model_validate(request.args.to_dict())
 
 
-from web.api import appointments, catalogue, chat, dev, otp, patients, refills, results, triage  # noqa: E402,F401  (routes register on import)
+from web.api import appointments, catalogue, chat, dev, handoffs, otp, patients, refills, results, triage  # noqa: E402,F401  (routes register on import)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify
 from pydantic import Field
 
-from services import conversation
+from services import conversation, handoff
 from services.conversation import InboundMessage
 from services.triage import default_engine
-from web.api import body, bp, service_context
+from web.api import body, bp, query, service_context
 from web.api.schemas import Strict
 from web.extensions import limiter, sender_key
 
@@ -30,3 +30,17 @@ def chat() -> Response:
         InboundMessage(channel="web", sender=data.sender, text=data.message),
     )
     return jsonify({"messages": [reply.as_dict() for reply in replies]})
+
+
+class PendingIn(Strict):
+    sender: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+@bp.get("/chat/pending")
+@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public)
+def chat_pending() -> Response:
+    """Staff replies in a hand-off that the page has not shown yet; `handoff` says
+    whether a person still has the conversation (the page polls while it does)."""
+    data = query(PendingIn)
+    texts, open_now = handoff.pending_for_web(service_context(), data.sender)
+    return jsonify({"messages": [{"text": text, "buttons": []} for text in texts], "handoff": open_now})

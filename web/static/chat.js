@@ -64,6 +64,26 @@
       bubble("网络好像断了，请检查网络后再试。紧急情况请拨打120。", "bot");
     } finally {
       typing.hidden = true;
+      if (!polling) poll();
+    }
+  }
+
+  // While a person has the conversation (a hand-off), their replies arrive by polling.
+  let polling = null;
+  async function poll() {
+    try {
+      const response = await fetch("/api/v1/chat/pending?sender=" + encodeURIComponent(sender));
+      if (!response.ok) return;
+      const body = await response.json();
+      body.messages.forEach(function (m) { bubble(m.text, "bot staff"); });
+      if (body.handoff && !polling) {
+        polling = setInterval(poll, 3000);
+      } else if (!body.handoff && polling) {
+        clearInterval(polling);
+        polling = null;
+      }
+    } catch (e) {
+      // the next poll or message tries again
     }
   }
 

@@ -1,0 +1,147 @@
+"""The staff console in real headless Chromium (Debian's package, through
+Playwright) against the real app over real HTTP: a support agent logs in with
+password and TOTP, answers a patient who asked for a person on the web chat
+page (the reply appears on the patient's page by polling) and hands back; a
+clinician signs a refill. Screenshots of each page go to test-artifacts/console/."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from integrations.channels.rasa import RasaRestClient
+from models import RefillRequest
+from services import handoff, refills
+from services.context import ServiceContext
+from tests.clinical_factories import make_prescription
+from tests.console_helpers import PASSWORD, make_staff
+from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.factories import make_patient
+from tests.fakes.http_server import Recorded, fake_server
+
+SHOTS = ARTIFACTS / "console"
+
+
+@pytest.fixture
+def live_console(app: Flask, ctx: ServiceContext) -> Iterator[str]:
+    def rasa(request: Recorded) -> tuple[int, object]:
+        if not request.path.startswith("/webhooks/rest/webhook"):
+            return 200, {}
+        sent = request.json()
+        if "人工" in sent["message"]:  # what the action server does for `request_human`
+            handoff.open_ticket(ctx.acting_as("service:actions"), sent["sender"], "asked_for_human")
+            return 200, [{"recipient_id": sent["sender"], "text": "好的，正在为您转接人工客服，请稍候。"}]
+        return 200, [{"recipient_id": sent["sender"], "text": "您好！我是医院的小助手，您想办哪件事？"}]
+
+    with fake_server(rasa) as server:
+        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=5)
+        http = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=http.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{http.server_port}"
+        finally:
+            http.shutdown()
+
+
+def _login(page, base_url: str, username: str, secret: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/console/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.screenshot(path=str(SHOTS / f"login_{username}.png"))
+    page.click("button[type=submit]")
+
+
+def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_staff_answer_a_hand_off_and_sign_a_refill(live_console: str, ctx: ServiceContext) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed: run `make browser` (Debian package `chromium`)")
+    from playwright.sync_api import expect, sync_playwright
+
+    base_url = live_console
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    support_secret = make_staff(ctx, "kefu", "support")
+    doctor_secret = make_staff(ctx, "doc", "clinician")
+    patient = make_patient(ctx, name="张建国", phone="13800138001")
+    refill_id = str(
+        refills.request_refill(
+            ctx,
+            patient_id=patient,
+            prescription_id=make_prescription(ctx, patient),
+            answers={"近况": "血压稳定，没有头晕"},
+        )["id"]
+    )
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            # The patient asks for a person on the web chat page.
+            patient_page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+            patient_page.goto(base_url + "/")
+            expect(patient_page.locator("#log .bubble.bot").first).to_contain_text("您想办哪件事")
+            patient_page.fill("#input", "转人工")
+            patient_page.press("#input", "Enter")
+            expect(patient_page.locator("#log .bubble.bot").last).to_contain_text("正在为您转接人工客服")
+
+            # A support agent logs in with password and TOTP and answers.
+            agent = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            agent.on("dialog", lambda dialog: dialog.accept())
+            _login(agent, base_url, "kefu", support_secret)
+            expect(agent.locator("h1")).to_contain_text("您好")
+            _shot(agent, "home_support")
+            agent.get_by_role("link", name="转人工", exact=True).click()
+            expect(agent.locator("tr.ticket")).to_have_count(1)
+            _shot(agent, "handoff_inbox")
+            agent.locator("tr.ticket").get_by_role("link", name="打开").click()
+            _shot(agent, "why")
+            agent.fill("#why", "回复患者咨询")
+            agent.click("main button[type=submit]")
+            expect(agent.locator("#conversation")).to_contain_text("转人工")
+            agent.fill("#reply-text", "您好，我是客服小王，请问有什么可以帮您？")
+            agent.get_by_role("button", name="发送", exact=True).click()
+            expect(agent.locator(".flash")).to_contain_text("回复已发送")
+            _shot(agent, "handoff_ticket")
+
+            # The reply reaches the patient's page by polling.
+            expect(patient_page.locator("#log .bubble.staff").last).to_contain_text("我是客服小王", timeout=15000)
+            patient_page.screenshot(path=str(SHOTS / "patient_chat_handoff.png"), full_page=True)
+
+            agent.click("text=结束人工服务，交还机器人")
+            expect(agent.locator(".flash")).to_contain_text("机器人恢复应答")
+            expect(patient_page.locator("#log .bubble.staff").last).to_contain_text("继续向智能助手提问", timeout=15000)
+
+            # A clinician signs the refill.
+            doctor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            doctor.on("dialog", lambda dialog: dialog.accept())
+            _login(doctor, base_url, "doc", doctor_secret)
+            doctor.get_by_role("link", name="续方审核").first.click()
+            expect(doctor.locator("tr.refill")).to_have_count(1)
+            _shot(doctor, "refill_queue")
+            doctor.locator("tr.refill").get_by_role("link", name="审核").click()
+            doctor.fill("#why", "续方审核")
+            doctor.click("main button[type=submit]")
+            expect(doctor.locator("main")).to_contain_text("苯磺酸氨氯地平片")
+            expect(doctor.locator("main")).to_contain_text("血压稳定，没有头晕")
+            doctor.fill("#amount", "57.00")
+            _shot(doctor, "refill_review")
+            doctor.click("text=签署处方")
+            expect(doctor.locator(".flash")).to_contain_text("已签署处方")
+            _shot(doctor, "refill_signed")
+        finally:
+            browser.close()
+
+    with ctx.db.reading() as session:
+        signed = session.get(RefillRequest, refill_id)
+        assert signed is not None and signed.status == "signed"
+    assert Path(SHOTS / "handoff_ticket.png").exists()

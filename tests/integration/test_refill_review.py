@@ -1,0 +1,147 @@
+"""Refill review in the console: a clinician sees the request with the prior
+prescription and the answers, signs (an online prescription, a payment order,
+the patient told) or declines with a reason; a pharmacist then approves or
+rejects (a rejection after payment refunds). Each role only does its own part."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from models import PaymentOrder, Prescription, RefillRequest, RefillReview, Refund
+from services import payments, refills
+from services.context import ServiceContext
+from tests.clinical_factories import make_prescription
+from tests.conftest import AUTH
+from tests.console_helpers import audit_actions, login, make_staff, post
+from tests.factories import make_patient
+
+PHONE = "13900001111"
+PRICED = [{"drug": "苯磺酸氨氯地平片", "spec": "5mg×28片", "dose": "每日1次", "quantity": 2, "price_fen": 2850}]
+
+
+def submitted(ctx: ServiceContext, drugs: list[dict[str, object]] | None = None) -> str:
+    patient = make_patient(ctx, name="张建国", phone=PHONE)
+    prescription = make_prescription(ctx, patient, drugs=drugs)
+    view = refills.request_refill(
+        ctx, patient_id=patient, prescription_id=prescription, answers={"近况": "血压控制在130/80左右，没有不舒服"}
+    )
+    return str(view["id"])
+
+
+def staff_client(app: Flask, ctx: ServiceContext, username: str, *roles: str) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, username, make_staff(ctx, username, *roles)).status_code == 302
+    return client
+
+
+def texts_to_patient(client: FlaskClient) -> list[str]:
+    return [m["text"] for m in client.get(f"/api/v1/dev/outbox?to={PHONE}", headers=AUTH).json]
+
+
+def refill(ctx: ServiceContext, refill_id: str) -> RefillRequest:
+    with ctx.db.reading() as session:
+        found = session.get(RefillRequest, refill_id)
+        assert found is not None
+        return found
+
+
+def test_a_clinician_reviews_with_the_prior_prescription_and_answers_then_signs(
+    app: Flask, client: FlaskClient, ctx: ServiceContext
+) -> None:
+    refill_id = submitted(ctx, PRICED)
+    doctor = staff_client(app, ctx, "doc", "clinician")
+    assert refill_id in doctor.get("/console/refills").get_data(as_text=True)
+    page = doctor.get(f"/console/refills/{refill_id}?why=续方审核").get_data(as_text=True)
+    assert "苯磺酸氨氯地平片" in page and "血压控制在130/80左右" in page and "高血压" in page
+    assert "139****1111" in page and PHONE not in page
+
+    assert post(doctor, f"/console/refills/{refill_id}/sign").status_code == 302
+    assert refill(ctx, refill_id).status == "signed"
+    with ctx.db.reading() as session:
+        review = session.get(RefillReview, refill_id)
+        assert review is not None and review.clinician_decision == "signed"
+        online = session.get(Prescription, review.prescription_id)
+        assert online is not None and online.origin == "online" and online.diagnosis == "高血压"
+        assert json.loads(ctx.cipher.decrypt(online.items_enc, "prescriptions.items")) == PRICED
+        order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
+        assert order is not None and order.amount_fen == 5700 and order.status == "pending"
+    assert any("医生已通过您的高血压续方申请" in text for text in texts_to_patient(client))
+    actions = {(e.action, e.reason) for e in audit_actions(ctx)}
+    assert ("refill.view", "续方审核") in actions and ("refill.sign", None) in actions
+    assert post(doctor, f"/console/refills/{refill_id}/sign").status_code == 409  # signed once
+
+
+def test_unpriced_drugs_need_the_fee_when_signing(app: Flask, ctx: ServiceContext) -> None:
+    refill_id = submitted(ctx)
+    doctor = staff_client(app, ctx, "doc", "clinician")
+    assert post(doctor, f"/console/refills/{refill_id}/sign").status_code == 422
+    assert refill(ctx, refill_id).status == "submitted"  # nothing changed
+    assert post(doctor, f"/console/refills/{refill_id}/sign", amount_yuan="abc").status_code == 422
+    assert post(doctor, f"/console/refills/{refill_id}/sign", amount_yuan="56.80").status_code == 302
+    with ctx.db.reading() as session:
+        order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
+        assert order is not None and order.amount_fen == 5680
+
+
+def test_a_clinician_declines_with_a_reason_the_patient_reads(
+    app: Flask, client: FlaskClient, ctx: ServiceContext
+) -> None:
+    refill_id = submitted(ctx)
+    doctor = staff_client(app, ctx, "doc", "clinician")
+    assert post(doctor, f"/console/refills/{refill_id}/decline", reason="").status_code == 422
+    assert post(doctor, f"/console/refills/{refill_id}/decline", reason="血压需要面诊调整用药").status_code == 302
+    current = refill(ctx, refill_id)
+    assert current.status == "declined" and current.decision_reason == "血压需要面诊调整用药"
+    assert any("血压需要面诊调整用药" in text for text in texts_to_patient(client))
+
+
+def test_the_pharmacist_approves_what_was_signed(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
+    refill_id = submitted(ctx, PRICED)
+    doctor = staff_client(app, ctx, "doc", "clinician")
+    pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
+    assert refill_id not in pharmacist.get("/console/refills").get_data(as_text=True)  # not signed yet
+    assert post(pharmacist, f"/console/refills/{refill_id}/approve").status_code == 409
+    post(doctor, f"/console/refills/{refill_id}/sign")
+    assert refill_id in pharmacist.get("/console/refills").get_data(as_text=True)
+    assert refill_id not in doctor.get("/console/refills").get_data(as_text=True)
+    assert post(pharmacist, f"/console/refills/{refill_id}/approve").status_code == 302
+    assert refill(ctx, refill_id).status == "reviewed"
+    assert any("药师已审核通过" in text for text in texts_to_patient(client))
+    assert refill_id not in pharmacist.get("/console/refills").get_data(as_text=True)
+
+
+def test_a_rejection_after_payment_refunds(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
+    refill_id = submitted(ctx, PRICED)
+    post(staff_client(app, ctx, "doc", "clinician"), f"/console/refills/{refill_id}/sign")
+    with ctx.db.reading() as session:
+        order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
+        assert order is not None
+    assert payments.settle_payment(ctx, order.out_trade_no, order.amount_fen, "T1").outcome == "confirmed"
+    pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
+    assert refill_id in pharmacist.get("/console/refills").get_data(as_text=True)
+    assert post(pharmacist, f"/console/refills/{refill_id}/reject", note="与现用药物存在相互作用").status_code == 302
+    assert refill(ctx, refill_id).status == "declined"
+    with ctx.db.reading() as session:
+        assert session.scalar(select(Refund).where(Refund.payment_order_id == order.id)) is not None
+    assert any("已支付的药费将原路退回" in text for text in texts_to_patient(client))
+
+
+def test_each_role_does_only_its_own_part(app: Flask, ctx: ServiceContext) -> None:
+    refill_id = submitted(ctx, PRICED)
+    pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
+    editor = staff_client(app, ctx, "editor", "dialogue_editor")
+    support = staff_client(app, ctx, "kefu", "support")
+    assert post(pharmacist, f"/console/refills/{refill_id}/sign").status_code == 403
+    assert post(pharmacist, f"/console/refills/{refill_id}/decline", reason="不行").status_code == 403
+    for client in (editor, support):
+        assert client.get("/console/refills").status_code == 403
+        assert client.get(f"/console/refills/{refill_id}?why=看看").status_code == 403
+    doctor = staff_client(app, ctx, "doc", "clinician")
+    post(doctor, f"/console/refills/{refill_id}/sign")
+    assert post(doctor, f"/console/refills/{refill_id}/approve").status_code == 403
+    assert post(doctor, f"/console/refills/{refill_id}/reject", note="不行").status_code == 403
+    assert refill(ctx, refill_id).status == "signed"

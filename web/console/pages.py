@@ -1,0 +1,56 @@
+"""The console's home page, the conversation review and the audit log."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from models import AuditEntry
+from services import conversation_log
+from services.calendar import SHANGHAI
+from services.handoff import CHANNELS
+from web.console import bp
+from web.console.auth import require_role, staff_context
+
+REVIEWERS = ("dialogue_editor", "admin", "support")
+
+
+@bp.get("/")
+@require_role()
+def home() -> ResponseReturnValue:
+    return render_template("console/home.html")
+
+
+@bp.get("/conversations")
+@require_role(*REVIEWERS)
+def conversations() -> ResponseReturnValue:
+    why = request.args.get("why", "").strip()
+    channel = request.args.get("channel") or None
+    channel = channel if channel in CHANNELS else None
+    fallback_only, handoff_only = request.args.get("fallback") == "1", request.args.get("handoff") == "1"
+    filters = {"channel": channel, "fallback_only": fallback_only, "handoff_only": handoff_only}
+    lines = (
+        conversation_log.recent(
+            staff_context(), why, channel=channel, fallback_only=fallback_only, handoff_only=handoff_only
+        )
+        if why
+        else None
+    )
+    return render_template(
+        "console/conversations.html",
+        lines=lines,
+        why=why,
+        channels=CHANNELS,
+        filters=filters,
+        status_names=conversation_log.STATUS_NAMES,
+    )
+
+
+@bp.get("/audit")
+@require_role("admin")
+def audit_log() -> ResponseReturnValue:
+    ctx = staff_context()
+    with ctx.db.reading() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
+    return render_template("console/audit.html", entries=entries, tz=SHANGHAI)
