@@ -34,7 +34,7 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
         timezone="Asia/Shanghai",
-        include=["tasks.maintenance", "tasks.channels", "tasks.payments", "tasks.notifications"],
+        include=["tasks.maintenance", "tasks.channels", "tasks.payments", "tasks.notifications", "tasks.training"],
         # Redis hands a dead worker's unacked task to another after this long.
         broker_transport_options=(
             {"visibility_timeout": settings.celery_visibility_timeout, "unacked_restore_throttle": 1}

@@ -18,6 +18,10 @@ def alembic_config(database_url: str) -> Config:
 
 
 def init_app(app: Flask) -> None:
+    from web.console import training_cli
+
+    training_cli.init_app(app)
+
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Apply every Alembic migration."""

@@ -1,0 +1,23 @@
+"""Teaching the bot in the background: train (validate, train, evaluate) a version."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from flask import current_app
+
+from services import model_lifecycle
+from services.context import ServiceContext
+
+
+def _ctx() -> ServiceContext:
+    ctx: ServiceContext = current_app.extensions["hospital"]
+    return ctx.acting_as("worker")
+
+
+# One run can take many minutes: never redeliver it to a second worker while the
+# first is still busy (run_training ignores a version that is no longer queued).
+@shared_task(name="training.train_model", acks_late=False)
+def train_model(version_id: str) -> str:
+    paths = model_lifecycle.LifecyclePaths()
+    view = model_lifecycle.run_training(_ctx(), version_id, model_lifecycle.SubprocessRasaRunner(paths), paths)
+    return view.status

@@ -1,0 +1,167 @@
+"""`flask --app app training import|export|validate|train|status|versions|activate`.
+
+The same use cases as the console's teaching pages, for people who work in a
+terminal and for `make`: import the YAML in data/ into the database, export
+the database back to data/, validate with Rasa, train (in the Celery worker,
+or here with --here), show progress, and activate a version (or an older one
+to roll back) on the running Rasa server.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from config import ROOT
+from services import model_lifecycle as ml
+from services import training_data as td
+from services.context import ServiceContext
+from services.errors import DomainError
+
+TRAIN_TASK = "training.train_model"
+
+
+def _ctx() -> ServiceContext:
+    ctx: ServiceContext = current_app.extensions["hospital"]
+    return ctx
+
+
+def enqueue_training(app: Flask, version_id: str) -> None:
+    """Hand a queued version to the Celery worker (tests may install a dispatcher)."""
+    custom = app.extensions.get("training_dispatch")
+    if custom is not None:
+        custom(version_id)
+        return
+    celery = app.extensions.get("celery")
+    if celery is None:
+        from celery_app import celery_init_app
+
+        celery = celery_init_app(app)
+    celery.send_task(TRAIN_TASK, args=[version_id])
+
+
+def _fail(exc: DomainError) -> None:
+    raise click.ClickException(f"{exc.message} {exc.details or ''}".strip())
+
+
+def init_app(app: Flask) -> None:
+    group = AppGroup("training", help="Teach the bot: training data, models, activation.")
+
+    @group.command("import")
+    @click.option("--author", default="cli", show_default=True)
+    @click.option("--force", is_flag=True, help="Drop edits that were never exported or trained.")
+    def import_(author: str, force: bool) -> None:
+        """Read data/nlu/ and the domain's responses into the database."""
+        try:
+            summary = td.import_directory(_ctx(), ROOT, author=author, force=force)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(
+            f"imported {summary.items} items ({summary.examples} examples, {summary.responses} responses) "
+            f"from {summary.files} files"
+        )
+
+    @group.command("export")
+    @click.option("--author", default="cli", show_default=True)
+    @click.option("--to", "target", type=click.Path(file_okay=False), help="Another directory (default: the repo).")
+    def export(author: str, target: str | None) -> None:
+        """Write the database's training data to data/nlu/ and bot/domain.yml."""
+        from pathlib import Path
+
+        files = td.export_directory(_ctx(), Path(target) if target else ROOT, author=author, record=target is None)
+        click.echo(f"wrote {len(files)} files")
+
+    @group.command("diff")
+    def diff() -> None:
+        """Pending changes since the last export or training run, as a unified diff."""
+        click.echo(td.pending_diff(_ctx()) or "no pending changes")
+
+    @group.command("validate")
+    def validate() -> None:
+        """`rasa data validate` on the current data (an exported scratch copy)."""
+        paths = ml.LifecyclePaths()
+        ok, output = ml.validate_current(_ctx(), ml.SubprocessRasaRunner(paths), paths)
+        click.echo(output)
+        if not ok:
+            raise click.ClickException("validation failed")
+
+    @group.command("train")
+    @click.option("--author", default="cli", show_default=True)
+    @click.option("--comment", default="")
+    @click.option("--here", is_flag=True, help="Train in this process instead of the Celery worker.")
+    def train(author: str, comment: str, here: bool) -> None:
+        """Queue a training run of the current data (validate, train, evaluate)."""
+        ctx = _ctx()
+        try:
+            version = ml.request_training(ctx, author=author, comment=comment)
+        except DomainError as exc:
+            _fail(exc)
+        if here:
+            paths = ml.LifecyclePaths()
+            view = ml.run_training(ctx, version, ml.SubprocessRasaRunner(paths), paths)
+            click.echo(f"{version}: {view.status} {view.error or ''}".strip())
+            if view.evaluation:
+                click.echo(json.dumps(_headline(view.evaluation), ensure_ascii=False, indent=1))
+            if view.status != "ready":
+                raise click.ClickException(view.log_tail[-3000:])
+            return
+        enqueue_training(current_app._get_current_object(), version)  # type: ignore[attr-defined]
+        click.echo(f"{version}: queued (follow with `flask --app app training status {version} --follow`)")
+
+    @group.command("status")
+    @click.argument("version")
+    @click.option("--follow", is_flag=True, help="Poll until the run is ready or failed.")
+    def status(version: str, follow: bool) -> None:
+        """Progress of a training run."""
+        ctx = _ctx()
+        while True:
+            view = ml.get_version(ctx, version)
+            click.echo(f"{view.id}: {view.status}")
+            if not follow or view.status in ("ready", "failed"):
+                break
+            time.sleep(5)
+        if view.error:
+            click.echo(view.error)
+        if view.evaluation:
+            click.echo(json.dumps(_headline(view.evaluation), ensure_ascii=False, indent=1))
+
+    @group.command("versions")
+    def versions() -> None:
+        """Every model version, newest first; * marks the active one."""
+        for view in ml.list_versions(_ctx()):
+            mark = "*" if view.active else " "
+            click.echo(f"{mark} {view.id}  {view.status:<10}  {view.requested_by}  {view.comment}")
+
+    @group.command("activate")
+    @click.argument("version")
+    @click.option("--author", default="cli", show_default=True)
+    @click.option("--reason", default="")
+    def activate(version: str, author: str, reason: str) -> None:
+        """Load VERSION on the running Rasa server (an older one rolls back)."""
+        ctx = _ctx()
+        try:
+            ml.activate(ctx, version, ml.RasaModelApi(ctx.settings.rasa_url), actor=author, reason=reason)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"{version} is active on {ctx.settings.rasa_url}")
+
+    app.cli.add_command(group)
+
+
+def _headline(evaluation: dict[str, object]) -> dict[str, object]:
+    def pick(scores: object) -> object:
+        if not isinstance(scores, dict):
+            return None
+        keys = ("intent_macro_f1", "department_accuracy", "faq_topic_accuracy")
+        return {k: scores.get(k) for k in keys}
+
+    return {
+        "candidate": pick(evaluation.get("candidate")),
+        "active": pick(evaluation.get("active")),
+        "confusions_changed": evaluation.get("confusions_changed"),
+        "triage": evaluation.get("triage"),
+    }
