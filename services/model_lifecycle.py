@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from config import ROOT, VAR
-from models import ModelVersion, utcnow
+from models import ModelVersion, TrainingSnapshot, utcnow
 from services import audit
 from services import training_data as td
 from services.context import ServiceContext
@@ -305,6 +305,40 @@ def request_training(
         session.add(version)
         audit.record(session, actor=author, action="model.train.request", subject=version.id)
         return version.id
+
+
+def register_model(
+    ctx: ServiceContext, model_file: Path, *, author: str, comment: str = "", paths: LifecyclePaths | None = None
+) -> str:
+    """A model trained outside the console (`make train`, another machine) as a ready
+    version, copied beside the others, so it can be activated and rolled back to."""
+    if not model_file.is_file():
+        raise NotFound(f"没有这个模型文件 {model_file}")
+    version_id = _new_version_id()
+    paths = paths or LifecyclePaths()
+    paths.models.mkdir(parents=True, exist_ok=True)
+    target = paths.models / f"{version_id}.tar.gz"
+    shutil.copyfile(model_file, target)
+    with ctx.db.transaction() as session:
+        # The newest snapshot stands in for its data (the baseline of pending changes stays).
+        snapshot_id = session.scalar(select(func.max(TrainingSnapshot.id)))
+        if snapshot_id is None:
+            snapshot_id = td._snapshot(session, author, "register").id
+        now = utcnow()
+        session.add(
+            ModelVersion(
+                id=version_id,
+                requested_by=author,
+                comment=comment[:500] or f"登记的模型 {model_file.name}",
+                snapshot_id=snapshot_id,
+                triage_digest="",
+                status="ready",
+                model_path=str(target.resolve()),
+                finished_at=now,
+            )
+        )
+        audit.record(session, actor=author, action="model.register", subject=version_id)
+    return version_id
 
 
 def _set(ctx: ServiceContext, version_id: str, **values: Any) -> None:

@@ -201,6 +201,9 @@ def _revise(
     )
     session.add(revision)
     session.flush()
+    if action != "import":  # the import audits itself, with its summary
+        subject = f"{kind}:{name}" if kind else None
+        audit.record(session, actor=author, action=f"training.{action}", subject=subject and subject[:60])
     return revision.id
 
 
