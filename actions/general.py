@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted, UserUttered
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -106,40 +106,64 @@ class ActionPaymentHelp(HospitalAction):
 
 
 PAYLOAD_RE = re.compile(r"^/(?P<intent>[\w/]+)(?P<entities>\{.*\})?$", re.S)
+# What tapping a button does, so that typing its number does the same.
+FOLLOWUPS = {
+    "report_symptom": "triage_form",
+    "book_appointment": "booking_form",
+    "query_result": "results_form",
+    "request_refill": "refill_form",
+    "query_appointment": "action_query_appointments",
+    "cancel_appointment": "cancel_form",
+    "reschedule_appointment": "reschedule_form",
+    "request_human": "action_handoff",
+    "pay": "action_payment_help",
+}
+FORMS = {"triage_form", "booking_form", "results_form", "refill_form", "cancel_form", "reschedule_form"}
 
 
-def last_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
-    """The buttons of the bot's latest message before the patient's current one."""
+def last_buttons(tracker: Tracker) -> Tuple[List[Dict[str, Any]], str]:
+    """The buttons of the bot's latest message before the patient's current one,
+    and the response that sent them."""
     users_seen = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             users_seen += 1
             if users_seen > 1:
-                return []  # nothing with buttons since the previous message
+                break  # nothing with buttons since the previous message
         elif event.get("event") == "bot" and users_seen == 1:
             buttons = (event.get("data") or {}).get("buttons") or []
             if buttons:
-                return list(buttons)
-    return []
+                return list(buttons), str((event.get("metadata") or {}).get("utter_action") or "")
+    return [], ""
 
 
-def replay_payload(payload: str, text: str) -> Optional[List[Dict[Text, Any]]]:
-    """Events that make Rasa treat the chosen button as what the patient sent:
-    the bare "2" is reverted (as Rasa's two-stage fallback does) and the
-    button's payload takes its place, so the same rules as for a tap apply."""
+def reset_events(tracker: Tracker, keep: Tuple[str, ...] = ()) -> List[Dict[Text, Any]]:
+    return [SlotSet(s, None) for s in JOURNEY_SLOTS if s not in keep and tracker.get_slot(s) is not None]
+
+
+def followup_for(payload: str, asked_by: str, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """The events that do what the chosen button would have done."""
     match = PAYLOAD_RE.match(payload.strip())
     if not match:
         return None
-    entities_json = json.loads(match.group("entities") or "{}")
-    entities = [{"entity": k, "value": v, "start": 0, "end": 0} for k, v in entities_json.items()]
-    parse_data = {"intent": {"name": match.group("intent"), "confidence": 1.0}, "entities": entities, "text": text}
-    slot_events = [SlotSet(k, v) for k, v in entities_json.items()]
-    return [UserUtteranceReverted(), UserUttered(text=payload, parse_data=parse_data), *slot_events]
+    intent = match.group("intent")
+    if intent == "affirm":
+        if asked_by == "utter_triage_offer_booking":  # keep the recommended department
+            return [FollowupAction("booking_form")]
+        return [FollowupAction("utter_main_menu")]
+    if intent == "deny":
+        return [FollowupAction("utter_goodbye" if asked_by == "utter_anything_else" else "utter_anything_else")]
+    action = FOLLOWUPS.get(intent)
+    if action is None:
+        return None
+    entities = json.loads(match.group("entities") or "{}")
+    slots = [SlotSet(k, v) for k, v in entities.items()]
+    return [*(reset_events(tracker, tuple(entities)) if action in FORMS else []), *slots, FollowupAction(action)]
 
 
 class ActionMenuChoice(Action):
-    """A bare answer outside any form: "2" picks the second button shown, a
-    department name starts a booking, anything else gets the menu again."""
+    """A bare answer outside any form: "2" does what the second button shown
+    would do, a department name starts a booking, anything else gets the menu."""
 
     def name(self) -> Text:
         return "action_menu_choice"
@@ -147,20 +171,14 @@ class ActionMenuChoice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        text = common.latest_text(tracker)
-        choice = parse_choice(text)
-        buttons = last_buttons(tracker)
+        choice = parse_choice(common.latest_text(tracker))
+        buttons, asked_by = last_buttons(tracker)
         if choice is not None and 0 < choice <= len(buttons):
-            events = replay_payload(str(buttons[choice - 1].get("payload", "")), text)
+            events = followup_for(str(buttons[choice - 1].get("payload", "")), asked_by, tracker)
             if events is not None:
                 return events
         department = common.normalise_department(next(tracker.get_latest_entity_values("department"), None))
         if department:
-            return (
-                replay_payload(
-                    common.inform_payload("department", department).replace("/inform", "/book_appointment"), text
-                )
-                or []
-            )
+            return [*reset_events(tracker), SlotSet("department", department), FollowupAction("booking_form")]
         dispatcher.utter_message(response="utter_default")
         return []

@@ -130,9 +130,10 @@ MENU_EVENTS = [
 async def test_number_replays_the_button_as_the_patients_message(domain: dict) -> None:
     from actions.general import ActionMenuChoice
 
-    events = await ActionMenuChoice().run(CollectingDispatcher(), make_tracker(text="2", events=MENU_EVENTS), domain)
-    assert [e["event"] for e in events] == ["rewind", "user"]
-    assert events[1]["parse_data"]["intent"]["name"] == "book_appointment"
+    tracker = make_tracker(text="2", events=MENU_EVENTS, slots={"slot_id": "old"})
+    events = await ActionMenuChoice().run(CollectingDispatcher(), tracker, domain)
+    assert slot_events(events) == {"slot_id": None}  # a fresh journey
+    assert events[-1] == {"event": "followup", "name": "booking_form", "timestamp": None}
 
 
 async def test_department_alone_starts_a_booking(hospital: FakeHospital, domain: dict) -> None:
@@ -141,7 +142,27 @@ async def test_department_alone_starts_a_booking(hospital: FakeHospital, domain:
     tracker = make_tracker(text="心内科", entities=[{"entity": "department", "value": "cardiology"}])
     events = await ActionMenuChoice().run(CollectingDispatcher(), tracker, domain)
     assert slot_events(events) == {"department": "cardiology"}
-    assert events[1]["parse_data"]["intent"]["name"] == "book_appointment"
+    assert events[-1]["name"] == "booking_form"
+
+
+async def test_number_answers_yes_no_by_context(domain: dict) -> None:
+    from actions.general import ActionMenuChoice
+
+    offer = [
+        {"event": "user", "text": "头疼", "parse_data": {"intent": {"name": "report_symptom"}}},
+        {
+            "event": "bot",
+            "text": "要我帮您预约心血管内科吗？",
+            "data": {"buttons": [{"title": "1 好", "payload": "/affirm"}, {"title": "2 不用", "payload": "/deny"}]},
+            "metadata": {"utter_action": "utter_triage_offer_booking"},
+        },
+    ]
+    tracker = make_tracker(text="1", events=offer, slots={"department": "cardiology"})
+    events = await ActionMenuChoice().run(CollectingDispatcher(), tracker, domain)
+    assert events == [{"event": "followup", "name": "booking_form", "timestamp": None}]
+    tracker = make_tracker(text="2", events=offer)
+    events = await ActionMenuChoice().run(CollectingDispatcher(), tracker, domain)
+    assert events[-1]["name"] == "utter_anything_else"
 
 
 async def test_unknown_bare_answer_gets_the_menu(domain: dict) -> None:

@@ -106,7 +106,7 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     tmp = tmp_path_factory.mktemp("rasa")
     rasa_port, action_port = free_port(), free_port()
     endpoints = tmp / "endpoints.yml"  # in-memory tracker store: nothing left behind
-    endpoints.write_text('action_endpoint:\n  url: "${ACTION_SERVER_URL}"\n', encoding="utf-8")
+    endpoints.write_text("action_endpoint:\n  url: ${ACTION_SERVER_URL}\n", encoding="utf-8")
     with FakeHospitalServer() as fake:
         env = rasa_env(
             HOSPITAL_API_URL=fake.url,
