@@ -15,9 +15,11 @@ import difflib
 import json
 from typing import Any
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
+from models import StaffAccount
 from services import conversation_review, triage_changes
 from services import model_lifecycle as ml
 from services import training_data as td
@@ -78,6 +80,19 @@ def _form(name: str, limit: int = 500) -> str:
 @bp.app_template_filter("local_time")
 def _local_time(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(SHANGHAI).strftime(fmt) if value else ""
+
+
+@bp.app_template_filter("staff_name")
+def _staff_name(actor: str | None) -> str:
+    """`staff:<id>` → the person's display name (revisions and versions store the actor)."""
+    if not actor or not actor.startswith("staff:"):
+        return actor or ""
+    names: dict[str, str] = g.setdefault("staff_names", {})
+    if actor not in names:
+        with staff_context().db.reading() as session:
+            name = session.scalar(select(StaffAccount.display_name).where(StaffAccount.id == actor[6:]))
+        names[actor] = name or actor
+    return names[actor]
 
 
 @bp.app_template_filter("pretty_json")

@@ -1,0 +1,233 @@
+"""Teaching the bot in real headless Chromium (Debian's package, through Playwright).
+
+1. Against the app over real HTTP (fake Rasa runner, no worker): an editor logs in
+   with password and TOTP, searches, adds an example, sees it in the pending diff,
+   requests training; the training is then run in a thread (what the worker does,
+   with a fake Rasa runner) while the page polls its JSON status and shows the
+   comparison. A second clinician approves a triage change; a reviewed message
+   becomes an example.
+2. Against the whole system (tests/e2e/stack.py: gunicorn app, action server, Rasa
+   with the trained model): a version is registered from the already-trained
+   var/rasa/models/current.tar.gz (a full `rasa train` takes minutes), activated
+   through the page, and Rasa's /status names the new file while /api/v1/chat
+   still answers. Not covered here: a real `rasa train` from the browser and a bot
+   that answers *differently* after it (the slow integration test trains a tiny
+   real model and activates it through PUT /model).
+
+Screenshots go to test-artifacts/console/teaching-*.png.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pyotp
+import pytest
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app import build_context
+from config import ROOT, load_settings
+from services import conversation
+from services import model_lifecycle as ml
+from services import training_data as td
+from services.context import ServiceContext
+from services.conversation import InboundMessage
+from tests.console_helpers import PASSWORD, make_staff
+from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.integration.test_model_lifecycle import FakeRunner
+
+SHOTS = ARTIFACTS / "console"
+
+
+def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=str(SHOTS / f"teaching-{name}.png"), full_page=True)
+
+
+def _login(page, base_url: str, username: str, secret: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/console/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("button[type=submit]")
+
+
+@pytest.fixture
+def live_teaching(
+    app: Flask, ctx: ServiceContext, tmp_path: Path
+) -> Iterator[tuple[str, list[str], ml.LifecyclePaths]]:
+    triage = tmp_path / "data" / "triage"
+    shutil.copytree(ROOT / "data" / "triage", triage)
+    shutil.copyfile(ROOT / "data" / "departments.yml", tmp_path / "data" / "departments.yml")
+    paths = ml.LifecyclePaths(repo=tmp_path / "repo", models=tmp_path / "models", work=tmp_path / "work", triage=triage)
+    queued: list[str] = []
+    app.extensions["training_dispatch"] = queued.append
+    app.extensions["lifecycle_paths"] = paths
+    td.import_directory(ctx, ROOT, author="staff:seed")
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}", queued, paths
+    finally:
+        http.shutdown()
+
+
+def _chromium():  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed: run `make browser` (Debian package `chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return sync_playwright()
+
+
+@pytest.mark.browser
+def test_an_editor_adds_an_example_sees_the_diff_and_trains(
+    live_teaching: tuple[str, list[str], ml.LifecyclePaths], ctx: ServiceContext
+) -> None:
+    from playwright.sync_api import expect
+
+    base_url, queued, paths = live_teaching
+    editor_secret = make_staff(ctx, "editor", "dialogue_editor")
+    drli_secret, drwang_secret = make_staff(ctx, "drli", "clinician"), make_staff(ctx, "drwang", "clinician")
+    message_id = conversation.record_inbound(
+        ctx, InboundMessage(channel="web", sender="v-1", text="我想看看我约的号 13812345678", platform_msg_id="b-1")
+    )
+    with _chromium() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page.on("dialog", lambda dialog: dialog.accept())
+            _login(page, base_url, "editor", editor_secret)
+            page.get_by_role("link", name="教机器人").first.click()
+            expect(page.locator("h1")).to_have_text("训练数据")
+            _shot(page, "items")
+            page.fill("#q", "缴费")
+            page.click("form.filters button[type=submit]")
+            expect(page.locator("tr.hit").first).to_be_visible()
+            _shot(page, "search")
+
+            page.goto(base_url + "/console/teaching/item/intent/pay")
+            page.fill("#new-example", "医保卡付药费行不行")
+            page.get_by_role("button", name="添加", exact=True).click()
+            expect(page.locator(".flash")).to_contain_text("已添加例句")
+            expect(page.locator("tr.example input[value='医保卡付药费行不行']")).to_have_count(1)
+            _shot(page, "intent")
+
+            page.get_by_role("link", name="待发布的修改").click()
+            expect(page.locator("tr.change")).to_contain_text("+ 医保卡付药费行不行")
+            expect(page.locator("#diff")).to_contain_text("+    - 医保卡付药费行不行")
+            _shot(page, "pending")
+            page.get_by_role("link", name="修改历史").click()
+            expect(page.locator("tr.revision").first).to_contain_text("添加例句")
+            _shot(page, "history")
+
+            page.goto(base_url + "/console/teaching/item/response/utter_greet")
+            _shot(page, "response")
+            page.goto(base_url + "/console/teaching?kind=faq")
+            _shot(page, "faq")
+            page.goto(base_url + "/console/teaching?kind=synonym")
+            _shot(page, "synonyms")
+
+            page.goto(base_url + "/console/teaching/models")
+            page.fill("#train-comment", "医保问法")
+            page.get_by_role("button", name="校验并训练新模型").click()
+            expect(page.locator("#status")).to_have_text("排队中")
+            assert len(queued) == 1
+            _shot(page, "model-queued")
+            # The worker's part, while the page polls /status: validate, train, evaluate.
+            worker = threading.Thread(
+                target=ml.run_training, args=(ctx, queued[0], FakeRunner(macro_f1=0.96), replace(paths, repo=ROOT))
+            )
+            worker.start()
+            expect(page.locator("#status")).to_have_text("可启用", timeout=30000)
+            worker.join()
+            expect(page.locator("table.compare")).to_contain_text("意图 macro-F1")
+            expect(page.locator("#activate")).to_be_visible()
+            _shot(page, "model-ready")
+            page.goto(base_url + "/console/teaching/models")
+            _shot(page, "models")
+
+            page.goto(base_url + "/console/conversations?why=改进机器人对话")
+            row = page.locator("tr.message").filter(has_text="我想看看我约的号")
+            row.locator("input[name=intent]").fill("query_appointment")
+            _shot(page, "review")
+            row.get_by_role("button", name="加为训练例句").click()
+            expect(page.locator(".flash")).to_contain_text("已把这条消息加为意图 query_appointment 的训练例句")
+            assert "我想看看我约的号 ***********" in [
+                e.text for e in td.get_item(ctx, "intent", "query_appointment").examples
+            ]
+
+            # A clinician proposes a triage change; another approves it.
+            doctor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            _login(doctor, base_url, "drli", drli_secret)
+            doctor.goto(base_url + "/console/teaching/triage?file=advice.yml")
+            text = doctor.locator("#triage-text").input_value()
+            doctor.fill("#triage-text", text.rstrip("\n") + "\n# 2026 年复核\n")
+            doctor.fill("#triage-comment", "加复核注记")
+            _shot(doctor, "triage")
+            doctor.get_by_role("button", name="提出修改").click()
+            expect(doctor.locator(".flash")).to_contain_text("需要另一位临床医生审核")
+            expect(doctor.locator("#approve")).to_have_count(0)
+            proposal_url = doctor.url
+            second = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            _login(second, base_url, "drwang", drwang_secret)
+            second.goto(proposal_url)
+            expect(second.locator("pre.diff")).to_contain_text("+# 2026 年复核")
+            _shot(second, "proposal-pending")
+            second.click("#approve")
+            expect(second.locator("#gate")).to_contain_text("分诊测试：通过", timeout=60000)
+            _shot(second, "proposal")
+        finally:
+            browser.close()
+    assert (paths.triage / "advice.yml").read_text(encoding="utf-8").endswith("# 2026 年复核\n")
+    assert message_id > 0
+
+
+DEMO_ADMIN = ("admin", "Demo-Console-2026!", "JBSWY3DPEHPK3PXPADMINAAAAAAAAAAA")
+
+
+@pytest.mark.browser
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_activating_a_version_switches_the_running_rasa(tmp_path: Path) -> None:
+    from tests.e2e.stack import MODEL, RASA, full_stack
+
+    if not RASA.exists() or not MODEL.exists():
+        pytest.skip("needs the Rasa venv and var/rasa/models/current.tar.gz (`make train`)")
+    from playwright.sync_api import expect
+
+    with full_stack(tmp_path) as stack, _chromium() as playwright:
+        ctx = build_context(
+            load_settings(app_env="test", database_url=stack.database_url, celery_broker_url="memory://")
+        )
+        version = ml.register_model(ctx, MODEL, author="staff:e2e", comment="make train 的模型（浏览器测试登记）")
+        registered = Path(ml.get_version(ctx, version).model_path or "")
+        before = requests.get(f"{stack.rasa_url}/status", timeout=10).json()["model_file"]
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            username, password, secret = DEMO_ADMIN
+            _login(page, stack.app_url, username, secret, password)
+            page.goto(f"{stack.app_url}/console/teaching/models/{version}")
+            expect(page.locator("#status")).to_have_text("可启用")
+            page.fill("#reason", "浏览器测试：启用登记的模型")
+            page.set_default_navigation_timeout(300_000)  # the POST returns once Rasa has loaded the model
+            page.click("#activate", timeout=300_000)
+            expect(page.locator(".flash")).to_contain_text("已在线上启用")
+            _shot(page, "activated")
+            status = requests.get(f"{stack.rasa_url}/status", timeout=10).json()
+            assert version in status["model_file"] and status["model_file"] != before
+            replies = stack.chat("e2e-teaching", "你好")
+            assert replies and replies[0].get("text")
+            assert ml.active_version(ctx) is not None and ml.active_version(ctx).id == version  # type: ignore[union-attr]
+        finally:
+            browser.close()
+            ctx.db.dispose()
+            registered.unlink(missing_ok=True)
