@@ -1,0 +1,90 @@
+"""Every journey through the front door, end to end: `/api/v1/chat` → red-flag
+rules → the real Rasa model → the real action server → the v1 API → the
+database, on a freshly seeded demo hospital. Nothing is faked here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.stack import Stack, full_stack
+
+pytestmark = pytest.mark.rasa
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with full_stack(tmp_path_factory.mktemp("journeys")) as running:
+        yield running
+
+
+def said(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m["text"] for m in messages)
+
+
+def buttons(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [b for m in messages for b in m["buttons"]]
+
+
+def test_booking_from_department_to_paid_confirmation(stack: Stack) -> None:
+    sender = "e2e-booking"
+    assert "哪一天" in said(stack.chat(sender, "我想挂心内科"))
+    slots = stack.chat(sender, "明天")
+    assert "心血管内科" in said(slots) and buttons(slots)[0]["title"].startswith("1 ")
+    assert "姓名" in said(stack.chat(sender, "1"))  # a new chat account has no patient yet
+    assert "身份证" in said(stack.chat(sender, "赵建华"))
+    assert "手机" in said(stack.chat(sender, "11010519491231002X"))
+    held = stack.chat(sender, "13912345678")
+    assert "已为您保留号源" in said(held)
+    [pay] = [b["payload"] for b in buttons(held) if b["title"] == "去支付"]
+    assert requests.get(pay, timeout=10).status_code == 200
+    assert "支付成功" in requests.post(pay, timeout=10).text
+    sent = stack.api("GET", "/api/v1/dev/outbox?to=13912345678").json()
+    assert [m["kind"] for m in sent if m["kind"] == "booking_confirmed"] == ["booking_confirmed"]
+
+
+def test_self_triage_asks_what_it_needs_and_names_a_department(stack: Stack) -> None:
+    assert "多大" in said(stack.chat("e2e-triage", "孩子发烧两天了"))
+    answer = stack.chat("e2e-triage", "3岁")
+    assert "儿科" in said(answer)
+    assert any(b["payload"] == "/affirm" for b in buttons(answer))  # offers to book it
+
+
+def test_a_red_flag_gets_120_before_anything_else(stack: Stack) -> None:
+    answer = said(stack.chat("e2e-redflag", "我爸突然说话不清楚，半边身子没力气"))
+    assert "120" in answer and "急诊" in answer
+
+
+def test_results_only_after_the_sms_code(stack: Stack) -> None:
+    sender = "demo"  # the seeded web account of 张建国 and his grandson
+    choose = stack.chat(sender, "查报告")
+    assert "张建国" in said(choose) or any("张建国" in b["title"] for b in buttons(choose))
+    assert "手机号" in said(stack.chat(sender, "1"))
+    assert "验证码" in said(stack.chat(sender, "13800138001"))
+    [otp] = [m for m in stack.api("GET", "/api/v1/dev/outbox?to=13800138001").json() if m["kind"] == "otp"]
+    wrong = said(stack.chat(sender, "000000" if "000000" not in otp["text"] else "111111"))
+    assert "白细胞" not in wrong
+    code = re.search(r"\d{6}", otp["text"])
+    assert code is not None
+    results = said(stack.chat(sender, code.group()))
+    assert "血常规" in results and "偏高" in results and "白细胞计数" in results
+    assert "医生" in results  # no interpretation beyond safe, general advice
+
+
+def test_a_refill_starts_only_from_an_earlier_offline_prescription(stack: Stack) -> None:
+    sender = "demo"
+    assert "就诊人" in said(stack.chat(sender, "我想开降压药"))
+    assert "复诊" in said(stack.chat(sender, "1"))
+    prescriptions = stack.chat(sender, "1")
+    assert any("苯磺酸氨氯地平片" in b["title"] for b in buttons(prescriptions))
+
+
+def test_faq_hand_off_and_out_of_scope(stack: Stack) -> None:
+    assert "停车" in said(stack.chat("e2e-faq", "医院能停车吗"))
+    assert "人工" in said(stack.chat("e2e-faq", "我要转人工"))
+    lost = stack.chat("e2e-faq2", "帮我订个外卖")
+    assert buttons(lost), "an out-of-scope message gets the menu, not a dead end"
