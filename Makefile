@@ -94,7 +94,7 @@ format: $(APP_VENV)/.stamp
 	$(APP_VENV)/bin/ruff format .
 	$(APP_VENV)/bin/ruff check --fix .
 
-nlu-report: train
+nlu-report: $(RASA_VENV)/.stamp
 	$(RASA_VENV)/bin/python scripts/nlu_report.py
 
 triage-report: $(APP_VENV)/.stamp

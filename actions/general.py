@@ -62,16 +62,16 @@ class ActionResetJourney(Action):
         ]
 
 
-class ActionHandoff(Action):
-    """Tell the patient a person is coming; the channels see ``handoff`` in the
-    message's custom payload and route the conversation to staff."""
+class ActionHandoff(HospitalAction):
+    """Open a hand-off ticket in the staff inbox (the front door pauses the bot
+    for this patient until staff hand back), then tell the patient a person is coming."""
 
     def name(self) -> Text:
         return "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        channel, user_id = common.chat_account(tracker)
+        common.backend().open_handoff(f"{channel}:{user_id}")
         dispatcher.utter_message(response="utter_handoff")
         dispatcher.utter_message(json_message={"handoff": True, "sender": tracker.sender_id})
         return [SlotSet("handoff", True)]

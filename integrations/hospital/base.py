@@ -124,3 +124,7 @@ class HospitalBackend(abc.ABC):
     def request_refill(
         self, patient_id: str, prescription_id: str, answers: Optional[Dict[str, str]] = None
     ) -> Dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def open_handoff(self, conversation_id: str, reason: str = "asked_for_human") -> Dict[str, Any]:
+        """Put a person on the conversation; the front door pauses the bot meanwhile."""

@@ -180,5 +180,9 @@ class HttpHospitalBackend(HospitalBackend):
             body["answers"] = answers
         return cast(Dict[str, Any], self._request("POST", "/refills", json=body) or {})
 
+    def open_handoff(self, conversation_id: str, reason: str = "asked_for_human") -> Dict[str, Any]:
+        body = {"conversation_id": conversation_id, "reason": reason}
+        return cast(Dict[str, Any], self._request("POST", "/handoffs", json=body) or {})
+
 
 __all__ = ["HospitalError", "HttpHospitalBackend"]

@@ -36,6 +36,7 @@ class FakeHospital:
     fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # queued error answers
     idempotency: dict[str, str] = field(default_factory=dict)
     refills: list[dict[str, Any]] = field(default_factory=list)
+    handoffs: list[dict[str, Any]] = field(default_factory=list)
     counter: int = 0
 
     def new_id(self, prefix: str) -> str:
@@ -107,6 +108,9 @@ class FakeHospital:
             return 200, self.results.get(pid, [])
         if method == "GET" and path.endswith("/prescriptions"):
             return 200, self.prescriptions.get(path.split("/")[4], [])
+        if route == ("POST", "/api/v1/handoffs"):
+            self.handoffs.append(body)
+            return 201, {"id": len(self.handoffs), "status": "open", "created": True}
         if route == ("POST", "/api/v1/refills"):
             rx_ids = [rx["id"] for rx in self.prescriptions.get(body["patient_id"], [])]
             if body["prescription_id"] not in rx_ids:

@@ -87,9 +87,10 @@ async def test_payment_help_resends_the_pay_link(hospital: FakeHospital, domain:
     assert responses(dispatcher) == ["utter_booking_held"]
 
 
-async def test_handoff_marks_the_conversation(domain: dict) -> None:
+async def test_handoff_opens_a_ticket_and_marks_the_conversation(hospital: FakeHospital, domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionHandoff().run(dispatcher, make_tracker(), domain)
+    assert hospital.handoffs == [{"conversation_id": "web:u1", "reason": "asked_for_human"}]
     assert responses(dispatcher) == ["utter_handoff"]
     assert dispatcher.messages[1]["custom"]["handoff"] is True
     assert slot_events(events) == {"handoff": True}

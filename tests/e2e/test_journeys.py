@@ -86,5 +86,7 @@ def test_a_refill_starts_only_from_an_earlier_offline_prescription(stack: Stack)
 def test_faq_hand_off_and_out_of_scope(stack: Stack) -> None:
     assert "停车" in said(stack.chat("e2e-faq", "医院能停车吗"))
     assert "人工" in said(stack.chat("e2e-faq", "我要转人工"))
+    # The action opened a ticket in the staff inbox: the bot now waits for a person.
+    assert "已转人工" in said(stack.chat("e2e-faq", "还在吗"))
     lost = stack.chat("e2e-faq2", "帮我订个外卖")
     assert buttons(lost), "an out-of-scope message gets the menu, not a dead end"
