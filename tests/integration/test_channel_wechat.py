@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -127,16 +127,20 @@ def test_url_verification_echoes_echostr(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "args",
+    "make_args",
     [
-        {"echostr": "x"},  # unsigned
-        {**query(token="someone-else"), "echostr": "x"},  # forged
-        {**query(timestamp=int(time.time()) - 301), "echostr": "x"},  # stale
-        {**query(timestamp=int(time.time()) + 400), "echostr": "x"},  # from the future
+        lambda: {"echostr": "x"},  # unsigned
+        lambda: {**query(token="someone-else"), "echostr": "x"},  # forged
+        lambda: {**query(timestamp=int(time.time()) - 301), "echostr": "x"},  # stale
+        lambda: {**query(timestamp=int(time.time()) + 400), "echostr": "x"},  # from the future
     ],
+    ids=["unsigned", "forged", "stale", "future"],
 )
-def test_url_verification_refuses_forged_and_stale(client: FlaskClient, args: dict[str, str]) -> None:
-    assert client.get("/channels/wechat", query_string=args).status_code == 403
+def test_url_verification_refuses_forged_and_stale(
+    client: FlaskClient, make_args: Callable[[], dict[str, str]]
+) -> None:
+    # Built when the test runs, not when it is collected: "the future" must still be ahead.
+    assert client.get("/channels/wechat", query_string=make_args()).status_code == 403
 
 
 # -- plaintext messages ----------------------------------------------------------------------
