@@ -39,6 +39,7 @@ from services import training_data as td
 from services.context import ServiceContext
 from services.conversation import InboundMessage
 from tests.console_helpers import PASSWORD, make_staff
+from tests.e2e.stack import Stack
 from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.integration.test_model_lifecycle import FakeRunner
 
@@ -196,14 +197,12 @@ DEMO_ADMIN = ("admin", "Demo-Console-2026!", "JBSWY3DPEHPK3PXPADMINAAAAAAAAAAA")
 @pytest.mark.browser
 @pytest.mark.rasa
 @pytest.mark.slow
-def test_activating_a_version_switches_the_running_rasa(tmp_path: Path) -> None:
-    from tests.e2e.stack import MODEL, RASA, full_stack
-
-    if not RASA.exists() or not MODEL.exists():
-        pytest.skip("needs the Rasa venv and var/rasa/models/current.tar.gz (`make train`)")
+def test_activating_a_version_switches_the_running_rasa(stack: Stack) -> None:
     from playwright.sync_api import expect
 
-    with full_stack(tmp_path) as stack, _chromium() as playwright:
+    from tests.e2e.stack import MODEL
+
+    with _chromium() as playwright:
         ctx = build_context(
             load_settings(app_env="test", database_url=stack.database_url, celery_broker_url="memory://")
         )

@@ -5,21 +5,14 @@ database, on a freshly seeded demo hospital. Nothing is faked here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.stack import Stack, full_stack
+from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.rasa
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with full_stack(tmp_path_factory.mktemp("journeys")) as running:
-        yield running
 
 
 def said(messages: list[dict[str, Any]]) -> str:
