@@ -37,6 +37,13 @@ MESSAGES = [
 ]  # fmt: skip
 
 
+_RUN = [0]
+
+
+def run_id() -> int:
+    return _RUN[0]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -50,6 +57,7 @@ def run(name: str, call: Callable[[int], None], turns: int, clients: int) -> dic
         call(i)
         latencies.append((time.perf_counter() - started) * 1000)
 
+    _RUN[0] += 1
     started = time.perf_counter()
     if clients == 1:
         for i in range(turns):
@@ -87,11 +95,12 @@ def main() -> None:
         session = requests.Session()
 
         def ours(i: int) -> None:
-            body = {"sender": f"bench-ours-{i % 20}", "message": MESSAGES[i % len(MESSAGES)]}
+            # One sender per pass over the messages, so no conversation piles up fallbacks (and a hand-off).
+            body = {"sender": f"ours-{run_id()}-{i // len(MESSAGES)}", "message": MESSAGES[i % len(MESSAGES)]}
             session.post(f"{stack.app_url}/api/v1/chat", json=body, timeout=60).raise_for_status()
 
         def rest(i: int) -> None:
-            body = {"sender": f"bench-rest-{i % 20}", "message": MESSAGES[i % len(MESSAGES)]}
+            body = {"sender": f"rest-{run_id()}-{i // len(MESSAGES)}", "message": MESSAGES[i % len(MESSAGES)]}
             session.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=60).raise_for_status()
 
         def parse(i: int) -> None:
