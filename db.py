@@ -62,12 +62,22 @@ class SqliteWriteGate:
 
     def __init__(self, database_path: str) -> None:
         self._path = database_path + ".writelock"
+        self._reset()
+
+    def _reset(self) -> None:
+        """Fresh lock, depth and file for this process. A forked child must not
+        reuse its parent's: the inherited lock may be held by a thread that does
+        not exist in the child, and `flock` on an inherited file description is
+        shared with the parent, so it would not exclude it."""
+        self._pid = os.getpid()
         self._threads = threading.RLock()
         self._local = threading.local()
         self._fd: int | None = None
 
     @contextmanager
     def held(self) -> Iterator[None]:
+        if self._pid != os.getpid():
+            self._reset()
         with self._threads:
             depth = getattr(self._local, "depth", 0)
             self._local.depth = depth + 1
