@@ -137,7 +137,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["hospital"] = build_context(settings)
-    app.extensions["dialogue"] = RasaRestClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+    app.extensions["dialogue"] = RasaRestClient(
+        settings.rasa_url,
+        timeout=settings.rasa_timeout_seconds,
+        understanding_timeout=settings.rasa_understanding_timeout_seconds,
+    )
     app.extensions["senders"] = build_senders(settings, app.extensions["hospital"])
 
     import web.ratelimit_storage  # noqa: F401  (registers the embedded limiter storage)

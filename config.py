@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     rate_limit_bookings_per_patient: str = "20/minute"
     rate_limit_chat_per_sender: str = "20/minute"
     rasa_timeout_seconds: float = 8.0
+    # After each answered turn the edge reads the NLU's intent and confidence back from
+    # Rasa (one cheap tracker read, skipped when slower than this) for the conversation review.
+    rasa_understanding_timeout_seconds: float = Field(1.0, gt=0)
+    review_low_confidence: float = Field(0.6, gt=0, le=1)  # the review's "low confidence": below this
 
     # Channels (WeChat, Alipay service window, SMS): live endpoints, overridable for tests.
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"

@@ -4,13 +4,18 @@ If the bot is down when a message arrives, the row stays `unanswered` and a
 task answers it later on the patient's own channel; platforms' retries of the
 same message (same channel and platform message id) find the row and are not
 handled twice.
+
+For the conversation review, a message the bot answered also keeps what the
+NLU made of it (its best intent and that intent's confidence, read from Rasa's
+tracker after the turn); NULL when the bot never saw it (red flags, hand-off)
+or when that read failed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -33,3 +38,5 @@ class ConversationMessage(Base):
     status: Mapped[str] = mapped_column(String(12), default="received")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
+    intent: Mapped[str | None] = mapped_column(String(120))
+    confidence: Mapped[float | None] = mapped_column(Float)

@@ -6,6 +6,10 @@ gets "拨打120 / 立即急诊". Then the dialogue engine answers; if it cannot,
 patient gets a short apology with the hospital's phone number. While staff
 have the conversation (a hand-off ticket is open) the bot is paused; two
 fallback answers in a row open such a ticket (services/handoff.py).
+
+After the bot answered, the NLU's reading of the message (intent, confidence)
+is read back from Rasa and kept with it for the conversation review; that read
+is short and optional: when it fails the patient's turn goes on without it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from config import ROOT
 from db import rows_changed
-from integrations.channels.rasa import BotMessage, Button, DialogueEngine, RasaUnavailable
+from integrations.channels.rasa import BotMessage, Button, DialogueEngine, RasaUnavailable, Understanding
 from models import ConversationMessage, utcnow
 from services.context import ServiceContext
 from services.triage import TriageEngine, TriageInput, TriageLevel
@@ -35,6 +39,9 @@ MAX_MESSAGE_CHARS = 500
 EDGE_EMERGENCIES = Counter("hospital_edge_emergencies_total", "Messages answered by the red-flag rules", ["channel"])
 BOT_UNAVAILABLE = Counter(
     "hospital_bot_unavailable_total", "Messages the dialogue engine could not answer", ["channel"]
+)
+UNDERSTANDING_UNREAD = Counter(
+    "hospital_nlu_read_failures_total", "Answered messages whose intent and confidence could not be read", ["channel"]
 )
 
 
@@ -99,15 +106,14 @@ def record_inbound(ctx: ServiceContext, message: InboundMessage) -> int:
         raise DuplicateDelivery(message.platform_msg_id) from None
 
 
-def settle(ctx: ServiceContext, row_id: int, status: str) -> None:
-    """Record how a kept message was answered: answered, emergency or unanswered."""
+def settle(ctx: ServiceContext, row_id: int, status: str, understanding: Understanding | None = None) -> None:
+    """Record how a kept message was answered (answered, emergency, unanswered …) and,
+    when known, what the NLU made of it."""
+    values: dict[str, object] = {"status": status, "answered_at": None if status == "unanswered" else utcnow()}
+    if understanding is not None:
+        values.update(intent=understanding.intent, confidence=understanding.confidence)
     with ctx.db.transaction() as session:
-        rows_changed(
-            session,
-            update(ConversationMessage)
-            .where(ConversationMessage.id == row_id)
-            .values(status=status, answered_at=None if status == "unanswered" else utcnow()),
-        )
+        rows_changed(session, update(ConversationMessage).where(ConversationMessage.id == row_id).values(**values))
 
 
 def handle_message(
@@ -118,7 +124,7 @@ def handle_message(
     replies = _answer(ctx, engine, triage, message)
     status = "emergency" if replies.emergency else ("answered" if replies.answered else "unanswered")
     status = replies.status or status
-    settle(ctx, row_id, status)
+    settle(ctx, row_id, status, replies.understanding)
     return replies.messages
 
 
@@ -128,6 +134,17 @@ class _Answer:
     answered: bool
     emergency: bool = False
     status: str | None = None  # fallback | handed_off (services/handoff.py), else from the flags
+    understanding: Understanding | None = None
+
+
+def _understanding(engine: DialogueEngine, message: InboundMessage) -> Understanding | None:
+    """The NLU's reading of the message just answered, or None: never fails the turn."""
+    try:
+        return engine.understood(message.conversation_id, message.text)
+    except RasaUnavailable as exc:
+        UNDERSTANDING_UNREAD.labels(message.channel).inc()
+        log.info("could not read the intent of an answered message", extra={"reason": str(exc)})
+        return None
 
 
 def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage) -> _Answer:
@@ -156,4 +173,5 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
     if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # the bot gave up twice in a row
         replies = [*replies, BotMessage(handoff.GAVE_UP_REPLY)]
     fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
-    return _Answer(replies, answered=True, status="fallback" if fallback else None)
+    understanding = _understanding(engine, message)
+    return _Answer(replies, answered=True, status="fallback" if fallback else None, understanding=understanding)

@@ -2,8 +2,10 @@
 how each message was answered, with ID numbers and phones masked.
 
 Filters: channel, messages the bot answered with its fallback, conversations
-that were handed to a person. (Low confidence needs Rasa's confidence per
-message, which the chat edge does not keep: left to the training work.)
+that were handed to a person, and messages the NLU was unsure of: the best
+intent's confidence below `REVIEW_LOW_CONFIDENCE` (config.py, 0.6 by default).
+Each line shows that intent and its confidence when the chat edge could read
+them (services/conversation.py); messages the bot never saw have neither.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ class ReviewLine:
     status: str
     at: datetime
     handed_off: bool
+    intent: str | None = None
+    confidence: float | None = None
+    low_confidence: bool = False
 
 
 def recent(
@@ -49,6 +54,7 @@ def recent(
     channel: str | None = None,
     fallback_only: bool = False,
     handoff_only: bool = False,
+    low_confidence_only: bool = False,
     limit: int = 200,
 ) -> list[ReviewLine]:
     why = (why or "").strip()
@@ -64,6 +70,9 @@ def recent(
         query = query.where(ConversationMessage.status == "fallback")
     if handoff_only:
         query = query.where(ConversationMessage.conversation_hash.in_(handed))
+    threshold = ctx.settings.review_low_confidence
+    if low_confidence_only:
+        query = query.where(ConversationMessage.confidence < threshold)
     with ctx.db.transaction() as session:
         rows = session.scalars(query).all()
         hashes = {row.conversation_hash for row in rows}
@@ -74,7 +83,13 @@ def recent(
             action="conversations.review",
             reason=why[:200],
             request_id=ctx.request_id,
-            detail={"channel": channel, "fallback": fallback_only, "handoff": handoff_only, "rows": len(rows)},
+            detail={
+                "channel": channel,
+                "fallback": fallback_only,
+                "handoff": handoff_only,
+                "low_confidence": low_confidence_only,
+                "rows": len(rows),
+            },
         )
         lines = []
         for row in rows:
@@ -88,6 +103,9 @@ def recent(
                     row.status,
                     row.received_at.astimezone(SHANGHAI),
                     row.conversation_hash in with_ticket,
+                    row.intent,
+                    row.confidence,
+                    row.confidence is not None and row.confidence < threshold,
                 )
             )
         return lines

@@ -33,6 +33,21 @@ class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error."""
 
 
+@dataclass(frozen=True)
+class Understanding:
+    """What the NLU made of one message: its best real intent and how sure it was.
+
+    When Rasa's FallbackClassifier fires, the intent is `nlu_fallback` with the
+    threshold as its "confidence"; what staff need to see is the intent the model
+    leaned towards and its own score, so that comes from the ranking instead."""
+
+    intent: str
+    confidence: float
+
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
 class DialogueEngine(ABC):
     @abstractmethod
     def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
@@ -41,6 +56,12 @@ class DialogueEngine(ABC):
     @abstractmethod
     def set_slot(self, sender: str, name: str, value: object) -> None:
         """Record a fact in the conversation (e.g. an emergency found at the edge)."""
+
+    def understood(self, sender: str, text: str) -> Understanding | None:
+        """How the engine understood `text`, the sender's latest message, if it can tell.
+        Raises RasaUnavailable when it could not be asked; engines that keep no
+        such record answer None."""
+        return None
 
 
 def parse_rest_replies(payload: object) -> list[BotMessage]:
@@ -62,18 +83,56 @@ def parse_rest_replies(payload: object) -> list[BotMessage]:
     return messages
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def parse_understanding(tracker: object, text: str) -> Understanding | None:
+    """The `latest_message` of a tracker (`GET /conversations/<id>/tracker`), if it is
+    `text`: another turn of the same sender may have landed in between."""
+    latest = _dict(_dict(tracker).get("latest_message"))
+    if latest.get("text") != text:
+        return None
+    ranking = [_dict(i) for i in latest.get("intent_ranking") or [] if isinstance(i, dict)]
+    candidates = [i for i in ranking if i.get("name") != FALLBACK_INTENT] or [_dict(latest.get("intent"))]
+    best = candidates[0]
+    name, confidence = best.get("name"), best.get("confidence")
+    if not name or isinstance(confidence, bool) or not isinstance(confidence, int | float):
+        return None
+    name = str(name)
+    # A retrieval intent (faq) says which answer it chose in the response selector.
+    chosen = str(
+        _dict(_dict(_dict(latest.get("response_selector")).get(name)).get("response")).get("intent_response_key") or ""
+    )
+    if chosen.startswith(f"{name}/"):
+        name = chosen
+    return Understanding(name[:120], round(float(confidence), 4))
+
+
 class RasaRestClient(DialogueEngine):
-    def __init__(self, base_url: str, timeout: float = 8.0, token: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, timeout: float = 8.0, token: str | None = None, understanding_timeout: float = 1.0
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.token = token
+        # The NLU read follows the patient's turn: it must never hold the answer up for long.
+        self.understanding_timeout = min(understanding_timeout, timeout)
         self._session = requests.Session()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        params = {"token": self.token} if self.token else None
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        params = {**(params or {}), **({"token": self.token} if self.token else {})}
         try:
             response = self._session.request(
-                method, self.base_url + path, timeout=self.timeout, params=params, **kwargs
+                method, self.base_url + path, timeout=timeout or self.timeout, params=params or None, **kwargs
             )
             response.raise_for_status()
             return response.json()
@@ -87,3 +146,13 @@ class RasaRestClient(DialogueEngine):
     def set_slot(self, sender: str, name: str, value: object) -> None:
         event = {"event": "slot", "name": name, "value": value}
         self._request("POST", f"/conversations/{quote(sender, safe='')}/tracker/events", json=event)
+
+    def understood(self, sender: str, text: str) -> Understanding | None:
+        """Read the tracker's latest message without its events (a few milliseconds)."""
+        tracker = self._request(
+            "GET",
+            f"/conversations/{quote(sender, safe='')}/tracker",
+            params={"include_events": "NONE"},
+            timeout=self.understanding_timeout,
+        )
+        return parse_understanding(tracker, text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -29,10 +29,16 @@ def conversations() -> ResponseReturnValue:
     channel = request.args.get("channel") or None
     channel = channel if channel in CHANNELS else None
     fallback_only, handoff_only = request.args.get("fallback") == "1", request.args.get("handoff") == "1"
-    filters = {"channel": channel, "fallback_only": fallback_only, "handoff_only": handoff_only}
+    low_only = request.args.get("low") == "1"
+    filters = {"channel": channel, "fallback_only": fallback_only, "handoff_only": handoff_only, "low_only": low_only}
     lines = (
         conversation_log.recent(
-            staff_context(), why, channel=channel, fallback_only=fallback_only, handoff_only=handoff_only
+            staff_context(),
+            why,
+            channel=channel,
+            fallback_only=fallback_only,
+            handoff_only=handoff_only,
+            low_confidence_only=low_only,
         )
         if why
         else None
@@ -44,6 +50,7 @@ def conversations() -> ResponseReturnValue:
         channels=CHANNELS,
         filters=filters,
         status_names=conversation_log.STATUS_NAMES,
+        threshold=current_app.config["SETTINGS"].review_low_confidence,
     )
 
 

@@ -1,0 +1,153 @@
+"""The chat edge keeps the NLU's intent and confidence of each answered message
+(read from Rasa's tracker after the turn, never at the cost of the turn), and the
+conversation review filters on it: "only low confidence"."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from urllib.parse import unquote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from prometheus_client import REGISTRY
+from sqlalchemy import select
+
+from integrations.channels.rasa import RasaRestClient
+from models import ConversationMessage
+from services import conversation_log
+from services.context import ServiceContext
+from tests.console_helpers import audit_actions, login, make_staff
+from tests.fakes.http_server import FakeServer, Recorded, fake_server
+
+# What the fake NLU makes of each message: (intent ranking), the fallback first when below 0.45.
+READINGS = {
+    "我想挂号": [("book_appointment", 0.97), ("greet", 0.01)],
+    "挂个心内的号吧": [("book_appointment", 0.58), ("query_appointment", 0.3)],
+    "那个啥": [("nlu_fallback", 0.45), ("query_result", 0.31), ("greet", 0.2)],
+}
+
+
+def rasa(request: Recorded) -> tuple[int, object]:
+    if request.path.startswith("/webhooks/rest/webhook"):
+        sent = request.json()
+        text = "抱歉，我没太听明白" if sent["message"] == "那个啥" else "好的"
+        rasa.last[sent["sender"]] = sent["message"]  # type: ignore[attr-defined]
+        return 200, [{"recipient_id": sent["sender"], "text": text}]
+    if request.method == "GET" and "/tracker" in request.path:
+        sender = unquote(request.path.split("/")[2])
+        said = rasa.last.get(sender, "")  # type: ignore[attr-defined]
+        ranking = [{"name": n, "confidence": c} for n, c in READINGS.get(said, [])]
+        return 200, {
+            "sender_id": sender,
+            "latest_message": {"text": said, "intent": ranking[0], "intent_ranking": ranking},
+        }
+    return 200, {}
+
+
+@pytest.fixture
+def nlu(app: Flask) -> Iterator[FakeServer]:
+    rasa.last = {}  # type: ignore[attr-defined]
+    with fake_server(rasa) as server:
+        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=2.0, understanding_timeout=0.5)
+        yield server
+
+
+def chat(client: FlaskClient, message: str, sender: str = "p1") -> list[str]:
+    response = client.post("/api/v1/chat", json={"sender": sender, "message": message})
+    assert response.status_code == 200
+    return [m["text"] for m in response.json["messages"]]
+
+
+def stored(ctx: ServiceContext) -> list[tuple[str, str | None, float | None]]:
+    with ctx.db.reading() as session:
+        rows = session.execute(
+            select(ConversationMessage.status, ConversationMessage.intent, ConversationMessage.confidence).order_by(
+                ConversationMessage.id
+            )
+        ).all()
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def test_each_answered_message_keeps_the_intent_and_confidence(
+    client: FlaskClient, ctx: ServiceContext, nlu: FakeServer
+) -> None:
+    chat(client, "我想挂号")
+    chat(client, "那个啥", sender="p2")
+    chat(client, "我不想活了", sender="p3")  # red flag: the bot never sees it
+    assert stored(ctx) == [
+        ("answered", "book_appointment", 0.97),
+        ("fallback", "query_result", 0.31),
+        ("emergency", None, None),
+    ]
+    reads = [r for r in nlu.requests if r.method == "GET"]
+    assert [r.path for r in reads] == [
+        "/conversations/web%3Ap1/tracker?include_events=NONE",
+        "/conversations/web%3Ap2/tracker?include_events=NONE",
+    ]
+
+
+def _unread() -> float:
+    return REGISTRY.get_sample_value("hospital_nlu_read_failures_total", {"channel": "web"}) or 0.0
+
+
+def test_a_failed_or_slow_read_never_fails_the_turn(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
+    failures_before = _unread()
+
+    def broken(request: Recorded) -> tuple[int, object]:
+        if request.path.startswith("/webhooks"):
+            return 200, [{"recipient_id": "x", "text": "好的"}]
+        return 500, {"error": "boom"}
+
+    with fake_server(broken) as server:
+        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=2.0)
+        assert chat(client, "我想挂号") == ["好的"]
+
+    def slow(request: Recorded) -> tuple[int, object]:
+        if request.path.startswith("/webhooks"):
+            return 200, [{"recipient_id": "x", "text": "好的"}]
+        time.sleep(1.5)
+        return 200, {"latest_message": {"text": "我想挂号", "intent": {"name": "greet", "confidence": 0.9}}}
+
+    with fake_server(slow) as server:
+        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=5.0, understanding_timeout=0.3)
+        started = time.monotonic()
+        assert chat(client, "我想挂号", sender="p2") == ["好的"]
+        assert time.monotonic() - started < 1.2  # the read gave up at 0.3 s, not the turn's 5 s
+    assert stored(ctx) == [("answered", None, None), ("answered", None, None)]
+    assert _unread() == failures_before + 2
+
+
+def test_the_review_filters_low_confidence_and_shows_intent_and_confidence(
+    app: Flask, client: FlaskClient, ctx: ServiceContext, nlu: FakeServer
+) -> None:
+    chat(client, "我想挂号")
+    chat(client, "挂个心内的号吧", sender="p2")  # 0.58 < 0.6: low
+    chat(client, "那个啥", sender="p3")  # 0.31: low, and a fallback
+    chat(client, "胸口压着疼，一直出冷汗", sender="p4")  # no reading at all: never "low"
+
+    everything = conversation_log.recent(ctx.acting_as("staff:x"), "改进机器人对话")
+    assert [(line.intent, line.low_confidence) for line in everything] == [
+        (None, False),
+        ("query_result", True),
+        ("book_appointment", True),
+        ("book_appointment", False),
+    ]
+    low = conversation_log.recent(ctx.acting_as("staff:x"), "改进机器人对话", low_confidence_only=True)
+    assert [line.text for line in low] == ["那个啥", "挂个心内的号吧"]
+    strict = replace(ctx.acting_as("staff:x"), settings=ctx.settings.model_copy(update={"review_low_confidence": 0.5}))
+    assert [line.text for line in conversation_log.recent(strict, "再看一次", low_confidence_only=True)] == ["那个啥"]
+    review = [e for e in audit_actions(ctx) if e.action == "conversations.review"]
+    assert '"low_confidence": true' in (review[1].detail or "")
+
+    secret = make_staff(ctx, "editor", "dialogue_editor")
+    staff = app.test_client()
+    login(staff, "editor", secret)
+    form = staff.get("/console/conversations?why=改进机器人对话").get_data(as_text=True)
+    assert "只看把握不大的（置信度低于 0.60）" in form
+    page = staff.get("/console/conversations?why=改进机器人对话&low=1").get_data(as_text=True)
+    assert page.count('<tr class="message low">') == 2 and "我想挂号" not in page
+    assert '<span class="intent">query_result</span> <span class="confidence">0.31</span>' in page
+    assert 'name="low" value="1" id="low" checked' in page
