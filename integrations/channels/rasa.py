@@ -6,6 +6,7 @@ channel goes through the Flask app, which verifies and normalises first.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,10 +88,9 @@ def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def parse_understanding(tracker: object, text: str) -> Understanding | None:
-    """The `latest_message` of a tracker (`GET /conversations/<id>/tracker`), if it is
-    `text`: another turn of the same sender may have landed in between."""
-    latest = _dict(_dict(tracker).get("latest_message"))
+def understanding_from_parse(parse: object, text: str) -> Understanding | None:
+    """Rasa's parse of a message (`/model/parse`, or a tracker's `latest_message`), if it is `text`."""
+    latest = _dict(parse)
     if latest.get("text") != text:
         return None
     ranking = [_dict(i) for i in latest.get("intent_ranking") or [] if isinstance(i, dict)]
@@ -107,6 +107,19 @@ def parse_understanding(tracker: object, text: str) -> Understanding | None:
     if chosen.startswith(f"{name}/"):
         name = chosen
     return Understanding(name[:120], round(float(confidence), 4))
+
+
+def parse_understanding(tracker: object, text: str) -> Understanding | None:
+    """The `latest_message` of a tracker (`GET /conversations/<id>/tracker`), if it is
+    `text`: another turn of the same sender may have landed in between, and Rasa's
+    fallback action rewinds the message it did not understand out of the tracker."""
+    return understanding_from_parse(_dict(tracker).get("latest_message"), text)
+
+
+def _path_id(sender: str) -> str:
+    """A conversation id in a Rasa URL path. Rasa does not decode the path, so the
+    channel's colon must stay as it is (`web%3Ax` would name another, empty conversation)."""
+    return quote(sender, safe=":")
 
 
 class RasaRestClient(DialogueEngine):
@@ -145,14 +158,23 @@ class RasaRestClient(DialogueEngine):
 
     def set_slot(self, sender: str, name: str, value: object) -> None:
         event = {"event": "slot", "name": name, "value": value}
-        self._request("POST", f"/conversations/{quote(sender, safe='')}/tracker/events", json=event)
+        self._request("POST", f"/conversations/{_path_id(sender)}/tracker/events", json=event)
 
     def understood(self, sender: str, text: str) -> Understanding | None:
-        """Read the tracker's latest message without its events (a few milliseconds)."""
+        """Read the tracker's latest message without its events (a few milliseconds). When
+        the tracker no longer holds it (a fallback rewound it), ask the NLU again
+        (`/model/parse`, about 10 ms): both within `understanding_timeout` together."""
+        deadline = time.monotonic() + self.understanding_timeout
         tracker = self._request(
             "GET",
-            f"/conversations/{quote(sender, safe='')}/tracker",
+            f"/conversations/{_path_id(sender)}/tracker",
             params={"include_events": "NONE"},
             timeout=self.understanding_timeout,
         )
-        return parse_understanding(tracker, text)
+        found = parse_understanding(tracker, text)
+        if found is not None:
+            return found
+        left = deadline - time.monotonic()
+        if left <= 0.01:
+            raise RasaUnavailable("no time left to parse the message again")
+        return understanding_from_parse(self._request("POST", "/model/parse", json={"text": text}, timeout=left), text)

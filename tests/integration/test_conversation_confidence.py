@@ -39,12 +39,17 @@ def rasa(request: Recorded) -> tuple[int, object]:
     if request.method == "GET" and "/tracker" in request.path:
         sender = unquote(request.path.split("/")[2])
         said = rasa.last.get(sender, "")  # type: ignore[attr-defined]
-        ranking = [{"name": n, "confidence": c} for n, c in READINGS.get(said, [])]
-        return 200, {
-            "sender_id": sender,
-            "latest_message": {"text": said, "intent": ranking[0], "intent_ranking": ranking},
-        }
+        if said == "那个啥":  # Rasa's fallback action rewinds the message out of the tracker
+            return 200, {"sender_id": sender, "latest_message": {"intent": {}, "text": None}}
+        return 200, {"sender_id": sender, "latest_message": parse(said)}
+    if request.path.startswith("/model/parse"):
+        return 200, parse(request.json()["text"])
     return 200, {}
+
+
+def parse(text: str) -> dict[str, object]:
+    ranking = [{"name": n, "confidence": c} for n, c in READINGS.get(text, [])]
+    return {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": []}
 
 
 @pytest.fixture
@@ -82,11 +87,17 @@ def test_each_answered_message_keeps_the_intent_and_confidence(
         ("fallback", "query_result", 0.31),
         ("emergency", None, None),
     ]
-    reads = [r for r in nlu.requests if r.method == "GET"]
-    assert [r.path for r in reads] == [
-        "/conversations/web%3Ap1/tracker?include_events=NONE",
-        "/conversations/web%3Ap2/tracker?include_events=NONE",
+    # The colon stays: Rasa does not decode the path, `web%3Ap3` would be another conversation.
+    assert [r.path for r in nlu.requests if r.method == "POST" and "/tracker/events" in r.path] == [
+        "/conversations/web:p3/tracker/events"
     ]
+    reads = [r for r in nlu.requests if not r.path.startswith(("/webhooks", "/conversations/web:p3"))]
+    assert [r.path for r in reads] == [
+        "/conversations/web:p1/tracker?include_events=NONE",
+        "/conversations/web:p2/tracker?include_events=NONE",
+        "/model/parse",  # only when the tracker no longer holds the message
+    ]
+    assert reads[2].json() == {"text": "那个啥"}
 
 
 def _unread() -> float:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from integrations.channels.rasa import Understanding, parse_understanding
+from integrations.channels.rasa import Understanding, parse_understanding, understanding_from_parse
 
 
 def tracker(text: str, intent: dict[str, Any], ranking: list[dict[str, Any]] | None = None, **extra: Any) -> dict:  # type: ignore[type-arg]
@@ -77,3 +77,10 @@ def test_another_turn_of_the_same_sender_is_not_taken_for_this_one() -> None:
 )
 def test_odd_shapes_give_nothing_rather_than_an_error(payload: object) -> None:
     assert parse_understanding(payload, "你好") is None
+
+
+def test_a_parse_answer_reads_like_the_trackers_latest_message() -> None:
+    parsed = {"text": "你好", "intent": {"name": "greet", "confidence": 0.8}, "intent_ranking": []}
+    assert understanding_from_parse(parsed, "你好") == Understanding("greet", 0.8)
+    assert parse_understanding({"latest_message": parsed}, "你好") == Understanding("greet", 0.8)
+    assert parse_understanding({"latest_message": {"intent": {}, "text": None}}, "你好") is None  # rewound
