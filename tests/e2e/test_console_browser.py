@@ -145,3 +145,101 @@ def test_staff_answer_a_hand_off_and_sign_a_refill(live_console: str, ctx: Servi
         signed = session.get(RefillRequest, refill_id)
         assert signed is not None and signed.status == "signed"
     assert Path(SHOTS / "handoff_ticket.png").exists()
+
+
+@pytest.mark.browser
+def test_an_admin_manages_staff_accounts(live_console: str, ctx: ServiceContext) -> None:
+    """Create an account (its TOTP secret shown once, and it works), change roles,
+    unlock a locked account, disable it, and be refused demoting the last admin."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed: run `make browser` (Debian package `chromium`)")
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from services import staff
+
+    base_url = live_console
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    admin_secret = make_staff(ctx, "boss", "admin")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            admin.on("dialog", lambda dialog: dialog.accept())
+            _login(admin, base_url, "boss", admin_secret)
+            admin.get_by_role("link", name="工作人员", exact=True).click()
+            expect(admin.locator("tr.account")).to_have_count(1)
+
+            admin.fill("#new-username", "lin.yao")
+            admin.fill("#new-display-name", "林药师")
+            admin.fill("#new-password", "Lin-Yaoshi-2026!")
+            admin.check("#create input[value=pharmacist]")
+            admin.fill("#new-reason", "新入职药师")
+            _shot(admin, "staff_list")
+            admin.get_by_role("button", name="创建账号").click()
+            expect(admin.locator("h1")).to_contain_text("账号 lin.yao 已创建")
+            secret = admin.locator("#totp-secret").inner_text()
+            assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+            expect(admin.locator("#otpauth-uri")).to_contain_text("otpauth://totp/")
+            _shot(admin, "staff_created_secret")
+
+            # The new pharmacist logs in with that secret.
+            newcomer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            newcomer.goto(base_url + "/console/login")
+            newcomer.fill("#username", "lin.yao")
+            newcomer.fill("#password", "Lin-Yaoshi-2026!")
+            newcomer.fill("#code", pyotp.TOTP(secret).now())
+            newcomer.click("button[type=submit]")
+            expect(newcomer.locator("h1")).to_contain_text("您好，林药师")
+
+            # Roles: also a clinician.
+            admin.get_by_role("link", name="完成，返回账号页面").click()
+            admin.check("#roles-form input[value=clinician]")
+            admin.fill("#roles-form input[name=reason]", "兼任复诊医生")
+            admin.get_by_role("button", name="保存角色").click()
+            expect(admin.locator(".flash")).to_contain_text("角色已更新")
+            expect(admin.locator("#roles")).to_have_text("医生、药师")
+
+            # Five wrong passwords lock the account; the admin unlocks it.
+            for _ in range(staff.ACCOUNT_MAX_FAILURES):
+                staff_login = browser.new_context().new_page()
+                staff_login.goto(base_url + "/console/login")
+                staff_login.fill("#username", "lin.yao")
+                staff_login.fill("#password", "Wrong-Password-1")
+                staff_login.fill("#code", "000000")
+                staff_login.click("button[type=submit]")
+                staff_login.context.close()
+            admin.reload()
+            expect(admin.locator("#state")).to_contain_text("已锁定")
+            _shot(admin, "staff_account_locked")
+            admin.fill("#unlock-form input[name=reason]", "本人电话确认是输错了密码")
+            admin.get_by_role("button", name="解除锁定").click()
+            expect(admin.locator(".flash")).to_contain_text("已解除 lin.yao 的登录锁定")
+            expect(admin.locator("#state")).to_have_text("正常")
+
+            # Disable: the pharmacist's open session ends.
+            admin.fill("#disable-form input[name=reason]", "调岗离开")
+            admin.get_by_role("button", name="停用账号").click()
+            expect(admin.locator("#state")).to_have_text("已停用")
+            _shot(admin, "staff_account_disabled")
+            newcomer.reload()
+            expect(newcomer.locator("h1")).to_have_text("工作人员登录")
+
+            # The only admin cannot step down.
+            admin.get_by_role("link", name="工作人员", exact=True).click()
+            admin.locator("tr.account", has_text="boss").get_by_role("link", name="管理").click()
+            admin.uncheck("#roles-form input[value=admin]")
+            admin.check("#roles-form input[value=support]")
+            admin.fill("#roles-form input[name=reason]", "想转去客服")
+            admin.get_by_role("button", name="保存角色").click()
+            expect(admin.locator("#staff-error")).to_contain_text("没有可用的管理员")
+            _shot(admin, "staff_last_admin_refused")
+            admin.get_by_role("link", name="审计日志").click()
+            expect(admin.locator("main")).to_contain_text("staff.disable")
+            expect(admin.locator("main")).to_contain_text("本人电话确认是输错了密码")
+        finally:
+            browser.close()
+    rows = {row.username: row for row in staff.list_staff(ctx)}
+    assert rows["boss"].roles == {"admin"} and not rows["lin.yao"].active
+    assert rows["lin.yao"].roles == {"pharmacist", "clinician"}
