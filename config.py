@@ -93,6 +93,17 @@ class Settings(BaseSettings):
     rasa_understanding_timeout_seconds: float = Field(1.0, gt=0)
     review_low_confidence: float = Field(0.6, gt=0, le=1)  # the review's "low confidence": below this
 
+    # Teaching the bot (services/model_lifecycle.py): the bot project a run takes what stays
+    # in git from (bot/config.yml, bot/jieba, data/rules, data/stories, scripts/, the held-out
+    # set), where trained versions and scratch workspaces live, and Rasa's training cache. A
+    # run reuses every cached component whose inputs did not change (after an NLU edit, the
+    # dialogue policies), so keep the cache between runs; the default is where `make train`
+    # (run from the checkout) keeps its own.
+    rasa_project_dir: Path = ROOT
+    rasa_models_dir: Path = VAR / "rasa" / "models"
+    rasa_work_dir: Path = VAR / "rasa" / "work"
+    rasa_cache_dir: Path = ROOT / ".rasa" / "cache"
+
     # Channels (WeChat, Alipay service window, SMS): live endpoints, overridable for tests.
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_reminder_template_id: str = ""

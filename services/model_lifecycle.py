@@ -36,7 +36,7 @@ from typing import Any
 import requests
 from sqlalchemy import func, select, update
 
-from config import ROOT, VAR
+from config import ROOT, VAR, Settings
 from models import ModelVersion, TrainingSnapshot, utcnow
 from services import audit
 from services import training_data as td
@@ -83,6 +83,19 @@ class LifecyclePaths:
     rasa_venv: Path = ROOT / ".venv-rasa"
     config: Path | None = None  # another pipeline (the slow test trains with fewer epochs)
     nlu_only: bool = False  # `rasa train nlu` (the slow test; production trains everything)
+    cache: Path | None = None  # Rasa's training cache (RASA_CACHE_DIRECTORY); None: the workspace's own
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LifecyclePaths:
+        """The deployment's directories (RASA_PROJECT_DIR, RASA_MODELS_DIR, RASA_WORK_DIR, RASA_CACHE_DIR)."""
+        project = settings.rasa_project_dir
+        return cls(
+            repo=project,
+            heldout=project / "tests" / "rasa" / "heldout_nlu.yml",
+            models=settings.rasa_models_dir,
+            work=settings.rasa_work_dir,
+            cache=settings.rasa_cache_dir,
+        )
 
     @property
     def bootstrap_model(self) -> Path:
@@ -107,9 +120,12 @@ class RasaRunner(ABC):
         """Scores of both models on the held-out set (scripts/evaluate_models.py)."""
 
 
-def rasa_environment() -> dict[str, str]:
+def rasa_environment(cache: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+    if cache is not None:
+        # Without it Rasa caches under the (scratch, deleted) workspace and retrains everything.
+        env["RASA_CACHE_DIRECTORY"] = str(cache.resolve())
     return env
 
 
@@ -123,7 +139,12 @@ class SubprocessRasaRunner(RasaRunner):
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         last = 0.0
         with subprocess.Popen(
-            cmd, cwd=cwd, env=rasa_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            cmd,
+            cwd=cwd,
+            env=rasa_environment(self.paths.cache),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         ) as proc:
             assert proc.stdout is not None
             for line in proc.stdout:

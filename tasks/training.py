@@ -14,10 +14,15 @@ def _ctx() -> ServiceContext:
     return ctx.acting_as("worker")
 
 
+def _paths() -> model_lifecycle.LifecyclePaths:
+    """The deployment's bot project, directories and Rasa cache (RASA_PROJECT_DIR, RASA_*_DIR)."""
+    return model_lifecycle.LifecyclePaths.from_settings(current_app.config["SETTINGS"])
+
+
 # One run can take many minutes: never redeliver it to a second worker while the
 # first is still busy (run_training ignores a version that is no longer queued).
 @shared_task(name="training.train_model", acks_late=False)
 def train_model(version_id: str) -> str:
-    paths = model_lifecycle.LifecyclePaths()
+    paths = _paths()
     view = model_lifecycle.run_training(_ctx(), version_id, model_lifecycle.SubprocessRasaRunner(paths), paths)
     return view.status

@@ -6,7 +6,8 @@ The pages only translate forms into calls of the services (services/training_dat
 model_lifecycle.py, triage_changes.py, conversation_review.py), which check the rules,
 write the revisions and the audit log. Where things live (the checkout to export to,
 models, data/triage) comes from `app.extensions["lifecycle_paths"]` when a test sets
-it, else `LifecyclePaths()`; the Rasa server is `settings.rasa_url`.
+it, else the settings' directories (`LifecyclePaths.from_settings`); the Rasa server
+is `settings.rasa_url`.
 """
 
 from __future__ import annotations
@@ -70,7 +71,11 @@ def _who() -> StaffIdentity:
 
 def _paths() -> ml.LifecyclePaths:
     paths = current_app.extensions.get("lifecycle_paths")
-    return paths if isinstance(paths, ml.LifecyclePaths) else ml.LifecyclePaths()
+    return (
+        paths
+        if isinstance(paths, ml.LifecyclePaths)
+        else ml.LifecyclePaths.from_settings(current_app.config["SETTINGS"])
+    )
 
 
 def _form(name: str, limit: int = 500) -> str:

@@ -83,7 +83,7 @@ def init_app(app: Flask) -> None:
     @group.command("validate")
     def validate() -> None:
         """`rasa data validate` on the current data (an exported scratch copy)."""
-        paths = ml.LifecyclePaths()
+        paths = ml.LifecyclePaths.from_settings(current_app.config["SETTINGS"])
         ok, output = ml.validate_current(_ctx(), ml.SubprocessRasaRunner(paths), paths)
         click.echo(output)
         if not ok:
@@ -101,7 +101,7 @@ def init_app(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         if here:
-            paths = ml.LifecyclePaths()
+            paths = ml.LifecyclePaths.from_settings(current_app.config["SETTINGS"])
             view = ml.run_training(ctx, version, ml.SubprocessRasaRunner(paths), paths)
             click.echo(f"{version}: {view.status} {view.error or ''}".strip())
             if view.evaluation:
