@@ -83,7 +83,11 @@ class ActionAskAppointmentId(HospitalAction):
 
 
 class _AppointmentChoice:
-    """``appointment_id`` from a button, a number, or nothing to choose from."""
+    """``appointment_id`` from a button, a number, or nothing to choose from.
+
+    With nothing to choose from the form ends at once and its submit action
+    says why: rasa-sdk asks ``required_slots`` several times a turn, so a
+    message uttered here would be sent two or three times."""
 
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -91,11 +95,9 @@ class _AppointmentChoice:
         if tracker.get_slot("appointment_id") is None:
             try:
                 if not upcoming_appointments(tracker):
-                    dispatcher.utter_message(response="utter_no_appointments")
                     return []
             except HospitalError:
-                dispatcher.utter_message(response="utter_backend_error")
-                return []
+                return []  # the submit action asks again and apologises
         return domain_slots
 
     async def validate_appointment_id(
@@ -137,7 +139,9 @@ class ActionCancelAppointment(HospitalAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         appointment_id = tracker.get_slot("appointment_id")
         done: List[EventType] = [SlotSet("appointment_id", None), SlotSet("confirm_cancel", None)]
-        if not appointment_id:
+        if not appointment_id:  # the form found nothing to choose from
+            if not upcoming_appointments(tracker):
+                dispatcher.utter_message(response="utter_no_appointments")
             return done
         if tracker.get_slot("confirm_cancel") is not True:
             dispatcher.utter_message(response="utter_cancel_kept")
@@ -159,6 +163,8 @@ class ActionPrepareReschedule(HospitalAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         appointment_id = tracker.get_slot("appointment_id")
         if not appointment_id:  # nothing to reschedule: do not start a new booking
+            if not upcoming_appointments(tracker):
+                dispatcher.utter_message(response="utter_no_appointments")
             return [FollowupAction("action_listen")]
         old = next((a for a in upcoming_appointments(tracker) if str(a.get("id")) == appointment_id), None)
         if old is None:

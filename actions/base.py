@@ -85,6 +85,12 @@ def valid_id_number(value: str) -> bool:
     return ID_CHECK[total % 11] == value[17]
 
 
+def _asked(tracker: Tracker, slot: str) -> bool:
+    """The slot the form asked for this turn (or no form bookkeeping at all)."""
+    requested = tracker.get_slot("requested_slot")
+    return requested is None or requested == slot
+
+
 class HospitalAction(Action, abc.ABC):
     """An action that calls the hospital; errors become polite messages."""
 
@@ -189,7 +195,8 @@ class PatientFormValidation(FormValidationAction, abc.ABC):
         match = ID_RE.search(str(value or "")) or ID_RE.search(common.latest_text(tracker))
         if match and valid_id_number(match.group(0)):
             return {"id_number": match.group(0).upper()}
-        dispatcher.utter_message(response="utter_invalid_id_number")
+        if _asked(tracker, "id_number"):  # not when the NLU merely saw an ID-like number elsewhere
+            dispatcher.utter_message(response="utter_invalid_id_number")
         return {"id_number": None}
 
     async def validate_phone(
@@ -197,7 +204,10 @@ class PatientFormValidation(FormValidationAction, abc.ABC):
     ) -> Dict[Text, Any]:
         match = PHONE_RE.search(str(value or "")) or PHONE_RE.search(common.latest_text(tracker))
         if not match:
-            dispatcher.utter_message(response="utter_invalid_phone")
+            # a mistyped ID number can look like a phone to the NLU: complain
+            # only about the phone that was asked for
+            if _asked(tracker, "phone"):
+                dispatcher.utter_message(response="utter_invalid_phone")
             return {"phone": None}
         phone = match.group(0)
         slots: Dict[Text, Any] = {"phone": phone}

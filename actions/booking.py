@@ -65,6 +65,8 @@ class ValidateBookingForm(PatientFormValidation):
     ) -> Dict[Text, Any]:
         today = today_in_shanghai()
         phrase = resolve(str(value or ""), today) or resolve(common.latest_text(tracker), today)
+        if phrase is None and next(tracker.get_latest_entity_values("department"), None):
+            return {"date": None}  # "不对，我要挂眼科": a new department, the day is simply asked again
         if phrase is None or not today <= phrase.day <= today + timedelta(days=BOOKING_WINDOW_DAYS):
             dispatcher.utter_message(response="utter_invalid_date")
             return {"date": None}
@@ -162,6 +164,7 @@ class ActionBookAppointment(HospitalAction):
             dispatcher.utter_message(response="utter_booking_confirmed", **names)
         events: List[EventType] = [
             SlotSet("booking_ok", True),
+            SlotSet("sold_out", None),
             SlotSet("slot_id", None),
             SlotSet("offered_choices", None),
         ]
@@ -177,8 +180,13 @@ class ActionBookAppointment(HospitalAction):
         return events
 
     def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
-        if isinstance(exc, SoldOut):  # choose another slot at once
-            return [SlotSet("slot_id", None), SlotSet("booking_ok", False), FollowupAction("booking_form")]
+        if isinstance(exc, SoldOut):  # choose another slot at once (rule "the slot was taken meanwhile")
+            return [
+                SlotSet("slot_id", None),
+                SlotSet("booking_ok", False),
+                SlotSet("sold_out", True),
+                FollowupAction("booking_form"),
+            ]
         return [SlotSet("booking_ok", False), SlotSet("slot_id", None)]
 
 

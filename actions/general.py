@@ -45,8 +45,14 @@ JOURNEY_SLOTS = (
     "lab_test",
     "offered_choices",
     "booking_ok",
+    "sold_out",
     "triage_level",
 )
+
+
+def _kept(tracker: Tracker, slot: str) -> bool:
+    """An emergency stays for the whole conversation: no later turn talks it down."""
+    return slot == "triage_level" and tracker.get_slot(slot) == "emergency"
 
 
 class ActionResetJourney(Action):
@@ -58,7 +64,9 @@ class ActionResetJourney(Action):
     ) -> List[Dict[Text, Any]]:
         fresh = {e.get("entity") for e in (tracker.latest_message or {}).get("entities", [])}
         return [
-            SlotSet(slot, None) for slot in JOURNEY_SLOTS if slot not in fresh and tracker.get_slot(slot) is not None
+            SlotSet(slot, None)
+            for slot in JOURNEY_SLOTS
+            if slot not in fresh and tracker.get_slot(slot) is not None and not _kept(tracker, slot)
         ]
 
 
@@ -138,7 +146,11 @@ def last_buttons(tracker: Tracker) -> Tuple[List[Dict[str, Any]], str]:
 
 
 def reset_events(tracker: Tracker, keep: Tuple[str, ...] = ()) -> List[Dict[Text, Any]]:
-    return [SlotSet(s, None) for s in JOURNEY_SLOTS if s not in keep and tracker.get_slot(s) is not None]
+    return [
+        SlotSet(s, None)
+        for s in JOURNEY_SLOTS
+        if s not in keep and tracker.get_slot(s) is not None and not _kept(tracker, s)
+    ]
 
 
 def followup_for(payload: str, asked_by: str, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:

@@ -64,6 +64,8 @@ def parse_age(text: str) -> Optional[float]:
     if weeks and ("宝" in text or "孩" in text or "出生" in text or text.strip().endswith(("周", "星期"))):
         value = cn_to_int(weeks.group(1))
         return None if value is None else round(value * 7 / 365, 2)
+    if "岁" not in text and re.search(rf"({_NUM})\s*多?\s*个?\s*(?:天|日|小时|钟头|分钟|年|周|星期|礼拜)", text):
+        return None  # "两天了", "一年多": how long, not how old
     years = re.search(rf"({_NUM})\s*(?:周岁|岁|多岁|多)?(半)?", text)
     if not years:
         return None

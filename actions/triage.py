@@ -106,6 +106,10 @@ class ActionTriage(HospitalAction):
         result = common.backend().triage(text=text, age=age, sex=sex_of(tracker.get_slot("sex")))
         level = result.get("level", "routine")
         departments = [d for d in result.get("departments", []) if d]
+        if tracker.get_slot("triage_level") == "emergency" and level != "emergency":
+            # an emergency already said in this conversation (here or at the edge)
+            # is never talked down by a later, milder description
+            level, departments = "emergency", ["emergency", *departments]
         names = "、".join(common.department_name(d) for d in departments[:3]) or "全科医学科"
         dispatcher.utter_message(
             response=LEVEL_RESPONSES.get(level, "utter_triage_routine"),

@@ -66,7 +66,17 @@ async def test_cancel_form_ends_when_nothing_to_cancel(hospital: FakeHospital, d
     dispatcher = CollectingDispatcher()
     slots = domain["forms"]["cancel_form"]["required_slots"]
     assert await ValidateCancelForm().required_slots(slots, dispatcher, make_tracker(), domain) == []
+    # rasa-sdk calls required_slots several times a turn: the submit action says it, once
+    assert responses(dispatcher) == []
+    await ActionCancelAppointment().run(dispatcher, make_tracker(), domain)
     assert responses(dispatcher) == ["utter_no_appointments"]
+
+
+async def test_nothing_to_reschedule_is_said_once_and_books_nothing(hospital: FakeHospital, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionPrepareReschedule().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == ["utter_no_appointments"]
+    assert any(e.get("event") == "followup" and e.get("name") == "action_listen" for e in events)
 
 
 async def test_prepare_reschedule_keeps_patient_and_department(hospital: FakeHospital, domain: dict) -> None:
@@ -103,6 +113,15 @@ async def test_reset_keeps_entities_of_the_new_request(domain: dict) -> None:
     )
     events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
     assert slot_events(events) == {"slot_id": None, "otp_token": None}
+
+
+async def test_reset_keeps_an_emergency_but_clears_milder_levels(domain: dict) -> None:
+    tracker = make_tracker(slots={"triage_level": "emergency", "symptom": "胸痛", "sold_out": True})
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert slot_events(events) == {"symptom": None, "sold_out": None}
+    tracker = make_tracker(slots={"triage_level": "routine"})
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert slot_events(events) == {"triage_level": None}
 
 
 def test_every_custom_action_in_the_domain_is_registered(domain: dict) -> None:

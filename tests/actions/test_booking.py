@@ -77,6 +77,25 @@ async def test_past_or_far_date_is_refused(hospital: FakeHospital, domain: dict)
     assert result == {"date": None} and said == ["utter_invalid_date"]
 
 
+async def test_changing_the_department_while_the_date_is_asked_is_no_date_error(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    text = "不对，我要挂眼科"
+    entities = [{"entity": "department", "value": "ophthalmology"}]
+    result, said = await run_validate("date", text, domain, text=text, entities=entities)
+    assert result == {"date": None} and said == []
+
+
+async def test_an_id_number_taken_for_a_phone_draws_no_phone_complaint(hospital: FakeHospital, domain: dict) -> None:
+    # the NLU tagged a mistyped 17-digit ID number as a phone while the ID was asked
+    text = "44010619820202055"
+    result, said = await run_validate("phone", text, domain, text=text, slots={"requested_slot": "id_number"})
+    assert result == {"phone": None} and said == []
+    asked = {"requested_slot": "phone"}
+    result, said = await run_validate("phone", "1381234567", domain, text="1381234567", slots=asked)
+    assert result == {"phone": None} and said == ["utter_invalid_phone"]
+
+
 async def test_slot_buttons_are_numbered_and_period_filtered(stocked: FakeHospital, domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(slots={"department": "cardiology", "date": f"{TOMORROW} afternoon"})
@@ -169,6 +188,7 @@ async def test_sold_out_goes_back_to_choosing(stocked: FakeHospital, domain: dic
     )
     assert responses(dispatcher) == ["utter_sold_out"]
     assert any(e["event"] == "followup" and e["name"] == "booking_form" for e in events)
+    assert slot_events(events)["sold_out"] is True  # the rule "the slot was taken meanwhile" reads it
 
 
 async def test_backend_down_is_a_polite_message(down: None, domain: dict) -> None:

@@ -66,3 +66,9 @@ def test_ages(text: str, age: float) -> None:
 def test_not_an_age() -> None:
     assert parse_age("不知道") is None
     assert parse_age("200岁") is None
+
+
+@pytest.mark.parametrize("text", ["两天了", "三天", "一年多", "两个星期了", "半个多小时"])
+def test_a_duration_is_not_an_age(text: str) -> None:
+    # a duration typed where the age is asked must not become "2 years old"
+    assert parse_age(text) is None

@@ -164,6 +164,16 @@ async def test_triage_emergency_offers_no_booking(hospital: FakeHospital, domain
     assert responses(dispatcher) == ["utter_triage_emergency"]
 
 
+async def test_an_earlier_emergency_is_never_talked_down(hospital: FakeHospital, domain: dict) -> None:
+    # the edge answered a red flag earlier (triage_level=emergency); a milder
+    # description afterwards still gets the emergency answer and no booking offer
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"triage_level": "emergency", "age": "60"}, text="60", events=SYMPTOM_EVENTS)
+    events = await ActionTriage().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_triage_emergency"]
+    assert slot_events(events) == {"triage_level": "emergency"}
+
+
 async def test_red_flag_without_backend_still_says_120(down: None, domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionTriage().run(dispatcher, make_tracker(text="胸痛喘不上气", intent="report_symptom"), domain)
