@@ -112,3 +112,25 @@ def test_faq_and_handoff_and_out_of_scope(rasa_stack: RasaStack) -> None:
     assert "人工" in texts(answer) and any(m.get("custom", {}).get("handoff") for m in answer)
     answer = rasa_stack.say("e2e-faq", "帮我订个外卖")
     assert any(m.get("buttons") for m in answer)
+
+
+def test_a_question_or_a_no_in_the_middle_of_a_form_is_not_taken_as_the_answer(rasa_stack: RasaStack) -> None:
+    # `rasa test core` cannot see this: it is the slot mappings (not_intent) at run time
+    sender = "e2e-interrupt"
+    assert "哪一天" in texts(rasa_stack.say(sender, "我想挂骨科"))
+    answer = texts(rasa_stack.say(sender, "医院在哪"))
+    assert "健康路" in answer and "哪一天" in answer and "没看懂" not in answer
+    answer = texts(rasa_stack.say(sender, "算了，不挂了"))
+    assert "停下" in answer and "没看懂" not in answer
+
+
+def test_ok_after_an_emergency_answer_is_not_a_booking(rasa_stack: RasaStack) -> None:
+    rasa_stack.hospital.triage_answer = {
+        "level": "emergency", "departments": ["emergency"], "red_flags": ["胸痛"], "advice": "",
+    }  # fmt: skip
+    sender = "e2e-emergency-ok"
+    rasa_stack.say(sender, "胸闷")
+    rasa_stack.say(sender, "还一直出冷汗")
+    assert "120" in texts(rasa_stack.say(sender, "60岁"))
+    answer = texts(rasa_stack.say(sender, "好的"))
+    assert "120" in answer and "哪个科" not in answer
