@@ -264,3 +264,38 @@ def test_the_pages_render_for_an_admin(app: Flask, ctx: ServiceContext, admin: F
     assert "这是您自己的账号" in page and 'name="reason"' in page and 'name="csrf_token"' in page
     assert admin.get("/console/staff/stf_nobody").status_code == 404
     assert PASSWORD not in page
+
+
+@pytest.mark.postgres
+def test_two_admins_stepping_down_at_once_leave_one_admin_on_postgresql(postgres_url: str) -> None:
+    """Each sees the other still an admin; the row locks make the second wait and see
+    the first one's change, so exactly one of them may step down."""
+    import threading
+
+    from app import build_context
+    from tests.conftest import settings_for
+
+    ctx = build_context(settings_for(postgres_url))
+    try:
+        make_staff(ctx, "ann", "admin")
+        make_staff(ctx, "bob", "admin")
+        ids = {name: _id(ctx, name) for name in ("ann", "bob")}
+        start, outcomes = threading.Barrier(2), []
+
+        def step_down(name: str) -> None:
+            start.wait()
+            try:
+                staff.set_roles(ctx.acting_as(f"staff:{ids[name]}"), ids[name], ["support"], reason="换岗")
+                outcomes.append("done")
+            except staff.LastAdmin:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=step_down, args=(name,)) for name in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(outcomes) == ["done", "refused"]
+        assert sum("admin" in row.roles and row.active for row in staff.list_staff(ctx)) == 1
+    finally:
+        ctx.db.dispose()
