@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions.base import AskPatientAction, HospitalAction, PatientFormValidation, utter_error
-from actions.dates import parse_date_slot, resolve, today_in_shanghai
+from actions.dates import parse_date_slot, period_of, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
@@ -92,13 +92,46 @@ class ValidateBookingForm(PatientFormValidation):
     ) -> Dict[Text, Any]:
         offered = tracker.get_slot("offered_choices") or []
         value = str(value or "").strip()
-        if value in offered:
-            return {"slot_id": value}
+        # a tapped button carries the id as an entity (the typed-text mapping sees the payload)
+        for candidate in (value, *(str(v) for v in tracker.get_latest_entity_values("slot_id"))):
+            if candidate in offered:
+                return {"slot_id": candidate}
         choice = parse_choice(value) or parse_choice(common.latest_text(tracker))
         if choice is not None and 0 < choice <= len(offered):
             return {"slot_id": offered[choice - 1]}
+        picked = offered_by_words(common.latest_text(tracker) or value, tracker, offered)
+        if picked:
+            return {"slot_id": picked}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"slot_id": None}
+
+
+def offered_by_words(text: str, tracker: Tracker, offered: List[str]) -> Optional[str]:
+    """The one offered slot a patient named in words: "张伟医生", "要李娜的",
+    "下午那个". None when the words fit none or several of them."""
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    if not text or not offered or not department or not date_slot:
+        return None
+    try:
+        slots = [
+            s for s in common.backend().slots(department, parse_date_slot(date_slot)[0]) if str(s["id"]) in offered
+        ]
+    except HospitalError:
+        return None
+    by_doctor = [s for s in slots if (name := _doctor_name(s)) and name in text]
+    period = period_of(text)
+    picked = by_doctor or slots
+    if period in PERIOD_HOURS:
+        low, high = PERIOD_HOURS[period]
+        picked = [s for s in picked if _hour(s) is not None and low <= _hour(s) < high]  # type: ignore[operator]
+    if (by_doctor or period) and len(picked) == 1:
+        return str(picked[0]["id"])
+    return None
+
+
+def _doctor_name(slot: Slot) -> str:
+    doctor = slot.get("doctor")
+    return str(doctor.get("name") or "") if isinstance(doctor, dict) else str(doctor or "")
 
 
 class ActionAskSlotId(HospitalAction):

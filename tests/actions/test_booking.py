@@ -107,6 +107,31 @@ async def test_slot_buttons_are_numbered_and_period_filtered(stocked: FakeHospit
     assert slot_events(events) == {"offered_choices": ["s_pm"]}
 
 
+async def test_slot_named_in_words_is_picked_when_only_one_fits(stocked: FakeHospital, domain: dict) -> None:
+    li = {**slot("s_li", 10), "doctor": {"id": "d2", "name": "李娜", "title": "副主任医师"}}
+    stocked.slots[f"cardiology|{TOMORROW}"].append(li)
+    slots = {"department": "cardiology", "date": TOMORROW, "offered_choices": ["s_am", "s_pm", "s_li"]}
+    for text, picked in [("要李娜的", "s_li"), ("下午那个", "s_pm"), ("张伟医生下午的", "s_pm")]:
+        result, said = await run_validate("slot_id", text, domain, slots=slots, text=text)
+        assert result == {"slot_id": picked} and said == [], text
+    # 张伟 has two offered slots: ask for the number instead of guessing
+    result, said = await run_validate("slot_id", "张伟医生", domain, slots=slots, text="张伟医生")
+    assert result == {"slot_id": None} and said == ["utter_invalid_choice"]
+
+
+async def test_tapped_slot_button_wins_over_the_payload_text(hospital: FakeHospital, domain: dict) -> None:
+    payload = '/inform{"slot_id": "s_pm"}'
+    result, said = await run_validate(
+        "slot_id",
+        payload,
+        domain,
+        slots={"offered_choices": ["s_am", "s_pm"]},
+        text=payload,
+        entities=[{"entity": "slot_id", "value": "s_pm"}],
+    )
+    assert result == {"slot_id": "s_pm"} and said == []
+
+
 async def test_number_picks_offered_slot(hospital: FakeHospital, domain: dict) -> None:
     result, _ = await run_validate("slot_id", "2", domain, slots={"offered_choices": ["s_am", "s_pm"]}, text="2")
     assert result == {"slot_id": "s_pm"}

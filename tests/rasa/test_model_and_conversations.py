@@ -134,3 +134,17 @@ def test_ok_after_an_emergency_answer_is_not_a_booking(rasa_stack: RasaStack) ->
     assert "120" in texts(rasa_stack.say(sender, "60岁"))
     answer = texts(rasa_stack.say(sender, "好的"))
     assert "120" in answer and "哪个科" not in answer
+
+
+def test_naming_the_doctor_at_the_slot_buttons_picks_that_slot(rasa_stack: RasaStack) -> None:
+    day = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=2)).isoformat()
+    rasa_stack.hospital.slots[f"orthopedics|{day}"] = [
+        {"id": f"s_{name}", "department": "orthopedics", "doctor": {"id": name, "name": name, "title": "主治医师"},
+         "date": day, "start": f"{day}T{hour}:00:00+08:00", "fee_fen": 3000, "remaining": 2}
+        for name, hour in (("张伟", "09"), ("李娜", "14"))
+    ]  # fmt: skip
+    sender = "e2e-doctor-name"
+    rasa_stack.say(sender, "挂个骨科")
+    answer = rasa_stack.say(sender, "后天")
+    assert any("李娜" in b["title"] for m in answer for b in m.get("buttons", []))
+    assert "姓名" in texts(rasa_stack.say(sender, "李娜医生"))  # the slot is chosen, the patient comes next
