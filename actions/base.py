@@ -85,10 +85,23 @@ def valid_id_number(value: str) -> bool:
     return ID_CHECK[total % 11] == value[17]
 
 
-def _asked(tracker: Tracker, slot: str) -> bool:
+def asked(tracker: Tracker, slot: str) -> bool:
     """The slot the form asked for this turn (or no form bookkeeping at all)."""
     requested = tracker.get_slot("requested_slot")
     return requested is None or requested == slot
+
+
+def previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the patient's latest message (what this turn's
+    extraction is about to overwrite): the NLU may tag "王" in "王秀英" as a
+    date, and an answer given earlier must not be lost for that."""
+    before_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            before_latest = True
+        elif before_latest and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
 
 
 class HospitalAction(Action, abc.ABC):
@@ -195,8 +208,9 @@ class PatientFormValidation(FormValidationAction, abc.ABC):
         match = ID_RE.search(str(value or "")) or ID_RE.search(common.latest_text(tracker))
         if match and valid_id_number(match.group(0)):
             return {"id_number": match.group(0).upper()}
-        if _asked(tracker, "id_number"):  # not when the NLU merely saw an ID-like number elsewhere
-            dispatcher.utter_message(response="utter_invalid_id_number")
+        if not asked(tracker, "id_number"):  # the NLU merely saw an ID-like number elsewhere
+            return {"id_number": previous_value(tracker, "id_number")}
+        dispatcher.utter_message(response="utter_invalid_id_number")
         return {"id_number": None}
 
     async def validate_phone(
@@ -206,8 +220,9 @@ class PatientFormValidation(FormValidationAction, abc.ABC):
         if not match:
             # a mistyped ID number can look like a phone to the NLU: complain
             # only about the phone that was asked for
-            if _asked(tracker, "phone"):
-                dispatcher.utter_message(response="utter_invalid_phone")
+            if not asked(tracker, "phone"):
+                return {"phone": previous_value(tracker, "phone")}
+            dispatcher.utter_message(response="utter_invalid_phone")
             return {"phone": None}
         phone = match.group(0)
         slots: Dict[Text, Any] = {"phone": phone}

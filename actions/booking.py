@@ -17,7 +17,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.base import AskPatientAction, HospitalAction, PatientFormValidation, utter_error
+from actions.base import (
+    AskPatientAction,
+    HospitalAction,
+    PatientFormValidation,
+    asked,
+    previous_value,
+    utter_error,
+)
 from actions.dates import parse_date_slot, period_of, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError, SoldOut
@@ -67,6 +74,8 @@ class ValidateBookingForm(PatientFormValidation):
         phrase = resolve(str(value or ""), today) or resolve(common.latest_text(tracker), today)
         if phrase is None and next(tracker.get_latest_entity_values("department"), None):
             return {"date": None}  # "不对，我要挂眼科": a new department, the day is simply asked again
+        if phrase is None and not asked(tracker, "date"):
+            return {"date": previous_value(tracker, "date")}  # "王" of "王秀英" tagged as a date
         if phrase is None or not today <= phrase.day <= today + timedelta(days=BOOKING_WINDOW_DAYS):
             dispatcher.utter_message(response="utter_invalid_date")
             return {"date": None}

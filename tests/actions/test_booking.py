@@ -96,6 +96,18 @@ async def test_an_id_number_taken_for_a_phone_draws_no_phone_complaint(hospital:
     assert result == {"phone": None} and said == ["utter_invalid_phone"]
 
 
+async def test_a_name_tagged_as_a_date_keeps_the_chosen_day(hospital: FakeHospital, domain: dict) -> None:
+    # the NLU tagged "王" of the name "王秀英" as a date while the name was asked
+    earlier = [
+        {"event": "slot", "name": "date", "value": f"{TOMORROW} morning"},
+        {"event": "user", "text": "1", "parse_data": {"intent": {"name": "inform"}}},
+        {"event": "slot", "name": "requested_slot", "value": "patient_name"},
+    ]
+    slots = {"requested_slot": "patient_name", "date": "王"}
+    result, said = await run_validate("date", "王", domain, text="王秀英", slots=slots, events=earlier)
+    assert result == {"date": f"{TOMORROW} morning"} and said == []
+
+
 async def test_slot_buttons_are_numbered_and_period_filtered(stocked: FakeHospital, domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(slots={"department": "cardiology", "date": f"{TOMORROW} afternoon"})
