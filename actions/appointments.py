@@ -82,12 +82,16 @@ class ActionAskAppointmentId(HospitalAction):
         return [SlotSet("offered_choices", common.ids_from(list(appointments)))]  # type: ignore[arg-type]
 
 
-class _AppointmentChoice:
-    """``appointment_id`` from a button, a number, or nothing to choose from.
+# With nothing to cancel or reschedule the form ends at once and its submit
+# action hands over to the appointment list, which says "没有查到您的预约。需要
+# 现在挂号吗？" (or apologises if the backend is down); the rules after that list
+# then take "好的" as a booking and "不用了" as no. (Not said in required_slots:
+# rasa-sdk asks it several times a turn, so the message went out two or three times.)
+NOTHING_TO_CHOOSE = "action_query_appointments"
 
-    With nothing to choose from the form ends at once and its submit action
-    says why: rasa-sdk asks ``required_slots`` several times a turn, so a
-    message uttered here would be sent two or three times."""
+
+class _AppointmentChoice:
+    """``appointment_id`` from a button, a number, or nothing to choose from."""
 
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -140,9 +144,7 @@ class ActionCancelAppointment(HospitalAction):
         appointment_id = tracker.get_slot("appointment_id")
         done: List[EventType] = [SlotSet("appointment_id", None), SlotSet("confirm_cancel", None)]
         if not appointment_id:  # the form found nothing to choose from
-            if not upcoming_appointments(tracker):
-                dispatcher.utter_message(response="utter_no_appointments")
-            return done
+            return [*done, FollowupAction(NOTHING_TO_CHOOSE)]
         if tracker.get_slot("confirm_cancel") is not True:
             dispatcher.utter_message(response="utter_cancel_kept")
             return done
@@ -162,10 +164,8 @@ class ActionPrepareReschedule(HospitalAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         appointment_id = tracker.get_slot("appointment_id")
-        if not appointment_id:  # nothing to reschedule: do not start a new booking
-            if not upcoming_appointments(tracker):
-                dispatcher.utter_message(response="utter_no_appointments")
-            return [FollowupAction("action_listen")]
+        if not appointment_id:  # nothing to reschedule: no new booking unless asked for
+            return [FollowupAction(NOTHING_TO_CHOOSE)]
         old = next((a for a in upcoming_appointments(tracker) if str(a.get("id")) == appointment_id), None)
         if old is None:
             dispatcher.utter_message(response="utter_no_appointments")

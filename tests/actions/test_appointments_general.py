@@ -66,17 +66,19 @@ async def test_cancel_form_ends_when_nothing_to_cancel(hospital: FakeHospital, d
     dispatcher = CollectingDispatcher()
     slots = domain["forms"]["cancel_form"]["required_slots"]
     assert await ValidateCancelForm().required_slots(slots, dispatcher, make_tracker(), domain) == []
-    # rasa-sdk calls required_slots several times a turn: the submit action says it, once
+    # rasa-sdk calls required_slots several times a turn: nothing is said there;
+    # the submit action hands over to the appointment list, which says it once
     assert responses(dispatcher) == []
-    await ActionCancelAppointment().run(dispatcher, make_tracker(), domain)
-    assert responses(dispatcher) == ["utter_no_appointments"]
+    events = await ActionCancelAppointment().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == []
+    assert {"event": "followup", "name": "action_query_appointments"}.items() <= events[-1].items()
 
 
-async def test_nothing_to_reschedule_is_said_once_and_books_nothing(hospital: FakeHospital, domain: dict) -> None:
+async def test_nothing_to_reschedule_lists_instead_of_booking(hospital: FakeHospital, domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionPrepareReschedule().run(dispatcher, make_tracker(), domain)
-    assert responses(dispatcher) == ["utter_no_appointments"]
-    assert any(e.get("event") == "followup" and e.get("name") == "action_listen" for e in events)
+    assert responses(dispatcher) == []
+    assert [e["name"] for e in events if e.get("event") == "followup"] == ["action_query_appointments"]
 
 
 async def test_prepare_reschedule_keeps_patient_and_department(hospital: FakeHospital, domain: dict) -> None:

@@ -148,3 +148,10 @@ def test_naming_the_doctor_at_the_slot_buttons_picks_that_slot(rasa_stack: RasaS
     answer = rasa_stack.say(sender, "后天")
     assert any("李娜" in b["title"] for m in answer for b in m.get("buttons", []))
     assert "姓名" in texts(rasa_stack.say(sender, "李娜医生"))  # the slot is chosen, the patient comes next
+
+
+def test_nothing_to_reschedule_says_so_once_and_ok_books(rasa_stack: RasaStack) -> None:
+    sender = "e2e-nothing-to-reschedule"
+    answer = rasa_stack.say(sender, "改个时间")
+    assert [m.get("text") for m in answer].count("没有查到您的预约。需要现在挂号吗？") == 1
+    assert "哪个科" in texts(rasa_stack.say(sender, "好的"))
