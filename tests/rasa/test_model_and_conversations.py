@@ -54,9 +54,11 @@ def test_parse_intents(rasa_stack: RasaStack, text: str, intent: str) -> None:
     assert rasa_stack.parse(text)["intent"]["name"] == intent
 
 
-def test_faq_topic_is_selected(rasa_stack: RasaStack) -> None:
-    parsed = rasa_stack.parse("医院有停车场吗")
-    assert parsed["response_selector"]["faq"]["response"]["intent_response_key"] == "faq/parking"
+@pytest.mark.parametrize(("text", "topic"), [("医院有停车场吗", "faq/parking"), ("退号以后钱多久能回来", "faq/refund")])
+def test_faq_topic_is_selected(rasa_stack: RasaStack, text: str, topic: str) -> None:
+    parsed = rasa_stack.parse(text)
+    assert parsed["intent"]["name"] == "faq"
+    assert parsed["response_selector"]["faq"]["response"]["intent_response_key"] == topic
 
 
 def texts(messages: list[dict]) -> str:
