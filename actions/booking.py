@@ -72,6 +72,10 @@ class ValidateBookingForm(PatientFormValidation):
     ) -> Dict[Text, Any]:
         today = today_in_shanghai()
         phrase = resolve(str(value or ""), today) or resolve(common.latest_text(tracker), today)
+        if phrase is None:  # "1" for the first day button ("1 今天") of the question just asked
+            choice, days = parse_choice(common.latest_text(tracker)), common.latest_button_payloads(tracker)
+            if choice is not None and 0 < choice <= len(days):
+                phrase = resolve(days[choice - 1], today)
         if phrase is None and next(tracker.get_latest_entity_values("department"), None):
             return {"date": None}  # "不对，我要挂眼科": a new department, the day is simply asked again
         if phrase is None and not asked(tracker, "date"):

@@ -79,6 +79,24 @@ def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "").strip()
 
 
+def latest_button_payloads(tracker: Tracker) -> List[str]:
+    """The payloads of the buttons shown just before the patient's latest message
+    ("1 今天", "2 明天" ...), so that a typed "1" can mean the first of them. Buttons
+    from before an earlier message of the patient no longer count."""
+    seen_latest_message = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest_message:
+                return []
+            seen_latest_message = True
+        elif kind == "bot" and seen_latest_message:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if buttons:
+                return [str(b.get("payload") or "") for b in buttons if isinstance(b, dict)]
+    return []
+
+
 # --- departments --------------------------------------------------------------
 _catalogue_cache: Dict[str, Any] = {}
 

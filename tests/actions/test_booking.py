@@ -72,6 +72,26 @@ async def test_date_without_slots_says_full(stocked: FakeHospital, domain: dict)
     assert result["date"] is None and said == ["utter_no_slots"]
 
 
+def asked_for_a_day(*earlier: dict[str, Any]) -> list[dict[str, Any]]:
+    buttons = [{"title": f"{i} {day}", "payload": day} for i, day in enumerate(["今天", "明天", "后天"], start=1)]
+    return [*earlier, {"event": "bot", "text": "想约哪一天？", "data": {"buttons": buttons}}]
+
+
+async def test_a_typed_number_picks_that_day_button(stocked: FakeHospital, domain: dict) -> None:
+    slots = {"department": "cardiology"}
+    result, said = await run_validate("date", "2", domain, text="2", slots=slots, events=asked_for_a_day())
+    assert result == {"date": TOMORROW, "slot_id": None} and said == []
+
+
+async def test_a_number_counts_only_for_the_buttons_just_shown(stocked: FakeHospital, domain: dict) -> None:
+    # the day buttons came before an earlier message of the patient: "2" is no day
+    events = [*asked_for_a_day(), {"event": "user", "text": "嗯"}]
+    result, said = await run_validate("date", "2", domain, text="2", slots={"department": "cardiology"}, events=events)
+    assert result == {"date": None} and said == ["utter_invalid_date"]
+    result, said = await run_validate("date", "5", domain, text="5", events=asked_for_a_day())
+    assert result == {"date": None} and said == ["utter_invalid_date"]
+
+
 async def test_past_or_far_date_is_refused(hospital: FakeHospital, domain: dict) -> None:
     result, said = await run_validate("date", "随便哪天", domain, text="随便哪天")
     assert result == {"date": None} and said == ["utter_invalid_date"]

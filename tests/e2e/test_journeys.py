@@ -5,11 +5,13 @@ database, on a freshly seeded demo hospital. Nothing is faked here."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 import requests
 
+from services.calendar import local_today
 from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.rasa
@@ -23,10 +25,21 @@ def buttons(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [b for m in messages for b in m["buttons"]]
 
 
+def next_day_with_slots(stack: Stack, department: str) -> date:
+    """The seed opens clinics on working days only, so "明天" may be a Sunday."""
+    for ahead in range(1, 14):
+        day = local_today() + timedelta(days=ahead)
+        found = stack.api("GET", f"/api/v1/slots?department={department}&date={day.isoformat()}")
+        if found.status_code == 200 and found.json():
+            return day
+    raise AssertionError(f"the seeded hospital has no {department} slots in the next two weeks")
+
+
 def test_booking_from_department_to_paid_confirmation(stack: Stack) -> None:
     sender = "e2e-booking"
+    day = next_day_with_slots(stack, "cardiology")
     assert "哪一天" in said(stack.chat(sender, "我想挂心内科"))
-    slots = stack.chat(sender, "明天")
+    slots = stack.chat(sender, f"{day.month}月{day.day}号")
     assert "心血管内科" in said(slots) and buttons(slots)[0]["title"].startswith("1 ")
     assert "姓名" in said(stack.chat(sender, "1"))  # a new chat account has no patient yet
     assert "身份证" in said(stack.chat(sender, "赵建华"))
