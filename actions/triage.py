@@ -55,6 +55,13 @@ def sex_of(value: Optional[str]) -> Optional[str]:
     return None
 
 
+_SPAN = r"(?:[0-9０-９]+|[一二两三四五六七八九十几半多好来]+)\s*个?多?(?:分钟|钟头|小时|天|周|星期|礼拜|个月|月|年)多?"
+STATED_DURATION = re.compile(
+    rf"(?P<span>{_SPAN}了|(?<=有){_SPAN}|(?<=已经){_SPAN}|(?<=持续){_SPAN}|"
+    r"(?:从)?(?:昨天|前天|今天早上|今天|上周|上个月|去年)[^，。,]{0,2}(?:开始|起))"
+)
+
+
 class ValidateTriageForm(FormValidationAction):
     """Symptoms, duration, age; a red flag skips the remaining questions."""
 
@@ -76,6 +83,17 @@ class ValidateTriageForm(FormValidationAction):
         if len(text) < 1 or text.startswith("/"):
             return {"symptom": None}
         return {"symptom": text}
+
+    async def extract_duration(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A duration said with the symptom ("我头疼三天了") when the NLU tagged none, so the
+        patient is not asked what they just said. Only clear spans count: a span ending
+        in 了 or after 有/已经/持续, or "从…开始" - "宝宝8个月" stays an age."""
+        if tracker.get_slot("duration") or tracker.get_slot("requested_slot") == "duration":
+            return {}
+        found = STATED_DURATION.search(common.latest_text(tracker))
+        return {"duration": found.group("span")} if found else {}
 
     async def validate_duration(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -192,3 +192,32 @@ async def test_red_flag_skips_remaining_questions(domain: dict) -> None:
     slots = domain["forms"]["triage_form"]["required_slots"]
     tracker = make_tracker(slots={"symptom": "胸痛"}, text="胸痛，喘不上气", intent="report_symptom")
     assert await form.required_slots(slots, CollectingDispatcher(), tracker, domain) == ["symptom"]
+
+
+@pytest.mark.parametrize(
+    ("text", "duration"),
+    [
+        ("我头疼三天了", "三天了"),
+        ("咳嗽有一个多月", "一个多月"),
+        ("从昨天开始拉肚子", "从昨天开始"),
+        ("腰疼已经两年", "两年"),
+    ],
+)
+async def test_a_duration_said_with_the_symptom_is_not_asked_again(domain: dict, text: str, duration: str) -> None:
+    tracker = make_tracker(text=text, intent="report_symptom", slots={"symptom": text})
+    extracted = await ValidateTriageForm().extract_duration(CollectingDispatcher(), tracker, domain)
+    assert extracted == {"duration": duration}
+
+
+@pytest.mark.parametrize("text", ["宝宝8个月，发烧", "我头疼", "孩子3岁"])
+async def test_no_duration_is_guessed_from_an_age_or_nothing(domain: dict, text: str) -> None:
+    tracker = make_tracker(text=text, intent="report_symptom", slots={"symptom": text})
+    assert await ValidateTriageForm().extract_duration(CollectingDispatcher(), tracker, domain) == {}
+
+
+async def test_a_duration_already_known_or_being_asked_is_left_to_its_mapping(domain: dict) -> None:
+    form, dispatcher = ValidateTriageForm(), CollectingDispatcher()
+    known = make_tracker(text="又疼了两天了", slots={"duration": "一周"})
+    asked = make_tracker(text="三天了", slots={"requested_slot": "duration"})
+    assert await form.extract_duration(dispatcher, known, domain) == {}
+    assert await form.extract_duration(dispatcher, asked, domain) == {}

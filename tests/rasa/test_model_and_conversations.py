@@ -157,3 +157,8 @@ def test_nothing_to_reschedule_says_so_once_and_ok_books(rasa_stack: RasaStack) 
     answer = rasa_stack.say(sender, "改个时间")
     assert [m.get("text") for m in answer].count("没有查到您的预约。需要现在挂号吗？") == 1
     assert "哪个科" in texts(rasa_stack.say(sender, "好的"))
+
+
+def test_a_duration_said_with_the_symptom_is_not_asked_again(rasa_stack: RasaStack) -> None:
+    answer = texts(rasa_stack.say("e2e-duration", "我头疼三天了"))
+    assert "多长时间" not in answer and "多大" in answer
