@@ -13,8 +13,8 @@
 3. The real loop on that system: a message the running model misunderstands is
    found with /model/parse, chatted, turned into an example from the conversation
    review (which shows the intent the real Rasa reported), trained by a real
-   Celery worker running the real `rasa train` (into a temporary directory, with a
-   copy of Rasa's cache, from the committed bot project), compared, activated
+   Celery worker running the real `rasa train` (into a temporary directory, a
+   deliberately small model of the committed bot project), compared, activated
    through the page; /api/v1/chat then answers it with the right FAQ. The model
    of `make train` is put back afterwards (docs/teaching.md has the timings).
 
@@ -39,16 +39,17 @@ from pathlib import Path
 import pyotp
 import pytest
 import requests
+import yaml
 from flask import Flask
 from werkzeug.serving import make_server
 
 from app import build_context
 from config import ROOT, load_settings
-from services import conversation
-from services import model_lifecycle as ml
-from services import training_data as td
 from services.context import ServiceContext
-from services.conversation import InboundMessage
+from services.conversation import turns as conversation
+from services.conversation.turns import InboundMessage
+from services.teaching import model_lifecycle as ml
+from services.teaching import training_data as td
 from tests.console_helpers import PASSWORD, make_staff
 from tests.e2e.stack import Stack
 from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -283,6 +284,23 @@ def _bot_project(target: Path) -> Path:
     return target
 
 
+def _small_model(project: Path) -> None:
+    """Train a deliberately small model in this test: it checks the loop (review ->
+    example -> worker -> compare -> activate -> the bot answers), not the model's
+    quality. Relying on Rasa's cache was not deterministic (a fingerprint that moved
+    retrained TEDPolicy: 499 s on a quiet 2-core CI machine, past the test's budget);
+    with few DIET and TED epochs every run retrains everything, in a bounded time.
+    Intents come from the linear classifier and FAQ topics from the ResponseSelector,
+    both left as configured, so what the bot learns is what production would learn."""
+    path = project / "bot" / "config.yml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    shrunk = {"DIETClassifier": 3, "TEDPolicy": 3}
+    for component in [*config["pipeline"], *config["policies"]]:
+        if component["name"] in shrunk:
+            component["epochs"] = shrunk[component["name"]]
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 @contextmanager
 def _celery_worker(env: dict[str, str], log: Path) -> Iterator[None]:
     """A real worker, started as the Procfile starts it (one process, like a small deployment)."""
@@ -307,10 +325,11 @@ def _celery_worker(env: dict[str, str], log: Path) -> Iterator[None]:
 @pytest.mark.browser
 @pytest.mark.rasa
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # a budget that holds on a busy 2-core machine (measured times in docs/teaching.md)
 def test_an_editor_teaches_the_running_bot_with_a_real_training_run(stack: Stack, tmp_path: Path) -> None:
     """The whole loop on the real system: a misunderstood message in the review becomes an
-    example, the editor trains (a real Celery worker runs the real `rasa train`, NLU only
-    retrained thanks to Rasa's cache), compares, activates, and the bot answers it right."""
+    example, the editor trains (a real Celery worker runs the real `rasa train` of a small
+    model), compares, activates, and the bot answers it right."""
     from playwright.sync_api import expect
 
     from tests.concurrency.server import running_server
@@ -323,18 +342,18 @@ def test_an_editor_teaches_the_running_bot_with_a_real_training_run(stack: Stack
         pytest.skip("the running model understands every candidate phrasing: add harder ones to MISUNDERSTOOD")
     text, intent, predicted = found[0]
     project = _bot_project(tmp_path / "bot-project")
+    _small_model(project)
     td.import_directory(ctx, project, author="staff:e2e", force=True)  # the console starts from the project's data
     answer = td.get_item(ctx, "response", f"utter_{intent}").body["variations"][0]["text"]
     before = stack.chat("e2e-teach-before", text)
     assert before[0]["text"] != answer, "the running model already answers it right"
 
-    # The worker's directories: models, scratch and a copy of the cache `make train` left.
+    # The worker's directories: models, scratch and an empty cache of its own (nothing
+    # carried over from `make train`, so the run's length does not depend on it).
     models, cache = tmp_path / "models", tmp_path / "rasa-cache"
     models.mkdir()
     baseline = models / "current.tar.gz"  # what the comparison reads, and what is put back afterwards
     shutil.copyfile(MODEL, baseline)  # a copy: colleagues may run `make train` meanwhile
-    if (ROOT / ".rasa" / "cache").is_dir():
-        shutil.copytree(ROOT / ".rasa" / "cache", cache)
     broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
     shared = {
         "DATABASE_URL": stack.database_url,
@@ -384,8 +403,7 @@ def test_an_editor_teaches_the_running_bot_with_a_real_training_run(stack: Stack
             assert view.status == "ready", f"{view.error}\n{view.log_tail[-3000:]}"
             expect(page.locator("table.compare")).to_contain_text("意图 macro-F1")
             _shot(page, "real-compare")
-            cached = "restored from Rasa's cache" if "'TEDPolicy' from cache" in view.log_tail else "retrained"
-            print(f"\nreal training run: {trained_in:.0f} s from the click to 'ready'; TEDPolicy {cached}")
+            print(f"\nreal training run (small model): {trained_in:.0f} s from the click to 'ready'")
 
             page.fill("#reason", "浏览器测试：学会了新问法")
             page.set_default_navigation_timeout(300_000)  # the POST returns once Rasa has loaded the model
