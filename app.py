@@ -79,7 +79,7 @@ def build_senders(settings: Settings, ctx: ServiceContext, live: bool | None = N
     from integrations.sms.base import OptOutGuard, SmsProvider, SmsRouter
     from integrations.sms.console import ConsoleSender, ConsoleSmsProvider
     from integrations.sms.twilio import TwilioSmsProvider
-    from services import channels
+    from services.conversation import channel_state as channels
 
     live = settings.is_production if live is None else live
     senders: dict[str, OutboundSender] = {name: ConsoleSender(name) for name in ("wechat", "alipay", "web")}

@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     rasa_understanding_timeout_seconds: float = Field(1.0, gt=0)
     review_low_confidence: float = Field(0.6, gt=0, le=1)  # the review's "low confidence": below this
 
-    # Teaching the bot (services/model_lifecycle.py): the bot project a run takes what stays
+    # Teaching the bot (services/teaching/model_lifecycle.py): the bot project a run takes what stays
     # in git from (bot/config.yml, bot/jieba, data/rules, data/stories, scripts/, the held-out
     # set), where trained versions and scratch workspaces live, and Rasa's training cache. A
     # run reuses every cached component whose inputs did not change (after an NLU edit, the

@@ -30,6 +30,6 @@ def child_exit(server, worker):
 
 def post_worker_init(worker):
     """Load the triage rules before the first patient's message, not during it."""
-    from services.triage import default_engine
+    from services.clinical.triage import default_engine
 
     default_engine()

@@ -37,7 +37,7 @@ from bench.cpu import CpuMeter
 from bench.crowd import create_doctors, create_patients, release_day
 from bench.loadgen import LoadResult, Request, Response, fire
 from config import DEV_DATA_ENCRYPTION_KEY
-from services.calendar import local_today
+from services.booking.calendar import local_today
 from services.context import ServiceContext
 from tests.concurrency.harness import Attempt, Scenario, check_history
 from tests.concurrency.server import running_server

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from services.triage import default_engine
+from services.clinical.triage import default_engine
 from tests.e2e.stack import full_stack
 
 # Turns of ordinary conversations: greetings, booking steps, FAQ, triage, results.

@@ -13,10 +13,10 @@ from datetime import date, time, timedelta
 
 from models import Department, Doctor, Patient, Schedule, Slot, utcnow
 from services import audit
-from services.calendar import local_datetime
+from services.booking.calendar import local_datetime
 from services.context import ServiceContext
-from services.identity import id_check_char, normalize_phone, parse_id_number
-from services.patients import ID_CONTEXT, PHONE_CONTEXT, phone_hash
+from services.patients.identity import id_check_char, normalize_phone, parse_id_number
+from services.patients.registry import ID_CONTEXT, PHONE_CONTEXT, phone_hash
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"

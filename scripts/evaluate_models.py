@@ -1,6 +1,6 @@
 """Score a candidate model beside the active one on held-out data; print JSON.
 
-Run in the Rasa venv by services/model_lifecycle.py (the console's "evaluate"
+Run in the Rasa venv by services/teaching/model_lifecycle.py (the console's "evaluate"
 step), from a training workspace:
 
     .venv-rasa/bin/python scripts/evaluate_models.py --nlu data/nlu \

@@ -15,8 +15,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.triage import TriageEngine
-from services.triage.evaluation import (
+from services.clinical.triage import TriageEngine
+from services.clinical.triage.evaluation import (
     NON_EMERGENCY_CORPUS,
     RED_FLAG_CORPUS,
     clopper_pearson_upper,
@@ -26,7 +26,7 @@ from services.triage.evaluation import (
     load_vignettes,
     missed_red_flags,
 )
-from services.triage.knowledge import REPO_ROOT
+from services.clinical.triage.knowledge import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "triage.md"
 TIMING_ROUNDS = 20

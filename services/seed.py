@@ -29,11 +29,11 @@ from models import (
     Schedule,
     Slot,
 )
-from services.calendar import SHANGHAI, clinic_days, local_datetime, local_today
+from services.booking.calendar import SHANGHAI, clinic_days, local_datetime, local_today
 from services.context import ServiceContext
-from services.identity import id_check_char
-from services.patients import ID_CONTEXT, PHONE_CONTEXT, find_or_create_account, phone_hash
-from services.staff import seed_demo_staff
+from services.patients.identity import id_check_char
+from services.patients.registry import ID_CONTEXT, PHONE_CONTEXT, find_or_create_account, phone_hash
+from services.staff.accounts import seed_demo_staff
 
 CATALOGUE = ROOT / "data" / "departments.yml"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
@@ -167,7 +167,7 @@ def _schedules(session: Session, rng: random.Random, doctors: list[Doctor], star
 
 
 def _patients(ctx: ServiceContext, session: Session) -> list[Patient]:
-    from services.identity import parse_id_number
+    from services.patients.identity import parse_id_number
 
     account = find_or_create_account(session, "web", DEMO_WEB_SENDER)
     patients = []

@@ -8,8 +8,8 @@ from celery import shared_task
 from flask import current_app
 
 from integrations.messaging import DeliveryFailed, OutboundSender
-from services import channels
 from services.context import ServiceContext
+from services.conversation import channel_state as channels
 
 
 def _ctx() -> ServiceContext:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from services import booking, notifications, refunds
+from services.booking import appointments as booking
 from services.context import ServiceContext
+from services.notifications import delivery as notifications
+from services.payments import refunds
 from web.metrics import HOLDS_EXPIRED
 
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from services import followups, notifications, reminders, waitlist
+from services.booking import waitlist
+from services.clinical import followups
 from services.context import ServiceContext
+from services.notifications import delivery as notifications
+from services.notifications import reminders
 
 
 def _ctx() -> ServiceContext:

@@ -10,8 +10,8 @@ from celery import shared_task
 from flask import current_app
 
 from payments.base import PaymentError
-from services import payments
 from services.context import ServiceContext
+from services.payments import settlement as payments
 
 
 def _ctx() -> ServiceContext:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from services import model_lifecycle
 from services.context import ServiceContext
+from services.teaching import model_lifecycle
 
 
 def _ctx() -> ServiceContext:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from models import Department, Doctor, LabReport, Prescription, ReportItem, utcnow
-from services.calendar import local_today
+from services.booking.calendar import local_today
 from services.context import ServiceContext
 from tests.conftest import AUTH
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from config import Settings, load_settings
-from services.calendar import clinic_days, local_today
+from services.booking.calendar import clinic_days, local_today
 from services.context import ServiceContext
 from tests import databases
 

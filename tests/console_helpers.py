@@ -10,8 +10,8 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from models import AuditEntry
-from services import staff
 from services.context import ServiceContext
+from services.staff import accounts as staff
 
 PASSWORD = "Correct-Horse-42!"
 

@@ -6,10 +6,10 @@ import itertools
 from datetime import date, datetime, time, timedelta
 
 from models import Department, Doctor, Schedule, Slot, utcnow
-from services.calendar import local_datetime
+from services.booking.calendar import local_datetime
 from services.context import ServiceContext
-from services.identity import id_check_char
-from services.patients import register_patient
+from services.patients.identity import id_check_char
+from services.patients.registry import register_patient
 
 _serial = itertools.count(1)
 

@@ -34,11 +34,12 @@ from integrations.channels.sms import SmsChannel, twiml
 from integrations.channels.wechat import WeChatChannel
 from integrations.messaging import DeliveryFailed
 from integrations.sms.base import normalise_number
-from services import channels as channel_store
-from services import conversation, reminders
+from services.clinical.triage import default_engine
 from services.context import ServiceContext
-from services.conversation import DuplicateDelivery, InboundMessage
-from services.triage import default_engine
+from services.conversation import channel_state as channel_store
+from services.conversation import turns as conversation
+from services.conversation.turns import DuplicateDelivery, InboundMessage
+from services.notifications import reminders
 from web.errors import error_response
 from web.extensions import limiter
 

@@ -39,6 +39,6 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("expire-holds")
     def expire_holds() -> None:
-        from services import booking
+        from services.booking import appointments as booking
 
         click.echo(f"expired {booking.expire_holds(current_app.extensions['hospital'])} holds")

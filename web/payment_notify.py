@@ -21,9 +21,9 @@ from payments.alipay import FAILURE_BODY, SUCCESS_BODY
 from payments.base import NotificationRejected
 from payments.router import provider_for
 from payments.wechat import FAILURE_JSON, SUCCESS_JSON
-from services import payments
 from services.context import ServiceContext
 from services.errors import DomainError
+from services.payments import settlement as payments
 from web.extensions import limiter
 
 bp = Blueprint("payment_notify", __name__, url_prefix="/payments")

@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template
 
-from services import payments
 from services.context import ServiceContext
+from services.payments import settlement as payments
 
 bp = Blueprint("console_pay", __name__, url_prefix="/payments/console")
 

@@ -39,8 +39,8 @@ from models import (
     utcnow,
 )
 from payments.base import PaymentRequest
-from services import audit, messages
-from services.calendar import SHANGHAI, iso_week_bounds
+from services import audit
+from services.booking.calendar import SHANGHAI, iso_week_bounds
 from services.context import ServiceContext
 from services.errors import (
     Conflict,
@@ -55,7 +55,8 @@ from services.errors import (
     SoldOut,
     TooLateToCancel,
 )
-from services.refunds import refund_if_paid
+from services.notifications import messages
+from services.payments.refunds import refund_if_paid
 
 S = AppointmentStatus
 IDEMPOTENCY_SCOPE = "appointments.create"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import Department, Schedule, Slot, utcnow
-from services.calendar import SHANGHAI
+from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
 from services.errors import NotFound
 

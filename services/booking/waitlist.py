@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from db import rows_changed
 from models import Department, Patient, Schedule, Slot, WaitlistEntry, utcnow
-from services import messages
-from services.calendar import SHANGHAI
+from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
 from services.errors import Conflict, NotFound
+from services.notifications import messages
 
 
 def join(ctx: ServiceContext, patient_id: str, department_code: str, clinic_date: date | None = None) -> str:

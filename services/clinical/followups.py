@@ -29,10 +29,11 @@ from models import (
     RefillRequest,
     utcnow,
 )
-from services import audit, messages
+from services import audit
+from services.clinical.refills import red_flags_in
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
-from services.refills import red_flags_in
+from services.notifications import messages
 
 ANSWERS_CONTEXT = "questionnaire_responses.answers"
 SWEEP_WINDOW = timedelta(days=7)  # older causes are not announced any more

@@ -20,15 +20,17 @@ from sqlalchemy.orm import Session
 
 from db import rows_changed
 from models import Patient, PaymentOrder, Prescription, RefillRequest, RefillReview, utcnow
-from services import audit, messages, payments
-from services.calendar import SHANGHAI, local_today
+from services import audit
+from services.booking.calendar import SHANGHAI, local_today
+from services.clinical.refills import ITEMS_CONTEXT, prescription_department, read_answers
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
-from services.identity import mask_id_number, mask_name, mask_phone
-from services.patients import ID_CONTEXT, patient_phone
-from services.refills import ITEMS_CONTEXT, prescription_department, read_answers
-from services.refunds import request_refund
-from services.staff import StaffIdentity
+from services.notifications import messages
+from services.patients.identity import mask_id_number, mask_name, mask_phone
+from services.patients.registry import ID_CONTEXT, patient_phone
+from services.payments import settlement as payments
+from services.payments.refunds import request_refund
+from services.staff.accounts import StaffIdentity
 
 CLINICIAN_QUEUE = ("submitted",)
 PHARMACIST_QUEUE = ("signed", "paid")  # paid before the pharmacist got to it: still reviewed

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from models import Department, Patient, Prescription, RefillRequest, utcnow
 from services import audit
-from services.calendar import SHANGHAI, local_today
+from services.booking.calendar import SHANGHAI, local_today
+from services.clinical.triage import default_engine
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, NotFound
-from services.triage import default_engine
 
 ITEMS_CONTEXT = "prescriptions.items"
 ANSWERS_CONTEXT = "refill_requests.answers"

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Department, LabReport, Patient, ReportItem, utcnow
 from services import audit
-from services.calendar import SHANGHAI
+from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
-from services.otp import Grant, VerificationRequired, check_grant
+from services.patients.otp import Grant, VerificationRequired, check_grant
 
 VALUE_CONTEXT = "report_items.value"
 FINDINGS_CONTEXT = "lab_reports.findings"

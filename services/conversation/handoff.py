@@ -31,12 +31,13 @@ from models import (
     StaffReply,
     utcnow,
 )
-from services import audit, outbox
-from services.calendar import SHANGHAI
+from services import audit
+from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
-from services.conversation import CONVERSATION_CONTEXT, TEXT_CONTEXT
+from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.errors import Conflict, InvalidInput, NotFound
-from services.identity import mask_id_number, mask_phone
+from services.notifications import outbox
+from services.patients.identity import mask_id_number, mask_phone
 
 CHANNELS = ("web", "wechat", "alipay", "sms")
 REASONS = ("asked_for_human", "bot_gave_up")

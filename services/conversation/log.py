@@ -5,7 +5,7 @@ Filters: channel, messages the bot answered with its fallback, conversations
 that were handed to a person, and messages the NLU was unsure of: the best
 intent's confidence below `REVIEW_LOW_CONFIDENCE` (config.py, 0.6 by default).
 Each line shows that intent and its confidence when the chat edge could read
-them (services/conversation.py); messages the bot never saw have neither.
+them (services/conversation/turns.py); messages the bot never saw have neither.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from models import ConversationMessage, HandoffTicket
 from services import audit
-from services.calendar import SHANGHAI
+from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
-from services.conversation import CONVERSATION_CONTEXT, TEXT_CONTEXT
+from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
+from services.conversation.handoff import CHANNELS, mask_sender, mask_text, split_conversation
 from services.errors import InvalidInput
-from services.handoff import CHANNELS, mask_sender, mask_text, split_conversation
 
 STATUS_NAMES = {
     "answered": "已回答",

@@ -12,10 +12,10 @@ import re
 
 from models import ConversationMessage
 from services import audit
-from services import training_data as td
 from services.context import ServiceContext
-from services.conversation import TEXT_CONTEXT
+from services.conversation.contexts import TEXT_CONTEXT
 from services.errors import InvalidInput, NotFound
+from services.teaching import training_data as td
 
 # Mainland ID numbers (18 characters, last may be X), mobiles, and any run of 6+ digits
 # (landlines, card and order numbers, one-time codes).

@@ -5,7 +5,7 @@ dialogue engine sees it, so a misunderstood message, or Rasa being down, still
 gets "拨打120 / 立即急诊". Then the dialogue engine answers; if it cannot, the
 patient gets a short apology with the hospital's phone number. While staff
 have the conversation (a hand-off ticket is open) the bot is paused; two
-fallback answers in a row open such a ticket (services/handoff.py).
+fallback answers in a row open such a ticket (services/conversation/handoff.py).
 
 After the bot answered, the NLU's reading of the message (intent, confidence)
 is read back from Rasa and kept with it for the conversation review; that read
@@ -29,8 +29,10 @@ from config import ROOT
 from db import rows_changed
 from integrations.channels.rasa import BotMessage, Button, DialogueEngine, RasaUnavailable, Understanding
 from models import ConversationMessage, utcnow
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
 from services.context import ServiceContext
-from services.triage import TriageEngine, TriageInput, TriageLevel
+from services.conversation import handoff
+from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 
 log = logging.getLogger(__name__)
 REPLIES_FILE = ROOT / "data" / "replies.yml"
@@ -77,10 +79,6 @@ def emergency_reply(triage: TriageEngine, text: str) -> BotMessage:
 
 def unavailable_reply(ctx: ServiceContext) -> BotMessage:
     return BotMessage(replies()["bot_unavailable"].format(phone=ctx.settings.hospital_phone))
-
-
-TEXT_CONTEXT = "inbound_messages.text"
-CONVERSATION_CONTEXT = "inbound_messages.conversation"
 
 
 class DuplicateDelivery(Exception):
@@ -133,7 +131,7 @@ class _Answer:
     messages: list[BotMessage]
     answered: bool
     emergency: bool = False
-    status: str | None = None  # fallback | handed_off (services/handoff.py), else from the flags
+    status: str | None = None  # fallback | handed_off (services/conversation/handoff.py), else from the flags
     understanding: Understanding | None = None
 
 
@@ -158,8 +156,6 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
         except RasaUnavailable:
             log.warning("could not record the emergency in the conversation")
         return _Answer([emergency_reply(triage, message.text)], answered=True, emergency=True)
-    from services import handoff  # imports this module
-
     if handoff.is_paused(ctx, message.conversation_id):  # staff have the conversation
         return _Answer([BotMessage(handoff.PAUSED_REPLY)], answered=True, status="handed_off")
     try:

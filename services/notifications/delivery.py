@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 from db import rows_changed
 from integrations.messaging import DeliveryFailed, OutboundMessage, OutboundSender
 from models import OutboxMessage, Patient, utcnow
-from services import outbox, reminders
 from services.context import ServiceContext
-from services.outbox import BODY_CONTEXT, RECIPIENT_CONTEXT
-from services.patients import patient_phone
+from services.notifications import outbox, reminders
+from services.notifications.outbox import BODY_CONTEXT, RECIPIENT_CONTEXT
+from services.patients.registry import patient_phone
 
 log = logging.getLogger(__name__)
 BACKOFF_BASE = timedelta(seconds=30)

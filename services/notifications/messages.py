@@ -14,9 +14,9 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from models import AccountPatient, ChannelIdentity, Patient
-from services import outbox
 from services.context import ServiceContext
-from services.patients import patient_phone
+from services.notifications import outbox
+from services.patients.registry import patient_phone
 
 APP_CHANNELS = ("wechat", "alipay")
 

@@ -17,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Appointment, AppointmentStatus, OutboxMessage, Patient, utcnow
-from services import audit, booking, messages
-from services.calendar import SHANGHAI, local_datetime
+from services import audit
+from services.booking import appointments as booking
+from services.booking.calendar import SHANGHAI, local_datetime
 from services.context import ServiceContext
 from services.errors import DomainError
-from services.identity import InvalidIdentity, normalize_phone
-from services.outbox import RECIPIENT_CONTEXT
+from services.notifications import messages
+from services.notifications.outbox import RECIPIENT_CONTEXT
+from services.patients.identity import InvalidIdentity, normalize_phone
 
 KINDS = ("reminder_eve", "reminder_soon")
 S = AppointmentStatus

@@ -29,12 +29,12 @@ from sqlalchemy.orm import Session
 
 from db import rows_changed
 from models import OtpCode, OtpPhone, Patient, utcnow
-from services import outbox
-from services.calendar import SHANGHAI
+from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
 from services.errors import DomainError, InvalidInput
-from services.identity import InvalidIdentity, normalize_phone
-from services.patients import phone_hash
+from services.notifications import outbox
+from services.patients.identity import InvalidIdentity, normalize_phone
+from services.patients.registry import phone_hash
 
 Purpose = Literal["results", "bind_patient", "refill"]
 PURPOSES: tuple[str, ...] = ("results", "bind_patient", "refill")

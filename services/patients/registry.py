@@ -15,7 +15,7 @@ from services import audit
 from services.context import ServiceContext
 from services.crypto import FieldCipher
 from services.errors import InvalidInput, NotFound, PhoneLimitReached
-from services.identity import InvalidIdentity, mask_id_number, mask_phone, normalize_phone, parse_id_number
+from services.patients.identity import InvalidIdentity, mask_id_number, mask_phone, normalize_phone, parse_id_number
 
 ID_CONTEXT = "patients.id_number"
 PHONE_CONTEXT = "patients.phone"

@@ -29,10 +29,11 @@ from db import rows_changed
 from models import LedgerEntry, Patient, PaymentOrder, Prescription, RefillRequest, utcnow
 from payments.base import PaymentError, PaymentNotification, PaymentRequest, TradeQuery
 from payments.router import provider_for
-from services import audit, booking
+from services import audit
+from services.booking import appointments as booking
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
-from services.refunds import request_refund
+from services.payments.refunds import request_refund
 
 log = logging.getLogger(__name__)
 REFILL_PAYABLE = ("signed", "reviewed")  # a doctor signed; a pharmacist may have checked too
@@ -95,7 +96,7 @@ def _apply_paid(
         return Settlement(order.out_trade_no, "duplicate")
     if order.appointment_id is not None:
         if was_pending and booking.confirm_paid(ctx, session, order.appointment_id, now):
-            from services import reminders
+            from services.notifications import reminders
 
             reminders.queue_for_appointment(ctx, session, order.appointment_id)
             return Settlement(order.out_trade_no, "confirmed")
@@ -122,7 +123,7 @@ def _refill_paid(ctx: ServiceContext, session: Session, order: PaymentOrder, now
     refill = session.get(RefillRequest, refill_id)
     patient = session.get(Patient, order.patient_id)
     assert refill is not None and patient is not None
-    from services import followups
+    from services.clinical import followups
 
     followups.queue_refill_paid(ctx, session, refill, patient)
     return True

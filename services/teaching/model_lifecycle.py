@@ -39,9 +39,9 @@ from sqlalchemy import func, select, update
 from config import ROOT, VAR, Settings
 from models import ModelVersion, TrainingSnapshot, utcnow
 from services import audit
-from services import training_data as td
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, NotFound
+from services.teaching import training_data as td
 
 STATUSES = ("queued", "validating", "training", "evaluating", "ready", "failed")
 RUNNING = ("queued", "validating", "training", "evaluating")
@@ -467,8 +467,8 @@ class TriageGate:
 
 def triage_gate(triage_dir: Path, departments_file: Path | None = None) -> TriageGate:
     """Load a candidate data/triage and run the vignette and corpus gates on it."""
-    from services.triage import TriageDataError, TriageEngine
-    from services.triage.evaluation import (
+    from services.clinical.triage import TriageDataError, TriageEngine
+    from services.clinical.triage.evaluation import (
         NON_EMERGENCY_CORPUS,
         RED_FLAG_CORPUS,
         evaluate,

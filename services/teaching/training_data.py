@@ -3,7 +3,7 @@
 The database is where staff edit; the Rasa YAML in `data/nlu/` and the
 responses of `bot/domain.yml` are where git and `rasa train` read. Import
 replaces the database's state with the files, export writes the files from
-the database, and the pair is lossless (services/training_yaml.py says how).
+the database, and the pair is lossless (services/teaching/training_yaml.py says how).
 
 Every edit writes one immutable `TrainingRevision` in the same transaction.
 "Pending changes" compare the current export with the newest snapshot (taken
@@ -27,7 +27,7 @@ from models import TrainingExample, TrainingFile, TrainingItem, TrainingRevision
 from services import audit
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
-from services.training_yaml import (
+from services.teaching.training_yaml import (
     DOMAIN_PATH,
     NLU_DIR,
     NLU_KINDS,

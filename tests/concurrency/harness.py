@@ -21,7 +21,7 @@ from typing import Protocol
 import requests
 from sqlalchemy import bindparam, create_engine, text
 
-from services.calendar import iso_week_bounds
+from services.booking.calendar import iso_week_bounds
 from services.context import ServiceContext
 from tests.factories import make_department, make_doctor, make_patient, make_slot
 

@@ -15,8 +15,8 @@ import pytest
 
 from app import build_context
 from db import Database
-from services import booking
-from services.calendar import local_today
+from services.booking import appointments as booking
+from services.booking.calendar import local_today
 from tests.concurrency.harness import (
     Attempt,
     HttpBookingClient,

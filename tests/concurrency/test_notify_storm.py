@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app import build_context
 from db import Database
 from models import AuditEntry, LedgerEntry, OutboxMessage, PaymentOrder
-from services import booking
+from services.booking import appointments as booking
 from tests.concurrency.server import running_server
 from tests.conftest import SERVICE_TOKEN, settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot

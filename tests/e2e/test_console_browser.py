@@ -17,8 +17,9 @@ from werkzeug.serving import make_server
 
 from integrations.channels.rasa import RasaRestClient
 from models import RefillRequest
-from services import handoff, refills
+from services.clinical import refills
 from services.context import ServiceContext
+from services.conversation import handoff
 from tests.clinical_factories import make_prescription
 from tests.console_helpers import PASSWORD, make_staff
 from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -157,7 +158,7 @@ def test_an_admin_manages_staff_accounts(live_console: str, ctx: ServiceContext)
 
     from playwright.sync_api import expect, sync_playwright
 
-    from services import staff
+    from services.staff import accounts as staff
 
     base_url = live_console
     SHOTS.mkdir(parents=True, exist_ok=True)

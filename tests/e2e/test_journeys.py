@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from services.calendar import local_today
+from services.booking.calendar import local_today
 from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.rasa

@@ -10,10 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from models import Appointment, LedgerEntry, PaymentOrder, Refund, Slot, utcnow
-from services import booking, payments
-from services.calendar import clinic_days
+from services.booking import appointments as booking
+from services.booking.calendar import clinic_days
 from services.context import ServiceContext
-from services.refunds import pending_refund_ids, process_refund
+from services.payments import settlement as payments
+from services.payments.refunds import pending_refund_ids, process_refund
 from tests.conftest import AUTH
 from tests.factories import make_department, make_doctor, make_patient, make_slot
 

@@ -16,9 +16,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from sqlalchemy import text
 
 from app import build_context
-from services import booking, payments
-from services.calendar import clinic_days, local_datetime
+from services.booking import appointments as booking
+from services.booking.calendar import clinic_days, local_datetime
 from services.errors import DomainError
+from services.payments import settlement as payments
 from tests.conftest import settings_for
 from tests.databases import sqlite_copy, sqlite_template
 from tests.factories import make_department, make_doctor, make_patient, make_slot

@@ -23,8 +23,8 @@ from app import build_senders, create_app
 from integrations.channels.wechat import MemoryTokenStore, SharedTokenWeChatClient, WeChatTemplateSender
 from integrations.messaging import OutboundMessage
 from models import ConversationMessage, PendingReply
-from services.channels import DbTokenStore
 from services.context import ServiceContext
+from services.conversation.channel_state import DbTokenStore
 from tests.conftest import settings_for
 from tests.fakes.channels import bot_turns, fake_rasa, run_tasks_inline, until, wait_for_turns
 from tests.fakes.http_server import FakeServer, Recorded, fake_server

@@ -130,7 +130,7 @@ def _kept(ctx: ServiceContext) -> list[tuple[str, str]]:
     from sqlalchemy import select
 
     from models import ConversationMessage
-    from services.conversation import TEXT_CONTEXT
+    from services.conversation.contexts import TEXT_CONTEXT
 
     with ctx.db.reading() as session:
         rows = session.scalars(select(ConversationMessage).order_by(ConversationMessage.id)).all()

@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from models import utcnow
-from services import staff
 from services.context import ServiceContext
+from services.staff import accounts as staff
 from tests.console_helpers import PASSWORD, audit_actions, csrf_token, login, make_staff, post
 
 

@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services import staff
 from services.context import ServiceContext
+from services.staff import accounts as staff
 from tests.console_helpers import PASSWORD, audit_actions, login, make_staff, post
 
 NEW_PASSWORD = "Brand-New-Staff-7!"

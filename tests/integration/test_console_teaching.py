@@ -22,12 +22,12 @@ from sqlalchemy import select
 from app import create_app
 from config import ROOT
 from models import StaffAccount
-from services import conversation
-from services import model_lifecycle as ml
-from services import training_data as td
-from services import triage_changes as tc
 from services.context import ServiceContext
-from services.conversation import InboundMessage
+from services.conversation import turns as conversation
+from services.conversation.turns import InboundMessage
+from services.teaching import model_lifecycle as ml
+from services.teaching import training_data as td
+from services.teaching import triage_changes as tc
 from tests.conftest import settings_for
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, fake_server

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from integrations.channels.rasa import RasaRestClient
 from models import ConversationMessage
-from services import conversation_log
 from services.context import ServiceContext
+from services.conversation import log as conversation_log
 from tests.console_helpers import audit_actions, login, make_staff
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 

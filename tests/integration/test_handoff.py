@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from integrations.channels.rasa import RasaRestClient
 from models import ConversationMessage, HandoffTicket
-from services import handoff
 from services.context import ServiceContext
+from services.conversation import handoff
 from tests.conftest import AUTH
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server

@@ -17,14 +17,14 @@ import yaml
 
 from config import ROOT
 from models import AuditEntry
-from services import conversation
-from services import model_lifecycle as ml
-from services import training_data as td
-from services import triage_changes as tc
 from services.context import ServiceContext
-from services.conversation import InboundMessage
-from services.conversation_review import example_from_message
+from services.conversation import turns as conversation
+from services.conversation.review import example_from_message
+from services.conversation.turns import InboundMessage
 from services.errors import Conflict
+from services.teaching import model_lifecycle as ml
+from services.teaching import training_data as td
+from services.teaching import triage_changes as tc
 from tests.fakes.http_server import Recorded, fake_server
 
 EDITOR = "staff:editor"

@@ -28,10 +28,15 @@ from models import (
     RefillRequest,
     utcnow,
 )
-from services import booking, followups, notifications, payments, reminders, waitlist
-from services.calendar import SHANGHAI, local_datetime
+from services.booking import appointments as booking
+from services.booking import waitlist
+from services.booking.calendar import SHANGHAI, local_datetime
+from services.clinical import followups
 from services.context import ServiceContext
 from services.errors import Conflict
+from services.notifications import delivery as notifications
+from services.notifications import reminders
+from services.payments import settlement as payments
 from tests.conftest import AUTH
 from tests.factories import make_department, make_doctor, make_patient, make_slot
 

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from models import OtpCode, OutboxMessage
-from services import otp
 from services.context import ServiceContext
-from services.patients import phone_hash
+from services.patients import otp
+from services.patients.registry import phone_hash
 from tests.clinical_factories import last_code, send_otp, verify_otp
 from tests.conftest import AUTH
 from tests.factories import make_patient

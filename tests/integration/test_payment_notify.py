@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from app import create_app
 from models import Appointment, LedgerEntry, OutboxMessage, PaymentOrder, Refund, utcnow
-from services import booking, payments
+from services.booking import appointments as booking
 from services.context import ServiceContext
-from services.refunds import pending_refund_ids, process_refund
+from services.payments import settlement as payments
+from services.payments.refunds import pending_refund_ids, process_refund
 from tests.conftest import settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot
 from tests.fakes import payment_platforms as fake
@@ -250,7 +251,7 @@ def test_an_expired_hold_closes_its_order_at_the_platform(
 def test_money_refunded_at_the_platform_before_we_heard_of_it_ends_refunded(
     live: ServiceContext, clinic_day: date, alipay_gateway: fake.AlipayGateway
 ) -> None:
-    from services.payments import settle_platform_refund
+    from services.payments.settlement import settle_platform_refund
 
     held = _held(live, clinic_day)
     assert settle_platform_refund(live, _trade(held), "T9").outcome == "refunded"

@@ -32,10 +32,11 @@ from payments.base import (
     TradeQuery,
     TradeState,
 )
-from services import booking, payments
-from services.calendar import clinic_days
+from services.booking import appointments as booking
+from services.booking.calendar import clinic_days
 from services.errors import DomainError
-from services.refunds import pending_refund_ids, process_refund
+from services.payments import settlement as payments
+from services.payments.refunds import pending_refund_ids, process_refund
 from tests.conftest import settings_for
 from tests.databases import sqlite_copy, sqlite_template
 from tests.factories import make_department, make_doctor, make_patient, make_slot

@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from models import PaymentOrder, Prescription, RefillRequest, RefillReview, Refund
-from services import payments, refills
+from services.clinical import refills
 from services.context import ServiceContext
+from services.payments import settlement as payments
 from tests.clinical_factories import make_prescription
 from tests.conftest import AUTH
 from tests.console_helpers import audit_actions, login, make_staff, post

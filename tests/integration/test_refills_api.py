@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from models import AuditEntry, RefillRequest
-from services import refills
+from services.clinical import refills
 from services.context import ServiceContext
 from tests.clinical_factories import make_prescription
 from tests.conftest import AUTH

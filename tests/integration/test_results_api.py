@@ -10,10 +10,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from models import AuditEntry, utcnow
-from services import otp
+from services.clinical.results import flag_for, reference_text, summarize
 from services.context import ServiceContext
-from services.patients import phone_hash
-from services.results import flag_for, reference_text, summarize
+from services.patients import otp
+from services.patients.registry import phone_hash
 from tests.clinical_factories import make_report, verified_token
 from tests.conftest import AUTH
 from tests.factories import make_patient

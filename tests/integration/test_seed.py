@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from models import Department, Doctor, LabReport, Prescription, Slot
-from services.calendar import SHANGHAI, is_clinic_day
+from services.booking.calendar import SHANGHAI, is_clinic_day
 from services.context import ServiceContext
 from services.seed import seed_demo_hospital
 from tests.conftest import AUTH

@@ -13,8 +13,10 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from models import Slot
-from services import booking, notifications, reminders
+from services.booking import appointments as booking
 from services.context import ServiceContext
+from services.notifications import delivery as notifications
+from services.notifications import reminders
 from tests.conftest import settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot
 from tests.fakes.channels import bot_turns, fake_rasa

@@ -8,8 +8,8 @@ import yaml
 
 from app import create_app
 from config import ROOT
-from services import model_lifecycle as ml
-from services import training_data as td
+from services.teaching import model_lifecycle as ml
+from services.teaching import training_data as td
 from tests.conftest import settings_for
 from tests.fakes.http_server import fake_server
 

@@ -12,10 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from config import ROOT
-from services import training_data as td
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
-from services.training_yaml import DOMAIN_PATH
+from services.teaching import training_data as td
+from services.teaching.training_yaml import DOMAIN_PATH
 
 EDITOR = "staff:editor"
 

@@ -31,7 +31,7 @@ from app import build_context
 from config import ROOT
 from db import Database
 from models import LedgerEntry, OutboxMessage, PaymentOrder, utcnow
-from services import booking
+from services.booking import appointments as booking
 from services.context import ServiceContext
 from tests.conftest import settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot

@@ -17,7 +17,7 @@ from flask import Flask
 from app import create_app
 from config import ROOT
 from models import Appointment
-from services import booking
+from services.booking import appointments as booking
 from services.context import ServiceContext
 from tests.conftest import settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot

@@ -1,6 +1,6 @@
 from datetime import date
 
-from services.calendar import clinic_days, holiday_name, is_clinic_day, iso_week_bounds
+from services.booking.calendar import clinic_days, holiday_name, is_clinic_day, iso_week_bounds
 
 
 def test_clinics_close_on_national_day() -> None:

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from services.identity import (
+from services.patients.identity import (
     InvalidIdentity,
     id_check_char,
     mask_id_number,

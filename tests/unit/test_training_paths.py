@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config import ROOT, VAR, load_settings
-from services import model_lifecycle as ml
+from services.teaching import model_lifecycle as ml
 
 
 def test_the_defaults_are_the_checkouts_own() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from services import booking
+from services.booking import appointments as booking
 from services.errors import DomainError, InvalidInput
 from web.api import body, bp, service_context
 from web.api.schemas import AppointmentIn, CancelIn

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from services import catalogue
+from services.booking import catalogue
 from web.api import bp, query, service_context
 from web.api.schemas import SlotsQuery
 

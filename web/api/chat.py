@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify
 from pydantic import Field
 
-from services import conversation, handoff
-from services.conversation import InboundMessage
-from services.triage import default_engine
+from services.clinical.triage import default_engine
+from services.conversation import handoff
+from services.conversation import turns as conversation
+from services.conversation.turns import InboundMessage
 from web.api import body, bp, query, service_context
 from web.api.schemas import Strict
 from web.extensions import limiter, sender_key

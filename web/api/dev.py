@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, jsonify, request
 
-from services import outbox
+from services.notifications import outbox
 from web.api import bp, service_context
 
 

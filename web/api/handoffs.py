@@ -9,7 +9,7 @@ from typing import Literal
 from flask import Response, jsonify
 from pydantic import Field
 
-from services import handoff
+from services.conversation import handoff
 from web.api import body, bp, service_context
 from web.api.schemas import Strict
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from services import otp
+from services.patients import otp
 from web.api import body, bp, service_context
 from web.api.clinical_schemas import OtpSendIn, OtpVerifyIn
 from web.errors import error_response

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from services import patients
+from services.patients import registry as patients
 from web.api import body, bp, query, service_context
 from web.api.schemas import AccountPatientsQuery, PatientIn
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from services import refills
+from services.clinical import refills
 from web.api import body, bp, service_context
 from web.api.clinical_schemas import RefillIn
 

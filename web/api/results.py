@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from services import results
+from services.clinical import results
 from web.api import bp, service_context
 
 TOKEN_HEADER = "X-Verification-Token"  # noqa: S105 - a header name, not a secret

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
+from services.clinical.triage import TriageInput, default_engine
 from services.errors import InvalidInput
-from services.triage import TriageInput, default_engine
 from web.api import bp
 
 

@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from services import audit, staff
+from services import audit
 from services.context import ServiceContext
 from services.errors import DomainError
-from services.staff import StaffIdentity
+from services.staff import accounts as staff
+from services.staff.accounts import StaffIdentity
 from web.console import bp, csrf
 from web.extensions import limiter
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from services import staff
 from services.context import ServiceContext
 from services.errors import DomainError
+from services.staff import accounts as staff
 from web.console import bp
 
 

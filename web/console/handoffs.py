@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from services import handoff
+from services.conversation import handoff
 from web.console import bp
 from web.console.auth import current_staff, require_role, staff_context
 

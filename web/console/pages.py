@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from models import AuditEntry
-from services import conversation_log
-from services.calendar import SHANGHAI
-from services.handoff import CHANNELS
+from services.booking.calendar import SHANGHAI
+from services.conversation import log as conversation_log
+from services.conversation.handoff import CHANNELS
 from web.console import bp
 from web.console.auth import require_role, staff_context
 

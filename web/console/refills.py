@@ -7,9 +7,9 @@ from decimal import Decimal, InvalidOperation
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from services import refill_review
+from services.clinical import refill_review
 from services.errors import InvalidInput
-from services.staff import StaffIdentity
+from services.staff.accounts import StaffIdentity
 from web.console import bp
 from web.console.auth import current_staff, require_role, staff_context
 

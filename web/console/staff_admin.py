@@ -1,7 +1,7 @@
 """Staff accounts, for administrators: list, create, unlock, disable/enable, change
 roles, reset the second factor. Every form carries a reason that goes to the audit
 log with the change; the rules (admin only, never leave the console without an
-admin) are checked again in services/staff.py.
+admin) are checked again in services/staff/accounts.py.
 
 A TOTP secret is shown exactly once, in the answer to the POST that made it: never
 through a redirect and a flash message, which would put it in the session cookie.
@@ -15,9 +15,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from models.staff import ROLES
-from services import staff
 from services.errors import DomainError
-from services.staff import NewStaff
+from services.staff import accounts as staff
+from services.staff.accounts import NewStaff
 from web.console import bp
 from web.console.auth import current_staff, require_role, staff_context
 

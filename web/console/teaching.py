@@ -2,7 +2,7 @@
 export/import, train and compare models, activate or roll back, triage proposals,
 and a reviewed message turned into an example.
 
-The pages only translate forms into calls of the services (services/training_data.py,
+The pages only translate forms into calls of the services (services/teaching/training_data.py,
 model_lifecycle.py, triage_changes.py, conversation_review.py), which check the rules,
 write the revisions and the audit log. Where things live (the checkout to export to,
 models, data/triage) comes from `app.extensions["lifecycle_paths"]` when a test sets
@@ -21,12 +21,13 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from models import StaffAccount
-from services import conversation_review, triage_changes
-from services import model_lifecycle as ml
-from services import training_data as td
-from services.calendar import SHANGHAI
+from services.booking.calendar import SHANGHAI
+from services.conversation import review as conversation_review
 from services.errors import InvalidInput, NotFound
-from services.staff import StaffIdentity
+from services.staff.accounts import StaffIdentity
+from services.teaching import model_lifecycle as ml
+from services.teaching import training_data as td
+from services.teaching import triage_changes
 from web.console import bp
 from web.console.auth import _safe_next, current_staff, require_role, staff_context
 from web.console.training_cli import enqueue_training

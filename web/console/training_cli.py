@@ -17,10 +17,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from config import ROOT
-from services import model_lifecycle as ml
-from services import training_data as td
 from services.context import ServiceContext
 from services.errors import DomainError
+from services.teaching import model_lifecycle as ml
+from services.teaching import training_data as td
 
 TRAIN_TASK = "training.train_model"
 

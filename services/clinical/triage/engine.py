@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from services.triage.demographics import Demographics, Sex, extract, merge
-from services.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, RedFlagRule, When, load
-from services.triage.models import RedFlagHit, TriageInput, TriageLevel, TriageResult
-from services.triage.normalize import Normalizer
-from services.triage.patterns import Found, find
+from services.clinical.triage.demographics import Demographics, Sex, extract, merge
+from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, RedFlagRule, When, load
+from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel, TriageResult
+from services.clinical.triage.normalize import Normalizer
+from services.clinical.triage.patterns import Found, find
 
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；\n]|但是|可是|不过")
 _SENTENCE_BREAK = re.compile(r"[。.!！?？;；\n]")

@@ -14,9 +14,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.triage.engine import TriageEngine
-from services.triage.knowledge import REPO_ROOT
-from services.triage.models import TriageInput, TriageLevel, TriageResult
+from services.clinical.triage.engine import TriageEngine
+from services.clinical.triage.knowledge import REPO_ROOT
+from services.clinical.triage.models import TriageInput, TriageLevel, TriageResult
 
 CORPUS_DIR = REPO_ROOT / "tests" / "triage"
 VIGNETTES = CORPUS_DIR / "vignettes.yml"

@@ -15,11 +15,11 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.triage.errors import TriageDataError
-from services.triage.models import TriageLevel
-from services.triage.patterns import compile_alternatives
+from services.clinical.triage.errors import TriageDataError
+from services.clinical.triage.models import TriageLevel
+from services.clinical.triage.patterns import compile_alternatives
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA_DIR = REPO_ROOT / "data" / "triage"
 DEPARTMENTS_FILE = "departments.yml"
 

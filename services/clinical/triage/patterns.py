@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from services.triage.errors import TriageDataError
-from services.triage.negation import is_negated
+from services.clinical.triage.errors import TriageDataError
+from services.clinical.triage.negation import is_negated
 
 _TERM_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 

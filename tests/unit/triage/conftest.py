@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.triage import TriageEngine, default_engine
+from services.clinical.triage import TriageEngine, default_engine
 
 
 @pytest.fixture(scope="session")

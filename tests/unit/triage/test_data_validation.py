@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.triage import DEFAULT_DATA_DIR, TriageDataError, TriageEngine
+from services.clinical.triage import DEFAULT_DATA_DIR, TriageDataError, TriageEngine
 
 
 @pytest.fixture

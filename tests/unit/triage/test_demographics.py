@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.triage.demographics import Demographics, extract, merge
-from services.triage.normalize import to_simplified
+from services.clinical.triage.demographics import Demographics, extract, merge
+from services.clinical.triage.normalize import to_simplified
 
 
 @pytest.mark.parametrize(

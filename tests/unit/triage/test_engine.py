@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.triage import TriageEngine, TriageInput, TriageLevel, TriageResult, default_engine
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel, TriageResult, default_engine
 
 
 def assess(engine: TriageEngine, text: str, **kwargs: object) -> TriageResult:

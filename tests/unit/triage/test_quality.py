@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.triage import TriageEngine, TriageLevel
-from services.triage.evaluation import (
+from services.clinical.triage import TriageEngine, TriageLevel
+from services.clinical.triage.evaluation import (
     NON_EMERGENCY_CORPUS,
     RED_FLAG_CORPUS,
     VignetteReport,

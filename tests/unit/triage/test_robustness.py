@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.triage import TriageEngine, TriageInput
-from services.triage.normalize import MAX_CHARS
+from services.clinical.triage import TriageEngine, TriageInput
+from services.clinical.triage.normalize import MAX_CHARS
 
 NASTY = [
     "",

@@ -1,0 +1,1 @@
+"""Staff accounts: passwords, TOTP, login throttling and lockout, console sessions."""
