@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -25,6 +25,9 @@ class HandoffTicket(Base):
     channel: Mapped[str] = mapped_column(String(12))  # web | wechat | alipay | sms
     reason: Mapped[str] = mapped_column(String(20))  # asked_for_human | bot_gave_up
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open | claimed | closed
+    # Opened right after a red-flag (emergency) answer, or a red flag came while open:
+    # the inbox lists these first.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("staff_accounts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]

@@ -30,6 +30,9 @@ class StaffAccount(Base):
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
     roles: Mapped[str] = mapped_column(String(100))  # comma-separated, among ROLES
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An administrator chose the password (new account, reset): the owner must replace
+    # it before the console lets them do anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
