@@ -33,7 +33,7 @@ from services.booking.calendar import SHANGHAI, clinic_days, local_datetime, loc
 from services.context import ServiceContext
 from services.patients.identity import id_check_char
 from services.patients.registry import ID_CONTEXT, PHONE_CONTEXT, find_or_create_account, phone_hash
-from services.staff.accounts import seed_demo_staff
+from services.staff.demo import seed_demo_staff
 
 CATALOGUE = ROOT / "data" / "departments.yml"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"

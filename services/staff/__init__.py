@@ -1,1 +1,3 @@
-"""Staff accounts: passwords, TOTP, login throttling and lockout, console sessions."""
+"""Staff of the console: `accounts` (who they are, and administrators' changes),
+`credentials` (passwords, TOTP), `throttle` (login lockout per username and IP),
+`sessions` (logging in, idle and absolute timeouts), `demo` (development accounts)."""

@@ -159,6 +159,7 @@ def test_an_admin_manages_staff_accounts(live_console: str, ctx: ServiceContext)
     from playwright.sync_api import expect, sync_playwright
 
     from services.staff import accounts as staff
+    from services.staff import throttle
 
     base_url = live_console
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -203,7 +204,7 @@ def test_an_admin_manages_staff_accounts(live_console: str, ctx: ServiceContext)
             expect(admin.locator("#roles")).to_have_text("医生、药师")
 
             # Five wrong passwords lock the account; the admin unlocks it.
-            for _ in range(staff.ACCOUNT_MAX_FAILURES):
+            for _ in range(throttle.ACCOUNT_MAX_FAILURES):
                 staff_login = browser.new_context().new_page()
                 staff_login.goto(base_url + "/console/login")
                 staff_login.fill("#username", "lin.yao")

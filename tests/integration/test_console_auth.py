@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 
 from models import utcnow
 from services.context import ServiceContext
-from services.staff import accounts as staff
+from services.errors import Conflict
+from services.staff import demo, throttle
 from tests.console_helpers import PASSWORD, audit_actions, csrf_token, login, make_staff, post
 
 
@@ -81,23 +82,23 @@ def test_five_failures_lock_the_account_for_everyone_and_alike_for_unknown_names
     app: Flask, ctx: ServiceContext
 ) -> None:
     secret = make_staff(ctx, "doc", "clinician")
-    for i in range(staff.ACCOUNT_MAX_FAILURES):
+    for i in range(throttle.ACCOUNT_MAX_FAILURES):
         assert login(_client(app, f"10.3.0.{i}"), "doc", secret, password="Wrong-password-1").status_code == 401
     locked = login(_client(app, "10.3.1.1"), "doc", secret)  # right password and code, other address
     assert locked.status_code == 401 and "登录失败" in locked.get_data(as_text=True)
-    for i in range(staff.ACCOUNT_MAX_FAILURES):
+    for i in range(throttle.ACCOUNT_MAX_FAILURES):
         login(_client(app, f"10.4.0.{i}"), "ghost", None, password="Wrong-password-1")
     ghost = login(_client(app, "10.4.1.1"), "ghost", None)
     assert _masked(ghost.get_data(as_text=True), "ghost") == _masked(locked.get_data(as_text=True), "doc")
     # After the lockout the right credentials work again.
-    with time_machine.travel(utcnow() + staff.LOCKOUT + timedelta(seconds=31), tick=True):
+    with time_machine.travel(utcnow() + throttle.LOCKOUT + timedelta(seconds=31), tick=True):
         assert login(_client(app, "10.3.1.2"), "doc", secret).status_code == 302
 
 
 def test_twenty_failures_from_one_address_block_it_for_every_username(app: Flask, ctx: ServiceContext) -> None:
     secret = make_staff(ctx, "doc", "clinician")
     client = _client(app, "10.9.9.9")
-    for i in range(staff.IP_MAX_FAILURES):
+    for i in range(throttle.IP_MAX_FAILURES):
         assert login(client, f"user{i}", None, password="Wrong-password-1").status_code == 401
     blocked = login(client, "doc", secret)
     assert blocked.status_code == 429 and "15分钟" in blocked.get_data(as_text=True)
@@ -205,12 +206,12 @@ def test_create_admin_refuses_weak_passwords_and_prints_the_totp_uri_once(app: F
 
 
 def test_demo_staff_exist_for_each_role_and_never_in_production(app: Flask, ctx: ServiceContext) -> None:
-    assert staff.seed_demo_staff(ctx) == ["admin", "editor", "doctor", "pharmacist", "support"]
-    assert staff.seed_demo_staff(ctx) == []
-    secret = dict((u, s) for u, _n, _r, s in staff.DEMO_STAFF)["pharmacist"]
-    assert login(_client(app), "pharmacist", secret, password=staff.DEMO_PASSWORD).status_code == 302
+    assert demo.seed_demo_staff(ctx) == ["admin", "editor", "doctor", "pharmacist", "support"]
+    assert demo.seed_demo_staff(ctx) == []
+    secret = dict((u, s) for u, _n, _r, s in demo.DEMO_STAFF)["pharmacist"]
+    assert login(_client(app), "pharmacist", secret, password=demo.DEMO_PASSWORD).status_code == 302
     from dataclasses import replace
 
     production = replace(ctx, settings=ctx.settings.model_copy(update={"app_env": "production"}))
-    with pytest.raises(staff.Conflict):
-        staff.seed_demo_staff(production)
+    with pytest.raises(Conflict):
+        demo.seed_demo_staff(production)

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from services.context import ServiceContext
 from services.staff import accounts as staff
+from services.staff import throttle
 from tests.console_helpers import PASSWORD, audit_actions, login, make_staff, post
 
 NEW_PASSWORD = "Brand-New-Staff-7!"
@@ -87,7 +88,7 @@ def test_every_change_needs_the_csrf_token(app: Flask, ctx: ServiceContext, admi
 def test_the_list_shows_roles_state_and_last_login(app: Flask, ctx: ServiceContext, admin: FlaskClient) -> None:
     make_staff(ctx, "never", "pharmacist")
     locked_secret = make_staff(ctx, "locked", "clinician")
-    for _ in range(staff.ACCOUNT_MAX_FAILURES):
+    for _ in range(throttle.ACCOUNT_MAX_FAILURES):
         login(_client(app, "10.9.0.1"), "locked", locked_secret, password="Wrong-password-1")
     staff.set_active(ctx, _id(ctx, "never"), False, reason="离职")
     page = admin.get("/console/staff").get_data(as_text=True)
@@ -156,7 +157,7 @@ def test_a_refused_account_is_explained_and_nothing_is_created(
 
 def test_unlocking_a_locked_account_lets_its_owner_in(app: Flask, ctx: ServiceContext, admin: FlaskClient) -> None:
     secret = make_staff(ctx, "doc", "clinician")
-    for _ in range(staff.ACCOUNT_MAX_FAILURES):
+    for _ in range(throttle.ACCOUNT_MAX_FAILURES):
         login(_client(app, "10.9.0.2"), "doc", secret, password="Wrong-password-1")
     assert login(_client(app), "doc", secret).status_code == 401  # locked, even with everything right
     target = _id(ctx, "doc")

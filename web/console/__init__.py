@@ -22,7 +22,7 @@ bp = Blueprint(
     cli_group=None,  # `flask --app app create-admin`, not `flask console create-admin`
 )
 # Staff of a whole hospital may share one address: the console is limited per account
-# (services/staff/accounts.py) and its login per IP, not by the public per-IP default.
+# (services/staff/throttle.py) and its login per IP, not by the public per-IP default.
 limiter.exempt(bp)
 
 

@@ -19,8 +19,9 @@ from flask.typing import ResponseReturnValue
 from services import audit
 from services.context import ServiceContext
 from services.errors import DomainError
-from services.staff import accounts as staff
+from services.staff import sessions
 from services.staff.accounts import StaffIdentity
+from services.staff.throttle import TooManyAttempts
 from web.console import bp, csrf
 from web.extensions import limiter
 
@@ -86,7 +87,7 @@ def _page(template: str, status: int, **context: Any) -> Response:
 @bp.before_request
 def _load_staff() -> ResponseReturnValue | None:
     token = session.get(SESSION_KEY)
-    g.staff = staff.resume_session(_ctx(), token) if isinstance(token, str) else None
+    g.staff = sessions.resume_session(_ctx(), token) if isinstance(token, str) else None
     if isinstance(token, str) and g.staff is None:
         session.pop(SESSION_KEY, None)
         g.session_expired = True
@@ -145,14 +146,14 @@ def login_submit() -> ResponseReturnValue:
     form = request.form
     ip = request.remote_addr or "unknown"
     try:
-        who, token = staff.authenticate(
+        who, token = sessions.authenticate(
             _ctx().acting_as("anonymous", g.get("request_id")),
             form.get("username", "")[:80],
             form.get("password", "")[:200],
             form.get("code", "")[:10],
             ip,
         )
-    except (staff.LoginFailed, staff.TooManyAttempts) as exc:
+    except (sessions.LoginFailed, TooManyAttempts) as exc:
         return _page("console/login.html", exc.status, message=exc.message, username=form.get("username", "")[:40])
     csrf.rotate()
     session[SESSION_KEY] = token
@@ -164,6 +165,6 @@ def login_submit() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     token = session.get(SESSION_KEY)
     if isinstance(token, str):
-        staff.end_session(staff_context(), token)
+        sessions.end_session(staff_context(), token)
     csrf.rotate()
     return redirect(url_for("console.login"))
