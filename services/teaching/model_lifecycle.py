@@ -315,7 +315,7 @@ def request_training(
         ).first()
         if busy is not None:
             raise TrainingInProgress(version=busy.id)
-        snapshot = td._snapshot(session, author, "train")
+        snapshot = td.add_snapshot(session, author, "train")
         version = ModelVersion(
             id=_new_version_id(),
             requested_by=author,
@@ -344,7 +344,7 @@ def register_model(
         # The newest snapshot stands in for its data (the baseline of pending changes stays).
         snapshot_id = session.scalar(select(func.max(TrainingSnapshot.id)))
         if snapshot_id is None:
-            snapshot_id = td._snapshot(session, author, "register").id
+            snapshot_id = td.add_snapshot(session, author, "register").id
         now = utcnow()
         session.add(
             ModelVersion(
