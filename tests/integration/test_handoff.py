@@ -19,6 +19,7 @@ from services.conversation import handoff
 from tests.conftest import AUTH
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
 
 FALLBACK = "抱歉，我没太听明白，您可以换个说法，或回复“人工”转人工客服。"
 
@@ -34,7 +35,7 @@ def rasa_reply(request: Recorded) -> tuple[int, object]:
 @pytest.fixture
 def rasa(app: Flask) -> Iterator[FakeServer]:
     with fake_server(rasa_reply) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=2.0)
+        use(app, dialogue=RasaRestClient(server.url, timeout=2.0))
         yield server
 
 
@@ -102,7 +103,8 @@ def test_staff_read_a_masked_conversation_reply_on_the_web_chat_and_hand_back(
     inbox = agent.get("/console/handoffs").get_data(as_text=True)
     assert f"#{ticket_id}" in inbox and "患者要求转人工" in inbox
     assert "查看原因" in agent.get(f"/console/handoffs/{ticket_id}").get_data(as_text=True)
-    page = agent.get(f"/console/handoffs/{ticket_id}?why=回复患者咨询").get_data(as_text=True)
+    assert post(agent, f"/console/handoffs/{ticket_id}/why", why="回复患者咨询").status_code == 302
+    page = agent.get(f"/console/handoffs/{ticket_id}").get_data(as_text=True)
     assert "138****5678" in page and "110105********0038" in page
     assert "13812345678" not in page and "110105198001010038" not in page
     assert "有人吗" in page

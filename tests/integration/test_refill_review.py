@@ -56,7 +56,9 @@ def test_a_clinician_reviews_with_the_prior_prescription_and_answers_then_signs(
     refill_id = submitted(ctx, PRICED)
     doctor = staff_client(app, ctx, "doc", "clinician")
     assert refill_id in doctor.get("/console/refills").get_data(as_text=True)
-    page = doctor.get(f"/console/refills/{refill_id}?why=续方审核").get_data(as_text=True)
+    assert "查看原因" in doctor.get(f"/console/refills/{refill_id}?why=续方审核").get_data(as_text=True)
+    assert post(doctor, f"/console/refills/{refill_id}/why", why="续方审核").status_code == 302
+    page = doctor.get(f"/console/refills/{refill_id}").get_data(as_text=True)
     assert "苯磺酸氨氯地平片" in page and "血压控制在130/80左右" in page and "高血压" in page
     assert "139****1111" in page and PHONE not in page
 
@@ -140,7 +142,8 @@ def test_each_role_does_only_its_own_part(app: Flask, ctx: ServiceContext) -> No
     assert post(pharmacist, f"/console/refills/{refill_id}/decline", reason="不行").status_code == 403
     for client in (editor, support):
         assert client.get("/console/refills").status_code == 403
-        assert client.get(f"/console/refills/{refill_id}?why=看看").status_code == 403
+        assert post(client, f"/console/refills/{refill_id}/why", why="看看").status_code == 403
+        assert client.get(f"/console/refills/{refill_id}").status_code == 403
     doctor = staff_client(app, ctx, "doc", "clinician")
     post(doctor, f"/console/refills/{refill_id}/sign")
     assert post(doctor, f"/console/refills/{refill_id}/approve").status_code == 403

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from services.clinical import refill_review
 from services.errors import InvalidInput
 from services.staff.accounts import StaffIdentity
-from web.console import bp
+from web.console import bp, viewing
 from web.console.auth import current_staff, require_role, staff_context
 
 STATUS_NAMES = {
@@ -40,11 +40,23 @@ def refill_queue() -> ResponseReturnValue:
 @bp.get("/refills/<refill_id>")
 @require_role("clinician", "pharmacist")
 def refill_detail(refill_id: str) -> ResponseReturnValue:
-    why = request.args.get("why", "").strip()
+    why = viewing.recall(f"refill:{refill_id[:24]}")
     if not why:
-        return render_template("console/why.html", subject=f"续方申请 {refill_id[:24]}", action=request.path)
+        action = url_for("console.refill_why", refill_id=refill_id[:24])
+        return render_template("console/why.html", subject=f"续方申请 {refill_id[:24]}", action=action)
     view = refill_review.view(staff_context(), _who(), refill_id, why)
     return render_template("console/refill.html", refill=view, why=why, status_names=STATUS_NAMES)
+
+
+@bp.post("/refills/<refill_id>/why")
+@require_role("clinician", "pharmacist")
+def refill_why(refill_id: str) -> ResponseReturnValue:
+    """The viewing reason arrives in the body and is kept for this refill (never in a URL)."""
+    why = viewing.posted_why()
+    if len(why) < 2:
+        raise InvalidInput("查看患者信息前请填写查看原因")
+    viewing.remember(f"refill:{refill_id[:24]}", why)
+    return redirect(url_for("console.refill_detail", refill_id=refill_id[:24]))
 
 
 def _yuan_to_fen(raw: str) -> int | None:
