@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     no_show_window_days: int = Field(90, ge=1)
     restriction_days: int = Field(90, ge=1)
     max_accounts_per_phone: int = Field(2, ge=1)
+    # Caps against record collecting and scalping (黄牛): 就诊人 bound to one account, patients
+    # registered with one phone, and unpaid holds open at once per account and per phone. Real-name
+    # platforms such as Beijing's 114 cap 就诊人 per account and bookings per real name the same way;
+    # the numbers are the hospital's policy (docs/security.md).
+    max_patients_per_account: int = Field(5, ge=1)
+    max_patients_per_phone: int = Field(5, ge=1)
+    max_open_holds_per_account: int = Field(2, ge=1)
+    max_open_holds_per_phone: int = Field(2, ge=1)
     booking_horizon_days: int = Field(14, ge=1)
     cancel_cutoff_hours: int = Field(2, ge=0)
     refill_window_days: int = Field(180, ge=1)  # a refill needs an offline visit this recent

@@ -23,6 +23,7 @@ from actions import common
 from actions.numbers import parse_choice
 from integrations.hospital import (
     BackendUnavailable,
+    CodeSent,
     Duplicate,
     HospitalError,
     InvalidInput,
@@ -33,11 +34,12 @@ from integrations.hospital import (
 
 log = logging.getLogger(__name__)
 
-REGISTRATION_SLOTS = ("patient_name", "id_number", "phone")
+REGISTRATION_SLOTS = ("patient_name", "id_number", "phone", "bind_code")
 NEW_PATIENT = "new"
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 ID_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
 NAME_NOISE = re.compile(r"^(我叫|叫|名字是|名字叫|姓名是|姓名|就诊人叫|就诊人是|是)|[，,。.！!\s]")
 
@@ -228,13 +230,53 @@ class PatientFormValidation(FormValidationAction, abc.ABC):
         slots: Dict[Text, Any] = {"phone": phone}
         patient_id = tracker.get_slot("patient_id")
         if patient_id in (None, NEW_PATIENT) and tracker.get_slot("patient_name") and tracker.get_slot("id_number"):
-            registered = self.register(dispatcher, tracker, phone)
+            try:
+                registered = self.register(dispatcher, tracker, phone)
+            except CodeSent as exc:  # the form asks for the code next
+                dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+                return {"phone": phone, "bind_code": None}
             if registered is None:
                 return {"phone": None, "id_number": None}
             slots["patient_id"] = registered
         return {**slots, **self.after_phone(phone, slots.get("patient_id") or patient_id, dispatcher, tracker)}
 
-    def register(self, dispatcher: CollectingDispatcher, tracker: Tracker, phone: str) -> Optional[str]:
+    async def validate_bind_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The SMS code that proves the phone: a new patient's, or the one on file."""
+        match = CODE_RE.search(str(value or "")) or CODE_RE.search(common.latest_text(tracker))
+        if not match:
+            dispatcher.utter_message(response="utter_invalid_otp")
+            return {"bind_code": None}
+        phone = str(tracker.get_slot("phone") or "")
+        try:
+            registered = self.register(dispatcher, tracker, phone, code=match.group(0), quiet=True)
+        except CodeSent as exc:  # cannot happen with a code; say it anyway
+            dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+            return {"bind_code": None}
+        except HospitalError as exc:
+            utter_error(dispatcher, exc)
+            if isinstance(exc, InvalidInput):  # a wrong code: the same code may be typed again
+                return {"bind_code": None}
+            return {"bind_code": None, "phone": None}  # expired or locked: ask the phone, send anew
+        if registered is None:
+            return {"bind_code": None, "phone": None, "id_number": None}
+        return {
+            "bind_code": "verified",
+            "patient_id": registered,
+            **self.after_phone(phone, registered, dispatcher, tracker),
+        }
+
+    def register(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        phone: str,
+        code: Optional[str] = None,
+        quiet: bool = False,
+    ) -> Optional[str]:
+        """The patient's id, or None after saying why not. Raises CodeSent when a code
+        went out and (with ``quiet``) any error of the code itself."""
         channel, user_id = common.chat_account(tracker)
         try:
             patient = common.backend().register_patient(
@@ -243,11 +285,13 @@ class PatientFormValidation(FormValidationAction, abc.ABC):
                 phone=phone,
                 channel=channel,
                 channel_user_id=user_id,
+                code=code,
             )
-        except InvalidInput as exc:
-            utter_error(dispatcher, exc)
-            return None
+        except CodeSent:
+            raise
         except HospitalError as exc:
+            if quiet and exc.code.startswith("otp_"):
+                raise
             utter_error(dispatcher, exc)
             return None
         dispatcher.utter_message(response="utter_patient_registered", name=patient.get("name", ""))

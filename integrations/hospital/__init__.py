@@ -8,6 +8,7 @@ from __future__ import annotations
 from integrations.hospital.base import HospitalBackend
 from integrations.hospital.errors import (
     BackendUnavailable,
+    CodeSent,
     Conflict,
     Duplicate,
     HospitalError,
@@ -22,6 +23,7 @@ from integrations.hospital.http import HttpHospitalBackend
 
 __all__ = [
     "BackendUnavailable",
+    "CodeSent",
     "Conflict",
     "Duplicate",
     "HospitalBackend",

@@ -86,8 +86,12 @@ class HospitalBackend(abc.ABC):
         phone: str,
         channel: Optional[str] = None,
         channel_user_id: Optional[str] = None,
+        code: Optional[str] = None,
     ) -> Patient:
-        """Create (or find) a real-name patient, bound to the chat account when given."""
+        """Create (or find) a real-name patient, bound to the chat account when given.
+
+        Binding needs the SMS code: without it the API sends one and this raises
+        CodeSent; call again with ``code``."""
 
     @abc.abstractmethod
     def book(self, patient_id: str, slot_id: str, idempotency_key: str, channel: str = "api") -> Appointment: ...

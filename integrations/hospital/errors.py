@@ -75,7 +75,15 @@ class RateLimited(HospitalError):
     default_code = "rate_limited"
 
 
+class CodeSent(HospitalError):
+    """403 ``phone_code_sent``: binding a patient needs the SMS code just sent; the
+    message says to which (masked) phone."""
+
+    default_code = "phone_code_sent"
+
+
 BY_CODE: Dict[str, Type[HospitalError]] = {
+    "phone_code_sent": CodeSent,
     "sold_out": SoldOut,
     "duplicate": Duplicate,
     "restricted": Restricted,

@@ -117,10 +117,13 @@ class HttpHospitalBackend(HospitalBackend):
         phone: str,
         channel: Optional[str] = None,
         channel_user_id: Optional[str] = None,
+        code: Optional[str] = None,
     ) -> Patient:
         body: Dict[str, Any] = {"name": name, "id_number": id_number, "phone": phone}
         if channel and channel_user_id:
             body["account"] = {"channel": channel, "channel_user_id": channel_user_id}
+        if code:
+            body["code"] = code
         return cast(Patient, self._request("POST", "/patients", json=body))
 
     def book(self, patient_id: str, slot_id: str, idempotency_key: str, channel: str = "api") -> Appointment:

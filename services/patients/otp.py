@@ -246,7 +246,13 @@ def _refusal(row: OtpCode, now: datetime) -> DomainError:
 
 
 def verify_code(ctx: ServiceContext, *, phone: str, purpose: str, code: str) -> dict[str, Any]:
-    """Check a code; a right one is spent and earns a grant token.
+    """Check a code; a right one is spent and earns a grant token."""
+    hashed_phone = spend_code(ctx, phone=phone, purpose=purpose, code=code)
+    return {"verified": True, "token": issue_grant(ctx, hashed_phone, purpose), "expires_in": GRANT_TTL_SECONDS}
+
+
+def spend_code(ctx: ServiceContext, *, phone: str, purpose: str, code: str) -> str:
+    """Check and spend a code (raising when it is wrong); the phone's blind index.
 
     The try is counted in its own transaction, which commits before a wrong
     code is reported, so an error cannot roll the count back.
@@ -271,7 +277,7 @@ def verify_code(ctx: ServiceContext, *, phone: str, purpose: str, code: str) -> 
             session.execute(update(OtpCode).where(OtpCode.id == row.id).values(used_at=now))
     if failure is not None:
         raise failure
-    return {"verified": True, "token": issue_grant(ctx, hashed_phone, purpose), "expires_in": GRANT_TTL_SECONDS}
+    return hashed_phone
 
 
 # --- grants --------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,12 +14,34 @@ from models import Account, AccountPatient, ChannelIdentity, Patient, PhoneBindi
 from services import audit
 from services.context import ServiceContext
 from services.crypto import FieldCipher
-from services.errors import InvalidInput, NotFound, PhoneLimitReached
+from services.errors import DomainError, InvalidInput, NotFound, PhoneLimitReached
 from services.patients.identity import InvalidIdentity, mask_id_number, mask_phone, normalize_phone, parse_id_number
 
 ID_CONTEXT = "patients.id_number"
 PHONE_CONTEXT = "patients.phone"
 CHANNELS = ("wechat", "alipay", "sms", "web")
+
+
+class PhoneCodeRequired(DomainError):
+    """Binding needs a code sent to the phone that proves control of the record."""
+
+    code, status, message = "phone_code_required", 403, "为保护就诊人信息，请先输入发送到就诊人手机的验证码"
+
+
+class PatientLimitReached(DomainError):
+    code, status = "patient_limit", 409
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Who must prove control before an account gets a patient: the phone to send the code to.
+
+    For a new patient it is the phone given (verified before the record exists);
+    for a patient already on file it is the phone on file, never the caller's.
+    """
+
+    phone: str
+    existing: bool
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,74 @@ def _bind_phone(ctx: ServiceContext, session: Session, account: Account, hashed_
     session.add(ChannelIdentity(account=account, channel="phone", external_id=binding_id))
 
 
+def _parse(name: str, id_number: str, phone: str) -> tuple[str, str, str]:
+    name = name.strip()
+    if not 2 <= len(name) <= 30:
+        raise InvalidInput("请填写就诊人的真实姓名（2到30个字）", field="name")
+    try:
+        return name, parse_id_number(id_number).number, normalize_phone(phone)
+    except InvalidIdentity as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _linked(session: Session, channel: str, channel_user_id: str, patient_id: str) -> bool:
+    return (
+        session.scalar(
+            select(AccountPatient.patient_id)
+            .join(ChannelIdentity, ChannelIdentity.account_id == AccountPatient.account_id)
+            .where(
+                ChannelIdentity.channel == channel,
+                ChannelIdentity.external_id == channel_user_id,
+                AccountPatient.patient_id == patient_id,
+            )
+        )
+        is not None
+    )
+
+
+def _check_caps(ctx: ServiceContext, session: Session, account_id: str | None, new_phone_hash: str | None) -> None:
+    """Per-account and per-phone caps on bound patients, so one account or phone
+    cannot collect invented or strangers' records (MAX_PATIENTS_PER_*)."""
+    settings = ctx.settings
+    if account_id is not None:
+        bound = session.scalar(select(func.count()).where(AccountPatient.account_id == account_id)) or 0
+        if bound >= settings.max_patients_per_account:
+            raise PatientLimitReached(
+                f"一个账号最多绑定{settings.max_patients_per_account}位就诊人，请先解绑不再需要的就诊人"
+            )
+    if new_phone_hash is not None:
+        on_phone = session.scalar(select(func.count()).where(Patient.phone_hash == new_phone_hash)) or 0
+        if on_phone >= settings.max_patients_per_phone:
+            raise PatientLimitReached(f"一个手机号最多登记{settings.max_patients_per_phone}位就诊人，请换一个手机号")
+
+
+def binding_needed(
+    ctx: ServiceContext, *, name: str, id_number: str, phone: str, channel: str, channel_user_id: str
+) -> Binding | None:
+    """The phone a code must prove before this account gets this patient; None when
+    the account already has them. Checks name and caps first, so a wrong name or a
+    full account never costs anyone an SMS."""
+    name, number, phone_digits = _parse(name, id_number, phone)
+    with ctx.db.reading() as session:
+        patient = session.scalar(
+            select(Patient).where(Patient.id_number_hash == ctx.cipher.blind_index(number, ID_CONTEXT))
+        )
+        if patient is not None and patient.name != name:
+            raise InvalidInput("姓名与身份证号不一致，请核对", field="name")
+        if patient is not None and _linked(session, channel, channel_user_id, patient.id):
+            return None
+        identity = session.scalar(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == channel, ChannelIdentity.external_id == channel_user_id
+            )
+        )
+        new_phone = phone_hash(ctx.cipher, phone_digits) if patient is None else None
+        _check_caps(ctx, session, identity.account_id if identity else None, new_phone)
+        if patient is None:
+            return Binding(phone=phone_digits, existing=False)
+        return Binding(phone=patient_phone(ctx.cipher, patient), existing=True)
+
+
 def register_patient(
     ctx: ServiceContext,
     *,
@@ -119,20 +209,18 @@ def register_patient(
     channel: str | None = None,
     channel_user_id: str | None = None,
     relation: str = "self",
+    proven_phone_hash: str | None = None,
 ) -> tuple[PatientView, bool]:
     """Create (or find, by ID number) a real-name patient; bind it to the chatting account.
 
     Returns the patient and whether it was newly created. One ID number is one
     patient: registering it again with the same name returns the same patient.
+    An account gets a patient it does not have yet only with `proven_phone_hash`
+    (a spent bind code) naming the phone on file, or the new patient's phone:
+    a name and an ID number are no proof, they are printed on too many forms.
     """
-    name = name.strip()
-    if not 2 <= len(name) <= 30:
-        raise InvalidInput("请填写就诊人的真实姓名（2到30个字）", field="name")
-    try:
-        facts = parse_id_number(id_number)
-        phone_digits = normalize_phone(phone)
-    except InvalidIdentity as exc:
-        raise InvalidInput(str(exc)) from None
+    name, number, phone_digits = _parse(name, id_number, phone)
+    facts = parse_id_number(number)
     cipher = ctx.cipher
     id_hash = cipher.blind_index(facts.number, ID_CONTEXT)
     hashed_phone = phone_hash(cipher, phone_digits)
@@ -141,6 +229,7 @@ def register_patient(
         patient = session.scalar(select(Patient).where(Patient.id_number_hash == id_hash))
         created = patient is None
         if patient is None:
+            _check_caps(ctx, session, None, hashed_phone)
             patient = Patient(
                 name=name,
                 id_number_enc=cipher.encrypt(facts.number, ID_CONTEXT),
@@ -162,9 +251,12 @@ def register_patient(
             if channel not in CHANNELS:
                 raise InvalidInput("不支持的渠道", field="channel")
             account = find_or_create_account(session, channel, channel_user_id)
-            _bind_phone(ctx, session, account, hashed_phone)
             link = session.get(AccountPatient, (account.id, patient.id))
             if link is None:
+                if proven_phone_hash is None or proven_phone_hash != patient.phone_hash:
+                    raise PhoneCodeRequired()
+                _check_caps(ctx, session, account.id, None)
+                _bind_phone(ctx, session, account, patient.phone_hash)
                 session.add(AccountPatient(account_id=account.id, patient_id=patient.id, relation=relation))
         audit.record(
             session,

@@ -77,6 +77,12 @@ class FakeHospital:
             if not str(body.get("phone", "")).startswith("1"):
                 return 422, {"error": "invalid", "message": "请检查：手机号（缺少或格式不对）"}
             account = body.get("account") or {}
+            if account and body.get("code") is None:  # binding needs the phone's code first
+                self.otp_codes[f"bind:{body['phone']}"] = "135791"
+                masked = body["phone"][:3] + "****" + body["phone"][-4:]
+                return 403, {"error": "phone_code_sent", "message": f"已向手机号{masked}发送验证码", "phone": masked}
+            if account and self.otp_codes.get(f"bind:{body['phone']}") != body.get("code"):
+                return 422, {"error": "otp_invalid", "message": "验证码不正确，还可以再试4次"}
             pid = self.add_patient(
                 body["name"], body["phone"], account.get("channel", "web"), account.get("channel_user_id", "-")
             )

@@ -189,26 +189,26 @@ async def test_registration_is_required_when_no_patient_is_bound(hospital: FakeH
     form = ValidateBookingForm()
     slots = domain["forms"]["booking_form"]["required_slots"]
     required = await form.required_slots(slots, CollectingDispatcher(), make_tracker(), domain)
-    assert required == ["department", "date", "slot_id", "patient_name", "id_number", "phone"]
+    assert required == ["department", "date", "slot_id", "patient_name", "id_number", "phone", "bind_code"]
     hospital.add_patient("李秀英", "13812345678", user="u1")
     required = await form.required_slots(slots, CollectingDispatcher(), make_tracker(), domain)
     assert required == ["department", "date", "slot_id", "patient_id"]
 
 
-async def test_registration_binds_the_chat_account(hospital: FakeHospital, domain: dict) -> None:
-    result, said = await run_validate(
-        "phone",
-        "13900001111",
-        domain,
-        slots={"patient_name": "王大明", "id_number": "440106198202020555"},
-        text="13900001111",
-        channel="wechat",
-        sender="openid-9",
-    )
-    assert result["phone"] == "13900001111" and result["patient_id"].startswith("pat_")
+async def test_registration_binds_the_chat_account_only_with_the_sms_code(hospital: FakeHospital, domain: dict) -> None:
+    details = {"patient_name": "王大明", "id_number": "440106198202020555"}
+    account = {"channel": "wechat", "sender": "openid-9"}
+    result, said = await run_validate("phone", "13900001111", domain, slots=details, text="13900001111", **account)
+    assert result == {"phone": "13900001111", "bind_code": None}  # the form asks for the code next
+    assert said == ["utter_backend_message"] and hospital.accounts.get(("wechat", "openid-9")) is None
+    details["phone"] = "13900001111"
+    wrong, said = await run_validate("bind_code", "000000", domain, slots=details, text="000000", **account)
+    assert wrong == {"bind_code": None} and said == ["utter_backend_message"]
+    result, said = await run_validate("bind_code", "135791", domain, slots=details, text="135791", **account)
+    assert result["bind_code"] == "verified" and result["patient_id"].startswith("pat_")
     assert said == ["utter_patient_registered"]
     sent = hospital.requests[-1]["body"]
-    assert sent["account"] == {"channel": "wechat", "channel_user_id": "openid-9"}
+    assert sent["account"] == {"channel": "wechat", "channel_user_id": "openid-9"} and sent["code"] == "135791"
 
 
 async def test_bad_id_number_is_asked_again(hospital: FakeHospital, domain: dict) -> None:

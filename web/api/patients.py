@@ -2,23 +2,31 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
+from services.patients import binding
 from services.patients import registry as patients
 from web.api import body, bp, query, service_context
 from web.api.schemas import AccountPatientsQuery, PatientIn
+from web.errors import error_response
 
 
 @bp.post("/patients")
 def register_patient() -> tuple[Response, int]:
+    """Register a patient; binding one to a chat account needs the SMS code
+    (a 403 `phone_code_sent` says where it went; send it again with `code`)."""
     data = body(PatientIn)
-    view, created = patients.register_patient(
-        service_context(),
-        name=data.name,
-        id_number=data.id_number,
-        phone=data.phone,
-        channel=data.account.channel if data.account else None,
-        channel_user_id=data.account.channel_user_id if data.account else None,
-        relation=data.relation,
-    )
+    try:
+        view, created = binding.register_and_bind(
+            service_context(),
+            name=data.name,
+            id_number=data.id_number,
+            phone=data.phone,
+            channel=data.account.channel if data.account else None,
+            channel_user_id=data.account.channel_user_id if data.account else None,
+            relation=data.relation,
+            code=data.code,
+        )
+    except binding.PhoneCodeSent as exc:
+        return error_response(exc.code, exc.message, exc.status, phone=exc.phone_masked)
     return jsonify(view.as_dict()), 201 if created else 200
 
 

@@ -23,6 +23,7 @@ class PatientIn(Strict):
     phone: str = Field(min_length=1, max_length=20)
     account: AccountRef | None = None
     relation: Literal["self", "family"] = "self"
+    code: str | None = Field(default=None, pattern=r"^\d{6}$")  # the bind code, on the second call
 
 
 class AppointmentIn(Strict):

@@ -1,0 +1,69 @@
+"""Binding a 就诊人 to a chat account proves control of the record (issue 11).
+
+A name and an ID number are no secret (they are on every form a patient has
+ever filled in), so they only say *which* record. Control is shown by a code
+sent by SMS: to the phone given, for a patient the hospital does not know yet
+(verified before the record exists), or to the phone on file, for one it does
+(never the caller's own phone). At a hospital window staff bind in person
+through the trusted service API without an account, and that is audited.
+"""
+
+from __future__ import annotations
+
+from services.context import ServiceContext
+from services.errors import DomainError
+from services.patients import otp
+from services.patients import registry as patients
+from services.patients.identity import mask_phone
+
+PURPOSE = "bind_patient"
+
+
+class PhoneCodeSent(DomainError):
+    """A code went out; the caller asks the patient for it and tries again with it."""
+
+    code, status = "phone_code_sent", 403
+
+    def __init__(self, phone_masked: str, existing: bool) -> None:
+        self.phone_masked = phone_masked
+        whose = "这位就诊人登记的手机号" if existing else "手机号"
+        super().__init__(f"已向{whose}{phone_masked}发送验证码，请输入6位验证码完成绑定", phone=phone_masked)
+
+
+def register_and_bind(
+    ctx: ServiceContext,
+    *,
+    name: str,
+    id_number: str,
+    phone: str,
+    channel: str | None,
+    channel_user_id: str | None,
+    relation: str = "self",
+    code: str | None = None,
+) -> tuple[patients.PatientView, bool]:
+    """Register or find a patient; bind it to the account only with the right code.
+
+    Without a code (and one is needed) a code is sent and PhoneCodeSent raised;
+    with a wrong one the OTP errors (tries left, expired, locked) come through.
+    """
+    if not (channel and channel_user_id):
+        return patients.register_patient(ctx, name=name, id_number=id_number, phone=phone, relation=relation)
+    needed = patients.binding_needed(
+        ctx, name=name, id_number=id_number, phone=phone, channel=channel, channel_user_id=channel_user_id
+    )
+    proven: str | None = None
+    if needed is not None:
+        if not code:
+            otp.send_code(ctx, phone=needed.phone, purpose=PURPOSE)
+            raise PhoneCodeSent(mask_phone(needed.phone), needed.existing)
+        proven = otp.spend_code(ctx, phone=needed.phone, purpose=PURPOSE, code=code)
+    return patients.register_patient(
+        ctx,
+        name=name,
+        id_number=id_number,
+        phone=phone,
+        channel=channel,
+        channel_user_id=channel_user_id,
+        relation=relation,
+        proven_phone_hash=proven,
+    )
