@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask
@@ -14,6 +15,8 @@ from payments.base import PaymentProvider
 from payments.console import ConsolePaymentProvider
 from services.context import ServiceContext
 from services.crypto import FieldCipher
+from tasks.celery_wiring import celery_init_app
+from tasks.queue import CeleryTaskQueue
 
 MAX_REQUEST_BYTES = 64 * 1024
 
@@ -136,16 +139,31 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         RATELIMIT_KEY_PREFIX="hospital",
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["hospital"] = build_context(settings)
-    app.extensions["dialogue"] = RasaRestClient(
+    # The one wiring point: everything a use case needs, built once (services/context.py).
+    celery = celery_init_app(app)
+    ctx = build_context(settings)
+    dialogue = RasaRestClient(
         settings.rasa_url,
         timeout=settings.rasa_timeout_seconds,
         understanding_timeout=settings.rasa_understanding_timeout_seconds,
     )
-    app.extensions["senders"] = build_senders(settings, app.extensions["hospital"])
+    app.extensions["hospital"] = replace(
+        ctx, tasks=CeleryTaskQueue(celery), dialogue=dialogue, senders=build_senders(settings, ctx)
+    )
 
     import web.ratelimit_storage  # noqa: F401  (registers the embedded limiter storage)
-    from web import channels, chat_page, cli, errors, health, metrics, payment_notify, payments_console, requestlog
+    from web import (
+        channels,
+        chat_page,
+        cli,
+        errors,
+        health,
+        metrics,
+        pay_page,
+        payment_notify,
+        payments_console,
+        requestlog,
+    )
     from web.api import bp as api_bp
     from web.console import bp as console_bp
     from web.extensions import limiter
@@ -164,6 +182,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         api_bp,
         openapi_bp,
         payments_console.bp,
+        pay_page.bp,
         chat_page.bp,
         channels.bp,
         payment_notify.bp,

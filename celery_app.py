@@ -1,63 +1,28 @@
-"""Celery wired to Flask (Flask's own pattern): every task runs in an app context.
-
-`celery -A celery_app worker` / `celery -A celery_app beat` use the app built
-from the environment. The embedded default broker is a SQLite file through
-kombu's SQLAlchemy transport, so `make run` needs no broker server; production
-sets CELERY_BROKER_URL to Redis.
-"""
+"""The worker and beat entry point: `celery -A celery_app worker` / `celery -A celery_app beat`
+look up `app` here, which builds the application from the environment (and with it
+its Celery, tasks/celery_wiring.py) only then, not at import."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery, Task
-from flask import Flask
+from celery import Celery
 
-from tasks.schedule import BEAT_SCHEDULE
+from tasks.celery_wiring import celery_init_app
 
+__all__ = ["celery_init_app"]
 
-def celery_init_app(app: Flask) -> Celery:
-    class FlaskTask(Task):
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
-    settings = app.config["SETTINGS"]
-    celery = Celery(app.name, task_cls=FlaskTask)
-    celery.conf.update(
-        broker_url=settings.celery_broker_url,
-        result_backend=settings.celery_result_backend,
-        task_ignore_result=True,
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        broker_connection_retry_on_startup=True,
-        beat_schedule=BEAT_SCHEDULE,
-        timezone="Asia/Shanghai",
-        include=["tasks.maintenance", "tasks.channels", "tasks.payments", "tasks.notifications", "tasks.training"],
-        # Redis hands a dead worker's unacked task to another after this long.
-        broker_transport_options=(
-            {"visibility_timeout": settings.celery_visibility_timeout, "unacked_restore_throttle": 1}
-            if settings.celery_broker_url.startswith(("redis://", "rediss://"))
-            else {}
-        ),
-    )
-    celery.set_default()
-    app.extensions["celery"] = celery
-    return celery
+_built: list[Celery] = []
 
 
 def _make() -> Celery:
     from app import create_app
 
-    return celery_init_app(create_app())
-
-
-_built: list[Celery] = []
+    celery: Celery = create_app().extensions["celery"]
+    return celery
 
 
 def __getattr__(name: str) -> Any:
-    """`celery -A celery_app` looks up `app` here; build it only then, not at import."""
     if name in ("app", "celery"):
         if not _built:
             _built.append(_make())

@@ -5,26 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from flask import current_app
 
 from integrations.messaging import DeliveryFailed, OutboundSender
-from services.context import ServiceContext
 from services.conversation import channel_state as channels
-
-
-def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hospital"]
-    return ctx.acting_as("worker")
+from tasks.context import task_context
 
 
 def _sender(channel: str) -> OutboundSender:
-    sender: OutboundSender = current_app.extensions["senders"][channel]
+    sender: OutboundSender = task_context().senders[channel]
     return sender
 
 
 def _deliver(task: Any, channel: str, reply_id: int) -> str:
     try:
-        return channels.deliver_pending_reply(_ctx(), reply_id, _sender(channel))
+        return channels.deliver_pending_reply(task_context(), reply_id, _sender(channel))
     except DeliveryFailed as exc:
         raise task.retry(exc=exc, countdown=min(2 ** (task.request.retries or 0) * 5, 300)) from exc
 

@@ -7,22 +7,16 @@ keys, conditional updates), so a redelivered task changes nothing twice.
 from __future__ import annotations
 
 from celery import shared_task
-from flask import current_app
 
 from payments.base import PaymentError
-from services.context import ServiceContext
 from services.payments import settlement as payments
-
-
-def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hospital"]
-    return ctx.acting_as("worker:reconcile")
+from tasks.context import task_context
 
 
 @shared_task(name="payments.reconcile_open")
 def reconcile_open_orders() -> int:
     """The sweep (beat): one task per order, so one slow platform call holds up nothing else."""
-    ids = payments.orders_to_reconcile(_ctx())
+    ids = payments.orders_to_reconcile(task_context("worker:reconcile"))
     for order_id in ids:
         reconcile_order.delay(order_id)
     return len(ids)
@@ -37,4 +31,4 @@ def reconcile_open_orders() -> int:
     max_retries=6,
 )
 def reconcile_order(order_id: int) -> str:
-    return payments.reconcile_order(_ctx(), order_id)
+    return payments.reconcile_order(task_context("worker:reconcile"), order_id)

@@ -5,13 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from services.context import ServiceContext
 from services.teaching import model_lifecycle
-
-
-def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hospital"]
-    return ctx.acting_as("worker")
+from tasks.context import task_context
 
 
 def _paths() -> model_lifecycle.LifecyclePaths:
@@ -24,5 +19,5 @@ def _paths() -> model_lifecycle.LifecyclePaths:
 @shared_task(name="training.train_model", acks_late=False)
 def train_model(version_id: str) -> str:
     paths = _paths()
-    view = model_lifecycle.run_training(_ctx(), version_id, model_lifecycle.SubprocessRasaRunner(paths), paths)
+    view = model_lifecycle.run_training(task_context(), version_id, model_lifecycle.SubprocessRasaRunner(paths), paths)
     return view.status

@@ -28,7 +28,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from limits import parse as parse_limit
 
 from integrations.channels.alipay import SERVICE_CHECK, AlipayChannel
-from integrations.channels.base import ChannelError, ChannelMessage, ChannelRequest, render_plain
+from integrations.channels.base import ChannelError, ChannelMessage, ChannelRequest
 from integrations.channels.rasa import BotMessage
 from integrations.channels.sms import SmsChannel, twiml
 from integrations.channels.wechat import WeChatChannel
@@ -172,20 +172,12 @@ def _inbound(channel: str, message: ChannelMessage) -> InboundMessage:
 
 def _turn(app: Flask, inbound: InboundMessage) -> list[BotMessage]:
     ctx: ServiceContext = app.extensions["hospital"]
-    return conversation.handle_message(ctx, app.extensions["dialogue"], default_engine(), inbound)
+    return conversation.handle_message(ctx, ctx.require_dialogue(), default_engine(), inbound)
 
 
 def _dispatch(app: Flask, task_name: str, reply_id: int) -> None:
-    custom: Dispatch | None = app.extensions.get("channel_dispatch")
-    if custom is not None:
-        custom(task_name, reply_id)
-        return
-    celery = app.extensions.get("celery")
-    if celery is None:
-        from celery_app import celery_init_app
-
-        celery = celery_init_app(app)
-    celery.send_task(task_name, args=[reply_id])
+    ctx: ServiceContext = app.extensions["hospital"]
+    ctx.tasks.send(task_name, reply_id)
 
 
 def _push_later(app: Flask, channel: str, task_name: str, recipient: str, text: str) -> None:
@@ -207,7 +199,8 @@ def _after_turn(app: Flask, channel: str, task_name: str, message: ChannelMessag
         if error is not None:
             log.error("channel turn failed", exc_info=error, extra={"channel": channel})
             return
-        _push_later(app, channel, task_name, message.sender, render_plain(future.result())[:limit])
+        text = app.extensions["channels"][channel].text_of(future.result())
+        _push_later(app, channel, task_name, message.sender, text[:limit])
 
     return finish
 
@@ -318,9 +311,7 @@ def sms() -> Response:
     if reminders.expects_reply(ctx, number, message.text):
         return _reminder_reply(ctx, number, message)
     try:
-        replies = conversation.handle_message(
-            ctx, current_app.extensions["dialogue"], default_engine(), _inbound("sms", message)
-        )
+        replies = conversation.handle_message(ctx, ctx.require_dialogue(), default_engine(), _inbound("sms", message))
     except DuplicateDelivery:
         return _twiml([])
     return Response(channel.render(message, replies), mimetype="application/xml")

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from config import ROOT
 from services.context import ServiceContext
+from web.context import service_context
 
 
 def alembic_config(database_url: str) -> Config:
@@ -33,12 +34,12 @@ def init_app(app: Flask) -> None:
         """Create the demo hospital: departments, doctors, 14 days of slots, demo patients."""
         from services import seed as seeding
 
-        ctx: ServiceContext = current_app.extensions["hospital"]
+        ctx: ServiceContext = service_context()
         summary = seeding.seed_demo_hospital(ctx, only_if_empty=if_empty)
         click.echo(summary)
 
     @app.cli.command("expire-holds")
     def expire_holds() -> None:
-        from services.booking import appointments as booking
+        from services.booking import transitions
 
-        click.echo(f"expired {booking.expire_holds(current_app.extensions['hospital'])} holds")
+        click.echo(f"expired {transitions.expire_holds(current_app.extensions['hospital'])} holds")

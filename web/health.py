@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from services.context import ServiceContext
+from web.context import service_context
 
 bp = Blueprint("health", __name__)
 
@@ -41,7 +42,7 @@ def _check_rasa(ctx: ServiceContext) -> str:
 
 @bp.get("/readyz")
 def readyz() -> Any:
-    ctx: ServiceContext = current_app.extensions["hospital"]
+    ctx: ServiceContext = service_context()
     checks: dict[str, str] = {}
     for name, check in (("database", _check_database), ("broker", _check_broker), ("rasa", _check_rasa)):
         try:

@@ -15,7 +15,6 @@ REQUEST_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 BOOKINGS = Counter("hospital_bookings_total", "Booking attempts by outcome", ["outcome"])
-HOLDS_EXPIRED = Counter("hospital_holds_expired_total", "Unpaid holds whose places were returned")
 
 bp = Blueprint("metrics", __name__)
 

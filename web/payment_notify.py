@@ -14,30 +14,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from models import utcnow
 from payments.alipay import FAILURE_BODY, SUCCESS_BODY
 from payments.base import NotificationRejected
 from payments.router import provider_for
 from payments.wechat import FAILURE_JSON, SUCCESS_JSON
-from services.context import ServiceContext
 from services.errors import DomainError
 from services.payments import settlement as payments
+from web.context import service_context
 from web.extensions import limiter
 
 bp = Blueprint("payment_notify", __name__, url_prefix="/payments")
 log = logging.getLogger(__name__)
 
 
-def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hospital"]
-    return ctx
-
-
 def _process(provider_name: str) -> str | None:
     """The settlement outcome, or None when the notification is refused."""
-    ctx = _ctx().acting_as(f"payments:{provider_name}")
+    ctx = service_context().acting_as(f"payments:{provider_name}")
     try:
         provider = provider_for(ctx.payments, provider_name)
     except LookupError:

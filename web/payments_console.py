@@ -9,16 +9,17 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 
 from services.context import ServiceContext
 from services.payments import settlement as payments
+from web.context import service_context
 
 bp = Blueprint("console_pay", __name__, url_prefix="/payments/console")
 
 
 def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hospital"]
+    ctx: ServiceContext = service_context()
     if ctx.settings.payment_provider_mode != "console" or ctx.settings.is_production:
         abort(404)
     return ctx.acting_as("payments:console")

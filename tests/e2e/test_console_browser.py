@@ -25,6 +25,7 @@ from tests.console_helpers import PASSWORD, make_staff
 from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.factories import make_patient
 from tests.fakes.http_server import Recorded, fake_server
+from tests.wiring import use
 
 SHOTS = ARTIFACTS / "console"
 
@@ -41,7 +42,7 @@ def live_console(app: Flask, ctx: ServiceContext) -> Iterator[str]:
         return 200, [{"recipient_id": sent["sender"], "text": "您好！我是医院的小助手，您想办哪件事？"}]
 
     with fake_server(rasa) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=5)
+        use(app, dialogue=RasaRestClient(server.url, timeout=5))
         http = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=http.serve_forever, daemon=True)
         thread.start()

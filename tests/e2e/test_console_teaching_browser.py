@@ -48,12 +48,14 @@ from config import ROOT, load_settings
 from services.context import ServiceContext
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
+from services.task_queue import InMemoryTaskQueue
 from services.teaching import model_lifecycle as ml
 from services.teaching import training_data as td
 from tests.console_helpers import PASSWORD, make_staff
 from tests.e2e.stack import Stack
 from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.integration.test_model_lifecycle import FakeRunner
+from tests.wiring import use
 
 SHOTS = ARTIFACTS / "console"
 
@@ -79,7 +81,7 @@ def live_teaching(
     shutil.copyfile(ROOT / "data" / "departments.yml", tmp_path / "data" / "departments.yml")
     paths = ml.LifecyclePaths(repo=tmp_path / "repo", models=tmp_path / "models", work=tmp_path / "work", triage=triage)
     queued: list[str] = []
-    app.extensions["training_dispatch"] = queued.append
+    use(app, tasks=InMemoryTaskQueue(run=lambda _name, args: queued.append(str(args[0]))))
     app.extensions["lifecycle_paths"] = paths
     td.import_directory(ctx, ROOT, author="staff:seed")
     http = make_server("127.0.0.1", 0, app, threaded=True)

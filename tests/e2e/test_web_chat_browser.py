@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from config import ROOT
 from integrations.channels.rasa import RasaRestClient
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -67,7 +68,7 @@ def scripted_rasa(request: Recorded) -> tuple[int, object]:
 @pytest.fixture
 def live_app(app: Flask) -> Iterator[tuple[str, FakeServer]]:
     with fake_server(scripted_rasa) as rasa:
-        app.extensions["dialogue"] = RasaRestClient(rasa.url, timeout=5)
+        use(app, dialogue=RasaRestClient(rasa.url, timeout=5))
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from flask import Flask
 
 from integrations.channels.rasa import RasaRestClient
+from services.task_queue import InMemoryTaskQueue
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
 
 MENU = [
     {"title": "1 预约挂号", "payload": "/book_appointment"},
@@ -33,7 +35,7 @@ def fake_rasa(app: Flask, delay: float = 0.0, timeout: float = 3.0) -> Iterator[
         return rasa_reply(request)
 
     with fake_server(handler) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=timeout)
+        use(app, dialogue=RasaRestClient(server.url, timeout=timeout))
         yield server
 
 
@@ -51,12 +53,13 @@ def run_tasks_inline(app: Flask) -> list[tuple[str, int]]:
     }
     queued: list[tuple[str, int]] = []
 
-    def dispatch(name: str, reply_id: int) -> None:
+    def run(name: str, args: tuple[object, ...]) -> None:
+        reply_id = int(str(args[0]))
         queued.append((name, reply_id))
         with app.app_context():
             tasks[name].apply(args=[reply_id])
 
-    app.extensions["channel_dispatch"] = dispatch
+    use(app, tasks=InMemoryTaskQueue(run=run))
     return queued
 
 

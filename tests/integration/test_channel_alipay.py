@@ -27,6 +27,7 @@ from services.context import ServiceContext
 from tests.conftest import settings_for
 from tests.fakes.channels import bot_turns, fake_rasa, run_tasks_inline, until, wait_for_turns
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
 
 APP_ID = "2021000000000001"
 USER = "2088000000000001"
@@ -134,7 +135,7 @@ def alipay_app(database_url: str) -> Iterator[Flask]:
             alipay_gateway_url=server.url + "/gateway.do",
         )
         app = create_app(settings)
-        app.extensions["senders"] = build_senders(settings, app.extensions["hospital"], live=True)
+        use(app, senders=build_senders(settings, app.extensions["hospital"], live=True))
         app.extensions["gateway"] = server
         run_tasks_inline(app)
         yield app

@@ -25,6 +25,7 @@ from services.context import ServiceContext
 from tests.conftest import settings_for
 from tests.fakes.channels import bot_turns, fake_rasa
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
 
 AUTH_TOKEN = "twilio-auth-token-test"
 SID = "AC" + "0" * 32
@@ -128,7 +129,7 @@ def test_stop_is_respected_by_replies_and_every_later_send_until_start(
     assert "已退订" in messages(post(client, form(stop)))[0]
     assert messages(post(client, form("我想挂号"))) == []  # nothing goes back, not even the bot
     assert bot_turns(rasa) == []
-    sender = sms_app.extensions["senders"]["sms"]
+    sender = sms_app.extensions["hospital"].senders["sms"]
     with pytest.raises(DeliveryFailed) as refused:
         sender.send(OutboundMessage("13512345678", "您的验证码是123456", "otp"))  # the same number, written locally
     assert refused.value.retryable is False
@@ -147,7 +148,7 @@ def test_long_answers_are_split_at_sentence_ends(sms_app: Flask, client: FlaskCl
     with fake_server(chatty) as server:
         from integrations.channels.rasa import RasaRestClient
 
-        sms_app.extensions["dialogue"] = RasaRestClient(server.url, timeout=3)
+        use(sms_app, dialogue=RasaRestClient(server.url, timeout=3))
         parts = messages(post(client, form("怎么取号")))
     assert len(parts) > 1 and all(len(p) <= 300 for p in parts)
     assert all(p.endswith("。") for p in parts) and "".join(parts) == long_text
@@ -240,7 +241,7 @@ def test_live_routing_mainland_to_aliyun_international_to_twilio(database_url: s
 
 
 def test_development_sends_nothing_over_the_network(ctx: ServiceContext, app: Flask) -> None:
-    senders = app.extensions["senders"]
+    senders = app.extensions["hospital"].senders
     assert {"sms", "wechat", "alipay"} <= set(senders)
     assert all(isinstance(senders[name], ConsoleSender) for name in ("wechat", "alipay"))
     assert senders["sms"].send(OutboundMessage(PATIENT, "hi", "otp")).startswith("console-")

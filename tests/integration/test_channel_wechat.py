@@ -28,6 +28,7 @@ from services.conversation.channel_state import DbTokenStore
 from tests.conftest import settings_for
 from tests.fakes.channels import bot_turns, fake_rasa, run_tasks_inline, until, wait_for_turns
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
 
 TOKEN = "wechat-test-token"
 APP_ID = "wx1234567890abcdef"
@@ -310,7 +311,7 @@ def test_a_slow_bot_gets_success_at_once_and_the_answer_as_a_customer_service_me
 ) -> None:
     with fake_server(wechat_api) as api, fake_rasa(wechat_app, delay=2.0, timeout=5.0) as rasa:
         settings = wechat_app.config["SETTINGS"].model_copy(update={"wechat_api_base_url": api.url + "/cgi-bin/"})
-        wechat_app.extensions["senders"] = build_senders(settings, ctx, live=True)
+        use(wechat_app, senders=build_senders(settings, ctx, live=True))
         queued = run_tasks_inline(wechat_app)
         xml = text_xml("我想挂号", msg_id="slow-1")
         started = time.monotonic()
@@ -345,7 +346,7 @@ def test_a_late_answer_that_wechat_refuses_for_good_is_marked_failed(
 
     with fake_server(refusing) as api, fake_rasa(wechat_app, delay=1.5, timeout=5.0):
         settings = wechat_app.config["SETTINGS"].model_copy(update={"wechat_api_base_url": api.url + "/cgi-bin/"})
-        wechat_app.extensions["senders"] = build_senders(settings, ctx, live=True)
+        use(wechat_app, senders=build_senders(settings, ctx, live=True))
         run_tasks_inline(wechat_app)
         assert post(client, text_xml("我想挂号", msg_id="slow-2")).data == b"success"
         wait_for_turns(wechat_app)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from integrations.channels.rasa import RasaRestClient
 from services.context import ServiceContext
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
 
 
 def rasa_says_hello(request: Recorded) -> tuple[int, object]:
@@ -33,7 +34,7 @@ def rasa_says_hello(request: Recorded) -> tuple[int, object]:
 @pytest.fixture
 def rasa(app: Flask) -> Iterator[FakeServer]:
     with fake_server(rasa_says_hello) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=1.0)
+        use(app, dialogue=RasaRestClient(server.url, timeout=1.0))
         yield server
 
 
@@ -71,13 +72,13 @@ def test_red_flags_are_answered_before_the_bot_sees_them(client: FlaskClient, ra
 
 
 def test_red_flags_are_answered_even_when_the_bot_is_down(app: Flask, client: FlaskClient) -> None:
-    app.extensions["dialogue"] = RasaRestClient("http://127.0.0.1:9", timeout=0.5)
+    use(app, dialogue=RasaRestClient("http://127.0.0.1:9", timeout=0.5))
     reply = chat(client, "突然说话不清楚，一边手脚没力气").json["messages"][0]
     assert "120" in reply["text"]
 
 
 def test_when_the_bot_is_down_the_patient_gets_the_hospital_phone(app: Flask, client: FlaskClient) -> None:
-    app.extensions["dialogue"] = RasaRestClient("http://127.0.0.1:9", timeout=0.5)
+    use(app, dialogue=RasaRestClient("http://127.0.0.1:9", timeout=0.5))
     response = chat(client, "我想挂号")
     assert response.status_code == 200
     assert "010-12345678" in response.json["messages"][0]["text"]
@@ -89,7 +90,7 @@ def test_a_slow_bot_gets_an_apology_within_the_timeout(app: Flask, client: Flask
         return rasa_says_hello(request)
 
     with fake_server(slow) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=0.5)
+        use(app, dialogue=RasaRestClient(server.url, timeout=0.5))
         started = time.monotonic()
         response = chat(client, "我想挂号")
         assert time.monotonic() - started < 1.4
@@ -98,7 +99,7 @@ def test_a_slow_bot_gets_an_apology_within_the_timeout(app: Flask, client: Flask
 
 def test_a_broken_bot_answer_is_an_apology_not_a_crash(app: Flask, client: FlaskClient) -> None:
     with fake_server(lambda r: (200, b"<html>oops")) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=1)
+        use(app, dialogue=RasaRestClient(server.url, timeout=1))
         response = chat(client, "我想挂号")
     assert response.status_code == 200 and "抱歉" in response.json["messages"][0]["text"]
 
@@ -142,7 +143,7 @@ def test_every_message_is_kept_encrypted_with_how_it_was_answered(
 ) -> None:
     chat(client, "你好")
     chat(client, "我不想活了")
-    app.extensions["dialogue"] = RasaRestClient("http://127.0.0.1:9", timeout=0.5)
+    use(app, dialogue=RasaRestClient("http://127.0.0.1:9", timeout=0.5))
     chat(client, "我想挂号")
     assert _kept(ctx) == [("你好", "answered"), ("我不想活了", "emergency"), ("我想挂号", "unanswered")]
     with ctx.db.reading() as session:

@@ -25,6 +25,7 @@ from models import StaffAccount
 from services.context import ServiceContext
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
+from services.task_queue import InMemoryTaskQueue
 from services.teaching import model_lifecycle as ml
 from services.teaching import training_data as td
 from services.teaching import triage_changes as tc
@@ -32,6 +33,7 @@ from tests.conftest import settings_for
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, fake_server
 from tests.integration.test_model_lifecycle import FakeRunner
+from tests.wiring import use
 
 
 @dataclass
@@ -58,7 +60,7 @@ def teaching(database_url: str, tmp_path: Path) -> Iterator[Teaching]:
     with fake_server(lambda request: (204, b"")) as rasa:
         app = create_app(settings_for(database_url).model_copy(update={"rasa_url": rasa.url}))
         queued: list[str] = []
-        app.extensions["training_dispatch"] = queued.append
+        use(app, tasks=InMemoryTaskQueue(run=lambda _name, args: queued.append(str(args[0]))))
         app.extensions["lifecycle_paths"] = paths
         ctx: ServiceContext = app.extensions["hospital"]
         td.import_directory(ctx, ROOT, author="staff:seed")

@@ -21,6 +21,7 @@ from services.context import ServiceContext
 from services.conversation import log as conversation_log
 from tests.console_helpers import audit_actions, login, make_staff
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
 
 # What the fake NLU makes of each message: (intent ranking), the fallback first when below 0.45.
 READINGS = {
@@ -56,7 +57,7 @@ def parse(text: str) -> dict[str, object]:
 def nlu(app: Flask) -> Iterator[FakeServer]:
     rasa.last = {}  # type: ignore[attr-defined]
     with fake_server(rasa) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=2.0, understanding_timeout=0.5)
+        use(app, dialogue=RasaRestClient(server.url, timeout=2.0, understanding_timeout=0.5))
         yield server
 
 
@@ -113,7 +114,7 @@ def test_a_failed_or_slow_read_never_fails_the_turn(app: Flask, client: FlaskCli
         return 500, {"error": "boom"}
 
     with fake_server(broken) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=2.0)
+        use(app, dialogue=RasaRestClient(server.url, timeout=2.0))
         assert chat(client, "我想挂号") == ["好的"]
 
     def slow(request: Recorded) -> tuple[int, object]:
@@ -123,7 +124,7 @@ def test_a_failed_or_slow_read_never_fails_the_turn(app: Flask, client: FlaskCli
         return 200, {"latest_message": {"text": "我想挂号", "intent": {"name": "greet", "confidence": 0.9}}}
 
     with fake_server(slow) as server:
-        app.extensions["dialogue"] = RasaRestClient(server.url, timeout=5.0, understanding_timeout=0.3)
+        use(app, dialogue=RasaRestClient(server.url, timeout=5.0, understanding_timeout=0.3))
         started = time.monotonic()
         assert chat(client, "我想挂号", sender="p2") == ["好的"]
         assert time.monotonic() - started < 1.2  # the read gave up at 0.3 s, not the turn's 5 s

@@ -28,8 +28,7 @@ from models import (
     RefillRequest,
     utcnow,
 )
-from services.booking import appointments as booking
-from services.booking import waitlist
+from services.booking import holds, queries, transitions, waitlist
 from services.booking.calendar import SHANGHAI, local_datetime
 from services.clinical import followups
 from services.context import ServiceContext
@@ -39,6 +38,7 @@ from services.notifications import reminders
 from services.payments import settlement as payments
 from tests.conftest import AUTH
 from tests.factories import make_department, make_doctor, make_patient, make_slot
+from tests.wiring import use
 
 
 @dataclass
@@ -57,14 +57,14 @@ class RecordingSender(OutboundSender):
 @pytest.fixture
 def senders(app: Flask) -> dict[str, RecordingSender]:
     recording = {name: RecordingSender(name) for name in ("sms", "wechat", "alipay")}
-    app.extensions["senders"] = recording
+    use(app, senders=recording)
     return recording
 
 
 def _paid_booking(ctx: ServiceContext, start: datetime, phone: str = "13700001111") -> str:
     local = start.astimezone(SHANGHAI)
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), local.date(), at=local.time())
-    held = booking.book(ctx, patient_id=make_patient(ctx, phone=phone), slot_id=slot).body
+    held = holds.book(ctx, patient_id=make_patient(ctx, phone=phone), slot_id=slot).body
     payments.settle_payment(ctx, held["payment"]["out_trade_no"], held["payment"]["amount_fen"], "T1")
     return str(held["id"])
 
@@ -122,7 +122,7 @@ def test_an_app_channel_that_refuses_for_good_falls_back_to_sms(
     start = local_datetime(clinic_day, time(9))
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), clinic_day)
     with time_machine.travel(start - timedelta(days=2), tick=False):
-        held = booking.book(ctx, patient_id=patient, slot_id=slot).body
+        held = holds.book(ctx, patient_id=patient, slot_id=slot).body
         payments.settle_payment(ctx, held["payment"]["out_trade_no"], 3000, "T1")
         _deliver(ctx, senders)  # the confirmation goes to the patient's WeChat
     senders["wechat"].failures = [DeliveryFailed("user blocked the account", retryable=False)]
@@ -184,7 +184,7 @@ def test_a_cancelled_appointment_gets_no_reminder(
     start = local_datetime(clinic_day, time(10))
     with time_machine.travel(start - timedelta(days=2), tick=False):
         appointment = _paid_booking(ctx, start)
-        booking.cancel(ctx, appointment)
+        transitions.cancel(ctx, appointment)
     with time_machine.travel(start - timedelta(hours=1), tick=False):
         _deliver(ctx, senders)
     assert [m.kind for m in senders["sms"].sent] == ["booking_confirmed"]
@@ -198,7 +198,7 @@ def test_the_sweep_queues_reminders_for_free_bookings_once(ctx: ServiceContext, 
     start = local_datetime(clinic_day, time(9))
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx), fee_fen=0), clinic_day)
     with time_machine.travel(start - timedelta(days=2), tick=False):
-        booking.book(ctx, patient_id=make_patient(ctx), slot_id=slot)
+        holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot)
         assert reminders.schedule_upcoming(ctx) == 2
         assert reminders.schedule_upcoming(ctx) == 0
 
@@ -219,7 +219,7 @@ def test_replying_2_to_a_reminder_cancels_and_refunds(
     with time_machine.travel(local_datetime(clinic_day - timedelta(days=1), time(18, 10)), tick=False):
         reply = reminders.handle_sms_reply(ctx, "+86 137 0000 3333", " 2 ")
         assert "已取消" in reply and "退回" in reply
-        assert booking.get_appointment(ctx, appointment)["status"] == "cancelled"
+        assert queries.get_appointment(ctx, appointment)["status"] == "cancelled"
         assert "已经取消" in reminders.handle_sms_reply(ctx, "13700003333", "2")
         assert "无需确认" in reminders.handle_sms_reply(ctx, "13700003333", "1")
 
@@ -231,7 +231,7 @@ def test_replying_1_confirms_and_anything_else_explains(
     assert "已确认" in reminders.handle_sms_reply(ctx, "13700004444", "1")
     assert "回复1确认" in reminders.handle_sms_reply(ctx, "13700004444", "你好")
     assert "没有找到" in reminders.handle_sms_reply(ctx, "13700009999", "1")
-    assert booking.get_appointment(ctx, appointment)["status"] == "confirmed"
+    assert queries.get_appointment(ctx, appointment)["status"] == "confirmed"
 
 
 def test_cancelling_by_reply_inside_the_cutoff_is_refused_kindly(
@@ -240,7 +240,7 @@ def test_cancelling_by_reply_inside_the_cutoff_is_refused_kindly(
     appointment, start = _reminded(ctx, senders, clinic_day, "13700005555")
     with time_machine.travel(start - timedelta(hours=1), tick=False):
         reply = reminders.handle_sms_reply(ctx, "13700005555", "2")
-    assert "2小时" in reply and booking.get_appointment(ctx, appointment)["status"] == "confirmed"
+    assert "2小时" in reply and queries.get_appointment(ctx, appointment)["status"] == "confirmed"
 
 
 # --- follow-ups, results, refills, waitlist ---------------------------------------------
@@ -250,8 +250,8 @@ def test_a_worrying_followup_answer_opens_one_nurse_task(
     ctx: ServiceContext, senders: dict[str, RecordingSender], clinic_day: date
 ) -> None:
     appointment = _paid_booking(ctx, local_datetime(clinic_day, time(9)))
-    booking.check_in(ctx, appointment)
-    booking.complete(ctx, appointment)
+    transitions.check_in(ctx, appointment)
+    transitions.complete(ctx, appointment)
     with ctx.db.reading() as session:
         finished = session.get(Appointment, appointment).finished_at  # type: ignore[union-attr]
     assert finished is not None
@@ -362,14 +362,14 @@ def test_a_waitlisted_patient_is_told_once_when_places_appear(
     department = make_department(ctx)
     doctor = make_doctor(ctx, department)
     slot = make_slot(ctx, doctor, clinic_day, capacity=1)
-    booking.book(ctx, patient_id=make_patient(ctx), slot_id=slot)
+    holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot)
     waiting = make_patient(ctx, phone="13700008888")
     waitlist.join(ctx, waiting, "cardiology", clinic_day)
     with pytest.raises(Conflict):
         waitlist.join(ctx, waiting, "cardiology", clinic_day)
     assert waitlist.notify_released(ctx) == 0  # still full
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16), tick=False):
-        booking.expire_holds(ctx)  # the unpaid hold returns its place
+        transitions.expire_holds(ctx)  # the unpaid hold returns its place
         assert waitlist.notify_released(ctx) == 1
         assert waitlist.notify_released(ctx) == 0
         sent = client.get("/api/v1/dev/outbox?to=13700008888", headers=AUTH).json

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from models import Slot
-from services.booking import appointments as booking
+from services.booking import holds, queries
 from services.context import ServiceContext
 from services.notifications import delivery as notifications
 from services.notifications import reminders
@@ -43,12 +43,12 @@ def reminded(sms_app: Flask, clinic_day: date) -> Iterator[str]:
     the clock then stands 12 hours before the visit (between the reminder and the cut-off)."""
     ctx: ServiceContext = sms_app.extensions["hospital"]
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx), fee_fen=0), clinic_day)
-    appointment = booking.book(ctx, patient_id=make_patient(ctx, phone="13512345678"), slot_id=slot).body["id"]
+    appointment = holds.book(ctx, patient_id=make_patient(ctx, phone="13512345678"), slot_id=slot).body["id"]
     with ctx.db.transaction() as session:
         assert reminders.queue_for_appointment(ctx, session, appointment) >= 1
         start = session.get(Slot, slot).start_at  # type: ignore[union-attr]
     with time_machine.travel(start - timedelta(hours=12), tick=False):
-        assert notifications.deliver_due(ctx, sms_app.extensions["senders"]) >= 1
+        assert notifications.deliver_due(ctx, sms_app.extensions["hospital"].senders) >= 1
         yield appointment
 
 
@@ -58,14 +58,14 @@ def test_two_cancels_the_reminded_visit_once(sms_app: Flask, rasa: FakeServer, r
     assert "取消" in messages(post(client, fields))[0]
     assert post(client, fields).status_code == 200  # Twilio's retry: nothing happens twice
     ctx: ServiceContext = sms_app.extensions["hospital"]
-    assert booking.get_appointment(ctx, reminded)["status"] == "cancelled"
+    assert queries.get_appointment(ctx, reminded)["status"] == "cancelled"
     assert bot_turns(rasa) == []
 
 
 def test_one_confirms_without_changing_the_visit(sms_app: Flask, rasa: FakeServer, reminded: str) -> None:
     assert "已确认" in messages(post(sms_app.test_client(), form("1")))[0]
     ctx: ServiceContext = sms_app.extensions["hospital"]
-    assert booking.get_appointment(ctx, reminded)["status"] == "confirmed"
+    assert queries.get_appointment(ctx, reminded)["status"] == "confirmed"
     assert bot_turns(rasa) == []
 
 

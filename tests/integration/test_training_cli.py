@@ -8,17 +8,19 @@ import yaml
 
 from app import create_app
 from config import ROOT
+from services.task_queue import InMemoryTaskQueue
 from services.teaching import model_lifecycle as ml
 from services.teaching import training_data as td
 from tests.conftest import settings_for
 from tests.fakes.http_server import fake_server
+from tests.wiring import use
 
 
 def test_import_diff_export_train_and_activate(database_url: str, tmp_path: Path) -> None:
     with fake_server(lambda request: (204, b"")) as rasa:
         app = create_app(settings_for(database_url).model_copy(update={"rasa_url": rasa.url}))
         queued: list[str] = []
-        app.extensions["training_dispatch"] = queued.append
+        use(app, tasks=InMemoryTaskQueue(run=lambda _name, args: queued.append(str(args[0]))))
         ctx = app.extensions["hospital"]
         cli = app.test_cli_runner()
 

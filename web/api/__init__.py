@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from services.context import ServiceContext
 from services.errors import InvalidInput
 from web.auth import require_service_token
+from web.context import service_context as hospital_context
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.chat", "api.chat_pending"}
@@ -31,8 +32,7 @@ def _no_store(response: Any) -> Any:
 
 
 def service_context() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hospital"]
-    return ctx.acting_as("service:api", g.get("request_id"))
+    return hospital_context().acting_as("service:api", g.get("request_id"))
 
 
 def body(model: type[Model]) -> Model:

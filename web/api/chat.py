@@ -26,7 +26,7 @@ def chat() -> Response:
     data = body(ChatIn)
     replies = conversation.handle_message(
         service_context(),
-        current_app.extensions["dialogue"],
+        service_context().require_dialogue(),
         default_engine(),
         InboundMessage(channel="web", sender=data.sender, text=data.message),
     )

@@ -23,6 +23,7 @@ from services.staff import sessions
 from services.staff.accounts import StaffIdentity
 from services.staff.throttle import TooManyAttempts
 from web.console import bp, csrf
+from web.context import service_context
 from web.extensions import limiter
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -40,14 +41,9 @@ def current_staff() -> StaffIdentity | None:
     return cast(StaffIdentity | None, g.get("staff"))
 
 
-def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hospital"]
-    return ctx
-
-
 def staff_context() -> ServiceContext:
     who = current_staff()
-    return _ctx().acting_as(who.actor if who else "anonymous", g.get("request_id"))
+    return service_context().acting_as(who.actor if who else "anonymous", g.get("request_id"))
 
 
 def require_role(*roles: str) -> Callable[[View], View]:
@@ -62,7 +58,7 @@ def require_role(*roles: str) -> Callable[[View], View]:
                     return redirect(url_for("console.login", next=request.full_path))
                 return _page("console/error.html", 401, message="登录已过期，请重新登录")
             if roles and not (who.roles & set(roles)):
-                with _ctx().db.transaction() as db:
+                with service_context().db.transaction() as db:
                     audit.record(
                         db,
                         actor=who.actor,
@@ -87,7 +83,7 @@ def _page(template: str, status: int, **context: Any) -> Response:
 @bp.before_request
 def _load_staff() -> ResponseReturnValue | None:
     token = session.get(SESSION_KEY)
-    g.staff = sessions.resume_session(_ctx(), token) if isinstance(token, str) else None
+    g.staff = sessions.resume_session(service_context(), token) if isinstance(token, str) else None
     if isinstance(token, str) and g.staff is None:
         session.pop(SESSION_KEY, None)
         g.session_expired = True
@@ -147,7 +143,7 @@ def login_submit() -> ResponseReturnValue:
     ip = request.remote_addr or "unknown"
     try:
         who, token = sessions.authenticate(
-            _ctx().acting_as("anonymous", g.get("request_id")),
+            service_context().acting_as("anonymous", g.get("request_id")),
             form.get("username", "")[:80],
             form.get("password", "")[:200],
             form.get("code", "")[:10],

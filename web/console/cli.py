@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
 from services.context import ServiceContext
 from services.errors import DomainError
 from services.staff import accounts as staff
 from web.console import bp
+from web.context import service_context
 
 
 @bp.cli.command("create-admin")
@@ -17,7 +17,7 @@ from web.console import bp
 @click.password_option("--password", prompt="密码 (password)", confirmation_prompt=True)
 def create_admin(username: str, display_name: str, password: str) -> None:
     """Create an administrator; prints the TOTP provisioning URI once (scan it into an authenticator)."""
-    ctx: ServiceContext = current_app.extensions["hospital"]
+    ctx: ServiceContext = service_context()
     try:
         created = staff.create_staff(
             ctx.acting_as("cli:create-admin"),

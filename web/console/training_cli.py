@@ -21,27 +21,15 @@ from services.context import ServiceContext
 from services.errors import DomainError
 from services.teaching import model_lifecycle as ml
 from services.teaching import training_data as td
+from web.context import service_context
 
 TRAIN_TASK = "training.train_model"
 
 
-def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hospital"]
-    return ctx
-
-
 def enqueue_training(app: Flask, version_id: str) -> None:
-    """Hand a queued version to the Celery worker (tests may install a dispatcher)."""
-    custom = app.extensions.get("training_dispatch")
-    if custom is not None:
-        custom(version_id)
-        return
-    celery = app.extensions.get("celery")
-    if celery is None:
-        from celery_app import celery_init_app
-
-        celery = celery_init_app(app)
-    celery.send_task(TRAIN_TASK, args=[version_id])
+    """Hand a queued version to the worker through the context's task queue."""
+    ctx: ServiceContext = app.extensions["hospital"]
+    ctx.tasks.send(TRAIN_TASK, version_id)
 
 
 def _fail(exc: DomainError) -> None:
@@ -57,7 +45,7 @@ def init_app(app: Flask) -> None:
     def import_(author: str, force: bool) -> None:
         """Read data/nlu/ and the domain's responses into the database."""
         try:
-            summary = td.import_directory(_ctx(), ROOT, author=author, force=force)
+            summary = td.import_directory(service_context(), ROOT, author=author, force=force)
         except DomainError as exc:
             _fail(exc)
         click.echo(
@@ -72,19 +60,21 @@ def init_app(app: Flask) -> None:
         """Write the database's training data to data/nlu/ and bot/domain.yml."""
         from pathlib import Path
 
-        files = td.export_directory(_ctx(), Path(target) if target else ROOT, author=author, record=target is None)
+        files = td.export_directory(
+            service_context(), Path(target) if target else ROOT, author=author, record=target is None
+        )
         click.echo(f"wrote {len(files)} files")
 
     @group.command("diff")
     def diff() -> None:
         """Pending changes since the last export or training run, as a unified diff."""
-        click.echo(td.pending_diff(_ctx()) or "no pending changes")
+        click.echo(td.pending_diff(service_context()) or "no pending changes")
 
     @group.command("validate")
     def validate() -> None:
         """`rasa data validate` on the current data (an exported scratch copy)."""
         paths = ml.LifecyclePaths.from_settings(current_app.config["SETTINGS"])
-        ok, output = ml.validate_current(_ctx(), ml.SubprocessRasaRunner(paths), paths)
+        ok, output = ml.validate_current(service_context(), ml.SubprocessRasaRunner(paths), paths)
         click.echo(output)
         if not ok:
             raise click.ClickException("validation failed")
@@ -95,7 +85,7 @@ def init_app(app: Flask) -> None:
     @click.option("--here", is_flag=True, help="Train in this process instead of the Celery worker.")
     def train(author: str, comment: str, here: bool) -> None:
         """Queue a training run of the current data (validate, train, evaluate)."""
-        ctx = _ctx()
+        ctx = service_context()
         try:
             version = ml.request_training(ctx, author=author, comment=comment)
         except DomainError as exc:
@@ -117,7 +107,7 @@ def init_app(app: Flask) -> None:
     @click.option("--follow", is_flag=True, help="Poll until the run is ready or failed.")
     def status(version: str, follow: bool) -> None:
         """Progress of a training run."""
-        ctx = _ctx()
+        ctx = service_context()
         while True:
             view = ml.get_version(ctx, version)
             click.echo(f"{view.id}: {view.status}")
@@ -132,7 +122,7 @@ def init_app(app: Flask) -> None:
     @group.command("versions")
     def versions() -> None:
         """Every model version, newest first; * marks the active one."""
-        for view in ml.list_versions(_ctx()):
+        for view in ml.list_versions(service_context()):
             mark = "*" if view.active else " "
             click.echo(f"{mark} {view.id}  {view.status:<10}  {view.requested_by}  {view.comment}")
 
@@ -142,7 +132,7 @@ def init_app(app: Flask) -> None:
     @click.option("--reason", default="")
     def activate(version: str, author: str, reason: str) -> None:
         """Load VERSION on the running Rasa server (an older one rolls back)."""
-        ctx = _ctx()
+        ctx = service_context()
         try:
             ml.activate(ctx, version, ml.RasaModelApi(ctx.settings.rasa_url), actor=author, reason=reason)
         except DomainError as exc:
