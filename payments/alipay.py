@@ -169,7 +169,7 @@ class AlipayProvider(PaymentProvider):
         else:
             page = AlipayTradeWapPayRequest()
             biz["product_code"] = "QUICK_WAP_WAY"
-        return PaymentLink(pay_url=self._signed_url(page, biz))
+        return PaymentLink(pay_url=self._signed_url(page, biz, request.return_url))
 
     # -- asking and changing
 
@@ -252,15 +252,16 @@ class AlipayProvider(PaymentProvider):
 
     # -- the wire
 
-    def _prepare(self, request: Any, biz: dict[str, Any]) -> Any:
+    def _prepare(self, request: Any, biz: dict[str, Any], return_url: str | None = None) -> Any:
         request.biz_content = biz
         request.notify_url = self._notify_url
-        if self._return_url and hasattr(request, "return_url"):
-            request.return_url = self._return_url
+        back = return_url or self._return_url  # the order's own pay page first: it shows the outcome
+        if back and hasattr(request, "return_url"):
+            request.return_url = back
         return request
 
-    def _signed_url(self, request: Any, biz: dict[str, Any]) -> str:
-        return str(self._client.page_execute(self._prepare(request, biz), http_method="GET"))
+    def _signed_url(self, request: Any, biz: dict[str, Any], return_url: str | None = None) -> str:
+        return str(self._client.page_execute(self._prepare(request, biz, return_url), http_method="GET"))
 
     def _call(self, request: Any, method: str, biz: dict[str, Any]) -> dict[str, Any]:
         url = self._signed_url(request, biz)

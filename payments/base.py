@@ -30,6 +30,7 @@ class PaymentRequest:
     scene: Scene | None = None  # None: the provider's default (wap for Alipay, native for WeChat)
     payer_id: str | None = None  # WeChat openid, needed for JSAPI
     expires_at: datetime | None = None
+    return_url: str | None = None  # where a platform's cashier page sends the patient back (Alipay WAP)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,6 @@ from integrations.channels.base import (
     SignatureInvalid,
     StaleRequest,
     check_fresh,
-    render_plain,
 )
 from integrations.channels.rasa import BotMessage
 from integrations.messaging import DeliveryFailed, OutboundMessage, OutboundSender
@@ -256,7 +255,7 @@ class AlipayChannel(Channel[str]):
 
     def render(self, message: ChannelMessage, replies: list[BotMessage]) -> str:
         """The answer text for the later custom send (Alipay takes no passive text)."""
-        return render_plain(replies)[:MAX_TEXT_CHARS]
+        return self.text_of(replies)[:MAX_TEXT_CHARS]
 
 
 # -- outbound ------------------------------------------------------------------------------------------

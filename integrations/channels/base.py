@@ -3,7 +3,9 @@
 A channel verifies the platform's request (signature, freshness), parses it into
 a `ChannelMessage`, and renders the bot's replies in the platform's own form.
 The output side needs only text: buttons fall back to numbered choices
-("回复1 预约挂号"), which the bot also understands typed.
+("回复1 预约挂号"), which the bot also understands typed. A link button (one
+with a `url`, e.g. 去支付) is not a choice: it is printed as a link in the
+channel's own way (`Channel.link_text`) and takes no number.
 
 No Flask here: the web layer hands in a plain `ChannelRequest`.
 """
@@ -14,7 +16,7 @@ import hmac
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -93,20 +95,41 @@ def choice_title(index: int, button: Button) -> str:
     return f"回复{number} {title.strip()}"
 
 
-def render_text(message: BotMessage) -> str:
+def plain_link(button: Button) -> str:
+    """ "去支付：https://…/p/…": every text channel shows a bare URL as a link."""
+    return f"{button.title}：{button.url}"
+
+
+def render_text(message: BotMessage, link_text: Callable[[Button], str] = plain_link) -> str:
     if not message.buttons:
         return message.text
-    choices = [choice_title(i, b) for i, b in enumerate(message.buttons, start=1)]
-    return "\n".join([message.text, *choices]) if message.text else "\n".join(choices)
+    lines = [message.text] if message.text else []
+    number = 0
+    for button in message.buttons:
+        if button.url:
+            lines.append(link_text(button))
+        else:
+            number += 1
+            lines.append(choice_title(number, button))
+    return "\n".join(lines)
 
 
-def render_plain(messages: list[BotMessage]) -> str:
+def render_plain(messages: list[BotMessage], link_text: Callable[[Button], str] = plain_link) -> str:
     """Several bot messages as one text, blank-line separated."""
-    return "\n\n".join(text for text in (render_text(m).strip() for m in messages) if text)
+    return "\n\n".join(text for text in (render_text(m, link_text).strip() for m in messages) if text)
 
 
 class Channel(ABC, Generic[Reply]):
     name: ClassVar[str]
+
+    @staticmethod
+    def link_text(button: Button) -> str:
+        """How a link button reads in this channel's text; platforms with markup override it."""
+        return plain_link(button)
+
+    def text_of(self, replies: list[BotMessage]) -> str:
+        """The replies as this channel's text, links in its own form."""
+        return render_plain(replies, self.link_text)
 
     @abstractmethod
     def verify(self, request: ChannelRequest) -> None:

@@ -17,8 +17,14 @@ import requests
 
 @dataclass(frozen=True)
 class Button:
+    """A choice the patient sends back (`payload`), or a link they open (`url`, e.g. 去支付)."""
+
     title: str
-    payload: str
+    payload: str = ""
+    url: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"title": self.title, "url": self.url} if self.url else {"title": self.title, "payload": self.payload}
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class BotMessage:
     buttons: tuple[Button, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons]}
+        return {"text": self.text, "buttons": [b.as_dict() for b in self.buttons]}
 
 
 class RasaUnavailable(Exception):
@@ -73,15 +79,25 @@ def parse_rest_replies(payload: object) -> list[BotMessage]:
     for item in payload:
         if not isinstance(item, dict):
             continue
-        buttons = tuple(
-            Button(str(b.get("title", "")), str(b.get("payload", "")))
-            for b in item.get("buttons") or []
-            if isinstance(b, dict)
-        )
+        buttons = tuple(_button(b) for b in item.get("buttons") or [] if isinstance(b, dict))
         text = item.get("text") or ""
         if text or buttons:
             messages.append(BotMessage(str(text), buttons))
     return messages
+
+
+def _button(data: dict[str, Any]) -> Button:
+    """A button as Rasa sent it. A payload that is a web address (a model trained before
+    link buttons had `url`) is a link too: sent back to the bot it would mean nothing."""
+    title, payload = str(data.get("title", "")), str(data.get("payload") or "")
+    url = _http_url(data.get("url")) or _http_url(payload)
+    return Button(title, "" if url else payload, url)
+
+
+def _http_url(value: object) -> str:
+    """Only http(s) links become link buttons: a `javascript:` URL never reaches a page."""
+    text = str(value or "")
+    return text if text.startswith(("https://", "http://")) else ""
 
 
 def _dict(value: object) -> dict[str, Any]:

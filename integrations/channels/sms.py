@@ -23,7 +23,6 @@ from integrations.channels.base import (
     ChannelRequest,
     MalformedRequest,
     SignatureInvalid,
-    render_plain,
 )
 from integrations.channels.rasa import BotMessage
 
@@ -96,7 +95,7 @@ class SmsChannel(Channel[str]):
         return ChannelMessage(sender, kind, f"sid:{sid}", body.strip())
 
     def render(self, message: ChannelMessage, replies: list[BotMessage]) -> str:
-        return twiml(split_text(render_plain(replies)))
+        return twiml(split_text(self.text_of(replies)))
 
 
 def twiml(parts: list[str]) -> str:

@@ -19,6 +19,7 @@ import logging
 import time
 import uuid
 from abc import ABC, abstractmethod
+from html import escape
 from typing import Any, ClassVar
 from xml.parsers.expat import ExpatError
 
@@ -37,9 +38,8 @@ from integrations.channels.base import (
     SignatureInvalid,
     check_fresh,
     constant_time_equal,
-    render_plain,
 )
-from integrations.channels.rasa import BotMessage
+from integrations.channels.rasa import BotMessage, Button
 from integrations.messaging import DeliveryFailed, OutboundMessage, OutboundSender
 
 log = logging.getLogger(__name__)
@@ -165,9 +165,14 @@ class WeChatChannel(Channel[str]):
         return ChannelMessage(sender, "ignore", key, "", {**meta, "event": event})
 
     # -- rendering ---------------------------------------------------------
+    @staticmethod
+    def link_text(button: Button) -> str:
+        """WeChat text messages take `<a href>`: the patient taps the title, not a long URL."""
+        return f'<a href="{escape(button.url, quote=True)}">{escape(button.title)}</a>'
+
     def render(self, message: ChannelMessage, replies: list[BotMessage]) -> str:
         """A passive text reply (encrypted in safe mode), or `success` when there is nothing to say."""
-        text = render_plain(replies)[:MAX_TEXT_CHARS]
+        text = self.text_of(replies)[:MAX_TEXT_CHARS]
         if not text:
             return "success"
         account = str(message.metadata.get("account", ""))

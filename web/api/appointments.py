@@ -4,6 +4,7 @@ from flask import Response, jsonify, request
 
 from services.booking import appointments as booking
 from services.errors import DomainError, InvalidInput
+from services.payments.links import with_pay_link
 from web.api import body, bp, service_context
 from web.api.schemas import AppointmentIn, CancelIn
 from web.extensions import limiter, patient_key
@@ -29,7 +30,7 @@ def create_appointment() -> tuple[Response, int]:
         BOOKINGS.labels(exc.code).inc()
         raise
     BOOKINGS.labels("replayed" if result.replayed else result.body["status"]).inc()
-    return jsonify(result.body), result.status_code
+    return jsonify(with_pay_link(service_context(), result.body)), result.status_code
 
 
 @bp.get("/appointments")
@@ -37,12 +38,14 @@ def list_appointments() -> Response:
     patient_id = request.args.get("patient_id", "")
     if not patient_id:
         raise InvalidInput("请提供就诊人（patient_id）")
-    return jsonify(booking.list_appointments(service_context(), patient_id))
+    ctx = service_context()
+    return jsonify([with_pay_link(ctx, a) for a in booking.list_appointments(ctx, patient_id)])
 
 
 @bp.get("/appointments/<appointment_id>")
 def get_appointment(appointment_id: str) -> Response:
-    return jsonify(booking.get_appointment(service_context(), appointment_id))
+    ctx = service_context()
+    return jsonify(with_pay_link(ctx, booking.get_appointment(ctx, appointment_id)))
 
 
 @bp.post("/appointments/<appointment_id>/cancel")
