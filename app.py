@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ConfigurationError, Settings, load_settings
 from db import Database
@@ -128,6 +129,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings.check_production()
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    if settings.trusted_proxy_count:  # the real client address, behind the documented proxies only
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxy_count, x_proto=settings.trusted_proxy_count
+        )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
@@ -137,6 +142,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_DEFAULT=settings.rate_limit_public,
         RATELIMIT_KEY_PREFIX="hospital",
+        # Redis down: limit in memory per process rather than answer 500 (a patient's message
+        # must not fail because the limiter's store did).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     # The one wiring point: everything a use case needs, built once (services/context.py).

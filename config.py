@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     cancel_cutoff_hours: int = Field(2, ge=0)
     refill_window_days: int = Field(180, ge=1)  # a refill needs an offline visit this recent
 
+    # Reverse proxies in front of the app that append to X-Forwarded-For (nginx, a cloud load
+    # balancer): their count, so the client address every limit, lockout and log uses is the
+    # patient's and not the proxy's. 0 (no proxy) ignores the header, which a client can forge.
+    trusted_proxy_count: int = Field(0, ge=0, le=5)
     # Edge limits (per calling IP on public routes; the service API is per patient).
     rate_limit_public: str = "60/minute"
     rate_limit_bookings_per_patient: str = "20/minute"

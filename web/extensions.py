@@ -21,3 +21,13 @@ def sender_key() -> str:
     data = request.get_json(silent=True)
     sender = data.get("sender") if isinstance(data, dict) else None
     return f"sender:{sender}" if isinstance(sender, str) else f"ip:{get_remote_address()}"
+
+
+def red_flag_message() -> bool:
+    """Whether the chat message carries a red flag: such a message is answered whatever
+    any limit says, so a script that fills the bucket cannot keep the 120 advice from anyone."""
+    from services.clinical.triage import default_engine
+
+    data = request.get_json(silent=True)
+    text = data.get("message") if isinstance(data, dict) else None
+    return isinstance(text, str) and len(text) <= 2000 and bool(default_engine().red_flags(text))

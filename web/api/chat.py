@@ -9,9 +9,10 @@ from services.clinical.triage import default_engine
 from services.conversation import handoff
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
+from services.notifications import web_inbox
 from web.api import body, bp, query, service_context
 from web.api.schemas import Strict
-from web.extensions import limiter, sender_key
+from web.extensions import limiter, red_flag_message, sender_key
 
 
 class ChatIn(Strict):
@@ -20,8 +21,10 @@ class ChatIn(Strict):
 
 
 @bp.post("/chat")
-@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public)
-@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_chat_per_sender, key_func=sender_key)
+@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public, exempt_when=red_flag_message)
+@limiter.limit(
+    lambda: current_app.config["SETTINGS"].rate_limit_chat_per_sender, key_func=sender_key, exempt_when=red_flag_message
+)
 def chat() -> Response:
     data = body(ChatIn)
     replies = conversation.handle_message(
@@ -40,8 +43,12 @@ class PendingIn(Strict):
 @bp.get("/chat/pending")
 @limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public)
 def chat_pending() -> Response:
-    """Staff replies in a hand-off that the page has not shown yet; `handoff` says
-    whether a person still has the conversation (the page polls while it does)."""
+    """Staff replies in a hand-off that the page has not shown yet, and notices such as a
+    paid booking's confirmation (`kind: notice`); `handoff` says whether a person still
+    has the conversation (the page polls while it does)."""
     data = query(PendingIn)
+    notices = web_inbox.collect(service_context(), data.sender)
     texts, open_now = handoff.pending_for_web(service_context(), data.sender)
-    return jsonify({"messages": [{"text": text, "buttons": []} for text in texts], "handoff": open_now})
+    messages = [{"text": text, "buttons": [], "kind": "notice"} for text in notices]
+    messages += [{"text": text, "buttons": []} for text in texts]
+    return jsonify({"messages": messages, "handoff": open_now})
