@@ -32,7 +32,8 @@ def test_age_and_pregnancy_fields_change_the_answer(client: FlaskClient) -> None
 def test_every_answer_has_a_level_and_departments(client: FlaskClient, text: str) -> None:
     body = triage(client, text=text).json
     assert body["level"] in LEVELS and body["departments"] and body["advice"]
-    assert set(body) == {"level", "departments", "red_flags", "advice"}
+    assert set(body) == {"level", "departments", "red_flags", "advice", "reasons", "questions"}
+    assert body["reasons"], "every understood answer says which rule decided it"
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,19 @@
-"""`POST /api/v1/triage`: the same engine the bot's triage action uses."""
+"""`POST /api/v1/triage`: the same engine the bot's triage action uses.
+
+The answer carries ``reasons`` (the rules and findings that decided it) and
+``questions`` (what would change it); a follow-up request sends the same text
+with ``answers`` (question id → option value) and is assessed again.
+"""
 
 from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from services.clinical.triage import TriageInput, default_engine
+from services.clinical.triage import TriageInput, UnknownAnswer, default_engine
 from services.errors import InvalidInput
 from web.api import bp
+
+_FIELDS = {"text", "age", "sex", "pregnant", "answers"}
 
 
 @bp.post("/triage")
@@ -14,10 +21,16 @@ def triage() -> Response:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidInput("请以JSON对象格式提交")
-    unknown = set(data) - {"text", "age", "sex", "pregnant"}
+    unknown = set(data) - _FIELDS
     if unknown:
         raise InvalidInput(f"不认识的字段：{'、'.join(sorted(unknown))}")
     if not str(data.get("text", "")).strip():
         raise InvalidInput("请描述一下哪里不舒服（症状描述）", field="text")
-    result = default_engine().assess(TriageInput.model_validate(data))
+    answers = data.get("answers", {})
+    if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
+        raise InvalidInput("answers 应为 {问题编号: 选项} 的对象", field="answers")
+    try:
+        result = default_engine().assess(TriageInput.model_validate(data))
+    except UnknownAnswer as exc:
+        raise InvalidInput(str(exc), field="answers") from exc
     return jsonify(result.model_dump(mode="json"))

@@ -11,6 +11,7 @@ Usage::
 
 from services.clinical.triage.engine import TriageEngine, default_engine
 from services.clinical.triage.errors import TriageDataError
+from services.clinical.triage.interview import UnknownAnswer
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel, TriageResult
 
@@ -22,5 +23,6 @@ __all__ = [
     "TriageInput",
     "TriageLevel",
     "TriageResult",
+    "UnknownAnswer",
     "default_engine",
 ]

@@ -85,7 +85,8 @@ class Demographics:
         return self.age >= 65 if self.age is not None else self.elder_hint
 
 
-def _number(token: str) -> float | None:
+def number(token: str) -> float | None:
+    """A number written in digits or Chinese numerals ("三十九", "两百"); None if neither."""
     try:
         return float(token)
     except ValueError:
@@ -99,15 +100,15 @@ def _number(token: str) -> float | None:
 def _years(text: str) -> float | None:
     match = _YEARS.search(text)
     if match:
-        value = _number(match.group(1))
+        value = number(match.group(1))
         if value is not None and value <= 130:
             return value + (0.5 if match.group(3) else 0.0)
     match = _RELATIVE_AGE.search(text)
     if match:
-        return _number(match.group(1))
+        return number(match.group(1))
     match = _DECADES.search(text)
     if match:
-        decade = _number(match.group(1))
+        decade = number(match.group(1))
         return decade * 10 if decade is not None else None
     return None
 
@@ -116,12 +117,12 @@ def _months(text: str) -> float | None:
     for pattern in (_MONTHS_BEFORE, _MONTHS_AFTER, _MONTHS_BIG):
         match = pattern.search(text)
         if match:
-            value = _number(match.group(1))
+            value = number(match.group(1))
             if value is not None and value <= 36:
                 return round((value + (0.5 if match.group(3) else 0.0)) / 12, 3)
     match = _DAYS.search(text)
     if match:
-        value = _number(match.group(1) or match.group(2))
+        value = number(match.group(1) or match.group(2))
         if value is not None and value <= 120:
             return round(value / 365, 3)
     if _NEWBORN.search(text):

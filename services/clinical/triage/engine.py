@@ -14,9 +14,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from services.clinical.triage import interview
 from services.clinical.triage.demographics import Demographics, Sex, extract, merge
+from services.clinical.triage.findings import Findings, extract_findings
+from services.clinical.triage.interview import SelfCareSpec
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, RedFlagRule, When, load
-from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel, TriageResult
+from services.clinical.triage.models import (
+    AnswerOption,
+    Question,
+    Reason,
+    RedFlagHit,
+    TriageInput,
+    TriageLevel,
+    TriageResult,
+)
+from services.clinical.triage.nets import NetHit, evaluate_nets
 from services.clinical.triage.normalize import Normalizer
 from services.clinical.triage.patterns import Found, find
 
@@ -33,6 +45,26 @@ class SymptomMatch:
     level: TriageLevel
     departments: tuple[str, ...]
     position: int
+    said: str
+    #: The wording was mild enough for the symptom's self-care level.
+    mild: bool
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """Everything one assessment found, before it is worded for the patient."""
+
+    text: str
+    who: Demographics
+    findings: Findings
+    hits: list[RedFlagHit]
+    nets: list[NetHit]
+    matched: list[SymptomMatch]
+    kept: list[SymptomMatch]
+    level: TriageLevel
+    departments: list[str]
+    modifiers: list[str]
+    self_care: SelfCareSpec | None
 
 
 def _applies(when: When | None, who: Demographics) -> bool:
@@ -96,7 +128,14 @@ class TriageEngine:
             return []
         normalized = self._normalize(text)
         who = merge(extract(normalized), age, sex, pregnant) if self._needs_demographics else Demographics()
-        return self._red_flags(normalized, who)
+        hits = self._red_flags(normalized, who)
+        findings = self._findings(normalized, who)
+        nets = _uncovered(evaluate_nets(self.knowledge.nets, normalized, findings, who, emergency_only=True), hits)
+        return hits + [_as_hit(net) for net in nets]
+
+    def _findings(self, text: str, who: Demographics) -> Findings:
+        nets = self.knowledge.nets
+        return extract_findings(text, who, nets.conditions, nets.mechanisms)
 
     def _red_flags(self, text: str, who: Demographics) -> list[RedFlagHit]:
         hits = []
@@ -127,18 +166,52 @@ class TriageEngine:
 
     # -- full assessment ------------------------------------------------------
     def assess(self, data: TriageInput) -> TriageResult:
-        """Level, ranked departments, red flags and advice for one request."""
-        text = self._normalize(data.text)
-        who = merge(extract(text), data.age, data.sex, data.pregnant)
-        hits = self._red_flags(text, who)
-        matched = self._symptoms(text)
-        level, departments = self._combine(hits, matched, who)
+        """Level, departments, red flags, advice, the reasons, and the questions still worth asking.
+
+        Answers to earlier questions are appended as what they say, so they
+        pass through the same rules as free text; an unknown answer raises
+        :class:`~services.clinical.triage.interview.UnknownAnswer`.
+        """
+        said = interview.answered_text(self.knowledge.interview, data.answers)
+        raw = f"{data.text}。{said}" if said else data.text
+        found = self._evaluate(self._normalize(raw), data)
+        questions: list[Question] = []
+        if found.level is not TriageLevel.EMERGENCY:
+            questions = self._questions(found, raw, data)
         return TriageResult(
-            level=level,
-            departments=departments,
-            red_flags=[hit.id for hit in hits],
-            advice=self._advice(level, departments, hits, who, bool(matched)),
+            level=found.level,
+            departments=found.departments,
+            red_flags=[hit.id for hit in found.hits],
+            advice=self._advice(found),
+            reasons=self._reasons(found),
+            questions=questions,
         )
+
+    def _evaluate(self, text: str, data: TriageInput) -> Evaluation:
+        who = merge(extract(text), data.age, data.sex, data.pregnant)
+        findings = self._findings(text, who)
+        flags = self._red_flags(text, who)
+        nets = _uncovered(evaluate_nets(self.knowledge.nets, text, findings, who), flags)
+        hits = flags + [_as_hit(n) for n in nets if n.level is TriageLevel.EMERGENCY]
+        matched = self._symptoms(text)
+        explained = self._explained(matched)
+        kept = [m for m in matched if m.id not in explained] or matched
+        kept.sort(key=lambda m: (-m.level.severity, m.position))
+        level, departments, modifiers = self._combine(hits, kept, matched, who)
+        for net in nets:
+            if net.level is not TriageLevel.EMERGENCY and net.level > level:
+                level = net.level
+                departments = _unique([*net.departments, *departments])
+        if who.is_child:
+            departments = _unique(self._for_children(departments))
+        care = None
+        if level <= TriageLevel.ROUTINE and not hits and not nets:
+            mild = {m.id: m.mild for m in kept}
+            care = interview.self_care_entry(
+                self.knowledge.interview, mild, findings, who, bool(self._severe.search(text))
+            )
+            level = TriageLevel.SELF_CARE if care is not None else max(level, TriageLevel.ROUTINE)
+        return Evaluation(text, who, findings, hits, nets, matched, kept, level, departments, modifiers, care)
 
     def _symptoms(self, text: str) -> list[SymptomMatch]:
         matches = []
@@ -153,7 +226,8 @@ class TriageEngine:
                 level = spec.severe_level
             elif spec.mild_level is not None and self._mild.search(clause):
                 level = spec.mild_level
-            matches.append(SymptomMatch(spec.id, level, tuple(spec.departments), found.start))
+            mild = level is TriageLevel.SELF_CARE
+            matches.append(SymptomMatch(spec.id, level, tuple(spec.departments), found.start, found.text, mild))
         return matches
 
     @staticmethod
@@ -179,21 +253,20 @@ class TriageEngine:
         return {gone for m in matched for gone in by_id[m.id].explains}
 
     def _combine(
-        self, hits: list[RedFlagHit], matched: list[SymptomMatch], who: Demographics
-    ) -> tuple[TriageLevel, list[str]]:
-        explained = self._explained(matched)
-        kept = [m for m in matched if m.id not in explained] or matched
-        kept.sort(key=lambda m: (-m.level.severity, m.position))
+        self, hits: list[RedFlagHit], kept: list[SymptomMatch], matched: list[SymptomMatch], who: Demographics
+    ) -> tuple[TriageLevel, list[str], list[str]]:
         level = kept[0].level if kept else TriageLevel.ROUTINE
         first: list[str] = []
+        applied: list[str] = []
         present = {m.id for m in matched}
         for modifier in self.knowledge.modifiers:
             if modifier.symptoms and not present.intersection(modifier.symptoms):
                 continue
             if not _applies(modifier.when, who):
                 continue
-            if modifier.min_level is not None:
-                level = max(level, modifier.min_level)
+            if modifier.min_level is not None and modifier.min_level > level:
+                level = modifier.min_level
+                applied.append(modifier.id)
             first.extend(modifier.departments_first)
         ranked = [code for m in kept for code in m.departments]
         if hits:
@@ -201,9 +274,51 @@ class TriageEngine:
             ranked = ["emergency", *(code for hit in hits for code in hit.departments), *first, *ranked]
         else:
             ranked = [*first, *ranked]
-        ranked = self._for_children(ranked) if who.is_child else ranked
         departments = _unique(ranked) or self._default_departments(who)
-        return level, departments
+        return level, departments, applied
+
+    def _questions(self, found: Evaluation, raw: str, data: TriageInput) -> list[Question]:
+        """Questions one of whose answers would change the level (at most three)."""
+        complaints = {m.id for m in found.matched}
+        specs = interview.candidates(
+            self.knowledge.interview, complaints, found.text, found.findings, found.who, set(data.answers)
+        )
+        asked: list[Question] = []
+        for spec in specs:
+            for option in spec.options:
+                again = self._evaluate(self._normalize(f"{raw}。{option.says}"), data)
+                if again.level is not found.level:
+                    options = [AnswerOption(value=o.value, label=o.label) for o in spec.options]
+                    asked.append(Question(id=spec.id, text=spec.text, options=options))
+                    break
+            if len(asked) >= interview.MAX_QUESTIONS:
+                break
+        return asked
+
+    def _reasons(self, found: Evaluation) -> list[Reason]:
+        flags = {rule.spec.id: rule.spec for rule in self.knowledge.red_flags}
+        reasons = [
+            Reason(rule=h.id, label=h.label, level=TriageLevel.EMERGENCY, source=h.source, findings=[h.matched])
+            for h in found.hits
+            if h.id in flags
+        ]
+        reasons += [
+            Reason(rule=n.id, label=n.label, level=n.level, source=n.source, findings=list(n.findings))
+            for n in found.nets
+        ]
+        by_id = {s.spec.id: s.spec for s in self.knowledge.symptoms}
+        reasons += [
+            Reason(rule=m.id, label=by_id[m.id].label, level=m.level, source=by_id[m.id].source, findings=[m.said])
+            for m in found.kept
+        ]
+        sources = {m.id: m.source for m in self.knowledge.modifiers}
+        reasons += [Reason(rule=m, label=m, source=sources[m]) for m in found.modifiers]
+        if found.self_care is not None:
+            care = found.self_care
+            reasons.append(
+                Reason(rule=f"self_care_{care.id}", label="居家护理", level=TriageLevel.SELF_CARE, source=care.source)
+            )
+        return reasons
 
     def _for_children(self, ranked: list[str]) -> list[str]:
         """Children see paediatrics instead of the adult medical departments."""
@@ -215,27 +330,36 @@ class TriageEngine:
             return [self.knowledge.child.department]
         return list(self.knowledge.default_departments)
 
-    def _advice(
-        self,
-        level: TriageLevel,
-        departments: list[str],
-        hits: list[RedFlagHit],
-        who: Demographics,
-        understood: bool,
-    ) -> str:
+    def _advice(self, found: Evaluation) -> str:
         advice = self.knowledge.advice
         names = self.knowledge.departments
+        level, departments, hits, who = found.level, found.departments, found.hits, found.who
         shown = [names[code] for code in departments[:2] if code != "emergency"] or [names[departments[0]]]
+        understood = bool(found.matched) or bool(found.nets)
         template = advice.levels[level] if understood or hits else advice.unknown
         parts = [template.format(departments="或".join(shown), flags="、".join(h.label for h in hits[:2]))]
+        if found.self_care is not None:
+            parts = [found.self_care.advice, found.self_care.worsening, f"一直不好的话，可以挂{shown[0]}看看。"]
         by_id = {rule.spec.id: rule.spec.advice for rule in self.knowledge.red_flags}
-        parts.extend(tip for tip in _unique(by_id[h.id] for h in hits) if tip)
+        by_id |= {net.id: net.advice for net in found.nets}
+        parts.extend(tip for tip in _unique(by_id.get(h.id, "") for h in hits) if tip)
         if level is not TriageLevel.EMERGENCY:
+            parts.extend(n.advice for n in found.nets if n.advice)
             if who.is_child and advice.child:
                 parts.append(advice.child)
             elif who.is_elder and advice.elder:
                 parts.append(advice.elder)
         return "".join(parts)
+
+
+def _uncovered(nets: list[NetHit], hits: list[RedFlagHit]) -> list[NetHit]:
+    fired = {hit.id for hit in hits}
+    return [net for net in nets if not fired.intersection(net.covered_by)]
+
+
+def _as_hit(net: NetHit) -> RedFlagHit:
+    """An emergency net reported like a red flag (the edge and the API list both)."""
+    return RedFlagHit(net.id, net.label, net.departments, net.source, "；".join(net.findings))
 
 
 @lru_cache(maxsize=1)

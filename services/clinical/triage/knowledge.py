@@ -16,7 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.clinical.triage.errors import TriageDataError
+from services.clinical.triage.interview import InterviewKnowledge, load_interview
 from services.clinical.triage.models import TriageLevel
+from services.clinical.triage.nets import NetKnowledge, load_nets
 from services.clinical.triage.patterns import compile_alternatives
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -135,6 +137,8 @@ class Knowledge:
     modifiers: tuple[ModifierSpec, ...]
     lexicon: LexiconFile
     advice: AdviceFile
+    nets: NetKnowledge
+    interview: InterviewKnowledge
 
 
 def _read_yaml(path: Path) -> Any:
@@ -220,6 +224,14 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
     if set(advice.levels) != set(TriageLevel):
         raise TriageDataError("advice.yml: needs a text for every level")
 
+    nets = load_nets(_read_yaml(data_dir / "findings.yml"), _read_yaml(data_dir / "nets.yml"), departments, flags.terms)
+    flag_ids = {rule.id for rule in flags.rules}
+    for net in nets.nets:
+        if set(net.spec.covered_by) - flag_ids:
+            raise TriageDataError(f"nets.yml {net.spec.id}: covered_by names unknown red flags")
+    interview = load_interview(
+        _read_yaml(data_dir / "questions.yml"), _read_yaml(data_dir / "self_care.yml"), symptom_ids
+    )
     return Knowledge(
         departments=departments,
         red_flags=tuple(_compile_rule(rule, flags.terms) for rule in flags.rules),
@@ -232,4 +244,6 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
         modifiers=tuple(modifiers.modifiers),
         lexicon=lexicon,
         advice=advice,
+        nets=nets,
+        interview=interview,
     )

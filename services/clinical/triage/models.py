@@ -80,11 +80,36 @@ class TriageInput(BaseModel):
     age: float | None = Field(default=None, ge=0, le=130)
     sex: Literal["male", "female"] | None = None
     pregnant: bool | None = None
+    #: Answers to earlier ``questions``: question id → option value.
+    answers: dict[str, str] = Field(default_factory=dict, max_length=20)
 
     @field_validator("text")
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+
+class Reason(BaseModel):
+    """One rule that shaped the answer, with its source and the findings it used."""
+
+    rule: str
+    label: str
+    level: TriageLevel | None = None
+    source: str
+    findings: list[str] = []
+
+
+class AnswerOption(BaseModel):
+    value: str
+    label: str
+
+
+class Question(BaseModel):
+    """A question whose answer would change the level (asked as buttons)."""
+
+    id: str
+    text: str
+    options: list[AnswerOption]
 
 
 class TriageResult(BaseModel):
@@ -94,3 +119,5 @@ class TriageResult(BaseModel):
     departments: list[str] = Field(min_length=1)
     red_flags: list[str]
     advice: str
+    reasons: list[Reason] = []
+    questions: list[Question] = []

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import opencc
+
 #: Longest text examined.  Chat messages are short; anything longer is cut so
 #: that a pasted novel cannot slow the edge down (the head is kept because
 #: patients state the complaint first).
@@ -86,6 +88,7 @@ _TABLE: dict[int, int | str | None] = {
 # Spaces between two CJK characters are typing noise ("胸 口 疼").
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone halves cannot be encoded for OpenCC
 
 
 def to_simplified(text: str) -> str:
@@ -102,12 +105,17 @@ class Normalizer:
         # Longest first so "心肌梗塞" wins over "梗塞".
         alternatives = sorted(pairs, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(a) for a in alternatives)) if alternatives else None
+        # OpenCC knows every traditional form and phrase ("掛號", "發燒"); the
+        # hand table above stays as a cheap second pass for variants it keeps.
+        self._t2s = opencc.OpenCC("t2s")
 
     def __call__(self, text: str) -> str:
         """Return ``text`` in the form the rules are written against."""
         if not isinstance(text, str):
             text = str(text)
         text = text[:MAX_CHARS]
+        if not text.isascii():
+            text = self._t2s.convert(_SURROGATE.sub("", text))
         text = to_simplified(text).lower()
         text = _CONTROL.sub(" ", text)
         text = _CJK_SPACE.sub("", text)

@@ -129,8 +129,9 @@ def test_levels_are_ordered_and_never_downgrade() -> None:
 
 def test_result_serialises_to_the_contract(engine: TriageEngine) -> None:
     payload = assess(engine, "胸口压着疼出冷汗").model_dump(mode="json")
-    assert set(payload) == {"level", "departments", "red_flags", "advice"}
+    assert set(payload) == {"level", "departments", "red_flags", "advice", "reasons", "questions"}
     assert payload["level"] == "emergency"
+    assert payload["reasons"][0]["rule"] == "chest_pain_cardiac" and payload["reasons"][0]["source"]
 
 
 def test_default_engine_is_cached() -> None:

@@ -1,0 +1,268 @@
+"""Findings read from the patient's words: numbers, risk factors, mechanisms.
+
+Keywords alone miss what makes a case dangerous: "血压190/120", "体温34.8",
+"吃了20片", "宝宝出生12天", "怀孕32周", "吃华法林".  This module turns such
+phrases into typed facts that the safety nets (``data/triage/nets.yml``)
+compare with thresholds.  Numbers and units are code (they are grammar);
+the vocabulary of conditions and mechanisms is data (``findings.yml``) so
+staff can add a drug name without touching Python.  Negated mentions
+("没吃抗凝药") do not count; hedged ones ("好像怀孕了") are kept and listed
+in ``uncertain`` so a clinician reading the reasons can see the doubt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.clinical.triage.demographics import Demographics, number
+from services.clinical.triage.negation import is_negated
+
+_NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百几]+)"
+_N2 = (
+    r"(\d{2,3}|[一二两][百][零一二三四五六七八九十]*"
+    r"|[三四五六七八九]十[一二三四五六七八九]?|一百[一二三四五六七八九十]*)"
+)
+
+# Temperature: "39.5度", "38.6℃", "体温35", "烧到40", "三十九度五".
+_TEMP_UNIT = re.compile(r"(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:度|℃|°c?|摄氏度)(?:\s*(\d))?(?!\s*(?:角|弯))")
+_TEMP_WORD = re.compile(r"(?:体温|温度|烧到|烧了|发烧|发热|高烧|低烧|量了|测了)[^，。\d]{0,4}?(\d{2}(?:\.\d)?)(?!\d)")
+_TEMP_CN = re.compile(r"([三四]十[一二三四五六七八九]?)度([一二三四五六七八九])?")
+# Blood pressure: "血压180/110", "高压190低压120", "血压两百多".
+_BP_PAIR = re.compile(r"(?:血压|bp)[^，。\d]{0,8}?(\d{2,3})\s*(?:/|／|\\|-|~|、|\s|到|比)\s*(\d{2,3})")
+_BP_HIGH = re.compile(rf"(?:高压|收缩压|上压)[^，。\d]{{0,4}}?{_N2}")
+_BP_LOW = re.compile(rf"(?:低压|舒张压|下压)[^，。\d]{{0,4}}?{_N2}")
+_BP_ONE = re.compile(rf"血压[^，。\d一二两三四五六七八九]{{0,8}}?{_N2}")
+# Pulse: "心率150", "心跳才38", "脉搏一百四".
+_PULSE = re.compile(rf"(?:心率|心跳|脉搏|脉率|hr)[^，。\d一二两三四五六七八九]{{0,8}}?{_N2}")
+# SpO2: "血氧88", "血氧饱和度只有89%", "指脉氧85".
+_SPO2 = re.compile(r"(?:血氧|氧饱和度?|饱和度|脉氧|指氧|spo2|sao2)[^，。\d]{0,8}?(\d{2,3})(?:\s*%)?")
+# Glucose mmol/L: "血糖2.8", "血糖高到30多", "血糖仪显示hi".
+_GLUCOSE = re.compile(r"(?:血糖|糖)[^，。\d]{0,8}?(\d{1,3}(?:\.\d+)?)")
+_GLUCOSE_HI = re.compile(r"血糖[^，。]{0,8}(?:hi|high|测不出来?(?:了)?(?:太)?高|爆表)")
+_GLUCOSE_LO = re.compile(r"血糖[^，。]{0,8}(?:lo(?!w)|low|低到测不出)")
+# Pregnancy: "怀孕32周", "孕8个月", "孕七个多月", "孕晚期".
+_PREG_WEEKS = re.compile(rf"(?:怀孕|孕|怀了|怀)(?:了)?(?:已经)?\s*{_NUM}\s*(?:多)?\s*(?:周|星期)")
+_PREG_MONTHS = re.compile(rf"(?:怀孕|孕|怀了|怀)(?:了)?(?:已经)?\s*{_NUM}\s*(?:个)?(?:多)?(?:半)?\s*月")
+_PREG_STAGE = {"孕晚期": 32.0, "快生了": 38.0, "临产": 38.0, "足月": 38.0, "预产期": 36.0, "孕早期": 8.0}
+_POSTPARTUM = re.compile(
+    r"产后|坐月子|月子里|月子期间|生完(?:孩子|宝宝|小孩)?|刚生(?:完|了)|剖(?:腹)?产(?:后|完)|顺产(?:后|完)|生产后|分娩后"
+)
+_NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|月子里的?(?:宝宝|孩子|婴儿)")
+_AGE_DAYS = re.compile(rf"(?:出生|生下来|宝宝|孩子|婴儿|新生儿)(?:才|刚|刚出生|出生|现在|已经)*{_NUM}\s*(?:天|日)")
+_AGE_DAYS_BEFORE = re.compile(rf"{_NUM}\s*天(?:大)?的?(?:宝宝|孩子|婴儿|新生儿|小孩)")
+_AGE_WEEKS = re.compile(
+    rf"(?:出生|生下来|宝宝|孩子|婴儿)(?:才|刚|刚出生|出生|现在|已经)*{_NUM}\s*(?:周|星期)|{_NUM}\s*(?:周|星期)大"
+)
+# Tablets: "吃了20片", "吞了一整瓶", "十几粒安眠药".
+_TABLETS = re.compile(rf"(?:吃|吞|服|喝)(?:了|下|下去|掉)?[^，。\d]{{0,6}}?{_NUM}\s*(?:多)?\s*(?:片|粒|颗|丸|袋|支)")
+_TABLETS_BEFORE = re.compile(
+    rf"{_NUM}\s*(?:多)?\s*(?:片|粒|颗)[^，。]{{0,6}}(?:药|安眠|安定|降压|降糖|止痛|扑热息痛|布洛芬)"
+)
+_WHOLE_PACK = re.compile(
+    r"(?:吃|吞|服|喝)(?:了|下|掉)?[^，。]{0,4}(?:一整?瓶|整瓶|一整?盒|整盒|一板|一把|大把|半瓶|好多片|很多片|一大把)"
+)
+# Onset and duration.
+_SUDDEN = re.compile(r"突然|一下子|忽然|猛地|猛然|突发|刚才一下")
+_DURATION = re.compile(rf"{_NUM}\s*(?:个)?(?:多)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(?:了|多|左右|来)")
+_UNIT_HOURS = {"分钟": 1 / 60, "小时": 1, "钟头": 1, "天": 24, "日": 24, "周": 168, "星期": 168, "礼拜": 168}
+_UNIT_HOURS |= {"月": 720, "年": 8760}
+_DURATION_WORDS = {"刚才": 0.5, "刚刚": 0.5, "今天": 6, "昨天": 24, "昨晚": 18, "前天": 48, "这两天": 48, "这几天": 72}
+_UNCERTAIN = re.compile(r"好像|可能|也许|似乎|不确定|不知道是不是|怀疑|说不清|不太清楚|大概")
+
+
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """Facts read from one message; ``None``/empty means not stated."""
+
+    temperature: float | None = None
+    systolic: float | None = None
+    diastolic: float | None = None
+    pulse: float | None = None
+    spo2: float | None = None
+    glucose: float | None = None
+    age_days: float | None = None
+    age_years: float | None = None
+    pregnancy_weeks: float | None = None
+    pregnant: bool | None = None
+    postpartum: bool = False
+    tablets: float | None = None
+    sudden: bool = False
+    duration_hours: float | None = None
+    conditions: frozenset[str] = frozenset()
+    mechanisms: frozenset[str] = frozenset()
+    uncertain: tuple[str, ...] = ()
+    evidence: dict[str, str] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        """A finding by name, for rules written as data."""
+        return getattr(self, name)
+
+    def describe(self, names: list[str]) -> list[str]:
+        """ "体温=39.5（39度5）"-style lines for the reasons shown to clinicians."""
+        return [f"{n}={self.value(n)}（{self.evidence[n]}）" if n in self.evidence else n for n in names]
+
+
+def _first_number(pattern: re.Pattern[str], text: str, lo: float, hi: float) -> tuple[float, str] | None:
+    for match in pattern.finditer(text):
+        token = next((group for group in match.groups() if group), "")
+        value = number(token.rstrip("几")) if token else None
+        if value is not None and lo <= value <= hi and not is_negated(text, match.start(), match.end(), history=False):
+            return value, match.group(0)
+    return None
+
+
+def _temperature(text: str) -> tuple[float, str] | None:
+    for match in _TEMP_UNIT.finditer(text):
+        value = float(match.group(1))
+        if match.group(2) and "." not in match.group(1):
+            value += int(match.group(2)) / 10
+        if 30 <= value <= 44:
+            return value, match.group(0)
+    for match in _TEMP_CN.finditer(text):
+        base = number(match.group(1))
+        if base is not None:
+            tenth = number(match.group(2)) if match.group(2) else 0
+            return base + (tenth or 0) / 10, match.group(0)
+    found = _first_number(_TEMP_WORD, text, 30, 44)
+    return found
+
+
+def _blood_pressure(text: str) -> tuple[float | None, float | None, str]:
+    pair = _BP_PAIR.search(text)
+    if pair:
+        high, low = float(pair.group(1)), float(pair.group(2))
+        if 50 <= low < high <= 300:
+            return high, low, pair.group(0)
+    high_found = _first_number(_BP_HIGH, text, 50, 300)
+    low_found = _first_number(_BP_LOW, text, 20, 200)
+    if high_found or low_found:
+        said = "；".join(f[1] for f in (high_found, low_found) if f)
+        return (high_found[0] if high_found else None), (low_found[0] if low_found else None), said
+    one = _first_number(_BP_ONE, text, 50, 300)
+    if one:
+        return one[0], None, one[1]
+    return None, None, ""
+
+
+def _glucose(text: str) -> tuple[float, str] | None:
+    if _GLUCOSE_HI.search(text):
+        return 33.3, "血糖仪显示HI"
+    if _GLUCOSE_LO.search(text):
+        return 1.1, "血糖仪显示LO"
+    found = _first_number(_GLUCOSE, text, 0.5, 700)
+    if found is None:
+        return None
+    value, said = found
+    if value > 60:  # mg/dL from an imported meter
+        value = round(value / 18, 1)
+    return value, said
+
+
+def _pregnancy_weeks(text: str) -> tuple[float, str] | None:
+    found = _first_number(_PREG_WEEKS, text, 1, 43)
+    if found:
+        return found
+    months = _first_number(_PREG_MONTHS, text, 1, 10)
+    if months:
+        # "孕8个月" means in the eighth month: weeks 31-35; count its start.
+        return round((months[0] - 1) * 4.3 + 1, 1), months[1]
+    for word, weeks in _PREG_STAGE.items():
+        if word in text:
+            return weeks, word
+    return None
+
+
+def _age_days(text: str, who: Demographics) -> tuple[float, str] | None:
+    for pattern in (_AGE_DAYS, _AGE_DAYS_BEFORE):
+        found = _first_number(pattern, text, 0, 120)
+        if found:
+            return found
+    weeks = _first_number(_AGE_WEEKS, text, 0, 20)
+    if weeks and not _PREG_WEEKS.search(text):
+        return weeks[0] * 7, weeks[1]
+    if _NEWBORN.search(text):
+        return 14.0, "新生儿"
+    if who.age is not None and who.age < 1:
+        return round(who.age * 365), "年龄"
+    return None
+
+
+def _tablets(text: str) -> tuple[float, str] | None:
+    pack = _WHOLE_PACK.search(text)
+    if pack:
+        return 30.0, pack.group(0)
+    return _first_number(_TABLETS, text, 1, 500) or _first_number(_TABLETS_BEFORE, text, 1, 500)
+
+
+def _duration(text: str) -> float | None:
+    match = _DURATION.search(text)
+    if match:
+        value = number(match.group(1).rstrip("几")) or 1.0
+        return value * _UNIT_HOURS[match.group(2)]
+    for word, hours in _DURATION_WORDS.items():
+        if word in text:
+            return hours
+    return None
+
+
+def _vocabulary(vocab: dict[str, re.Pattern[str]], text: str) -> tuple[frozenset[str], dict[str, str]]:
+    found: dict[str, str] = {}
+    for name, pattern in vocab.items():
+        for match in pattern.finditer(text):
+            if not is_negated(text, match.start(), match.end(), history=False):
+                found[name] = match.group(0)
+                break
+    return frozenset(found), found
+
+
+def extract_findings(
+    text: str,
+    who: Demographics,
+    conditions: dict[str, re.Pattern[str]],
+    mechanisms: dict[str, re.Pattern[str]],
+) -> Findings:
+    """All findings in normalised ``text``; ``who`` brings age/pregnancy already parsed."""
+    evidence: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    def keep(name: str, found: tuple[float, str] | None) -> None:
+        if found is not None:
+            values[name], evidence[name] = found
+
+    keep("temperature", _temperature(text))
+    systolic, diastolic, said = _blood_pressure(text)
+    if systolic is not None:
+        values["systolic"], evidence["systolic"] = systolic, said
+    if diastolic is not None:
+        values["diastolic"], evidence["diastolic"] = diastolic, said
+    keep("pulse", _first_number(_PULSE, text, 10, 300))
+    keep("spo2", _first_number(_SPO2, text, 40, 100))
+    keep("glucose", _glucose(text))
+    keep("pregnancy_weeks", _pregnancy_weeks(text))
+    keep("age_days", _age_days(text, who))
+    keep("tablets", _tablets(text))
+    age_years = who.age
+    if values.get("age_days") is not None and (age_years is None or age_years >= 1):
+        age_years = round(values["age_days"] / 365, 3)
+    pregnant = who.pregnant if who.pregnant is not None else (True if "pregnancy_weeks" in values else None)
+    if pregnant is False:
+        values.pop("pregnancy_weeks", None)
+    found_conditions, condition_words = _vocabulary(conditions, text)
+    found_mechanisms, mechanism_words = _vocabulary(mechanisms, text)
+    evidence.update(condition_words)
+    evidence.update(mechanism_words)
+    postpartum = bool(_POSTPARTUM.search(text))
+    return Findings(
+        **values,
+        age_years=age_years,
+        pregnant=pregnant,
+        postpartum=postpartum,
+        sudden=bool(_SUDDEN.search(text)),
+        duration_hours=_duration(text),
+        conditions=found_conditions,
+        mechanisms=found_mechanisms,
+        uncertain=tuple(m.group(0) for m in _UNCERTAIN.finditer(text)),
+        evidence=evidence,
+    )

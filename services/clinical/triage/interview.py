@@ -1,0 +1,193 @@
+"""The interview and self-care, as data (``questions.yml``, ``self_care.yml``).
+
+A one-shot guess settles "胸口疼" or "发烧" on whatever words happened to be
+typed.  A triage nurse asks the one question that decides it ("出冷汗吗？",
+"最高多少度？").  Each question here names the complaints it belongs to and,
+per answer option, the words that answer *says* ("胸口疼，出冷汗"), so an
+answered question is re-assessed by exactly the same rules as free text.  The
+engine offers a question only when one of its answers would change the
+level, which keeps the interview to what matters.
+
+Self-care applies only to mild, short, low-risk complaints; each entry gives
+concrete care and explicit "如果出现…请及时就医" worsening signs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.clinical.triage.demographics import Demographics
+from services.clinical.triage.errors import TriageDataError
+from services.clinical.triage.findings import Findings
+from services.clinical.triage.patterns import compile_alternatives
+
+#: Conditions that make any "stay at home" advice unsafe.
+_HIGH_RISK_CONDITIONS = frozenset({"chemotherapy", "immunosuppressed", "dialysis", "heart_failure", "anticoagulant"})
+MAX_QUESTIONS = 3
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OptionSpec(_Strict):
+    value: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    says: str = Field(min_length=1)
+
+
+class QuestionSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    complaints: list[str] = Field(min_length=1)
+    text: str
+    source: str = Field(min_length=3)
+    unless: list[str] = []
+    unless_finding: list[str] = []
+    #: Asked only of women of child-bearing age (not of men, children or elders).
+    women_only: bool = False
+    options: list[OptionSpec] = Field(min_length=2)
+
+
+class SelfCareSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    symptoms: list[str] = Field(min_length=1)
+    source: str = Field(min_length=3)
+    max_days: float = Field(gt=0)
+    plain: bool = False
+    advice: str = Field(min_length=10)
+    worsening: str = Field(pattern=r"如果")
+
+
+class QuestionsFile(_Strict):
+    questions: list[QuestionSpec] = Field(min_length=1)
+
+
+class SelfCareFile(_Strict):
+    self_care: list[SelfCareSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    spec: QuestionSpec
+    unless: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewKnowledge:
+    questions: tuple[Question, ...]
+    by_id: dict[str, QuestionSpec]
+    self_care: dict[str, SelfCareSpec]
+
+
+class UnknownAnswer(ValueError):
+    """An answer names a question or option that does not exist."""
+
+
+def load_interview(questions_data: object, self_care_data: object, symptom_ids: set[str]) -> InterviewKnowledge:
+    """Validate both files against the symptom ids of ``symptoms.yml``."""
+    try:
+        questions = QuestionsFile.model_validate(questions_data)
+        care = SelfCareFile.model_validate(self_care_data)
+    except ValidationError as exc:
+        raise TriageDataError(f"questions.yml/self_care.yml: {exc}") from exc
+    compiled = []
+    by_id: dict[str, QuestionSpec] = {}
+    for spec in questions.questions:
+        if spec.id in by_id:
+            raise TriageDataError(f"questions.yml: duplicate id {spec.id!r}")
+        missing = set(spec.complaints) - symptom_ids
+        if missing:
+            raise TriageDataError(f"questions.yml {spec.id}: unknown complaints {sorted(missing)}")
+        by_id[spec.id] = spec
+        unless = compile_alternatives(spec.unless, {}, f"questions.yml {spec.id}") if spec.unless else None
+        compiled.append(Question(spec, unless))
+    by_symptom: dict[str, SelfCareSpec] = {}
+    for entry in care.self_care:
+        missing = set(entry.symptoms) - symptom_ids
+        if missing:
+            raise TriageDataError(f"self_care.yml {entry.id}: unknown symptoms {sorted(missing)}")
+        for symptom in entry.symptoms:
+            if symptom in by_symptom:
+                raise TriageDataError(f"self_care.yml: symptom {symptom!r} has two entries")
+            by_symptom[symptom] = entry
+    return InterviewKnowledge(tuple(compiled), by_id, by_symptom)
+
+
+def answered_text(knowledge: InterviewKnowledge, answers: dict[str, str]) -> str:
+    """What the answers say, as sentences appended to the patient's text."""
+    said = []
+    for question_id, value in answers.items():
+        spec = knowledge.by_id.get(question_id)
+        if spec is None:
+            raise UnknownAnswer(f"没有这个问题：{question_id}")
+        option = next((o for o in spec.options if o.value == value), None)
+        if option is None:
+            choices = "、".join(o.value for o in spec.options)
+            raise UnknownAnswer(f"问题 {question_id} 的答案只能是：{choices}")
+        said.append(option.says)
+    return "。".join(said)
+
+
+def candidates(
+    knowledge: InterviewKnowledge,
+    complaints: set[str],
+    text: str,
+    findings: Findings,
+    who: Demographics,
+    answered: set[str],
+) -> list[QuestionSpec]:
+    """Questions for these complaints whose discriminator the patient has not stated yet."""
+    found = []
+    for question in knowledge.questions:
+        spec = question.spec
+        if spec.id in answered or not complaints.intersection(spec.complaints):
+            continue
+        if spec.women_only and (who.sex == "male" or who.is_child or who.is_elder):
+            continue
+        if question.unless is not None and question.unless.search(text):
+            continue
+        if any(findings.value(name) is not None for name in spec.unless_finding):
+            continue
+        found.append(spec)
+    return found
+
+
+def self_care_entry(
+    knowledge: InterviewKnowledge,
+    symptoms: dict[str, bool],
+    findings: Findings,
+    who: Demographics,
+    severe: bool,
+) -> SelfCareSpec | None:
+    """The self-care advice when every complaint is mild, short and low-risk; else None.
+
+    ``symptoms`` maps each complaint kept to whether its wording was already
+    mild (its level came out self_care).  A plain complaint ("嗓子疼两天")
+    qualifies only when its entry says ``plain``: some complaints are
+    self-care only when the patient says they are slight.
+    """
+    if not symptoms or severe:
+        return None
+    if who.pregnant or findings.pregnant or findings.postpartum or who.is_elder:
+        return None
+    if findings.conditions & _HIGH_RISK_CONDITIONS:
+        return None
+    if findings.temperature is not None and findings.temperature >= 38.5:
+        return None
+    infant = (who.age is not None and who.age < 1) or (findings.age_days is not None and findings.age_days < 365)
+    if infant and who.age is not None and who.age < 0.25:
+        return None
+    entries = []
+    for symptom, mild in symptoms.items():
+        entry = knowledge.self_care.get(symptom)
+        # A plain complaint needs a stated short duration ("嗓子疼两天"); unknown stays routine.
+        plain = entry is not None and entry.plain and not infant and findings.duration_hours is not None
+        if entry is None or not (mild or plain):
+            return None
+        if findings.duration_hours is not None and findings.duration_hours > entry.max_days * 24:
+            return None
+        entries.append(entry)
+    return entries[0]

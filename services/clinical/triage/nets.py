@@ -1,0 +1,256 @@
+"""Safety nets: dangerous numbers and risk groups (``data/triage/nets.yml``).
+
+Keyword red flags catch "胸口压着疼"; they cannot catch "血氧88" or "宝宝出生
+12天，今天有点烫" or "吃华法林的奶奶磕到头".  A net is a conjunction of
+conditions over :class:`~services.clinical.triage.findings.Findings` (numbers,
+conditions, mechanisms), who the patient is, and optional text patterns.
+Emergency nets also run in the fast edge check, so they answer without Rasa.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.clinical.triage.demographics import Demographics
+from services.clinical.triage.errors import TriageDataError
+from services.clinical.triage.findings import Findings
+from services.clinical.triage.models import TriageLevel
+from services.clinical.triage.patterns import compile_alternatives, find
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bound(_Strict):
+    """Numeric thresholds; every given bound must hold."""
+
+    below: float | None = None
+    above: float | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def holds(self, value: float | None) -> bool:
+        if value is None:
+            return False
+        checks = (
+            self.below is None or value < self.below,
+            self.above is None or value > self.above,
+            self.at_least is None or value >= self.at_least,
+            self.at_most is None or value <= self.at_most,
+        )
+        return all(checks)
+
+
+ValueName = Literal[
+    "temperature",
+    "temperature_low",
+    "systolic",
+    "diastolic",
+    "pulse",
+    "spo2",
+    "glucose",
+    "tablets",
+    "pregnancy_weeks",
+    "age_days",
+    "age_years",
+    "fever_words",
+]
+
+
+class NetSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    level: TriageLevel
+    source: str = Field(min_length=3)
+    departments: list[str] = Field(min_length=1)
+    advice: str = ""
+    values: dict[ValueName, Bound] = {}
+    any_values: dict[ValueName, Bound] = {}
+    pregnant: bool | None = None
+    postpartum: bool | None = None
+    child: bool | None = None
+    elder: bool | None = None
+    conditions: list[str] = []
+    mechanisms: list[str] = []
+    text: list[str] = []
+    text_also: list[str] = []
+    #: Red-flag rules that already say the same; when one fired, this net stays quiet.
+    covered_by: list[str] = []
+
+
+class VocabularyEntry(_Strict):
+    source: str = Field(min_length=3)
+    patterns: list[str] = Field(min_length=1)
+
+
+class FindingsFile(_Strict):
+    conditions: dict[str, VocabularyEntry]
+    mechanisms: dict[str, VocabularyEntry]
+
+
+class NetsFile(_Strict):
+    terms: dict[str, str] = {}
+    nets: list[NetSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Net:
+    spec: NetSpec
+    text: re.Pattern[str] | None
+    text_also: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class NetHit:
+    """A net that fired, with the findings that made it fire (for the reasons)."""
+
+    id: str
+    label: str
+    level: TriageLevel
+    departments: tuple[str, ...]
+    source: str
+    advice: str
+    findings: tuple[str, ...]
+    covered_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NetKnowledge:
+    conditions: dict[str, re.Pattern[str]]
+    mechanisms: dict[str, re.Pattern[str]]
+    nets: tuple[Net, ...]
+    fever: re.Pattern[str]
+
+
+def _vocabulary(entries: dict[str, VocabularyEntry], where: str) -> dict[str, re.Pattern[str]]:
+    return {name: compile_alternatives(entry.patterns, {}, f"{where} {name}") for name, entry in entries.items()}
+
+
+def load_nets(
+    findings_data: object, nets_data: object, departments: dict[str, str], terms: dict[str, str]
+) -> NetKnowledge:
+    """Validate ``findings.yml`` and ``nets.yml`` (already read); ``terms`` come from red_flags.yml."""
+    try:
+        vocab = FindingsFile.model_validate(findings_data)
+    except ValidationError as exc:
+        raise TriageDataError(f"findings.yml: {exc}") from exc
+    try:
+        parsed = NetsFile.model_validate(nets_data)
+    except ValidationError as exc:
+        raise TriageDataError(f"nets.yml: {exc}") from exc
+    all_terms = {**terms, **parsed.terms}
+    seen: set[str] = set()
+    nets = []
+    for spec in parsed.nets:
+        where = f"nets.yml {spec.id}"
+        if spec.id in seen:
+            raise TriageDataError(f"nets.yml: duplicate id {spec.id!r}")
+        seen.add(spec.id)
+        unknown = [code for code in spec.departments if code not in departments]
+        if unknown:
+            raise TriageDataError(f"{where}: unknown department code(s) {unknown}")
+        if spec.level is TriageLevel.EMERGENCY and spec.departments[0] != "emergency":
+            raise TriageDataError(f"{where}: departments must start with emergency")
+        missing = set(spec.conditions) - set(vocab.conditions) | set(spec.mechanisms) - set(vocab.mechanisms)
+        if missing:
+            raise TriageDataError(f"{where}: not in findings.yml: {sorted(missing)}")
+        text = compile_alternatives(spec.text, all_terms, where) if spec.text else None
+        also = compile_alternatives(spec.text_also, all_terms, where) if spec.text_also else None
+        nets.append(Net(spec, text, also))
+    fever = compile_alternatives(["{FEVER}"], all_terms, "nets.yml fever words")
+    return NetKnowledge(
+        conditions=_vocabulary(vocab.conditions, "findings.yml conditions"),
+        mechanisms=_vocabulary(vocab.mechanisms, "findings.yml mechanisms"),
+        nets=tuple(nets),
+        fever=fever,
+    )
+
+
+def _values(findings: Findings, text: str, fever: re.Pattern[str]) -> dict[str, float | None]:
+    values: dict[str, float | None] = {
+        name: findings.value(name)
+        for name in ("temperature", "systolic", "diastolic", "pulse", "spo2", "glucose", "tablets")
+    }
+    values |= {
+        "temperature_low": findings.temperature,
+        "pregnancy_weeks": findings.pregnancy_weeks,
+        "age_days": findings.age_days,
+        "age_years": findings.age_years,
+    }
+    said_fever = find(fever, text) is not None
+    temperature = findings.temperature
+    fever_now = said_fever and (temperature is None or temperature >= 37.5)
+    values["fever_words"] = 1.0 if fever_now else None
+    return values
+
+
+def _person(spec: NetSpec, findings: Findings, who: Demographics) -> bool:
+    if spec.pregnant is not None and bool(findings.pregnant) != spec.pregnant:
+        return False
+    if spec.postpartum is not None and findings.postpartum != spec.postpartum:
+        return False
+    if spec.child is not None and who.is_child != spec.child:
+        return False
+    if spec.elder is not None and who.is_elder != spec.elder:
+        return False
+    if spec.conditions and not findings.conditions.intersection(spec.conditions):
+        return False
+    return not (spec.mechanisms and not findings.mechanisms.intersection(spec.mechanisms))
+
+
+def _hit(spec: NetSpec, findings: Findings, values: dict[str, float | None], said: list[str]) -> NetHit:
+    used = [*spec.values, *(n for n, b in spec.any_values.items() if b.holds(values[n]))]
+    described = findings.describe([n for n in used if n in findings.evidence])
+    words = findings.evidence
+    described += [f"{c}（{words.get(c, '')}）" for c in sorted(findings.conditions) if c in spec.conditions]
+    described += [f"{m}（{words.get(m, '')}）" for m in sorted(findings.mechanisms) if m in spec.mechanisms]
+    return NetHit(
+        spec.id,
+        spec.label,
+        spec.level,
+        tuple(spec.departments),
+        spec.source,
+        spec.advice,
+        tuple(described + said),
+        tuple(spec.covered_by),
+    )
+
+
+def evaluate_nets(
+    knowledge: NetKnowledge,
+    text: str,
+    findings: Findings,
+    who: Demographics,
+    *,
+    emergency_only: bool = False,
+) -> list[NetHit]:
+    """Every net that holds for this message, most severe first."""
+    values = _values(findings, text, knowledge.fever)
+    hits = []
+    for net in knowledge.nets:
+        spec = net.spec
+        if emergency_only and spec.level is not TriageLevel.EMERGENCY:
+            continue
+        if not all(bound.holds(values[name]) for name, bound in spec.values.items()):
+            continue
+        if spec.any_values and not any(bound.holds(values[name]) for name, bound in spec.any_values.items()):
+            continue
+        if not _person(spec, findings, who):
+            continue
+        said: list[str] = []
+        for pattern in (net.text, net.text_also):
+            if pattern is None:
+                continue
+            found = find(pattern, text)
+            if found is None:
+                break
+            said.append(f"“{found.text}”")
+        else:
+            hits.append(_hit(spec, findings, values, said))
+    hits.sort(key=lambda h: -h.level.severity)
+    return hits
