@@ -39,4 +39,4 @@ def _session_cookie(state: BlueprintSetupState) -> None:
     )
 
 
-from web.console import auth, cli, handoffs, pages, refills, staff_admin, teaching  # noqa: E402,F401  (routes register on import)
+from web.console import audit, auth, cli, handoffs, pages, refills, staff_admin, teaching  # noqa: E402,F401  (routes register on import)

@@ -1,13 +1,10 @@
-"""The console's home page, the conversation review and the audit log."""
+"""The console's home page and the conversation review (the audit log: web/console/audit.py)."""
 
 from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from models import AuditEntry
-from services.booking.calendar import SHANGHAI
 from services.conversation import log as conversation_log
 from services.conversation.handoff import CHANNELS
 from web.console import bp
@@ -52,12 +49,3 @@ def conversations() -> ResponseReturnValue:
         status_names=conversation_log.STATUS_NAMES,
         threshold=current_app.config["SETTINGS"].review_low_confidence,
     )
-
-
-@bp.get("/audit")
-@require_role("admin")
-def audit_log() -> ResponseReturnValue:
-    ctx = staff_context()
-    with ctx.db.reading() as session:
-        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
-    return render_template("console/audit.html", entries=entries, tz=SHANGHAI)
