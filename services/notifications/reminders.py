@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Appointment, AppointmentStatus, OutboxMessage, Patient, utcnow
 from services import audit
-from services.booking import appointments as booking
+from services.booking import transitions
 from services.booking.calendar import SHANGHAI, local_datetime
 from services.context import ServiceContext
 from services.errors import DomainError
@@ -165,7 +165,7 @@ def handle_sms_reply(ctx: ServiceContext, phone: str, text: str) -> str:
         if status is S.CANCELLED:
             return f"【{name}】这个预约已经取消了。"
         try:
-            view = booking.cancel(ctx.acting_as("patient:sms"), appointment_id, reason="sms_reply")
+            view = transitions.cancel(ctx.acting_as("patient:sms"), appointment_id, reason="sms_reply")
         except DomainError as exc:
             return f"【{name}】{exc.message}，如需帮助请致电{ctx.settings.hospital_phone}。"
         refund = "挂号费将原路退回，请留意到账。" if view.get("refund") else ""

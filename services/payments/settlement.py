@@ -30,7 +30,7 @@ from models import LedgerEntry, Patient, PaymentOrder, Prescription, RefillReque
 from payments.base import PaymentError, PaymentNotification, PaymentRequest, TradeQuery
 from payments.router import provider_for
 from services import audit
-from services.booking import appointments as booking
+from services.booking import transitions
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
 from services.payments.refunds import request_refund
@@ -95,7 +95,7 @@ def _apply_paid(
         # Already refunded (the money came and went before this event was seen): record only.
         return Settlement(order.out_trade_no, "duplicate")
     if order.appointment_id is not None:
-        if was_pending and booking.confirm_paid(ctx, session, order.appointment_id, now):
+        if was_pending and transitions.confirm_paid(ctx, session, order.appointment_id, now):
             from services.notifications import reminders
 
             reminders.queue_for_appointment(ctx, session, order.appointment_id)

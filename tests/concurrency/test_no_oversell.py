@@ -15,7 +15,7 @@ import pytest
 
 from app import build_context
 from db import Database
-from services.booking import appointments as booking
+from services.booking import transitions
 from services.booking.calendar import local_today
 from tests.concurrency.harness import (
     Attempt,
@@ -82,7 +82,7 @@ def _flash_crowd(database_url: str, base_url: str, seed: int) -> tuple[list[Atte
         jobs = [lambda a=a: client.cancel(a.appointment_id, a.patient_id, a.slot_id) for a in booked]
         jobs += [lambda p=p, s=s: client.book(p, s) for p, s in scenario.plan[::2]]
         second = run_concurrently(jobs, threads=16)
-        booking.expire_holds(ctx)
+        transitions.expire_holds(ctx)
         history = first + second
         return history, check_history(database_url, scenario, history, QUOTA)
     finally:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app import build_context
 from db import Database
 from models import AuditEntry, LedgerEntry, OutboxMessage, PaymentOrder
-from services.booking import appointments as booking
+from services.booking import holds
 from tests.concurrency.server import running_server
 from tests.conftest import SERVICE_TOKEN, settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot
@@ -60,7 +60,7 @@ def _scenario(url: str, day: date, provider: str) -> tuple[Any, str]:
         settings = settings.model_copy(update={"payment_provider_mode": "console"})  # no gateway to create at
     ctx = build_context(settings, Database(url))
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), day)
-    held = booking.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
     trade = held["payment"]["out_trade_no"]
     with ctx.db.transaction() as session:  # the order belongs to the platform under test
         session.execute(PaymentOrder.__table__.update().values(provider=provider))

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from models import Appointment, LedgerEntry, PaymentOrder, Refund, Slot, utcnow
-from services.booking import appointments as booking
+from services.booking import holds, quotas, transitions
 from services.booking.calendar import clinic_days
 from services.context import ServiceContext
 from services.payments import settlement as payments
@@ -92,7 +92,7 @@ def test_the_database_refuses_a_second_active_booking_even_if_code_forgot(
 
     slot = make_slot(ctx, doctor, clinic_day)
     patient = make_patient(ctx)
-    booking.book(ctx, patient_id=patient, slot_id=slot)
+    holds.book(ctx, patient_id=patient, slot_id=slot)
     with pytest.raises(IntegrityError), ctx.db.transaction() as session:
         first = session.scalars(select(Appointment)).one()
         session.add(
@@ -181,8 +181,8 @@ def test_an_unpaid_hold_expires_and_returns_the_place(
 ) -> None:
     slot = make_slot(ctx, doctor, clinic_day, capacity=1)
     held = book(client, make_patient(ctx), slot).json
-    assert booking.expire_holds(ctx) == 0
-    assert booking.expire_holds(ctx, now=utcnow() + timedelta(minutes=16)) == 1
+    assert transitions.expire_holds(ctx) == 0
+    assert transitions.expire_holds(ctx, now=utcnow() + timedelta(minutes=16)) == 1
     assert remaining(ctx, slot) == 1
     assert client.get(f"/api/v1/appointments/{held['id']}", headers=AUTH).json["status"] == "expired"
     with ctx.db.reading() as session:
@@ -225,7 +225,7 @@ def test_a_payment_after_expiry_is_refunded(
     client: FlaskClient, ctx: ServiceContext, doctor: str, clinic_day: date
 ) -> None:
     held = book(client, make_patient(ctx), make_slot(ctx, doctor, clinic_day)).json
-    booking.expire_holds(ctx, now=utcnow() + timedelta(minutes=16))
+    transitions.expire_holds(ctx, now=utcnow() + timedelta(minutes=16))
     assert payments.settle_payment(ctx, held["payment"]["out_trade_no"], 3000, "T1").outcome == "refunding"
     [refund_id] = pending_refund_ids(ctx)
     assert process_refund(ctx, refund_id) == "succeeded"
@@ -268,8 +268,8 @@ def test_three_no_shows_in_90_days_restrict_booking(
     patient = make_patient(ctx)
     days = clinic_days(clinic_day, 30)
     for day in (days[0], days[7], days[14]):
-        appointment = booking.book(ctx, patient_id=patient, slot_id=make_slot(ctx, doctor, day, fee_fen=0))
-        restricted = booking.mark_no_show(ctx, appointment.body["id"])
+        appointment = holds.book(ctx, patient_id=patient, slot_id=make_slot(ctx, doctor, day, fee_fen=0))
+        restricted = quotas.mark_no_show(ctx, appointment.body["id"])
     assert restricted
     response = book(client, patient, make_slot(ctx, doctor, days[20]))
     assert response.status_code == 403 and response.json["error"] == "restricted"

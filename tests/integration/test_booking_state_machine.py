@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from sqlalchemy import text
 
 from app import build_context
-from services.booking import appointments as booking
+from services.booking import holds, quotas, transitions
 from services.booking.calendar import clinic_days, local_datetime
 from services.errors import DomainError
 from services.payments import settlement as payments
@@ -124,7 +124,7 @@ class BookingMachine(RuleBasedStateMachine):
         pid, model_slot = self.patients[patient], self.slots[slot]
         expected = self.predict_booking(pid, model_slot)
         try:
-            result = booking.book(self.ctx, patient_id=pid, slot_id=model_slot.id)
+            result = holds.book(self.ctx, patient_id=pid, slot_id=model_slot.id)
         except DomainError as exc:
             assert exc.code == expected, f"engine said {exc.code}, rules say {expected}"
             return
@@ -170,7 +170,7 @@ class BookingMachine(RuleBasedStateMachine):
         else:
             expected = "not_cancellable"
         try:
-            booking.cancel(self.ctx, appointment.id)
+            transitions.cancel(self.ctx, appointment.id)
         except DomainError as exc:
             assert exc.code == expected
             return
@@ -181,7 +181,7 @@ class BookingMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def no_show(self, data: st.DataObject) -> None:
         appointment = data.draw(st.sampled_from([a for a in self.appointments if self.effective(a) == "confirmed"]))
-        restricted = booking.mark_no_show(self.ctx, appointment.id)
+        restricted = quotas.mark_no_show(self.ctx, appointment.id)
         appointment.status, appointment.finished_at = "no_show", self.now
         misses = [
             a
@@ -197,7 +197,7 @@ class BookingMachine(RuleBasedStateMachine):
 
     @rule()
     def expire(self) -> None:
-        booking.expire_holds(self.ctx)
+        transitions.expire_holds(self.ctx)
         for a in self.appointments:
             a.status = self.effective(a)
 

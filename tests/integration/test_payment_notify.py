@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from models import Appointment, LedgerEntry, OutboxMessage, PaymentOrder, Refund, utcnow
-from services.booking import appointments as booking
+from services.booking import holds, queries, transitions
 from services.context import ServiceContext
 from services.payments import settlement as payments
 from services.payments.refunds import pending_refund_ids, process_refund
@@ -61,7 +61,7 @@ def live(live_app: Flask) -> ServiceContext:
 
 def _held(ctx: ServiceContext, day: date, fee: int = 3000, phone: str = "13900001111") -> dict[str, object]:
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx), fee_fen=fee), day)
-    return booking.book(ctx, patient_id=make_patient(ctx, phone=phone), slot_id=slot).body
+    return holds.book(ctx, patient_id=make_patient(ctx, phone=phone), slot_id=slot).body
 
 
 def _trade(held: dict[str, object]) -> str:
@@ -69,7 +69,7 @@ def _trade(held: dict[str, object]) -> str:
 
 
 def _status(ctx: ServiceContext, held: dict[str, object]) -> str:
-    return str(booking.get_appointment(ctx, str(held["id"]))["status"])
+    return str(queries.get_appointment(ctx, str(held["id"]))["status"])
 
 
 def _ledger(ctx: ServiceContext) -> list[int]:
@@ -149,7 +149,7 @@ def test_a_payment_after_the_hold_lapsed_is_refunded_through_the_gateway(
 ) -> None:
     held = _held(live, clinic_day)
     with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
-        assert booking.expire_holds(live) == 1
+        assert transitions.expire_holds(live) == 1
         body = fake.alipay_notification(_trade(held), 3000)
         assert _alipay_post(live_app.test_client(), body).get_data() == b"success"
     assert _status(live, held) == "expired"
@@ -235,7 +235,7 @@ def test_an_expired_hold_closes_its_order_at_the_platform(
     held = _held(live, clinic_day)
     alipay_gateway.trades[_trade(held)] = {"trade_status": "WAIT_BUYER_PAY", "total_amount": "30.00"}
     with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
-        booking.expire_holds(live)
+        transitions.expire_holds(live)
         (order_id,) = payments.orders_to_reconcile(live)
         assert payments.reconcile_order(live, order_id) == "closed"
         assert payments.orders_to_reconcile(live) == []

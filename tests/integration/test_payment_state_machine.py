@@ -32,7 +32,7 @@ from payments.base import (
     TradeQuery,
     TradeState,
 )
-from services.booking import appointments as booking
+from services.booking import holds, transitions
 from services.booking.calendar import clinic_days
 from services.errors import DomainError
 from services.payments import settlement as payments
@@ -110,7 +110,7 @@ class PaymentMachine(RuleBasedStateMachine):
     @rule(patient=st.integers(0, 3), slot=st.integers(0, 8))
     def book(self, patient: int, slot: int) -> None:
         try:
-            body = booking.book(self.ctx, patient_id=self.patients[patient], slot_id=self.slots[slot]).body
+            body = holds.book(self.ctx, patient_id=self.patients[patient], slot_id=self.slots[slot]).body
         except DomainError:
             return
         self.trades.append(body["payment"]["out_trade_no"])
@@ -142,7 +142,7 @@ class PaymentMachine(RuleBasedStateMachine):
                 select(PaymentOrder.appointment_id).where(PaymentOrder.out_trade_no == self._trade(index))
             )
         with contextlib.suppress(DomainError):
-            booking.cancel(self.ctx, str(appointment_id))
+            transitions.cancel(self.ctx, str(appointment_id))
 
     @rule(minutes=st.sampled_from([1, 5, 14, 16, 60]))
     def time_passes(self, minutes: int) -> None:
@@ -150,7 +150,7 @@ class PaymentMachine(RuleBasedStateMachine):
 
     @rule()
     def expiry_task(self) -> None:
-        booking.expire_holds(self.ctx)
+        transitions.expire_holds(self.ctx)
 
     @rule()
     def refund_task(self) -> None:

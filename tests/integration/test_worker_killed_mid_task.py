@@ -31,7 +31,7 @@ from app import build_context
 from config import ROOT
 from db import Database
 from models import LedgerEntry, OutboxMessage, PaymentOrder, utcnow
-from services.booking import appointments as booking
+from services.booking import holds, queries
 from services.context import ServiceContext
 from tests.conftest import settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot
@@ -79,7 +79,7 @@ def _wait(condition: Callable[[], bool], log: Path, seconds: float = 90) -> None
 
 
 def _confirmed_once(ctx: ServiceContext, appointment_id: str) -> bool:
-    return booking.get_appointment(ctx, appointment_id)["status"] == "confirmed"
+    return queries.get_appointment(ctx, appointment_id)["status"] == "confirmed"
 
 
 def _kill_mid_reconcile(
@@ -91,7 +91,7 @@ def _kill_mid_reconcile(
         live = {**fake.live_settings(), "alipay_pay_gateway_url": f"{url}/gateway.do"}
         ctx = build_context(settings_for(database_url, **live), Database(database_url))
         slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), day)
-        held = booking.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+        held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
         trade = held["payment"]["out_trade_no"]
         gateway.inner.trades[trade] = {"trade_status": "TRADE_SUCCESS", "total_amount": "30.00", "trade_no": "T77"}
         with ctx.db.transaction() as session:  # old enough that its notification should have come
@@ -116,7 +116,7 @@ def _kill_mid_reconcile(
             gateway.release.set()
             if first.poll() is None:
                 first.kill()
-        assert booking.get_appointment(ctx, held["id"])["status"] == "held"
+        assert queries.get_appointment(ctx, held["id"])["status"] == "held"
         second = _worker(env, log)
         try:
             after_kill(producer, order_id)

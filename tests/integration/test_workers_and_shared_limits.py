@@ -17,7 +17,7 @@ from flask import Flask
 from app import create_app
 from config import ROOT
 from models import Appointment
-from services.booking import appointments as booking
+from services.booking import holds, queries
 from services.context import ServiceContext
 from tests.conftest import settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot
@@ -36,7 +36,7 @@ def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 def _expire_through_a_worker(ctx: ServiceContext, database_url: str, broker: str, day: date, tmp_path: Path) -> None:
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), day, capacity=1)
-    held = booking.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
     with ctx.db.transaction() as session:  # the hold's deadline has passed
         appointment = session.get(Appointment, held["id"])
         assert appointment is not None and appointment.hold_expires_at is not None
@@ -46,7 +46,7 @@ def _expire_through_a_worker(ctx: ServiceContext, database_url: str, broker: str
     try:
         Celery(broker=broker).send_task("holds.expire")
         deadline = time.monotonic() + 60
-        while booking.get_appointment(ctx, held["id"])["status"] != "expired":
+        while queries.get_appointment(ctx, held["id"])["status"] != "expired":
             assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
             assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
             time.sleep(0.3)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from services.booking import appointments as booking
+from services.booking import holds, queries, transitions
 from services.errors import DomainError, InvalidInput
 from services.payments.links import with_pay_link
 from web.api import body, bp, service_context
@@ -19,7 +19,7 @@ def create_appointment() -> tuple[Response, int]:
     if key is not None and not 8 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key 长度应在8到128个字符之间")
     try:
-        result = booking.book(
+        result = holds.book(
             service_context(),
             patient_id=data.patient_id,
             slot_id=data.slot_id,
@@ -39,16 +39,16 @@ def list_appointments() -> Response:
     if not patient_id:
         raise InvalidInput("请提供就诊人（patient_id）")
     ctx = service_context()
-    return jsonify([with_pay_link(ctx, a) for a in booking.list_appointments(ctx, patient_id)])
+    return jsonify([with_pay_link(ctx, a) for a in queries.list_appointments(ctx, patient_id)])
 
 
 @bp.get("/appointments/<appointment_id>")
 def get_appointment(appointment_id: str) -> Response:
     ctx = service_context()
-    return jsonify(with_pay_link(ctx, booking.get_appointment(ctx, appointment_id)))
+    return jsonify(with_pay_link(ctx, queries.get_appointment(ctx, appointment_id)))
 
 
 @bp.post("/appointments/<appointment_id>/cancel")
 def cancel_appointment(appointment_id: str) -> Response:
     data = CancelIn.model_validate(request.get_json(silent=True) or {})
-    return jsonify(booking.cancel(service_context(), appointment_id, data.reason))
+    return jsonify(transitions.cancel(service_context(), appointment_id, data.reason))

@@ -1,0 +1,110 @@
+"""Who may book: a restriction after repeated no-shows, one appointment per
+department and day, and the weekly quota.
+
+A patient's own bookings are serialised by updating their row first
+(`lock_patient`: a row lock on PostgreSQL, the write lock on SQLite), because the
+weekly quota is a "count, then insert" across rows that would race under READ
+COMMITTED. One appointment per patient, department and day is also a partial
+unique index, which catches what slips past the check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from models import ACTIVE, OCCUPYING, Appointment, AppointmentStatus, Patient, Slot, utcnow
+from services import audit
+from services.booking.calendar import iso_week_bounds
+from services.booking.transitions import expire_one, transition
+from services.context import ServiceContext
+from services.errors import Conflict, DuplicateAppointment, NotFound, QuotaExceeded
+
+S = AppointmentStatus
+_OCCUPYING_VALUES = [s.value for s in OCCUPYING]
+_ACTIVE_VALUES = frozenset(s.value for s in ACTIVE)
+
+
+def lock_patient(session: Session, patient_id: str) -> datetime | None:
+    """Serialise this patient's bookings; return until when they are restricted."""
+    locked = session.execute(
+        update(Patient)
+        .where(Patient.id == patient_id)
+        .values(booking_seq=Patient.booking_seq + 1)
+        .returning(Patient.restricted_until)
+    ).one_or_none()
+    if locked is None:
+        raise NotFound("没有找到这位就诊人，请先添加就诊人")
+    restricted_until: datetime | None = locked.restricted_until
+    return restricted_until
+
+
+def check_patient_week(ctx: ServiceContext, session: Session, patient_id: str, slot: Slot, now: datetime) -> None:
+    """One read of the patient's week decides both the one-per-day and the weekly rules.
+
+    Holds past their deadline are expired here first: they no longer count,
+    even before the expiry task has run.
+    """
+    monday, sunday = iso_week_bounds(slot.clinic_date)
+    week = session.execute(
+        select(
+            Appointment.id,
+            Appointment.slot_id,
+            Appointment.department_id,
+            Appointment.clinic_date,
+            Appointment.status,
+            Appointment.hold_expires_at,
+        ).where(
+            Appointment.patient_id == patient_id,
+            Appointment.clinic_date.between(monday, sunday),
+            Appointment.status.in_(_OCCUPYING_VALUES),
+        )
+    ).all()
+    live = []
+    for row in week:
+        if row.status == S.HELD.value and row.hold_expires_at is not None and row.hold_expires_at <= now:
+            expire_one(session, row.id, row.slot_id, now)
+        else:
+            live.append(row)
+    if any(r.department_id == slot.department_id and r.clinic_date == slot.clinic_date for r in live):
+        raise DuplicateAppointment()
+    if sum(1 for r in live if r.status in _ACTIVE_VALUES) >= ctx.settings.weekly_appointment_quota:
+        raise QuotaExceeded(limit=ctx.settings.weekly_appointment_quota)
+
+
+def mark_no_show(ctx: ServiceContext, appointment_id: str) -> bool:
+    """Record a missed visit; the `no_show_limit`-th within the window restricts booking.
+
+    Returns whether the patient is now restricted.
+    """
+    settings = ctx.settings
+    now = utcnow()
+    with ctx.db.transaction() as session:
+        if not transition(session, appointment_id, (S.CONFIRMED,), S.NO_SHOW, finished_at=now):
+            raise Conflict("只有已确认且未签到的预约可以记为爽约")
+        appointment = session.get(Appointment, appointment_id)
+        assert appointment is not None
+        patient_id = appointment.patient_id
+        lock_patient(session, patient_id)
+        misses = session.scalar(
+            select(func.count(Appointment.id)).where(
+                Appointment.patient_id == patient_id,
+                Appointment.status == S.NO_SHOW.value,
+                Appointment.finished_at >= now - timedelta(days=settings.no_show_window_days),
+            )
+        )
+        restricted = (misses or 0) >= settings.no_show_limit
+        if restricted:
+            until = now + timedelta(days=settings.restriction_days)
+            session.execute(update(Patient).where(Patient.id == patient_id).values(restricted_until=until))
+        audit.record(
+            session,
+            actor=ctx.actor,
+            action="appointment.no_show",
+            patient_id=patient_id,
+            subject=appointment_id,
+            detail={"restricted": restricted},
+        )
+        return restricted
