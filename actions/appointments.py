@@ -22,6 +22,7 @@ from integrations.hospital.base import Appointment
 
 ACTIVE_STATUSES = ("held", "confirmed", "paid", "booked")
 STATUS_TEXT = {"held": "待支付", "confirmed": "已预约", "paid": "已预约", "booked": "已预约"}
+PAY_TITLE = "去支付"
 
 
 def upcoming_appointments(tracker: Tracker) -> List[Appointment]:
@@ -39,13 +40,24 @@ def upcoming_appointments(tracker: Tracker) -> List[Appointment]:
     return found
 
 
+def pay_button(appt: Appointment) -> List[Dict[str, str]]:
+    """A held visit can be paid from the list: a link button to its pay page."""
+    link = common.pay_link(appt.get("payment") or {})  # type: ignore[arg-type]
+    return [{"title": PAY_TITLE, "url": link}] if appt.get("status") == "held" and link else []
+
+
 def describe(appt: Appointment) -> Dict[str, str]:
+    status = STATUS_TEXT.get(str(appt.get("status")), str(appt.get("status", "")))
+    expires = common.parse_iso(str(appt.get("hold_expires_at") or ""))
+    if appt.get("status") == "held" and expires is not None:
+        left = max(1, int((expires - datetime.now(timezone.utc)).total_seconds() // 60))
+        status = f"{status}，请在{left}分钟内支付"
     return {
         "patient_name": str(appt.get("patient_name", "")),  # type: ignore[typeddict-item]
         "department_name": str(appt.get("department_name") or common.department_name(appt.get("department"))),
         "doctor": common.doctor_label(appt.get("doctor")),
         "start_text": common.start_text(str(appt.get("start", ""))),
-        "status_text": STATUS_TEXT.get(str(appt.get("status")), str(appt.get("status", ""))),
+        "status_text": status,
     }
 
 
@@ -59,7 +71,9 @@ class ActionQueryAppointments(HospitalAction):
             dispatcher.utter_message(response="utter_no_appointments")
             return []
         for index, appt in enumerate(appointments, start=1):
-            dispatcher.utter_message(response="utter_appointment_item", index=str(index), **describe(appt))
+            dispatcher.utter_message(
+                response="utter_appointment_item", index=str(index), buttons=pay_button(appt), **describe(appt)
+            )
         dispatcher.utter_message(response="utter_appointments_actions")
         return [SlotSet("offered_choices", common.ids_from(list(appointments)))]  # type: ignore[arg-type]
 

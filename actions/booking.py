@@ -197,11 +197,11 @@ class ActionBookAppointment(HospitalAction):
             "start_text": common.start_text(str(appointment.get("start", ""))),
         }
         payment = appointment.get("payment") or {}
-        if appointment.get("status") == "held" and payment.get("pay_url"):
+        if appointment.get("status") == "held" and common.pay_link(payment):  # type: ignore[arg-type]
             dispatcher.utter_message(
                 response="utter_booking_held",
                 amount_yuan=common.yuan(payment.get("amount_fen", appointment.get("fee_fen"))),
-                pay_url=payment["pay_url"],
+                pay_url=common.pay_link(payment),  # type: ignore[arg-type]
                 hold_minutes=hold_minutes(appointment.get("hold_expires_at")),
                 **names,
             )

@@ -93,7 +93,7 @@ def latest_button_payloads(tracker: Tracker) -> List[str]:
         elif kind == "bot" and seen_latest_message:
             buttons = (event.get("data") or {}).get("buttons") or []
             if buttons:
-                return [str(b.get("payload") or "") for b in buttons if isinstance(b, dict)]
+                return [str(b.get("payload") or "") for b in buttons if isinstance(b, dict) and is_choice(b)]
     return []
 
 
@@ -198,6 +198,16 @@ def doctor_label(doctor: Any) -> str:
 def mask_phone(phone: str) -> str:
     digits = re.sub(r"\D", "", phone or "")
     return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "您的手机"
+
+
+def is_choice(button: Dict[str, Any]) -> bool:
+    """A button the patient sends back; a link button (去支付) is opened, never numbered."""
+    return not button.get("url") and not str(button.get("payload") or "").startswith(("http://", "https://"))
+
+
+def pay_link(payment: Dict[str, Any]) -> str:
+    """Where 去支付 leads: the short pay page link, else the platform's own URL."""
+    return str(payment.get("pay_link") or payment.get("pay_url") or "")
 
 
 def button(index: int, title: str, payload: str) -> Dict[str, str]:

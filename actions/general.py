@@ -79,8 +79,8 @@ class ActionHandoff(HospitalAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         channel, user_id = common.chat_account(tracker)
-        common.backend().open_handoff(f"{channel}:{user_id}")
-        dispatcher.utter_message(response="utter_handoff")
+        ticket = common.backend().open_handoff(f"{channel}:{user_id}")
+        dispatcher.utter_message(response="utter_handoff", handoff_when=str(ticket.get("answer_when") or ""))
         dispatcher.utter_message(json_message={"handoff": True, "sender": tracker.sender_id})
         return [SlotSet("handoff", True)]
 
@@ -93,7 +93,7 @@ class ActionPaymentHelp(HospitalAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         unpaid = [a for a in upcoming_appointments(tracker) if a.get("status") == "held"]
-        pay = next(((a, a.get("payment") or {}) for a in unpaid if (a.get("payment") or {}).get("pay_url")), None)
+        pay = next(((a, a.get("payment") or {}) for a in unpaid if common.pay_link(a.get("payment") or {})), None)
         if pay is None:
             dispatcher.utter_message(response="utter_pay_help")
             return []
@@ -104,7 +104,7 @@ class ActionPaymentHelp(HospitalAction):
             doctor=common.doctor_label(appt.get("doctor")),
             start_text=common.start_text(str(appt.get("start", ""))),
             amount_yuan=common.yuan(payment.get("amount_fen", appt.get("fee_fen"))),
-            pay_url=payment["pay_url"],
+            pay_url=common.pay_link(payment),  # type: ignore[arg-type]
             hold_minutes=hold_minutes(appt.get("hold_expires_at")),
         )
         return []
@@ -139,9 +139,9 @@ def last_buttons(tracker: Tracker) -> Tuple[List[Dict[str, Any]], str]:
             if users_seen > 1:
                 break  # nothing with buttons since the previous message
         elif event.get("event") == "bot" and users_seen == 1:
-            buttons = (event.get("data") or {}).get("buttons") or []
+            buttons = [b for b in (event.get("data") or {}).get("buttons") or [] if common.is_choice(b)]
             if buttons:
-                return list(buttons), str((event.get("metadata") or {}).get("utter_action") or "")
+                return buttons, str((event.get("metadata") or {}).get("utter_action") or "")
     return [], ""
 
 

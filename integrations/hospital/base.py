@@ -41,6 +41,7 @@ class Payment(TypedDict, total=False):
     out_trade_no: str
     amount_fen: int
     pay_url: str
+    pay_link: str  # the short /p/<code> page: what 去支付 opens
     status: str
 
 

@@ -77,7 +77,11 @@ def due_ids(ctx: ServiceContext, now: datetime, batch: int) -> list[int]:
         return list(
             session.scalars(
                 select(OutboxMessage.id)
-                .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.not_before <= now)
+                .where(
+                    OutboxMessage.status.in_(("pending", "sending")),
+                    OutboxMessage.not_before <= now,
+                    OutboxMessage.channel != "web",  # the chat page collects its own (web_inbox)
+                )
                 .order_by(OutboxMessage.not_before, OutboxMessage.id)
                 .limit(batch)
             )

@@ -1,7 +1,9 @@
 """Queue a message for a patient on their own channel.
 
-The patient's app channel (WeChat, then Alipay) when an account that manages
-them has one, SMS to their phone otherwise; the delivery step falls back to
+The channel the caller names when the patient is reachable there (a booking's
+confirmation goes back to the chat it was booked from: WeChat, Alipay, the web
+page, SMS), else the patient's app channel (WeChat, then Alipay) when an
+account that manages them has one, SMS to their phone otherwise; the delivery step falls back to
 SMS if the app channel refuses. Always inside the caller's transaction (the
 outbox pattern), always under a dedupe key naming the business effect.
 """
@@ -37,6 +39,18 @@ def app_channel(session: Session, patient_id: str) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
+def identity_on(session: Session, patient_id: str, channel: str) -> str | None:
+    """The platform user id on `channel` of an account managing the patient (the newest, for
+    the web page, whose sender ids are per browser); None when there is none."""
+    return session.scalar(
+        select(ChannelIdentity.external_id)
+        .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
+        .where(AccountPatient.patient_id == patient_id, ChannelIdentity.channel == channel)
+        .order_by(case((AccountPatient.relation == "self", 0), else_=1), ChannelIdentity.id.desc())
+        .limit(1)
+    )
+
+
 def to_patient(
     ctx: ServiceContext,
     session: Session,
@@ -49,8 +63,13 @@ def to_patient(
     channel: str | None = None,
 ) -> bool:
     """Queue `text` for `patient`; False when this effect was queued before."""
-    target = ("sms", patient_phone(ctx.cipher, patient)) if channel == "sms" else app_channel(session, patient.id)
-    chosen, recipient = target or ("sms", patient_phone(ctx.cipher, patient))
+    target: tuple[str, str] | None = None
+    if channel == "sms":
+        target = ("sms", patient_phone(ctx.cipher, patient))
+    elif channel in (*APP_CHANNELS, "web"):
+        found = identity_on(session, patient.id, channel)
+        target = (channel, found) if found else None
+    chosen, recipient = target or app_channel(session, patient.id) or ("sms", patient_phone(ctx.cipher, patient))
     return outbox.enqueue(
         session,
         ctx.cipher,

@@ -144,7 +144,12 @@ class FakeHospital:
             "start": slot["start"],
             "fee_fen": slot["fee_fen"],
             "hold_expires_at": "2099-01-01T00:00:00+00:00",
-            "payment": {"out_trade_no": "T" + aid, "amount_fen": slot["fee_fen"], "pay_url": f"http://pay.local/{aid}"},
+            "payment": {
+                "out_trade_no": "T" + aid,
+                "amount_fen": slot["fee_fen"],
+                "pay_url": f"http://pay.local/{aid}",
+                "pay_link": f"http://hospital.local/p/{aid.lower()}0000000000",
+            },
         }
         if key:
             self.idempotency[key] = aid

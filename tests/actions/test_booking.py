@@ -224,7 +224,8 @@ async def test_book_holds_and_sends_pay_link(stocked: FakeHospital, domain: dict
     events = await ActionBookAppointment().run(dispatcher, tracker, domain)
     held = dispatcher.messages[0]
     assert held["response"] == "utter_booking_held"
-    assert held["pay_url"].startswith("http://pay.local/") and held["amount_yuan"] == "50"
+    # 去支付 opens the short pay page (the booking's pay_link), not the platform's URL.
+    assert held["pay_url"].startswith("http://hospital.local/p/") and held["amount_yuan"] == "50"
     assert slot_events(events)["booking_ok"] is True
     assert stocked.requests[-1]["headers"]["Idempotency-Key"].startswith("bot-")
 

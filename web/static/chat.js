@@ -25,11 +25,27 @@
     return title.replace(/^\s*\d+[\s.、:：)）]+/, "");
   }
 
+  // A button with a `url` (去支付) is a link: opened in a new tab, never sent to the bot,
+  // and not numbered; while the patient pays there, the page looks for the confirmation.
+  function linkButton(b) {
+    const link = document.createElement("a");
+    link.className = "link-button";
+    link.href = b.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = plainTitle(b.title);
+    link.addEventListener("click", watchForConfirmation);
+    return link;
+  }
+
   function buttons(list) {
+    const links = list.filter(function (b) { return /^https?:\/\//.test(b.url || ""); });
+    list = list.filter(function (b) { return !b.url; });
     lastButtons = list;
-    if (!list.length) return;
+    if (!list.length && !links.length) return;
     const row = document.createElement("div");
     row.className = "buttons";
+    links.forEach(function (b) { row.appendChild(linkButton(b)); });
     list.forEach(function (b, i) {
       const btn = document.createElement("button");
       btn.type = "button";
@@ -68,17 +84,25 @@
     }
   }
 
-  // While a person has the conversation (a hand-off), their replies arrive by polling.
+  // While a person has the conversation (a hand-off), their replies arrive by polling;
+  // so does the booking confirmation for 30 minutes after 去支付 is tapped.
   let polling = null;
+  let watchUntil = 0;
+  function watchForConfirmation() {
+    watchUntil = Date.now() + 30 * 60 * 1000;
+    if (!polling) polling = setInterval(poll, 3000);
+  }
+  window.addEventListener("focus", function () { if (Date.now() < watchUntil) poll(); });
   async function poll() {
     try {
       const response = await fetch("/api/v1/chat/pending?sender=" + encodeURIComponent(sender));
       if (!response.ok) return;
       const body = await response.json();
-      body.messages.forEach(function (m) { bubble(m.text, "bot staff"); });
-      if (body.handoff && !polling) {
+      body.messages.forEach(function (m) { bubble(m.text, m.kind === "notice" ? "bot" : "bot staff"); });
+      const watching = Date.now() < watchUntil;
+      if ((body.handoff || watching) && !polling) {
         polling = setInterval(poll, 3000);
-      } else if (!body.handoff && polling) {
+      } else if (!body.handoff && !watching && polling) {
         clearInterval(polling);
         polling = null;
       }
