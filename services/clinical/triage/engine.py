@@ -199,7 +199,7 @@ class TriageEngine:
         kept.sort(key=lambda m: (-m.level.severity, m.position))
         level, departments, modifiers = self._combine(hits, kept, matched, who)
         for net in nets:
-            if net.level is not TriageLevel.EMERGENCY and net.level > level:
+            if net.level is not TriageLevel.EMERGENCY and net.level >= level:
                 level = net.level
                 departments = _unique([*net.departments, *departments])
         if who.is_child:
@@ -212,6 +212,10 @@ class TriageEngine:
             )
             level = TriageLevel.SELF_CARE if care is not None else max(level, TriageLevel.ROUTINE)
         return Evaluation(text, who, findings, hits, nets, matched, kept, level, departments, modifiers, care)
+
+    def matched_symptoms(self, text: str) -> list[str]:
+        """Ids of the complaints named in normalised ``text`` (for routing messages)."""
+        return [m.id for m in self._symptoms(text)]
 
     def _symptoms(self, text: str) -> list[SymptomMatch]:
         matches = []

@@ -59,6 +59,7 @@ ValueName = Literal[
     "age_days",
     "age_years",
     "fever_words",
+    "duration_hours",
 ]
 
 
@@ -181,6 +182,7 @@ def _values(findings: Findings, text: str, fever: re.Pattern[str]) -> dict[str, 
         "pregnancy_weeks": findings.pregnancy_weeks,
         "age_days": findings.age_days,
         "age_years": findings.age_years,
+        "duration_hours": findings.duration_hours,
     }
     said_fever = find(fever, text) is not None
     temperature = findings.temperature
