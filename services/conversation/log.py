@@ -1,5 +1,7 @@
 """Recent conversations for the people who teach the bot: what patients wrote,
-how each message was answered, with ID numbers and phones masked.
+how each message was answered, with ID numbers, phones and names masked
+(services/conversation/name_masking.py). A reviewer who needs a name sees it in
+one message at a time, with a reason that goes to the audit log (`reveal`).
 
 Filters: channel, messages the bot answered with its fallback, conversations
 that were handed to a person, and messages the NLU was unsure of: the best
@@ -21,7 +23,8 @@ from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.conversation.handoff import CHANNELS, mask_sender, mask_text, split_conversation
-from services.errors import InvalidInput
+from services.conversation.name_masking import known_names, mask_names
+from services.errors import InvalidInput, NotFound
 
 STATUS_NAMES = {
     "answered": "已回答",
@@ -92,14 +95,18 @@ def recent(
             },
         )
         lines = []
+        names: dict[str, list[str]] = {}
         for row in rows:
-            _, sender = split_conversation(ctx.cipher.decrypt(row.conversation_enc, CONVERSATION_CONTEXT))
+            channel_name, sender = split_conversation(ctx.cipher.decrypt(row.conversation_enc, CONVERSATION_CONTEXT))
+            if row.conversation_hash not in names:
+                names[row.conversation_hash] = known_names(session, channel_name, sender)
+            text = mask_text(ctx.cipher.decrypt(row.text_enc, TEXT_CONTEXT))
             lines.append(
                 ReviewLine(
                     row.id,
                     row.channel,
                     mask_sender(sender),
-                    mask_text(ctx.cipher.decrypt(row.text_enc, TEXT_CONTEXT)),
+                    mask_names(text, names[row.conversation_hash]),
                     row.status,
                     row.received_at.astimezone(SHANGHAI),
                     row.conversation_hash in with_ticket,
@@ -109,3 +116,35 @@ def recent(
                 )
             )
         return lines
+
+
+def reveal(ctx: ServiceContext, message_id: int, why: str) -> ReviewLine:
+    """One message with the names in it shown (numbers stay masked), for a reviewer who
+    must know whose message it is; the reveal is audited with its reason."""
+    why = (why or "").strip()
+    if len(why) < 2:
+        raise InvalidInput("显示姓名前请填写原因（至少两个字），它会记入审计日志")
+    with ctx.db.transaction() as session:
+        row = session.get(ConversationMessage, message_id)
+        if row is None:
+            raise NotFound("没有找到这条消息")
+        _, sender = split_conversation(ctx.cipher.decrypt(row.conversation_enc, CONVERSATION_CONTEXT))
+        audit.record(
+            session,
+            actor=ctx.actor,
+            action="conversation.reveal_names",
+            subject=f"inbound_messages:{row.id}",
+            reason=why[:200],
+            request_id=ctx.request_id,
+        )
+        return ReviewLine(
+            row.id,
+            row.channel,
+            mask_sender(sender),
+            mask_text(ctx.cipher.decrypt(row.text_enc, TEXT_CONTEXT)),
+            row.status,
+            row.received_at.astimezone(SHANGHAI),
+            False,
+            row.intent,
+            row.confidence,
+        )

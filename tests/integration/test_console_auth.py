@@ -173,7 +173,10 @@ def test_logins_failures_and_patient_views_are_in_the_audit_log(app: Flask, ctx:
     login(client, "admin1", secret)
     page = client.get("/console/conversations").get_data(as_text=True)
     assert "查看原因" in page
-    client.get("/console/conversations?why=改进机器人对话")
+    client.get("/console/conversations?why=改进机器人对话")  # a reason in the URL is not taken
+    assert "conversations.review" not in {e.action for e in audit_actions(ctx)}
+    post(client, "/console/conversations/why", why="改进机器人对话")
+    client.get("/console/conversations")
     entries = audit_actions(ctx)
     by_action = {e.action: e for e in entries}
     staff_id = _id(ctx, "admin1")

@@ -374,11 +374,13 @@ def test_a_reviewed_message_becomes_an_example_of_the_chosen_intent(teaching: Te
         InboundMessage(channel="web", sender="visitor-1", text="查下预约 手机13812345678", platform_msg_id="m-1"),
     )
     editor = teaching.client("editor")
-    review = editor.get("/console/conversations?why=改进机器人对话").get_data(as_text=True)
+    post(editor, "/console/conversations/why", why="改进机器人对话")
+    review = editor.get("/console/conversations").get_data(as_text=True)
     assert "加为训练例句" in review and f"/console/teaching/review/{message_id}/example" in review
     assert '<option value="query_appointment">' in review
     kefu = teaching.client("kefu")  # a TOTP code is good once: one login per person per test
-    assert "加为训练例句" not in kefu.get("/console/conversations?why=回复患者").get_data(as_text=True)
+    post(kefu, "/console/conversations/why", why="回复患者")
+    assert "加为训练例句" not in kefu.get("/console/conversations").get_data(as_text=True)
 
     forbidden = post(kefu, f"/console/teaching/review/{message_id}/example", intent="greet")
     assert forbidden.status_code == 403

@@ -19,7 +19,7 @@ from integrations.channels.rasa import RasaRestClient
 from models import ConversationMessage
 from services.context import ServiceContext
 from services.conversation import log as conversation_log
-from tests.console_helpers import audit_actions, login, make_staff
+from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.wiring import use
 
@@ -157,9 +157,10 @@ def test_the_review_filters_low_confidence_and_shows_intent_and_confidence(
     secret = make_staff(ctx, "editor", "dialogue_editor")
     staff = app.test_client()
     login(staff, "editor", secret)
-    form = staff.get("/console/conversations?why=改进机器人对话").get_data(as_text=True)
+    post(staff, "/console/conversations/why", why="改进机器人对话")
+    form = staff.get("/console/conversations").get_data(as_text=True)
     assert "只看把握不大的（置信度低于 0.60）" in form
-    page = staff.get("/console/conversations?why=改进机器人对话&low=1").get_data(as_text=True)
+    page = staff.get("/console/conversations?low=1").get_data(as_text=True)
     assert page.count('<tr class="message low">') == 2 and "我想挂号" not in page
-    assert '<span class="intent">query_result</span> <span class="confidence">0.31</span>' in page
+    assert '<span class="intent">查检查结果（query_result）</span> <span class="confidence">0.31</span>' in page
     assert 'name="low" value="1" id="low" checked' in page
