@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
+from integrations.rasa.training_runner import SubprocessRasaRunner
 from services.teaching import model_lifecycle
 from tasks.context import task_context
 
@@ -19,5 +20,5 @@ def _paths() -> model_lifecycle.LifecyclePaths:
 @shared_task(name="training.train_model", acks_late=False)
 def train_model(version_id: str) -> str:
     paths = _paths()
-    view = model_lifecycle.run_training(task_context(), version_id, model_lifecycle.SubprocessRasaRunner(paths), paths)
+    view = model_lifecycle.run_training(task_context(), version_id, SubprocessRasaRunner(paths), paths)
     return view.status

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import requests
 
+from integrations.rasa.errors import RasaUnavailable
+
 
 @dataclass(frozen=True)
 class Button:
@@ -34,10 +36,6 @@ class BotMessage:
 
     def as_dict(self) -> dict[str, Any]:
         return {"text": self.text, "buttons": [b.as_dict() for b in self.buttons]}
-
-
-class RasaUnavailable(Exception):
-    """Rasa did not answer in time or answered with an error."""
 
 
 @dataclass(frozen=True)

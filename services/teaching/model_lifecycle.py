@@ -4,50 +4,45 @@
     → ready (or failed) → activate, and activate an older one to roll back.
 
 Rasa runs in its own environment (.venv-rasa, Python 3.10), so every Rasa step
-is a subprocess behind `RasaRunner`; tests hand in a fake. A run trains from
-a *snapshot* of the exported YAML taken when it was requested, in a scratch
-workspace that mirrors the repository (bot/config.yml, bot/jieba/,
-data/rules/, data/stories/ from the checkout; the domain and data/nlu/ from
-the snapshot), so edits made while it trains cannot leak into it.
+is a subprocess behind `RasaRunner` (integrations/rasa/training_runner.py);
+tests hand in a fake. A run trains from a *snapshot* of the exported YAML
+taken when it was requested, in a scratch workspace that mirrors the
+repository (bot/config.yml, bot/jieba/, data/rules/, data/stories/ from the
+checkout; the domain and data/nlu/ from the snapshot), so edits made while it
+trains cannot leak into it.
 
-Activation uses Rasa's own model API (`PUT /model {"model_file": path}`, Rasa
-started with `--enable-api`): the server loads the new model beside the old
-one and swaps, so no conversation is refused meanwhile.
+Activation goes through a `ModelServer` (integrations/rasa/model_api.py: Rasa's
+own `PUT /model`), which swaps models without refusing a conversation; the
+triage gates a run reports live in services/teaching/triage_gate.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import secrets
 import shutil
-import subprocess
 import tempfile
-import time
-from abc import ABC, abstractmethod
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import requests
 from sqlalchemy import func, select, update
 
 from config import ROOT, VAR, Settings
+from integrations.rasa.errors import RasaStepFailed, RasaUnavailable
+from integrations.rasa.model_api import ModelServer
+from integrations.rasa.training_runner import RasaRunner
 from models import ModelVersion, TrainingSnapshot, utcnow
 from services import audit
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, NotFound
 from services.teaching import training_data as td
+from services.teaching.triage_gate import triage_digest, triage_suite
 
 STATUSES = ("queued", "validating", "training", "evaluating", "ready", "failed")
 RUNNING = ("queued", "validating", "training", "evaluating")
 STALE_AFTER = timedelta(hours=3)  # a run not heard of for this long died with its worker
-LOG_TAIL_LINES = 80
-PROGRESS_EVERY_SECONDS = 3.0
 
 
 class TrainingInProgress(Conflict):
@@ -58,17 +53,11 @@ class ModelNotReady(Conflict):
     code, message = "model_not_ready", "这个模型还没有训练好，不能启用"
 
 
-class RasaUnavailable(DomainError):
+class ModelNotLoaded(DomainError, RasaUnavailable):
+    """Rasa refused the model or could not be reached: the edge says so (502), and
+    callers that catch the adapter's `RasaUnavailable` still catch it."""
+
     code, status, message = "rasa_unavailable", 502, "对话引擎没有接受新模型，线上仍是原来的模型"
-
-
-class RasaStepFailed(Exception):
-    """A Rasa command exited non-zero; carries the end of its output."""
-
-    def __init__(self, step: str, output: str) -> None:
-        super().__init__(f"{step} failed")
-        self.step = step
-        self.output = output
 
 
 @dataclass(frozen=True)
@@ -103,91 +92,6 @@ class LifecyclePaths:
         return self.models / "current.tar.gz"
 
 
-# --- running Rasa --------------------------------------------------------------
-
-
-class RasaRunner(ABC):
-    @abstractmethod
-    def validate(self, workspace: Path) -> str:
-        """`rasa data validate`; raises RasaStepFailed."""
-
-    @abstractmethod
-    def train(self, workspace: Path, out_dir: Path, name: str, progress: Callable[[str], None]) -> Path:
-        """`rasa train` into out_dir/name.tar.gz; progress gets the log tail now and then."""
-
-    @abstractmethod
-    def evaluate(self, workspace: Path, candidate: Path, active: Path | None) -> dict[str, Any]:
-        """Scores of both models on the held-out set (scripts/evaluate_models.py)."""
-
-
-def rasa_environment(cache: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
-    if cache is not None:
-        # Without it Rasa caches under the (scratch, deleted) workspace and retrains everything.
-        env["RASA_CACHE_DIRECTORY"] = str(cache.resolve())
-    return env
-
-
-class SubprocessRasaRunner(RasaRunner):
-    def __init__(self, paths: LifecyclePaths) -> None:
-        self.paths = paths
-        self.rasa = paths.rasa_venv / "bin" / "rasa"
-        self.python = paths.rasa_venv / "bin" / "python"
-
-    def _run(self, step: str, cmd: list[str], cwd: Path, progress: Callable[[str], None] | None = None) -> str:
-        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-        last = 0.0
-        with subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            env=rasa_environment(self.paths.cache),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        ) as proc:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                tail.append(line.rstrip("\n"))
-                if progress and time.monotonic() - last > PROGRESS_EVERY_SECONDS:
-                    last = time.monotonic()
-                    progress("\n".join(tail))
-            code = proc.wait()
-        output = "\n".join(tail)
-        if code != 0:
-            raise RasaStepFailed(step, output)
-        return output
-
-    def validate(self, workspace: Path) -> str:
-        cmd = [str(self.rasa), "data", "validate", "--config", "bot/config.yml", "--domain", "bot/domain.yml"]
-        cmd += ["--data", "data/nlu", "data/rules", "data/stories"]
-        return self._run("validate", cmd, workspace)
-
-    def train(self, workspace: Path, out_dir: Path, name: str, progress: Callable[[str], None]) -> Path:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        common = ["--config", "bot/config.yml", "--domain", "bot/domain.yml", "--out", str(out_dir)]
-        common += ["--fixed-model-name", name]
-        if self.paths.nlu_only:
-            cmd = [str(self.rasa), "train", "nlu", "--nlu", "data/nlu", *common]
-        else:
-            cmd = [str(self.rasa), "train", "--data", "data/nlu", "data/rules", "data/stories", *common]
-        self._run("train", cmd, workspace, progress)
-        model = out_dir / f"{name}.tar.gz"
-        if not model.exists():
-            raise RasaStepFailed("train", f"rasa train finished without writing {model}")
-        return model
-
-    def evaluate(self, workspace: Path, candidate: Path, active: Path | None) -> dict[str, Any]:
-        result = workspace / "evaluation.json"
-        cmd = [str(self.python), str(self.paths.repo / "scripts" / "evaluate_models.py"), "--nlu", "data/nlu"]
-        cmd += ["--heldout", str(self.paths.heldout), "--candidate", str(candidate), "--out", str(result)]
-        if active is not None:
-            cmd += ["--active", str(active)]
-        self._run("evaluate", cmd, workspace)
-        loaded: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
-        return loaded
-
-
 def prepare_workspace(files: dict[str, str], paths: LifecyclePaths, workspace: Path) -> Path:
     """A directory laid out like the repository, with the given training files."""
     workspace.mkdir(parents=True, exist_ok=True)
@@ -199,45 +103,6 @@ def prepare_workspace(files: dict[str, str], paths: LifecyclePaths, workspace: P
             shutil.copytree(source, workspace / rel, dirs_exist_ok=True)
     td.write_directory(workspace, files)
     return workspace
-
-
-def triage_digest(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(directory.glob("*.yml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-# --- the model server ------------------------------------------------------------
-
-
-class ModelServer(ABC):
-    @abstractmethod
-    def load(self, model_path: Path) -> None:
-        """Make the running bot use this model; raises RasaUnavailable."""
-
-
-class RasaModelApi(ModelServer):
-    """Rasa's HTTP API (`rasa run --enable-api`): PUT /model loads and swaps."""
-
-    def __init__(self, base_url: str, timeout: float = 300.0, token: str | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.token = token
-
-    def load(self, model_path: Path) -> None:
-        params = {"token": self.token} if self.token else None
-        try:
-            resp = requests.put(
-                f"{self.base_url}/model",
-                json={"model_file": str(model_path)},
-                params=params,
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise RasaUnavailable(detail=type(exc).__name__) from exc
-        if resp.status_code != 204:
-            raise RasaUnavailable(status_code=resp.status_code, body=resp.text[:500])
 
 
 # --- versions ----------------------------------------------------------------------
@@ -450,71 +315,6 @@ def validate_current(ctx: ServiceContext, runner: RasaRunner, paths: LifecyclePa
             return False, exc.output
 
 
-# --- triage suite --------------------------------------------------------------------
-
-# The same thresholds as tests/unit/triage/test_quality.py (the reasons are written there).
-LEVEL_ACCURACY_MIN = 0.85
-DEPARTMENT_ACCURACY_MIN = 0.85
-EDGE_FALSE_POSITIVE_MAX = 0.03
-
-
-@dataclass
-class TriageGate:
-    passed: bool
-    figures: dict[str, Any] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-
-
-def triage_gate(triage_dir: Path, departments_file: Path | None = None) -> TriageGate:
-    """Load a candidate data/triage and run the vignette and corpus gates on it."""
-    from services.clinical.triage import TriageDataError, TriageEngine
-    from services.clinical.triage.evaluation import (
-        NON_EMERGENCY_CORPUS,
-        RED_FLAG_CORPUS,
-        evaluate,
-        flagged,
-        load_lines,
-        load_vignettes,
-        missed_red_flags,
-    )
-
-    try:
-        engine = TriageEngine.from_directory(triage_dir, departments_file)
-    except (TriageDataError, ValueError, OSError) as exc:
-        return TriageGate(False, failures=[f"规则无法加载：{exc}"[:2000]])
-    report = evaluate(engine, load_vignettes())
-    red_flag_lines = load_lines(RED_FLAG_CORPUS)
-    missed = missed_red_flags(engine, red_flag_lines)
-    ordinary = load_lines(NON_EMERGENCY_CORPUS)
-    false_alarm_rate = len(flagged(engine, ordinary)) / max(1, len(ordinary))
-    figures = {
-        "vignettes": report.total,
-        "level_accuracy": round(report.level_accuracy, 4),
-        "department_accuracy": round(report.department_accuracy, 4),
-        "emergencies_missed": [o.vignette.text for o in report.emergency_missed],
-        "red_flag_corpus": len(red_flag_lines),
-        "red_flags_missed": missed,
-        "false_alarm_rate": round(false_alarm_rate, 4),
-    }
-    failures = []
-    if report.emergency_missed:
-        failures.append(f"漏掉 {len(report.emergency_missed)} 个急诊病例")
-    if missed:
-        failures.append(f"危险信号语料漏掉 {len(missed)} 条")
-    if report.level_accuracy < LEVEL_ACCURACY_MIN:
-        failures.append(f"分诊级别准确率 {report.level_accuracy:.3f} < {LEVEL_ACCURACY_MIN}")
-    if report.department_accuracy < DEPARTMENT_ACCURACY_MIN:
-        failures.append(f"首选科室准确率 {report.department_accuracy:.3f} < {DEPARTMENT_ACCURACY_MIN}")
-    if false_alarm_rate > EDGE_FALSE_POSITIVE_MAX:
-        failures.append(f"误报率 {false_alarm_rate:.3f} > {EDGE_FALSE_POSITIVE_MAX}")
-    return TriageGate(not failures, figures, failures)
-
-
-def triage_suite(triage_dir: Path) -> dict[str, Any]:
-    gate = triage_gate(triage_dir)
-    return {"passed": gate.passed, "failures": gate.failures, **gate.figures}
-
-
 # --- activation ----------------------------------------------------------------------
 
 
@@ -529,7 +329,10 @@ def activate(ctx: ServiceContext, version_id: str, server: ModelServer, *, actor
             raise ModelNotReady(version=version_id, status=row.status)
         model_path = Path(row.model_path)
         previous = session.scalars(select(ModelVersion.id).where(ModelVersion.active.is_(True))).first()
-    server.load(model_path)  # raises: the database still names the model Rasa keeps serving
+    try:
+        server.load(model_path)
+    except RasaUnavailable as exc:  # the database still names the model Rasa keeps serving
+        raise ModelNotLoaded(None, **exc.details) from exc
     with ctx.db.transaction() as session:
         session.execute(update(ModelVersion).where(ModelVersion.active.is_(True)).values(active=False))
         session.execute(

@@ -29,7 +29,7 @@ from models import TriageProposal, new_id, utcnow
 from services import audit
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
-from services.teaching.model_lifecycle import TriageGate, triage_digest, triage_gate
+from services.teaching.triage_gate import TriageGate, triage_digest, triage_gate
 
 CLINICIAN = "clinician"
 

@@ -45,6 +45,7 @@ from werkzeug.serving import make_server
 
 from app import build_context
 from config import ROOT, load_settings
+from integrations.rasa.model_api import RasaModelApi
 from services.context import ServiceContext
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
@@ -423,7 +424,7 @@ def test_an_editor_teaches_the_running_bot_with_a_real_training_run(stack: Stack
                 ctx, baseline, author="staff:e2e", comment="测试结束：换回 make train 的模型",
                 paths=ml.LifecyclePaths(models=models),
             )  # fmt: skip
-            ml.activate(ctx, restored, ml.RasaModelApi(stack.rasa_url), actor="staff:e2e", reason="测试结束")
+            ml.activate(ctx, restored, RasaModelApi(stack.rasa_url), actor="staff:e2e", reason="测试结束")
             ctx.db.dispose()
     assert restored in requests.get(f"{stack.rasa_url}/status", timeout=10).json()["model_file"]
     assert _understood_as(stack.rasa_url, text) == predicted  # the old model is back, misreading and all

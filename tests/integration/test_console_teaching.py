@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from app import create_app
 from config import ROOT
+from integrations.rasa.training_runner import RasaRunner
 from models import StaffAccount
 from services.context import ServiceContext
 from services.conversation import turns as conversation
@@ -84,7 +85,7 @@ def _actor(t: Teaching, username: str) -> str:
         return f"staff:{session.scalars(select(StaffAccount.id).where(StaffAccount.username == username)).one()}"
 
 
-def _run(t: Teaching, version: str, runner: ml.RasaRunner) -> None:
+def _run(t: Teaching, version: str, runner: RasaRunner) -> None:
     """The worker's part, inline; it reads the pipeline and stories from the checkout."""
     assert ml.run_training(t.ctx, version, runner, replace(t.paths, repo=ROOT)).status == "ready"
 

@@ -16,6 +16,9 @@ import requests
 import yaml
 
 from config import ROOT
+from integrations.rasa.errors import RasaStepFailed, RasaUnavailable
+from integrations.rasa.model_api import RasaModelApi
+from integrations.rasa.training_runner import RasaRunner, SubprocessRasaRunner
 from models import AuditEntry
 from services.context import ServiceContext
 from services.conversation import turns as conversation
@@ -44,7 +47,7 @@ def paths(tmp_path: Path) -> ml.LifecyclePaths:
     return ml.LifecyclePaths(models=tmp_path / "models", work=tmp_path / "work", triage=triage)
 
 
-class FakeRunner(ml.RasaRunner):
+class FakeRunner(RasaRunner):
     """Rasa's far side: records what it was given, writes a stand-in model."""
 
     def __init__(self, fail_at: str | None = None, macro_f1: float = 0.95) -> None:
@@ -57,13 +60,13 @@ class FakeRunner(ml.RasaRunner):
         self.workspaces.append(workspace)
         assert (workspace / "bot/config.yml").exists() and (workspace / "data/stories").is_dir()
         if self.fail_at == "validate":
-            raise ml.RasaStepFailed("validate", "InvalidDomain: intent 'nope' is not in the domain")
+            raise RasaStepFailed("validate", "InvalidDomain: intent 'nope' is not in the domain")
         return "validation ok"
 
     def train(self, workspace: Path, out_dir: Path, name: str, progress: Callable[[str], None]) -> Path:
         progress("Epochs: 50%")
         if self.fail_at == "train":
-            raise ml.RasaStepFailed("train", "Killed")
+            raise RasaStepFailed("train", "Killed")
         out_dir.mkdir(parents=True, exist_ok=True)
         model = out_dir / f"{name}.tar.gz"
         model.write_bytes(b"model " + (workspace / "data/nlu/payment.yml").read_bytes())
@@ -83,7 +86,7 @@ class FakeRunner(ml.RasaRunner):
         }
 
 
-def _trained(ctx: ServiceContext, paths: ml.LifecyclePaths, runner: ml.RasaRunner | None = None) -> str:
+def _trained(ctx: ServiceContext, paths: ml.LifecyclePaths, runner: RasaRunner | None = None) -> str:
     version = ml.request_training(ctx, author=EDITOR, paths=paths)
     assert ml.run_training(ctx, version, runner or FakeRunner(), paths).status == "ready"
     return version
@@ -118,7 +121,7 @@ def test_evaluation_compares_with_the_active_model(imported: ServiceContext, pat
     ctx = imported
     first = _trained(ctx, paths)
     with fake_server(_rasa()) as rasa:
-        ml.activate(ctx, first, ml.RasaModelApi(rasa.url), actor=EDITOR)
+        ml.activate(ctx, first, RasaModelApi(rasa.url), actor=EDITOR)
     runner = FakeRunner(macro_f1=0.96)
     second = _trained(ctx, paths, runner)
     assert runner.evaluated[0][1] == Path(ml.get_version(ctx, first).model_path or "")
@@ -141,7 +144,7 @@ def test_a_failing_step_fails_the_run_with_its_log(
     assert view.status == "failed" and view.error == f"{step} 失败"
     assert view.log_tail in ("InvalidDomain: intent 'nope' is not in the domain", "Killed")
     with pytest.raises(ml.ModelNotReady):
-        ml.activate(imported, version, ml.RasaModelApi("http://127.0.0.1:9"), actor=EDITOR)
+        ml.activate(imported, version, RasaModelApi("http://127.0.0.1:9"), actor=EDITOR)
 
 
 def test_one_run_at_a_time(imported: ServiceContext, paths: ml.LifecyclePaths) -> None:
@@ -169,7 +172,7 @@ def test_activate_and_roll_back_through_rasas_model_api(imported: ServiceContext
     first = _trained(ctx, paths)
     second = _trained(ctx, paths)
     with fake_server(_rasa()) as rasa:
-        api = ml.RasaModelApi(rasa.url)
+        api = RasaModelApi(rasa.url)
         ml.activate(ctx, second, api, actor=EDITOR)
         assert (ml.active_version(ctx) or ml.get_version(ctx, first)).id == second
         ml.activate(ctx, first, api, actor="staff:admin", reason="回滚：新模型把挂号认成了缴费")
@@ -191,11 +194,11 @@ def test_rasa_refusing_the_model_keeps_the_old_one_active(imported: ServiceConte
     ctx = imported
     first, second = _trained(ctx, paths), _trained(ctx, paths)
     with fake_server(_rasa()) as rasa:
-        ml.activate(ctx, first, ml.RasaModelApi(rasa.url), actor=EDITOR)
-    with fake_server(_rasa(400)) as rasa, pytest.raises(ml.RasaUnavailable):
-        ml.activate(ctx, second, ml.RasaModelApi(rasa.url), actor=EDITOR)
-    with pytest.raises(ml.RasaUnavailable):
-        ml.activate(ctx, second, ml.RasaModelApi("http://127.0.0.1:9", timeout=2), actor=EDITOR)
+        ml.activate(ctx, first, RasaModelApi(rasa.url), actor=EDITOR)
+    with fake_server(_rasa(400)) as rasa, pytest.raises(RasaUnavailable):
+        ml.activate(ctx, second, RasaModelApi(rasa.url), actor=EDITOR)
+    with pytest.raises(RasaUnavailable):
+        ml.activate(ctx, second, RasaModelApi("http://127.0.0.1:9", timeout=2), actor=EDITOR)
     assert (ml.active_version(ctx) or ml.get_version(ctx, second)).id == first
 
 
@@ -348,7 +351,7 @@ def test_really_validate_train_and_activate_a_tiny_model(
         models=tmp_path / "models", work=tmp_path / "work", config=_tiny_config(tmp_path), nlu_only=True
     )
 
-    class NoEvaluation(ml.SubprocessRasaRunner):
+    class NoEvaluation(SubprocessRasaRunner):
         def evaluate(self, workspace: Path, candidate: Path, active: Path | None) -> dict[str, Any]:
             return {"candidate": None, "active": None}  # loading models to score them takes minutes
 
@@ -357,7 +360,7 @@ def test_really_validate_train_and_activate_a_tiny_model(
     assert view.status == "ready", (view.error, view.log_tail)
     assert Path(view.model_path or "").stat().st_size > 10_000
 
-    ml.activate(ctx, version, ml.RasaModelApi(rasa_server), actor=EDITOR)
+    ml.activate(ctx, version, RasaModelApi(rasa_server), actor=EDITOR)
     status = requests.get(f"{rasa_server}/status", timeout=10).json()
     assert status["model_file"].endswith(f"{version}.tar.gz")
     parsed = requests.post(f"{rasa_server}/model/parse", json={"text": "我要挂号"}, timeout=30).json()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config import ROOT, VAR, load_settings
+from integrations.rasa.training_runner import rasa_environment
 from services.teaching import model_lifecycle as ml
 
 
@@ -32,5 +33,5 @@ def test_the_environment_moves_them(tmp_path: Path, monkeypatch) -> None:  # typ
 
 def test_rasa_runs_with_the_shared_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("RASA_CACHE_DIRECTORY", raising=False)
-    assert ml.rasa_environment(tmp_path / "c")["RASA_CACHE_DIRECTORY"] == str((tmp_path / "c").resolve())
-    assert "RASA_CACHE_DIRECTORY" not in ml.rasa_environment(None)  # Rasa's default: under the workspace
+    assert rasa_environment(tmp_path / "c")["RASA_CACHE_DIRECTORY"] == str((tmp_path / "c").resolve())
+    assert "RASA_CACHE_DIRECTORY" not in rasa_environment(None)  # Rasa's default: under the workspace

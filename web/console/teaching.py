@@ -20,6 +20,7 @@ from flask import current_app, flash, g, jsonify, redirect, render_template, req
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from integrations.rasa.model_api import RasaModelApi
 from models import StaffAccount
 from services.booking.calendar import SHANGHAI
 from services.conversation import review as conversation_review
@@ -302,7 +303,7 @@ def teaching_model_status(version_id: str) -> ResponseReturnValue:
 @require_role(*EDITORS)
 def teaching_activate(version_id: str) -> ResponseReturnValue:
     ctx = staff_context()
-    ml.activate(ctx, version_id, ml.RasaModelApi(ctx.settings.rasa_url), actor=_who().actor, reason=_form("reason"))
+    ml.activate(ctx, version_id, RasaModelApi(ctx.settings.rasa_url), actor=_who().actor, reason=_form("reason"))
     flash(f"模型 {version_id} 已在线上启用")
     return redirect(url_for("console.teaching_model", version_id=version_id))
 

@@ -17,6 +17,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from config import ROOT
+from integrations.rasa.model_api import RasaModelApi
+from integrations.rasa.training_runner import SubprocessRasaRunner
 from services.context import ServiceContext
 from services.errors import DomainError
 from services.teaching import model_lifecycle as ml
@@ -74,7 +76,7 @@ def init_app(app: Flask) -> None:
     def validate() -> None:
         """`rasa data validate` on the current data (an exported scratch copy)."""
         paths = ml.LifecyclePaths.from_settings(current_app.config["SETTINGS"])
-        ok, output = ml.validate_current(service_context(), ml.SubprocessRasaRunner(paths), paths)
+        ok, output = ml.validate_current(service_context(), SubprocessRasaRunner(paths), paths)
         click.echo(output)
         if not ok:
             raise click.ClickException("validation failed")
@@ -92,7 +94,7 @@ def init_app(app: Flask) -> None:
             _fail(exc)
         if here:
             paths = ml.LifecyclePaths.from_settings(current_app.config["SETTINGS"])
-            view = ml.run_training(ctx, version, ml.SubprocessRasaRunner(paths), paths)
+            view = ml.run_training(ctx, version, SubprocessRasaRunner(paths), paths)
             click.echo(f"{version}: {view.status} {view.error or ''}".strip())
             if view.evaluation:
                 click.echo(json.dumps(_headline(view.evaluation), ensure_ascii=False, indent=1))
@@ -134,7 +136,7 @@ def init_app(app: Flask) -> None:
         """Load VERSION on the running Rasa server (an older one rolls back)."""
         ctx = service_context()
         try:
-            ml.activate(ctx, version, ml.RasaModelApi(ctx.settings.rasa_url), actor=author, reason=reason)
+            ml.activate(ctx, version, RasaModelApi(ctx.settings.rasa_url), actor=author, reason=reason)
         except DomainError as exc:
             _fail(exc)
         click.echo(f"{version} is active on {ctx.settings.rasa_url}")
