@@ -1,4 +1,5 @@
-"""Map every failure to `{"error", "message"}` in Chinese; never a stack trace."""
+"""Map every failure to `{"error", "message"}` in Chinese (a page in Chinese on console
+URLs: web/console/error_pages.py); never a stack trace."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from services.errors import DomainError
+from web.console import error_pages
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> tuple[Response, int]:
         log.info("domain error", extra={"error_code": exc.code, "status": exc.status})
+        if error_pages.wants_page():
+            return error_pages.page(exc.status, exc.message), exc.status
         return error_response(exc.code, exc.message, exc.status)
 
     @app.errorhandler(ValidationError)
@@ -67,10 +71,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response, int]:
         status = exc.code or 500
+        if error_pages.wants_page():
+            return error_pages.page(status), status
         code, message = HTTP_MESSAGES.get(status, ("error", "请求无法处理"))
         return error_response(code, message, status)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
         log.exception("unhandled error")
+        if error_pages.wants_page():
+            return error_pages.page(500), 500
         return error_response("internal", "系统繁忙，请稍后再试。如需帮助请致电医院", 500)
