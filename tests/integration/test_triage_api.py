@@ -47,3 +47,34 @@ def test_bad_triage_input_is_a_chinese_422(client: FlaskClient, body: dict[str, 
 
 def test_triage_needs_the_service_token(client: FlaskClient) -> None:
     assert client.post("/api/v1/triage", json={"text": "头疼"}).status_code == 401
+
+
+def test_questions_come_back_and_answers_reassess(client: FlaskClient) -> None:
+    first = triage(client, text="胸口疼").json
+    question = next(q for q in first["questions"] if q["id"] == "chest_pain_features")
+    assert first["level"] == "urgent" and {o["value"] for o in question["options"]} == {"yes", "no"}
+    second = triage(client, text="胸口疼", answers={"chest_pain_features": "yes"}).json
+    assert second["level"] == "emergency" and second["departments"][0] == "emergency"
+    assert second["questions"] == [] and any(r["rule"] == "chest_pain_cardiac" for r in second["reasons"])
+
+
+def test_reasons_name_the_rule_its_source_and_the_findings(client: FlaskClient) -> None:
+    body = triage(client, text="宝宝出生12天，体温38.3").json
+    assert body["level"] == "emergency"
+    reason = body["reasons"][0]
+    assert reason["source"] and reason["findings"]
+
+
+def test_self_care_answer_says_when_to_come_in(client: FlaskClient) -> None:
+    body = triage(client, text="嗓子疼两天了，能吃能喝").json
+    assert body["level"] == "self_care" and "如果" in body["advice"] and body["departments"]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{"no_such_question": "yes"}, {"chest_pain_features": "maybe"}, ["yes"], {"chest_pain_features": 1}],
+)
+def test_bad_answers_are_a_chinese_422(client: FlaskClient, answers: object) -> None:
+    response = triage(client, text="胸口疼", answers=answers)
+    assert response.status_code == 422 and response.json["error"] == "invalid"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json["message"])

@@ -66,9 +66,13 @@ _WHOLE_PACK = re.compile(
 # Onset and duration.
 _SUDDEN = re.compile(r"突然|一下子|忽然|猛地|猛然|突发|刚才一下")
 _DURATION = re.compile(rf"{_NUM}\s*(?:个)?(?:多)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(?!后|以后|之后)")
+_AGE_BEFORE = re.compile(r"(?:出生|生下来|宝宝|孩子|婴儿|孕|怀孕|产后|满)(?:才|刚|已经|第)?$")
+_AGE_AFTER = re.compile(r"(?:大|的(?:宝宝|孩子|婴儿|小孩))")
 _UNIT_HOURS = {"分钟": 1 / 60, "小时": 1, "钟头": 1, "天": 24, "日": 24, "周": 168, "星期": 168, "礼拜": 168}
 _UNIT_HOURS |= {"月": 720, "年": 8760}
 _DURATION_WORDS = {"刚才": 0.5, "刚刚": 0.5, "今天": 6, "昨天": 24, "昨晚": 18, "前天": 48, "这两天": 48, "这几天": 72}
+# "没吃华法林", "停了阿司匹林": a drug not taken is not a risk factor.
+_NOT_TAKEN = re.compile(r"(?:没有?|不|未|从不|停了?|停掉了?)(?:在)?(?:吃|用|服|打|做)(?:过)?$")
 _UNCERTAIN = re.compile(r"好像|可能|也许|似乎|不确定|不知道是不是|怀疑|说不清|不太清楚|大概")
 
 
@@ -197,8 +201,9 @@ def _tablets(text: str) -> tuple[float, str] | None:
 
 
 def _duration(text: str) -> float | None:
-    match = _DURATION.search(text)
-    if match:
+    for match in _DURATION.finditer(text):
+        if _AGE_BEFORE.search(text, 0, match.start()) or _AGE_AFTER.match(text, match.end()):
+            continue  # "出生50天", "3个月的宝宝": an age, not how long it has lasted
         value = number(match.group(1).rstrip("几")) or 1.0
         return value * _UNIT_HOURS[match.group(2)]
     for word, hours in _DURATION_WORDS.items():
@@ -211,7 +216,8 @@ def _vocabulary(vocab: dict[str, re.Pattern[str]], text: str) -> tuple[frozenset
     found: dict[str, str] = {}
     for name, pattern in vocab.items():
         for match in pattern.finditer(text):
-            if not is_negated(text, match.start(), match.end(), history=False):
+            before = text[max(0, match.start() - 6) : match.start()]
+            if not is_negated(text, match.start(), match.end(), history=False) and not _NOT_TAKEN.search(before):
                 found[name] = match.group(0)
                 break
     return frozenset(found), found

@@ -1,0 +1,70 @@
+"""Symptom messages reach triage; department names resolve by synonym and by sound."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.clinical.triage.routing import looks_like_symptom, resolve_department, sound
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("耳鼻猴科", "ent"),
+        ("内分秘科", "endocrinology"),
+        ("新内科", "cardiology"),
+        ("皮服科", "dermatology"),
+        ("神精内科", "neurology"),
+        ("我想挂耳鼻猴科的号", "ent"),
+        ("掛號心內科", "cardiology"),
+        ("五官科", "ent"),
+        ("肠胃科", "gastroenterology"),
+        ("内科", "general_internal"),
+        ("心血管内科", "cardiology"),
+    ],
+)
+def test_department_names_with_typos_and_homophones(text: str, code: str) -> None:
+    assert resolve_department(text) == code
+
+
+@pytest.mark.parametrize("text", ["我要挂个号", "你好", "", "明天上午"])
+def test_no_department_named(text: str) -> None:
+    assert resolve_department(text) is None
+
+
+def test_sound_folds_common_confusions() -> None:
+    assert sound("心") == sound("新") and sound("脑") == sound("老")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子发烧39度，要不要去医院",
+        "头疼挂什么科",
+        "肚子疼，能挂今天的号吗",
+        "我這兩天一直咳嗽",
+        "喉嚨痛是什麼原因",
+        "胸口闷是怎么回事",
+        "宝宝吐奶正常吗",
+        "我血压高，头晕",
+        "救命，我爸叫不醒",
+    ],
+)
+def test_symptom_messages_go_to_triage_even_as_questions(text: str) -> None:
+    assert looks_like_symptom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "心内科在几楼",
+        "发热门诊几点开门",
+        "我想预约明天的号",
+        "我要续方降压药",
+        "报告出来了吗",
+        "谢谢",
+        "退款什么时候到",
+    ],
+)
+def test_errands_are_not_symptoms(text: str) -> None:
+    assert not looks_like_symptom(text)
