@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     rate_limit_public: str = "60/minute"
     rate_limit_bookings_per_patient: str = "20/minute"
     rate_limit_chat_per_sender: str = "20/minute"
+    web_chat_idle_minutes: int = Field(30, ge=1, le=24 * 60)  # a web chat session lapses after this idle time
     rasa_timeout_seconds: float = 8.0
     # After each answered turn the edge reads the NLU's intent and confidence back from
     # Rasa (one cheap tracker read, skipped when slower than this) for the conversation review.

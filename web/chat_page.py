@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, make_response, render_template
+
+from web import chat_session
 
 bp = Blueprint("chat_page", __name__)
 
 
 @bp.get("/")
-def chat_page() -> str:
+def chat_page() -> Response:
+    """The page, with the chat session's cookie (web/chat_session.py)."""
     settings = current_app.config["SETTINGS"]
-    return render_template("chat.html", hospital_name=settings.hospital_name, hospital_phone=settings.hospital_phone)
+    page = render_template("chat.html", hospital_name=settings.hospital_name, hospital_phone=settings.hospital_phone)
+    return chat_session.refresh(make_response(page))

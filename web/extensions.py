@@ -17,10 +17,13 @@ def patient_key() -> str:
 
 
 def sender_key() -> str:
-    """Public chat is limited per sender as well as per IP: one script, many senders, one IP."""
+    """Public chat is limited per conversation (session and hint, web/chat_session.py) as
+    well as per IP: one script, many conversations, one IP."""
+    from web import chat_session
+
     data = request.get_json(silent=True)
-    sender = data.get("sender") if isinstance(data, dict) else None
-    return f"sender:{sender}" if isinstance(sender, str) else f"ip:{get_remote_address()}"
+    hint = data.get("sender") if isinstance(data, dict) else None
+    return f"sender:{chat_session.sender(hint if isinstance(hint, str) else None)}"
 
 
 def red_flag_message() -> bool:

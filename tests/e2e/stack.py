@@ -10,7 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,12 @@ class Stack:
     rasa_url: str
     database_url: str
     token: str = TOKEN
+    # One browser per sender: the server's session cookie carries the conversation (web/chat_session.py).
+    browsers: dict[str, requests.Session] = field(default_factory=dict, compare=False)
 
     def chat(self, sender: str, message: str) -> list[dict[str, Any]]:
-        response = requests.post(f"{self.app_url}/api/v1/chat", json={"sender": sender, "message": message}, timeout=60)
+        browser = self.browsers.setdefault(sender, requests.Session())
+        response = browser.post(f"{self.app_url}/api/v1/chat", json={"sender": sender, "message": message}, timeout=60)
         response.raise_for_status()
         return list(response.json()["messages"])
 

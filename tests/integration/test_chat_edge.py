@@ -15,6 +15,7 @@ from sqlalchemy import text
 from integrations.channels.rasa import RasaRestClient
 from services.context import ServiceContext
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.web_chat import web_sender
 from tests.wiring import use
 
 
@@ -42,9 +43,12 @@ def chat(client: FlaskClient, message: str, sender: str = "patient-1"):  # type:
     return client.post("/api/v1/chat", json={"sender": sender, "message": message})
 
 
-def test_an_ordinary_message_goes_to_the_bot_with_the_channel(client: FlaskClient, rasa: FakeServer) -> None:
+def test_an_ordinary_message_goes_to_the_bot_with_the_channel(
+    app: Flask, client: FlaskClient, rasa: FakeServer
+) -> None:
     response = chat(client, "你好")
     assert response.status_code == 200
+    sender = web_sender(app, client, "patient-1")  # the session's, never the client's word
     assert response.json == {
         "messages": [
             {"text": "您好，我是导诊助手。", "buttons": [{"title": "1 预约挂号", "payload": "/book_appointment"}]}
@@ -52,9 +56,9 @@ def test_an_ordinary_message_goes_to_the_bot_with_the_channel(client: FlaskClien
     }
     sent = rasa.requests[0].json()
     assert sent == {
-        "sender": "web:patient-1",
+        "sender": f"web:{sender}",
         "message": "你好",
-        "metadata": {"channel": "web", "channel_user_id": "patient-1"},
+        "metadata": {"channel": "web", "channel_user_id": sender},
     }
 
 

@@ -21,6 +21,7 @@ from services.context import ServiceContext
 from services.conversation import log as conversation_log
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.web_chat import web_conversation
 from tests.wiring import use
 
 # What the fake NLU makes of each message: (intent ranking), the fallback first when below 0.45.
@@ -78,7 +79,7 @@ def stored(ctx: ServiceContext) -> list[tuple[str, str | None, float | None]]:
 
 
 def test_each_answered_message_keeps_the_intent_and_confidence(
-    client: FlaskClient, ctx: ServiceContext, nlu: FakeServer
+    app: Flask, client: FlaskClient, ctx: ServiceContext, nlu: FakeServer
 ) -> None:
     chat(client, "我想挂号")
     chat(client, "那个啥", sender="p2")
@@ -88,14 +89,15 @@ def test_each_answered_message_keeps_the_intent_and_confidence(
         ("fallback", "query_result", 0.31),
         ("emergency", None, None),
     ]
+    p1, p2, p3 = (web_conversation(app, client, hint) for hint in ("p1", "p2", "p3"))
     # The colon stays: Rasa does not decode the path, `web%3Ap3` would be another conversation.
     assert [r.path for r in nlu.requests if r.method == "POST" and "/tracker/events" in r.path] == [
-        "/conversations/web:p3/tracker/events"
+        f"/conversations/{p3}/tracker/events"
     ]
-    reads = [r for r in nlu.requests if not r.path.startswith(("/webhooks", "/conversations/web:p3"))]
+    reads = [r for r in nlu.requests if not r.path.startswith(("/webhooks", f"/conversations/{p3}"))]
     assert [r.path for r in reads] == [
-        "/conversations/web:p1/tracker?include_events=NONE",
-        "/conversations/web:p2/tracker?include_events=NONE",
+        f"/conversations/{p1}/tracker?include_events=NONE",
+        f"/conversations/{p2}/tracker?include_events=NONE",
         "/model/parse",  # only when the tracker no longer holds the message
     ]
     assert reads[2].json() == {"text": "那个啥"}

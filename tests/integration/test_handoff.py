@@ -19,6 +19,7 @@ from services.conversation import handoff
 from tests.conftest import AUTH
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.web_chat import web_conversation
 from tests.wiring import use
 
 FALLBACK = "抱歉，我没太听明白，您可以换个说法，或回复“人工”转人工客服。"
@@ -67,9 +68,10 @@ def test_the_action_server_opens_one_ticket_per_conversation(client: FlaskClient
 
 
 def test_while_a_ticket_is_open_the_bot_is_paused_but_messages_are_kept(
-    client: FlaskClient, ctx: ServiceContext, rasa: FakeServer
+    app: Flask, client: FlaskClient, ctx: ServiceContext, rasa: FakeServer
 ) -> None:
-    handoff.open_ticket(ctx, "web:p1", "asked_for_human")
+    client.get("/")  # the page issues the chat session
+    handoff.open_ticket(ctx, web_conversation(app, client, "p1"), "asked_for_human")
     assert chat(client, "我想问问药怎么吃") == [handoff.PAUSED_REPLY]
     assert bot_calls(rasa) == 0
     assert statuses(ctx) == ["handed_off"]
@@ -96,7 +98,7 @@ def test_staff_read_a_masked_conversation_reply_on_the_web_chat_and_hand_back(
     app: Flask, client: FlaskClient, ctx: ServiceContext, rasa: FakeServer
 ) -> None:
     chat(client, "我的手机13812345678，身份证110105198001010038")
-    ticket_id, _ = handoff.open_ticket(ctx, "web:p1", "asked_for_human")
+    ticket_id, _ = handoff.open_ticket(ctx, web_conversation(app, client, "p1"), "asked_for_human")
     chat(client, "有人吗")
     agent = app.test_client()
     login(agent, "kefu", make_staff(ctx, "kefu", "support"))

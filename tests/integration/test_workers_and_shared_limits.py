@@ -21,6 +21,7 @@ from services.booking import holds, queries
 from services.context import ServiceContext
 from tests.conftest import settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot
+from web import chat_session
 
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -73,8 +74,10 @@ def test_a_worker_on_redis_expires_holds(
     _expire_through_a_worker(ctx, database_url, redis_url, clinic_day, tmp_path)
 
 
-def _chat_status(app: Flask, sender: str) -> int:
-    return app.test_client().post("/api/v1/chat", json={"sender": sender, "message": "你好"}).status_code
+def _chat_status(app: Flask, sender: str, session: str) -> int:
+    client = app.test_client()  # the same browser (its session cookie) on whichever instance
+    client.set_cookie(chat_session.COOKIE, session)
+    return client.post("/api/v1/chat", json={"sender": sender, "message": "你好"}).status_code
 
 
 @pytest.mark.redis
@@ -85,6 +88,9 @@ def test_rate_limits_are_shared_by_every_app_instance_through_redis(database_url
     first, second = (
         create_app(settings_for(database_url, redis_url=redis_url, rasa_timeout_seconds=0.2)) for _ in range(2)
     )
-    assert [_chat_status(first, "shared") for _ in range(20)] == [200] * 20
-    assert _chat_status(second, "shared") == 429
-    assert _chat_status(second, "another") == 200
+    browser = first.test_client()
+    browser.get("/")
+    session = browser.get_cookie(chat_session.COOKIE).value  # type: ignore[union-attr]
+    assert [_chat_status(first, "shared", session) for _ in range(20)] == [200] * 20
+    assert _chat_status(second, "shared", session) == 429
+    assert _chat_status(second, "another", session) == 200

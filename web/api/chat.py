@@ -10,13 +10,15 @@ from services.conversation import handoff
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
 from services.notifications import web_inbox
+from web import chat_session
 from web.api import body, bp, query, service_context
 from web.api.schemas import Strict
 from web.extensions import limiter, red_flag_message, sender_key
 
 
 class ChatIn(Strict):
-    sender: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    # A hint only (web/chat_session.py): the session cookie says whose conversation it is.
+    sender: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     message: str = Field(min_length=1, max_length=conversation.MAX_MESSAGE_CHARS)
 
 
@@ -31,13 +33,13 @@ def chat() -> Response:
         service_context(),
         service_context().require_dialogue(),
         default_engine(),
-        InboundMessage(channel="web", sender=data.sender, text=data.message),
+        InboundMessage(channel="web", sender=chat_session.sender(data.sender), text=data.message),
     )
-    return jsonify({"messages": [reply.as_dict() for reply in replies]})
+    return chat_session.refresh(jsonify({"messages": [reply.as_dict() for reply in replies]}))
 
 
 class PendingIn(Strict):
-    sender: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    sender: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 @bp.get("/chat/pending")
@@ -47,8 +49,9 @@ def chat_pending() -> Response:
     paid booking's confirmation (`kind: notice`); `handoff` says whether a person still
     has the conversation (the page polls while it does)."""
     data = query(PendingIn)
-    notices = web_inbox.collect(service_context(), data.sender)
-    texts, open_now = handoff.pending_for_web(service_context(), data.sender)
+    sender = chat_session.sender(data.sender)
+    notices = web_inbox.collect(service_context(), sender)
+    texts, open_now = handoff.pending_for_web(service_context(), sender)
     messages = [{"text": text, "buttons": [], "kind": "notice"} for text in notices]
     messages += [{"text": text, "buttons": []} for text in texts]
-    return jsonify({"messages": messages, "handoff": open_now})
+    return chat_session.refresh(jsonify({"messages": messages, "handoff": open_now}))

@@ -4,12 +4,9 @@
   const log = document.getElementById("log");
   const typing = document.getElementById("typing");
   const input = document.getElementById("input");
-  const key = "hospital-chat-sender";
-  let sender = localStorage.getItem(key);
-  if (!sender) {
-    sender = "w" + Math.random().toString(36).slice(2, 12);
-    localStorage.setItem(key, sender);
-  }
+  // Who is chatting is the server's HttpOnly session cookie (web/chat_session.py), sent by the
+  // browser itself: nothing identifying in the page's storage, bodies or URLs.
+  localStorage.removeItem("hospital-chat-sender");
   let lastButtons = [];
 
   function bubble(text, who) {
@@ -65,7 +62,8 @@
       const response = await fetch("/api/v1/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: sender, message: message }),
+        credentials: "same-origin",
+        body: JSON.stringify({ message: message }),
       });
       const body = await response.json();
       if (!response.ok) {
@@ -95,7 +93,7 @@
   window.addEventListener("focus", function () { if (Date.now() < watchUntil) poll(); });
   async function poll() {
     try {
-      const response = await fetch("/api/v1/chat/pending?sender=" + encodeURIComponent(sender));
+      const response = await fetch("/api/v1/chat/pending", { credentials: "same-origin" });
       if (!response.ok) return;
       const body = await response.json();
       body.messages.forEach(function (m) { bubble(m.text, m.kind === "notice" ? "bot" : "bot staff"); });
