@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from services.notifications.outbox import RECIPIENT_CONTEXT
 from services.patients.registry import phone_hash, register_patient
 from tests.conftest import AUTH
 from tests.factories import make_department, make_doctor, make_slot, valid_id_number
+from tests.fakes.channels import bot_turns, fake_rasa
 
 PHONE = "13655556666"
 
@@ -52,16 +54,27 @@ def _confirmations(ctx: ServiceContext) -> list[tuple[str, str]]:
         return [(r.channel, r.recipient_hash) for r in rows]
 
 
+def _web_sender(app: Flask, client: FlaskClient) -> str:
+    """The web identity this browser (the test client's cookies) chats as, as the bot is told it."""
+    with fake_rasa(app) as rasa:
+        assert client.post("/api/v1/chat", json={"sender": "wpage123", "message": "您好"}).status_code == 200
+        [turn] = bot_turns(rasa)
+    metadata = turn["metadata"]
+    assert isinstance(metadata, dict) and metadata["channel"] == "web"
+    return str(metadata["channel_user_id"])
+
+
 def test_a_web_booking_is_confirmed_on_the_page_once(
-    client: FlaskClient, ctx: ServiceContext, clinic_day: date
+    app: Flask, client: FlaskClient, ctx: ServiceContext, clinic_day: date
 ) -> None:
-    patient_id = _patient(ctx, [("wechat", "o-zhao"), ("web", "wpage123")])
+    sender = _web_sender(app, client)
+    patient_id = _patient(ctx, [("wechat", "o-zhao"), ("web", sender)])
     _book_and_pay(client, ctx, clinic_day, patient_id, "web")
-    assert _confirmations(ctx) == [("web", ctx.cipher.blind_index("wpage123", RECIPIENT_CONTEXT))]
+    assert _confirmations(ctx) == [("web", ctx.cipher.blind_index(sender, RECIPIENT_CONTEXT))]
     first = client.get("/api/v1/chat/pending?sender=wpage123").json["messages"]
     assert len(first) == 1 and first[0]["kind"] == "notice" and "预约成功" in first[0]["text"]
     assert client.get("/api/v1/chat/pending?sender=wpage123").json["messages"] == []
-    assert client.get("/api/v1/chat/pending?sender=wother999").json["messages"] == []
+    assert app.test_client().get("/api/v1/chat/pending?sender=wpage123").json["messages"] == []  # another browser
 
 
 @pytest.mark.parametrize(("booked_on", "recipient"), [("wechat", "o-zhao"), ("alipay", "2088zhao"), ("sms", PHONE)])
@@ -74,12 +87,12 @@ def test_the_confirmation_goes_back_to_the_chat_it_was_booked_from(
 
 
 def test_the_delivery_sweep_leaves_web_messages_to_the_page(
-    client: FlaskClient, ctx: ServiceContext, clinic_day: date
+    app: Flask, client: FlaskClient, ctx: ServiceContext, clinic_day: date
 ) -> None:
     from models import utcnow
     from services.notifications import delivery
 
-    patient_id = _patient(ctx, [("web", "wpage456")])
+    patient_id = _patient(ctx, [("web", _web_sender(app, client))])
     _book_and_pay(client, ctx, clinic_day, patient_id, "web")
     assert delivery.due_ids(ctx, utcnow(), 50) == []
-    assert len(client.get("/api/v1/chat/pending?sender=wpage456").json["messages"]) == 1
+    assert len(client.get("/api/v1/chat/pending?sender=wpage123").json["messages"]) == 1
