@@ -39,4 +39,16 @@ def _session_cookie(state: BlueprintSetupState) -> None:
     )
 
 
-from web.console import audit, auth, cli, handoffs, pages, refills, staff_admin, teaching  # noqa: E402,F401  (routes register on import)
+from web.console import (  # noqa: E402,F401  (routes register on import)
+    audit,
+    auth,
+    cli,
+    handoffs,
+    pages,
+    password,
+    refills,
+    staff_admin,
+    teaching,
+    teaching_models,
+    teaching_triage,
+)
