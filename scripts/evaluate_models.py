@@ -7,10 +7,10 @@ step), from a training workspace:
         --heldout tests/rasa/heldout_nlu.yml --candidate var/rasa/models/X.tar.gz \
         [--active var/rasa/models/current.tar.gz] --out evaluation.json
 
-The scoring is scripts/nlu_report.py's own `evaluate` (intent macro-F1 with
-`faq/*` counted as `faq`, FAQ topic accuracy, department-entity accuracy after
-synonym mapping), imported rather than copied, so the console and
-`make nlu-report` can never count differently. Confusions are read back from
+The scoring is `make nlu-report`'s own `evaluate` (scripts/nlu_scoring.py:
+intent macro-F1 with `faq/*` counted as `faq`, FAQ topic accuracy,
+department-entity accuracy after synonym mapping), imported rather than
+copied, so the console and `make nlu-report` can never count differently. Confusions are read back from
 its error lines (`intent  'text': gold -> predicted`).
 """
 
@@ -31,7 +31,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import nlu_report
+import nlu_scoring
 
 _INTENT_ERROR = re.compile(r"^intent  (?P<text>.*): (?P<gold>\S+) -> (?P<predicted>\S+)$")
 
@@ -74,13 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     from rasa.shared.nlu.training_data.loading import load_data
 
-    synonyms = nlu_report.synonym_map(load_data(str(args.nlu)))
+    synonyms = nlu_scoring.synonym_map(load_data(str(args.nlu)))
     examples = load_data(str(args.heldout)).intent_examples
     result: dict[str, Any] = {"heldout": str(args.heldout), "active": None}
-    candidate = asyncio.run(nlu_report.evaluate(str(args.candidate), examples, synonyms, "candidate"))
+    candidate = asyncio.run(nlu_scoring.evaluate(str(args.candidate), examples, synonyms, "candidate"))
     result["candidate"] = summary(candidate)
     if args.active is not None:
-        active = asyncio.run(nlu_report.evaluate(str(args.active), examples, synonyms, "active"))
+        active = asyncio.run(nlu_scoring.evaluate(str(args.active), examples, synonyms, "active"))
         result["active"] = summary(active)
         was_wrong = {w["text"] for w in result["active"]["wrong"]}
         now_wrong = {w["text"] for w in result["candidate"]["wrong"]}
