@@ -83,6 +83,8 @@ def status(code: str) -> Response:
 def go(code: str) -> Any:
     """Alipay WAP: the signed cashier URL is made at the tap, so it is always fresh."""
     out_trade_no = _order(code)
+    if checkout.view(_ctx(), out_trade_no).provider != "alipay":
+        abort(404)  # only an Alipay order has a WAP cashier to go to
     try:
         link = checkout.start(_ctx(), out_trade_no, "wap", return_url=url_for(".pay_page", code=code, _external=True))
     except PaymentError:
@@ -95,6 +97,8 @@ def qr(code: str) -> Response:
     """The order's QR code (Alipay precreate / WeChat Native) to scan with a phone."""
     out_trade_no = _order(code)
     view = checkout.view(_ctx(), out_trade_no)
+    if view.provider not in ("alipay", "wechat"):
+        abort(404)
     way: checkout.Way = "native" if view.provider == "wechat" else "qr"
     try:
         link = checkout.start(_ctx(), out_trade_no, way)
@@ -109,6 +113,8 @@ def qr(code: str) -> Response:
 def jsapi(code: str) -> Any:
     """The parameters WeixinJSBridge's getBrandWCPayRequest takes, signed for this order."""
     out_trade_no = _order(code)
+    if checkout.view(_ctx(), out_trade_no).provider != "wechat":
+        abort(404)
     try:
         link = checkout.start(_ctx(), out_trade_no, "jsapi")
     except PaymentError:

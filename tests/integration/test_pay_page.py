@@ -92,6 +92,7 @@ def test_paying_on_the_page_settles_once_and_confirms(
     assert client.post(path + "/console").json["outcome"] == "confirmed"
     assert client.post(path + "/console").json["outcome"] == "duplicate"
     assert client.get(path + "/status").json == {"state": "paid", "seconds_left": 0}
+    assert client.get(path + "/go").status_code == 404 and client.get(path + "/qr.svg").status_code == 404
     assert client.get(f"/api/v1/appointments/{held['id']}", headers=AUTH).json["status"] == "confirmed"
     assert "支付成功" in client.get(path).get_data(as_text=True)
 

@@ -74,10 +74,12 @@ def test_each_place_gets_the_way_its_platform_allows(live_app: Flask, clinic_day
         query = parse_qs(urlsplit(cashier.location).query)
         assert query["method"] == ["alipay.trade.wap.pay"] and query["return_url"][0].endswith(path)
         assert out_trade_no in query["biz_content"][0] and "sign" in query
+        assert client.post(path + "/jsapi").status_code == 404  # no WeChat way for an Alipay order
     else:
         assert "使用微信支付" in page[WECHAT_UA] and "在微信里打开" in page[ALIPAY_UA]
         params = client.post(path + "/jsapi").json["js_params"]
         assert params["package"] == "prepay_id=wx26120000000000000000000000000001" and params["paySign"]
+        assert client.get(path + "/go").status_code == 404  # no Alipay cashier for a WeChat order
 
 
 def test_without_an_openid_jsapi_is_refused_kindly(
