@@ -10,8 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ConfigurationError, Settings, load_settings
 from db import Database
-from integrations.channels.rasa import RasaRestClient
 from integrations.messaging import OutboundSender
+from integrations.rasa.client import RasaRestClient
 from payments.base import PaymentProvider
 from payments.console import ConsolePaymentProvider
 from services.context import ServiceContext

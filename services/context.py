@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 
 from config import Settings
 from db import Database
-from integrations.channels.rasa import DialogueEngine
 from integrations.messaging import OutboundSender
+from integrations.rasa.client import DialogueEngine
 from payments.base import PaymentProvider
 from services.crypto import FieldCipher
 from services.task_queue import InMemoryTaskQueue, TaskQueue

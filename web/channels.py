@@ -29,10 +29,10 @@ from limits import parse as parse_limit
 
 from integrations.channels.alipay import SERVICE_CHECK, AlipayChannel
 from integrations.channels.base import ChannelError, ChannelMessage, ChannelRequest
-from integrations.channels.rasa import BotMessage
 from integrations.channels.sms import SmsChannel, twiml
 from integrations.channels.wechat import WeChatChannel
 from integrations.messaging import DeliveryFailed
+from integrations.rasa.client import BotMessage
 from integrations.sms.base import normalise_number
 from services.clinical.triage import default_engine
 from services.context import ServiceContext

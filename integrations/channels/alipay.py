@@ -45,8 +45,8 @@ from integrations.channels.base import (
     StaleRequest,
     check_fresh,
 )
-from integrations.channels.rasa import BotMessage
 from integrations.messaging import DeliveryFailed, OutboundMessage, OutboundSender
+from integrations.rasa.client import BotMessage
 
 CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030"}
 SERVICE_CHECK = "alipay.service.check"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from integrations.channels.rasa import BotMessage, Button
+from integrations.rasa.client import BotMessage, Button
 
 Reply = TypeVar("Reply")
 _LEADING_NUMBER = re.compile(r"^\s*(\d+)[\s.、:：)）]+")

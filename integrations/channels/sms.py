@@ -24,7 +24,7 @@ from integrations.channels.base import (
     MalformedRequest,
     SignatureInvalid,
 )
-from integrations.channels.rasa import BotMessage
+from integrations.rasa.client import BotMessage
 
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "退订", "td", "取消订阅"})
 START_WORDS = frozenset({"start", "unstop", "订阅", "恢复"})

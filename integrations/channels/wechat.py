@@ -39,8 +39,8 @@ from integrations.channels.base import (
     check_fresh,
     constant_time_equal,
 )
-from integrations.channels.rasa import BotMessage, Button
 from integrations.messaging import DeliveryFailed, OutboundMessage, OutboundSender
+from integrations.rasa.client import BotMessage, Button
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from config import ROOT
 from db import rows_changed
-from integrations.channels.rasa import BotMessage, Button, DialogueEngine, RasaUnavailable, Understanding
+from integrations.rasa.client import BotMessage, Button, DialogueEngine, RasaUnavailable, Understanding
 from models import ConversationMessage, utcnow
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
 from services.context import ServiceContext

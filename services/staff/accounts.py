@@ -53,6 +53,7 @@ class StaffIdentity:
     username: str
     display_name: str
     roles: frozenset[str]
+    must_change_password: bool = False  # an administrator chose it: the console asks for a new one first
 
     @property
     def actor(self) -> str:
@@ -122,6 +123,8 @@ def create_staff(
             totp_secret_enc=ctx.cipher.encrypt(secret, TOTP_CONTEXT),
             totp_last_step=0,
             roles=",".join(roles),
+            # An administrator typed it (the console); the CLI and the seed set their own.
+            must_change_password=ctx.actor.startswith("staff:"),
         )
         session.add(account)
         session.flush()

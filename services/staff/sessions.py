@@ -79,7 +79,9 @@ def authenticate(
 
 
 def _identity(account: StaffAccount) -> StaffIdentity:
-    return StaffIdentity(account.id, account.username, account.display_name, account.role_set)
+    return StaffIdentity(
+        account.id, account.username, account.display_name, account.role_set, account.must_change_password
+    )
 
 
 def _token_hash(token: str) -> str:

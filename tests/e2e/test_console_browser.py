@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from integrations.channels.rasa import RasaRestClient
+from integrations.rasa.client import RasaRestClient
 from models import RefillRequest
 from services.clinical import refills
 from services.context import ServiceContext

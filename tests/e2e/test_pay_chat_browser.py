@@ -17,7 +17,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
-from integrations.channels.rasa import RasaRestClient
+from integrations.rasa.client import RasaRestClient
 from services.context import ServiceContext
 from services.patients.registry import phone_hash, register_patient
 from tests.conftest import AUTH, settings_for

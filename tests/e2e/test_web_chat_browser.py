@@ -16,7 +16,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from config import ROOT
-from integrations.channels.rasa import RasaRestClient
+from integrations.rasa.client import RasaRestClient
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.wiring import use
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from flask import Flask
 
-from integrations.channels.rasa import RasaRestClient
+from integrations.rasa.client import RasaRestClient
 from services.task_queue import InMemoryTaskQueue
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.wiring import use

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from integrations.channels.rasa import RasaRestClient
+from integrations.rasa.client import RasaRestClient
 from services.context import ServiceContext
 from tests.conftest import AUTH, settings_for
 from tests.factories import make_department, make_doctor, make_patient, make_slot

@@ -146,7 +146,7 @@ def test_long_answers_are_split_at_sentence_ends(sms_app: Flask, client: FlaskCl
         return 200, [{"recipient_id": "x", "text": long_text}] if "webhook" in request.path else {}
 
     with fake_server(chatty) as server:
-        from integrations.channels.rasa import RasaRestClient
+        from integrations.rasa.client import RasaRestClient
 
         use(sms_app, dialogue=RasaRestClient(server.url, timeout=3))
         parts = messages(post(client, form("怎么取号")))

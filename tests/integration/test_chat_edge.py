@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from integrations.channels.rasa import RasaRestClient
+from integrations.rasa.client import RasaRestClient
 from services.context import ServiceContext
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.web_chat import web_sender

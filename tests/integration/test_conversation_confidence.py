@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from integrations.channels.rasa import RasaRestClient
+from integrations.rasa.client import RasaRestClient
 from models import ConversationMessage
 from services.context import ServiceContext
 from services.conversation import log as conversation_log

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from integrations.channels.rasa import RasaRestClient
+from integrations.rasa.client import RasaRestClient
 from models import ConversationMessage, HandoffTicket
 from services.context import ServiceContext
 from services.conversation import handoff

@@ -10,9 +10,9 @@ import pytest
 
 from integrations.channels.alipay import decode_form, sign_content
 from integrations.channels.base import MalformedRequest, StaleRequest, check_fresh, render_plain, render_text
-from integrations.channels.rasa import BotMessage, Button
 from integrations.channels.sms import keyword, split_text
 from integrations.messaging import DeliveryFailed
+from integrations.rasa.client import BotMessage, Button
 from integrations.sms.base import is_mainland, normalise_number
 
 

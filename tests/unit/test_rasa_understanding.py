@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from integrations.channels.rasa import Understanding, parse_understanding, understanding_from_parse
+from integrations.rasa.client import Understanding, parse_understanding, understanding_from_parse
 
 
 def tracker(text: str, intent: dict[str, Any], ranking: list[dict[str, Any]] | None = None, **extra: Any) -> dict:  # type: ignore[type-arg]

@@ -45,6 +45,7 @@ from web.console import (  # noqa: E402,F401  (routes register on import)
     cli,
     handoffs,
     pages,
+    password,
     refills,
     staff_admin,
     teaching,

@@ -28,6 +28,8 @@ from web.extensions import limiter
 
 View = TypeVar("View", bound=Callable[..., Any])
 SESSION_KEY = "sid"
+# A password an administrator chose must be replaced before anything else is reachable.
+PASSWORD_ENDPOINTS = ("console.password", "console.password_submit")
 ROLE_NAMES = {
     "admin": "管理员",
     "dialogue_editor": "对话编辑",
@@ -57,6 +59,8 @@ def require_role(*roles: str) -> Callable[[View], View]:
                 if request.method == "GET":
                     return redirect(url_for("console.login", next=request.full_path))
                 return _page("console/error.html", 401, message="登录已过期，请重新登录")
+            if who.must_change_password and request.endpoint not in PASSWORD_ENDPOINTS:
+                return redirect(url_for("console.password"))
             if roles and not (who.roles & set(roles)):
                 with service_context().db.transaction() as db:
                     audit.record(

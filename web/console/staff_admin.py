@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import segno
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from models.staff import ROLES
 from services.errors import DomainError
 from services.staff import accounts as staff
+from services.staff import passwords
 from services.staff.accounts import NewStaff
 from web.console import bp
 from web.console.auth import current_staff, require_role, staff_context
@@ -31,7 +33,10 @@ def _roles() -> list[str]:
 
 
 def _secret_page(created: NewStaff, *, new_account: bool) -> ResponseReturnValue:
-    return render_template("console/staff_secret.html", created=created, new_account=new_account)
+    """The secret once, as a QR code to scan (an SVG data URI, inline: nothing is
+    stored or served elsewhere) and as text to type."""
+    qr = segno.make(created.provisioning_uri, error="m").svg_data_uri(scale=5, border=2)
+    return render_template("console/staff_secret.html", created=created, new_account=new_account, qr=qr)
 
 
 @bp.get("/staff")
@@ -133,3 +138,17 @@ def staff_reset_totp(staff_id: str) -> ResponseReturnValue:
     except DomainError as exc:
         return _account_page(staff_id, exc.message, exc.status)
     return _secret_page(created, new_account=False)
+
+
+@bp.post("/staff/<staff_id>/password")
+@require_role("admin")
+def staff_reset_password(staff_id: str) -> ResponseReturnValue:
+    """A new password chosen by the admin: every session of the account ends at once,
+    and its owner must replace it at the next login."""
+    return _act(
+        staff_id,
+        lambda: passwords.reset_password(
+            staff_context(), staff_id, request.form.get("password", "")[:200], reason=_form("reason")
+        ),
+        "密码已重置，这个账号的所有登录会话都已结束；本人下次登录时需要改成自己的新密码",
+    )
