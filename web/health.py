@@ -9,6 +9,7 @@ import requests
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from services.booking import calendar as clinic_calendar
 from services.context import ServiceContext
 from web.context import service_context
 
@@ -50,4 +51,9 @@ def readyz() -> Any:
         except Exception as exc:  # each failure is reported, none is fatal to the probe
             checks[name] = f"unavailable: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return jsonify({"status": "ready" if ready else "not_ready", "checks": checks}), 200 if ready else 503
+    # Warnings do not take the app out of rotation: clinics still open on weekdays meanwhile.
+    horizon = ctx.settings.booking_horizon_days
+    calendar_gap = clinic_calendar.calendar_warning(clinic_calendar.local_today(), horizon + 1)
+    payload: dict[str, Any] = {"status": "ready" if ready else "not_ready", "checks": checks}
+    payload["warnings"] = {"calendar": calendar_gap} if calendar_gap else {}
+    return jsonify(payload), 200 if ready else 503

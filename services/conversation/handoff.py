@@ -40,7 +40,6 @@ OPEN_STATUSES = ("open", "claimed")
 FALLBACK_MARKER = "抱歉，我没太听明白"
 FALLBACKS_BEFORE_HANDOFF = 2
 PAUSED_REPLY = "已转人工，请稍候"
-GAVE_UP_REPLY = "抱歉没能帮上您，已为您转接人工客服，请稍候。"
 HANDED_BACK = "人工客服已结束本次服务，您可以继续向智能助手提问。"
 REPLY_CONTEXT = "staff_replies.text"
 RECENT_MESSAGES = 30
@@ -138,8 +137,9 @@ def _emergency_since(session: Session, conversation_hash: str, since: datetime) 
 
 
 def note_bot_answer(ctx: ServiceContext, conversation_id: str, texts: list[str]) -> bool:
-    """Count the bot's consecutive fallbacks; the second opens a ticket (returns True then).
-    Writes nothing for an ordinary answer in a conversation with no streak."""
+    """Count the bot's consecutive fallbacks; the second returns True, and the edge then
+    *offers* a person (handoff_choice.offer_reply): a patient is never transferred without
+    choosing it. Writes nothing for an ordinary answer in a conversation with no streak."""
     fallback = bool(texts) and texts[0].startswith(FALLBACK_MARKER)
     conversation_hash = _hash(ctx, conversation_id)
     with ctx.db.reading() as session:
@@ -157,9 +157,7 @@ def note_bot_answer(ctx: ServiceContext, conversation_id: str, texts: list[str])
         if row.count < FALLBACKS_BEFORE_HANDOFF:
             return False
         row.count = 0
-        channel, _ = split_conversation(conversation_id)
-        _id, created = _open_in(ctx, session, conversation_id, channel, "bot_gave_up")
-        return created
+        return True
 
 
 # --- the web chat page --------------------------------------------------------------

@@ -4,8 +4,9 @@ Clinical safety first: the red-flag rules read the raw text before the
 dialogue engine sees it, so a misunderstood message, or Rasa being down, still
 gets "拨打120 / 立即急诊". Then the dialogue engine answers; if it cannot, the
 patient gets a short apology with the hospital's phone number. While staff
-have the conversation (a hand-off ticket is open) the bot is paused; two
-fallback answers in a row open such a ticket (services/conversation/handoff.py).
+have the conversation (a hand-off ticket is open) the bot is paused, until the
+patient leaves the queue or asks for a journey; two fallback answers in a row
+offer a person (services/conversation/handoff_choice.py).
 
 After the bot answered, the NLU's reading of the message (intent, confidence)
 is read back from Rasa and kept with it for the conversation review; that read
@@ -31,7 +32,7 @@ from integrations.rasa.client import BotMessage, Button, DialogueEngine, RasaUna
 from models import ConversationMessage, utcnow
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
 from services.context import ServiceContext
-from services.conversation import handoff
+from services.conversation import handoff, handoff_choice
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,16 @@ def _understanding(engine: DialogueEngine, message: InboundMessage) -> Understan
         return None
 
 
+def _while_paused(ctx: ServiceContext, message: InboundMessage) -> _Answer | None:
+    """The patient waits for a person (and hears when one will answer), or leaves the
+    queue: "不要人工了" ends it here, a journey request ("我要挂号") goes on to the bot (None)."""
+    journey = handoff_choice.asks_for_journey(message.text)
+    if not (journey or handoff_choice.wants_to_leave(message.text)):
+        return _Answer([handoff_choice.waiting_reply(ctx)], answered=True, status="handed_off")
+    handoff_choice.leave_queue(ctx, message.conversation_id)
+    return None if journey else _Answer([handoff_choice.left_reply()], answered=True)
+
+
 def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage) -> _Answer:
     hits = triage.red_flags(message.text)
     if hits:
@@ -157,7 +168,9 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
             log.warning("could not record the emergency in the conversation")
         return _Answer([emergency_reply(triage, message.text)], answered=True, emergency=True)
     if handoff.is_paused(ctx, message.conversation_id):  # staff have the conversation
-        return _Answer([BotMessage(handoff.PAUSED_REPLY)], answered=True, status="handed_off")
+        paused = _while_paused(ctx, message)
+        if paused is not None:
+            return paused
     try:
         metadata = {"channel": message.channel, "channel_user_id": message.sender, **message.metadata}
         replies = engine.send(message.conversation_id, message.text, metadata)
@@ -166,8 +179,8 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
         return _Answer([unavailable_reply(ctx)], answered=False)
     texts = [reply.text for reply in replies]
-    if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # the bot gave up twice in a row
-        replies = [*replies, BotMessage(handoff.GAVE_UP_REPLY)]
+    if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
+        replies = [*replies, handoff_choice.offer_reply()]
     fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
     understanding = _understanding(engine, message)
     return _Answer(replies, answered=True, status="fallback" if fallback else None, understanding=understanding)

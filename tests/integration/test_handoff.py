@@ -15,7 +15,7 @@ from sqlalchemy import select
 from integrations.rasa.client import RasaRestClient
 from models import ConversationMessage, HandoffTicket
 from services.context import ServiceContext
-from services.conversation import handoff
+from services.conversation import handoff, handoff_choice
 from tests.conftest import AUTH
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
@@ -72,7 +72,8 @@ def test_while_a_ticket_is_open_the_bot_is_paused_but_messages_are_kept(
 ) -> None:
     client.get("/")  # the page issues the chat session
     handoff.open_ticket(ctx, web_conversation(app, client, "p1"), "asked_for_human")
-    assert chat(client, "我想问问药怎么吃") == [handoff.PAUSED_REPLY]
+    [waiting] = chat(client, "我想问问药怎么吃")
+    assert waiting.startswith(handoff.PAUSED_REPLY) and "不要人工了" in waiting
     assert bot_calls(rasa) == 0
     assert statuses(ctx) == ["handed_off"]
     assert chat(client, "你好", sender="someone-else") == ["您好，我是导诊助手。"]  # only that patient
@@ -80,18 +81,19 @@ def test_while_a_ticket_is_open_the_bot_is_paused_but_messages_are_kept(
     assert "120" in chat(client, "我胸口压着疼，一直出冷汗")[0]
 
 
-def test_two_fallbacks_in_a_row_hand_the_conversation_over(
+def test_two_fallbacks_in_a_row_offer_a_person_without_transferring(
     client: FlaskClient, ctx: ServiceContext, rasa: FakeServer
 ) -> None:
     assert chat(client, "乱码一") == [FALLBACK]
     assert chat(client, "你好") == ["您好，我是导诊助手。"]  # the streak starts again
     assert chat(client, "乱码二") == [FALLBACK]
-    assert chat(client, "乱码三") == [FALLBACK, handoff.GAVE_UP_REPLY]
-    assert chat(client, "还在吗") == [handoff.PAUSED_REPLY]
-    assert statuses(ctx) == ["fallback", "answered", "fallback", "fallback", "handed_off"]
+    response = client.post("/api/v1/chat", json={"sender": "p1", "message": "乱码三"}).json["messages"]
+    assert [m["text"] for m in response] == [FALLBACK, handoff_choice.OFFER_TEXT]
+    assert {"title": "1 找人工客服", "payload": "/request_human"} in response[1]["buttons"]
+    assert chat(client, "还在吗") == ["您好，我是导诊助手。"]  # nobody was put in a queue
+    assert statuses(ctx) == ["fallback", "answered", "fallback", "fallback", "answered"]
     with ctx.db.reading() as session:
-        [ticket] = session.scalars(select(HandoffTicket)).all()
-        assert (ticket.reason, ticket.channel, ticket.status) == ("bot_gave_up", "web", "open")
+        assert session.scalars(select(HandoffTicket)).all() == []
 
 
 def test_staff_read_a_masked_conversation_reply_on_the_web_chat_and_hand_back(

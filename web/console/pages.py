@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from services.booking import calendar as clinic_calendar
 from services.conversation import labels
 from services.conversation import log as conversation_log
 from services.conversation.handoff import CHANNELS
@@ -27,7 +28,10 @@ SUBJECT = "conversations"
 @bp.get("/")
 @require_role()
 def home() -> ResponseReturnValue:
-    return render_template("console/home.html")
+    # The booking window reaching a year whose holidays nobody entered: staff must fill them in.
+    horizon = current_app.config["SETTINGS"].booking_horizon_days
+    warning = clinic_calendar.calendar_warning(clinic_calendar.local_today(), horizon + 1)
+    return render_template("console/home.html", calendar_warning=warning)
 
 
 def _filters() -> dict[str, object]:

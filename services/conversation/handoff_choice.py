@@ -1,0 +1,112 @@
+"""A hand-off the patient chooses and can leave.
+
+Why apart from handoff.py: that module opens and pauses; this one decides what
+the patient hears around it. After two misunderstood messages the bot *offers*
+a person (buttons) instead of transferring on its own; while a ticket is open
+the patient can leave the queue ("不要人工了", "返回") or simply ask for a journey
+("我要挂号"), which closes the ticket and goes to the bot; and every "wait"
+answer says when someone will answer, from the staff rota in data/hospital.yml
+(outside hours: what to do instead).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from db import rows_changed
+from integrations.rasa.client import BotMessage, Button
+from models import HandoffTicket, utcnow
+from services import audit
+from services.booking.calendar import is_clinic_day
+from services.context import ServiceContext
+from services.conversation.contexts import CONVERSATION_CONTEXT
+from services.hospital_facts import HospitalFacts, load_facts, opening_text
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OPEN_STATUSES = ("open", "claimed")
+
+OFFER_TEXT = "抱歉，我还是没听明白。您可以换个说法，或者选一个："
+OFFER_BUTTONS = (
+    Button("1 找人工客服", "/request_human"),
+    Button("2 回到主菜单", "/greet"),
+)
+LEFT_TEXT = "好的，已经退出人工客服，智能助手继续为您服务。您想办哪件事？"
+LEFT_BUTTONS = (
+    Button("1 预约挂号", "/book_appointment"),
+    Button("2 看病不知道挂哪科（自诊）", "/report_symptom"),
+    Button("3 查检查化验结果", "/query_result"),
+    Button("4 我的预约（查询/取消/改约）", "/query_appointment"),
+)
+ON_DUTY_TEXT = "人工客服在班（{hours}），一般几分钟内回复您，请稍候。"
+WAITING_PREFIX = "已转人工，请稍候。"
+
+_LEAVE = re.compile(
+    r"(不要|不用|不找|不需要|结束|取消|退出|关掉|别)(了)?(转)?人工|不等了|返回|回到(主菜单|智能助手|机器人)|^算了"
+)
+_JOURNEY = re.compile(
+    r"(我要|我想|帮我|给我|想要|要|再)(挂|约|预约|查|看|开|续|取消|改|退)"
+    r"|^(挂号|预约|查报告|查结果|续方|开药|自诊|取消预约|改约)"
+)
+
+
+def wants_to_leave(text: str) -> bool:
+    """ "不要人工了", "结束人工", "返回", "算了": the patient leaves the queue."""
+    return bool(_LEAVE.search(text.strip()))
+
+
+def asks_for_journey(text: str) -> bool:
+    """ "我要挂号", "帮我查报告": a request the bot serves, so the queue is left for it."""
+    return bool(_JOURNEY.search(text.strip()))
+
+
+def when_answered(ctx: ServiceContext, now: datetime | None = None, facts: HospitalFacts | None = None) -> str:
+    """When a person will answer, by the rota; outside it, what to do meanwhile."""
+    facts = facts or load_facts()
+    now = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
+    rota = facts.rota
+    if rota.on_duty(now, is_clinic_day):
+        return ON_DUTY_TEXT.format(hours=facts.template_values()["rota_hours"])
+    opening = rota.next_opening(now, is_clinic_day)
+    return rota.outside_hours.format(
+        next_opening=opening_text(opening, now),
+        emergency_location=facts.emergency_location,
+        phone=facts.phone,
+    )
+
+
+def waiting_reply(ctx: ServiceContext, now: datetime | None = None) -> BotMessage:
+    return BotMessage(f"{WAITING_PREFIX}{when_answered(ctx, now)}回复“不要人工了”可以回到智能助手。")
+
+
+def offer_reply() -> BotMessage:
+    return BotMessage(OFFER_TEXT, OFFER_BUTTONS)
+
+
+def left_reply() -> BotMessage:
+    return BotMessage(LEFT_TEXT, LEFT_BUTTONS)
+
+
+def leave_queue(ctx: ServiceContext, conversation_id: str) -> bool:
+    """Close the conversation's open ticket because the patient left it; False when none was open."""
+    conversation_hash = ctx.cipher.blind_index(conversation_id, CONVERSATION_CONTEXT)
+    with ctx.db.transaction() as session:
+        ticket_id = session.scalar(
+            select(HandoffTicket.id)
+            .where(HandoffTicket.conversation_hash == conversation_hash, HandoffTicket.status.in_(OPEN_STATUSES))
+            .limit(1)
+        )
+        if ticket_id is None:
+            return False
+        moved = rows_changed(
+            session,
+            update(HandoffTicket)
+            .where(HandoffTicket.id == ticket_id, HandoffTicket.status.in_(OPEN_STATUSES))
+            .values(status="closed", closed_at=utcnow()),
+        )
+        if moved:
+            audit.record(session, actor=ctx.actor, action="handoff.patient_left", subject=f"handoff:{ticket_id}")
+        return bool(moved)
