@@ -208,7 +208,12 @@ class TriageEngine:
         if level <= TriageLevel.ROUTINE and not hits and not nets:
             mild = {m.id: m.mild for m in kept}
             care = interview.self_care_entry(
-                self.knowledge.interview, mild, findings, who, bool(self._severe.search(text))
+                self.knowledge.interview,
+                mild,
+                findings,
+                who,
+                bool(self._severe.search(text)),
+                bool(self.knowledge.interview.reassuring.search(text)),
             )
             level = TriageLevel.SELF_CARE if care is not None else max(level, TriageLevel.ROUTINE)
         return Evaluation(text, who, findings, hits, nets, matched, kept, level, departments, modifiers, care)

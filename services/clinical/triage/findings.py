@@ -25,6 +25,9 @@ _N2 = (
     r"|[三四五六七八九]十[一二三四五六七八九]?|一百[一二三四五六七八九十]*)"
 )
 
+# Between a vital sign and its number: a few words, or a comma then "只有/才/是"
+# ("我测了血氧，只有85"), but never another clause ("血糖正常，体温39").
+_GAP = r"(?:[^，。\d一二两三四五六七八九]{0,8}?(?:，(?:只有|才|是|有|大概|差不多|就|都|显示|测出来)*)?)"
 # Temperature: "39.5度", "38.6℃", "体温35", "烧到40", "三十九度五".
 _TEMP_UNIT = re.compile(r"(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:度|℃|°c?|摄氏度)(?:\s*(\d))?(?!\s*(?:角|弯))")
 _TEMP_WORD = re.compile(r"(?:体温|温度|烧到|烧了|发烧|发热|高烧|低烧|量了|测了)[^，。\d]{0,4}?(\d{2}(?:\.\d)?)(?!\d)")
@@ -35,11 +38,11 @@ _BP_HIGH = re.compile(rf"(?:高压|收缩压|上压)[^，。\d]{{0,4}}?{_N2}")
 _BP_LOW = re.compile(rf"(?:低压|舒张压|下压)[^，。\d]{{0,4}}?{_N2}")
 _BP_ONE = re.compile(rf"血压[^，。\d一二两三四五六七八九]{{0,8}}?{_N2}")
 # Pulse: "心率150", "心跳才38", "脉搏一百四".
-_PULSE = re.compile(rf"(?:心率|心跳|脉搏|脉率|hr)[^，。\d一二两三四五六七八九]{{0,8}}?{_N2}")
+_PULSE = re.compile(rf"(?:心率|心跳|脉搏|脉率|hr){_GAP}{_N2}")
 # SpO2: "血氧88", "血氧饱和度只有89%", "指脉氧85".
-_SPO2 = re.compile(r"(?:血氧|氧饱和度?|饱和度|脉氧|指氧|spo2|sao2)[^，。\d]{0,8}?(\d{2,3})(?:\s*%)?")
+_SPO2 = re.compile(rf"(?:血氧|氧饱和度?|饱和度|脉氧|指氧|spo2|sao2){_GAP}(\d{{2,3}})(?:\s*%)?")
 # Glucose mmol/L: "血糖2.8", "血糖高到30多", "血糖仪显示hi".
-_GLUCOSE = re.compile(r"(?:血糖|糖)[^，。\d]{0,8}?(\d{1,3}(?:\.\d+)?)")
+_GLUCOSE = re.compile(rf"(?:血糖|(?:测|查|空腹|餐后|随机)(?:的)?糖(?!尿)){_GAP}(\d{{1,3}}(?:\.\d+)?)")
 _GLUCOSE_HI = re.compile(r"血糖[^，。]{0,8}(?:hi|high|测不出来?(?:了)?(?:太)?高|爆表)")
 _GLUCOSE_LO = re.compile(r"血糖[^，。]{0,8}(?:lo(?!w)|low|低到测不出)")
 # Pregnancy: "怀孕32周", "孕8个月", "孕七个多月", "孕晚期".
@@ -122,6 +125,8 @@ def _temperature(text: str) -> tuple[float, str] | None:
         value = float(match.group(1))
         if match.group(2) and "." not in match.group(1):
             value += int(match.group(2)) / 10
+        if text.startswith(("以下", "不到"), match.end()):
+            value -= 0.1  # "35度以下" is below 35
         if 30 <= value <= 44:
             return value, match.group(0)
     for match in _TEMP_CN.finditer(text):

@@ -66,6 +66,7 @@ class QuestionsFile(_Strict):
 
 
 class SelfCareFile(_Strict):
+    reassuring: list[str] = Field(min_length=1)
     self_care: list[SelfCareSpec] = Field(min_length=1)
 
 
@@ -80,6 +81,7 @@ class InterviewKnowledge:
     questions: tuple[Question, ...]
     by_id: dict[str, QuestionSpec]
     self_care: dict[str, SelfCareSpec]
+    reassuring: re.Pattern[str]
 
 
 class UnknownAnswer(ValueError):
@@ -113,7 +115,8 @@ def load_interview(questions_data: object, self_care_data: object, symptom_ids: 
             if symptom in by_symptom:
                 raise TriageDataError(f"self_care.yml: symptom {symptom!r} has two entries")
             by_symptom[symptom] = entry
-    return InterviewKnowledge(tuple(compiled), by_id, by_symptom)
+    reassuring = compile_alternatives(care.reassuring, {}, "self_care.yml reassuring")
+    return InterviewKnowledge(tuple(compiled), by_id, by_symptom, reassuring)
 
 
 def answered_text(knowledge: InterviewKnowledge, answers: dict[str, str]) -> str:
@@ -161,13 +164,15 @@ def self_care_entry(
     findings: Findings,
     who: Demographics,
     severe: bool,
+    reassured: bool = False,
 ) -> SelfCareSpec | None:
     """The self-care advice when every complaint is mild, short and low-risk; else None.
 
     ``symptoms`` maps each complaint kept to whether its wording was already
     mild (its level came out self_care).  A plain complaint ("嗓子疼两天")
-    qualifies only when its entry says ``plain``: some complaints are
-    self-care only when the patient says they are slight.
+    qualifies only when its entry says ``plain`` and the patient said how
+    long it has lasted or something reassuring ("精神挺好", "没发烧"): some
+    complaints are self-care only when the patient says they are slight.
     """
     if not symptoms or severe:
         return None
@@ -184,7 +189,8 @@ def self_care_entry(
     for symptom, mild in symptoms.items():
         entry = knowledge.self_care.get(symptom)
         # A plain complaint needs a stated short duration ("嗓子疼两天"); unknown stays routine.
-        plain = entry is not None and entry.plain and not infant and findings.duration_hours is not None
+        known_mild = findings.duration_hours is not None or reassured
+        plain = entry is not None and entry.plain and not infant and known_mild
         if entry is None or not (mild or plain):
             return None
         if findings.duration_hours is not None and findings.duration_hours > entry.max_days * 24:
