@@ -112,3 +112,27 @@ def test_paying_on_the_page_settles_once_and_confirms(
 )
 def test_the_way_to_pay_follows_where_the_page_is_opened(provider: str, agent: str, way: str) -> None:
     assert checkout.way_for(provider, checkout.place_of(agent)) == way
+
+
+def test_after_the_hold_the_page_learns_the_place_was_released_or_the_money_goes_back(
+    client: FlaskClient, ctx: ServiceContext, clinic_day: date
+) -> None:
+    import time_machine
+
+    released = _path(_held(client, ctx, clinic_day))
+    slot = make_slot(ctx, make_doctor(ctx, make_department(ctx, code="respiratory", name="呼吸内科")), clinic_day)
+    body = {"patient_id": make_patient(ctx, name="李四", phone="13722225555"), "slot_id": slot}
+    late = _path(client.post("/api/v1/appointments", json=body, headers=AUTH).json)
+    with time_machine.travel(utcnow() + timedelta(minutes=ctx.settings.hold_minutes + 1)):
+        assert client.get(released + "/status").json == {"state": "released", "seconds_left": 0}
+        assert client.get(released).status_code == 410  # the link itself has expired with the hold
+        assert client.post(late + "/console").status_code == 410  # a new payment cannot start
+    with time_machine.travel(utcnow() + timedelta(hours=3)):
+        assert client.get(released + "/status").status_code == 410  # past the page's grace too
+    # Money that was already on its way when the hold lapsed is refunded, and the page says so.
+    from services.payments import settlement
+
+    with time_machine.travel(utcnow() + timedelta(minutes=ctx.settings.hold_minutes + 1)):
+        outcome = settlement.settle_payment(ctx, links.resolve(ctx, late[3:], grace=timedelta(hours=1)), 3000, "t-1")
+        assert outcome.outcome == "refunding"
+        assert client.get(late + "/status").json["state"] == "refunding"
