@@ -36,6 +36,7 @@ from models import (
 from payments.base import PaymentRequest
 from services import audit
 from services.booking.calendar import SHANGHAI
+from services.booking.eligibility import check_fits
 from services.booking.queries import appointment_view
 from services.booking.quotas import check_patient_week, lock_patient
 from services.booking.transitions import expire_holds_of_slot, queue_confirmation
@@ -143,6 +144,19 @@ def _take_place(session: Session, slot_id: str, now: datetime) -> None:
     raise SoldOut()
 
 
+def _check_department_fits(session: Session, patient_id: str, slot: Slot) -> None:
+    """妇科 for women, 儿科 for children (data/department_rules.yml), by the patient's ID."""
+    patient = session.get(Patient, patient_id)
+    if patient is not None:
+        check_fits(
+            slot.department.code,
+            slot.department.name,
+            sex=patient.sex,
+            birth_date=patient.birth_date,
+            clinic_date=slot.clinic_date,
+        )
+
+
 def _book_in(ctx: ServiceContext, session: Session, patient_id: str, slot_id: str, channel: str) -> BookingResult:
     settings = ctx.settings
     now = utcnow()
@@ -151,6 +165,7 @@ def _book_in(ctx: ServiceContext, session: Session, patient_id: str, slot_id: st
         raise Restricted(until=restricted_until.isoformat())
 
     slot, session_status = _load_slot(session, slot_id)
+    _check_department_fits(session, patient_id, slot)
     if slot.released_at > now:
         raise NotReleased(released_at=slot.released_at.astimezone(SHANGHAI).isoformat())
     if slot.start_at <= now or session_status != "open":
