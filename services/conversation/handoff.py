@@ -44,7 +44,6 @@ HANDED_BACK = "人工客服已结束本次服务，您可以继续向智能助�
 REPLY_CONTEXT = "staff_replies.text"
 RECENT_MESSAGES = 30
 MAX_REPLY_CHARS = 500
-URGENT_LOOKBACK = timedelta(minutes=30)  # a red flag this recent makes a new ticket urgent
 
 _ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -111,7 +110,8 @@ def _open_in(
         channel=channel,
         reason=reason,
         status="open",
-        urgent=_emergency_since(session, conversation_hash, utcnow() - URGENT_LOOKBACK),
+        # opened in or after an emergency (services/conversation/emergency.py): seen first
+        urgent=_emergency_since(session, conversation_hash, utcnow() - _emergency_window(ctx)),
     )
     session.add(ticket)
     session.flush()
@@ -119,6 +119,10 @@ def _open_in(
         session, actor=ctx.actor, action="handoff.open", subject=f"handoff:{ticket.id}", detail={"reason": reason}
     )
     return ticket.id, True
+
+
+def _emergency_window(ctx: ServiceContext) -> timedelta:
+    return timedelta(hours=ctx.settings.emergency_state_hours)
 
 
 def _emergency_since(session: Session, conversation_hash: str, since: datetime) -> bool:

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from models import ConversationMessage, HandoffTicket, StaffAccount, StaffReply
 from services.booking.calendar import SHANGHAI
+from services.clinical.triage import default_engine
 from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
+from services.conversation.emergency import ticket_alert
 from services.conversation.handoff import OPEN_STATUSES, mask_sender, mask_text, split_conversation
 
 PER_PAGE = 20
@@ -34,6 +36,9 @@ class TicketRow:
     urgent: bool
     preview: str  # the patient's last message, masked and cut short
     waiting_since: datetime | None  # the patient's oldest message nobody answered yet
+    # An urgent ticket carries the alert: the red flags and what the bot told the patient.
+    alert_labels: str = ""
+    alert_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,9 @@ def ticket_row(
     preview = mask_text(ctx.cipher.decrypt(last.text_enc, TEXT_CONTEXT)) if last else ""
     if len(preview) > PREVIEW_CHARS:
         preview = preview[:PREVIEW_CHARS] + "…"
+    alert = None
+    if urgent:  # in or after an emergency: the nurse reads the alert the patient got
+        alert = ticket_alert(ctx, default_engine(), session, ticket.conversation_hash, ticket.created_at)
     return TicketRow(
         ticket.id,
         ticket.channel,
@@ -106,6 +114,7 @@ def ticket_row(
         urgent,
         preview,
         _waiting_since(session, ticket),
+        *(alert or ()),
     )
 
 

@@ -7,6 +7,9 @@ patient gets a short apology with the hospital's phone number. While staff
 have the conversation (a hand-off ticket is open) the bot is paused, until the
 patient leaves the queue or asks for a journey; two fallback answers in a row
 offer a person (services/conversation/handoff_choice.py).
+For a while after a red flag the conversation is in its emergency journey
+(services/conversation/emergency.py): follow-ups such as "好的", "等明天再看" or
+"救护车还没到" are answered here, never with a goodbye, whether or not Rasa is up.
 
 After the bot answered, the NLU's reading of the message (intent, confidence)
 is read back from Rasa and kept with it for the conversation review; that read
@@ -28,11 +31,11 @@ from sqlalchemy.exc import IntegrityError
 
 from config import ROOT
 from db import rows_changed
-from integrations.rasa.client import BotMessage, Button, DialogueEngine, RasaUnavailable, Understanding
+from integrations.rasa.client import BotMessage, DialogueEngine, RasaUnavailable, Understanding
 from models import ConversationMessage, utcnow
-from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage import TriageEngine, TriageLevel
 from services.context import ServiceContext
-from services.conversation import handoff, handoff_choice
+from services.conversation import emergency, handoff, handoff_choice
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 
 log = logging.getLogger(__name__)
@@ -65,17 +68,6 @@ class InboundMessage:
 @cache
 def replies(path: Path = REPLIES_FILE) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-def emergency_reply(triage: TriageEngine, text: str) -> BotMessage:
-    result = triage.assess(TriageInput(text=text))
-    advice = result.advice
-    if result.level is not TriageLevel.EMERGENCY or "120" not in advice:
-        # The rules fired on the raw text; the wording must say so whatever the assessment.
-        advice = "您说的情况可能很危险，请马上拨打120，或立即去急诊。"
-    texts = replies()
-    buttons = tuple(Button(b["title"], b["payload"]) for b in texts["emergency_buttons"])
-    return BotMessage(f"{advice}\n{texts['emergency_tail']}", buttons)
 
 
 def unavailable_reply(ctx: ServiceContext) -> BotMessage:
@@ -166,7 +158,15 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
             engine.set_slot(message.conversation_id, "triage_level", TriageLevel.EMERGENCY.value)
         except RasaUnavailable:
             log.warning("could not record the emergency in the conversation")
-        return _Answer([emergency_reply(triage, message.text)], answered=True, emergency=True)
+        return _Answer([emergency.alert(hits, message.text, ctx.settings)], answered=True, emergency=True)
+    state = emergency.current(ctx, triage, message.conversation_id)
+    kind = emergency.classify(message.text)
+    if kind in emergency.URGENT_KINDS and (state is not None or message.text.startswith("/") or kind == "location"):
+        return _edge_answer(ctx, state, kind)
+    if state is not None and (
+        kind == "closing" or (kind == "booking" and emergency.is_same_complaint_booking(message.text, state))
+    ):
+        return _edge_answer(ctx, state, kind)
     if handoff.is_paused(ctx, message.conversation_id):  # staff have the conversation
         paused = _while_paused(ctx, message)
         if paused is not None:
@@ -178,9 +178,18 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
         BOT_UNAVAILABLE.labels(message.channel).inc()
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
         return _Answer([unavailable_reply(ctx)], answered=False)
+    if state is not None:
+        replies = emergency.without_goodbyes(replies, state, ctx.settings)
     texts = [reply.text for reply in replies]
     if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
         replies = [*replies, handoff_choice.offer_reply()]
     fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
     understanding = _understanding(engine, message)
     return _Answer(replies, answered=True, status="fallback" if fallback else None, understanding=understanding)
+
+
+def _edge_answer(ctx: ServiceContext, state: emergency.EmergencyState | None, kind: str | None) -> _Answer:
+    """A follow-up the emergency journey answers itself; the review sees it as `emergency/<kind>`."""
+    assert kind is not None
+    reply = emergency.follow_up(kind, state, ctx.settings)
+    return _Answer([reply], answered=True, understanding=Understanding(f"emergency/{kind}", 1.0))

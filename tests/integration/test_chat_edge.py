@@ -148,8 +148,8 @@ def test_every_message_is_kept_encrypted_with_how_it_was_answered(
     chat(client, "你好")
     chat(client, "我不想活了")
     use(app, dialogue=RasaRestClient("http://127.0.0.1:9", timeout=0.5))
-    chat(client, "我想挂号")
-    assert _kept(ctx) == [("你好", "answered"), ("我不想活了", "emergency"), ("我想挂号", "unanswered")]
+    chat(client, "我想查报告")  # not a booking: that is refused at the edge right after an emergency
+    assert _kept(ctx) == [("你好", "answered"), ("我不想活了", "emergency"), ("我想查报告", "unanswered")]
     with ctx.db.reading() as session:
         stored = str(session.execute(text("SELECT * FROM inbound_messages")).all())
     assert "挂号" not in stored and "patient-1" not in stored

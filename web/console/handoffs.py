@@ -36,8 +36,14 @@ def waited(since: datetime | None, now: datetime | None = None) -> str:
     return f"{minutes // 60}小时{minutes % 60}分钟" if minutes >= 60 else f"{minutes}分钟"
 
 
+def reason_name(row: inbox.TicketRow) -> str:
+    """An urgent ticket reads as the alert it followed, not "患者要求转人工"."""
+    return f"急救提醒后转人工：{row.alert_labels}" if row.alert_labels else REASON_NAMES.get(row.reason, row.reason)
+
+
 def _names() -> dict[str, Any]:
     return {
+        "reason_name": reason_name,
         "reason_names": REASON_NAMES,
         "status_names": STATUS_NAMES,
         "channel_names": CHANNEL_NAMES,
@@ -76,7 +82,7 @@ def _row_json(row: inbox.TicketRow) -> dict[str, Any]:
         "urgent": row.urgent,
         "channel": CHANNEL_NAMES.get(row.channel, row.channel),
         "who": row.who,
-        "reason": REASON_NAMES.get(row.reason, row.reason),
+        "reason": reason_name(row),
         "status": STATUS_NAMES.get(row.status, row.status),
         "assignee": row.assignee or "",
         "preview": row.preview,
