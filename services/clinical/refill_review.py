@@ -22,6 +22,7 @@ from db import rows_changed
 from models import Patient, PaymentOrder, Prescription, RefillRequest, RefillReview, utcnow
 from services import audit
 from services.booking.calendar import SHANGHAI, local_today
+from services.clinical.refill_details import drugs_total, label_answers, prescription_items, signed_details
 from services.clinical.refills import ITEMS_CONTEXT, prescription_department, read_answers
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -86,8 +87,7 @@ def _refill(session: Session, refill_id: str) -> RefillRequest:
 
 
 def _items(ctx: ServiceContext, prescription: Prescription) -> list[dict[str, Any]]:
-    items = json.loads(ctx.cipher.decrypt(prescription.items_enc, ITEMS_CONTEXT))
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    return prescription_items(ctx, prescription)
 
 
 def _age(birth: date) -> int:
@@ -139,8 +139,11 @@ def view(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, why: str) ->
                 "issued_on": prior.issued_on.isoformat(),
                 "items": _items(ctx, prior),
             },
-            "answers": read_answers(ctx, refill),
+            "answers": label_answers(read_answers(ctx, refill)),
+            "priced": _priced(ctx, prior),
+            "drugs_fen": drugs_total(_items(ctx, prior)),
             "signed_prescription_id": signed.id if signed else None,
+            "signed": signed_details(ctx, session, review, signed),
             "review": review,
         }
 

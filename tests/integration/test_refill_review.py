@@ -62,7 +62,7 @@ def test_a_clinician_reviews_with_the_prior_prescription_and_answers_then_signs(
     assert "苯磺酸氨氯地平片" in page and "血压控制在130/80左右" in page and "高血压" in page
     assert "139****1111" in page and PHONE not in page
 
-    assert post(doctor, f"/console/refills/{refill_id}/sign").status_code == 302
+    assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1").status_code == 302
     assert refill(ctx, refill_id).status == "signed"
     with ctx.db.reading() as session:
         review = session.get(RefillReview, refill_id)
@@ -75,16 +75,16 @@ def test_a_clinician_reviews_with_the_prior_prescription_and_answers_then_signs(
     assert any("医生已通过您的高血压续方申请" in text for text in texts_to_patient(client))
     actions = {(e.action, e.reason) for e in audit_actions(ctx)}
     assert ("refill.view", "续方审核") in actions and ("refill.sign", None) in actions
-    assert post(doctor, f"/console/refills/{refill_id}/sign").status_code == 409  # signed once
+    assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1").status_code == 409  # signed once
 
 
 def test_unpriced_drugs_need_the_fee_when_signing(app: Flask, ctx: ServiceContext) -> None:
     refill_id = submitted(ctx)
     doctor = staff_client(app, ctx, "doc", "clinician")
-    assert post(doctor, f"/console/refills/{refill_id}/sign").status_code == 422
+    assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1").status_code == 422
     assert refill(ctx, refill_id).status == "submitted"  # nothing changed
-    assert post(doctor, f"/console/refills/{refill_id}/sign", amount_yuan="abc").status_code == 422
-    assert post(doctor, f"/console/refills/{refill_id}/sign", amount_yuan="56.80").status_code == 302
+    assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1", amount_yuan="abc").status_code == 422
+    assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1", amount_yuan="56.80").status_code == 302
     with ctx.db.reading() as session:
         order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
         assert order is not None and order.amount_fen == 5680
@@ -95,8 +95,11 @@ def test_a_clinician_declines_with_a_reason_the_patient_reads(
 ) -> None:
     refill_id = submitted(ctx)
     doctor = staff_client(app, ctx, "doc", "clinician")
-    assert post(doctor, f"/console/refills/{refill_id}/decline", reason="").status_code == 422
-    assert post(doctor, f"/console/refills/{refill_id}/decline", reason="血压需要面诊调整用药").status_code == 302
+    assert post(doctor, f"/console/refills/{refill_id}/decline", confirmed="1", reason="").status_code == 422
+    assert (
+        post(doctor, f"/console/refills/{refill_id}/decline", confirmed="1", reason="血压需要面诊调整用药").status_code
+        == 302
+    )
     current = refill(ctx, refill_id)
     assert current.status == "declined" and current.decision_reason == "血压需要面诊调整用药"
     assert any("血压需要面诊调整用药" in text for text in texts_to_patient(client))
@@ -107,11 +110,11 @@ def test_the_pharmacist_approves_what_was_signed(app: Flask, client: FlaskClient
     doctor = staff_client(app, ctx, "doc", "clinician")
     pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
     assert refill_id not in pharmacist.get("/console/refills").get_data(as_text=True)  # not signed yet
-    assert post(pharmacist, f"/console/refills/{refill_id}/approve").status_code == 409
-    post(doctor, f"/console/refills/{refill_id}/sign")
+    assert post(pharmacist, f"/console/refills/{refill_id}/approve", confirmed="1").status_code == 409
+    post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1")
     assert refill_id in pharmacist.get("/console/refills").get_data(as_text=True)
     assert refill_id not in doctor.get("/console/refills").get_data(as_text=True)
-    assert post(pharmacist, f"/console/refills/{refill_id}/approve").status_code == 302
+    assert post(pharmacist, f"/console/refills/{refill_id}/approve", confirmed="1").status_code == 302
     assert refill(ctx, refill_id).status == "reviewed"
     assert any("药师已审核通过" in text for text in texts_to_patient(client))
     assert refill_id not in pharmacist.get("/console/refills").get_data(as_text=True)
@@ -119,14 +122,19 @@ def test_the_pharmacist_approves_what_was_signed(app: Flask, client: FlaskClient
 
 def test_a_rejection_after_payment_refunds(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
     refill_id = submitted(ctx, PRICED)
-    post(staff_client(app, ctx, "doc", "clinician"), f"/console/refills/{refill_id}/sign")
+    post(staff_client(app, ctx, "doc", "clinician"), f"/console/refills/{refill_id}/sign", confirmed="1")
     with ctx.db.reading() as session:
         order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
         assert order is not None
     assert payments.settle_payment(ctx, order.out_trade_no, order.amount_fen, "T1").outcome == "confirmed"
     pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
     assert refill_id in pharmacist.get("/console/refills").get_data(as_text=True)
-    assert post(pharmacist, f"/console/refills/{refill_id}/reject", note="与现用药物存在相互作用").status_code == 302
+    assert (
+        post(
+            pharmacist, f"/console/refills/{refill_id}/reject", confirmed="1", note="与现用药物存在相互作用"
+        ).status_code
+        == 302
+    )
     assert refill(ctx, refill_id).status == "declined"
     with ctx.db.reading() as session:
         assert session.scalar(select(Refund).where(Refund.payment_order_id == order.id)) is not None
@@ -138,14 +146,14 @@ def test_each_role_does_only_its_own_part(app: Flask, ctx: ServiceContext) -> No
     pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
     editor = staff_client(app, ctx, "editor", "dialogue_editor")
     support = staff_client(app, ctx, "kefu", "support")
-    assert post(pharmacist, f"/console/refills/{refill_id}/sign").status_code == 403
-    assert post(pharmacist, f"/console/refills/{refill_id}/decline", reason="不行").status_code == 403
+    assert post(pharmacist, f"/console/refills/{refill_id}/sign", confirmed="1").status_code == 403
+    assert post(pharmacist, f"/console/refills/{refill_id}/decline", confirmed="1", reason="不行").status_code == 403
     for client in (editor, support):
         assert client.get("/console/refills").status_code == 403
         assert post(client, f"/console/refills/{refill_id}/why", why="看看").status_code == 403
         assert client.get(f"/console/refills/{refill_id}").status_code == 403
     doctor = staff_client(app, ctx, "doc", "clinician")
-    post(doctor, f"/console/refills/{refill_id}/sign")
-    assert post(doctor, f"/console/refills/{refill_id}/approve").status_code == 403
-    assert post(doctor, f"/console/refills/{refill_id}/reject", note="不行").status_code == 403
+    post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1")
+    assert post(doctor, f"/console/refills/{refill_id}/approve", confirmed="1").status_code == 403
+    assert post(doctor, f"/console/refills/{refill_id}/reject", confirmed="1", note="不行").status_code == 403
     assert refill(ctx, refill_id).status == "signed"
