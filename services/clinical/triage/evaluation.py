@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from services.clinical.triage.engine import TriageEngine
 from services.clinical.triage.knowledge import REPO_ROOT
@@ -20,6 +20,8 @@ from services.clinical.triage.models import TriageInput, TriageLevel, TriageResu
 
 CORPUS_DIR = REPO_ROOT / "tests" / "triage"
 VIGNETTES = CORPUS_DIR / "vignettes.yml"
+#: Level-only cases written for issue 10 (protocols, numbers, risk groups, self-care).
+PROTOCOL_VIGNETTES = CORPUS_DIR / "vignettes_protocols.yml"
 RED_FLAG_CORPUS = CORPUS_DIR / "red_flag_corpus.txt"
 NON_EMERGENCY_CORPUS = CORPUS_DIR / "non_emergency_corpus.txt"
 
@@ -34,7 +36,8 @@ class Vignette(BaseModel):
     sex: str | None = None
     pregnant: bool | None = None
     level: TriageLevel
-    departments: list[str] = Field(min_length=1)
+    #: Acceptable first departments; empty when only the level is judged.
+    departments: list[str] = []
     note: str = ""
 
     def as_input(self) -> TriageInput:
@@ -54,7 +57,11 @@ class Outcome:
 
     @property
     def department_ok(self) -> bool:
-        return self.result.departments[0] in self.vignette.departments
+        return not self.vignette.departments or self.result.departments[0] in self.vignette.departments
+
+    @property
+    def department_top3_ok(self) -> bool:
+        return not self.vignette.departments or bool(set(self.result.departments[:3]) & set(self.vignette.departments))
 
 
 @dataclass
@@ -69,9 +76,31 @@ class VignetteReport:
     def level_accuracy(self) -> float:
         return sum(o.level_ok for o in self.outcomes) / self.total
 
+    def _judged(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.vignette.departments]
+
     @property
     def department_accuracy(self) -> float:
-        return sum(o.department_ok for o in self.outcomes) / self.total
+        judged = self._judged()
+        return sum(o.department_ok for o in judged) / len(judged) if judged else 1.0
+
+    @property
+    def department_top3(self) -> float:
+        judged = self._judged()
+        return sum(o.department_top3_ok for o in judged) / len(judged) if judged else 1.0
+
+    @property
+    def self_care_accuracy(self) -> float:
+        """Self-care cases answered self-care (sending them all to a clinic scores 0)."""
+        cases = [o for o in self.outcomes if o.vignette.level is TriageLevel.SELF_CARE]
+        return sum(o.level_ok for o in cases) / len(cases) if cases else 1.0
+
+    def confusion(self) -> dict[TriageLevel, dict[TriageLevel, int]]:
+        """expected level → answered level → count."""
+        table = {want: dict.fromkeys(TriageLevel, 0) for want in TriageLevel}
+        for o in self.outcomes:
+            table[o.vignette.level][o.result.level] += 1
+        return table
 
     def _emergencies(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.vignette.level is TriageLevel.EMERGENCY]

@@ -76,6 +76,9 @@ _UNIT_HOURS |= {"月": 720, "年": 8760}
 _DURATION_WORDS = {"刚才": 0.5, "刚刚": 0.5, "今天": 6, "昨天": 24, "昨晚": 18, "前天": 48, "这两天": 48, "这几天": 72}
 # "没吃华法林", "停了阿司匹林": a drug not taken is not a risk factor.
 _NOT_TAKEN = re.compile(r"(?:没有?|不|未|从不|停了?|停掉了?)(?:在)?(?:吃|用|服|打|做)(?:过)?$")
+# Cheap gates: most chat messages carry no number and no baby word, and then
+# the dozen number patterns need not run (the edge check stays fast).
+_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百几半]")
 _UNCERTAIN = re.compile(r"好像|可能|也许|似乎|不确定|不知道是不是|怀疑|说不清|不太清楚|大概")
 
 
@@ -211,6 +214,10 @@ def _duration(text: str) -> float | None:
             continue  # "出生50天", "3个月的宝宝": an age, not how long it has lasted
         value = number(match.group(1).rstrip("几")) or 1.0
         return value * _UNIT_HOURS[match.group(2)]
+    return _duration_words(text)
+
+
+def _duration_words(text: str) -> float | None:
     for word, hours in _DURATION_WORDS.items():
         if word in text:
             return hours
@@ -219,13 +226,22 @@ def _duration(text: str) -> float | None:
 
 def _vocabulary(vocab: dict[str, re.Pattern[str]], text: str) -> tuple[frozenset[str], dict[str, str]]:
     found: dict[str, str] = {}
+    gate = vocab.get(ANY_TERM)
+    if gate is not None and gate.search(text) is None:
+        return frozenset(), found
     for name, pattern in vocab.items():
+        if name == ANY_TERM:
+            continue
         for match in pattern.finditer(text):
             before = text[max(0, match.start() - 6) : match.start()]
             if not is_negated(text, match.start(), match.end(), history=False) and not _NOT_TAKEN.search(before):
                 found[name] = match.group(0)
                 break
     return frozenset(found), found
+
+
+#: Key of the union of a vocabulary's patterns, checked first (one scan for "none of them").
+ANY_TERM = "__any__"
 
 
 def extract_findings(
@@ -242,14 +258,16 @@ def extract_findings(
         if found is not None:
             values[name], evidence[name] = found
 
-    keep("temperature", _temperature(text))
-    systolic, diastolic, said = _blood_pressure(text)
-    if systolic is not None:
-        values["systolic"], evidence["systolic"] = systolic, said
-    if diastolic is not None:
-        values["diastolic"], evidence["diastolic"] = diastolic, said
-    keep("pulse", _first_number(_PULSE, text, 10, 300))
-    keep("spo2", _first_number(_SPO2, text, 40, 100))
+    numbers = _HAS_NUMBER.search(text) is not None
+    if numbers:
+        keep("temperature", _temperature(text))
+        systolic, diastolic, said = _blood_pressure(text)
+        if systolic is not None:
+            values["systolic"], evidence["systolic"] = systolic, said
+        if diastolic is not None:
+            values["diastolic"], evidence["diastolic"] = diastolic, said
+        keep("pulse", _first_number(_PULSE, text, 10, 300))
+        keep("spo2", _first_number(_SPO2, text, 40, 100))
     keep("glucose", _glucose(text))
     keep("pregnancy_weeks", _pregnancy_weeks(text))
     keep("age_days", _age_days(text, who))
@@ -271,7 +289,7 @@ def extract_findings(
         pregnant=pregnant,
         postpartum=postpartum,
         sudden=bool(_SUDDEN.search(text)),
-        duration_hours=_duration(text),
+        duration_hours=_duration(text) if numbers else _duration_words(text),
         conditions=found_conditions,
         mechanisms=found_mechanisms,
         uncertain=tuple(m.group(0) for m in _UNCERTAIN.finditer(text)),

@@ -17,9 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.clinical.triage.demographics import Demographics
 from services.clinical.triage.errors import TriageDataError
-from services.clinical.triage.findings import Findings
+from services.clinical.triage.findings import ANY_TERM, Findings
 from services.clinical.triage.models import TriageLevel
 from services.clinical.triage.patterns import compile_alternatives, find
+
+# Words without which no fever can have been said (a cheap gate before {FEVER}).
+_FEVERISH = re.compile(r"烧|热|烫|体温|度|℃|°")
 
 
 class _Strict(BaseModel):
@@ -104,6 +107,9 @@ class Net:
     spec: NetSpec
     text: re.Pattern[str] | None
     text_also: re.Pattern[str] | None
+    #: Values that must all be known / at least one known, for a fast skip.
+    needs: frozenset[str] = frozenset()
+    needs_any: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +135,9 @@ class NetKnowledge:
 
 
 def _vocabulary(entries: dict[str, VocabularyEntry], where: str) -> dict[str, re.Pattern[str]]:
-    return {name: compile_alternatives(entry.patterns, {}, f"{where} {name}") for name, entry in entries.items()}
+    compiled = {name: compile_alternatives(entry.patterns, {}, f"{where} {name}") for name, entry in entries.items()}
+    every = [pattern for entry in entries.values() for pattern in entry.patterns]
+    return {ANY_TERM: compile_alternatives(every, {}, where), **compiled}
 
 
 def load_nets(
@@ -162,7 +170,7 @@ def load_nets(
             raise TriageDataError(f"{where}: not in findings.yml: {sorted(missing)}")
         text = compile_alternatives(spec.text, all_terms, where) if spec.text else None
         also = compile_alternatives(spec.text_also, all_terms, where) if spec.text_also else None
-        nets.append(Net(spec, text, also))
+        nets.append(Net(spec, text, also, frozenset(spec.values), frozenset(spec.any_values)))
     fever = compile_alternatives(["{FEVER}"], all_terms, "nets.yml fever words")
     return NetKnowledge(
         conditions=_vocabulary(vocab.conditions, "findings.yml conditions"),
@@ -184,7 +192,7 @@ def _values(findings: Findings, text: str, fever: re.Pattern[str]) -> dict[str, 
         "age_years": findings.age_years,
         "duration_hours": findings.duration_hours,
     }
-    said_fever = find(fever, text) is not None
+    said_fever = _FEVERISH.search(text) is not None and find(fever, text) is not None
     temperature = findings.temperature
     fever_now = said_fever and (temperature is None or temperature >= 37.5)
     values["fever_words"] = 1.0 if fever_now else None
@@ -233,10 +241,13 @@ def evaluate_nets(
 ) -> list[NetHit]:
     """Every net that holds for this message, most severe first."""
     values = _values(findings, text, knowledge.fever)
+    known = {name for name, value in values.items() if value is not None}
     hits = []
     for net in knowledge.nets:
         spec = net.spec
         if emergency_only and spec.level is not TriageLevel.EMERGENCY:
+            continue
+        if not net.needs <= known or (net.needs_any and not net.needs_any & known):
             continue
         if not all(bound.holds(values[name]) for name, bound in spec.values.items()):
             continue
