@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from actions.corrections import ForgivingFormValidation
 from actions.numbers import parse_choice
 from integrations.hospital import (
     BackendUnavailable,
@@ -31,14 +32,12 @@ from integrations.hospital import (
     Restricted,
     SoldOut,
 )
+from shared_rules import MOBILE_IN_TEXT, id_checksum_ok
 
 log = logging.getLogger(__name__)
 
 REGISTRATION_SLOTS = ("patient_name", "id_number", "phone", "bind_code")
 NEW_PATIENT = "new"
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
-PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 ID_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
 NAME_NOISE = re.compile(r"^(我叫|叫|名字是|名字叫|姓名是|姓名|就诊人叫|就诊人是|是)|[，,。.！!\s]")
@@ -80,11 +79,7 @@ def yes_no(value: Any) -> Optional[bool]:
 
 def valid_id_number(value: str) -> bool:
     """GB 11643 checksum (the backend checks it too; this saves a round trip)."""
-    value = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
-    return ID_CHECK[total % 11] == value[17]
+    return id_checksum_ok(value)
 
 
 def asked(tracker: Tracker, slot: str) -> bool:
@@ -133,7 +128,7 @@ def bound_patients(tracker: Tracker) -> List[Dict[str, Any]]:
     return list(common.backend().account_patients(channel, user_id))
 
 
-class PatientFormValidation(FormValidationAction, abc.ABC):
+class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     """Choose or register the patient inside a form.
 
     Forms list ``patient_id, patient_name, id_number, phone`` in the domain;
@@ -218,7 +213,7 @@ class PatientFormValidation(FormValidationAction, abc.ABC):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        match = PHONE_RE.search(str(value or "")) or PHONE_RE.search(common.latest_text(tracker))
+        match = MOBILE_IN_TEXT.search(str(value or "")) or MOBILE_IN_TEXT.search(common.latest_text(tracker))
         if not match:
             # a mistyped ID number can look like a phone to the NLU: complain
             # only about the phone that was asked for

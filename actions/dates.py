@@ -13,13 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Optional
 
 from actions.numbers import FULLWIDTH, cn_to_int
-
-try:  # zoneinfo needs tzdata on some systems; China has no DST, so +08:00 is exact
-    from zoneinfo import ZoneInfo
-
-    SHANGHAI = ZoneInfo("Asia/Shanghai")
-except Exception:  # pragma: no cover - tz database missing
-    SHANGHAI = timezone(timedelta(hours=8))  # type: ignore[assignment]
+from shared_rules import SHANGHAI
 
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6, "末": 5}
 for _i in range(1, 8):

@@ -1,11 +1,14 @@
 """Domain errors. Each carries a stable code, the HTTP status the edge maps it
-to, and a message in plain Chinese that can be shown to the patient as is."""
+to, and a message in plain Chinese that can be shown to the patient as is. Codes the
+action server tells apart are `shared_rules.ErrorCode` constants, one copy for both sides."""
 
 from __future__ import annotations
 
+from shared_rules import ErrorCode
+
 
 class DomainError(Exception):
-    code = "error"
+    code = ErrorCode.ERROR
     status = 400
     message = "请求有误，请稍后再试"
 
@@ -16,23 +19,23 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    code, status, message = "not_found", 404, "没有找到相关信息"
+    code, status, message = ErrorCode.NOT_FOUND, 404, "没有找到相关信息"
 
 
 class InvalidInput(DomainError):
-    code, status, message = "invalid", 422, "填写的信息有误，请核对后重试"
+    code, status, message = ErrorCode.INVALID, 422, "填写的信息有误，请核对后重试"
 
 
 class Conflict(DomainError):
-    code, status, message = "conflict", 409, "当前状态无法完成这个操作"
+    code, status, message = ErrorCode.CONFLICT, 409, "当前状态无法完成这个操作"
 
 
 class SoldOut(Conflict):
-    code, message = "sold_out", "这个时段的号已经约满了，可以看看其他医生或其他日期"
+    code, message = ErrorCode.SOLD_OUT, "这个时段的号已经约满了，可以看看其他医生或其他日期"
 
 
 class DuplicateAppointment(Conflict):
-    code, message = "duplicate", "您当天在这个科室已经有预约了，同一科室每天只能预约一次"
+    code, message = ErrorCode.DUPLICATE, "您当天在这个科室已经有预约了，同一科室每天只能预约一次"
 
 
 class NotReleased(Conflict):
@@ -58,11 +61,11 @@ class IdempotencyMismatch(Conflict):
 
 
 class Restricted(DomainError):
-    code, status, message = "restricted", 403, "您近期爽约次数较多，暂时不能在线预约，如有疑问请致电医院"
+    code, status, message = ErrorCode.RESTRICTED, 403, "您近期爽约次数较多，暂时不能在线预约，如有疑问请致电医院"
 
 
 class QuotaExceeded(DomainError):
-    code, status, message = "quota_exceeded", 429, "您本周的预约次数已达上限，请先就诊或取消不需要的预约"
+    code, status, message = ErrorCode.QUOTA_EXCEEDED, 429, "您本周的预约次数已达上限，请先就诊或取消不需要的预约"
 
 
 class PhoneLimitReached(DomainError):

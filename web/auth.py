@@ -7,10 +7,11 @@ import hmac
 from flask import current_app, request
 
 from services.errors import DomainError
+from shared_rules import ErrorCode
 
 
 class Unauthorized(DomainError):
-    code, status, message = "unauthorized", 401, "没有访问权限"
+    code, status, message = ErrorCode.UNAUTHORIZED, 401, "没有访问权限"
 
 
 def require_service_token() -> None:

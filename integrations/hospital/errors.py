@@ -2,18 +2,21 @@
 
 Each carries the API's error code (from the ``{"error", "message"}`` body), the
 HTTP status and the patient-safe Chinese message the API sent, so the action
-layer can choose a domain response by code and never has to parse text.
+layer can choose a domain response by code and never has to parse text. The codes
+are `shared_rules.ErrorCode`, the same constants the API raises them with.
 """
 
 from __future__ import annotations
 
 from typing import Dict, Optional, Type
 
+from shared_rules import ErrorCode
+
 
 class HospitalError(Exception):
     """Any failure talking to the hospital API."""
 
-    default_code = "error"
+    default_code = ErrorCode.ERROR
 
     def __init__(
         self,
@@ -34,64 +37,64 @@ class HospitalError(Exception):
 class BackendUnavailable(HospitalError):
     """Network failure, timeout or a 5xx after the retries ran out."""
 
-    default_code = "unavailable"
+    default_code = ErrorCode.UNAVAILABLE
 
 
 class Unauthorized(HospitalError):
-    default_code = "unauthorized"
+    default_code = ErrorCode.UNAUTHORIZED
 
 
 class NotFound(HospitalError):
-    default_code = "not_found"
+    default_code = ErrorCode.NOT_FOUND
 
 
 class InvalidInput(HospitalError):
     """422: bad ID number, phone, or a request the API refused as malformed."""
 
-    default_code = "invalid"
+    default_code = ErrorCode.INVALID
 
 
 class Conflict(HospitalError):
     """409: the state does not allow it (sold out, duplicate, not eligible...)."""
 
-    default_code = "conflict"
+    default_code = ErrorCode.CONFLICT
 
 
 class SoldOut(Conflict):
-    default_code = "sold_out"
+    default_code = ErrorCode.SOLD_OUT
 
 
 class Duplicate(Conflict):
-    default_code = "duplicate"
+    default_code = ErrorCode.DUPLICATE
 
 
 class Restricted(HospitalError):
-    default_code = "restricted"
+    default_code = ErrorCode.RESTRICTED
 
 
 class RateLimited(HospitalError):
     """429: a per-patient quota or rate limit."""
 
-    default_code = "rate_limited"
+    default_code = ErrorCode.RATE_LIMITED
 
 
 class CodeSent(HospitalError):
     """403 ``phone_code_sent``: binding a patient needs the SMS code just sent; the
     message says to which (masked) phone."""
 
-    default_code = "phone_code_sent"
+    default_code = ErrorCode.PHONE_CODE_SENT
 
 
 BY_CODE: Dict[str, Type[HospitalError]] = {
-    "phone_code_sent": CodeSent,
-    "sold_out": SoldOut,
-    "duplicate": Duplicate,
-    "restricted": Restricted,
-    "quota_exceeded": RateLimited,
-    "rate_limited": RateLimited,
-    "not_found": NotFound,
-    "invalid": InvalidInput,
-    "unauthorized": Unauthorized,
+    ErrorCode.PHONE_CODE_SENT: CodeSent,
+    ErrorCode.SOLD_OUT: SoldOut,
+    ErrorCode.DUPLICATE: Duplicate,
+    ErrorCode.RESTRICTED: Restricted,
+    ErrorCode.QUOTA_EXCEEDED: RateLimited,
+    ErrorCode.RATE_LIMITED: RateLimited,
+    ErrorCode.NOT_FOUND: NotFound,
+    ErrorCode.INVALID: InvalidInput,
+    ErrorCode.UNAUTHORIZED: Unauthorized,
 }
 
 BY_STATUS: Dict[int, Type[HospitalError]] = {

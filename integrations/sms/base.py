@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable
 
 from integrations.messaging import DeliveryFailed, OutboundMessage, OutboundSender
+from shared_rules import MOBILE_DIGITS
 
-_MAINLAND = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_MAINLAND = re.compile(rf"^(?:\+?86)?({MOBILE_DIGITS})$")
 
 
 def normalise_number(number: str) -> str:

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import yaml
 
+from shared_rules import SHANGHAI
+
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 OVERRIDES_FILE = Path(__file__).resolve().parents[2] / "data" / "calendar_overrides.yml"
 
 

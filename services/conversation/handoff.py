@@ -33,6 +33,7 @@ from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT
 from services.errors import InvalidInput
 from services.patients.identity import mask_id_number, mask_phone
+from shared_rules import MOBILE_IN_TEXT
 
 CHANNELS = ("web", "wechat", "alipay", "sms")
 REASONS = ("asked_for_human", "bot_gave_up")
@@ -46,7 +47,7 @@ RECENT_MESSAGES = 30
 MAX_REPLY_CHARS = 500
 
 _ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_PHONE = MOBILE_IN_TEXT
 
 
 def mask_text(text: str) -> str:

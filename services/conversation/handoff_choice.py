@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -25,8 +24,8 @@ from services.booking.calendar import is_clinic_day
 from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT
 from services.hospital_facts import HospitalFacts, load_facts, opening_text
+from shared_rules import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPEN_STATUSES = ("open", "claimed")
 
 OFFER_TEXT = "抱歉，我还是没听明白。您可以换个说法，或者选一个："

@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_CHARS = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
-_MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+# The checksum and the mobile pattern are shared with the action server (shared_rules.py);
+# `id_check_char` stays importable from here for the seed and the factories.
+from shared_rules import ID_NUMBER_PATTERN, MOBILE_PATTERN, id_check_char
 
 
 class InvalidIdentity(ValueError):
@@ -29,17 +28,12 @@ class IdNumberFacts:
     sex: str  # "male" | "female"
 
 
-def id_check_char(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK_CHARS[total % 11]
-
-
 def parse_id_number(raw: str, today: date | None = None) -> IdNumberFacts:
     """Validate an 18-digit ID number and read the birth date and sex from it."""
     number = raw.strip().upper().replace(" ", "")
     if len(number) != 18:
         raise InvalidIdentity("身份证号应为18位，请核对后重新输入")
-    if not _ID_PATTERN.match(number):
+    if not ID_NUMBER_PATTERN.match(number):
         raise InvalidIdentity("身份证号只能包含数字，最后一位可以是X")
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -61,7 +55,7 @@ def normalize_phone(raw: str) -> str:
         digits = digits[3:]
     elif digits.startswith("0086"):
         digits = digits[4:]
-    if not _MOBILE_PATTERN.match(digits):
+    if not MOBILE_PATTERN.match(digits):
         raise InvalidIdentity("手机号应为11位数字，以1开头，请核对后重新输入")
     return digits
 

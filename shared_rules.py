@@ -1,0 +1,78 @@
+"""Rules both environments must agree on: the app (Python 3.11, `.venv`) and the
+Rasa action server (Python 3.10, `.venv-rasa`, the repo on PYTHONPATH).
+
+One copy of each, so the bot never accepts what the API refuses (or the other way
+round): the GB 11643 ID checksum, the mainland mobile-number pattern, the time
+zone of the hospital, and the error codes the API answers with and the action
+server's client maps to bot responses. Standard library only, 3.10-compatible.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta, timezone, tzinfo
+
+# --- time zone ----------------------------------------------------------------------
+
+TIME_ZONE_NAME = "Asia/Shanghai"
+
+
+def _shanghai() -> tzinfo:
+    try:  # zoneinfo needs the tz database (or tzdata); China has no DST, so +08:00 is exact
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(TIME_ZONE_NAME)
+    except Exception:  # pragma: no cover - tz database missing
+        return timezone(timedelta(hours=8), TIME_ZONE_NAME)
+
+
+SHANGHAI = _shanghai()
+
+# --- resident ID numbers (GB 11643-1999) ------------------------------------------
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+ID_NUMBER_PATTERN = re.compile(r"^\d{17}[\dX]$")
+
+
+def id_check_char(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def id_checksum_ok(number: str) -> bool:
+    """18 characters, digits then a digit or X (either case), and the check character right.
+
+    Only the checksum: the birth date inside is the API's to judge.
+    """
+    number = number.strip().upper()
+    return bool(ID_NUMBER_PATTERN.match(number)) and id_check_char(number[:17]) == number[17]
+
+
+# --- mainland mobile numbers -------------------------------------------------------
+
+MOBILE_DIGITS = r"1[3-9]\d{9}"  # 11 digits; 1 then 3-9
+MOBILE_PATTERN = re.compile(rf"^{MOBILE_DIGITS}$")  # a whole, already compact number
+MOBILE_IN_TEXT = re.compile(rf"(?<!\d){MOBILE_DIGITS}(?!\d)")  # one inside free text
+
+
+# --- error codes of the hospital API -----------------------------------------------
+
+
+class ErrorCode:
+    """The `error` field of the API's `{"error", "message"}` bodies that the action
+    server tells apart; a code not listed here is still sent, and mapped by status."""
+
+    ERROR = "error"
+    UNAVAILABLE = "unavailable"  # the client's own: no answer, or 5xx after retries
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+    SOLD_OUT = "sold_out"
+    DUPLICATE = "duplicate"
+    RESTRICTED = "restricted"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    RATE_LIMITED = "rate_limited"
+    PHONE_CODE_SENT = "phone_code_sent"
