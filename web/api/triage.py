@@ -2,16 +2,19 @@
 
 The answer carries ``reasons`` (the rules and findings that decided it) and
 ``questions`` (what would change it); a follow-up request sends the same text
-with ``answers`` (question id → option value) and is assessed again.
+with ``answers`` (question id → option value) and is assessed again. On a day
+without clinics an urgent answer names what is open today (services/clinical/open_today.py).
 """
 
 from __future__ import annotations
 
 from flask import Response, jsonify, request
 
+from services.booking.calendar import local_today
+from services.clinical.open_today import urgent_place
 from services.clinical.triage import TriageInput, UnknownAnswer, default_engine
 from services.errors import InvalidInput
-from web.api import bp
+from web.api import bp, service_context
 
 _FIELDS = {"text", "age", "sex", "pregnant", "answers"}
 
@@ -33,4 +36,10 @@ def triage() -> Response:
         result = default_engine().assess(TriageInput.model_validate(data))
     except UnknownAnswer as exc:
         raise InvalidInput(str(exc), field="answers") from exc
-    return jsonify(result.model_dump(mode="json"))
+    answer = result.model_dump(mode="json")
+    # On a weekend or holiday an urgent patient is sent where it is open today.
+    place = urgent_place(result.level.value, str(data["text"]), local_today(), service_context().settings)
+    if place is not None:
+        answer["advice"] = place.advice
+        answer["departments"] = [place.department, *(d for d in answer["departments"] if d != place.department)]
+    return jsonify(answer)
