@@ -39,6 +39,7 @@ KINDS = ("called", "while_waiting", "location", "booking", "delay", "closing")
 # Answered at the edge even while staff have the conversation: safety first.
 URGENT_KINDS = frozenset({"called", "while_waiting", "location", "delay"})
 GOODBYE = re.compile(r"再见|祝您身体健康|拜拜|感谢您的使用")
+_CHOICE = re.compile(r"(?:回复)?\s*(\d)")
 _CHILD = re.compile(r"宝宝|婴儿|新生儿|孩子|小孩|幼儿|小朋友|娃|\d+个?月大|[一二两三四五六七八九十]+个月大?的")
 
 
@@ -60,6 +61,7 @@ class EmergencyState:
     hits: tuple[RedFlagHit, ...]
     text: str  # the patient's message that raised it: never logged
     raised_at: datetime
+    edge_spoke_last: bool = False  # the previous answer was the alert or one of this journey's
 
     @property
     def labels(self) -> str:
@@ -169,11 +171,19 @@ def current(
     conversation_hash = ctx.cipher.blind_index(conversation_id, CONVERSATION_CONTEXT)
     with ctx.db.reading() as session:
         found = latest_alert(ctx, session, conversation_hash, (now or utcnow()) - window(ctx.settings))
-    if found is None:
-        return None
+        if found is None:
+            return None
+        previous = session.execute(  # the message before this one (already kept as "received")
+            select(ConversationMessage.status, ConversationMessage.intent)
+            .where(ConversationMessage.conversation_hash == conversation_hash)
+            .order_by(ConversationMessage.id.desc())
+            .offset(1)
+            .limit(1)
+        ).first()
     text, raised_at = found
     hits = tuple(triage.red_flags(text))
-    return EmergencyState(hits, text, raised_at) if hits else None
+    edge_last = previous is not None and (previous[0] == "emergency" or str(previous[1] or "").startswith("emergency/"))
+    return EmergencyState(hits, text, raised_at, edge_last) if hits else None
 
 
 # --- what the edge says --------------------------------------------------------------
@@ -196,9 +206,16 @@ def alert(hits: Sequence[RedFlagHit], text: str, settings: Settings) -> BotMessa
     return BotMessage("\n".join(p for p in parts if p), buttons())
 
 
-def classify(text: str) -> str | None:
-    """Which follow-up this is (one of KINDS), or None for anything else."""
+def classify(text: str, state: EmergencyState | None = None) -> str | None:
+    """Which follow-up this is (one of KINDS), or None for anything else. On a text
+    channel the buttons are printed "回复1 已经联系120了": right after this journey
+    spoke, a typed number means its button."""
     stripped = text.strip()
+    number = _CHOICE.fullmatch(stripped)
+    if number and state is not None and state.edge_spoke_last:
+        choices = buttons()
+        index = int(number.group(1)) - 1
+        stripped = choices[index].payload if 0 <= index < len(choices) else stripped
     return next((kind for kind, pattern in _patterns().items() if pattern.search(stripped)), None)
 
 
@@ -218,12 +235,12 @@ def follow_up(kind: str, state: EmergencyState | None, settings: Settings) -> Bo
     alert's own buttons tapped after the state lapsed."""
     place = _place(settings)
     if kind == "location":
-        return BotMessage(_say("location", **place))
+        return BotMessage(_say("location", **place), buttons() if state else ())
     aid = state.aid if state else None
     labels = state.labels if state else "紧急情况"
     if kind in ("called", "while_waiting"):
         waiting = aid.waiting if aid else _say("waiting_generic")
-        return BotMessage(_say(kind, waiting=waiting, common=_say("waiting_common")), buttons()[1:2])
+        return BotMessage(_say(kind, waiting=waiting, common=_say("waiting_common")), buttons())
     if kind == "delay":
         why_now = aid.why_now if aid else _say("delay_generic", labels=labels)
         return BotMessage(_say("delay", why_now=why_now, **place), buttons())

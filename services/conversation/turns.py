@@ -160,7 +160,7 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
             log.warning("could not record the emergency in the conversation")
         return _Answer([emergency.alert(hits, message.text, ctx.settings)], answered=True, emergency=True)
     state = emergency.current(ctx, triage, message.conversation_id)
-    kind = emergency.classify(message.text)
+    kind = emergency.classify(message.text, state)
     if kind in emergency.URGENT_KINDS and (state is not None or message.text.startswith("/") or kind == "location"):
         return _edge_answer(ctx, state, kind)
     if state is not None and (

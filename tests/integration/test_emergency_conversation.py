@@ -99,6 +99,16 @@ def test_typing_that_120_was_called_gets_the_same(client: FlaskClient, rasa_down
     assert "救护车在路上" in answer and "抗凝药" in answer  # the stroke's own waiting advice
 
 
+def test_on_a_text_channel_a_typed_number_means_the_alerts_button(client: FlaskClient, rasa: FakeServer) -> None:
+    say(client, HEART_ATTACK)
+    assert "救护车在路上" in say(client, "1")  # "回复1 已经联系120了"
+    assert "急诊科：" in say(client, "回复2")
+    assert bot_heard(rasa) == []
+    say(client, "查一下我的报告")  # the bot answered last: its own numbering applies
+    say(client, "1")
+    assert bot_heard(rasa) == ["查一下我的报告", "1"]
+
+
 @pytest.mark.parametrize("message", [INFANT_BLUE_LIPS, HEART_ATTACK])
 def test_no_asthma_inhaler_advice_for_a_baby_or_a_heart_attack(
     client: FlaskClient, rasa: FakeServer, message: str
