@@ -93,8 +93,9 @@ class Settings(BaseSettings):
     # the numbers are the hospital's policy (docs/security.md).
     max_patients_per_account: int = Field(5, ge=1)
     max_patients_per_phone: int = Field(5, ge=1)
-    max_open_holds_per_account: int = Field(2, ge=1)
-    max_open_holds_per_phone: int = Field(2, ge=1)
+    # unpaid holds last HOLD_MINUTES: 4 at once is more than one patient's week needs, far fewer than a scalper's
+    max_open_holds_per_account: int = Field(4, ge=1)
+    max_open_holds_per_phone: int = Field(4, ge=1)
     booking_horizon_days: int = Field(14, ge=1)
     cancel_cutoff_hours: int = Field(2, ge=0)
     refill_window_days: int = Field(180, ge=1)  # a refill needs an offline visit this recent

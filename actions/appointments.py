@@ -25,24 +25,29 @@ STATUS_TEXT = {"held": "待支付", "confirmed": "已预约", "paid": "已预约
 PAY_TITLE = "去支付"
 
 
-def upcoming_appointments(tracker: Tracker) -> List[Appointment]:
+class ListedAppointment(Appointment, total=False):
+    """An appointment as the list shows it: with the name of the patient it is for."""
+
+    patient_name: str
+
+
+def upcoming_appointments(tracker: Tracker) -> List[ListedAppointment]:
     """Active, future appointments of the account's patients, soonest first."""
     now = datetime.now(timezone.utc)
-    found: List[Appointment] = []
+    found: List[ListedAppointment] = []
     for patient in bound_patients(tracker):
         for appt in common.backend().appointments(str(patient["id"])):
             start = common.parse_iso(str(appt.get("start", "")))
             if appt.get("status") in ACTIVE_STATUSES and (start is None or start > now):
-                appt = dict(appt)  # type: ignore[assignment]
-                appt["patient_name"] = patient.get("name", "")  # type: ignore[typeddict-unknown-key]
-                found.append(appt)
+                listed: ListedAppointment = {**appt, "patient_name": patient.get("name", "")}
+                found.append(listed)
     found.sort(key=lambda a: str(a.get("start", "")))
     return found
 
 
 def pay_button(appt: Appointment) -> List[Dict[str, str]]:
     """A held visit can be paid from the list: a link button to its pay page."""
-    link = common.pay_link(appt.get("payment") or {})  # type: ignore[arg-type]
+    link = common.pay_link(appt.get("payment") or {})
     return [{"title": PAY_TITLE, "url": link}] if appt.get("status") == "held" and link else []
 
 
@@ -53,7 +58,7 @@ def describe(appt: Appointment) -> Dict[str, str]:
         left = max(1, int((expires - datetime.now(timezone.utc)).total_seconds() // 60))
         status = f"{status}，请在{left}分钟内支付"
     return {
-        "patient_name": str(appt.get("patient_name", "")),  # type: ignore[typeddict-item]
+        "patient_name": str(appt.get("patient_name", "")),
         "department_name": str(appt.get("department_name") or common.department_name(appt.get("department"))),
         "doctor": common.doctor_label(appt.get("doctor")),
         "start_text": common.start_text(str(appt.get("start", ""))),
@@ -75,7 +80,7 @@ class ActionQueryAppointments(HospitalAction):
                 response="utter_appointment_item", index=str(index), buttons=pay_button(appt), **describe(appt)
             )
         dispatcher.utter_message(response="utter_appointments_actions")
-        return [SlotSet("offered_choices", common.ids_from(list(appointments)))]  # type: ignore[arg-type]
+        return [SlotSet("offered_choices", common.ids_from(list(appointments)))]
 
 
 class ActionAskAppointmentId(HospitalAction):
@@ -93,7 +98,7 @@ class ActionAskAppointmentId(HospitalAction):
             for i, a in enumerate(appointments, start=1)
         ]
         dispatcher.utter_message(response="utter_ask_appointment_id", buttons=buttons)
-        return [SlotSet("offered_choices", common.ids_from(list(appointments)))]  # type: ignore[arg-type]
+        return [SlotSet("offered_choices", common.ids_from(list(appointments)))]
 
 
 # With nothing to cancel or reschedule the form ends at once and its submit

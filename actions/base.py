@@ -14,7 +14,7 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -32,6 +32,7 @@ from integrations.hospital import (
     Restricted,
     SoldOut,
 )
+from integrations.hospital.base import Patient
 from shared_rules import MOBILE_IN_TEXT, id_checksum_ok
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class HospitalAction(Action, abc.ABC):
             return self.on_error(exc, tracker)
 
 
-def bound_patients(tracker: Tracker) -> List[Dict[str, Any]]:
+def bound_patients(tracker: Tracker) -> List[Patient]:
     channel, user_id = common.chat_account(tracker)
     return list(common.backend().account_patients(channel, user_id))
 

@@ -25,7 +25,7 @@ from actions.base import (
     previous_value,
     utter_error,
 )
-from actions.dates import parse_date_slot, period_of, resolve, today_in_shanghai
+from actions.dates import example_date, parse_date_slot, period_of, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
@@ -43,7 +43,7 @@ def open_slots(department: str, date_slot: str, doctor: Optional[str] = None) ->
     narrowed = slots
     if period in PERIOD_HOURS:
         low, high = PERIOD_HOURS[period]
-        narrowed = [s for s in narrowed if _hour(s) is not None and low <= _hour(s) < high]  # type: ignore[operator]
+        narrowed = [s for s in narrowed if _starts_within(s, low, high)]
     if doctor:
         narrowed = [s for s in narrowed if doctor in common.doctor_label(s.get("doctor"))] or narrowed
     return narrowed or slots
@@ -52,6 +52,12 @@ def open_slots(department: str, date_slot: str, doctor: Optional[str] = None) ->
 def _hour(slot: Slot) -> Optional[int]:
     parsed = common.parse_iso(str(slot.get("start", "")))
     return parsed.astimezone(common.SHANGHAI).hour if parsed else None
+
+
+def _starts_within(slot: Slot, low: int, high: int) -> bool:
+    """The slot starts in [low, high) o'clock, Shanghai time (a slot without a start does not)."""
+    hour = _hour(slot)
+    return hour is not None and low <= hour < high
 
 
 class ValidateBookingForm(PatientFormValidation):
@@ -81,7 +87,7 @@ class ValidateBookingForm(PatientFormValidation):
         if phrase is None and not asked(tracker, "date"):
             return {"date": previous_value(tracker, "date")}  # "王" of "王秀英" tagged as a date
         if phrase is None or not today <= phrase.day <= today + timedelta(days=BOOKING_WINDOW_DAYS):
-            dispatcher.utter_message(response="utter_invalid_date")
+            dispatcher.utter_message(response="utter_invalid_date", date_example=example_date(today))
             return {"date": None}
         date_slot = phrase.iso() + (f" {phrase.period}" if phrase.period else "")
         department = tracker.get_slot("department")
@@ -136,7 +142,7 @@ def offered_by_words(text: str, tracker: Tracker, offered: List[str]) -> Optiona
     picked = by_doctor or slots
     if period in PERIOD_HOURS:
         low, high = PERIOD_HOURS[period]
-        picked = [s for s in picked if _hour(s) is not None and low <= _hour(s) < high]  # type: ignore[operator]
+        picked = [s for s in picked if _starts_within(s, low, high)]
     if (by_doctor or period) and len(picked) == 1:
         return str(picked[0]["id"])
     return None
@@ -170,7 +176,7 @@ class ActionAskSlotId(HospitalAction):
             for i, s in enumerate(slots, start=1)
         ]
         dispatcher.utter_message(response="utter_ask_slot_id", buttons=buttons, **names)
-        return [SlotSet("offered_choices", common.ids_from(list(slots)))]  # type: ignore[arg-type]
+        return [SlotSet("offered_choices", common.ids_from(list(slots)))]
 
 
 class ActionAskPatientId(AskPatientAction):
@@ -197,11 +203,11 @@ class ActionBookAppointment(HospitalAction):
             "start_text": common.start_text(str(appointment.get("start", ""))),
         }
         payment = appointment.get("payment") or {}
-        if appointment.get("status") == "held" and common.pay_link(payment):  # type: ignore[arg-type]
+        if appointment.get("status") == "held" and common.pay_link(payment):
             dispatcher.utter_message(
                 response="utter_booking_held",
                 amount_yuan=common.yuan(payment.get("amount_fen", appointment.get("fee_fen"))),
-                pay_url=common.pay_link(payment),  # type: ignore[arg-type]
+                pay_url=common.pay_link(payment),
                 hold_minutes=hold_minutes(appointment.get("hold_expires_at")),
                 **names,
             )

@@ -10,7 +10,7 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 from rasa_sdk import Tracker
@@ -106,7 +106,7 @@ def _catalogue() -> Dict[str, Any]:
     with the aliases of data/departments.yml (the file the NLU synonyms come from)."""
     cached = _catalogue_cache.get("value")
     if cached and time.monotonic() - cached["at"] < 600:
-        return cached  # type: ignore[no-any-return]
+        return cached
     names: Dict[str, str] = {}
     forms: Dict[str, str] = {}
     try:
@@ -205,7 +205,7 @@ def is_choice(button: Dict[str, Any]) -> bool:
     return not button.get("url") and not str(button.get("payload") or "").startswith(("http://", "https://"))
 
 
-def pay_link(payment: Dict[str, Any]) -> str:
+def pay_link(payment: Mapping[str, Any]) -> str:
     """Where 去支付 leads: the short pay page link, else the platform's own URL."""
     return str(payment.get("pay_link") or payment.get("pay_url") or "")
 
@@ -219,5 +219,5 @@ def inform_payload(entity: str, value: str) -> str:
     return "/inform" + json.dumps({entity: value}, ensure_ascii=False)
 
 
-def ids_from(items: List[Dict[str, Any]]) -> List[str]:
+def ids_from(items: Sequence[Mapping[str, Any]]) -> List[str]:
     return [str(item.get("id")) for item in items if item.get("id") is not None]

@@ -21,13 +21,22 @@ for _i in range(1, 8):
 
 RELATIVE_DAYS = (
     ("大后天", 3),
+    ("大後天", 3),
     ("后天", 2),
+    ("後天", 2),
+    ("后儿个", 2),
     ("明天", 1),
+    ("明儿个", 1),
+    ("明儿", 1),
+    ("聽日", 1),
+    ("听日", 1),
     ("明日", 1),
     ("明早", 1),
     ("明晚", 1),
     ("今天", 0),
     ("今日", 0),
+    ("今儿个", 0),
+    ("今儿", 0),
     ("今早", 0),
     ("今晚", 0),
     ("当天", 0),
@@ -61,6 +70,13 @@ class DatePhrase:
 
     def iso(self) -> str:
         return self.day.isoformat()
+
+
+def example_date(today: date) -> str:
+    """A date example the patient can copy, a week from today ("12月13号"): the
+    questions used to say "12月3号" whatever the day, even when it had passed."""
+    day = today + timedelta(days=7)
+    return f"{day.month}月{day.day}号"
 
 
 def today_in_shanghai(now: Optional[datetime] = None) -> date:

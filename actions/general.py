@@ -104,7 +104,7 @@ class ActionPaymentHelp(HospitalAction):
             doctor=common.doctor_label(appt.get("doctor")),
             start_text=common.start_text(str(appt.get("start", ""))),
             amount_yuan=common.yuan(payment.get("amount_fen", appt.get("fee_fen"))),
-            pay_url=common.pay_link(payment),  # type: ignore[arg-type]
+            pay_url=common.pay_link(payment),
             hold_minutes=hold_minutes(appt.get("hold_expires_at")),
         )
         return []

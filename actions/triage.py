@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions.base import HospitalAction
+from actions.corrections import ForgivingFormValidation
 from actions.numbers import parse_age
 from integrations.hospital import HospitalError
 
@@ -29,6 +30,9 @@ LOCAL_RED_FLAGS = re.compile(
     r"昏倒|晕倒|昏迷|意识不清|叫不醒|抽搐|抽风|呕血|吐血|大出血|便血很多|自杀|不想活"
 )
 SEX_WORDS = {"男": "male", "女": "female"}
+# "不知道" at the age question is an answer (a relative may not know); the advice goes on without it
+DONT_KNOW = re.compile(r"不知道|不清楚|不记得|记不清|不太清楚|说不准|不晓得|唔知")
+UNKNOWN_AGE = "unknown"
 
 
 def triage_text(tracker: Tracker) -> str:
@@ -62,7 +66,7 @@ STATED_DURATION = re.compile(
 )
 
 
-class ValidateTriageForm(FormValidationAction):
+class ValidateTriageForm(ForgivingFormValidation):
     """Symptoms, duration, age; a red flag skips the remaining questions."""
 
     def name(self) -> Text:
@@ -104,9 +108,13 @@ class ValidateTriageForm(FormValidationAction):
     async def validate_age(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        age = parse_age(str(value or "")) or parse_age(common.latest_text(tracker))
+        text = common.latest_text(tracker)
+        if DONT_KNOW.search(text) or DONT_KNOW.search(str(value or "")):
+            return {"age": UNKNOWN_AGE}  # an answer: the assessment goes on without an age
+        age = parse_age(str(value or "")) or parse_age(text)
         if age is None:
-            dispatcher.utter_message(response="utter_ask_age")
+            # say why it is asked again ("两天" is how long, not how old)
+            dispatcher.utter_message(response="utter_invalid_age", age_text=text[:20])
             return {"age": None}
         return {"age": str(age)}
 

@@ -37,6 +37,7 @@ from payments.base import PaymentRequest
 from services import audit
 from services.booking.calendar import SHANGHAI
 from services.booking.eligibility import check_fits
+from services.booking.hold_caps import check_open_holds
 from services.booking.queries import appointment_view
 from services.booking.quotas import check_patient_week, lock_patient
 from services.booking.transitions import expire_holds_of_slot, queue_confirmation
@@ -171,6 +172,8 @@ def _book_in(ctx: ServiceContext, session: Session, patient_id: str, slot_id: st
     if slot.start_at <= now or session_status != "open":
         raise SlotUnavailable()
     check_patient_week(ctx, session, patient_id, slot, now)
+    if slot.fee_fen:  # a free place is confirmed at once: no hold to cap
+        check_open_holds(ctx, session, patient_id, now)
 
     _take_place(session, slot_id, now)
 

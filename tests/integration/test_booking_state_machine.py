@@ -62,7 +62,10 @@ class BookingMachine(RuleBasedStateMachine):
             _TEMPLATE.append(sqlite_template(Path(tempfile.mkdtemp())))
         self.traveller = time_machine.travel(START, tick=False)
         self.clock = self.traveller.start()
-        self.ctx = build_context(settings_for(sqlite_copy(_TEMPLATE[0], self.dir)))
+        # the caps on open holds per account and phone are tested in test_hold_caps.py; this model
+        # covers the per-patient rules, with its three patients on one phone
+        caps = {"max_open_holds_per_account": 100, "max_open_holds_per_phone": 100}
+        self.ctx = build_context(settings_for(sqlite_copy(_TEMPLATE[0], self.dir), **caps))
         self.slots: list[ModelSlot] = []
         self.patients: list[str] = []
         self.appointments: list[ModelAppointment] = []

@@ -1,0 +1,62 @@
+"""Caps on unpaid holds open at once, per account and per phone (issue 11).
+
+A scalper (黄牛) holds a popular place for a patient it controls, cancels or
+lets it lapse when a buyer appears, and grabs it again; several 就诊人 on one
+account or one phone multiply the loop. A paid place needs a hold first, so
+capping the holds open at once, across every patient an account manages and
+every patient registered with the same phone, caps the loop at the source.
+The caps are settings (MAX_OPEN_HOLDS_PER_ACCOUNT, MAX_OPEN_HOLDS_PER_PHONE).
+
+Checked inside the booking transaction after the patient's row lock, so one
+patient cannot race past it; two different patients of one account booking in
+the same instant can, at worst, end one hold over the cap.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from models import AccountPatient, Appointment, AppointmentStatus, Patient
+from services.context import ServiceContext
+from services.errors import DomainError
+
+
+class HoldLimitReached(DomainError):
+    code, status = "hold_limit", 429
+
+
+def _open_holds(now: datetime) -> ColumnElement[bool]:
+    return (Appointment.status == AppointmentStatus.HELD.value) & (Appointment.hold_expires_at > now)
+
+
+def check_open_holds(ctx: ServiceContext, session: Session, patient_id: str, now: datetime) -> None:
+    """Refuse a new hold when the patient's phone or any account managing them is at its cap."""
+    settings = ctx.settings
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        return  # the booking itself reports the unknown patient
+    on_phone = session.scalar(
+        select(func.count(Appointment.id))
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .where(Patient.phone_hash == patient.phone_hash, _open_holds(now))
+    )
+    if (on_phone or 0) >= settings.max_open_holds_per_phone:
+        raise HoldLimitReached(
+            f"这个手机号下已有{settings.max_open_holds_per_phone}个待支付的预约，请先支付或取消后再预约"
+        )
+    accounts = select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id)
+    busiest = session.scalar(
+        select(func.count(Appointment.id))
+        .join(AccountPatient, AccountPatient.patient_id == Appointment.patient_id)
+        .where(AccountPatient.account_id.in_(accounts), _open_holds(now))
+        .group_by(AccountPatient.account_id)
+        .order_by(func.count(Appointment.id).desc())
+        .limit(1)
+    )
+    if (busiest or 0) >= settings.max_open_holds_per_account:
+        raise HoldLimitReached(
+            f"您的账号下已有{settings.max_open_holds_per_account}个待支付的预约，请先支付或取消后再预约"
+        )
