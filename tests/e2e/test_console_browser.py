@@ -137,7 +137,10 @@ def test_staff_answer_a_hand_off_and_sign_a_refill(live_console: str, ctx: Servi
             expect(doctor.locator("main")).to_contain_text("血压稳定，没有头晕")
             doctor.fill("#amount", "57.00")
             _shot(doctor, "refill_review")
-            doctor.click("text=签署处方")
+            doctor.get_by_role("button", name="签署处方…").click()
+            expect(doctor.locator("#confirm")).to_contain_text("¥57.00")  # a confirmation step first
+            _shot(doctor, "refill_confirm")
+            doctor.click("#confirm-button")
             expect(doctor.locator(".flash")).to_contain_text("已签署处方")
             _shot(doctor, "refill_signed")
         finally:
@@ -185,6 +188,8 @@ def test_an_admin_manages_staff_accounts(live_console: str, ctx: ServiceContext)
             secret = admin.locator("#totp-secret").inner_text()
             assert re.fullmatch(r"[A-Z2-7]{32}", secret)
             expect(admin.locator("#otpauth-uri")).to_contain_text("otpauth://totp/")
+            expect(admin.locator("#totp-qr")).to_be_visible()  # a QR code to scan
+            assert admin.locator("#totp-qr").evaluate("img => img.naturalWidth") > 100
             _shot(admin, "staff_created_secret")
 
             # The new pharmacist logs in with that secret.
@@ -194,6 +199,15 @@ def test_an_admin_manages_staff_accounts(live_console: str, ctx: ServiceContext)
             newcomer.fill("#password", "Lin-Yaoshi-2026!")
             newcomer.fill("#code", pyotp.TOTP(secret).now())
             newcomer.click("button[type=submit]")
+            # The password an admin typed must be replaced before anything else.
+            expect(newcomer.locator("h1")).to_contain_text("修改密码")
+            newcomer.goto(base_url + "/console/refills")
+            expect(newcomer.locator("#must-change")).to_be_visible()
+            newcomer.fill("#current", "Lin-Yaoshi-2026!")
+            newcomer.fill("#new", "Only-Lin-Knows-7?")
+            newcomer.fill("#repeat", "Only-Lin-Knows-7?")
+            _shot(newcomer, "password_change")
+            newcomer.get_by_role("button", name="保存新密码").click()
             expect(newcomer.locator("h1")).to_contain_text("您好，林药师")
 
             # Roles: also a clinician.
@@ -239,7 +253,8 @@ def test_an_admin_manages_staff_accounts(live_console: str, ctx: ServiceContext)
             expect(admin.locator("#staff-error")).to_contain_text("没有可用的管理员")
             _shot(admin, "staff_last_admin_refused")
             admin.get_by_role("link", name="审计日志").click()
-            expect(admin.locator("main")).to_contain_text("staff.disable")
+            expect(admin.locator("tr.entry").first).to_contain_text("停用账号")  # in Chinese, with names
+            expect(admin.locator("tr.entry").first).to_contain_text("林药师（lin.yao）")
             expect(admin.locator("main")).to_contain_text("本人电话确认是输错了密码")
         finally:
             browser.close()
