@@ -201,7 +201,10 @@ class TriageEngine:
         for net in nets:
             if net.level is not TriageLevel.EMERGENCY and net.level >= level:
                 level = net.level
-                departments = _unique([*net.departments, *departments])
+                if net.departments_first or not kept:
+                    departments = _unique([*net.departments, *departments])
+                else:
+                    departments = _unique([*departments, *net.departments])
         if who.is_child:
             departments = _unique(self._for_children(departments))
         care = None
@@ -320,6 +323,12 @@ class TriageEngine:
             Reason(rule=m.id, label=by_id[m.id].label, level=m.level, source=by_id[m.id].source, findings=[m.said])
             for m in found.kept
         ]
+        complaints = {m.id for m in found.kept}
+        reasons += [
+            Reason(rule=f"protocol_{p.id}", label=f"主诉：{p.label}", source=p.source)
+            for p in self.knowledge.protocols
+            if complaints.intersection(p.symptoms) and _for_patient(p.who, found)
+        ][:2]
         sources = {m.id: m.source for m in self.knowledge.modifiers}
         reasons += [Reason(rule=m, label=m, source=sources[m]) for m in found.modifiers]
         if found.self_care is not None:
@@ -359,6 +368,21 @@ class TriageEngine:
             elif who.is_elder and advice.elder:
                 parts.append(advice.elder)
         return "".join(parts)
+
+
+def _for_patient(who: str, found: Evaluation) -> bool:
+    """Whether a protocol chart's population ("adult", "newborn", ...) fits this patient."""
+    days = found.findings.age_days
+    checks = {
+        "any": True,
+        "adult": not found.who.is_child,
+        "child": found.who.is_child,
+        "newborn": days is not None and days < 28,
+        "infant": days is not None and days < 91,
+        "pregnant": bool(found.findings.pregnant),
+        "postpartum": found.findings.postpartum,
+    }
+    return checks[who]
 
 
 def _uncovered(nets: list[NetHit], hits: list[RedFlagHit]) -> list[NetHit]:

@@ -20,6 +20,7 @@ from services.clinical.triage.interview import InterviewKnowledge, load_intervie
 from services.clinical.triage.models import TriageLevel
 from services.clinical.triage.nets import NetKnowledge, load_nets
 from services.clinical.triage.patterns import compile_alternatives
+from services.clinical.triage.protocols import ProtocolSpec, load_protocols
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA_DIR = REPO_ROOT / "data" / "triage"
@@ -139,6 +140,7 @@ class Knowledge:
     advice: AdviceFile
     nets: NetKnowledge
     interview: InterviewKnowledge
+    protocols: tuple[ProtocolSpec, ...]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -232,6 +234,16 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
     interview = load_interview(
         _read_yaml(data_dir / "questions.yml"), _read_yaml(data_dir / "self_care.yml"), symptom_ids
     )
+    net_levels = {net.spec.id: net.spec.level for net in nets.nets}
+    protocols = load_protocols(
+        _read_yaml(data_dir / "protocols.yml"),
+        symptoms=symptom_ids,
+        emergencies=flag_ids | {i for i, level in net_levels.items() if level is TriageLevel.EMERGENCY},
+        urgents={i for i, level in net_levels.items() if level is TriageLevel.URGENT},
+        questions=set(interview.by_id),
+        self_care={entry.id for entry in interview.self_care.values()},
+        departments=set(departments),
+    )
     return Knowledge(
         departments=departments,
         red_flags=tuple(_compile_rule(rule, flags.terms) for rule in flags.rules),
@@ -246,4 +258,5 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
         advice=advice,
         nets=nets,
         interview=interview,
+        protocols=protocols,
     )

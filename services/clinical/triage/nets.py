@@ -85,6 +85,8 @@ class NetSpec(_Strict):
     text_also: list[str] = []
     #: Red-flag rules that already say the same; when one fired, this net stays quiet.
     covered_by: list[str] = []
+    #: False for general discriminators (severe pain): the complaint's own departments stay first.
+    departments_first: bool = True
 
 
 class VocabularyEntry(_Strict):
@@ -124,6 +126,7 @@ class NetHit:
     advice: str
     findings: tuple[str, ...]
     covered_by: tuple[str, ...] = ()
+    departments_first: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +231,7 @@ def _hit(spec: NetSpec, findings: Findings, values: dict[str, float | None], sai
         spec.advice,
         tuple(described + said),
         tuple(spec.covered_by),
+        spec.departments_first,
     )
 
 

@@ -95,3 +95,29 @@ def test_unknown_modifier_department_is_rejected(data_dir: Path) -> None:
     _edit(data_dir / "modifiers.yml", lambda d: d["modifiers"][0].update(departments_first=["kids"]))
     with pytest.raises(TriageDataError, match="kids"):
         TriageEngine.from_directory(data_dir)
+
+
+def test_about_fifty_protocols_each_with_a_source(data_dir: Path) -> None:
+    engine = TriageEngine.from_directory(data_dir)
+    assert len(engine.knowledge.protocols) >= 50
+    assert all(p.source for p in engine.knowledge.protocols)
+    assert all(net.spec.source for net in engine.knowledge.nets.nets)
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "message"),
+    [
+        ("protocols.yml", lambda d: d["protocols"][0]["emergency"].append("no_such_rule"), "unknown emergency"),
+        ("protocols.yml", lambda d: d["protocols"][0]["urgent"].append("spo2_below_92"), "unknown urgent"),
+        ("nets.yml", lambda d: d["nets"][0]["departments"].insert(0, "cardiology"), "must start with emergency"),
+        ("nets.yml", lambda d: d["nets"][0].update(conditions=["no_such_condition"]), "not in findings.yml"),
+        ("nets.yml", lambda d: d["nets"][0].update(covered_by=["no_such_flag"]), "covered_by"),
+        ("nets.yml", lambda d: d["nets"][0]["values"].update(bogus={"below": 1}), "nets.yml"),
+        ("questions.yml", lambda d: d["questions"][0]["complaints"].append("no_such_symptom"), "unknown complaints"),
+        ("self_care.yml", lambda d: d["self_care"][0].update(worsening="多喝水"), "self_care.yml"),
+    ],
+)
+def test_bad_edits_to_the_new_files_are_rejected(data_dir: Path, file: str, change: object, message: str) -> None:
+    _edit(data_dir / file, change)
+    with pytest.raises(TriageDataError, match=message):
+        TriageEngine.from_directory(data_dir)
