@@ -1,5 +1,6 @@
-"""Names staff read beside the codes the system uses: intents (data/intent_names.yml)
-and departments (data/departments.yml). Read once per process, on first use."""
+"""Names staff read beside the intent codes the bot uses (data/intent_names.yml),
+read once per process, on first use. (Departments carry their names in the
+database, `departments.name`, seeded from data/departments.yml.)"""
 
 from __future__ import annotations
 
@@ -18,23 +19,9 @@ def intent_names(path: Path = DATA / "intent_names.yml") -> dict[str, str]:
     return {str(k): str(v) for k, v in intents.items()} if isinstance(intents, dict) else {}
 
 
-@cache
-def department_names(path: Path = DATA / "departments.yml") -> dict[str, str]:
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
-    rows = loaded.get("departments") if isinstance(loaded, dict) else None
-    return {str(r["code"]): str(r["name"]) for r in rows or [] if isinstance(r, dict) and "code" in r}
-
-
 def intent_label(code: str | None) -> str:
     """ "预约挂号（book_appointment）", or the code alone when it has no name yet."""
     if not code:
         return ""
     name = intent_names().get(code)
-    return f"{name}（{code}）" if name else code
-
-
-def department_label(code: str | None) -> str:
-    if not code:
-        return ""
-    name = department_names().get(code)
     return f"{name}（{code}）" if name else code
