@@ -39,6 +39,7 @@ KINDS = ("called", "while_waiting", "location", "booking", "delay", "closing")
 # Answered at the edge even while staff have the conversation: safety first.
 URGENT_KINDS = frozenset({"called", "while_waiting", "location", "delay"})
 GOODBYE = re.compile(r"再见|祝您身体健康|拜拜|感谢您的使用")
+_NOT_A_NEW_BOOKING = re.compile(r"取消|退号|退掉|改约|改到|改期|换个时间")
 _CHOICE = re.compile(r"(?:回复)?\s*(\d)")
 _CHILD = re.compile(r"宝宝|婴儿|新生儿|孩子|小孩|幼儿|小朋友|娃|\d+个?月大|[一二两三四五六七八九十]+个月大?的")
 
@@ -226,6 +227,8 @@ def is_location_question(text: str) -> bool:
 def is_same_complaint_booking(text: str, state: EmergencyState) -> bool:
     """A booking that names no department, or one of the alert's: the same complaint.
     Naming only other departments (a dentist after a stroke) is something else."""
+    if _NOT_A_NEW_BOOKING.search(text):  # cancelling or moving one is not "come later"
+        return False
     named = departments_named(text)
     return not named or bool(named & state.departments)
 
