@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from services.clinical.triage import interview
+from services.clinical.triage.assessment import Evaluation, SymptomMatch, advice, reasons
 from services.clinical.triage.demographics import Demographics, Sex, extract, merge
 from services.clinical.triage.findings import Findings, extract_findings
-from services.clinical.triage.interview import SelfCareSpec
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, RedFlagRule, When, load
 from services.clinical.triage.models import (
     AnswerOption,
     Question,
-    Reason,
     RedFlagHit,
     TriageInput,
     TriageLevel,
@@ -35,36 +33,6 @@ from services.clinical.triage.patterns import Found, find
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；\n]|但是|可是|不过")
 _SENTENCE_BREAK = re.compile(r"[。.!！?？;；\n]")
 _CLAUSE_SPAN = 12
-
-
-@dataclass(frozen=True, slots=True)
-class SymptomMatch:
-    """A symptom found in the text, with the level its wording implies."""
-
-    id: str
-    level: TriageLevel
-    departments: tuple[str, ...]
-    position: int
-    said: str
-    #: The wording was mild enough for the symptom's self-care level.
-    mild: bool
-
-
-@dataclass(slots=True)
-class Evaluation:
-    """Everything one assessment found, before it is worded for the patient."""
-
-    text: str
-    who: Demographics
-    findings: Findings
-    hits: list[RedFlagHit]
-    nets: list[NetHit]
-    matched: list[SymptomMatch]
-    kept: list[SymptomMatch]
-    level: TriageLevel
-    departments: list[str]
-    modifiers: list[str]
-    self_care: SelfCareSpec | None
 
 
 def _applies(when: When | None, who: Demographics) -> bool:
@@ -182,8 +150,8 @@ class TriageEngine:
             level=found.level,
             departments=found.departments,
             red_flags=[hit.id for hit in found.hits],
-            advice=self._advice(found),
-            reasons=self._reasons(found),
+            advice=advice(self.knowledge, found),
+            reasons=reasons(self.knowledge, found),
             questions=questions,
         )
 
@@ -307,37 +275,6 @@ class TriageEngine:
                 break
         return asked
 
-    def _reasons(self, found: Evaluation) -> list[Reason]:
-        flags = {rule.spec.id: rule.spec for rule in self.knowledge.red_flags}
-        reasons = [
-            Reason(rule=h.id, label=h.label, level=TriageLevel.EMERGENCY, source=h.source, findings=[h.matched])
-            for h in found.hits
-            if h.id in flags
-        ]
-        reasons += [
-            Reason(rule=n.id, label=n.label, level=n.level, source=n.source, findings=list(n.findings))
-            for n in found.nets
-        ]
-        by_id = {s.spec.id: s.spec for s in self.knowledge.symptoms}
-        reasons += [
-            Reason(rule=m.id, label=by_id[m.id].label, level=m.level, source=by_id[m.id].source, findings=[m.said])
-            for m in found.kept
-        ]
-        complaints = {m.id for m in found.kept}
-        reasons += [
-            Reason(rule=f"protocol_{p.id}", label=f"主诉：{p.label}", source=p.source)
-            for p in self.knowledge.protocols
-            if complaints.intersection(p.symptoms) and _for_patient(p.who, found)
-        ][:2]
-        sources = {m.id: m.source for m in self.knowledge.modifiers}
-        reasons += [Reason(rule=m, label=m, source=sources[m]) for m in found.modifiers]
-        if found.self_care is not None:
-            care = found.self_care
-            reasons.append(
-                Reason(rule=f"self_care_{care.id}", label="居家护理", level=TriageLevel.SELF_CARE, source=care.source)
-            )
-        return reasons
-
     def _for_children(self, ranked: list[str]) -> list[str]:
         """Children see paediatrics instead of the adult medical departments."""
         child = self.knowledge.child
@@ -347,42 +284,6 @@ class TriageEngine:
         if who.is_child:
             return [self.knowledge.child.department]
         return list(self.knowledge.default_departments)
-
-    def _advice(self, found: Evaluation) -> str:
-        advice = self.knowledge.advice
-        names = self.knowledge.departments
-        level, departments, hits, who = found.level, found.departments, found.hits, found.who
-        shown = [names[code] for code in departments[:2] if code != "emergency"] or [names[departments[0]]]
-        understood = bool(found.matched) or bool(found.nets)
-        template = advice.levels[level] if understood or hits else advice.unknown
-        parts = [template.format(departments="或".join(shown), flags="、".join(h.label for h in hits[:2]))]
-        if found.self_care is not None:
-            parts = [found.self_care.advice, found.self_care.worsening, f"一直不好的话，可以挂{shown[0]}看看。"]
-        by_id = {rule.spec.id: rule.spec.advice for rule in self.knowledge.red_flags}
-        by_id |= {net.id: net.advice for net in found.nets}
-        parts.extend(tip for tip in _unique(by_id.get(h.id, "") for h in hits) if tip)
-        if level is not TriageLevel.EMERGENCY:
-            parts.extend(n.advice for n in found.nets if n.advice)
-            if who.is_child and advice.child:
-                parts.append(advice.child)
-            elif who.is_elder and advice.elder:
-                parts.append(advice.elder)
-        return "".join(parts)
-
-
-def _for_patient(who: str, found: Evaluation) -> bool:
-    """Whether a protocol chart's population ("adult", "newborn", ...) fits this patient."""
-    days = found.findings.age_days
-    checks = {
-        "any": True,
-        "adult": not found.who.is_child,
-        "child": found.who.is_child,
-        "newborn": days is not None and days < 28,
-        "infant": days is not None and days < 91,
-        "pregnant": bool(found.findings.pregnant),
-        "postpartum": found.findings.postpartum,
-    }
-    return checks[who]
 
 
 def _uncovered(nets: list[NetHit], hits: list[RedFlagHit]) -> list[NetHit]:
