@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from prometheus_client import Counter
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from config import ROOT
 from db import rows_changed
@@ -110,13 +110,31 @@ def settle(ctx: ServiceContext, row_id: int, status: str, understanding: Underst
 def handle_message(
     ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage
 ) -> list[BotMessage]:
-    """Answer one message. Raises DuplicateDelivery for a platform's retry of a kept message."""
+    """Answer one message. Raises DuplicateDelivery for a platform's retry of a kept message.
+
+    A red flag is answered before anything is stored: the 120 advice must not
+    wait for, or fail with, the database; keeping that message is best effort after.
+    """
+    if triage.red_flags(message.text):
+        replies = _answer(ctx, engine, triage, message)
+        _keep_emergency(ctx, message)
+        return replies.messages
     row_id = record_inbound(ctx, message)
     replies = _answer(ctx, engine, triage, message)
     status = "emergency" if replies.emergency else ("answered" if replies.answered else "unanswered")
     status = replies.status or status
     settle(ctx, row_id, status, replies.understanding)
     return replies.messages
+
+
+def _keep_emergency(ctx: ServiceContext, message: InboundMessage) -> None:
+    """Keep an answered red-flag message if the database lets us (the emergency state and
+    the review read it); an outage is logged, never shown to the patient."""
+    try:
+        settle(ctx, record_inbound(ctx, message), "emergency")
+    except SQLAlchemyError as exc:
+        reason = {"channel": message.channel, "error": type(exc).__name__}
+        log.error("an emergency message could not be kept", extra=reason)
 
 
 @dataclass(frozen=True)
