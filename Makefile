@@ -21,6 +21,16 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 export HOSPITAL_API_URL ?= http://127.0.0.1:$(APP_PORT)
 export HOSPITAL_API_TOKEN ?= dev-hospital-api-token
+# Rasa's stores (bot/endpoints.yml): embedded defaults for one Rasa process.
+export RASA_TRACKER_STORE_URL ?= sqlite:///var/rasa/tracker.db
+export RASA_LOCK_STORE_TYPE ?= in_memory
+export RASA_LOCK_STORE_HOST ?=
+export RASA_LOCK_STORE_PORT ?=
+export RASA_LOCK_STORE_DB ?=
+export RASA_LOCK_STORE_PASSWORD ?=
+# Shared secrets between the app, Rasa's HTTP API and the action server (dev values).
+export RASA_AUTH_TOKEN ?= dev-rasa-auth-token
+export ACTION_SERVER_TOKEN ?= dev-action-server-token
 
 RASA_DATA   := data/nlu data/rules data/stories
 RASA_INPUTS := $(shell find bot data/nlu data/rules data/stories -name '*.yml' 2>/dev/null) bot/config.yml

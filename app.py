@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     dialogue = RasaRestClient(
         settings.rasa_url,
         timeout=settings.rasa_timeout_seconds,
+        token=settings.rasa_auth_token or None,
         understanding_timeout=settings.rasa_understanding_timeout_seconds,
     )
     app.extensions["hospital"] = replace(

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     celery_broker_url: str = f"sqla+sqlite:///{VAR / 'celery-broker.sqlite3'}"
     celery_result_backend: str | None = None
     rasa_url: str = "http://127.0.0.1:5005"
+    # Rasa's HTTP API (`rasa run --auth-token`): trackers, slots, parse, model loading.
+    # Empty means Rasa was started without one (development only; docs/operations.md).
+    rasa_auth_token: str = ""
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     public_base_url: str = "http://127.0.0.1:5000"
 

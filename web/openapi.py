@@ -51,7 +51,7 @@ def build_document() -> dict[str, Any]:
     secured: list[dict[str, list[str]]] = [{"serviceToken": []}]
     paths: dict[str, Any] = {
         "/healthz": {"get": _op("Liveness", {"200": "alive"})},
-        "/readyz": {"get": _op("Readiness: database, broker, Rasa", {"200": "ready", "503": "a dependency is down"})},
+        "/readyz": {"get": _op("Readiness: own database; broker, Rasa reported", {"200": "ready", "503": "db down"})},
         "/metrics": {"get": _op("Prometheus metrics", {"200": "text format"})},
         "/api/v1/departments": {"get": _op("Departments", {"200": "[{code, name, location}]"}, security=secured)},
         "/api/v1/slots": {

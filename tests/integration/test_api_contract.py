@@ -131,10 +131,11 @@ def test_health_metrics_and_readiness(client: FlaskClient) -> None:
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'hospital_http_request_seconds_count{method="GET",route="/api/v1/departments",status="200"}' in metrics
     ready = client.get("/readyz")
-    # Rasa is pointed at a closed port in tests: readiness must say so, not pretend.
-    assert ready.status_code == 503
-    assert ready.json["checks"]["database"] == "ok" and ready.json["checks"]["broker"] == "ok"
-    assert ready.json["checks"]["rasa"].startswith("unavailable")
+    # Rasa is pointed at a closed port in tests: readiness says so but stays ready
+    # (tests/integration/test_readiness.py: only the database drains).
+    assert ready.status_code == 200
+    assert ready.json["checks"] == {"database": "ok"} and ready.json["dependencies"]["broker"] == "ok"
+    assert ready.json["dependencies"]["rasa"].startswith("unavailable")
 
 
 def test_every_response_carries_a_request_id(client: FlaskClient) -> None:

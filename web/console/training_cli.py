@@ -136,7 +136,13 @@ def init_app(app: Flask) -> None:
         """Load VERSION on the running Rasa server (an older one rolls back)."""
         ctx = service_context()
         try:
-            ml.activate(ctx, version, RasaModelApi(ctx.settings.rasa_url), actor=author, reason=reason)
+            ml.activate(
+                ctx,
+                version,
+                RasaModelApi(ctx.settings.rasa_url, token=ctx.settings.rasa_auth_token or None),
+                actor=author,
+                reason=reason,
+            )
         except DomainError as exc:
             _fail(exc)
         click.echo(f"{version} is active on {ctx.settings.rasa_url}")
