@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -32,6 +33,14 @@ DEV_DEFAULTS = {
 
 class ConfigurationError(RuntimeError):
     """The environment describes a system that must not start."""
+
+
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+
+def is_loopback_url(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 class Settings(BaseSettings):
@@ -53,7 +62,7 @@ class Settings(BaseSettings):
     # Empty means Rasa was started without one (development only; docs/operations.md).
     rasa_auth_token: str = ""
     action_server_url: str = "http://127.0.0.1:5055/webhook"
-    public_base_url: str = "http://127.0.0.1:5000"
+    public_base_url: str = DEV_PUBLIC_BASE_URL
 
     wechat_app_id: str = ""
     wechat_app_secret: str = ""
@@ -167,6 +176,16 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, ge=1)
     celery_visibility_timeout: int = Field(3600, ge=5)  # Redis: unacked tasks of a dead worker come back
 
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_from_the_address(cls, data: Any) -> Any:
+        """No APP_ENV: development only on a loopback PUBLIC_BASE_URL. A deployment that forgot
+        APP_ENV but serves patients at a real address gets production's checks, not dev defaults."""
+        if isinstance(data, dict) and not data.get("app_env"):
+            public = str(data.get("public_base_url") or DEV_PUBLIC_BASE_URL)
+            data = {**data, "app_env": "development" if is_loopback_url(public) else "production"}
+        return data
+
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
@@ -184,7 +203,7 @@ class Settings(BaseSettings):
         return key
 
     def check_production(self) -> None:
-        """Refuse development secrets and embedded stores in production."""
+        """Refuse development secrets, embedded stores and console providers in production."""
         if not self.is_production:
             return
         leaked = [name.upper() for name, value in DEV_DEFAULTS.items() if getattr(self, name) == value]
@@ -193,6 +212,24 @@ class Settings(BaseSettings):
         if len(self.hospital_api_token) < 24 or len(self.secret_key) < 24:
             raise ConfigurationError("SECRET_KEY and HOSPITAL_API_TOKEN must be at least 24 characters")
         self.data_key_bytes  # noqa: B018 - validates the key's shape
+        embedded = [
+            problem
+            for wrong, problem in (
+                (self.database_url.startswith("sqlite"), "DATABASE_URL is SQLite (use PostgreSQL)"),
+                (not self.redis_url, "REDIS_URL is missing (limits, lockouts and tokens must be shared)"),
+                ("sqlite" in self.celery_broker_url, "CELERY_BROKER_URL is the SQLite broker (use Redis)"),
+                (is_loopback_url(self.public_base_url), "PUBLIC_BASE_URL is a loopback address"),
+                (self.sms_provider == "console", "SMS_PROVIDER is console (codes would go nowhere)"),
+                (self.payment_provider_mode == "console", "PAYMENT_PROVIDER_MODE is console (the local pay page)"),
+                (
+                    bool(self.wechat_app_id or self.wechat_token) and not self.wechat_encoding_aes_key,
+                    "WeChat without WECHAT_ENCODING_AES_KEY (messages would travel in plaintext)",
+                ),
+            )
+            if wrong
+        ]
+        if embedded:
+            raise ConfigurationError("production must not use embedded defaults: " + "; ".join(embedded))
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -144,21 +146,10 @@ def test_every_response_carries_a_request_id(client: FlaskClient) -> None:
     assert client.get("/healthz", headers={"X-Request-ID": "bad id;drop"}).headers["X-Request-ID"] != "bad id;drop"
 
 
-def test_outbox_is_hidden_in_production(ctx: ServiceContext, database_url: str) -> None:
-    import base64
-
-    from app import create_app
-    from config import load_settings
-
-    production = create_app(
-        load_settings(
-            app_env="production",
-            database_url=database_url,
-            secret_key="s" * 32,
-            hospital_api_token="t" * 32,
-            data_encryption_key=base64.urlsafe_b64encode(b"k" * 32).decode(),
-            celery_broker_url="memory://",
-        )
-    )
-    response = production.test_client().get("/api/v1/dev/outbox", headers={"Authorization": "Bearer " + "t" * 32})
+def test_outbox_is_hidden_in_production(app: Flask, ctx: ServiceContext) -> None:
+    # production's settings on a test app (a real production app refuses SQLite and the console
+    # providers: tests/unit/test_config.py)
+    production = ctx.settings.model_copy(update={"app_env": "production"})
+    app.extensions["hospital"] = replace(ctx, settings=production)
+    response = app.test_client().get("/api/v1/dev/outbox", headers=AUTH)
     assert response.status_code == 404
