@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import common
+from actions import common, slot_lists
 from actions.base import (
     AskPatientAction,
     HospitalAction,
@@ -121,8 +121,24 @@ class ValidateBookingForm(PatientFormValidation):
         picked = offered_by_words(common.latest_text(tracker) or value, tracker, offered)
         if picked:
             return {"slot_id": picked}
+        steered = steer_slot_list(value, tracker)
+        if steered is not None:  # "更多", "下午", "李医生", "专家号": the list is shown again, narrowed
+            return {"slot_id": None, "slot_list_view": steered}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"slot_id": None}
+
+
+def steer_slot_list(value: str, tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The slot list's new view when the answer pages or filters it, else None."""
+    date_slot = tracker.get_slot("date")
+    view = slot_lists.current_view(tracker.get_slot("slot_list_view"), date_slot)
+    if value == "more":
+        return {**view, "page": int(view.get("page") or 0) + 1}
+    try:
+        day_slots = open_slots(tracker.get_slot("department"), date_slot) if date_slot else []
+    except HospitalError:
+        return None
+    return slot_lists.view_from_words(common.latest_text(tracker) or value, view, day_slots)
 
 
 def offered_by_words(text: str, tracker: Tracker, offered: List[str]) -> Optional[str]:
@@ -161,8 +177,13 @@ class ActionAskSlotId(HospitalAction):
         department = tracker.get_slot("department")
         date_slot = tracker.get_slot("date")
         day, period = parse_date_slot(date_slot)
-        slots = open_slots(department, date_slot, tracker.get_slot("doctor"))[:MAX_SLOT_BUTTONS]
-        names = {"department_name": common.department_name(department), "date_text": common.day_text(day, period)}
+        view = slot_lists.current_view(tracker.get_slot("slot_list_view"), date_slot)
+        slots, more, _left = slot_lists.arrange(open_slots(department, date_slot, tracker.get_slot("doctor")), view)
+        if not slots and slot_lists.describe(view):  # "下午" with no afternoon places: the whole day
+            view = slot_lists.fresh_view(date_slot)
+            slots, more, _left = slot_lists.arrange(open_slots(department, date_slot, tracker.get_slot("doctor")), view)
+        date_text = common.day_text(day, period) + slot_lists.describe(view)
+        names = {"department_name": common.department_name(department), "date_text": date_text}
         if not slots:
             dispatcher.utter_message(response="utter_no_slots", **names)
             return [SlotSet("date", None), SlotSet("requested_slot", "date")]
@@ -175,8 +196,10 @@ class ActionAskSlotId(HospitalAction):
             )
             for i, s in enumerate(slots, start=1)
         ]
+        if more:  # unnumbered, so typed numbers still mean the places
+            buttons.append({"title": slot_lists.MORE_TITLE, "payload": common.inform_payload("slot_id", "more")})
         dispatcher.utter_message(response="utter_ask_slot_id", buttons=buttons, **names)
-        return [SlotSet("offered_choices", common.ids_from(list(slots)))]
+        return [SlotSet("offered_choices", common.ids_from(list(slots))), SlotSet("slot_list_view", view)]
 
 
 class ActionAskPatientId(AskPatientAction):

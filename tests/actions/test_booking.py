@@ -136,7 +136,7 @@ async def test_slot_buttons_are_numbered_and_period_filtered(stocked: FakeHospit
     assert message["response"] == "utter_ask_slot_id"
     assert [b["payload"] for b in message["buttons"]] == ['/inform{"slot_id": "s_pm"}']
     assert message["buttons"][0]["title"].startswith("1 张伟")
-    assert slot_events(events) == {"offered_choices": ["s_pm"]}
+    assert slot_events(events)["offered_choices"] == ["s_pm"]
 
 
 async def test_slot_named_in_words_is_picked_when_only_one_fits(stocked: FakeHospital, domain: dict) -> None:
@@ -146,9 +146,9 @@ async def test_slot_named_in_words_is_picked_when_only_one_fits(stocked: FakeHos
     for text, picked in [("要李娜的", "s_li"), ("下午那个", "s_pm"), ("张伟医生下午的", "s_pm")]:
         result, said = await run_validate("slot_id", text, domain, slots=slots, text=text)
         assert result == {"slot_id": picked} and said == [], text
-    # 张伟 has two offered slots: ask for the number instead of guessing
+    # 张伟 has two offered slots: no guess, the list is narrowed to his places instead
     result, said = await run_validate("slot_id", "张伟医生", domain, slots=slots, text="张伟医生")
-    assert result == {"slot_id": None} and said == ["utter_invalid_choice"]
+    assert result["slot_id"] is None and result["slot_list_view"]["doctor"] == "张伟" and said == []
 
 
 async def test_tapped_slot_button_wins_over_the_payload_text(hospital: FakeHospital, domain: dict) -> None:

@@ -1,0 +1,138 @@
+"""Every place is reachable: the slot list as the patient steers it.
+
+The list used to be the first eight places of the day, always mornings. Now a
+page shows mornings and afternoons side by side (four of each when both have
+places), "更多" turns the page, and words narrow it: "下午", "李医生", "专家号".
+The view (page and filters) is kept in the ``slot_list_view`` slot for the day
+it was asked about; a new day starts a fresh view.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from actions import common
+from actions.dates import period_of
+from integrations.hospital.base import Slot
+
+PAGE_SIZE = 8
+MORE_TITLE = "更多时段"
+MORE_WORDS = re.compile(r"更多|下一页|还有别的|还有其他|还有没有|其他时间|别的时间|换一批|再看看|往后")
+EXPERT_WORDS = re.compile(r"专家|主任|教授|名医")
+ORDINARY_WORDS = re.compile(r"普通号|普通门诊|便宜")
+EXPERT_TITLES = ("主任医师", "副主任医师", "教授", "专家")
+_DOCTOR_WORD = re.compile(r"医生|大夫|主任|教授")
+
+
+def _hour(slot: Slot) -> Optional[int]:
+    parsed = common.parse_iso(str(slot.get("start", "")))
+    return parsed.astimezone(common.SHANGHAI).hour if parsed else None
+
+
+def _doctor(slot: Slot) -> Dict[str, Any]:
+    doctor = slot.get("doctor")
+    return dict(doctor) if isinstance(doctor, dict) else {"name": str(doctor or "")}
+
+
+def is_expert(slot: Slot) -> bool:
+    return any(t in str(_doctor(slot).get("title") or "") for t in EXPERT_TITLES)
+
+
+def fresh_view(date_slot: Optional[str]) -> Dict[str, Any]:
+    return {"for": date_slot, "page": 0, "period": None, "doctor": None, "title": None}
+
+
+def current_view(saved: Any, date_slot: Optional[str]) -> Dict[str, Any]:
+    if isinstance(saved, dict) and saved.get("for") == date_slot:
+        return {**fresh_view(date_slot), **saved}
+    return fresh_view(date_slot)
+
+
+def view_from_words(text: str, view: Dict[str, Any], slots: List[Slot]) -> Optional[Dict[str, Any]]:
+    """The view the patient's words ask for, or None when they do not steer the list."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    changed = dict(view)
+    steered = False
+    if MORE_WORDS.search(text):
+        changed["page"] = int(view.get("page") or 0) + 1
+        steered = True
+    period = period_of(text)
+    if period in ("morning", "afternoon", "evening") and not re.search(r"\d", text):
+        changed.update(period=period, page=0)
+        steered = True
+    if (EXPERT_WORDS.search(text) and "号" in text) or re.search(r"专家号|要专家|挂专家", text):
+        changed.update(title="expert", page=0)
+        steered = True
+    elif ORDINARY_WORDS.search(text):
+        changed.update(title="ordinary", page=0)
+        steered = True
+    wanted = _doctor_wanted(text, slots)
+    if wanted:
+        changed.update(doctor=wanted, page=0)
+        steered = True
+    return changed if steered else None
+
+
+def _doctor_wanted(text: str, slots: List[Slot]) -> Optional[str]:
+    names = {str(_doctor(s).get("name") or "") for s in slots} - {""}
+    full = [n for n in names if n in text]
+    if full:
+        return full[0]
+    for match in _DOCTOR_WORD.finditer(text):  # "要李医生的": the 1-3 characters before 医生
+        for size in (3, 2, 1):
+            before = text[max(match.start() - size, 0) : match.start()]
+            if len(before) == size and any(n.startswith(before) for n in names):
+                return before
+    return None
+
+
+def arrange(slots: List[Slot], view: Dict[str, Any]) -> Tuple[List[Slot], bool, List[Slot]]:
+    """(this page's places, whether more follow, every place the filters leave)."""
+    chosen = sorted(slots, key=lambda s: str(s.get("start", "")))
+    period = view.get("period")
+    if period == "morning":
+        chosen = [s for s in chosen if (_hour(s) or 0) < 12]
+    elif period == "afternoon":
+        chosen = [s for s in chosen if 12 <= (_hour(s) or 0) < 18]
+    elif period == "evening":
+        chosen = [s for s in chosen if (_hour(s) or 0) >= 18]
+    if view.get("doctor"):
+        chosen = [s for s in chosen if str(_doctor(s).get("name") or "").startswith(str(view["doctor"]))]
+    if view.get("title") == "expert":
+        chosen = [s for s in chosen if is_expert(s)]
+    elif view.get("title") == "ordinary":
+        chosen = [s for s in chosen if not is_expert(s)]
+    pages = _pages(chosen)
+    page = min(int(view.get("page") or 0), max(len(pages) - 1, 0))
+    return (pages[page] if pages else []), page + 1 < len(pages), chosen
+
+
+def _pages(slots: List[Slot]) -> List[List[Slot]]:
+    """Pages of PAGE_SIZE with mornings and afternoons side by side, so the afternoon is
+    on the first page too; a day with only one half fills pages from it."""
+    morning = [s for s in slots if (_hour(s) or 0) < 12]
+    later = [s for s in slots if (_hour(s) or 0) >= 12]
+    half = PAGE_SIZE // 2
+    pages: List[List[Slot]] = []
+    while morning or later:
+        take_m = min(len(morning), half if later else PAGE_SIZE)
+        take_l = min(len(later), PAGE_SIZE - take_m)
+        take_m = min(len(morning), PAGE_SIZE - take_l)
+        pages.append(sorted(morning[:take_m] + later[:take_l], key=lambda s: str(s.get("start", ""))))
+        morning, later = morning[take_m:], later[take_l:]
+    return pages
+
+
+def describe(view: Dict[str, Any]) -> str:
+    """ "（下午、李医生、专家号）" for the question, so the patient sees the filter applied."""
+    doctor = str(view.get("doctor") or "")
+    parts = [
+        {"morning": "上午", "afternoon": "下午", "evening": "晚上"}.get(str(view.get("period")), ""),
+        f"{doctor}医生" if len(doctor) == 1 else doctor,
+        {"expert": "专家号", "ordinary": "普通号"}.get(str(view.get("title")), ""),
+    ]
+    shown = "、".join(p for p in parts if p)
+    return f"（{shown}）" if shown else ""
