@@ -38,6 +38,10 @@ DATA = ROOT / "data" / "emergency"
 KINDS = ("called", "while_waiting", "location", "booking", "delay", "closing")
 # Answered at the edge even while staff have the conversation: safety first.
 URGENT_KINDS = frozenset({"called", "while_waiting", "location", "delay"})
+# The bot's own emergency answer (utter_triage_emergency in bot/domain.yml): its triage
+# can reach an emergency over several turns, with no red flag in any one message.
+BOT_EMERGENCY = re.compile(r"可能很危险，请马上拨打120")
+BOT_DECIDED = "智能助手判断可能危及生命"
 GOODBYE = re.compile(r"再见|祝您身体健康|拜拜|感谢您的使用")
 _NOT_A_NEW_BOOKING = re.compile(r"取消|退号|退掉|改约|改到|改期|换个时间")
 _CHOICE = re.compile(r"(?:回复)?\s*(\d)")
@@ -66,7 +70,7 @@ class EmergencyState:
 
     @property
     def labels(self) -> str:
-        return "、".join(h.label for h in self.hits)
+        return "、".join(h.label for h in self.hits) or BOT_DECIDED
 
     @property
     def departments(self) -> frozenset[str]:
@@ -182,9 +186,9 @@ def current(
             .limit(1)
         ).first()
     text, raised_at = found
-    hits = tuple(triage.red_flags(text))
+    hits = tuple(triage.red_flags(text))  # none when the bot's triage decided it over several turns
     edge_last = previous is not None and (previous[0] == "emergency" or str(previous[1] or "").startswith("emergency/"))
-    return EmergencyState(hits, text, raised_at, edge_last) if hits else None
+    return EmergencyState(hits, text, raised_at, edge_last)
 
 
 # --- what the edge says --------------------------------------------------------------
@@ -252,6 +256,15 @@ def follow_up(kind: str, state: EmergencyState | None, settings: Settings) -> Bo
     return BotMessage(_say("closing", labels=labels, **place), buttons())
 
 
+def bot_said_emergency(replies: Sequence[BotMessage]) -> bool:
+    return any(BOT_EMERGENCY.search(r.text) for r in replies)
+
+
+def after_bot_emergency(settings: Settings) -> BotMessage:
+    """Where the emergency department is, and the journey's buttons, after the bot's own alert."""
+    return BotMessage(_say("alert_tail", **_place(settings)), buttons())
+
+
 def without_goodbyes(replies: list[BotMessage], state: EmergencyState, settings: Settings) -> list[BotMessage]:
     """The bot's replies with any farewell replaced by the reminder: never a goodbye in an emergency."""
     if not any(GOODBYE.search(r.text) for r in replies):
@@ -270,6 +283,6 @@ def ticket_alert(
         return None
     text, _at = found
     hits = triage.red_flags(text)
-    if not hits:
-        return None
+    if not hits:  # the bot's triage decided it
+        return BOT_DECIDED, _say("alert_head", labels=BOT_DECIDED) + _say("alert_tail", **_place(ctx.settings))
     return "、".join(h.label for h in hits), alert(hits, text, ctx.settings).text

@@ -198,6 +198,9 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
         return _Answer([unavailable_reply(ctx)], answered=False)
     if state is not None:
         replies = emergency.without_goodbyes(replies, state, ctx.settings)
+    if emergency.bot_said_emergency(replies):  # its triage reached an emergency: the journey starts here too
+        replies = [*replies, emergency.after_bot_emergency(ctx.settings)]
+        return _Answer(replies, answered=True, emergency=True, understanding=_understanding(engine, message))
     texts = [reply.text for reply in replies]
     if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
         replies = [*replies, handoff_choice.offer_reply()]

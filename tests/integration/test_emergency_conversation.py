@@ -28,6 +28,7 @@ GOODBYE = "好的，祝您身体健康，再见！"
 FALLBACK = "抱歉，我没太听明白，您可以换个说法，或者从下面选一项。"
 BOOKED = "已为您预约明天上午的号。"
 INHALER = ("哮喘", "前倾")
+BOT_EMERGENCY = "⚠️ 这可能很危险，请马上拨打120，或立刻去最近医院的急诊科！不要自己开车，身边有人的请让他陪您。"
 
 STROKE = "我妈突然说话不清楚，一边手脚没力气"
 INFANT_BLUE_LIPS = "我家宝宝两个月大，嘴唇发紫"
@@ -41,7 +42,9 @@ def careless_rasa(request: Recorded) -> tuple[int, object]:
         return 200, {}
     body = request.json()
     text = body["message"]
-    if any(word in text for word in ("好的", "谢谢", "再见", "睡着")):
+    if text == "对，一直这样":  # the bot's own triage reaches an emergency over several turns
+        reply = BOT_EMERGENCY
+    elif any(word in text for word in ("好的", "谢谢", "再见", "睡着")):
         reply = GOODBYE
     elif "挂" in text or "预约" in text:
         reply = BOOKED
@@ -292,3 +295,15 @@ def test_a_handoff_without_an_emergency_is_not_urgent(
     login(nurse, "nurse1", make_staff(ctx, "nurse1", "clinician"))
     [row] = nurse.get("/console/handoffs/feed.json").json["rows"]
     assert row["urgent"] is False and row["reason"] == "患者要求转人工"
+
+
+def test_an_emergency_the_bot_reached_itself_starts_the_journey_too(
+    app: Flask, client: FlaskClient, rasa: FakeServer
+) -> None:
+    answer = say(client, "对，一直这样")
+    settings = app.extensions["hospital"].settings
+    assert BOT_EMERGENCY in answer and settings.hospital_emergency_address in answer
+    thanks = say(client, "好的谢谢")
+    assert no_goodbye(thanks) and "120" in thanks
+    assert "不要等" in say(client, "要不要等等")
+    assert bot_heard(rasa) == ["对，一直这样"]
