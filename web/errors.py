@@ -76,6 +76,11 @@ def register_error_handlers(app: Flask) -> None:
         code, message = HTTP_MESSAGES.get(status, ("error", "请求无法处理"))
         return error_response(code, message, status)
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> tuple[Response, int]:
+        # JSON nested thousands deep: the parser gives up, and that is the client's doing
+        return error_response("bad_request", "提交的内容嵌套太深，请检查格式", 400)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
         log.exception("unhandled error")

@@ -17,7 +17,8 @@ from pythonjsonlogger.json import JsonFormatter
 from web.metrics import REQUEST_LATENCY
 
 log = logging.getLogger("hospital.request")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+REQUEST_ID_MAX = 40  # AuditEntry.request_id is String(40): an id that does not fit is not kept
+_REQUEST_ID = re.compile(rf"^[A-Za-z0-9._-]{{1,{REQUEST_ID_MAX}}}$")
 
 
 class RequestIdFilter(logging.Filter):

@@ -51,6 +51,9 @@ SEND_LIMITS = (  # (window, sends allowed in it), checked shortest first
     (timedelta(days=1), 10),
 )
 CODE_CONTEXT = "otp_codes.code"
+# Said in the SMS, so a patient who did not ask for this use knows to ignore it (and tells a
+# "客服" asking for the code what it would unlock).
+PURPOSE_WORDS = {"results": "查看检查检验报告", "bind_patient": "绑定就诊人", "refill": "申请续方"}
 GRANT_SALT = "hospital/otp-grant"
 
 
@@ -193,8 +196,8 @@ def send_code(ctx: ServiceContext, *, phone: str, purpose: str) -> dict[str, Any
                 channel="sms",
                 kind="otp",
                 recipient=digits,
-                text=f"【{ctx.settings.hospital_name}】您的验证码是{code}，"
-                f"{int(CODE_TTL.total_seconds() // 60)}分钟内有效。如非本人操作请忽略。",
+                text=f"【{ctx.settings.hospital_name}】您正在{PURPOSE_WORDS[purpose]}，验证码是{code}，"
+                f"{int(CODE_TTL.total_seconds() // 60)}分钟内有效。验证码请勿告诉任何人，如非本人操作请忽略。",
             )
     return {
         "sent": True,

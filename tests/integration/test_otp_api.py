@@ -52,7 +52,11 @@ def test_a_code_is_sent_by_sms_and_stored_only_as_a_hash(
     [message] = client.get(f"/api/v1/dev/outbox?to={PHONE}", headers=AUTH).json
     assert message["channel"] == "sms" and message["kind"] == "otp"
     code = last_code(client, PHONE)
-    assert message["text"] == f"【{ctx.settings.hospital_name}】您的验证码是{code}，5分钟内有效。如非本人操作请忽略。"
+    # it says what the code is for, so a patient who did not ask to see reports can tell
+    assert message["text"] == (
+        f"【{ctx.settings.hospital_name}】您正在查看检查检验报告，验证码是{code}，5分钟内有效。"
+        "验证码请勿告诉任何人，如非本人操作请忽略。"
+    )
     with ctx.db.reading() as session:
         row = session.scalars(select(OtpCode)).one()
     assert row.phone_hash == phone_hash(ctx.cipher, PHONE) and row.purpose == "results"

@@ -29,6 +29,8 @@ def triage() -> Response:
         raise InvalidInput(f"不认识的字段：{'、'.join(sorted(unknown))}")
     if not str(data.get("text", "")).strip():
         raise InvalidInput("请描述一下哪里不舒服（症状描述）", field="text")
+    if isinstance(data.get("age"), bool):  # JSON true is not 1 year old
+        raise InvalidInput("年龄请填写数字", field="age")
     answers = data.get("answers", {})
     if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
         raise InvalidInput("answers 应为 {问题编号: 选项} 的对象", field="answers")
