@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     rasa_auth_token: str = ""
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     public_base_url: str = DEV_PUBLIC_BASE_URL
+    # Where this process listens (gunicorn.conf.py reads BIND_ADDRESS too): loopback under
+    # `make run`, 0.0.0.0 in a container, where the pod network and a Service front it.
+    bind_address: str = "127.0.0.1"
+    worker_metrics_port: int = Field(0, ge=0, le=65535)  # a Celery worker's own /metrics; 0: off
 
     wechat_app_id: str = ""
     wechat_app_secret: str = ""

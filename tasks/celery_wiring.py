@@ -14,6 +14,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from tasks.schedule import BEAT_SCHEDULE
+from tasks.worker_metrics import init_worker_metrics
 
 TASK_MODULES = ["tasks.maintenance", "tasks.channels", "tasks.payments", "tasks.notifications", "tasks.training"]
 
@@ -45,5 +46,6 @@ def celery_init_app(app: Flask) -> Celery:
         ),
     )
     celery.set_default()
+    init_worker_metrics(settings)
     app.extensions["celery"] = celery
     return celery

@@ -15,6 +15,11 @@ REQUEST_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 BOOKINGS = Counter("hospital_bookings_total", "Booking attempts by outcome", ["outcome"])
+# refused: a signature, freshness or matching failure (the platform sends again; many in a row
+# means a wrong key or a forger, and patients who paid are not confirmed meanwhile).
+PAYMENT_NOTIFICATIONS = Counter(
+    "hospital_payment_notifications_total", "Payment notifications by provider and result", ["provider", "result"]
+)
 
 bp = Blueprint("metrics", __name__)
 

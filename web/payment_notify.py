@@ -25,13 +25,20 @@ from services.errors import DomainError
 from services.payments import settlement as payments
 from web.context import service_context
 from web.extensions import limiter
+from web.metrics import PAYMENT_NOTIFICATIONS
 
 bp = Blueprint("payment_notify", __name__, url_prefix="/payments")
 log = logging.getLogger(__name__)
 
 
 def _process(provider_name: str) -> str | None:
-    """The settlement outcome, or None when the notification is refused."""
+    """The settlement outcome, or None when the notification is refused (both counted)."""
+    outcome = _settle(provider_name)
+    PAYMENT_NOTIFICATIONS.labels(provider=provider_name, result="refused" if outcome is None else "accepted").inc()
+    return outcome
+
+
+def _settle(provider_name: str) -> str | None:
     ctx = service_context().acting_as(f"payments:{provider_name}")
     try:
         provider = provider_for(ctx.payments, provider_name)

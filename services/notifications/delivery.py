@@ -21,16 +21,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db import rows_changed
 from integrations.messaging import DeliveryFailed, OutboundMessage, OutboundSender
 from models import OutboxMessage, Patient, utcnow
 from services.context import ServiceContext
-from services.notifications import outbox, reminders
+from services.notifications import metrics, outbox, reminders
 from services.notifications.outbox import BODY_CONTEXT, RECIPIENT_CONTEXT
 from services.patients.registry import patient_phone
 
@@ -66,6 +66,7 @@ class _Claimed:
     patient_id: str | None
     recipient: str
     text: str
+    queued_at: datetime
 
 
 def backoff(attempts: int) -> timedelta:
@@ -90,6 +91,8 @@ def due_ids(ctx: ServiceContext, now: datetime, batch: int) -> list[int]:
 
 def _claim(ctx: ServiceContext, message_id: int, now: datetime) -> _Claimed | str:
     with ctx.db.transaction() as session:
+        # When it became due (its schedule, or its retry's): delivery time counts from there.
+        due_at = session.scalar(select(OutboxMessage.not_before).where(OutboxMessage.id == message_id))
         claimed = rows_changed(
             session,
             update(OutboxMessage)
@@ -125,6 +128,7 @@ def _claim(ctx: ServiceContext, message_id: int, now: datetime) -> _Claimed | st
             patient_id=message.patient_id,
             recipient=ctx.cipher.decrypt(message.recipient_enc, RECIPIENT_CONTEXT),
             text=ctx.cipher.decrypt(message.body_enc, BODY_CONTEXT),
+            queued_at=max(_aware(message.created_at), _aware(due_at or message.created_at)),
         )
 
 
@@ -176,6 +180,7 @@ def deliver_one(
     if sender is None:
         log.warning("no sender for channel", extra={"outbox_id": claimed.id, "channel": claimed.channel})
         _finish(ctx, claimed, now, status="failed")
+        metrics.DELIVERIES.labels(channel=claimed.channel, result="failed").inc()
         _fall_back_to_sms(ctx, claimed)
         return "failed"
     try:
@@ -184,12 +189,17 @@ def deliver_one(
         if exc.retryable and claimed.attempts < ctx.settings.outbox_max_attempts:
             _finish(ctx, claimed, now, status="pending", not_before=now + backoff(claimed.attempts))
             log.info("delivery will be retried", extra={"outbox_id": claimed.id, "reason": str(exc)})
+            metrics.DELIVERIES.labels(channel=claimed.channel, result="retry").inc()
             return "retry"
         _finish(ctx, claimed, now, status="failed")
+        metrics.DELIVERIES.labels(channel=claimed.channel, result="failed").inc()
         log.warning("delivery failed", extra={"outbox_id": claimed.id, "reason": str(exc)})
         _fall_back_to_sms(ctx, claimed)
         return "failed"
-    if not _finish(ctx, claimed, utcnow(), status="sent", sent_at=utcnow()):
+    acknowledged = utcnow()
+    metrics.DELIVERY_SECONDS.labels(channel=claimed.channel).observe(_seconds_between(claimed.queued_at, acknowledged))
+    metrics.DELIVERIES.labels(channel=claimed.channel, result="sent").inc()
+    if not _finish(ctx, claimed, acknowledged, status="sent", sent_at=acknowledged):
         return "lost_lease"
     log.info("message delivered", extra={"outbox_id": claimed.id, "channel": claimed.channel})
     return "sent"
@@ -199,4 +209,32 @@ def deliver_due(ctx: ServiceContext, senders: Mapping[str, OutboundSender] | Non
     """Send every due message once; returns how many went out."""
     senders = senders if senders is not None else default_senders()
     now = utcnow()
-    return sum(deliver_one(ctx, message_id, senders, now) == "sent" for message_id in due_ids(ctx, now, batch))
+    sent = sum(deliver_one(ctx, message_id, senders, now) == "sent" for message_id in due_ids(ctx, now, batch))
+    record_backlog(ctx, utcnow())
+    return sent
+
+
+def record_backlog(ctx: ServiceContext, now: datetime) -> tuple[int, float]:
+    """How many due messages still wait after a sweep, and how long past due the oldest is:
+    the outbox alerts' input (a stuck provider shows as a growing age, not an error)."""
+    with ctx.db.reading() as session:
+        count, oldest = session.execute(
+            select(func.count(OutboxMessage.id), func.min(OutboxMessage.not_before)).where(
+                OutboxMessage.status.in_(("pending", "sending")),
+                OutboxMessage.not_before <= now,  # a reminder for tomorrow is not late
+                OutboxMessage.channel != "web",
+            )
+        ).one()
+    age = _seconds_between(oldest, now) if oldest is not None else 0.0
+    metrics.PENDING.set(count)
+    metrics.OLDEST_PENDING_SECONDS.set(age)
+    return int(count), age
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _seconds_between(earlier: datetime, later: datetime) -> float:
+    return max(0.0, (_aware(later) - _aware(earlier)).total_seconds())
