@@ -7,24 +7,36 @@ Correctness under a flash crowd rests on the database, not on Python:
   `CHECK (remaining >= 0)`;
 - one appointment per patient, department and day is a partial unique index;
 - the patient's row is updated first, serialising their bookings (see `quotas`).
+
+Speed at the 08:00 peak (issue 14) rests on keeping the locking transaction
+short: rows, not ORM objects, and Core statements (the patient's lock returns
+what the department check needs; one joined read of the slot; the decrement;
+the inserts). Nothing in it waits on the network: the payment order's row is
+written inside (so a hold never lacks its order), but the provider is asked for
+the pay URL only after the commit. When the provider fails, the hold is
+released at once; if even that fails, the hold-expiry task returns the place
+when the hold lapses, as for any unpaid hold.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from db import rows_changed
 from models import (
     Appointment,
     AppointmentStatus,
+    Department,
+    Doctor,
     IdempotencyRecord,
     Patient,
     PaymentOrder,
@@ -33,16 +45,17 @@ from models import (
     new_id,
     utcnow,
 )
-from payments.base import PaymentRequest
+from payments.base import PaymentError, PaymentRequest
 from services import audit
+from services.booking import catalogue, slot_cache
 from services.booking.calendar import SHANGHAI
 from services.booking.eligibility import check_fits
 from services.booking.hold_caps import check_open_holds
-from services.booking.queries import appointment_view
-from services.booking.quotas import check_patient_week, lock_patient
-from services.booking.transitions import expire_holds_of_slot, queue_confirmation
+from services.booking.quotas import check_patient_week
+from services.booking.transitions import expire_holds_of_slot, expire_one, queue_confirmation
 from services.context import ServiceContext
 from services.errors import (
+    DomainError,
     DuplicateAppointment,
     IdempotencyMismatch,
     NotFound,
@@ -54,6 +67,11 @@ from services.errors import (
 
 S = AppointmentStatus
 IDEMPOTENCY_SCOPE = "appointments.create"
+log = logging.getLogger(__name__)
+
+
+class PaymentUnavailable(DomainError):
+    code, status, message = "payment_unavailable", 503, "支付通道暂时繁忙，号源已为您保留释放，请稍后重新预约"
 
 
 @dataclass(frozen=True)
@@ -63,19 +81,50 @@ class BookingResult:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class _PendingOrder:
+    """A hold's order row, written in the transaction; the provider is asked after the commit."""
+
+    out_trade_no: str
+    amount_fen: int
+    subject: str
+    appointment_id: str
+    slot_id: str
+
+
 def _fingerprint(patient_id: str, slot_id: str) -> str:
     return hashlib.sha256(f"{patient_id}\x00{slot_id}".encode()).hexdigest()
 
 
 def _replay(session: Session, key: str, fingerprint: str) -> BookingResult | None:
-    record = session.scalar(
-        select(IdempotencyRecord).where(IdempotencyRecord.scope == IDEMPOTENCY_SCOPE, IdempotencyRecord.key == key)
-    )
+    record = session.execute(
+        select(IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response_json).where(
+            IdempotencyRecord.scope == IDEMPOTENCY_SCOPE, IdempotencyRecord.key == key
+        )
+    ).one_or_none()
     if record is None:
         return None
     if record.fingerprint != fingerprint:
         raise IdempotencyMismatch()
     return BookingResult(record.status_code, json.loads(record.response_json), replayed=True)
+
+
+def _replayed(ctx: ServiceContext, key: str, fingerprint: str) -> BookingResult | None:
+    with ctx.db.reading() as session:
+        replayed = _replay(session, key, fingerprint)
+    if replayed is None:
+        return None
+    payment = replayed.body.get("payment")
+    if isinstance(payment, dict) and "pay_url" not in payment and replayed.body.get("status") == S.HELD.value:
+        # The stored answer predates the provider's URL; asking again for the same
+        # out_trade_no gives the same order, never a second charge.
+        subject = f"挂号费-{replayed.body.get('department_name', '')}"
+        try:
+            link = ctx.payments.create_order(PaymentRequest(payment["out_trade_no"], payment["amount_fen"], subject))
+        except PaymentError as exc:
+            raise PaymentUnavailable() from exc
+        payment["pay_url"] = link.pay_url
+    return replayed
 
 
 def book(
@@ -89,16 +138,15 @@ def book(
     """Hold a place in a slot for a patient (or confirm at once when free of charge)."""
     fingerprint = _fingerprint(patient_id, slot_id)
     if idempotency_key:
-        with ctx.db.reading() as session:
-            replayed = _replay(session, idempotency_key, fingerprint)
+        replayed = _replayed(ctx, idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
     try:
         with ctx.db.transaction() as session:
-            result = _book_in(ctx, session, patient_id, slot_id, channel)
+            result, order, clinic_date = _book_in(ctx, session, patient_id, slot_id, channel)
             if idempotency_key:
-                session.add(
-                    IdempotencyRecord(
+                session.execute(
+                    insert(IdempotencyRecord).values(
                         scope=IDEMPOTENCY_SCOPE,
                         key=idempotency_key,
                         fingerprint=fingerprint,
@@ -106,30 +154,85 @@ def book(
                         response_json=json.dumps(result.body, ensure_ascii=False),
                     )
                 )
-                session.flush()
-            return result
     except IntegrityError:
         # The same key raced us and won: answer what it answered.
         if idempotency_key:
-            with ctx.db.reading() as session:
-                replayed = _replay(session, idempotency_key, fingerprint)
+            replayed = _replayed(ctx, idempotency_key, fingerprint)
             if replayed is not None:
                 return replayed
         # Otherwise the partial unique index caught a second booking for the day.
         raise DuplicateAppointment() from None
+    slot_cache.listings.invalidate(catalogue.cache_scope(ctx), clinic_date, result.body["department"])
+    if order is not None:
+        _open_order(ctx, order, result.body["payment"], idempotency_key)
+    return result
 
 
-def _load_slot(session: Session, slot_id: str) -> tuple[Slot, str]:
-    """The slot with its department and doctor in one query, and its session's status."""
+def _open_order(ctx: ServiceContext, order: _PendingOrder, payment: dict[str, Any], key: str | None) -> None:
+    """Ask the provider where to pay, after the commit; on failure give the place back."""
+    try:
+        link = ctx.payments.create_order(PaymentRequest(order.out_trade_no, order.amount_fen, order.subject))
+    except PaymentError as exc:
+        log.warning("payment order failed, releasing hold %s: %s", order.appointment_id, exc)
+        _release_failed_hold(ctx, order, key)
+        raise PaymentUnavailable() from exc
+    payment["pay_url"] = link.pay_url
+
+
+def _release_failed_hold(ctx: ServiceContext, order: _PendingOrder, key: str | None) -> None:
+    """Expire the hold now (and forget its idempotent answer, so a retry books afresh).
+    If the database fails too, the hold lapses at its deadline like any unpaid one."""
+    try:
+        with ctx.db.transaction() as session:
+            expire_one(session, order.appointment_id, order.slot_id, utcnow())
+            if key:
+                session.execute(
+                    delete(IdempotencyRecord).where(
+                        IdempotencyRecord.scope == IDEMPOTENCY_SCOPE, IdempotencyRecord.key == key
+                    )
+                )
+    except SQLAlchemyError:
+        log.exception("could not release hold %s; the expiry task will", order.appointment_id)
+
+
+def _lock_patient(session: Session, patient_id: str) -> Any:
+    """Serialise this patient's bookings (see `quotas`), returning what the checks need."""
     row = session.execute(
-        select(Slot, Schedule.status)
+        update(Patient)
+        .where(Patient.id == patient_id)
+        .values(booking_seq=Patient.booking_seq + 1)
+        .returning(Patient.restricted_until, Patient.sex, Patient.birth_date)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("没有找到这位就诊人，请先添加就诊人")
+    return row
+
+
+def _load_slot(session: Session, slot_id: str) -> Any:
+    """The slot, its session's status, department and doctor: one joined read of plain columns."""
+    row = session.execute(
+        select(
+            Slot.id,
+            Slot.department_id,
+            Slot.doctor_id,
+            Slot.clinic_date,
+            Slot.start_at,
+            Slot.released_at,
+            Slot.fee_fen,
+            Schedule.status.label("session_status"),
+            Department.code.label("department_code"),
+            Department.name.label("department_name"),
+            Doctor.name.label("doctor_name"),
+            Doctor.title.label("doctor_title"),
+        )
         .join(Schedule, Schedule.id == Slot.schedule_id)
-        .options(joinedload(Slot.department), joinedload(Slot.doctor))
+        .join(Department, Department.id == Slot.department_id)
+        .join(Doctor, Doctor.id == Slot.doctor_id)
         .where(Slot.id == slot_id)
     ).one_or_none()
     if row is None:
         raise NotFound("没有找到这个号源，请重新选择时段")
-    return row[0], row[1]
+    return row
 
 
 def _take_place(session: Session, slot_id: str, now: datetime) -> None:
@@ -145,83 +248,107 @@ def _take_place(session: Session, slot_id: str, now: datetime) -> None:
     raise SoldOut()
 
 
-def _check_department_fits(session: Session, patient_id: str, slot: Slot) -> None:
-    """妇科 for women, 儿科 for children (data/department_rules.yml), by the patient's ID."""
-    patient = session.get(Patient, patient_id)
-    if patient is not None:
-        check_fits(
-            slot.department.code,
-            slot.department.name,
-            sex=patient.sex,
-            birth_date=patient.birth_date,
-            clinic_date=slot.clinic_date,
-        )
-
-
-def _book_in(ctx: ServiceContext, session: Session, patient_id: str, slot_id: str, channel: str) -> BookingResult:
-    settings = ctx.settings
-    now = utcnow()
-    restricted_until = lock_patient(session, patient_id)
-    if restricted_until is not None and restricted_until > now:
-        raise Restricted(until=restricted_until.isoformat())
-
-    slot, session_status = _load_slot(session, slot_id)
-    _check_department_fits(session, patient_id, slot)
+def _check_slot(slot: Row[Any], patient: Row[Any], now: datetime) -> None:
+    check_fits(
+        slot.department_code,
+        slot.department_name,
+        sex=patient.sex,
+        birth_date=patient.birth_date,
+        clinic_date=slot.clinic_date,
+    )
     if slot.released_at > now:
         raise NotReleased(released_at=slot.released_at.astimezone(SHANGHAI).isoformat())
-    if slot.start_at <= now or session_status != "open":
+    if slot.start_at <= now or slot.session_status != "open":
         raise SlotUnavailable()
-    check_patient_week(ctx, session, patient_id, slot, now)
+
+
+def _view(
+    appointment_id: str, status: str, patient_id: str, slot: Row[Any], hold_expires_at: datetime | None
+) -> dict[str, Any]:
+    """The same view as `queries.appointment_view`, built from the rows in hand."""
+    return {
+        "id": appointment_id,
+        "status": status,
+        "patient_id": patient_id,
+        "slot_id": slot.id,
+        "department": slot.department_code,
+        "department_name": slot.department_name,
+        "doctor": {"id": slot.doctor_id, "name": slot.doctor_name, "title": slot.doctor_title},
+        "start": slot.start_at.astimezone(SHANGHAI).isoformat(),
+        "fee_fen": slot.fee_fen,
+        "hold_expires_at": hold_expires_at.isoformat() if hold_expires_at else None,
+    }
+
+
+def _book_in(
+    ctx: ServiceContext, session: Session, patient_id: str, slot_id: str, channel: str
+) -> tuple[BookingResult, _PendingOrder | None, date]:
+    now = utcnow()
+    patient = _lock_patient(session, patient_id)
+    if patient.restricted_until is not None and patient.restricted_until > now:
+        raise Restricted(until=patient.restricted_until.isoformat())
+    slot = _load_slot(session, slot_id)
+    _check_slot(slot, patient, now)
+    check_patient_week(ctx, session, patient_id, slot.department_id, slot.clinic_date, now)
     if slot.fee_fen:  # a free place is confirmed at once: no hold to cap
         check_open_holds(ctx, session, patient_id, now)
 
     _take_place(session, slot_id, now)
 
     free = slot.fee_fen == 0
-    appointment = Appointment(
-        id=new_id("apt"),
-        patient_id=patient_id,
-        slot_id=slot.id,
-        department_id=slot.department_id,
-        doctor_id=slot.doctor_id,
-        clinic_date=slot.clinic_date,
-        status=(S.CONFIRMED if free else S.HELD).value,
-        fee_fen=slot.fee_fen,
-        channel=channel,
-        hold_expires_at=None if free else now + timedelta(minutes=settings.hold_minutes),
-        confirmed_at=now if free else None,
-    )
-    appointment.slot = slot
-    session.add(appointment)
-    session.flush()  # before the order that refers to it; the partial unique index speaks here too
-
-    body = appointment_view(appointment, None)
-    if free:
-        patient = session.get(Patient, patient_id)
-        assert patient is not None
-        queue_confirmation(ctx, session, appointment, patient)
-    else:
-        order = PaymentOrder(
-            out_trade_no=new_id("pay"),
-            kind="registration",
-            appointment_id=appointment.id,
+    status = S.CONFIRMED if free else S.HELD
+    hold_expires_at = None if free else now + timedelta(minutes=ctx.settings.hold_minutes)
+    appointment_id = new_id("apt")
+    # The partial unique index (one per patient, department and day) speaks here.
+    session.execute(
+        insert(Appointment).values(
+            id=appointment_id,
             patient_id=patient_id,
-            amount_fen=slot.fee_fen,
-            provider=ctx.payments.name,
-            expires_at=appointment.hold_expires_at,
+            slot_id=slot.id,
+            department_id=slot.department_id,
+            doctor_id=slot.doctor_id,
+            clinic_date=slot.clinic_date,
+            status=status.value,
+            fee_fen=slot.fee_fen,
+            channel=channel,
+            hold_expires_at=hold_expires_at,
+            confirmed_at=now if free else None,
         )
-        session.add(order)
-        link = ctx.payments.create_order(
-            PaymentRequest(order.out_trade_no, order.amount_fen, f"挂号费-{slot.department.name}")
+    )
+    body = _view(appointment_id, status.value, patient_id, slot, hold_expires_at)
+    order: _PendingOrder | None = None
+    if free:
+        _queue_confirmation(ctx, session, appointment_id, patient_id)
+    else:
+        assert hold_expires_at is not None
+        order = _PendingOrder(new_id("pay"), slot.fee_fen, f"挂号费-{slot.department_name}", appointment_id, slot.id)
+        session.execute(
+            insert(PaymentOrder).values(
+                out_trade_no=order.out_trade_no,
+                kind="registration",
+                appointment_id=appointment_id,
+                patient_id=patient_id,
+                amount_fen=order.amount_fen,
+                provider=ctx.payments.name,
+                expires_at=hold_expires_at,
+            )
         )
-        body["payment"] = {"out_trade_no": order.out_trade_no, "amount_fen": order.amount_fen, "pay_url": link.pay_url}
+        body["payment"] = {"out_trade_no": order.out_trade_no, "amount_fen": order.amount_fen}
     audit.record(
         session,
         actor=ctx.actor,
         action="appointment.create",
         patient_id=patient_id,
-        subject=appointment.id,
+        subject=appointment_id,
         request_id=ctx.request_id,
-        detail={"slot_id": slot.id, "status": appointment.status},
+        detail={"slot_id": slot.id, "status": status.value},
     )
-    return BookingResult(201, body)
+    return BookingResult(201, body), order, slot.clinic_date
+
+
+def _queue_confirmation(ctx: ServiceContext, session: Session, appointment_id: str, patient_id: str) -> None:
+    """A free place is confirmed at once: its message needs the whole objects (rare path)."""
+    appointment = session.get(Appointment, appointment_id)
+    patient = session.get(Patient, patient_id)
+    assert appointment is not None and patient is not None
+    queue_confirmation(ctx, session, appointment, patient)

@@ -10,12 +10,12 @@ unique index, which catches what slips past the check.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import ACTIVE, OCCUPYING, Appointment, AppointmentStatus, Patient, Slot, utcnow
+from models import ACTIVE, OCCUPYING, Appointment, AppointmentStatus, Patient, utcnow
 from services import audit
 from services.booking.calendar import iso_week_bounds
 from services.booking.transitions import expire_one, transition
@@ -41,13 +41,15 @@ def lock_patient(session: Session, patient_id: str) -> datetime | None:
     return restricted_until
 
 
-def check_patient_week(ctx: ServiceContext, session: Session, patient_id: str, slot: Slot, now: datetime) -> None:
+def check_patient_week(
+    ctx: ServiceContext, session: Session, patient_id: str, department_id: int, clinic_date: date, now: datetime
+) -> None:
     """One read of the patient's week decides both the one-per-day and the weekly rules.
 
     Holds past their deadline are expired here first: they no longer count,
     even before the expiry task has run.
     """
-    monday, sunday = iso_week_bounds(slot.clinic_date)
+    monday, sunday = iso_week_bounds(clinic_date)
     week = session.execute(
         select(
             Appointment.id,
@@ -68,7 +70,7 @@ def check_patient_week(ctx: ServiceContext, session: Session, patient_id: str, s
             expire_one(session, row.id, row.slot_id, now)
         else:
             live.append(row)
-    if any(r.department_id == slot.department_id and r.clinic_date == slot.clinic_date for r in live):
+    if any(r.department_id == department_id and r.clinic_date == clinic_date for r in live):
         raise DuplicateAppointment()
     if sum(1 for r in live if r.status in _ACTIVE_VALUES) >= ctx.settings.weekly_appointment_quota:
         raise QuotaExceeded(limit=ctx.settings.weekly_appointment_quota)

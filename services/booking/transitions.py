@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db import rows_changed
 from models import Appointment, AppointmentStatus, Patient, PaymentOrder, Slot, utcnow
 from services import audit
+from services.booking import slot_cache
 from services.booking.calendar import SHANGHAI
 from services.booking.queries import appointment_view, order_for
 from services.context import ServiceContext
@@ -45,7 +46,11 @@ def transition(
 
 
 def _return_place(session: Session, slot_id: str) -> None:
-    session.execute(update(Slot).where(Slot.id == slot_id).values(remaining=Slot.remaining + 1))
+    clinic_date = session.execute(
+        update(Slot).where(Slot.id == slot_id).values(remaining=Slot.remaining + 1).returning(Slot.clinic_date)
+    ).scalar_one_or_none()
+    if clinic_date is not None:  # the day's cached listings show the place again (slot_cache)
+        slot_cache.listings.invalidate(slot_cache.scope_of(session), clinic_date)
 
 
 def _close_pending_orders(session: Session, appointment_id: str, now: datetime) -> None:
