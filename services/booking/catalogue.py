@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import Department, Schedule, Slot, utcnow
+from services.booking import slot_cache
 from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
 from services.errors import NotFound
@@ -49,6 +50,17 @@ def open_slots(ctx: ServiceContext, department_code: str, day: date) -> list[dic
             .order_by(Slot.start_at, Slot.doctor_id)
         ).all()
         return [slot_view(slot, department.code) for slot in slots]
+
+
+def cached_open_slots(ctx: ServiceContext, department_code: str, day: date) -> slot_cache.Listing:
+    """`open_slots` through the short-lived cache, with an ETag (services/booking/slot_cache.py)."""
+    return slot_cache.listings.get(
+        cache_scope(ctx), department_code, day, lambda: open_slots(ctx, department_code, day)
+    )
+
+
+def cache_scope(ctx: ServiceContext) -> str:
+    return str(ctx.db.engine.url)  # the same string as slot_cache.scope_of for its sessions
 
 
 def slot_view(slot: Slot, department_code: str) -> dict[str, Any]:
