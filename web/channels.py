@@ -296,12 +296,14 @@ def sms() -> Response:
     _limit_sender("sms", message.sender)
     ctx = _ctx()
     number = _number_key(message.sender)
-    if message.kind == "opt_out":
-        channel_store.opt_out(ctx, number)
-        return _twiml([SMS_STOPPED])
-    if message.kind == "opt_in":
-        channel_store.opt_in(ctx, number)
-        return _twiml([SMS_STARTED])
+    if message.kind in ("opt_out", "opt_in"):
+        try:  # kept first: a replayed capture (its MessageSid again) must not undo a later STOP
+            row_id = conversation.record_inbound(ctx, _inbound("sms", message))
+        except DuplicateDelivery:
+            return _twiml([])
+        (channel_store.opt_out if message.kind == "opt_out" else channel_store.opt_in)(ctx, number)
+        conversation.settle(ctx, row_id, "answered")
+        return _twiml([SMS_STOPPED if message.kind == "opt_out" else SMS_STARTED])
     if channel_store.is_opted_out(ctx, number):
         return _twiml([])  # they said STOP: not even an answer goes back
     if message.kind == "unsupported":

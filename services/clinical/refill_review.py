@@ -250,6 +250,8 @@ def pharmacist_review(ctx: ServiceContext, staff: StaffIdentity, refill_id: str,
         review = session.get(RefillReview, refill.id)
         if review is None or review.clinician_decision != "signed" or review.pharmacist_decision is not None:
             raise Conflict("这个续方不在待药师审核状态")
+        if review.clinician_id == staff.id:  # four eyes: one account holding both roles is still one person
+            raise Forbidden("不能审核自己签署的续方，请由另一位药师审核")
         if refill.status not in PHARMACIST_QUEUE:
             raise Conflict("这个续方不在待药师审核状态")
         if approve:
