@@ -83,3 +83,11 @@ def test_the_conversation_file_has_every_kind_and_reply() -> None:
 )
 def test_follow_ups_are_recognised(text: str, kind: str | None) -> None:
     assert emergency.classify(text) == kind
+
+
+def test_the_bots_own_emergency_answer_is_recognised() -> None:
+    """utter_triage_emergency (bot/domain.yml) starts the journey too: its wording must
+    keep matching, or a later "好的" would get a goodbye again."""
+    domain = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
+    variations = [str(v.get("text", "")) for v in domain["responses"]["utter_triage_emergency"]]
+    assert variations and all(emergency.BOT_EMERGENCY.search(t) for t in variations)
