@@ -36,7 +36,9 @@ DATA = ROOT / "data" / "emergency"
 # The order the kinds are tried in: booking before delay, so "挂明天的口腔科" after a
 # stroke is judged as a booking (and let through when it is about something else).
 KINDS = ("called", "while_waiting", "location", "booking", "delay", "closing")
-# Answered at the edge even while staff have the conversation: safety first.
+# Answered at the edge even after the state lapsed when they come from the alert's own
+# buttons (a payload starting "/"), and "急诊在哪" at any time. In the state, every kind
+# is answered before the hand-off pause and before the bot: safety first.
 URGENT_KINDS = frozenset({"called", "while_waiting", "location", "delay"})
 # The bot's own emergency answer (utter_triage_emergency in bot/domain.yml): its triage
 # can reach an emergency over several turns, with no red flag in any one message.
