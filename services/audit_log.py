@@ -109,10 +109,12 @@ def action_name(action: str) -> str:
     return ACTION_NAMES.get(action, action)
 
 
-def subject_kind(subject: str | None) -> str:
+def subject_kind(subject: str | None, action: str = "") -> str:
     for prefix, name in SUBJECT_KINDS.items():
         if subject and subject.startswith(prefix):
             return name
+    if subject and action.startswith("staff."):  # unlock names the username, not the id
+        return "工作人员账号"
     return "其他" if subject else ""
 
 
@@ -201,7 +203,7 @@ def _row(entry: AuditEntry, names: dict[str, str]) -> Row:
         action_name(entry.action),
         entry.patient_id or "",
         shown,
-        subject_kind(entry.subject),
+        subject_kind(entry.subject, entry.action),
         entry.reason or "",
     )
 

@@ -18,6 +18,7 @@ from services.conversation import handoff
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer
 from tests.integration.test_handoff import chat, rasa  # noqa: F401  (the fixture)
+from tests.web_chat import web_conversation
 
 
 def agent(app: Flask, ctx: ServiceContext, username: str) -> FlaskClient:
@@ -61,7 +62,7 @@ def test_each_staff_line_is_signed_and_new_lines_arrive_by_polling(
     rasa: FakeServer,  # noqa: F811
 ) -> None:
     chat(client, "转人工", sender="p8")
-    ticket_id, _ = handoff.open_ticket(ctx, "web:p8", "asked_for_human")
+    ticket_id, _ = handoff.open_ticket(ctx, web_conversation(app, client, "p8"), "asked_for_human")
     first, second = agent(app, ctx, "kefu1"), agent(app, ctx, "kefu2")
     updates = f"/console/handoffs/{ticket_id}/updates.json"
     assert second.get(updates + "?m=0&r=0").status_code == 403  # no viewing reason yet
@@ -89,9 +90,9 @@ def test_the_inbox_lists_emergencies_first_with_waiting_time_preview_and_pages(
     rasa: FakeServer,  # noqa: F811
 ) -> None:
     chat(client, "我身份证110105198001010038，想找人", sender="calm")
-    calm_id, _ = handoff.open_ticket(ctx, "web:calm", "asked_for_human")
+    calm_id, _ = handoff.open_ticket(ctx, web_conversation(app, client, "calm"), "asked_for_human")
     assert "120" in chat(client, "我胸口压着疼，一直出冷汗", sender="sick")[0]
-    sick_id, _ = handoff.open_ticket(ctx, "web:sick", "asked_for_human")
+    sick_id, _ = handoff.open_ticket(ctx, web_conversation(app, client, "sick"), "asked_for_human")
     with ctx.db.transaction() as session:  # the calm patient has waited 65 minutes
         session.execute(
             update(HandoffTicket).where(HandoffTicket.id == calm_id).values(created_at=utcnow() - timedelta(minutes=65))
@@ -119,7 +120,8 @@ def test_a_red_flag_while_the_ticket_is_open_makes_it_urgent(
     rasa: FakeServer,  # noqa: F811
 ) -> None:
     handoff.open_ticket(ctx, "web:a", "asked_for_human")
-    later_id, _ = handoff.open_ticket(ctx, "web:b", "asked_for_human")
+    chat(client, "你好", sender="b")
+    later_id, _ = handoff.open_ticket(ctx, web_conversation(app, client, "b"), "asked_for_human")
     staff = agent(app, ctx, "kefu1")
     assert staff.get("/console/handoffs/feed.json").json["rows"][0]["id"] != later_id
     chat(client, "我胸口压着疼，一直出冷汗", sender="b")
