@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, make_response, render_template
 
+from services.conversation import turns
 from web import chat_session
 
 bp = Blueprint("chat_page", __name__)
@@ -13,5 +14,11 @@ bp = Blueprint("chat_page", __name__)
 def chat_page() -> Response:
     """The page, with the chat session's cookie (web/chat_session.py)."""
     settings = current_app.config["SETTINGS"]
-    page = render_template("chat.html", hospital_name=settings.hospital_name, hospital_phone=settings.hospital_phone)
+    page = render_template(
+        "chat.html",
+        hospital_name=settings.hospital_name,
+        hospital_phone=settings.hospital_phone,
+        max_chars=turns.MAX_MESSAGE_CHARS,  # the page says when a message is too long, never cuts it
+        too_long=turns.replies()["too_long"],
+    )
     return chat_session.refresh(make_response(page))

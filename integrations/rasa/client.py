@@ -51,6 +51,19 @@ class Understanding:
 
 
 FALLBACK_INTENT = "nlu_fallback"
+SESSION_MARKERS = ("session_started", "restart")
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of a conversation as the patient saw it: theirs ("me") or the bot's."""
+
+    who: str  # me | bot
+    text: str
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"who": self.who, "text": self.text, "buttons": [b.as_dict() for b in self.buttons]}
 
 
 class DialogueEngine(ABC):
@@ -68,6 +81,11 @@ class DialogueEngine(ABC):
         such record answer None."""
         return None
 
+    def transcript(self, sender: str, limit: int = 60) -> list[TranscriptLine]:
+        """The current session's lines, oldest first (the web page shows them again
+        after a reload). Engines that keep no such record answer an empty list."""
+        return []
+
 
 def parse_rest_replies(payload: object) -> list[BotMessage]:
     """Rasa's REST channel answers `[{"recipient_id", "text", "buttons"?}, …]`."""
@@ -82,6 +100,31 @@ def parse_rest_replies(payload: object) -> list[BotMessage]:
         if text or buttons:
             messages.append(BotMessage(str(text), buttons))
     return messages
+
+
+def parse_transcript(tracker: object, limit: int = 60) -> list[TranscriptLine]:
+    """The user and bot events of a tracker since its last session start, the last `limit`.
+    A button's payload ("/greet", '/inform{...}') is not what the patient typed: such
+    lines are left out, the bot's answer to them stays."""
+    events = _dict(tracker).get("events")
+    lines: list[TranscriptLine] = []
+    for event in events if isinstance(events, list) else []:
+        if not isinstance(event, dict):
+            continue
+        kind = event.get("event")
+        if kind in SESSION_MARKERS:
+            lines = []
+        elif kind == "user":
+            text = str(event.get("text") or "")
+            if text and not text.startswith("/"):
+                lines.append(TranscriptLine("me", text))
+        elif kind == "bot":
+            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            buttons = tuple(_button(b) for b in (data or {}).get("buttons") or [] if isinstance(b, dict))
+            text = str(event.get("text") or "")
+            if text or buttons:
+                lines.append(TranscriptLine("bot", text, buttons))
+    return lines[-limit:]
 
 
 def _button(data: dict[str, Any]) -> Button:
@@ -173,6 +216,12 @@ class RasaRestClient(DialogueEngine):
     def set_slot(self, sender: str, name: str, value: object) -> None:
         event = {"event": "slot", "name": name, "value": value}
         self._request("POST", f"/conversations/{_path_id(sender)}/tracker/events", json=event)
+
+    def transcript(self, sender: str, limit: int = 60) -> list[TranscriptLine]:
+        tracker = self._request(
+            "GET", f"/conversations/{_path_id(sender)}/tracker", params={"include_events": "AFTER_RESTART"}
+        )
+        return parse_transcript(tracker, limit)
 
     def understood(self, sender: str, text: str) -> Understanding | None:
         """Read the tracker's latest message without its events (a few milliseconds). When

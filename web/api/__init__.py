@@ -13,7 +13,7 @@ from web.auth import require_service_token
 from web.context import service_context as hospital_context
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-PUBLIC_ENDPOINTS = {"api.chat", "api.chat_pending"}
+PUBLIC_ENDPOINTS = {"api.chat", "api.chat_pending", "api.chat_history"}
 Model = TypeVar("Model", bound=BaseModel)
 
 

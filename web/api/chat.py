@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify
 from pydantic import Field
 
+from integrations.rasa.errors import RasaUnavailable
 from services.clinical.triage import default_engine
 from services.conversation import handoff
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
+from services.errors import DomainError
 from services.notifications import web_inbox
 from web import chat_session
 from web.api import body, bp, query, service_context
@@ -19,16 +21,23 @@ from web.extensions import limiter, red_flag_message, sender_key
 class ChatIn(Strict):
     # A hint only (web/chat_session.py): the session cookie says whose conversation it is.
     sender: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    message: str = Field(min_length=1, max_length=conversation.MAX_MESSAGE_CHARS)
+    # No max_length here: a message that is too long gets its own clear answer (chat()).
+    message: str = Field(min_length=1, max_length=20 * conversation.MAX_MESSAGE_CHARS)
+
+
+class MessageTooLong(DomainError):
+    code, status = "too_long", 422
 
 
 @bp.post("/chat")
-@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public, exempt_when=red_flag_message)
+@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_chat_per_ip, exempt_when=red_flag_message)
 @limiter.limit(
     lambda: current_app.config["SETTINGS"].rate_limit_chat_per_sender, key_func=sender_key, exempt_when=red_flag_message
 )
 def chat() -> Response:
     data = body(ChatIn)
+    if len(data.message) > conversation.MAX_MESSAGE_CHARS:  # said, never silently cut
+        raise MessageTooLong(conversation.replies()["too_long"], limit=conversation.MAX_MESSAGE_CHARS)
     replies = conversation.handle_message(
         service_context(),
         service_context().require_dialogue(),
@@ -55,3 +64,20 @@ def chat_pending() -> Response:
     messages = [{"text": text, "buttons": [], "kind": "notice"} for text in notices]
     messages += [{"text": text, "buttons": []} for text in texts]
     return chat_session.refresh(jsonify({"messages": messages, "handoff": open_now}))
+
+
+@bp.get("/chat/history")
+@limiter.limit(lambda: current_app.config["SETTINGS"].rate_limit_public)
+def chat_history() -> Response:
+    """This session's conversation so far, for the page to show again after a reload.
+    Read from the dialogue engine's record (Rasa's tracker); when it cannot be read the
+    page simply starts afresh."""
+    data = query(PendingIn)
+    sender = chat_session.sender(data.sender)
+    try:
+        lines = service_context().require_dialogue().transcript(f"web:{sender}")
+    except RasaUnavailable:
+        lines = []
+    return chat_session.refresh(
+        jsonify({"messages": [line.as_dict() for line in lines], "limit": conversation.MAX_MESSAGE_CHARS})
+    )

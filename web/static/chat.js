@@ -109,11 +109,30 @@
     }
   }
 
+  // A message over the limit is said to be too long, and kept in the box to shorten:
+  // never cut silently (the server refuses it with the same words).
+  const maxChars = parseInt(input.dataset.maxChars || "500", 10);
+  const tooLong = input.dataset.tooLong || "消息有点长，请分几次发。";
+  const counter = document.getElementById("counter");
+  input.addEventListener("input", function () {
+    const over = input.value.length > maxChars;
+    if (counter) {
+      counter.hidden = input.value.length < maxChars * 0.8;
+      counter.textContent = input.value.length + "/" + maxChars;
+      counter.className = over ? "counter over" : "counter";
+    }
+  });
+
   document.getElementById("composer").addEventListener("submit", function (event) {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
+    if (text.length > maxChars) {
+      bubble(tooLong + "（现在" + text.length + "字）", "bot");
+      return;
+    }
     input.value = "";
+    if (counter) counter.hidden = true;
     const n = parseInt(text, 10);
     if (String(n) === text && n >= 1 && n <= lastButtons.length) {
       send(lastButtons[n - 1].payload, text + " " + plainTitle(lastButtons[n - 1].title));
@@ -122,5 +141,24 @@
     }
   });
 
-  send("/greet", "您好");
+  // A reload shows this session's conversation again (kept on the server), else greets.
+  async function restore() {
+    try {
+      const response = await fetch("/api/v1/chat/history", { credentials: "same-origin" });
+      const body = response.ok ? await response.json() : { messages: [] };
+      if (body.messages.length) {
+        body.messages.forEach(function (m) {
+          if (m.text) bubble(m.text, m.who === "me" ? "me" : "bot");
+        });
+        const last = body.messages[body.messages.length - 1];
+        if (last.who !== "me") buttons(last.buttons || []);
+        poll();
+        return;
+      }
+    } catch (e) {
+      // no history: start afresh
+    }
+    send("/greet", "您好");
+  }
+  restore();
 })();
