@@ -163,6 +163,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     import web.ratelimit_storage  # noqa: F401  (registers the embedded limiter storage)
     from web import (
+        admission,
         channels,
         chat_page,
         cli,
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     requestlog.configure_logging(settings.log_level)
     requestlog.init_app(app)
+    admission.init_app(app)  # per route class, before the limiter's and the views' work
     errors.register_error_handlers(app)
     limiter.init_app(app)
     limiter.exempt(api_bp)  # the service API is limited per patient, not per caller IP

@@ -124,6 +124,14 @@ class Settings(BaseSettings):
     rate_limit_public: str = "60/minute"
     rate_limit_bookings_per_patient: str = "20/minute"
     rate_limit_chat_per_sender: str = "20/minute"
+    # Chat is counted per patient (session/sender); this per-address cap only stops a script,
+    # never a crowd behind one hospital Wi-Fi or carrier NAT (issue 14).
+    rate_limit_chat_per_ip: str = "1200/minute"
+    # Requests in flight per gunicorn process and route class (web/admission.py): bookings are
+    # shed with a quick 503 while chat turns and red-flag answers keep their own room.
+    admission_booking: int = Field(4, ge=1)
+    admission_chat: int = Field(8, ge=1)
+    admission_triage: int = Field(4, ge=1)
     web_chat_idle_minutes: int = Field(30, ge=1, le=24 * 60)  # a web chat session lapses after this idle time
     rasa_timeout_seconds: float = 8.0
     # After each answered turn the edge reads the NLU's intent and confidence back from

@@ -7,7 +7,9 @@ from pathlib import Path
 
 bind = f"127.0.0.1:{os.environ.get('APP_PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# More threads than the admission gates together (web/admission.py: 4 booking + 8 chat + 4
+# red-flag), so an overload queues at the gates, which shed it quickly, not inside gunicorn.
+threads = int(os.environ.get("GUNICORN_THREADS", "20"))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20

@@ -29,7 +29,9 @@ def chat(client: FlaskClient, text: str, sender: str = "web-a", ip: str | None =
 
 
 def make_app(database_url: str, **overrides: object) -> Flask:
-    return create_app(settings_for(database_url, rate_limit_public="2/minute", **overrides))
+    return create_app(
+        settings_for(database_url, rate_limit_public="2/minute", rate_limit_chat_per_ip="2/minute", **overrides)
+    )
 
 
 @pytest.fixture
