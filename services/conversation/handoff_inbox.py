@@ -1,6 +1,6 @@
 """The hand-off inbox a team shares: urgent tickets first (opened after a red-flag
 answer, or a red flag came while open), then open before claimed, then the longest
-waiting; each row with a masked preview of the patient's last message, how long
+waiting; each row with a preview of the patient's last message (numbers and names masked), how long
 they have been waiting, and who holds it. Paged, so a busy day stays readable."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.conversation.emergency import ticket_alert
 from services.conversation.handoff import OPEN_STATUSES, mask_sender, mask_text, split_conversation
+from services.conversation.name_masking import known_names, mask_names
 
 PER_PAGE = 20
 PREVIEW_CHARS = 40
@@ -89,7 +90,7 @@ def list_inbox(ctx: ServiceContext, include_closed: bool = False, page: int = 1)
 def ticket_row(
     ctx: ServiceContext, session: Session, ticket: HandoffTicket, assignee: str | None, urgent: bool
 ) -> TicketRow:
-    _channel, sender = split_conversation(ctx.cipher.decrypt(ticket.conversation_enc, CONVERSATION_CONTEXT))
+    channel, sender = split_conversation(ctx.cipher.decrypt(ticket.conversation_enc, CONVERSATION_CONTEXT))
     last = session.scalar(
         select(ConversationMessage)
         .where(ConversationMessage.conversation_hash == ticket.conversation_hash)
@@ -97,6 +98,8 @@ def ticket_row(
         .limit(1)
     )
     preview = mask_text(ctx.cipher.decrypt(last.text_enc, TEXT_CONTEXT)) if last else ""
+    if preview:  # a list anyone on the team scans: names masked too, as in the review
+        preview = mask_names(preview, known_names(session, channel, sender))
     if len(preview) > PREVIEW_CHARS:
         preview = preview[:PREVIEW_CHARS] + "…"
     alert = None

@@ -89,7 +89,7 @@ def test_the_inbox_lists_emergencies_first_with_waiting_time_preview_and_pages(
     ctx: ServiceContext,
     rasa: FakeServer,  # noqa: F811
 ) -> None:
-    chat(client, "我身份证110105198001010038，想找人", sender="calm")
+    chat(client, "我叫李娜，身份证110105198001010038，想找人", sender="calm")
     calm_id, _ = handoff.open_ticket(ctx, web_conversation(app, client, "calm"), "asked_for_human")
     assert "120" in chat(client, "我胸口压着疼，一直出冷汗", sender="sick")[0]
     sick_id, _ = handoff.open_ticket(ctx, web_conversation(app, client, "sick"), "asked_for_human")
@@ -105,6 +105,7 @@ def test_the_inbox_lists_emergencies_first_with_waiting_time_preview_and_pages(
     assert len(rows) == 20 and "紧急" in rows[0] and f"#{sick_id}" in rows[0]
     assert f"#{calm_id}" in rows[1] and "1小时5分钟" in rows[1]
     assert "110105********0038" in rows[1] and "110105198001010038" not in page
+    assert "我叫李*" in rows[1] and "李娜" not in page
     assert "第 1 / 2 页，共 24 个工单" in page
     second_page = staff.get("/console/handoffs?page=2").get_data(as_text=True)
     assert second_page.count('<tr class="ticket') == 4
