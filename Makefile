@@ -15,11 +15,14 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 # Local defaults for the processes of the Procfile; the environment (or .env) wins.
 export APP_PORT ?= 5000
+# The v1 API the action server calls has its own gunicorn (Procfile `api`): a chat turn
+# holding a thread of `web` never waits for a thread its own actions need (issue 14).
+export API_PORT ?= 5001
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
 export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
-export HOSPITAL_API_URL ?= http://127.0.0.1:$(APP_PORT)
+export HOSPITAL_API_URL ?= http://127.0.0.1:$(API_PORT)
 export HOSPITAL_API_TOKEN ?= dev-hospital-api-token
 # Rasa's stores (bot/endpoints.yml): embedded defaults for one Rasa process.
 export RASA_TRACKER_STORE_URL ?= sqlite:///var/rasa/tracker.db

@@ -20,7 +20,7 @@ from integrations.hospital.errors import BackendUnavailable, HospitalError, erro
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "http://127.0.0.1:5000"
+DEFAULT_URL = "http://127.0.0.1:5001"  # the `api` process of the Procfile, not the chat edge (issue 14)
 RETRY_STATUSES = frozenset({502, 503, 504})
 
 

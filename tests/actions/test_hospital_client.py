@@ -101,4 +101,4 @@ def test_connection_refused_is_backend_unavailable() -> None:
 def test_from_env_reads_url_and_token() -> None:
     api = HttpHospitalBackend.from_env({"HOSPITAL_API_URL": "http://h:1/", "HOSPITAL_API_TOKEN": "t"})
     assert api.base_url == "http://h:1" and api.token == "t"
-    assert HttpHospitalBackend.from_env({}).base_url == "http://127.0.0.1:5000"
+    assert HttpHospitalBackend.from_env({}).base_url == "http://127.0.0.1:5001"

@@ -90,7 +90,7 @@ def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterat
     if not MODEL.exists():
         raise RuntimeError("no trained model at var/rasa/models/current.tar.gz: run `make train`")
     database_url = seeded_database(directory)
-    app_port, rasa_port, action_port = free_port(), free_port(), free_port()
+    app_port, api_port, rasa_port, action_port = free_port(), free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     endpoints = directory / "endpoints.yml"  # in-memory tracker store: nothing left behind
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
@@ -100,7 +100,7 @@ def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterat
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SANIC_HOST": "127.0.0.1",
         "PYTHONPATH": str(ROOT),
-        "HOSPITAL_API_URL": f"http://127.0.0.1:{app_port}",
+        "HOSPITAL_API_URL": f"http://127.0.0.1:{api_port}",  # the Procfile's `api`: not the chat edge
         "HOSPITAL_API_TOKEN": TOKEN,
     }
     with ExitStack() as stack:
@@ -117,11 +117,15 @@ def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterat
                 rasa_env, directory / "rasa.log", f"{rasa_url}/status", 300,
             )
         )  # fmt: skip
+        app_env_all = {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
+                       "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}"}  # fmt: skip
+        stack.enter_context(running_server(app_env_all, workers=1, log_dir=directory, port=api_port))
         app_url = stack.enter_context(
             running_server(
                 {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
                  "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
-                 "RATE_LIMIT_CHAT_PER_SENDER": "1000/minute", "RATE_LIMIT_PUBLIC": "100000/minute"},
+                 "RATE_LIMIT_CHAT_PER_SENDER": "1000/minute", "RATE_LIMIT_PUBLIC": "100000/minute",
+                 "RATE_LIMIT_CHAT_PER_IP": "100000/minute"},
                 log_dir=directory, port=app_port,
             )
         )  # fmt: skip
