@@ -70,7 +70,7 @@ class ValidateResultsForm(PatientFormValidation):
         attempts = int(tracker.get_slot("otp_attempts") or 0) + 1
         if match and phone:
             try:
-                answer = common.backend().verify_otp(phone, OTP_PURPOSE, match.group(0))
+                answer = common.backend().verify_otp(phone, OTP_PURPOSE, match.group(0), tracker.sender_id)
             except InvalidInput:
                 answer = {}
             except HospitalError as exc:  # expired or locked: say so, and send a new code
@@ -94,7 +94,7 @@ class ActionShowResults(HospitalAction):
         forget: List[EventType] = [SlotSet("otp_token", None), SlotSet("otp_code", None)]
         if not token or not patient_id or tracker.get_slot("otp_code") != "verified":
             return forget
-        results = common.backend().results(patient_id, token)
+        results = common.backend().results(patient_id, token, tracker.sender_id)
         if not results:
             dispatcher.utter_message(response="utter_results_none")
             return forget

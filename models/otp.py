@@ -45,3 +45,5 @@ class OtpCode(Base):
     used_at: Mapped[datetime | None]
     # A newer code for the same phone and purpose retires this one.
     superseded_at: Mapped[datetime | None]
+    # The grant this code earned was used (grants are one-time: services/patients/otp.py).
+    grant_spent_at: Mapped[datetime | None]

@@ -116,11 +116,12 @@ class HospitalBackend(abc.ABC):
     def send_otp(self, phone: str, purpose: str) -> Dict[str, Any]: ...
 
     @abc.abstractmethod
-    def verify_otp(self, phone: str, purpose: str, code: str) -> Dict[str, Any]:
-        """``{"verified": true, "token": ...}``; raises InvalidInput on a wrong code."""
+    def verify_otp(self, phone: str, purpose: str, code: str, conversation_id: Optional[str] = None) -> Dict[str, Any]:
+        """``{"verified": true, "token": ...}``; raises InvalidInput on a wrong code. The token is
+        one-time and, given ``conversation_id``, good only in that conversation."""
 
     @abc.abstractmethod
-    def results(self, patient_id: str, token: str) -> List[Dict[str, Any]]: ...
+    def results(self, patient_id: str, token: str, conversation_id: Optional[str] = None) -> List[Dict[str, Any]]: ...
 
     @abc.abstractmethod
     def prescriptions(self, patient_id: str) -> List[Dict[str, Any]]: ...

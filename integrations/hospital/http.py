@@ -158,13 +158,18 @@ class HttpHospitalBackend(HospitalBackend):
     def send_otp(self, phone: str, purpose: str) -> Dict[str, Any]:
         return cast(Dict[str, Any], self._request("POST", "/otp", json={"phone": phone, "purpose": purpose}) or {})
 
-    def verify_otp(self, phone: str, purpose: str, code: str) -> Dict[str, Any]:
+    def verify_otp(self, phone: str, purpose: str, code: str, conversation_id: Optional[str] = None) -> Dict[str, Any]:
         body = {"phone": phone, "purpose": purpose, "code": code}
+        if conversation_id:
+            body["conversation_id"] = conversation_id
         return cast(Dict[str, Any], self._request("POST", "/otp/verify", json=body) or {})
 
-    def results(self, patient_id: str, token: str) -> List[Dict[str, Any]]:
+    def results(self, patient_id: str, token: str, conversation_id: Optional[str] = None) -> List[Dict[str, Any]]:
         path = f"/patients/{quote(patient_id, safe='')}/results"
-        body = self._request("GET", path, headers={"X-Verification-Token": token})
+        headers = {"X-Verification-Token": token}
+        if conversation_id:
+            headers["X-Conversation-ID"] = conversation_id
+        body = self._request("GET", path, headers=headers)
         if isinstance(body, dict):  # tolerate {"results": [...]}
             body = body.get("results", [])
         return cast(List[Dict[str, Any]], body or [])

@@ -139,14 +139,16 @@ def _matches(patient: Patient | None, grant: Grant) -> bool:
     return patient is not None and hmac.compare_digest(patient.phone_hash, grant.phone_hash)
 
 
-def list_results(ctx: ServiceContext, patient_id: str, token: str | None) -> list[dict[str, Any]]:
+def list_results(
+    ctx: ServiceContext, patient_id: str, token: str | None, conversation: str | None = None
+) -> list[dict[str, Any]]:
     """The patient's reports, newest first, for the holder of a matching `results` grant.
 
     An unknown patient and someone else's patient get the same 403, so the
     answer never tells whether a patient id exists.
     """
     try:
-        grant = check_grant(ctx, token, PURPOSE)
+        grant = check_grant(ctx, token, PURPOSE, conversation)  # one look per code, in its conversation
     except VerificationRequired:
         _deny(ctx, patient_id, "missing_or_invalid_token")
         raise

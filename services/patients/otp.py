@@ -55,6 +55,7 @@ CODE_CONTEXT = "otp_codes.code"
 # "客服" asking for the code what it would unlock).
 PURPOSE_WORDS = {"results": "查看检查检验报告", "bind_patient": "绑定就诊人", "refill": "申请续方"}
 GRANT_SALT = "hospital/otp-grant"
+GRANT_CONVERSATION_CONTEXT = "otp_grants.conversation"
 
 
 class OtpRateLimited(DomainError):
@@ -248,14 +249,23 @@ def _refusal(row: OtpCode, now: datetime) -> DomainError:
     return OtpLocked()
 
 
-def verify_code(ctx: ServiceContext, *, phone: str, purpose: str, code: str) -> dict[str, Any]:
-    """Check a code; a right one is spent and earns a grant token."""
-    hashed_phone = spend_code(ctx, phone=phone, purpose=purpose, code=code)
-    return {"verified": True, "token": issue_grant(ctx, hashed_phone, purpose), "expires_in": GRANT_TTL_SECONDS}
+def verify_code(
+    ctx: ServiceContext, *, phone: str, purpose: str, code: str, conversation: str | None = None
+) -> dict[str, Any]:
+    """Check a code; a right one is spent and earns a one-time grant token, bound to the
+    conversation it was asked in when one is given."""
+    hashed_phone, code_id = _spend(ctx, phone=phone, purpose=purpose, code=code)
+    token = issue_grant(ctx, hashed_phone, purpose, code_id=code_id, conversation=conversation)
+    return {"verified": True, "token": token, "expires_in": GRANT_TTL_SECONDS}
 
 
 def spend_code(ctx: ServiceContext, *, phone: str, purpose: str, code: str) -> str:
-    """Check and spend a code (raising when it is wrong); the phone's blind index.
+    """Check and spend a code (raising when it is wrong); the phone's blind index."""
+    return _spend(ctx, phone=phone, purpose=purpose, code=code)[0]
+
+
+def _spend(ctx: ServiceContext, *, phone: str, purpose: str, code: str) -> tuple[str, int]:
+    """Check and spend a code; the phone's blind index and the code's row.
 
     The try is counted in its own transaction, which commits before a wrong
     code is reported, so an error cannot roll the count back.
@@ -264,6 +274,7 @@ def spend_code(ctx: ServiceContext, *, phone: str, purpose: str, code: str) -> s
     hashed_phone = phone_hash(ctx.cipher, _normalize(phone))
     offered = _code_hash(ctx, hashed_phone, purpose, code.strip())
     failure: DomainError | None = None
+    code_id = 0
     with ctx.db.transaction() as session:
         now = utcnow()
         row = _latest_code(session, hashed_phone, purpose)
@@ -278,9 +289,10 @@ def spend_code(ctx: ServiceContext, *, phone: str, purpose: str, code: str) -> s
             failure = OtpWrong(left) if left > 0 else OtpLocked()
         else:
             session.execute(update(OtpCode).where(OtpCode.id == row.id).values(used_at=now))
+            code_id = row.id
     if failure is not None:
         raise failure
-    return hashed_phone
+    return hashed_phone, code_id
 
 
 # --- grants --------------------------------------------------------------------
@@ -290,14 +302,24 @@ def _serializer(ctx: ServiceContext) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(ctx.settings.secret_key, salt=GRANT_SALT)
 
 
-def issue_grant(ctx: ServiceContext, hashed_phone: str, purpose: str) -> str:
-    # A random id makes two grants for the same phone differ, so neither can be derived.
-    payload = {"p": hashed_phone, "u": purpose, "j": secrets.token_hex(8)}
+def _conversation_hash(ctx: ServiceContext, conversation: str) -> str:
+    return ctx.cipher.blind_index(conversation, GRANT_CONVERSATION_CONTEXT)
+
+
+def issue_grant(
+    ctx: ServiceContext, hashed_phone: str, purpose: str, *, code_id: int, conversation: str | None = None
+) -> str:
+    # A random id makes two grants for the same phone differ, so neither can be derived; the
+    # code's row id lets the grant be spent once; the conversation (a blind index) binds it there.
+    payload: dict[str, object] = {"p": hashed_phone, "u": purpose, "j": secrets.token_hex(8), "i": code_id}
+    if conversation:
+        payload["c"] = _conversation_hash(ctx, conversation)
     return str(_serializer(ctx).dumps(payload))
 
 
-def check_grant(ctx: ServiceContext, token: str | None, purpose: str) -> Grant:
-    """The grant a token carries, if it is genuine, fresh and for `purpose`; else 403."""
+def check_grant(ctx: ServiceContext, token: str | None, purpose: str, conversation: str | None = None) -> Grant:
+    """The grant a token carries, if it is genuine, fresh, for `purpose`, asked in this
+    conversation (when it was bound to one) and not used before; it is used now. Else 403."""
     if not token or len(token) > 1024:
         raise VerificationRequired()
     try:
@@ -308,6 +330,22 @@ def check_grant(ctx: ServiceContext, token: str | None, purpose: str) -> Grant:
         raise VerificationRequired() from None
     if not isinstance(payload, dict) or payload.get("u") != purpose or not isinstance(payload.get("p"), str):
         raise VerificationRequired()
+    bound = payload.get("c")
+    here = _conversation_hash(ctx, conversation) if conversation else ""
+    if bound is not None and not hmac.compare_digest(str(bound), here):
+        raise VerificationRequired()  # a grant copied out of its conversation
+    code_id = payload.get("i")
+    if not isinstance(code_id, int):
+        raise VerificationRequired()
+    with ctx.db.transaction() as session:
+        spent = rows_changed(
+            session,
+            update(OtpCode)
+            .where(OtpCode.id == code_id, OtpCode.grant_spent_at.is_(None))
+            .values(grant_spent_at=utcnow()),
+        )
+    if spent != 1:
+        raise VerificationRequired("这次验证已经用过了，请重新获取短信验证码")
     return Grant(phone_hash=payload["p"], purpose=purpose)
 
 

@@ -14,7 +14,7 @@ from models import OtpCode, OutboxMessage
 from services.context import ServiceContext
 from services.patients import otp
 from services.patients.registry import phone_hash
-from tests.clinical_factories import last_code, send_otp, verify_otp
+from tests.clinical_factories import last_code, send_otp, verified_token, verify_otp
 from tests.conftest import AUTH
 from tests.factories import make_patient
 
@@ -258,9 +258,10 @@ def test_the_service_token_is_required(client: FlaskClient) -> None:
     )
 
 
-def test_a_grant_is_bound_to_purpose_and_expires(ctx: ServiceContext, clock: time_machine.Traveller) -> None:
-    token = otp.issue_grant(ctx, "phonehash", "results")
-    assert otp.check_grant(ctx, token, "results").phone_hash == "phonehash"
+def test_a_grant_is_bound_to_purpose_and_expires(
+    ctx: ServiceContext, client: FlaskClient, patient: str, clock: time_machine.Traveller
+) -> None:
+    token = verified_token(client, PHONE)
     with pytest.raises(otp.VerificationRequired):
         otp.check_grant(ctx, token, "refill")
     with pytest.raises(otp.VerificationRequired):

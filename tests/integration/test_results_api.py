@@ -95,10 +95,10 @@ def test_each_view_is_audited(client: FlaskClient, ctx: ServiceContext, zhang: s
     make_report(ctx, zhang)
     token = verified_token(client, PHONE)
     assert results(client, zhang, token).status_code == 200
-    assert results(client, zhang, token).status_code == 200
+    assert results(client, zhang, token).status_code == 403  # a grant is one look
     with ctx.db.reading() as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "results.view")).all()
-    assert [(e.patient_id, e.actor) for e in entries] == [(zhang, "service:api")] * 2
+    assert [(e.patient_id, e.actor) for e in entries] == [(zhang, "service:api")]
     assert json.loads(entries[0].detail or "{}") == {"reports": 1}
     assert PHONE not in (entries[0].detail or "")
 
@@ -126,16 +126,22 @@ def test_a_token_cannot_open_another_patients_results(
 def test_family_members_sharing_a_phone_are_both_readable(client: FlaskClient, ctx: ServiceContext, zhang: str) -> None:
     child = make_patient(ctx, name="张小明", phone=PHONE)
     make_report(ctx, child)
-    token = verified_token(client, PHONE)
-    assert len(results(client, child, token).json) == 1
-    assert results(client, zhang, token).json == []
+    import time_machine
+
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        assert len(results(client, child, verified_token(client, PHONE)).json) == 1
+        clock.shift(timedelta(seconds=61))  # one code a minute; one look per grant
+        assert results(client, zhang, verified_token(client, PHONE)).json == []
 
 
 def test_an_unknown_patient_looks_like_a_mismatch(client: FlaskClient, ctx: ServiceContext, zhang: str) -> None:
-    token = verified_token(client, PHONE)
-    for patient_id in ("pat_doesnotexist", "x" * 200):
-        response = results(client, patient_id, token)
-        assert response.status_code == 403 and response.json["error"] == "verification_required"
+    import time_machine
+
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        for patient_id in ("pat_doesnotexist", "x" * 200):
+            response = results(client, patient_id, verified_token(client, PHONE))
+            assert response.status_code == 403 and response.json["error"] == "verification_required"
+            clock.shift(timedelta(seconds=61))
     assert audit_actions(ctx) == [("results.denied", None, "phone_mismatch")] * 2
 
 
@@ -159,10 +165,12 @@ def test_a_token_lasts_thirty_minutes(client: FlaskClient, ctx: ServiceContext, 
 
     with time_machine.travel(utcnow(), tick=False) as clock:
         token = verified_token(client, PHONE)
-        clock.shift(timedelta(minutes=29))
+        clock.shift(timedelta(minutes=1, seconds=1))
+        later = verified_token(client, PHONE)
+        clock.shift(timedelta(minutes=28))
         assert results(client, zhang, token).status_code == 200
-        clock.shift(timedelta(minutes=2))
-        expired = results(client, zhang, token)
+        clock.shift(timedelta(minutes=3))  # the later grant is now 31 minutes old
+        expired = results(client, zhang, later)
         assert expired.status_code == 403 and "过期" in expired.json["message"]
 
 

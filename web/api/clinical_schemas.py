@@ -20,6 +20,8 @@ class OtpVerifyIn(Strict):
     phone: str = Field(min_length=1, max_length=20)
     purpose: OtpPurpose
     code: str = Field(pattern=r"^\d{6}$")
+    # the bot's conversation: the grant then works only there (services/patients/otp.py)
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class RefillAnswers(Strict):

@@ -26,7 +26,9 @@ def send_otp() -> tuple[Response, int]:
 def verify_otp() -> tuple[Response, int]:
     data = body(OtpVerifyIn)
     try:
-        verified = otp.verify_code(service_context(), phone=data.phone, purpose=data.purpose, code=data.code)
+        verified = otp.verify_code(
+            service_context(), phone=data.phone, purpose=data.purpose, code=data.code, conversation=data.conversation_id
+        )
     except otp.OtpWrong as exc:
         return error_response(exc.code, exc.message, exc.status, tries_left=exc.tries_left)
     return jsonify(verified), 200

@@ -8,9 +8,11 @@ from services.clinical import results
 from web.api import bp, service_context
 
 TOKEN_HEADER = "X-Verification-Token"  # noqa: S105 - a header name, not a secret
+CONVERSATION_HEADER = "X-Conversation-ID"  # the conversation the grant was earned in
 
 
 @bp.get("/patients/<patient_id>/results")
 def patient_results(patient_id: str) -> Response:
     token = request.headers.get(TOKEN_HEADER)
-    return jsonify(results.list_results(service_context(), patient_id, token))
+    conversation = request.headers.get(CONVERSATION_HEADER, "")[:200] or None
+    return jsonify(results.list_results(service_context(), patient_id, token, conversation))
