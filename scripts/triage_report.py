@@ -48,6 +48,18 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _cpu_p99(engine: TriageEngine, messages: list[str]) -> float:
+    """p99 of CPU time per message: on a shared, loaded machine wall time mostly measures the queue."""
+    samples: list[float] = []
+    for _ in range(TIMING_ROUNDS):
+        for message in messages:
+            start = time.process_time_ns()
+            engine.red_flags(message)
+            samples.append((time.process_time_ns() - start) / 1000)
+    samples.sort()
+    return samples[min(len(samples) - 1, int(0.99 * len(samples)))]
+
+
 def _time_red_flags(engine: TriageEngine, messages: list[str]) -> tuple[float, float, int]:
     """Mean and p99 microseconds per message over several rounds (after a warm-up)."""
     for message in messages:
@@ -122,6 +134,8 @@ def build_report() -> list[str]:
     fp_bound = clopper_pearson_upper(len(alarms), len(ordinary))
 
     mean_us, p99_us, timed = _time_red_flags(engine, corpus + ordinary)
+    cpu_p99_us = _cpu_p99(engine, corpus + ordinary)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     soup = ("胸口不疼没有发烧宝宝3个月怀孕出血，喘气出汗头晕肚子疼。" * 200)[:4000]
     worst_start = time.perf_counter()
     engine.red_flags(soup)
@@ -154,8 +168,10 @@ def build_report() -> list[str]:
         f"| false positives | {len(alarms)} ({_pct(len(alarms) / len(ordinary))}, 95% upper bound {_pct(fp_bound)}) |",
         f"| time per message, mean | {mean_us:.0f} µs |",
         f"| time per message, p99 | {p99_us:.0f} µs |",
+        f"| CPU time per message, p99 | {cpu_p99_us:.0f} µs |",
         "",
-        f"Timing: {timed} calls ({TIMING_ROUNDS} rounds over both corpora, single thread, after a warm-up).",
+        f"Timing: {timed} calls ({TIMING_ROUNDS} rounds over both corpora, single thread, after a warm-up); "
+        f"load average {load:.1f} on {os.cpu_count()} cores while measuring.",
         f"Worst case: a 4,000-character message packed with symptom words (text beyond that is cut) "
         f"takes {worst_ms:.1f} ms.",
         "",
@@ -164,6 +180,28 @@ def build_report() -> list[str]:
         lines += ["Missed emergency phrasings:", "", *[f"- {m}" for m in corpus_missed], ""]
     if alarms:
         lines += ["False alarms:", "", *[f"- {m}" for m in alarms], ""]
+    lines += [
+        "## How it decides",
+        "",
+        "1. **Normalise**: OpenCC (t2s) then a hand table, full-width to ASCII, typo and dialect",
+        "   replacements from `lexicon.yml` (脑壳疼 → 头疼, 华发林 → 华法林).",
+        "2. **Findings** (`findings.py`, vocabulary in `findings.yml`): temperature (incl. low values",
+        "   and 三十九度五), blood pressure, pulse, SpO2, glucose (mmol/L; mg/dL converted; HI/LO),",
+        "   age in days/weeks (出生12天, 3周大, 新生儿), pregnancy weeks (孕8个月, 孕晚期), postpartum,",
+        "   tablets taken (吃了20片, 一整瓶), onset and duration, medications and conditions",
+        "   (anticoagulants, antiplatelets, insulin, dialysis, AF, chemotherapy, immunosuppression),",
+        "   mechanisms of injury; negated mentions do not count, hedges are kept.",
+        "3. **Red flags** (`red_flags.yml`) and **safety nets** (`nets.yml`): dangerous numbers and",
+        "   risk groups; any emergency ends the assessment (also at the edge, without Rasa).",
+        "4. **Complaints** (`symptoms.yml`) graded by mild/severe wording, then demographic",
+        "   modifiers (`modifiers.yml`); urgent nets raise the level; `protocols.yml` indexes the",
+        "   51 presenting-complaint charts (general + specific discriminators) named in `reasons`.",
+        "5. **Self-care** (`self_care.yml`) only for mild, short (or reassured), low-risk complaints,",
+        "   with concrete care and 如果出现…请及时就医 worsening signs.",
+        "6. **Questions** (`questions.yml`): offered only if one answer changes the level (max 3);",
+        "   answers are re-assessed as the words they stand for.",
+        "",
+    ]
     lines += [
         "## How callers use it",
         "",
