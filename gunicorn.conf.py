@@ -1,11 +1,13 @@
-"""gunicorn settings for the app. Binds to 127.0.0.1 (the load balancer or a
-reverse proxy faces the internet, never gunicorn itself)."""
+"""gunicorn settings for the app. Binds to BIND_ADDRESS (127.0.0.1 by default; 0.0.0.0
+in a container, where the pod network and a Service front it: the load balancer or a
+reverse proxy faces the internet, never gunicorn itself). WEB_CONCURRENCY worker
+processes, GUNICORN_THREADS threads each."""
 
 import os
 import shutil
 from pathlib import Path
 
-bind = f"127.0.0.1:{os.environ.get('APP_PORT', '5000')}"
+bind = f"{os.environ.get('BIND_ADDRESS', '127.0.0.1')}:{os.environ.get('APP_PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # More threads than the admission gates together (web/admission.py: 4 booking + 8 chat + 4
 # red-flag), so an overload queues at the gates, which shed it quickly, not inside gunicorn.
