@@ -177,7 +177,7 @@ def queue_confirmation(ctx: ServiceContext, session: Session, appointment: Appoi
         f"【{ctx.settings.hospital_name}】{patient.name[:1]}**，您已预约成功："
         f"{start:%m月%d日 %H:%M} {slot.department.name} {slot.doctor.name}医生。"
         f"请提前15分钟到{slot.department.location}签到。"
-        f"如需取消，请在就诊前{ctx.settings.cancel_cutoff_hours}小时前操作。"
+        f"如需取消，最晚请在就诊前{ctx.settings.cancel_cutoff_hours}小时操作。"
     )
     # In the chat it was booked from (else the patient's app channel, else SMS); the
     # reminders follow from the beat sweep (services.reminders.schedule_upcoming).

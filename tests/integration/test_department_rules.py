@@ -73,3 +73,13 @@ def test_other_departments_see_everyone(client: FlaskClient, ctx: ServiceContext
 def test_age_is_counted_on_the_clinic_day() -> None:
     assert age_on(date(2012, 12, 20), date(2026, 12, 19)) == 13
     assert age_on(date(2012, 12, 20), date(2026, 12, 20)) == 14
+
+
+def test_the_confirmation_says_the_cancel_cutoff_plainly(
+    client: FlaskClient, ctx: ServiceContext, clinic_day: date
+) -> None:
+    """Issue 13: it read "就诊前2小时前"."""
+    free = make_slot(ctx, make_doctor(ctx, make_department(ctx), fee_fen=0), clinic_day, fee_fen=0)
+    assert book(client, patient(ctx, "19800101", WOMAN, "13611113333"), free).status_code == 201
+    [sent] = client.get("/api/v1/dev/outbox?to=13611113333", headers=AUTH).json
+    assert "最晚请在就诊前2小时操作" in sent["text"] and "小时前" not in sent["text"]
