@@ -38,9 +38,8 @@ def test_family_red_flags(engine: TriageEngine, text: str, rule: str) -> None:
 
 @pytest.mark.parametrize("text", ["工作累得想死", "热得想死", "排尿困难，憋得难受", "我想死你了", "腿抽了两次筋"])
 def test_family_rules_do_not_fire_on_ordinary_words(engine: TriageEngine, text: str) -> None:
-    assert not {"suicide_risk", "breathing_difficulty", "unconscious_or_seizure"} & {
-        h.id for h in engine.red_flags(text)
-    }
+    fired = {h.id for h in engine.red_flags(text)}
+    assert not {"suicide_risk", "breathing_difficulty", "unconscious_or_seizure"} & fired
 
 
 @pytest.mark.parametrize(
