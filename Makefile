@@ -39,7 +39,7 @@ RASA_DATA   := data/nlu data/rules data/stories
 RASA_INPUTS := $(shell find bot data/nlu data/rules data/stories -name '*.yml' 2>/dev/null) bot/config.yml
 RASA_MODEL  := var/rasa/models/current.tar.gz
 
-.PHONY: help run test test-fast lint format db seed train nlu-report triage-report bench clean lock check-system browser venv
+.PHONY: help run test test-fast lint format db seed train nlu-report triage-report pii-scan bench clean lock check-system browser venv
 
 help:
 	@echo "make run    - set up on first use, then start every process (app, Rasa, actions, Celery)"
@@ -116,6 +116,11 @@ triage-report: $(APP_VENV)/.stamp
 
 bench: $(APP_VENV)/.stamp
 	$(PY) bench/booking_flash_crowd.py
+
+# Plaintext ID numbers or phones in the app's database, Rasa's tracker store, the broker or
+# var/log (scripts/pii_scan.py), meant to run after the end-to-end journeys. Exit 1 when found.
+pii-scan: $(APP_VENV)/.stamp
+	$(PY) scripts/pii_scan.py
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
