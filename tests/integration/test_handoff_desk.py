@@ -136,3 +136,15 @@ def test_the_viewing_reason_is_never_taken_from_the_url(app: Flask, ctx: Service
     assert 'method="post"' in page and "查看原因" in page and "转人工工单 #" in page
     assert not [e for e in audit_actions(ctx) if e.action == "handoff.view"]
     assert post(staff, f"/console/handoffs/{ticket_id}/why", why="x").status_code == 422
+
+
+def test_remembered_reasons_keep_the_session_cookie_small(app: Flask, ctx: ServiceContext) -> None:
+    """Browsers drop cookies over 4 KB: the oldest reason is forgotten first."""
+    tickets = [handoff.open_ticket(ctx, f"web:c{n}", "asked_for_human")[0] for n in range(10)]
+    staff = agent(app, ctx, "kefu1")
+    for n, ticket_id in enumerate(tickets):
+        reason = "".join(chr(0x4E00 + (n * 131 + k * 17) % 20000) for k in range(150))  # longer than kept
+        response = post(staff, f"/console/handoffs/{ticket_id}/why", why=reason)
+        assert len(response.headers["Set-Cookie"]) < 4000
+    assert "查看原因" in staff.get(f"/console/handoffs/{tickets[0]}").get_data(as_text=True)  # forgotten
+    assert 'id="conversation"' in staff.get(f"/console/handoffs/{tickets[-1]}").get_data(as_text=True)
