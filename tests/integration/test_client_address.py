@@ -94,3 +94,27 @@ def test_a_limiter_store_outage_falls_back_instead_of_a_500(database_url: str) -
     assert chat(client, "你好") == 200
     assert chat(client, CHEST_PAIN) == 200
     app.extensions["hospital"].db.dispose()
+
+
+def test_a_red_flag_on_a_platform_channel_passes_the_per_sender_limit(database_url: str) -> None:
+    from tests.fakes.channels import fake_rasa
+    from tests.integration.test_channel_wechat import TOKEN, post, text_xml
+
+    app = create_app(settings_for(database_url, wechat_token=TOKEN, rate_limit_channel_per_sender="2/minute"))
+    client = app.test_client()
+    with fake_rasa(app):
+        statuses = [post(client, text_xml("你好", msg_id=f"m{i}")).status_code for i in range(3)]
+        urgent = post(client, text_xml(CHEST_PAIN, msg_id="m-urgent"))
+    assert statuses == [200, 200, 429]
+    assert urgent.status_code == 200 and "120" in urgent.get_data(as_text=True)
+    app.extensions["hospital"].db.dispose()
+
+
+def test_a_platform_channel_answers_with_the_limiter_store_down(database_url: str) -> None:
+    from tests.fakes.channels import fake_rasa
+    from tests.integration.test_channel_wechat import TOKEN, post, text_xml
+
+    app = create_app(settings_for(database_url, wechat_token=TOKEN, redis_url="redis://127.0.0.1:1/0"))
+    with fake_rasa(app):
+        assert post(app.test_client(), text_xml("你好", msg_id="m-1")).status_code == 200
+    app.extensions["hospital"].db.dispose()
