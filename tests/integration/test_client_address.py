@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from tests.conftest import settings_for
-from tests.console_helpers import PASSWORD, csrf_token, make_staff
+from tests.console_helpers import PASSWORD, audit_actions, csrf_token, make_staff
 
 CHEST_PAIN = "我胸口压着疼，喘不上气，出冷汗"
 
@@ -86,6 +86,8 @@ def test_staff_lockout_keys_on_the_real_address(proxied: Flask) -> None:
         headers={"X-Forwarded-For": "198.51.100.5"},
     )
     assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+    logins = [e.detail or "" for e in audit_actions(ctx) if e.action == "staff.login"]
+    assert logins and "198.51.100.5" in logins[-1]  # the audit keeps the real address, not the proxy's
 
 
 def test_a_limiter_store_outage_falls_back_instead_of_a_500(database_url: str) -> None:
