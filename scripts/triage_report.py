@@ -149,7 +149,9 @@ def build_report() -> list[str]:
         f"Knowledge: {len(engine.knowledge.red_flags)} red-flag rules, "
         f"{len(engine.knowledge.symptoms)} symptoms, {len(engine.knowledge.modifiers)} modifiers, "
         f"{len(engine.knowledge.nets.nets)} safety nets, {len(engine.knowledge.interview.questions)} questions, "
-        f"{len(set(map(id, engine.knowledge.interview.self_care.values())))} self-care entries "
+        f"{len(set(map(id, engine.knowledge.interview.self_care.values())))} self-care entries, "
+        f"{len(engine.knowledge.protocols)} presenting-complaint protocols; dangling rule references: "
+        f"{', '.join(engine.knowledge.dangling) or 'none'} "
         f"(loaded and compiled in {load_ms:.0f} ms).",
         "",
     ]

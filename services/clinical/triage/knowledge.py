@@ -141,6 +141,8 @@ class Knowledge:
     nets: NetKnowledge
     interview: InterviewKnowledge
     protocols: tuple[ProtocolSpec, ...]
+    #: Emergency rules named by protocols.yml or nets.yml covered_by that do not exist.
+    dangling: tuple[str, ...]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -228,14 +230,13 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
 
     nets = load_nets(_read_yaml(data_dir / "findings.yml"), _read_yaml(data_dir / "nets.yml"), departments, flags.terms)
     flag_ids = {rule.id for rule in flags.rules}
-    for net in nets.nets:
-        if set(net.spec.covered_by) - flag_ids:
-            raise TriageDataError(f"nets.yml {net.spec.id}: covered_by names unknown red flags")
+    # A covered_by naming a deleted red flag only means the net is never silenced (safe).
+    uncovered = {name for net in nets.nets for name in net.spec.covered_by} - flag_ids
     interview = load_interview(
         _read_yaml(data_dir / "questions.yml"), _read_yaml(data_dir / "self_care.yml"), symptom_ids
     )
     net_levels = {net.spec.id: net.spec.level for net in nets.nets}
-    protocols = load_protocols(
+    protocols, dangling = load_protocols(
         _read_yaml(data_dir / "protocols.yml"),
         symptoms=symptom_ids,
         emergencies=flag_ids | {i for i, level in net_levels.items() if level is TriageLevel.EMERGENCY},
@@ -259,4 +260,5 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
         nets=nets,
         interview=interview,
         protocols=protocols,
+        dangling=tuple(sorted(set(dangling) | uncovered)),
     )

@@ -63,8 +63,15 @@ def load_protocols(
     questions: set[str],
     self_care: set[str],
     departments: set[str],
-) -> tuple[ProtocolSpec, ...]:
-    """Validate every id the charts name; a chart pointing at nothing is a data error."""
+) -> tuple[tuple[ProtocolSpec, ...], tuple[str, ...]]:
+    """Validate the charts; return them with the emergency rules they name that do not exist.
+
+    A chart naming a missing symptom, question or department is a data error.
+    A missing *emergency rule* is returned instead of raised: deleting a red
+    flag is a clinical change that the corpus gate must judge (and report as
+    missed emergencies), and the index must not hide that behind a load error.
+    ``tests/unit/triage`` asserts the shipped charts have none.
+    """
     try:
         parsed = ProtocolsFile.model_validate(data)
     except ValidationError as exc:
@@ -72,9 +79,7 @@ def load_protocols(
     general = parsed.general
     named = [*general.airway, *general.breathing, *general.circulation, *general.consciousness]
     named += [*general.pain, *general.haemorrhage, *general.temperature, *general.onset]
-    unknown = set(named) - emergencies - urgents
-    if unknown:
-        raise TriageDataError(f"protocols.yml general: unknown rules {sorted(unknown)}")
+    dangling = set(named) - emergencies - urgents
     seen: set[str] = set()
     for spec in parsed.protocols:
         if spec.id in seen:
@@ -82,7 +87,6 @@ def load_protocols(
         seen.add(spec.id)
         checks = {
             "symptoms": set(spec.symptoms) - symptoms,
-            "emergency": set(spec.emergency) - emergencies,
             "urgent": set(spec.urgent) - urgents,
             "questions": set(spec.questions) - questions,
             "self_care": set(spec.self_care) - self_care,
@@ -91,4 +95,5 @@ def load_protocols(
         for field, missing in checks.items():
             if missing:
                 raise TriageDataError(f"protocols.yml {spec.id}: unknown {field} {sorted(missing)}")
-    return tuple(parsed.protocols)
+        dangling |= set(spec.emergency) - emergencies
+    return tuple(parsed.protocols), tuple(sorted(dangling))
