@@ -55,7 +55,10 @@ def register_and_bind(
     if needed is not None:
         if not code:
             otp.send_code(ctx, phone=needed.phone, purpose=PURPOSE)
-            raise PhoneCodeSent(mask_phone(needed.phone), needed.existing)
+            # the phone on file is shown by its last four digits only: whoever typed a name and
+            # an ID number learns no more of a stranger's phone than a bank's SMS would show
+            shown = f"*******{needed.phone[-4:]}" if needed.existing else mask_phone(needed.phone)
+            raise PhoneCodeSent(shown, needed.existing)
         proven = otp.spend_code(ctx, phone=needed.phone, purpose=PURPOSE, code=code)
     return patients.register_patient(
         ctx,
