@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.hospital_facts import load_facts
 from tests.rasa.conftest import RasaStack
 
 pytestmark = [pytest.mark.slow, pytest.mark.rasa]
@@ -162,3 +163,45 @@ def test_nothing_to_reschedule_says_so_once_and_ok_books(rasa_stack: RasaStack) 
 def test_a_duration_said_with_the_symptom_is_not_asked_again(rasa_stack: RasaStack) -> None:
     answer = texts(rasa_stack.say("e2e-duration", "我头疼三天了"))
     assert "多长时间" not in answer and "多大" in answer
+
+
+# --- issue 13: a conversation that forgives (the patients' own words) ------------------
+
+
+def test_forgive_the_phone_question_is_answered_from_the_facts(rasa_stack: RasaStack) -> None:
+    answer = texts(rasa_stack.say("e2e-forgive-phone", "医院电话多少"))
+    assert load_facts().phone in answer and "人工" not in answer
+    assert "专家号50元" in texts(rasa_stack.say("e2e-forgive-phone", "专家号多少钱"))
+    assert "XX" not in texts(rasa_stack.say("e2e-forgive-phone", "医院在哪"))
+
+
+def test_forgive_going_back_and_fixing_a_name_before_registering(rasa_stack: RasaStack) -> None:
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)).isoformat()
+    rasa_stack.hospital.slots[f"cardiology|{tomorrow}"] = [
+        {"id": "s_fix", "department": "cardiology", "doctor": {"id": "d1", "name": "张伟", "title": "主任医师"},
+         "date": tomorrow, "start": f"{tomorrow}T09:00:00+08:00", "fee_fen": 5000, "remaining": 3},
+    ]  # fmt: skip
+    sender = "e2e-forgive-name"
+    asked = texts(rasa_stack.say(sender, "我想挂心内科"))
+    assert "哪一天" in asked and "12月3号" not in asked
+    assert "哪个科" in texts(rasa_stack.say(sender, "返回"))  # not "这个日期我没看懂"
+    assert "哪一天" in texts(rasa_stack.say(sender, "心内科"))
+    rasa_stack.say(sender, "明天")
+    assert "姓名" in texts(rasa_stack.say(sender, "1"))
+    assert "身份证" in texts(rasa_stack.say(sender, "李明"))
+    fixed = texts(rasa_stack.say(sender, "不对，名字打错了，是李敏"))
+    assert "李敏" in fixed and "身份证" in fixed  # not "身份证号好像不对"
+    assert "手机" in texts(rasa_stack.say(sender, "440106198202020555"))
+    rasa_stack.say(sender, "13812345678")
+    registered = [r for r in rasa_stack.hospital.requests if r["path"] == "/api/v1/patients"]
+    assert registered and registered[-1]["body"]["name"] == "李敏"
+
+
+def test_forgive_dont_know_at_the_age_question_is_an_answer(rasa_stack: RasaStack) -> None:
+    sender = "e2e-forgive-age"
+    rasa_stack.say(sender, "腰疼的厉害，弯不下腰")
+    asked = texts(rasa_stack.say(sender, "都三四天咧"))
+    assert "多大" in asked
+    answer = texts(rasa_stack.say(sender, "不知道"))
+    assert "建议" in answer or "科室" in answer  # advice, not the end of the triage
+    assert "已经停下" not in answer
