@@ -90,6 +90,7 @@ def test_two_staff_members_share_a_locked_hand_off(live_console: str, ctx: Servi
             expect(first.locator("#held-notice")).to_be_visible(timeout=15000)
             expect(first.locator("#holder")).to_have_text("Kefu2")
             expect(first.locator("#reply-text")).to_be_disabled()
+            expect(first.locator("#close-form button")).to_be_disabled()
             expect(first.locator(".line.staff").last).to_contain_text("Kefu2：", timeout=15000)
             _shot(first, "desk_taken_over_live")
 

@@ -98,8 +98,10 @@
         var notice = document.getElementById("held-notice");
         notice.querySelector(".holder-name").textContent = data.assignee;
         notice.hidden = !heldElsewhere;
-        var form = document.getElementById("reply-form");
-        if (form) form.querySelectorAll("textarea, button").forEach(function (el) { el.disabled = heldElsewhere || data.status === "closed"; });
+        // Someone else took it (or it closed): nothing here may answer or close any more.
+        var locked = heldElsewhere || data.status === "closed";
+        document.querySelectorAll("#reply-form textarea, #reply-form button, #close-form button, #claim")
+          .forEach(function (el) { el.disabled = locked; });
       });
     }
   }
