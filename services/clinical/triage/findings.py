@@ -75,12 +75,21 @@ _AGE_BEFORE = re.compile(r"(?:出生|生下来|宝宝|孩子|婴儿|孕|怀孕|�
 _AGE_AFTER = re.compile(r"(?:大|的(?:宝宝|孩子|婴儿|小孩))")
 _UNIT_HOURS = {"分钟": 1 / 60, "小时": 1, "钟头": 1, "天": 24, "日": 24, "周": 168, "星期": 168, "礼拜": 168}
 _UNIT_HOURS |= {"月": 720, "年": 8760}
-_DURATION_WORDS = {"刚才": 0.5, "刚刚": 0.5, "今天": 6, "昨天": 24, "昨晚": 18, "前天": 48, "这两天": 48, "这几天": 72}
+_DURATION_WORDS: dict[str, float] = {
+    "半年": 4380.0,
+    "半个月": 360,
+    "好几年": 26280,
+    "多年": 26280,
+    "很久": 2160,
+    "长期": 4380,
+}
+_DURATION_WORDS |= {"刚才": 0.5, "刚刚": 0.5, "今天": 6, "昨天": 24, "昨晚": 18, "前天": 48, "这两天": 48, "这几天": 72}
 # "没吃华法林", "停了阿司匹林": a drug not taken is not a risk factor.
 _NOT_TAKEN = re.compile(r"(?:没有?|不|未|从不|停了?|停掉了?)(?:在)?(?:吃|用|服|打|做)(?:过)?$")
 # Cheap gates: most chat messages carry no number and no baby word, and then
 # the dozen number patterns need not run (the edge check stays fast).
 _HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百几半]")
+_RECURRENT = re.compile(r"经常|反复|老是|总是|长期|时好时坏|好几个月|几个月了|半年|好几年|这么多年|越来越")
 _UNCERTAIN = re.compile(r"好像|可能|也许|似乎|不确定|不知道是不是|怀疑|说不清|不太清楚|大概")
 
 
@@ -104,6 +113,8 @@ class Findings:
     duration_hours: float | None = None
     conditions: frozenset[str] = frozenset()
     mechanisms: frozenset[str] = frozenset()
+    #: Recurrent or long-standing ("经常", "反复", "老毛病" aside): never self-care.
+    recurrent: bool = False
     uncertain: tuple[str, ...] = ()
     evidence: dict[str, str] = field(default_factory=dict)
 
@@ -214,7 +225,10 @@ def _duration(text: str) -> float | None:
     for match in _DURATION.finditer(text):
         if _AGE_BEFORE.search(text, 0, match.start()) or _AGE_AFTER.match(text, match.end()):
             continue  # "出生50天", "3个月的宝宝": an age, not how long it has lasted
-        value = number(match.group(1).rstrip("几")) or 1.0
+        token = match.group(1)
+        value = number(token.rstrip("几")) if token.rstrip("几") else None
+        if value is None or token.endswith("几"):
+            value = (value or 0) + 3  # "几个月", "十几天": count a few
         return value * _UNIT_HOURS[match.group(2)]
     return _duration_words(text)
 
@@ -294,6 +308,7 @@ def extract_findings(
         duration_hours=_duration(text) if numbers else _duration_words(text),
         conditions=found_conditions,
         mechanisms=found_mechanisms,
+        recurrent=_RECURRENT.search(text) is not None,
         uncertain=tuple(m.group(0) for m in _UNCERTAIN.finditer(text)),
         evidence=evidence,
     )

@@ -158,6 +158,23 @@ def candidates(
     return found
 
 
+def _normal_vital_signs(findings: Findings) -> bool:
+    """Any stated abnormal number (BP 170/105, SpO2 93, T 38.5) means a clinician should look."""
+    limits = {
+        "temperature": (36.0, 38.4),
+        "systolic": (90, 159),
+        "diastolic": (50, 99),
+        "pulse": (50, 110),
+        "spo2": (95, 100),
+        "glucose": (3.9, 13.9),
+    }
+    for name, (low, high) in limits.items():
+        value = findings.value(name)
+        if value is not None and not low <= value <= high:
+            return False
+    return True
+
+
 def self_care_entry(
     knowledge: InterviewKnowledge,
     symptoms: dict[str, bool],
@@ -180,7 +197,7 @@ def self_care_entry(
         return None
     if findings.conditions & _HIGH_RISK_CONDITIONS:
         return None
-    if findings.temperature is not None and findings.temperature >= 38.5:
+    if findings.recurrent or not _normal_vital_signs(findings):
         return None
     infant = (who.age is not None and who.age < 1) or (findings.age_days is not None and findings.age_days < 365)
     if infant and who.age is not None and who.age < 0.25:

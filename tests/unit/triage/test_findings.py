@@ -110,7 +110,15 @@ def test_counted_tablets(engine: TriageEngine, text: str, count: float) -> None:
 
 @pytest.mark.parametrize(
     ("text", "hours"),
-    [("头疼三天了", 72), ("咳嗽两周", 336), ("拉肚子两个小时", 2), ("三天前开始发烧", 72), ("昨天开始", 24)],
+    [
+        ("头疼三天了", 72),
+        ("咳嗽两周", 336),
+        ("拉肚子两个小时", 2),
+        ("三天前开始发烧", 72),
+        ("昨天开始", 24),
+        ("半年了", 4380),
+        ("十几天了", 312),
+    ],
 )
 def test_duration(engine: TriageEngine, text: str, hours: float) -> None:
     assert findings(engine, text).duration_hours == hours

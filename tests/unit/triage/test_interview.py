@@ -96,6 +96,9 @@ def test_mild_short_low_risk_complaints_get_self_care_with_worsening_signs(engin
         ("宝宝一个月，有点流鼻涕", {}),
         ("头疼", {}),
         ("头疼得厉害，两天了", {}),
+        ("经常拉肚子，半年了", {}),
+        ("血压170/105，头有点晕", {}),
+        ("有点咳嗽，血氧93", {}),
     ],
 )
 def test_risk_long_duration_or_severity_rule_out_self_care(
