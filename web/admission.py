@@ -24,7 +24,7 @@ from flask import Flask, Response, g, jsonify, request
 from config import Settings
 from web.extensions import red_flag_message
 
-WAIT_SECONDS = {"booking": 0.2, "chat": 2.0, "triage": 5.0}
+WAIT_SECONDS = {"booking": 0.5, "chat": 2.0, "triage": 5.0}
 RETRY_AFTER = {"booking": 2, "chat": 3, "triage": 1}
 MESSAGES: dict[str, Callable[[int], str]] = {
     "booking": lambda ahead: "现在挂号的人很多，请几秒后再试一次，号源不会因此被占用",

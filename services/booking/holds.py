@@ -9,7 +9,8 @@ Correctness under a flash crowd rests on the database, not on Python:
 - the patient's row is updated first, serialising their bookings (see `quotas`).
 
 Speed at the 08:00 peak (issue 14) rests on keeping the locking transaction
-short: rows, not ORM objects, and Core statements (the patient's lock returns
+short: rows, not ORM objects, and Core statements run on the session's own
+connection, past the ORM's execution layer (the patient's lock returns
 what the department check needs; one joined read of the slot; the decrement;
 the inserts). Nothing in it waits on the network: the payment order's row is
 written inside (so a hold never lacks its order), but the provider is asked for
@@ -31,7 +32,6 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from db import rows_changed
 from models import (
     Appointment,
     AppointmentStatus,
@@ -145,7 +145,7 @@ def book(
         with ctx.db.transaction() as session:
             result, order, clinic_date = _book_in(ctx, session, patient_id, slot_id, channel)
             if idempotency_key:
-                session.execute(
+                session.connection().execute(
                     insert(IdempotencyRecord).values(
                         scope=IDEMPOTENCY_SCOPE,
                         key=idempotency_key,
@@ -197,12 +197,16 @@ def _release_failed_hold(ctx: ServiceContext, order: _PendingOrder, key: str | N
 
 def _lock_patient(session: Session, patient_id: str) -> Any:
     """Serialise this patient's bookings (see `quotas`), returning what the checks need."""
-    row = session.execute(
-        update(Patient)
-        .where(Patient.id == patient_id)
-        .values(booking_seq=Patient.booking_seq + 1)
-        .returning(Patient.restricted_until, Patient.sex, Patient.birth_date)
-    ).one_or_none()
+    row = (
+        session.connection()
+        .execute(
+            update(Patient)
+            .where(Patient.id == patient_id)
+            .values(booking_seq=Patient.booking_seq + 1)
+            .returning(Patient.restricted_until, Patient.sex, Patient.birth_date)
+        )
+        .one_or_none()
+    )
     if row is None:
         raise NotFound("没有找到这位就诊人，请先添加就诊人")
     return row
@@ -210,26 +214,30 @@ def _lock_patient(session: Session, patient_id: str) -> Any:
 
 def _load_slot(session: Session, slot_id: str) -> Any:
     """The slot, its session's status, department and doctor: one joined read of plain columns."""
-    row = session.execute(
-        select(
-            Slot.id,
-            Slot.department_id,
-            Slot.doctor_id,
-            Slot.clinic_date,
-            Slot.start_at,
-            Slot.released_at,
-            Slot.fee_fen,
-            Schedule.status.label("session_status"),
-            Department.code.label("department_code"),
-            Department.name.label("department_name"),
-            Doctor.name.label("doctor_name"),
-            Doctor.title.label("doctor_title"),
+    row = (
+        session.connection()
+        .execute(
+            select(
+                Slot.id,
+                Slot.department_id,
+                Slot.doctor_id,
+                Slot.clinic_date,
+                Slot.start_at,
+                Slot.released_at,
+                Slot.fee_fen,
+                Schedule.status.label("session_status"),
+                Department.code.label("department_code"),
+                Department.name.label("department_name"),
+                Doctor.name.label("doctor_name"),
+                Doctor.title.label("doctor_title"),
+            )
+            .join(Schedule, Schedule.id == Slot.schedule_id)
+            .join(Department, Department.id == Slot.department_id)
+            .join(Doctor, Doctor.id == Slot.doctor_id)
+            .where(Slot.id == slot_id)
         )
-        .join(Schedule, Schedule.id == Slot.schedule_id)
-        .join(Department, Department.id == Slot.department_id)
-        .join(Doctor, Doctor.id == Slot.doctor_id)
-        .where(Slot.id == slot_id)
-    ).one_or_none()
+        .one_or_none()
+    )
     if row is None:
         raise NotFound("没有找到这个号源，请重新选择时段")
     return row
@@ -238,8 +246,10 @@ def _load_slot(session: Session, slot_id: str) -> Any:
 def _take_place(session: Session, slot_id: str, now: datetime) -> None:
     """Decrement `remaining` atomically; free expired holds on this slot once if full."""
     for attempt in range(2):
-        taken = rows_changed(
-            session, update(Slot).where(Slot.id == slot_id, Slot.remaining > 0).values(remaining=Slot.remaining - 1)
+        taken = (
+            session.connection()
+            .execute(update(Slot).where(Slot.id == slot_id, Slot.remaining > 0).values(remaining=Slot.remaining - 1))
+            .rowcount
         )
         if taken == 1:
             return
@@ -300,7 +310,7 @@ def _book_in(
     hold_expires_at = None if free else now + timedelta(minutes=ctx.settings.hold_minutes)
     appointment_id = new_id("apt")
     # The partial unique index (one per patient, department and day) speaks here.
-    session.execute(
+    session.connection().execute(
         insert(Appointment).values(
             id=appointment_id,
             patient_id=patient_id,
@@ -322,7 +332,7 @@ def _book_in(
     else:
         assert hold_expires_at is not None
         order = _PendingOrder(new_id("pay"), slot.fee_fen, f"挂号费-{slot.department_name}", appointment_id, slot.id)
-        session.execute(
+        session.connection().execute(
             insert(PaymentOrder).values(
                 out_trade_no=order.out_trade_no,
                 kind="registration",

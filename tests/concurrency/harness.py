@@ -121,6 +121,9 @@ class HttpBookingClient:
             return Attempt(op, patient_id, slot_id, "ok", appointment_id=response.json().get("id"))
         if 400 <= response.status_code < 500:
             return Attempt(op, patient_id, slot_id, "refused", response.json().get("error", ""))
+        if response.status_code == 503 and response.json().get("error") == "busy":
+            # Shed by the admission gate (web/admission.py) before the view ran: nothing happened.
+            return Attempt(op, patient_id, slot_id, "refused", "busy")
         return Attempt(op, patient_id, slot_id, "unknown", str(response.status_code))
 
     def book(self, patient_id: str, slot_id: str) -> Attempt:
