@@ -29,7 +29,7 @@ _RELATIVE_AGE = re.compile(
 )
 # Months/days count only next to a baby word, otherwise "咳嗽两个月" would be an age.
 _MONTHS_AFTER = re.compile(
-    rf"{_BABY}(?:今年|现在|已经|才|刚|刚满|满|出生|快|有|都)*({_NUM})\s*(多)?个?\s*(半)?月(?!经)"
+    rf"{_BABY}(?:今年|现在|已经|才|刚|刚满|满|出生|快|有|都)*({_NUM})\s*(多)?个?(?:多)?\s*(半)?月(?!经)"
 )
 _MONTHS_BEFORE = re.compile(rf"({_NUM})\s*(多)?个(半)?月(?:大)?(?:的)?{_BABY}")
 _MONTHS_BIG = re.compile(rf"({_NUM})\s*(多)?个(半)?月大")

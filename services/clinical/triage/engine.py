@@ -183,7 +183,7 @@ class TriageEngine:
                 mild,
                 findings,
                 who,
-                bool(self._severe.search(text)),
+                bool(self._severe.search(text)) or find(self.knowledge.interview.worrying, text) is not None,
                 bool(self.knowledge.interview.reassuring.search(text)),
             )
             level = TriageLevel.SELF_CARE if care is not None else max(level, TriageLevel.ROUTINE)

@@ -67,6 +67,7 @@ class QuestionsFile(_Strict):
 
 class SelfCareFile(_Strict):
     reassuring: list[str] = Field(min_length=1)
+    worrying: list[str] = Field(min_length=1)
     self_care: list[SelfCareSpec] = Field(min_length=1)
 
 
@@ -82,6 +83,7 @@ class InterviewKnowledge:
     by_id: dict[str, QuestionSpec]
     self_care: dict[str, SelfCareSpec]
     reassuring: re.Pattern[str]
+    worrying: re.Pattern[str]
 
 
 class UnknownAnswer(ValueError):
@@ -116,7 +118,8 @@ def load_interview(questions_data: object, self_care_data: object, symptom_ids: 
                 raise TriageDataError(f"self_care.yml: symptom {symptom!r} has two entries")
             by_symptom[symptom] = entry
     reassuring = compile_alternatives(care.reassuring, {}, "self_care.yml reassuring")
-    return InterviewKnowledge(tuple(compiled), by_id, by_symptom, reassuring)
+    worrying = compile_alternatives(care.worrying, {}, "self_care.yml worrying")
+    return InterviewKnowledge(tuple(compiled), by_id, by_symptom, reassuring, worrying)
 
 
 def answered_text(knowledge: InterviewKnowledge, answers: dict[str, str]) -> str:

@@ -97,6 +97,7 @@ def test_mild_short_low_risk_complaints_get_self_care_with_worsening_signs(engin
         ("头疼", {}),
         ("头疼得厉害，两天了", {}),
         ("经常拉肚子，半年了", {}),
+        ("宝宝10个月，拉肚子两天，尿比平时少", {}),
         ("血压170/105，头有点晕", {}),
         ("有点咳嗽，血氧93", {}),
     ],
