@@ -58,6 +58,7 @@ FIRES = [
     ("坐月子发烧38.5", "postpartum_fever_or_headache", U),
     ("爸爸吃华法林，刚才磕到头了", "anticoagulant_head_injury", E),
     ("在吃利伐沙班，牙龈出血止不住", "anticoagulant_bleeding", E),
+    ("老人在吃华法林，牙龈出血", "anticoagulant_minor_bleeding", U),
     ("爷爷75岁，摔倒后头撞到桌角", "elder_head_injury", E),
     ("80岁奶奶摔倒了，起不来，大腿根疼", "elder_fall_serious", E),
     ("我爸卧床多年，今天从床上摔下来", "frail_fall", U),
