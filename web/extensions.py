@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -31,6 +31,10 @@ def red_flag_message() -> bool:
     any limit says, so a script that fills the bucket cannot keep the 120 advice from anyone."""
     from services.clinical.triage import default_engine
 
-    data = request.get_json(silent=True)
-    text = data.get("message") if isinstance(data, dict) else None
-    return isinstance(text, str) and len(text) <= 2000 and bool(default_engine().red_flags(text))
+    cached = g.get("red_flag_message")
+    if cached is None:  # once per request (about 1 ms), however many limits ask
+        data = request.get_json(silent=True)
+        text = data.get("message") if isinstance(data, dict) else None
+        cached = isinstance(text, str) and len(text) <= 2000 and bool(default_engine().red_flags(text))
+        g.red_flag_message = cached
+    return bool(cached)
