@@ -11,7 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import ConfigurationError, Settings, load_settings
 from db import Database
 from integrations.messaging import OutboundSender
-from integrations.rasa.client import RasaRestClient
+from integrations.rasa.client import DialogueEngine, RasaRestClient
+from integrations.rasa.fleet import RasaFleet, server_urls
 from payments.base import PaymentProvider
 from payments.console import ConsolePaymentProvider
 from services.context import ServiceContext
@@ -124,6 +125,21 @@ def build_senders(settings: Settings, ctx: ServiceContext, live: bool | None = N
     return senders
 
 
+def build_dialogue(settings: Settings) -> DialogueEngine:
+    """One Rasa server, or a fleet when RASA_URL lists several (integrations/rasa/fleet.py)."""
+
+    def engine(url: str) -> DialogueEngine:
+        return RasaRestClient(
+            url,
+            timeout=settings.rasa_timeout_seconds,
+            token=settings.rasa_auth_token or None,
+            understanding_timeout=settings.rasa_understanding_timeout_seconds,
+        )
+
+    urls = server_urls(settings.rasa_url)
+    return engine(urls[0]) if len(urls) == 1 else RasaFleet(urls, engine)
+
+
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or load_settings(**overrides)
     settings.check_production()
@@ -151,12 +167,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     # The one wiring point: everything a use case needs, built once (services/context.py).
     celery = celery_init_app(app)
     ctx = build_context(settings)
-    dialogue = RasaRestClient(
-        settings.rasa_url,
-        timeout=settings.rasa_timeout_seconds,
-        token=settings.rasa_auth_token or None,
-        understanding_timeout=settings.rasa_understanding_timeout_seconds,
-    )
+    dialogue = build_dialogue(settings)
     app.extensions["hospital"] = replace(
         ctx, tasks=CeleryTaskQueue(celery), dialogue=dialogue, senders=build_senders(settings, ctx)
     )

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     celery_broker_url: str = f"sqla+sqlite:///{VAR / 'celery-broker.sqlite3'}"
     celery_result_backend: str | None = None
+    # One Rasa server, or several comma-separated: each conversation then always goes to the
+    # same one (integrations/rasa/fleet.py). In Kubernetes: the rasa Service.
     rasa_url: str = "http://127.0.0.1:5005"
     # Rasa's HTTP API (`rasa run --auth-token`): trackers, slots, parse, model loading.
     # Empty means Rasa was started without one (development only; docs/operations.md).

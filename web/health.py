@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify
 from prometheus_client import Gauge
 from sqlalchemy import text
 
+from integrations.rasa.fleet import server_urls
 from services.booking import calendar as clinic_calendar
 from services.context import ServiceContext
 from web.context import service_context
@@ -52,15 +53,25 @@ def _check_broker(ctx: ServiceContext) -> str:
     return "ok"
 
 
+def _rasa_status(url: str, token: str) -> str:
+    try:
+        response = requests.get(
+            f"{url}/status", params={"token": token} if token else None, timeout=DEPENDENCY_TIMEOUT_SECONDS
+        )
+        response.raise_for_status()
+        return "ok" if response.json().get("model_file") else "no model loaded"
+    except (requests.RequestException, ValueError) as exc:
+        return f"unavailable: {type(exc).__name__}"
+
+
 def _check_rasa(ctx: ServiceContext) -> str:
-    token = ctx.settings.rasa_auth_token
-    response = requests.get(
-        f"{ctx.settings.rasa_url.rstrip('/')}/status",
-        params={"token": token} if token else None,
-        timeout=DEPENDENCY_TIMEOUT_SECONDS,
-    )
-    response.raise_for_status()
-    return "ok" if response.json().get("model_file") else "no model loaded"
+    """Every server RASA_URL names: the conversations pinned to one that is down get no bot answer."""
+    urls = server_urls(ctx.settings.rasa_url)
+    states = [_rasa_status(url, ctx.settings.rasa_auth_token) for url in urls]
+    if len(urls) == 1 or all(state == "ok" for state in states):
+        return states[0] if len(urls) == 1 else "ok"
+    failing = [f"{url} {state}" for url, state in zip(urls, states, strict=True) if state != "ok"]
+    return f"unavailable: {len(failing)} of {len(urls)} servers ({'; '.join(failing)})"
 
 
 Check = Callable[[ServiceContext], str]

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from integrations.rasa.model_api import RasaModelApi
+from integrations.rasa.fleet import model_server_for
 from services.teaching import model_lifecycle as ml
 from web.console import bp
 from web.console.auth import require_role, staff_context
@@ -81,7 +81,7 @@ def teaching_model_status(version_id: str) -> ResponseReturnValue:
 @require_role(*EDITORS)
 def teaching_activate(version_id: str) -> ResponseReturnValue:
     ctx = staff_context()
-    server = RasaModelApi(ctx.settings.rasa_url, token=ctx.settings.rasa_auth_token or None)
+    server = model_server_for(ctx.settings.rasa_url, ctx.settings.rasa_auth_token or None)
     ml.activate(ctx, version_id, server, actor=staff_member().actor, reason=form_field("reason"))
     flash(f"模型 {version_id} 已在线上启用")
     return redirect(url_for("console.teaching_model", version_id=version_id))

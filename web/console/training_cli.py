@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from config import ROOT
-from integrations.rasa.model_api import RasaModelApi
+from integrations.rasa.fleet import model_server_for
 from integrations.rasa.training_runner import SubprocessRasaRunner
 from services.context import ServiceContext
 from services.errors import DomainError
@@ -139,7 +139,7 @@ def init_app(app: Flask) -> None:
             ml.activate(
                 ctx,
                 version,
-                RasaModelApi(ctx.settings.rasa_url, token=ctx.settings.rasa_auth_token or None),
+                model_server_for(ctx.settings.rasa_url, ctx.settings.rasa_auth_token or None),
                 actor=author,
                 reason=reason,
             )
