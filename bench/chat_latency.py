@@ -86,7 +86,7 @@ def kept_problems(stack: Stack, since: float, conversations: int) -> list[str]:
         rows = conn.execute(
             text(
                 "SELECT conversation_hash, count(*), sum(CASE WHEN status IN ('received', 'unanswered') "
-                "THEN 1 ELSE 0 END) FROM conversation_messages WHERE id > :since GROUP BY conversation_hash"
+                "THEN 1 ELSE 0 END) FROM inbound_messages WHERE id > :since GROUP BY conversation_hash"
             ),
             {"since": since},
         ).all()
@@ -102,7 +102,7 @@ def kept_problems(stack: Stack, since: float, conversations: int) -> list[str]:
 def last_kept_id(stack: Stack) -> int:
     engine = create_engine(stack.database_url)
     with engine.connect() as conn:
-        value = conn.execute(text("SELECT coalesce(max(id), 0) FROM conversation_messages")).scalar_one()
+        value = conn.execute(text("SELECT coalesce(max(id), 0) FROM inbound_messages")).scalar_one()
     engine.dispose()
     return int(value)
 
