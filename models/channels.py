@@ -31,8 +31,9 @@ class PendingReply(Base):
     channel: Mapped[str] = mapped_column(String(12))  # wechat | alipay
     recipient_enc: Mapped[str] = mapped_column(String(400))
     body_enc: Mapped[str] = mapped_column(Text)  # the rendered text, encrypted
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]  # while "sending": past it, the sweep may take the answer over
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

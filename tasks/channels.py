@@ -33,3 +33,10 @@ def deliver_wechat_answer(self: Any, reply_id: int) -> str:
 def send_alipay_answer(self: Any, reply_id: int) -> str:
     """The answer to an Alipay service-window message, by custom send."""
     return _deliver(self, "alipay", reply_id)
+
+
+@shared_task(name="channels.resend_stuck_replies")
+def resend_stuck_replies() -> int:
+    """Beat's sweep for answers whose task was never queued (broker down) or whose worker died."""
+    ctx = task_context("worker:channels")
+    return channels.resend_stuck_replies(ctx, ctx.senders)

@@ -14,4 +14,5 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "announce-results-ready": {"task": "followups.results_ready", "schedule": 60.0},
     "announce-refill-decisions": {"task": "followups.refill_decisions", "schedule": 60.0},
     "notify-waitlist": {"task": "waitlist.notify_released", "schedule": 60.0},
+    "resend-stuck-channel-replies": {"task": "channels.resend_stuck_replies", "schedule": 60.0},
 }

@@ -4,9 +4,10 @@ pushed to WeChat/Alipay, and the shared access token when there is no Redis."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db import rows_changed
@@ -23,6 +24,12 @@ REPLY_RECIPIENT_CONTEXT = "channel_replies.recipient"
 REPLY_BODY_CONTEXT = "channel_replies.body"
 TOKEN_CONTEXT = "channel_tokens.value"  # noqa: S105 - an encryption context name
 MAX_REPLY_ATTEMPTS = 5
+# A claimed answer not marked sent or pending by then belongs to a worker that died
+# mid-send; the sweep takes it over (at least once: the dead worker may have sent it).
+REPLY_LEASE_SECONDS = 120
+# A fresh answer is left this long to the task queued with it before the sweep takes it.
+SWEEP_GRACE_SECONDS = 30
+SWEEP_BATCH = 100
 
 
 # -- SMS opt-outs -----------------------------------------------------------------------------
@@ -60,15 +67,31 @@ def save_pending_reply(ctx: ServiceContext, channel: str, recipient: str, text: 
         return row.id
 
 
-def deliver_pending_reply(ctx: ServiceContext, reply_id: int, sender: OutboundSender) -> str:
-    """Push one kept answer. Claimed by a conditional update, so two workers never both send it.
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Waiting, or claimed by a worker whose lease ran out."""
+    return or_(
+        PendingReply.status == "pending",
+        and_(PendingReply.status == "sending", PendingReply.lease_until < now),
+    )
+
+
+def deliver_pending_reply(
+    ctx: ServiceContext, reply_id: int, sender: OutboundSender, now: datetime | None = None
+) -> str:
+    """Push one kept answer. Claimed by a conditional update with a lease, so two workers
+    (the queued task and the sweep) never both send it, and a crashed worker's claim lapses.
     Returns the row's status; raises DeliveryFailed (retryable) for the task to retry."""
+    now = now or utcnow()
     with ctx.db.transaction() as session:
         claimed = rows_changed(
             session,
             update(PendingReply)
-            .where(PendingReply.id == reply_id, PendingReply.status == "pending")
-            .values(status="sending", attempts=PendingReply.attempts + 1),
+            .where(PendingReply.id == reply_id, PendingReply.attempts < MAX_REPLY_ATTEMPTS, _claimable(now))
+            .values(
+                status="sending",
+                attempts=PendingReply.attempts + 1,
+                lease_until=now + timedelta(seconds=REPLY_LEASE_SECONDS),
+            ),
         )
         row = session.get(PendingReply, reply_id)
         if row is None:
@@ -94,13 +117,61 @@ def deliver_pending_reply(ctx: ServiceContext, reply_id: int, sender: OutboundSe
     return "sent"
 
 
+def resend_stuck_replies(
+    ctx: ServiceContext, senders: Mapping[str, OutboundSender], now: datetime | None = None
+) -> int:
+    """Beat's sweep: answers whose task never ran (the broker was down when the webhook
+    queued it) or whose worker died mid-send are sent again. Each goes through the same
+    leased claim as the task, so a sweep racing the task or another sweep sends it once.
+    Returns how many were sent."""
+    now = now or utcnow()
+    _give_up_on_exhausted(ctx, now)
+    with ctx.db.reading() as session:
+        due = session.execute(
+            select(PendingReply.id, PendingReply.channel)
+            .where(
+                or_(
+                    and_(
+                        PendingReply.status == "pending",
+                        PendingReply.created_at < now - timedelta(seconds=SWEEP_GRACE_SECONDS),
+                    ),
+                    and_(PendingReply.status == "sending", PendingReply.lease_until < now),
+                )
+            )
+            .order_by(PendingReply.id)
+            .limit(SWEEP_BATCH)
+        ).all()
+    sent = 0
+    for reply_id, channel in due:
+        sender = senders.get(channel)
+        if sender is None:
+            log.warning("no sender for a kept channel reply", extra={"reply_id": reply_id, "channel": channel})
+            continue
+        try:
+            sent += deliver_pending_reply(ctx, reply_id, sender, now) == "sent"
+        except DeliveryFailed:
+            continue  # left pending (logged by the delivery); the next sweep tries again
+    return sent
+
+
+def _give_up_on_exhausted(ctx: ServiceContext, now: datetime) -> None:
+    """A lapsed claim that already used every attempt is failed, not left claimed forever."""
+    with ctx.db.transaction() as session:
+        rows_changed(
+            session,
+            update(PendingReply)
+            .where(_claimable(now), PendingReply.attempts >= MAX_REPLY_ATTEMPTS)
+            .values(status="failed", lease_until=None),
+        )
+
+
 def _set_status(ctx: ServiceContext, reply_id: int, status: str) -> None:
     with ctx.db.transaction() as session:
         rows_changed(
             session,
             update(PendingReply)
             .where(PendingReply.id == reply_id)
-            .values(status=status, sent_at=utcnow() if status == "sent" else None),
+            .values(status=status, lease_until=None, sent_at=utcnow() if status == "sent" else None),
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -22,8 +23,10 @@ from sqlalchemy import func, select
 
 from app import build_senders, create_app
 from integrations.channels.alipay import private_key_body_pkcs1, public_key_body, rsa2_verify, sign_content
-from models import ConversationMessage, PendingReply
+from models import ConversationMessage, PendingReply, utcnow
 from services.context import ServiceContext
+from services.conversation import channel_state
+from services.task_queue import TaskQueue
 from tests.conftest import settings_for
 from tests.fakes.channels import bot_turns, fake_rasa, run_tasks_inline, until, wait_for_turns
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
@@ -215,6 +218,31 @@ def test_a_retried_message_is_acknowledged_and_answered_once(
     # The fake gateway sees the send a moment before the worker records it.
     until(lambda: statuses() == ["sent"])
     assert len(custom_sends(alipay_app)) == 1
+
+
+class BrokerDown(TaskQueue):
+    def send(self, name: str, *args: object) -> None:
+        raise ConnectionError("broker unreachable")
+
+
+def test_an_answer_stuck_by_a_broker_outage_is_sent_by_the_beat_sweep_once(
+    alipay_app: Flask, client: FlaskClient, rasa: FakeServer, ctx: ServiceContext
+) -> None:
+    """Issue 11, weakness 6: the webhook kept the answer but could not queue its task."""
+    use(alipay_app, tasks=BrokerDown())
+    assert post(client, signed_form(biz(msg_id="stuck-1"))).status_code == 200
+    wait_for_turns(alipay_app)
+    sweeping = alipay_app.extensions["hospital"]
+    senders = sweeping.senders
+    assert channel_state.resend_stuck_replies(sweeping, senders) == 0  # still the queued task's to send
+    assert custom_sends(alipay_app) == []
+    later = utcnow() + timedelta(seconds=channel_state.SWEEP_GRACE_SECONDS + 1)
+    assert channel_state.resend_stuck_replies(sweeping, senders, now=later) == 1
+    assert channel_state.resend_stuck_replies(sweeping, senders, now=later) == 0
+    [send] = custom_sends(alipay_app)
+    assert send["to_user_id"] == USER and send["text"]["content"].startswith("收到：我想挂号")
+    with ctx.db.reading() as session:
+        assert [r.status for r in session.scalars(select(PendingReply))] == ["sent"]
 
 
 def test_follow_greets_and_an_image_asks_for_text(alipay_app: Flask, client: FlaskClient, rasa: FakeServer) -> None:
