@@ -13,7 +13,9 @@ import re
 from models import ConversationMessage
 from services import audit
 from services.context import ServiceContext
-from services.conversation.contexts import TEXT_CONTEXT
+from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
+from services.conversation.handoff import split_conversation
+from services.conversation.name_masking import known_names, mask_names
 from services.errors import InvalidInput, NotFound
 from services.teaching import training_data as td
 
@@ -30,13 +32,17 @@ def mask_personal_numbers(text: str) -> str:
 
 
 def masked_message(ctx: ServiceContext, message_id: int, *, reviewer: str) -> str:
+    """The message with its numbers and names masked (the names of the user's own
+    patients, and names introduced by a cue such as "我叫")."""
     with ctx.db.transaction() as session:
         row = session.get(ConversationMessage, message_id)
         if row is None:
             raise NotFound("没有这条消息")
         text = ctx.cipher.decrypt(row.text_enc, TEXT_CONTEXT)
+        channel, sender = split_conversation(ctx.cipher.decrypt(row.conversation_enc, CONVERSATION_CONTEXT))
+        names = known_names(session, channel, sender)
         audit.record(session, actor=reviewer, action="conversation.review", subject=f"inbound_messages:{message_id}")
-    return mask_personal_numbers(text)
+    return mask_names(mask_personal_numbers(text), names)
 
 
 def example_from_message(
@@ -45,7 +51,7 @@ def example_from_message(
     """Add the (masked) message as an example of `intent`; `text` lets the reviewer
     trim it or add entity markup first, and is masked again all the same."""
     original = masked_message(ctx, message_id, reviewer=author)
-    example = mask_personal_numbers(text if text is not None else original)
+    example = mask_names(mask_personal_numbers(text if text is not None else original))
     if not example.strip():
         raise InvalidInput("例句不能为空")
     note = comment or f"对话审阅：消息 {message_id}"

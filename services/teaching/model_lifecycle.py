@@ -33,7 +33,7 @@ from config import ROOT, VAR, Settings
 from integrations.rasa.errors import RasaStepFailed, RasaUnavailable
 from integrations.rasa.model_api import ModelServer
 from integrations.rasa.training_runner import RasaRunner
-from models import ModelVersion, TrainingSnapshot, utcnow
+from models import ModelVersion, TrainingItem, TrainingSnapshot, utcnow
 from services import audit
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, NotFound
@@ -180,6 +180,8 @@ def request_training(
         ).first()
         if busy is not None:
             raise TrainingInProgress(version=busy.id)
+        if session.scalar(select(TrainingItem.id).limit(1)) is None:
+            raise td.NothingLoaded()
         snapshot = td.add_snapshot(session, author, "train")
         version = ModelVersion(
             id=_new_version_id(),

@@ -111,7 +111,7 @@ def test_pending_changes_diff_against_the_last_export(imported: ServiceContext, 
     added = td.add_example(ctx, "intent", "pay", "医保卡能付吗", author=EDITOR)
     gone = td.get_item(ctx, "intent", "thank").examples[0]
     td.delete_example(ctx, gone.id, author=EDITOR)
-    td.add_example(ctx, "intent", "faq/lost_and_found", "东西丢在医院了去哪找", author=EDITOR)
+    td.add_example(ctx, "intent", "faq/lost_and_found", "东西丢在医院了去哪找", author=EDITOR, create=True)
     td.set_response(ctx, "utter_faq/lost_and_found", [{"text": "请到一楼服务台失物招领处。"}], author=EDITOR)
 
     changes = {(c.kind, c.name): c for c in td.pending_changes(ctx)}
@@ -165,7 +165,7 @@ def test_bad_edits_are_refused(imported: ServiceContext) -> None:
 
 def test_deleting_the_last_example_removes_the_item(imported: ServiceContext) -> None:
     ctx = imported
-    example_id = td.add_example(ctx, "intent", "faq/wifi", "医院有wifi吗", author=EDITOR)
+    example_id = td.add_example(ctx, "intent", "faq/wifi", "医院有wifi吗", author=EDITOR, create=True)
     td.delete_example(ctx, example_id, author=EDITOR)
     with pytest.raises(NotFound):
         td.get_item(ctx, "intent", "faq/wifi")

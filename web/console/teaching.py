@@ -18,7 +18,14 @@ from services.errors import InvalidInput, NotFound
 from services.teaching import training_data as td
 from web.console import bp
 from web.console.auth import _safe_next, require_role, staff_context
-from web.console.teaching_common import EDITORS, KIND_NAMES, form_field, lifecycle_paths, staff_member
+from web.console.teaching_common import (
+    EDITORS,
+    KIND_NAMES,
+    ensure_seeded,
+    form_field,
+    lifecycle_paths,
+    staff_member,
+)
 
 ACTION_NAMES = {
     "import": "导入",
@@ -30,6 +37,7 @@ ACTION_NAMES = {
     "item.delete": "删除",
 }
 FAQ_PREFIX = "utter_faq/"
+PAGE_SIZE = 50  # examples per page of an item (affirm has 138)
 
 
 def _items_of(kind: str) -> list[td.ItemView]:
@@ -42,23 +50,47 @@ def _items_of(kind: str) -> list[td.ItemView]:
 @bp.get("/teaching")
 @require_role(*EDITORS)
 def teaching_items() -> ResponseReturnValue:
+    ensure_seeded()
     kind = request.args.get("kind", "intent")
     kind = kind if kind in KIND_NAMES else "intent"
     query = request.args.get("q", "").strip()[:100]
     hits = td.search(staff_context(), query) if query else None
     items = None if hits is not None else _items_of(kind)
     pending = len(td.pending_changes(staff_context()))
-    return render_template("teaching/items.html", kind=kind, query=query, hits=hits, items=items, pending=pending)
+    return render_template(
+        "teaching/items.html",
+        kind=kind,
+        query=query,
+        hits=hits,
+        items=items,
+        pending=pending,
+        loaded=td.has_data(staff_context()),
+        page_size=PAGE_SIZE,
+    )
 
 
 @bp.get("/teaching/item/<kind>/<path:name>")
 @require_role(*EDITORS)
 def teaching_item(kind: str, name: str) -> ResponseReturnValue:
+    """All of the item's examples, from every block and file, a page at a time."""
     if kind not in KIND_NAMES or kind == "faq":
         raise NotFound("没有这种训练数据")
+    ensure_seeded()
     item = td.get_item(staff_context(), kind, name)
+    pages = max(1, -(-len(item.examples) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    shown = item.examples[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     revisions = td.history(staff_context(), kind, name, limit=5)
-    return render_template("teaching/item.html", item=item, revisions=revisions, action_names=ACTION_NAMES)
+    return render_template(
+        "teaching/item.html",
+        item=item,
+        examples=shown,
+        page=page,
+        pages=pages,
+        first=(page - 1) * PAGE_SIZE,
+        revisions=revisions,
+        action_names=ACTION_NAMES,
+    )
 
 
 def _item_url(kind: str, name: str) -> str:
@@ -69,10 +101,17 @@ def _item_url(kind: str, name: str) -> str:
 @require_role(*EDITORS)
 def teaching_example_add() -> ResponseReturnValue:
     kind, name = form_field("kind", 20), form_field("name", 120).strip()
+    create = form_field("create", 1) == "1"  # only the explicit "新建" form makes a new item
     td.add_example(
-        staff_context(), kind, name, form_field("text", 400), author=staff_member().actor, comment=form_field("comment")
+        staff_context(),
+        kind,
+        name,
+        form_field("text", 400),
+        author=staff_member().actor,
+        comment=form_field("comment"),
+        create=create,
     )
-    flash("已添加例句（待导出或训练后生效）")
+    flash(f"已新建 {name}（待导出或训练后生效）" if create else "已添加例句（待导出或训练后生效）")
     return redirect(_item_url(kind, name))
 
 
@@ -131,9 +170,12 @@ def teaching_item_delete(kind: str, name: str) -> ResponseReturnValue:
 @bp.get("/teaching/pending")
 @require_role(*EDITORS)
 def teaching_pending() -> ResponseReturnValue:
+    ensure_seeded()
     ctx = staff_context()
     changes, diff = td.pending_changes(ctx), td.pending_diff(ctx)
-    return render_template("teaching/pending.html", changes=changes, diff_lines=diff.splitlines())
+    return render_template(
+        "teaching/pending.html", changes=changes, diff_lines=diff.splitlines(), loaded=td.has_data(ctx)
+    )
 
 
 @bp.get("/teaching/history")

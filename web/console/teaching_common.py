@@ -52,6 +52,15 @@ def lifecycle_paths() -> ml.LifecyclePaths:
     )
 
 
+def ensure_seeded() -> None:
+    """Load `data/` on the first visit to a teaching page of a fresh system (once
+    per process; the service makes concurrent first visits safe)."""
+    if current_app.extensions.get("training_seeded"):
+        return
+    td.seed_if_empty(staff_context(), lifecycle_paths().repo)
+    current_app.extensions["training_seeded"] = True
+
+
 def form_field(name: str, limit: int = 500) -> str:
     return request.form.get(name, "")[:limit]
 

@@ -25,14 +25,18 @@ from services.teaching.training_data.items import (
     delete_item,
     edit_example,
 )
+from services.teaching.training_data.naming import check_new_intent_name, edit_distance
 from services.teaching.training_data.pending import pending_changes, pending_diff
 from services.teaching.training_data.responses import set_faq_answer, set_response
 from services.teaching.training_data.state import add_snapshot, export_files, snapshot_files, take_snapshot
 from services.teaching.training_data.transfer import (
+    NothingLoaded,
     PendingChanges,
     export_directory,
+    has_data,
     import_directory,
     import_files,
+    seed_if_empty,
 )
 from services.teaching.training_data.views import (
     Change,
@@ -51,17 +55,21 @@ __all__ = [
     "ExampleView",
     "ImportSummary",
     "ItemView",
+    "NothingLoaded",
     "PendingChanges",
     "RevisionView",
     "SearchHit",
     "add_example",
     "add_snapshot",
+    "check_new_intent_name",
     "delete_example",
     "delete_item",
+    "edit_distance",
     "edit_example",
     "export_directory",
     "export_files",
     "get_item",
+    "has_data",
     "history",
     "import_directory",
     "import_files",
@@ -71,6 +79,7 @@ __all__ = [
     "plain_text",
     "read_directory",
     "search",
+    "seed_if_empty",
     "set_faq_answer",
     "set_response",
     "snapshot_files",

@@ -4,8 +4,9 @@ search over examples, names and response texts, and the revision history."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import TrainingExample, TrainingItem, TrainingRevision
@@ -14,43 +15,60 @@ from services.errors import NotFound
 from services.teaching.training_data.views import ExampleView, ItemView, RevisionView, SearchHit
 
 
-def _view(row: TrainingItem) -> ItemView:
+def _merged(rows: list[TrainingItem]) -> ItemView:
+    """One item as staff think of it: every block of the same kind and name, in
+    whichever file of `data/nlu/` it lives, with all their examples in file order."""
+    first = rows[0]
     return ItemView(
-        id=row.id,
-        kind=row.kind,
-        name=row.name,
-        source_file=row.source_file,
-        examples=[ExampleView(e.id, e.text) for e in row.examples],
-        body=json.loads(row.body),
-        updated_at=row.updated_at,
+        id=first.id,
+        kind=first.kind,
+        name=first.name,
+        source_file=first.source_file,
+        examples=[ExampleView(e.id, e.text, row.source_file) for row in rows for e in row.examples],
+        body=json.loads(first.body),
+        updated_at=max(row.updated_at for row in rows),
+        source_files=tuple(dict.fromkeys(row.source_file for row in rows)),
+    )
+
+
+def _ordered(query: Select[Any]) -> Select[Any]:
+    return query.options(selectinload(TrainingItem.examples)).order_by(
+        TrainingItem.kind, TrainingItem.name, TrainingItem.source_file, TrainingItem.position, TrainingItem.id
     )
 
 
 def list_items(ctx: ServiceContext, kind: str | None = None) -> list[ItemView]:
+    """One entry per (kind, name), however many blocks and files it is spread over."""
     with ctx.db.reading() as session:
-        query = select(TrainingItem).options(selectinload(TrainingItem.examples))
+        query = select(TrainingItem)
         if kind:
             query = query.where(TrainingItem.kind == kind)
-        rows = session.scalars(query.order_by(TrainingItem.kind, TrainingItem.name, TrainingItem.source_file))
-        return [_view(row) for row in rows]
+        groups: dict[tuple[str, str], list[TrainingItem]] = {}
+        for row in session.scalars(_ordered(query)):
+            groups.setdefault((row.kind, row.name), []).append(row)
+        return [_merged(rows) for rows in groups.values()]
 
 
 def get_item(ctx: ServiceContext, kind: str, name: str) -> ItemView:
     with ctx.db.reading() as session:
-        return _view(find_item(session, kind, name))
+        rows = find_rows(session, kind, name)
+        if not rows:
+            raise NotFound(f"没有找到 {kind} {name}")
+        return _merged(rows)
+
+
+def find_rows(session: Session, kind: str, name: str) -> list[TrainingItem]:
+    """Every block of this item, in the order the item page lists them."""
+    query = select(TrainingItem).where(TrainingItem.kind == kind, TrainingItem.name == name)
+    return list(session.scalars(_ordered(query)))
 
 
 def find_item(session: Session, kind: str, name: str) -> TrainingItem:
-    row = session.scalars(
-        select(TrainingItem)
-        .options(selectinload(TrainingItem.examples))
-        .where(TrainingItem.kind == kind, TrainingItem.name == name)
-        .order_by(TrainingItem.source_file)
-        .limit(1)
-    ).first()
-    if row is None:
+    """The item's first block (where a new example goes)."""
+    rows = find_rows(session, kind, name)
+    if not rows:
         raise NotFound(f"没有找到 {kind} {name}")
-    return row
+    return rows[0]
 
 
 def search(ctx: ServiceContext, query: str, kind: str | None = None, limit: int = 100) -> list[SearchHit]:
@@ -69,8 +87,12 @@ def search(ctx: ServiceContext, query: str, kind: str | None = None, limit: int 
         if kind:
             examples = examples.where(TrainingItem.kind == kind)
             responses = responses.where(TrainingItem.kind == kind)
+        places: dict[tuple[str, str], dict[int, int]] = {}
         for k, name, example_id, text in session.execute(examples.order_by(TrainingExample.id).limit(limit)):
-            hits.append(SearchHit(k, name, example_id, text))
+            if (k, name) not in places:
+                ids = [e.id for row in find_rows(session, k, name) for e in row.examples]
+                places[(k, name)] = {eid: index for index, eid in enumerate(ids)}
+            hits.append(SearchHit(k, name, example_id, text, places[(k, name)].get(example_id)))
         for k, name, body in session.execute(responses.order_by(TrainingItem.name).limit(limit)):
             texts = [str(v.get("text", "")) for v in json.loads(body).get("variations") or [] if isinstance(v, dict)]
             hits.append(SearchHit(k, name, None, " / ".join(texts)))

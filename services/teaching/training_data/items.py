@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from models import TrainingExample, TrainingFile, TrainingItem, utcnow
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
-from services.teaching.training_data.browsing import find_item
+from services.teaching.training_data.browsing import find_rows
+from services.teaching.training_data.naming import check_new_intent_name
 from services.teaching.training_data.state import content, revise
 from services.teaching.training_data.views import MARKUP, plain_text
 from services.teaching.training_yaml import DOMAIN_PATH, NLU_DIR, NLU_KINDS
@@ -43,9 +44,21 @@ def _clean_example(kind: str, text: str) -> str:
 
 
 def _check_duplicate(session: Session, row: TrainingItem, text: str, ignore_id: int | None = None) -> None:
+    """The same example twice is refused, naming where it already is: an alias of
+    two departments would make the bot pick one at random."""
     if row.kind != "intent":
-        if any(e.text == text and e.id != ignore_id for e in row.examples):
-            raise Conflict(f"“{text}”已经在 {row.name} 里了")
+        same_text = session.execute(
+            select(TrainingItem.name, TrainingExample.id)
+            .join(TrainingExample, TrainingExample.item_id == TrainingItem.id)
+            .where(TrainingItem.kind == row.kind, TrainingExample.text == text)
+        )
+        for name, example_id in same_text:
+            if example_id == ignore_id:
+                continue
+            if name == row.name:
+                raise Conflict(f"“{text}”已经在 {row.name} 里了")
+            if row.kind == "synonym":
+                raise Conflict(f"“{text}”已经是 {name} 的别名，不能同时指向 {row.name}", other=name)
         return
     wanted = plain_text(text)
     candidates = session.execute(
@@ -68,8 +81,10 @@ def _default_file(kind: str, name: str) -> str:
     return DEFAULT_NLU_FILE
 
 
-def ensure_item(session: Session, kind: str, name: str, source_file: str | None) -> TrainingItem:
-    """The item, created (and its file) when it does not exist yet."""
+def ensure_item(
+    session: Session, kind: str, name: str, source_file: str | None, *, create: bool = True
+) -> TrainingItem:
+    """The item, created (and its file) when it does not exist yet and `create` allows."""
     query = select(TrainingItem).options(selectinload(TrainingItem.examples))
     query = query.where(TrainingItem.kind == kind, TrainingItem.name == name)
     if source_file:
@@ -77,6 +92,8 @@ def ensure_item(session: Session, kind: str, name: str, source_file: str | None)
     row = session.scalars(query.order_by(TrainingItem.source_file).limit(1)).first()
     if row is not None:
         return row
+    if not create:
+        raise _unknown(session, kind, name)
     path = source_file or _default_file(kind, name)
     if not (path == DOMAIN_PATH or (path.startswith(NLU_DIR + "/") and path.endswith(".yml") and ".." not in path)):
         raise InvalidInput("文件必须在 data/nlu/ 下，以 .yml 结尾")
@@ -88,6 +105,14 @@ def ensure_item(session: Session, kind: str, name: str, source_file: str | None)
     session.add(row)
     session.flush()
     return row
+
+
+def _unknown(session: Session, kind: str, name: str) -> InvalidInput:
+    """A typo must not become a new item: say so, with the names that exist."""
+    names = sorted(set(session.scalars(select(TrainingItem.name).where(TrainingItem.kind == kind))))
+    label = "意图" if kind == "intent" else "条目"
+    shown = "、".join(names[:80]) + ("……" if len(names) > 80 else "")
+    return InvalidInput(f"没有{label} {name}。新{label}请用“新建”，现有的{label}：{shown}")
 
 
 def _renumber(row: TrainingItem) -> None:
@@ -104,16 +129,23 @@ def add_example(
     author: str,
     comment: str = "",
     source_file: str | None = None,
+    create: bool = False,
 ) -> int:
     """Add an example (an intent's sentence, a synonym's alias, a lookup entry, a
-    regex); the item is created when it does not exist yet."""
+    regex) to an existing item; `create` (the explicit "新建") makes the item,
+    and a new intent's name must pass `check_new_intent_name`."""
     if kind not in NLU_KINDS:
         raise InvalidInput(f"不能给 {kind} 加例句")
     if not name.strip():
         raise InvalidInput("名字不能为空")
     cleaned = _clean_example(kind, text)
     with ctx.db.transaction() as session:
-        row = ensure_item(session, kind, name.strip(), source_file)
+        exists = session.scalar(
+            select(TrainingItem.id).where(TrainingItem.kind == kind, TrainingItem.name == name.strip()).limit(1)
+        )
+        if create and exists is None and kind == "intent":
+            check_new_intent_name(session, name.strip())
+        row = ensure_item(session, kind, name.strip(), source_file, create=create)
         before = content(row) if row.examples else None
         _check_duplicate(session, row, cleaned)
         example = TrainingExample(position=len(row.examples), text=cleaned)
@@ -189,8 +221,14 @@ def delete_example(ctx: ServiceContext, example_id: int, *, author: str, comment
 
 
 def delete_item(ctx: ServiceContext, kind: str, name: str, *, author: str, comment: str = "") -> None:
+    """The whole item: every block of it, in every file."""
     with ctx.db.transaction() as session:
-        row = find_item(session, kind, name)
-        before = content(row)
-        session.delete(row)
+        rows = find_rows(session, kind, name)
+        if not rows:
+            raise NotFound(f"没有找到 {kind} {name}")
+        before = content(rows[0])
+        if len(rows) > 1:
+            before["examples"] = [e.text for row in rows for e in row.examples]
+        for row in rows:
+            session.delete(row)
         revise(session, author=author, comment=comment, action="item.delete", kind=kind, name=name, before=before)

@@ -16,6 +16,7 @@ MARKUP = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 class ExampleView:
     id: int
     text: str
+    source_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ItemView:
     examples: list[ExampleView]
     body: dict[str, Any]
     updated_at: datetime
+    source_files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class SearchHit:
     name: str
     example_id: int | None
     text: str
+    index: int | None = None  # the example's place among all of its item's examples
 
 
 @dataclass
