@@ -101,6 +101,12 @@ class TriageEngine:
         nets = _uncovered(evaluate_nets(self.knowledge.nets, normalized, findings, who, emergency_only=True), hits)
         return hits + [_as_hit(net) for net in nets]
 
+    def safety_nets(self, text: str) -> list[str]:
+        """Ids of every safety net (any level) the raw message trips, for routing it to triage."""
+        normalized = self._normalize(text or "")
+        who = extract(normalized)
+        return [net.id for net in evaluate_nets(self.knowledge.nets, normalized, self._findings(normalized, who), who)]
+
     def _findings(self, text: str, who: Demographics) -> Findings:
         nets = self.knowledge.nets
         return extract_findings(text, who, nets.conditions, nets.mechanisms)

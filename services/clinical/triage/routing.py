@@ -125,7 +125,7 @@ class SymptomRouter:
         normalized = self.engine.normalize(text or "")
         if not normalized.strip():
             return False
-        if self.engine.red_flags(text):
+        if self.engine.red_flags(text) or self.engine.safety_nets(text):
             return True
         # "发热门诊几点开" names a clinic, not a fever.
         for name in sorted(self.departments.by_name, key=len, reverse=True):

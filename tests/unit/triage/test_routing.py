@@ -68,3 +68,16 @@ def test_symptom_messages_go_to_triage_even_as_questions(text: str) -> None:
 )
 def test_errands_are_not_symptoms(text: str) -> None:
     assert not looks_like_symptom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["怀孕8周，下面有点褐色分泌物，肚子不疼", "血糖22，没有别的不舒服", "我爸一整天都没尿", "眼睛看手机看久了干涩"],
+)
+def test_numbers_and_risk_groups_route_to_triage_too(text: str) -> None:
+    assert looks_like_symptom(text)
+
+
+@pytest.mark.parametrize("text", ["我累了，不想挂了", "我想喝酸奶", "挂号要多少钱"])
+def test_everyday_words_are_not_complaints(text: str) -> None:
+    assert not looks_like_symptom(text)
