@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -16,6 +16,7 @@ from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction
 from actions.booking import hold_minutes
 from actions.numbers import parse_choice
+from integrations.hospital import HospitalError
 
 # Slots one journey fills that must not leak into the next one. Slots filled
 # by entities of the message that starts the journey are kept ("挂心内科").
@@ -85,24 +86,46 @@ class ActionHandoff(HospitalAction):
         return [SlotSet("handoff", True)]
 
 
+def _checked_with_platform(appt: Mapping[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """(visit, payment) for "我付过了", believed only after the hospital asked the payment
+    platform: a paid order confirms the visit now, an unpaid one keeps its link. If the
+    check fails the visit is answered as listed (the link and the time left), never as paid."""
+    listed: Dict[str, Any] = dict(appt)
+    try:
+        checked: Dict[str, Any] = dict(common.backend().check_payment(str(appt["id"])))
+    except HospitalError:
+        checked = listed
+    fresh: Dict[str, Any] = dict(checked.get("payment") or {})
+    if checked.get("status") == "held" and not common.pay_link(fresh):
+        checked, fresh = listed, dict(listed.get("payment") or {})
+    return checked, fresh
+
+
 class ActionPaymentHelp(HospitalAction):
-    """Resend the pay link of an unpaid booking, or explain how paying works."""
+    """我付过了 or 付款链接呢: check the unpaid booking with the payment platform, then confirm it
+    or resend its pay link with the time left; with nothing unpaid, explain how paying works."""
 
     def name(self) -> Text:
         return "action_payment_help"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         unpaid = [a for a in upcoming_appointments(tracker) if a.get("status") == "held"]
-        pay = next(((a, a.get("payment") or {}) for a in unpaid if common.pay_link(a.get("payment") or {})), None)
+        pay = next((a for a in unpaid if common.pay_link(a.get("payment") or {})), None)
         if pay is None:
             dispatcher.utter_message(response="utter_pay_help")
             return []
-        appt, payment = pay
+        appt, payment = _checked_with_platform(pay)
+        names = {
+            "department_name": str(appt.get("department_name") or common.department_name(appt.get("department"))),
+            "doctor": common.doctor_label(appt.get("doctor")),
+            "start_text": common.start_text(str(appt.get("start", ""))),
+        }
+        if appt.get("status") == "confirmed":
+            dispatcher.utter_message(response="utter_booking_confirmed", **names)
+            return []
         dispatcher.utter_message(
             response="utter_booking_held",
-            department_name=str(appt.get("department_name") or common.department_name(appt.get("department"))),
-            doctor=common.doctor_label(appt.get("doctor")),
-            start_text=common.start_text(str(appt.get("start", ""))),
+            **names,
             amount_yuan=common.yuan(payment.get("amount_fen", appt.get("fee_fen"))),
             pay_url=common.pay_link(payment),
             hold_minutes=hold_minutes(appt.get("hold_expires_at")),

@@ -104,6 +104,11 @@ class HospitalBackend(abc.ABC):
     def cancel(self, appointment_id: str) -> Appointment: ...
 
     @abc.abstractmethod
+    def check_payment(self, appointment_id: str) -> Appointment:
+        """The visit after the hospital asked the payment platform about its open order
+        ("我付过了"): ``confirmed`` if the money arrived, else still ``held`` with its link."""
+
+    @abc.abstractmethod
     def triage(
         self,
         text: str,

@@ -139,6 +139,10 @@ class HttpHospitalBackend(HospitalBackend):
             Appointment, self._request("POST", f"/appointments/{quote(appointment_id, safe='')}/cancel", json={})
         )
 
+    def check_payment(self, appointment_id: str) -> Appointment:
+        path = f"/appointments/{quote(appointment_id, safe='')}/payment/check"
+        return cast(Appointment, self._request("POST", path, json={}))
+
     def triage(
         self,
         text: str,

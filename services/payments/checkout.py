@@ -10,20 +10,23 @@ how to get there instead.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 
 from models import Appointment, Patient, PaymentOrder, utcnow
-from payments.base import PaymentLink, PaymentRequest, Scene, fen_to_yuan
+from payments.base import PaymentError, PaymentLink, PaymentRequest, Scene, fen_to_yuan
+from services.booking import queries
 from services.booking.calendar import SHANGHAI
 from services.context import ServiceContext
 from services.errors import Conflict, NotFound
 from services.notifications.messages import app_channel
 from services.patients.identity import mask_name
 
+log = logging.getLogger(__name__)
 Way = Literal["console", "wap", "qr", "jsapi", "native", "open_in_browser", "open_in_wechat"]
 Place = Literal["wechat", "alipay", "phone", "desktop"]
 WEEKDAYS = "一二三四五六日"
@@ -172,3 +175,19 @@ def ask_platform(ctx: ServiceContext, out_trade_no: str) -> None:
     from services.payments.settlement import reconcile_order
 
     reconcile_order(ctx, order_id)
+
+
+def check_appointment(ctx: ServiceContext, appointment_id: str) -> dict[str, Any]:
+    """On 我付过了 the platform is asked about a held visit's open order before the bot
+    answers, so a payment whose notification is late confirms the visit now. A platform
+    that does not answer leaves the visit as it was (the notification or reconciliation
+    settles it later); the patient is then shown the link and the time left."""
+    current = queries.get_appointment(ctx, appointment_id)
+    payment = current.get("payment") or {}
+    if current["status"] == "held" and payment.get("status") == "pending":
+        try:
+            ask_platform(ctx, str(payment["out_trade_no"]))
+        except PaymentError as exc:
+            log.warning("asking the platform failed", extra={"appointment": appointment_id, "error": str(exc)})
+        current = queries.get_appointment(ctx, appointment_id)
+    return current

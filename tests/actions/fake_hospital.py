@@ -37,6 +37,7 @@ class FakeHospital:
     idempotency: dict[str, str] = field(default_factory=dict)
     refills: list[dict[str, Any]] = field(default_factory=list)
     handoffs: list[dict[str, Any]] = field(default_factory=list)
+    paid_at_platform: set[str] = field(default_factory=set)  # appointment ids the platform says are paid
     counter: int = 0
 
     def new_id(self, prefix: str) -> str:
@@ -96,6 +97,15 @@ class FakeHospital:
             if appt is None:
                 return 404, {"error": "not_found", "message": "没有找到这个预约"}
             appt["status"] = "cancelled"
+            return 200, appt
+        if method == "POST" and path.startswith("/api/v1/appointments/") and path.endswith("/payment/check"):
+            appt = self.appointments.get(path.split("/")[4])
+            if appt is None:
+                return 404, {"error": "not_found", "message": "没有找到这个预约"}
+            if appt["status"] == "held" and appt["id"] in self.paid_at_platform:
+                appt["status"] = "confirmed"
+                appt["payment"] = {**appt["payment"], "status": "paid"}
+                appt["payment"].pop("pay_link", None)
             return 200, appt
         if route == ("POST", "/api/v1/triage"):
             return 200, self.triage_answer

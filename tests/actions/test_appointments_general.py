@@ -103,6 +103,28 @@ async def test_payment_help_resends_the_pay_link(hospital: FakeHospital, domain:
     assert responses(dispatcher) == ["utter_booking_held"]
 
 
+async def test_paid_says_the_platform_then_confirms(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    aid = book(hospital, pid)
+    hospital.paid_at_platform.add(aid)
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(text="我付过了", intent="pay"), domain)
+    assert responses(dispatcher) == ["utter_booking_confirmed"]
+    assert any(r["path"].endswith(f"/appointments/{aid}/payment/check") for r in hospital.requests)
+    assert hospital.appointments[aid]["status"] == "confirmed"
+
+
+async def test_not_paid_at_the_platform_gets_the_link_and_time_left(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    aid = book(hospital, pid)
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(text="我付过了", intent="pay"), domain)
+    assert responses(dispatcher) == ["utter_booking_held"]
+    assert dispatcher.messages[0]["pay_url"].startswith("http://hospital.local/p/")
+    assert int(dispatcher.messages[0]["hold_minutes"]) > 0
+    assert any(r["path"].endswith(f"/appointments/{aid}/payment/check") for r in hospital.requests)
+
+
 async def test_handoff_opens_a_ticket_and_marks_the_conversation(hospital: FakeHospital, domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionHandoff().run(dispatcher, make_tracker(), domain)

@@ -4,6 +4,7 @@ from flask import Response, jsonify, request
 
 from services.booking import holds, queries, transitions
 from services.errors import DomainError, InvalidInput
+from services.payments import checkout
 from services.payments.links import with_pay_link
 from web.api import body, bp, service_context
 from web.api.schemas import AppointmentIn, CancelIn
@@ -46,6 +47,13 @@ def list_appointments() -> Response:
 def get_appointment(appointment_id: str) -> Response:
     ctx = service_context()
     return jsonify(with_pay_link(ctx, queries.get_appointment(ctx, appointment_id)))
+
+
+@bp.post("/appointments/<appointment_id>/payment/check")
+def check_payment(appointment_id: str) -> Response:
+    """The patient says they paid: the platform is asked first, then the visit as it now stands."""
+    ctx = service_context()
+    return jsonify(with_pay_link(ctx, checkout.check_appointment(ctx, appointment_id)))
 
 
 @bp.post("/appointments/<appointment_id>/cancel")
