@@ -32,6 +32,13 @@ from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.teaching.triage_gate import TriageGate, triage_digest, triage_gate
 
 CLINICIAN = "clinician"
+STATUS_NAMES = {
+    "pending": "待审核",
+    "checked": "已通过分诊测试，待确认上线",
+    "applied": "已上线",
+    "failed": "未通过分诊测试",
+    "rejected": "已驳回",
+}
 
 
 class NotAllowed(DomainError):
@@ -114,9 +121,9 @@ def list_proposals(ctx: ServiceContext, status: str | None = None) -> list[Propo
         return [_view(row) for row in session.scalars(query)]
 
 
-def _check_reviewer(row: TriageProposal, reviewer: str, roles: set[str]) -> None:
-    if row.status != "pending":
-        raise Conflict(f"这个修改已经是 {row.status} 状态")
+def _check_reviewer(row: TriageProposal, reviewer: str, roles: set[str], status: str = "pending") -> None:
+    if row.status != status:
+        raise Conflict(f"这个修改已经是“{STATUS_NAMES.get(row.status, row.status)}”状态")
     if reviewer == row.proposer:
         raise NotAllowed("提出修改的人不能自己批准，需要另一位临床医生审核")
     if CLINICIAN not in roles:
@@ -145,8 +152,11 @@ def _write_atomically(triage_dir: Path, files: dict[str, str]) -> None:
         os.replace(tmp, target)
 
 
-def approve(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[str], triage_dir: Path) -> ProposalView:
-    """A second person, a clinician, approves; the gates decide whether it goes live."""
+def check_gates(
+    ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[str], triage_dir: Path
+) -> ProposalView:
+    """Step one of an approval: measure the candidate rules and keep the result for
+    the reviewer to read. Nothing goes live; a pass waits for `go_live`."""
     with ctx.db.reading() as session:
         row = session.get(TriageProposal, proposal_id)
         if row is None:
@@ -164,15 +174,11 @@ def approve(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[
         _check_reviewer(row, reviewer, roles)  # again, inside the writing transaction
         row.gate_report = json.dumps(report, ensure_ascii=False)
         row.decided_by, row.decided_at = reviewer, utcnow()
-        if gate.passed:
-            _write_atomically(triage_dir, files)
-            row.status = "applied"
-        else:
-            row.status = "failed"
+        row.status = "checked" if gate.passed else "failed"
         audit.record(
             session,
             actor=reviewer,
-            action="triage.approve" if gate.passed else "triage.gate_failed",
+            action="triage.gates_passed" if gate.passed else "triage.gate_failed",
             subject=proposal_id,
             detail={"failures": gate.failures, "files": sorted(files)},
         )
@@ -182,6 +188,33 @@ def approve(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[
     return view
 
 
+def go_live(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[str], triage_dir: Path) -> ProposalView:
+    """Step two: the clinician who read the gate results confirms, and the files are
+    written, provided the live rules are still the ones the gates measured against."""
+    with ctx.db.transaction() as session:
+        row = session.get(TriageProposal, proposal_id)
+        if row is None:
+            raise NotFound("没有这个分诊规则修改")
+        _check_reviewer(row, reviewer, roles, status="checked")
+        if row.decided_by != reviewer:
+            raise NotAllowed("请由看过分诊测试结果的医生确认上线")
+        if triage_digest(triage_dir) != row.base_digest:
+            raise Conflict("分诊测试之后分诊规则已经变了，请按最新的规则重新提出修改")
+        files: dict[str, str] = json.loads(row.files)
+        _write_atomically(triage_dir, files)
+        row.status, row.decided_at = "applied", utcnow()
+        audit.record(
+            session, actor=reviewer, action="triage.approve", subject=proposal_id, detail={"files": sorted(files)}
+        )
+        return _view(row)
+
+
+def approve(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[str], triage_dir: Path) -> ProposalView:
+    """Both steps at once, for the command line and tests: the gates decide."""
+    check_gates(ctx, proposal_id, reviewer=reviewer, roles=roles, triage_dir=triage_dir)
+    return go_live(ctx, proposal_id, reviewer=reviewer, roles=roles, triage_dir=triage_dir)
+
+
 def reject(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[str], reason: str) -> ProposalView:
     if not reason.strip():
         raise InvalidInput("请写明不批准的理由")
@@ -189,7 +222,7 @@ def reject(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[s
         row = session.get(TriageProposal, proposal_id)
         if row is None:
             raise NotFound("没有这个分诊规则修改")
-        _check_reviewer(row, reviewer, roles)
+        _check_reviewer(row, reviewer, roles, status="checked" if row.status == "checked" else "pending")
         row.status, row.reason = "rejected", reason[:500]
         row.decided_by, row.decided_at = reviewer, utcnow()
         audit.record(session, actor=reviewer, action="triage.reject", subject=proposal_id, reason=reason[:200])

@@ -334,7 +334,8 @@ def test_triage_changes_need_a_second_clinician_through_the_pages(teaching: Teac
     assert tc.get_proposal(teaching.ctx, proposal).status == "pending"
     assert 'id="approve"' in drwang.get(f"/console/teaching/triage/{proposal}").get_data(as_text=True)
 
-    assert post(drwang, f"/console/teaching/triage/{proposal}/approve").status_code == 302
+    assert post(drwang, f"/console/teaching/triage/{proposal}/approve").status_code == 302  # the gates only
+    assert post(drwang, f"/console/teaching/triage/{proposal}/go-live").status_code == 302  # then live
     assert tc.get_proposal(teaching.ctx, proposal).status == "applied"
     assert (teaching.paths.triage / "red_flags.yml").read_text(encoding="utf-8") == new_text
     page = drwang.get(f"/console/teaching/triage/{proposal}").get_data(as_text=True)

@@ -137,3 +137,26 @@ def test_a_reviewed_message_becomes_an_example_with_names_masked(teaching: Teach
     )
     assert edited.status_code == 302
     assert "姓名：李* 挂号" in [e.text for e in td.get_item(teaching.ctx, "intent", "book_appointment").examples]
+
+
+def test_a_triage_proposal_reads_as_fields_and_goes_live_only_after_the_gate_results(teaching: Teaching) -> None:
+    drli, drwang = teaching.client("drli"), teaching.client("drwang")
+    live = teaching.paths.triage / "red_flags.yml"
+    before = live.read_text(encoding="utf-8")
+    data = yaml.safe_load(before)
+    rule = data["rules"][0]
+    rule["advice"] = "请立即拨打120。"
+    proposed = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    proposal = post(drli, "/console/teaching/triage", file="red_flags.yml", text=proposed).headers["Location"]
+    page = drwang.get(proposal).get_data(as_text=True)
+    assert f"rules › {rule['id']} › advice" in page and "请立即拨打120。" in page  # a field, not a YAML hunk
+    assert 'id="go-live"' not in page
+
+    assert post(drwang, f"{proposal}/approve").status_code == 302
+    assert live.read_text(encoding="utf-8") == before  # the gates ran; nothing is live yet
+    checked = drwang.get(proposal).get_data(as_text=True)
+    assert "分诊测试：通过" in checked and 'id="go-live"' in checked and 'id="approve"' not in checked
+    assert post(drli, f"{proposal}/go-live").status_code == 403  # the proposer cannot confirm
+    assert post(drwang, f"{proposal}/go-live").status_code == 302
+    assert live.read_text(encoding="utf-8") == proposed
+    assert "已上线" in drwang.get(proposal).get_data(as_text=True)

@@ -12,11 +12,12 @@ from flask.typing import ResponseReturnValue
 
 from services.errors import InvalidInput
 from services.teaching import triage_changes
+from services.teaching.triage_review import field_changes
 from web.console import bp
 from web.console.auth import require_role, staff_context
 from web.console.teaching_common import PROPOSERS, TRIAGE_READERS, form_field, lifecycle_paths, staff_member
 
-PROPOSAL_STATUS = {"pending": "待审核", "applied": "已上线", "failed": "未通过分诊测试", "rejected": "已驳回"}
+PROPOSAL_STATUS = triage_changes.STATUS_NAMES
 
 
 def _triage_files() -> dict[str, str]:
@@ -83,26 +84,45 @@ def teaching_proposal(proposal_id: str) -> ResponseReturnValue:
         )
         for name, text in proposal.files.items()
     }
+    fields = {name: field_changes(live.get(name, ""), text, name) for name, text in proposal.files.items()}
     who = staff_member()
-    may_decide = proposal.status == "pending" and "clinician" in who.roles and who.actor != proposal.proposer
+    reviewer = "clinician" in who.roles and who.actor != proposal.proposer
     return render_template(
-        "teaching/proposal.html", p=proposal, diffs=diffs, may_decide=may_decide, status_names=PROPOSAL_STATUS
+        "teaching/proposal.html",
+        p=proposal,
+        diffs=diffs,
+        fields=fields,
+        may_decide=reviewer and proposal.status in ("pending", "checked"),
+        may_confirm=reviewer and proposal.status == "checked" and proposal.decided_by == who.actor,
+        status_names=PROPOSAL_STATUS,
     )
 
 
 @bp.post("/teaching/triage/<proposal_id>/approve")
 @require_role("clinician")
 def teaching_proposal_approve(proposal_id: str) -> ResponseReturnValue:
+    """Step one: run the gates and show their results; going live is a separate confirmation."""
     who = staff_member()
     try:
-        triage_changes.approve(
+        triage_changes.check_gates(
             staff_context(), proposal_id, reviewer=who.actor, roles=set(who.roles), triage_dir=lifecycle_paths().triage
         )
     except triage_changes.TriageGateFailed as exc:
         failures = exc.details.get("failures")
         flash(f"{exc.message}：{'；'.join(str(f) for f in failures) if isinstance(failures, list) else ''}")
     else:
-        flash("已批准并上线；请重启应用和动作服务器以加载新规则")
+        flash("分诊测试已通过，请看下面的结果，再确认上线")
+    return redirect(url_for("console.teaching_proposal", proposal_id=proposal_id, _anchor="gate"))
+
+
+@bp.post("/teaching/triage/<proposal_id>/go-live")
+@require_role("clinician")
+def teaching_proposal_go_live(proposal_id: str) -> ResponseReturnValue:
+    who = staff_member()
+    triage_changes.go_live(
+        staff_context(), proposal_id, reviewer=who.actor, roles=set(who.roles), triage_dir=lifecycle_paths().triage
+    )
+    flash("已确认上线；请重启应用和动作服务器以加载新规则")
     return redirect(url_for("console.teaching_proposal", proposal_id=proposal_id))
 
 
