@@ -117,3 +117,54 @@ def test_a_patient_books_an_appointment_on_the_chat_page(live_app: tuple[str, Fa
     assert sent == list(BOOKING)
     senders = {json.loads(r.body)["sender"] for r in rasa.requests if r.path.startswith("/webhooks")}
     assert len(senders) == 1 and next(iter(senders)).startswith("web:w")
+
+
+PAGE_ADVICE = "请马上拨打120，或立即去急诊"
+BUSY = "系统繁忙，请稍后再试；如有胸痛、呼吸困难等紧急情况请立即拨打120"
+
+
+@pytest.mark.browser
+def test_the_page_gives_the_120_advice_itself_when_the_server_fails(live_app: tuple[str, FakeServer]) -> None:
+    """Issue 11, weakness 6: a 5xx or a dead network must not leave a patient typing chest
+    pain with nothing but "try again later"; the advice comes from the page, not the server."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed: run `make browser` (Debian package `chromium`)")
+    from playwright.sync_api import Route, expect, sync_playwright
+
+    base_url, _ = live_app
+    failure = {"how": "500"}
+
+    def broken_chat(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+        elif failure["how"] == "500":
+            route.fulfill(status=500, content_type="application/json", body='{"message": "内部错误"}')
+        else:
+            route.abort("internetdisconnected")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(base_url + "/")
+            # a shared, busy machine: the first turn may take more than Playwright's 5 s
+            expect(page.locator("#log .bubble.bot").first).to_contain_text("您想办哪件事", timeout=20_000)
+            page.route("**/api/v1/chat", broken_chat)
+            answers = page.locator("#log .bubble.bot")
+
+            def say(text: str, count: int) -> str:
+                page.fill("#input", text)
+                page.press("#input", "Enter")
+                expect(answers).to_have_count(count, timeout=20_000)
+                expect(page.locator("#typing")).to_be_hidden()
+                return answers.last.inner_text()
+
+            assert PAGE_ADVICE in say("我胸口痛，出冷汗", 2)  # simplified, 500
+            assert say("我想挂个号", 3) == BUSY
+            failure["how"] = "offline"
+            assert PAGE_ADVICE in say("我媽媽突然呼吸困難", 4)  # traditional, network down
+            assert say("查报告", 5) == BUSY
+            assert PAGE_ADVICE in say("他暈倒了叫不醒", 6)
+            expect(page.locator("#log .bubble.bot.emergency")).to_have_count(3)
+        finally:
+            browser.close()

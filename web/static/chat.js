@@ -54,18 +54,50 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // When the server fails (5xx) or cannot be reached, the page answers by itself: the
+  // most common red-flag words, simplified and traditional, get the 120 advice kept in
+  // the page (chat.html #offline), everything else the busy notice. The server's own
+  // triage is far wider; this list only has to catch the common emergencies offline.
+  const RED_FLAGS = new RegExp([
+    "胸痛", "胸口[痛疼]", "心口[痛疼]", "胸[闷悶]", "心[绞絞]痛",
+    "呼吸困[难難]", "喘不[上过過][气氣]", "透不[过過][气氣]", "憋[气氣]", "窒息", "没有呼吸", "沒有呼吸",
+    "昏迷", "[晕暈昏]倒", "[晕暈]厥", "叫不醒", "意[识識]不清", "抽搐", "抽筋不止",
+    "口角歪斜", "口眼歪斜", "[说說]话不清", "[说說]不出话", "半身不遂", "[一半][侧側]无力", "[一半][侧側]無力", "中[风風]",
+    "大出血", "出血不止", "吐血", "咯血", "呕血", "嘔血",
+    "休克", "心[脏臟][骤驟]停", "喉[咙嚨][肿腫]",
+    "自[杀殺]", "想死", "不想活", "[轻輕]生", "割腕", "服毒", "[农農][药藥]",
+    "[触觸][电電]", "溺水", "[车車][祸禍]", "[坠墜]落", "剧烈头痛", "劇烈頭痛",
+  ].join("|"));
+  const offline = document.getElementById("offline");
+
+  function answerOffline(said) {
+    const urgent = RED_FLAGS.test(said);
+    bubble(urgent ? offline.dataset.emergency : offline.dataset.busy, urgent ? "bot emergency" : "bot");
+  }
+
   async function send(message, shown) {
     bubble(shown || message, "me");
     log.querySelectorAll(".buttons button").forEach(function (b) { b.disabled = true; });
     typing.hidden = false;
+    const said = message + " " + (shown || "");
     try {
-      const response = await fetch("/api/v1/chat", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        credentials: "same-origin",
-        body: JSON.stringify({ message: message }),
-      });
-      const body = await response.json();
+      let response;
+      let body;
+      try {
+        response = await fetch("/api/v1/chat", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          credentials: "same-origin",
+          body: JSON.stringify({ message: message }),
+        });
+        body = response.status >= 500 ? null : await response.json();
+      } catch (e) {
+        body = null; // the network failed, or a proxy's page came back instead of JSON
+      }
+      if (!body) {
+        answerOffline(said);
+        return;
+      }
       if (!response.ok) {
         bubble(body.message || "抱歉，出了点问题，请稍后再试。", "bot");
         return;
@@ -74,8 +106,6 @@
         if (m.text) bubble(m.text, "bot");
         buttons(m.buttons || []);
       });
-    } catch (e) {
-      bubble("网络好像断了，请检查网络后再试。紧急情况请拨打120。", "bot");
     } finally {
       typing.hidden = true;
       if (!polling) poll();
