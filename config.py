@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     hospital_name: str = "康宁互联网医院"
-    hospital_phone: str = "010-12345678"
+    hospital_phone: str = "010-64412800"  # the demo hospital's, as in data/hospital.yml
     # Where the emergency department and the fever clinic are and how to reach them: the
     # chat edge says these after a red flag, for "急诊在哪", and to an urgent patient on a
     # day the clinics are closed (demo hospital defaults; a deployment sets its own).

@@ -155,7 +155,7 @@ def test_long_answers_are_split_at_sentence_ends(sms_app: Flask, client: FlaskCl
 
 
 def test_bot_down_gives_the_apology(client: FlaskClient) -> None:
-    assert "010-12345678" in messages(post(client, form("我想挂号")))[0]
+    assert "010-64412800" in messages(post(client, form("我想挂号")))[0]
 
 
 # -- providers ----------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def test_when_the_bot_is_down_the_patient_gets_the_hospital_phone(app: Flask, cl
     use(app, dialogue=RasaRestClient("http://127.0.0.1:9", timeout=0.5))
     response = chat(client, "我想挂号")
     assert response.status_code == 200
-    assert "010-12345678" in response.json["messages"][0]["text"]
+    assert "010-64412800" in response.json["messages"][0]["text"]
 
 
 def test_a_slow_bot_gets_an_apology_within_the_timeout(app: Flask, client: FlaskClient) -> None:
