@@ -35,7 +35,7 @@ from integrations.rasa.client import BotMessage, DialogueEngine, RasaUnavailable
 from models import ConversationMessage, utcnow
 from services.clinical.triage import TriageEngine, TriageLevel
 from services.context import ServiceContext
-from services.conversation import emergency, handoff, handoff_choice
+from services.conversation import emergency, handoff, handoff_choice, symptom_routing
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 
 log = logging.getLogger(__name__)
@@ -201,12 +201,32 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
     if emergency.bot_said_emergency(replies):  # its triage reached an emergency: the journey starts here too
         replies = [*replies, emergency.after_bot_emergency(ctx.settings)]
         return _Answer(replies, answered=True, emergency=True, understanding=_understanding(engine, message))
+    understanding = _understanding(engine, message)
+    replies = _to_triage_if_symptom(engine, message, metadata, replies, understanding)
     texts = [reply.text for reply in replies]
     if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
         replies = [*replies, handoff_choice.offer_reply()]
     fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
-    understanding = _understanding(engine, message)
     return _Answer(replies, answered=True, status="fallback" if fallback else None, understanding=understanding)
+
+
+def _to_triage_if_symptom(
+    engine: DialogueEngine,
+    message: InboundMessage,
+    metadata: dict[str, Any],
+    replies: list[BotMessage],
+    understanding: Understanding | None,
+) -> list[BotMessage]:
+    """A symptom the NLU sent elsewhere goes to the triage journey (symptom_routing.py)."""
+    fell_back = bool(replies) and replies[0].text.startswith(handoff.FALLBACK_MARKER)
+    if not symptom_routing.should_reroute(understanding, message.text, fell_back):
+        return replies
+    try:
+        rerouted = engine.send(message.conversation_id, symptom_routing.triage_trigger(message.text), metadata)
+    except RasaUnavailable:
+        return replies
+    symptom_routing.SYMPTOMS_REROUTED.labels(understanding.intent if understanding else "unknown").inc()
+    return rerouted or replies
 
 
 def _edge_answer(ctx: ServiceContext, state: emergency.EmergencyState | None, kind: str | None) -> _Answer:

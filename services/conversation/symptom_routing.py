@@ -1,0 +1,45 @@
+"""Every symptom reaches triage (issue 10, item 5), whatever the intent classifier said.
+
+A patient who writes "孩子发烧39度，要不要去医院" describes a symptom even though it reads
+as a question; the NLU may call it an FAQ, out of scope, a greeting or nothing it
+knows, and the bot would then answer the FAQ or its fallback. After the bot's reply
+the front door reads how the message was understood (it does that anyway, for the
+conversation review); when the intent is one of those and the triage engine's own
+router says the text describes a complaint, the message is handed to the triage
+journey instead: Rasa gets `/report_symptom{"symptom": <the text>}` (an intent it
+takes as given, the text as the symptom entity, so the form asks only what is
+missing) and the patient sees that answer, not the FAQ or the fallback.
+
+Journey intents (booking, results, a person, yes/no answers inside a form) are never
+re-routed: "我头疼想挂神经内科" books."""
+
+from __future__ import annotations
+
+import json
+
+from prometheus_client import Counter
+
+from integrations.rasa.client import Understanding
+from services.clinical.triage.routing import looks_like_symptom
+
+REROUTED_FROM = frozenset({"nlu_fallback", "faq", "out_of_scope", "greet", "goodbye", "thank"})
+MAX_SYMPTOM_CHARS = 500
+
+SYMPTOMS_REROUTED = Counter(
+    "hospital_symptoms_rerouted_total", "Symptom messages the NLU sent elsewhere, handed to triage", ["intent"]
+)
+
+
+def should_reroute(understanding: Understanding | None, text: str, bot_fell_back: bool) -> bool:
+    """`bot_fell_back`: the bot answered with its fallback (the understanding then names
+    the intent the model leaned towards, which may even be `report_symptom`)."""
+    intent = understanding.intent if understanding is not None else None
+    if not bot_fell_back and intent not in REROUTED_FROM:
+        return False
+    return looks_like_symptom(text)
+
+
+def triage_trigger(text: str) -> str:
+    """The message Rasa takes as the intent `report_symptom` with the text as its symptom."""
+    entities = json.dumps({"symptom": text.strip()[:MAX_SYMPTOM_CHARS]}, ensure_ascii=False)
+    return f"/report_symptom{entities}"

@@ -1,0 +1,78 @@
+"""Every symptom reaches triage: a message describing a complaint that the NLU sent to
+the FAQ, out of scope, a greeting or its fallback is handed to the triage journey
+(`/report_symptom{"symptom": …}`), and the patient gets that answer; journey intents
+are left alone. Through POST /api/v1/chat with a fake Rasa that misreads on purpose."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import unquote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from integrations.rasa.client import RasaRestClient
+from services.conversation.symptom_routing import triage_trigger
+from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.wiring import use
+
+TRIAGE_REPLY = "您哪里不舒服，持续多久了？"
+# What the fake NLU makes of each message (a deliberately poor classifier).
+MISREAD = {
+    "孩子发烧39度，要不要去医院": "faq",
+    "肚子一阵一阵绞着疼还吐了": "out_of_scope",
+    "你好，我这两天头晕得厉害": "greet",
+    "我头疼想挂神经内科": "book_appointment",
+    "医院几点开门": "faq",
+}
+
+
+def rasa(request: Recorded) -> tuple[int, object]:
+    if request.path.startswith("/webhooks/rest/webhook"):
+        sent = request.json()
+        rasa.sent.append(sent["message"])  # type: ignore[attr-defined]
+        message = sent["message"]
+        rasa.last[sent["sender"]] = message  # type: ignore[attr-defined]
+        if message.startswith("/report_symptom"):
+            return 200, [{"recipient_id": sent["sender"], "text": TRIAGE_REPLY}]
+        return 200, [{"recipient_id": sent["sender"], "text": f"answer for {MISREAD.get(message, 'x')}"}]
+    if request.method == "GET" and "/tracker" in request.path:
+        said = rasa.last.get(unquote(request.path.split("/")[2]), "")  # type: ignore[attr-defined]
+        intent = "report_symptom" if said.startswith("/") else MISREAD.get(said, "nlu_fallback")
+        latest = {"text": said, "intent": {"name": intent, "confidence": 0.9}, "intent_ranking": []}
+        return 200, {"latest_message": latest}
+    return 200, {}
+
+
+@pytest.fixture
+def nlu(app: Flask) -> Iterator[FakeServer]:
+    rasa.sent, rasa.last = [], {}  # type: ignore[attr-defined]
+    with fake_server(rasa) as server:
+        use(app, dialogue=RasaRestClient(server.url, timeout=2.0, understanding_timeout=1.0))
+        yield server
+
+
+def _chat(client: FlaskClient, text: str) -> list[str]:
+    response = client.post("/api/v1/chat", json={"sender": "p1", "message": text})
+    assert response.status_code == 200
+    return [m["text"] for m in response.json["messages"]]
+
+
+@pytest.mark.parametrize("text", ["孩子发烧39度，要不要去医院", "肚子一阵一阵绞着疼还吐了", "你好，我这两天头晕得厉害"])
+def test_a_symptom_the_nlu_sent_elsewhere_goes_to_triage(nlu: FakeServer, client: FlaskClient, text: str) -> None:
+    assert _chat(client, text) == [TRIAGE_REPLY]
+    trigger = rasa.sent[-1]  # type: ignore[attr-defined]
+    assert trigger.startswith("/report_symptom")
+    assert json.loads(trigger.removeprefix("/report_symptom")) == {"symptom": text}
+
+
+@pytest.mark.parametrize("text", ["我头疼想挂神经内科", "医院几点开门"])
+def test_journeys_and_real_questions_are_left_alone(nlu: FakeServer, client: FlaskClient, text: str) -> None:
+    assert _chat(client, text) == [f"answer for {MISREAD[text]}"]
+    assert rasa.sent == [text]  # type: ignore[attr-defined]
+
+
+def test_the_trigger_carries_the_text_as_the_symptom_entity() -> None:
+    assert triage_trigger(' 头疼"三天" ') == '/report_symptom{"symptom": "头疼\\"三天\\""}'
