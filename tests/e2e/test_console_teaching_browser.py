@@ -1,11 +1,13 @@
 """Teaching the bot in real headless Chromium (Debian's package, through Playwright).
 
 1. Against the app over real HTTP (fake Rasa runner, no worker): an editor logs in
-   with password and TOTP, searches, adds an example, sees it in the pending diff,
+   with password and TOTP on a fresh database (seeded from data/ on the first
+   visit), pages through every example of `affirm` on its one page, searches and
+   lands on the example, has a typo of an intent name refused, adds an example, sees it in the pending diff,
    requests training; the training is then run in a thread (what the worker does,
    with a fake Rasa runner) while the page polls its JSON status and shows the
-   comparison. A second clinician approves a triage change; a reviewed message
-   becomes an example.
+   comparison. A second clinician runs the gates on a triage change, reads the
+   results, then confirms it live; a reviewed message becomes an example.
 2. Against the whole system (tests/e2e/stack.py: gunicorn app, action server, Rasa
    with the trained model): a version is registered from the already-trained
    var/rasa/models/current.tar.gz, activated through the page, and Rasa's /status
@@ -84,7 +86,9 @@ def live_teaching(
     queued: list[str] = []
     use(app, tasks=InMemoryTaskQueue(run=lambda _name, args: queued.append(str(args[0]))))
     app.extensions["lifecycle_paths"] = paths
-    td.import_directory(ctx, ROOT, author="staff:seed")
+    shutil.copytree(ROOT / "data" / "nlu", paths.repo / "data" / "nlu")  # what the first visit seeds from
+    (paths.repo / "bot").mkdir()
+    shutil.copyfile(ROOT / "bot" / "domain.yml", paths.repo / "bot" / "domain.yml")
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -123,11 +127,35 @@ def test_an_editor_adds_an_example_sees_the_diff_and_trains(
             _login(page, base_url, "editor", editor_secret)
             page.get_by_role("link", name="教机器人").first.click()
             expect(page.locator("h1")).to_have_text("训练数据")
+            expect(
+                page.locator("tr.item").filter(has=page.get_by_role("link", name="affirm", exact=True))
+            ).to_have_count(1)
             _shot(page, "items")
-            page.fill("#q", "缴费")
+            affirm = len(td.get_item(ctx, "intent", "affirm").examples)
+            assert affirm > 100  # seeded on this first visit, from every block and file of data/nlu/
+            page.get_by_role("link", name="affirm", exact=True).click()
+            expect(page.locator("section.card h2").first).to_contain_text(f"（{affirm}）")
+            seen, pages = page.locator("tr.example").count(), 1
+            while page.locator("a[rel=next]").count():
+                pages += 1
+                page.click("a[rel=next]")
+                page.wait_for_url(f"**page={pages}")
+                seen += page.locator("tr.example").count()
+            assert seen == affirm
+            page.goto(base_url + "/console/teaching")
+            page.fill("#q", "对呀")
             page.click("form.filters button[type=submit]")
-            expect(page.locator("tr.hit").first).to_be_visible()
             _shot(page, "search")
+            page.locator("tr.hit").filter(has_text="affirm").first.get_by_role("link").click()
+            expect(page.locator("tr.example:target input[name=text]")).to_have_value("对呀")
+            _shot(page, "search-landed")
+
+            page.goto(base_url + "/console/teaching?kind=intent")
+            page.fill("#new-name", "report_symptm")
+            page.fill("#new-text", "我头疼得厉害")
+            page.get_by_role("button", name="新建意图").click()
+            expect(page.locator("body")).to_contain_text("report_symptom")
+            _shot(page, "typo-refused")
 
             page.goto(base_url + "/console/teaching/item/intent/pay")
             page.fill("#new-example", "医保卡付药费行不行")
@@ -182,7 +210,7 @@ def test_an_editor_adds_an_example_sees_the_diff_and_trains(
                 e.text for e in td.get_item(ctx, "intent", "query_appointment").examples
             ]
 
-            # A clinician proposes a triage change; another approves it.
+            # A clinician proposes a triage change; another runs the gates, reads them, confirms.
             doctor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             _login(doctor, base_url, "drli", drli_secret)
             doctor.goto(base_url + "/console/teaching/triage?file=advice.yml")
@@ -201,6 +229,10 @@ def test_an_editor_adds_an_example_sees_the_diff_and_trains(
             _shot(second, "proposal-pending")
             second.click("#approve")
             expect(second.locator("#gate")).to_contain_text("分诊测试：通过", timeout=60000)
+            assert not (paths.triage / "advice.yml").read_text(encoding="utf-8").endswith("# 2026 年复核\n")
+            _shot(second, "proposal-checked")
+            second.click("#go-live")
+            expect(second.locator(".flash")).to_contain_text("已确认上线")
             _shot(second, "proposal")
         finally:
             browser.close()
