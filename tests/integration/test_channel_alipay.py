@@ -258,7 +258,7 @@ def test_the_bot_down_still_answers_with_the_phone(alipay_app: Flask, client: Fl
     post(client, signed_form(biz(msg_id="down-1")))
     wait_for_turns(alipay_app)
     until(lambda: len(custom_sends(alipay_app)) == 1)
-    assert "010-12345678" in custom_sends(alipay_app)[0]["text"]["content"]
+    assert "010-64412800" in custom_sends(alipay_app)[0]["text"]["content"]
 
 
 @pytest.mark.parametrize(

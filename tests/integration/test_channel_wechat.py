@@ -204,7 +204,7 @@ def test_red_flags_are_answered_at_the_edge_even_when_rasa_is_down(client: Flask
 
 def test_rasa_down_gives_the_apology_with_the_hospital_phone(client: FlaskClient, ctx: ServiceContext) -> None:
     response = post(client, text_xml("我想挂号", msg_id="down"))
-    assert response.status_code == 200 and "010-12345678" in reply_content(response.data)
+    assert response.status_code == 200 and "010-64412800" in reply_content(response.data)
     assert kept(ctx) == 1  # the message is kept for a later answer
 
 
