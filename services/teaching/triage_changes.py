@@ -23,13 +23,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from models import TriageProposal, new_id, utcnow
 from services import audit
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.teaching.triage_gate import TriageGate, triage_digest, triage_gate
+from services.teaching.triage_review import load_yaml
 
 CLINICIAN = "clinician"
 STATUS_NAMES = {
@@ -86,10 +85,7 @@ def propose(ctx: ServiceContext, files: dict[str, str], *, proposer: str, commen
     for name, text in files.items():
         if name not in known:
             raise InvalidInput(f"{name} 不是分诊规则文件（可选：{', '.join(sorted(known))}）")
-        try:
-            yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InvalidInput(f"{name} 不是合法的 YAML：{exc}") from None
+        load_yaml(text, name)
     with ctx.db.transaction() as session:
         row = TriageProposal(
             id=new_id("tpr"),

@@ -47,13 +47,18 @@ def _flatten(value: Any, path: str, out: dict[str, str]) -> None:
         out[path] = "" if value is None else str(value)
 
 
-def _parse(text: str, name: str) -> dict[str, str]:
+def load_yaml(text: str, name: str) -> Any:
+    """The parsed text, or an error staff can act on (the line, not PyYAML's internals)."""
     try:
-        loaded = yaml.safe_load(text) if text else {}
+        return yaml.safe_load(text) if text else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise InvalidInput(f"{name} 不是有效的 YAML（{where}格式有误）") from None
+        where = f"第 {mark.line + 1} 行附近" if mark is not None else ""
+        raise InvalidInput(f"{name} 的格式有误（{where}），请检查缩进、冒号和引号是否成对") from None
+
+
+def _parse(text: str, name: str) -> dict[str, str]:
+    loaded = load_yaml(text, name)
     flat: dict[str, str] = {}
     _flatten(loaded, "", flat)
     return flat

@@ -147,6 +147,9 @@ def test_a_triage_proposal_reads_as_fields_and_goes_live_only_after_the_gate_res
     rule = data["rules"][0]
     rule["advice"] = "请立即拨打120。"
     proposed = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    broken = post(drli, "/console/teaching/triage", file="red_flags.yml", text="rules:\n  - id: a\n   bad: [")
+    assert broken.status_code == 422 and "第 3 行附近" in broken.get_data(as_text=True)
+    assert "while parsing" not in broken.get_data(as_text=True)  # not PyYAML's own words
     proposal = post(drli, "/console/teaching/triage", file="red_flags.yml", text=proposed).headers["Location"]
     page = drwang.get(proposal).get_data(as_text=True)
     assert f"rules › {rule['id']} › advice" in page and "请立即拨打120。" in page  # a field, not a YAML hunk

@@ -4,6 +4,7 @@ edit is an immutable revision, and the pending diff says what changed."""
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,13 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from app import build_context
 from config import ROOT
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
 from services.teaching import training_data as td
 from services.teaching.training_yaml import DOMAIN_PATH
+from tests.conftest import settings_for
 
 EDITOR = "staff:editor"
 
@@ -170,3 +173,30 @@ def test_deleting_the_last_example_removes_the_item(imported: ServiceContext) ->
     with pytest.raises(NotFound):
         td.get_item(ctx, "intent", "faq/wifi")
     assert td.pending_changes(ctx) == []
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_first_run_seeding_happens_once_when_workers_start_together(
+    database: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("database_url" if database == "sqlite" else "postgres_url")
+    ctx = build_context(settings_for(url))
+    try:
+        assert not td.has_data(ctx)
+        barrier = threading.Barrier(4)
+        results: list[object] = []
+
+        def start() -> None:
+            barrier.wait()
+            results.append(td.seed_if_empty(ctx, ROOT))
+
+        workers = [threading.Thread(target=start) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert sum(r is not None for r in results) == 1  # one loads, the others find it loaded
+        assert [r.action for r in td.history(ctx)] == ["import"]
+        assert len(td.get_item(ctx, "intent", "affirm").examples) > 100
+    finally:
+        ctx.db.dispose()
