@@ -12,8 +12,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from db import rows_changed
 from models import LoginThrottle, StaffAccount, StaffSession, utcnow
 from services import audit
 from services.context import ServiceContext
@@ -62,11 +64,10 @@ def authenticate(
         raise LoginFailed()
     token = secrets.token_urlsafe(32)
     with ctx.db.transaction() as session:
+        if not _spend_step(session, account.id, step, now):  # the same code used twice at once
+            raise LoginFailed()
         row = session.get(StaffAccount, account.id)
         assert row is not None
-        if row.totp_last_step >= step:  # the same code used twice at once
-            raise LoginFailed()
-        row.totp_last_step, row.last_login_at = step, now
         throttle.clear(session, account_key)
         session.add(
             StaffSession(token_hash=_token_hash(token), staff_id=row.id, created_at=now, last_seen_at=now, ip=ip)
@@ -76,6 +77,21 @@ def authenticate(
         )
         identity = _identity(row)
     return identity, token
+
+
+def _spend_step(session: Session, account_id: str, step: int, now: datetime) -> bool:
+    """Record `step` as the last one used, only if it is later than the stored one. One
+    conditional UPDATE, so on PostgreSQL a second login with the same code waits for the
+    first's row lock, then finds the condition false: a read-then-write would let both in."""
+    return (
+        rows_changed(
+            session,
+            update(StaffAccount)
+            .where(StaffAccount.id == account_id, StaffAccount.totp_last_step < step)
+            .values(totp_last_step=step, last_login_at=now),
+        )
+        == 1
+    )
 
 
 def _identity(account: StaffAccount) -> StaffIdentity:
