@@ -15,6 +15,7 @@ import yaml
 
 from app import create_app
 from config import ROOT
+from services.conversation import labels
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
 from services.teaching import model_lifecycle as ml
@@ -47,6 +48,7 @@ def test_one_page_per_intent_holds_every_example_and_search_lands_on_it(teaching
     editor = teaching.client("editor")
     listing = editor.get("/console/teaching?kind=intent").get_data(as_text=True)
     assert listing.count(">affirm</a>") == 1
+    assert labels.intent_names()["affirm"] in listing  # the meaning beside the code
     seen: list[str] = []
     page = 1
     while True:

@@ -15,8 +15,9 @@ from typing import Any
 from flask import current_app, g, request
 from sqlalchemy import select
 
-from models import StaffAccount
+from models import Department, StaffAccount
 from services.booking.calendar import SHANGHAI
+from services.conversation import labels
 from services.staff.accounts import StaffIdentity
 from services.teaching import model_lifecycle as ml
 from services.teaching import training_data as td
@@ -94,4 +95,18 @@ def _teaching_globals() -> dict[str, Any]:
         """Called only by pages that offer "加为训练例句" (the conversation review)."""
         return sorted({i.name for i in td.list_items(staff_context(), "intent")})
 
-    return {"teaching_intents": intent_names, "kind_names": KIND_NAMES}
+    return {"teaching_intents": intent_names, "kind_names": KIND_NAMES, "item_label": _item_label}
+
+
+def _item_label(kind: str, name: str) -> str:
+    """The name staff know beside a code: an intent's meaning, a synonym's department."""
+    if kind == "intent":
+        return labels.intent_names().get(name, "")
+    if kind != "synonym":
+        return ""
+    departments: dict[str, str] | None = g.get("department_names")
+    if departments is None:
+        with staff_context().db.reading() as session:
+            departments = dict(session.execute(select(Department.code, Department.name)).tuples())
+        g.department_names = departments
+    return departments.get(name, "")

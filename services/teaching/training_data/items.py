@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import TrainingExample, TrainingFile, TrainingItem, utcnow
+from models import Department, TrainingExample, TrainingFile, TrainingItem, utcnow
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
 from services.teaching.training_data.browsing import find_rows
@@ -58,7 +58,9 @@ def _check_duplicate(session: Session, row: TrainingItem, text: str, ignore_id: 
             if name == row.name:
                 raise Conflict(f"“{text}”已经在 {row.name} 里了")
             if row.kind == "synonym":
-                raise Conflict(f"“{text}”已经是 {name} 的别名，不能同时指向 {row.name}", other=name)
+                department = session.scalar(select(Department.name).where(Department.code == name))
+                where = f"{department}（{name}）" if department else name
+                raise Conflict(f"“{text}”已经是 {where} 的别名，不能同时指向 {row.name}", other=name)
         return
     wanted = plain_text(text)
     candidates = session.execute(
