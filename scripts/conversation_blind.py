@@ -1,0 +1,132 @@
+"""The pure parts of the blind-conversation runner (scripts/conversation_blind_report.py):
+placeholders, taps, the identities a conversation plays with, reading the bot's
+triage wording and masking what is personal. Kept apart from the runner so they
+are unit-tested without starting the stack (tests/unit/test_conversation_blind.py).
+
+The blind author wrote the patient's side only, against the public contract; these
+helpers turn a scripted turn into what a real patient would have typed or tapped,
+and never look at the bot's internals to do it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared_rules import id_check_char
+
+PLACEHOLDER = re.compile(r"\{(ID_NUMBER|PHONE|SMS_CODE|TOMORROW_DATE)\}")
+TAP = re.compile(r"^<tap:(\d+)>$")
+ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3})([\dXx])(?!\d)")
+PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# The bot's own triage wording (bot/domain.yml utter_triage_*), most severe first.
+LEVEL_WORDS = (
+    ("emergency", ("拨打120", "急诊科")),
+    ("urgent", ("24小时内",)),
+    ("routine", ("到门诊看一下",)),
+    ("self_care", ("先在家观察",)),
+)
+GOODBYE_WORDS = ("再见", "拜拜", "再會", "祝您早日康复")
+FEMALE_CHARS = set("兰敏美玲丽燕静秀英娟芳霞")
+FAQ_WORDS = {
+    "parking": ("停车",),
+    "insurance": ("医保", "醫保"),
+    "hours": ("开诊", "门诊时间", "点", "周日", "星期"),
+    "documents": ("身份证", "医保卡", "证件"),
+    "refund": ("原路", "退回", "工作日"),
+}
+
+
+@dataclass(frozen=True)
+class Tap:
+    """What tapping a button does: send its payload, or open its link."""
+
+    payload: str
+    title: str
+    is_link: bool
+
+
+class NoSuchButton(LookupError):
+    """The script taps button N but the bot's last message offered fewer."""
+
+
+def placeholders(turn: str) -> set[str]:
+    return set(PLACEHOLDER.findall(turn))
+
+
+def substitute(turn: str, values: dict[str, str]) -> str:
+    """Put real values in the placeholders; a value missing is a bug in the runner."""
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], turn)
+
+
+def tap_index(turn: str) -> int | None:
+    """N for "<tap:N>" (1-based), None for a typed message."""
+    found = TAP.match(turn.strip())
+    return int(found.group(1)) if found else None
+
+
+def is_link(payload: str) -> bool:
+    return payload.startswith(("http://", "https://"))
+
+
+def resolve_tap(index: int, last_reply: list[dict[str, Any]]) -> Tap:
+    """The Nth button of the last bot message that offered buttons in the last reply."""
+    offered = [m["buttons"] for m in last_reply if m.get("buttons")]
+    if not offered or not 1 <= index <= len(offered[-1]):
+        raise NoSuchButton(f"button {index} asked for, {len(offered[-1]) if offered else 0} offered")
+    button = offered[-1][index - 1]
+    payload = str(button.get("payload") or button.get("url") or "")
+    return Tap(payload=payload, title=str(button.get("title", "")), is_link=is_link(payload))
+
+
+def sex_of(name: str) -> str:
+    """A plausible sex for a persona's name (for the ID number's sex digit)."""
+    return "F" if any(ch in FEMALE_CHARS for ch in name) else "M"
+
+
+def make_id_number(birth: date, sex: str, serial: int, area: str = "110105") -> str:
+    """A valid GB 11643 number: area, birth date, a sequence whose last digit is odd for men."""
+    sequence = 10 + (serial % 400) * 2 + (1 if sex == "M" else 2)
+    first17 = f"{area}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + id_check_char(first17)
+
+
+def make_phone(serial: int) -> str:
+    return f"1390{serial:07d}"
+
+
+def tomorrow_words(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def level_said(texts: list[str]) -> str | None:
+    """The last triage level the bot put in words, or None when it never gave one."""
+    found: str | None = None
+    for text in texts:
+        for level, words in LEVEL_WORDS:
+            if any(w in text for w in words):
+                found = level
+                break
+    return found
+
+
+def asks_for(texts: list[str]) -> set[str]:
+    """Which form answers the bot's last reply asks for: PHONE, SMS_CODE, ID_NUMBER."""
+    joined = "\n".join(texts)
+    wanted = set()
+    if "手机号" in joined and "输入" in joined:
+        wanted.add("PHONE")
+    if "验证码" in joined and ("输入" in joined or "已发到" in joined):
+        wanted.add("SMS_CODE")
+        wanted.discard("PHONE")
+    if "身份证" in joined and "输入" in joined:
+        wanted.add("ID_NUMBER")
+    return wanted
+
+
+def mask(text: str) -> str:
+    """ID numbers and phones masked the way the app masks them in logs."""
+    text = ID_RE.sub(lambda m: f"{m.group(1)}*********{m.group(3)[1:]}{m.group(4)}", text)
+    return PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

@@ -1,0 +1,60 @@
+"""The blind-conversation runner's pure parts (scripts/conversation_blind.py): a wrong
+placeholder or a tap on the wrong button would make the measured completion rate
+say something about the runner instead of the bot."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+import conversation_blind as cb
+
+from shared_rules import id_checksum_ok
+
+
+def test_placeholders_are_substituted_and_other_text_kept() -> None:
+    values = {"ID_NUMBER": "11010519580312201X", "PHONE": "13900000001", "SMS_CODE": "123456",
+              "TOMORROW_DATE": "12月7日"}  # fmt: skip
+    assert cb.substitute("{TOMORROW_DATE}上午", values) == "12月7日上午"
+    assert cb.substitute("{PHONE}", values) == "13900000001"
+    assert cb.substitute("不知道处方号", values) == "不知道处方号"
+    assert cb.placeholders("{SMS_CODE}") == {"SMS_CODE"}
+    with pytest.raises(KeyError):
+        cb.substitute("{SMS_CODE}", {"PHONE": "13900000001"})
+
+
+def test_a_tap_takes_the_nth_button_of_the_last_message_that_offered_any() -> None:
+    reply = [
+        {"text": "请选择", "buttons": [{"title": "1 上午", "payload": "/a"}, {"title": "2 下午", "payload": "/b"}]},
+        {"text": "已为您保留", "buttons": [{"title": "去支付", "payload": "http://127.0.0.1/pay/x"}]},
+        {"text": "还有别的吗", "buttons": []},
+    ]
+    assert cb.tap_index("<tap:2>") == 2 and cb.tap_index("2") is None
+    tap = cb.resolve_tap(1, reply)
+    assert tap.is_link and tap.payload == "http://127.0.0.1/pay/x"
+    assert cb.resolve_tap(2, reply[:1]) == cb.Tap(payload="/b", title="2 下午", is_link=False)
+    with pytest.raises(cb.NoSuchButton):
+        cb.resolve_tap(2, reply)
+    with pytest.raises(cb.NoSuchButton):
+        cb.resolve_tap(1, [{"text": "好的", "buttons": []}])
+
+
+def test_made_up_identities_are_valid_and_masked() -> None:
+    man = cb.make_id_number(date(1958, 3, 12), "M", 7)
+    woman = cb.make_id_number(date(1990, 1, 2), "F", 7)
+    assert id_checksum_ok(man) and id_checksum_ok(woman) and man != woman
+    assert int(man[16]) % 2 == 1 and int(woman[16]) % 2 == 0
+    masked = cb.mask(f"身份证{man} 手机{cb.make_phone(3)}")
+    assert man not in masked and "13900000003" not in masked and "139****0003" in masked
+
+
+def test_the_bot_s_last_triage_wording_is_the_level() -> None:
+    assert cb.level_said(["建议您到门诊看一下，推荐科室：骨科。"]) == "routine"
+    assert cb.level_said(["目前看情况不太严重，可以先在家观察休息。", "建议您24小时内尽快看医生"]) == "urgent"
+    assert cb.level_said(["您哪里不舒服？"]) is None
+    assert cb.asks_for(["请输入短信里的6位验证码："]) == {"SMS_CODE"}
