@@ -132,6 +132,11 @@ class BookingMachine(RuleBasedStateMachine):
             assert exc.code == expected, f"engine said {exc.code}, rules say {expected}"
             return
         assert expected == "ok", f"engine booked, rules say {expected}"
+        # A booking that went through expired the patient's lapsed holds in that week (quotas).
+        week = model_slot.day.isocalendar()[:2]
+        for a in self.appointments:
+            if a.patient == pid and a.slot.day.isocalendar()[:2] == week and self.effective(a) == "expired":
+                a.status = "expired"
         body = result.body
         assert body["status"] == ("confirmed" if model_slot.fee == 0 else "held")
         self.appointments.append(
