@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     max_open_holds_per_phone: int = Field(4, ge=1)
     booking_horizon_days: int = Field(14, ge=1)
     cancel_cutoff_hours: int = Field(2, ge=0)
+    # A cancelled place returns to the pool after a random delay between these (seconds), drawn
+    # per cancellation, like Beijing's 114 platform, which puts a returned place back at a random
+    # later time, not at once: a scalper (黄牛) who cancels a place for a buyer cannot have the
+    # buyer grab it on cue. 0 and 0 return it at once (docs/security.md).
+    release_delay_seconds_min: int = Field(60, ge=0, le=3600)
+    release_delay_seconds_max: int = Field(300, ge=0, le=3600)
     refill_window_days: int = Field(180, ge=1)  # a refill needs an offline visit this recent
 
     # Reverse proxies in front of the app that append to X-Forwarded-For (nginx, a cloud load
@@ -189,6 +195,12 @@ class Settings(BaseSettings):
     outbox_claim_seconds: int = Field(120, ge=10)  # a claimed message not marked by then is tried again
     outbox_max_attempts: int = Field(8, ge=1)
     celery_visibility_timeout: int = Field(3600, ge=5)  # Redis: unacked tasks of a dead worker come back
+
+    @model_validator(mode="after")
+    def _release_delay_in_order(self) -> Settings:
+        if self.release_delay_seconds_max < self.release_delay_seconds_min:
+            raise ValueError("RELEASE_DELAY_SECONDS_MAX 不能小于 RELEASE_DELAY_SECONDS_MIN")
+        return self
 
     @model_validator(mode="before")
     @classmethod

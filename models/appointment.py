@@ -62,6 +62,7 @@ class Appointment(Base):
         ),
         Index("ix_appointments_patient_week", "patient_id", "clinic_date"),
         Index("ix_appointments_status_hold", "status", "hold_expires_at"),
+        Index("ix_appointments_place_release", "place_release_at"),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("apt"))
@@ -79,6 +80,9 @@ class Appointment(Base):
     cancelled_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    # A cancelled place goes back to the pool at this (randomised) time, not at once: the
+    # scalper who cancels cannot re-grab it on cue. None once returned (or never delayed).
+    place_release_at: Mapped[datetime | None]
 
     slot: Mapped[Slot] = relationship()
 

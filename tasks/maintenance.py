@@ -11,6 +11,12 @@ from tasks.context import task_context
 from tasks.metrics import HOLDS_EXPIRED
 
 
+@shared_task(name="places.release_cancelled")
+def release_cancelled_places() -> int:
+    """Cancelled places whose randomised release time has come go back to the pool."""
+    return transitions.release_cancelled_places(task_context())
+
+
 @shared_task(name="holds.expire")
 def expire_holds() -> int:
     expired = transitions.expire_holds(task_context())

@@ -6,6 +6,7 @@ from typing import Any
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "expire-unpaid-holds": {"task": "holds.expire", "schedule": 30.0},
+    "release-cancelled-places": {"task": "places.release_cancelled", "schedule": 15.0},
     "pay-out-pending-refunds": {"task": "refunds.process_pending", "schedule": 60.0},
     "deliver-due-messages": {"task": "outbox.deliver_due", "schedule": 10.0},
     "reconcile-open-orders": {"task": "payments.reconcile_open", "schedule": 120.0},

@@ -8,6 +8,7 @@ win; whoever changed no row lost and leaves everything as the winner left it.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -135,11 +136,19 @@ def cancel(ctx: ServiceContext, appointment_id: str, reason: str = "patient_requ
         cutoff = appointment.slot.start_at - timedelta(hours=ctx.settings.cancel_cutoff_hours)
         if appointment.state is S.CONFIRMED and now > cutoff:
             raise TooLateToCancel()
+        release_at = _release_time(ctx, now)
         if not transition(
-            session, appointment_id, (S.HELD, S.CONFIRMED), S.CANCELLED, cancelled_at=now, cancel_reason=reason
+            session,
+            appointment_id,
+            (S.HELD, S.CONFIRMED),
+            S.CANCELLED,
+            cancelled_at=now,
+            cancel_reason=reason,
+            place_release_at=release_at,
         ):
             raise NotCancellable()
-        _return_place(session, appointment.slot_id)
+        if release_at is None:
+            _return_place(session, appointment.slot_id)
         _close_pending_orders(session, appointment_id, now)
         refund = refund_if_paid(session, appointment_id, reason="appointment_cancelled")
         audit.record(
@@ -154,6 +163,38 @@ def cancel(ctx: ServiceContext, appointment_id: str, reason: str = "patient_requ
         view = appointment_view(appointment, order_for(session, appointment_id))
         view["refund"] = refund
         return view
+
+
+def _release_time(ctx: ServiceContext, now: datetime) -> datetime | None:
+    """When a cancelled place goes back: a random moment in the configured window, drawn
+    from the system's CSPRNG so a scalper cannot predict it; None (at once) for a 0 window."""
+    low, high = ctx.settings.release_delay_seconds_min, ctx.settings.release_delay_seconds_max
+    if high <= 0:
+        return None
+    return now + timedelta(seconds=low + secrets.randbelow(high - low + 1))
+
+
+def release_cancelled_places(ctx: ServiceContext, now: datetime | None = None, batch: int = 500) -> int:
+    """Beat's sweep: return the places of cancellations whose release time has come. Each is
+    returned once, by a conditional UPDATE that clears the time, however many sweeps run."""
+    now = now or utcnow()
+    with ctx.db.reading() as session:
+        due = session.execute(
+            select(Appointment.id, Appointment.slot_id).where(Appointment.place_release_at <= now).limit(batch)
+        ).all()
+    released = 0
+    for appointment_id, slot_id in due:
+        with ctx.db.transaction() as session:
+            claimed = rows_changed(
+                session,
+                update(Appointment)
+                .where(Appointment.id == appointment_id, Appointment.place_release_at.is_not(None))
+                .values(place_release_at=None),
+            )
+            if claimed == 1:
+                _return_place(session, slot_id)
+                released += 1
+    return released
 
 
 def check_in(ctx: ServiceContext, appointment_id: str) -> None:
