@@ -1,0 +1,92 @@
+"""Red-flag families learned from the misses of blind set A (issue 10).
+
+Each case is a paraphrase written for this file, never the blind vignette's own
+text, so that these tests check the clinical discriminator (a lay wording, a
+number threshold, a risk group) rather than one sentence. The second table holds
+ordinary messages the widened rules must leave alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+
+EMERGENCIES = [
+    # Rhythm: a counted or wearable-reported rate of 150+ is a number, not a word.
+    ("心跳特别快，自己数了数每分钟170次", None, "cardiac_arrhythmia_unstable"),
+    ("智能手表上心率一直160多，人有点发飘", None, "cardiac_arrhythmia_unstable"),
+    # Cardiac pain in lay words: "not right" chest with sweating, pallor, failed nitrates.
+    ("我爸心窝子不对劲，说不上来，出了一身汗", None, "chest_pain_cardiac"),
+    ("心口突然疼起来，脸色惨白", None, "chest_pain_cardiac"),
+    ("胸前疼，速效救心丸吃了两回还是闷", None, "chest_pain_cardiac"),
+    # Sudden worst headache phrased with the body part first.
+    ("搬重物时忽然后脑勺剧痛", None, "thunderclap_headache"),
+    ("胸口疼，气越喘越急，喘气越来越难", None, "breathing_difficulty"),
+    # Haemorrhage: spurting, not stopped by pressure; postpartum pad counts; toilet full of blood.
+    ("小腿被铁皮割了，血一股一股往外涌出来", None, "major_bleeding"),
+    ("鼻子出血快一个钟头了，按着也按不住", None, "major_bleeding"),
+    ("顺产后第三天，一小时就湿透了两个夜用卫生巾", None, "major_bleeding"),
+    ("大便后马桶里全是红的", None, "major_bleeding"),
+    ("屙咗好多血", None, "major_bleeding"),  # Cantonese verb and aspect marker
+    # Mental health: a parent threatening to die together with the child.
+    ("她这几天总说要抱着宝宝一块儿去跳", None, "suicide_risk"),
+    # Poisoning families: child into family medicines, organophosphate, narrow-margin drugs, CO.
+    ("三岁女儿把外公的药片翻出来吃了好几颗", None, "poisoning"),
+    ("下地喷了杀虫剂，回来满头大汗、口水直流、拉稀", None, "organophosphate_exposure"),
+    ("奶奶把华法林多吃了几片", None, "poisoning"),
+    ("冬天屋里烧炭取暖，两个人都头晕想吐", None, "carbon_monoxide_suspected"),
+    # Vision: a curtain or shadow blocking part of the field.
+    ("右眼前面好像有块黑幕遮着，下半边看不到", None, "sudden_vision_loss"),
+    # Pregnancy: reduced movements in lay wording, a gush of fluid, blurred sight.
+    ("怀孕33周，今天胎动比往常少了一大半", True, "pregnancy_waters_or_fetal_movement"),
+    ("孕36周，早上感觉不到孩子动", True, "pregnancy_waters_or_fetal_movement"),
+    ("怀孕31周，下面忽然涌出了一大股水", True, "pregnancy_waters_or_fetal_movement"),
+    ("怀孕28周，头疼，看东西模糊", True, "pregnancy_preeclampsia"),
+    ("生完孩子十天，发烧38.8，恶露有臭味", None, "postpartum_infection"),
+    # Acute abdomen and infants.
+    ("皮肤眼白都发黄了，发烧打摆子，右上腹疼", None, "cholangitis_suspected"),
+    ("宝宝11个月，一阵一阵哭，拉出来的便便像果酱", None, "intussusception_suspected"),
+    ("孩子拉肚子两天，哭的时候没有眼泪", None, "severe_dehydration_child"),
+    ("女儿9岁，肚子痛，右下边按着更疼，低烧", None, "appendicitis_signs"),
+    ("一岁半孩子高烧，刚刚抽了两分钟", None, "febrile_or_child_seizure"),
+    # Urinary retention with hours counted; limb ischaemia; long lie; pupils; drowning; cold.
+    ("老伴十几个小时尿不出来，小肚子胀得受不了", None, "urinary_retention_severe"),
+    ("左脚一下子冰凉发紫，脚背摸不到脉", None, "limb_ischaemia"),
+    ("我妈摔了在地上躺了一晚上才被发现", None, "long_lie_or_dark_urine"),
+    ("他摔倒撞了头，两个瞳孔一大一小", None, "unequal_pupils"),
+    ("孩子在河里呛了水，捞上来后一直咳", None, "environmental_emergency"),
+    ("老人体温34.5度，手脚冰凉", None, "environmental_emergency"),
+    # Diabetes: ketones in the urine.
+    ("血糖很高，尿酮两个加，一直吐", None, "diabetic_emergency"),
+    # Airway: drooling, noisy breathing in, floor-of-mouth swelling.
+    ("嗓子肿，口水都吞不下，吸气的时候声音很响", None, "stridor_or_drooling"),
+    ("智齿发炎，下颌都肿了，嘴张不开", None, "deep_neck_infection"),
+    ("孩子对鸡蛋过敏，吃了蛋糕后眼皮肿，还吐了", None, "allergen_two_systems"),
+]
+
+
+@pytest.mark.parametrize(("text", "pregnant", "rule"), EMERGENCIES)
+def test_blind_a_family_is_an_emergency(engine: TriageEngine, text: str, pregnant: bool | None, rule: str) -> None:
+    result = engine.assess(TriageInput(text=text, pregnant=pregnant))
+    assert result.level is TriageLevel.EMERGENCY, (result.level, result.red_flags)
+    assert rule in result.red_flags, result.red_flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "心率一分钟80次，体检说正常",
+        "孩子感冒了，给他吃了退烧药，现在好多了",
+        "吃了降压药有点头晕",
+        "擦破了点皮，流了点血，已经不流了",
+        "体温36.5度，就是有点咳嗽",
+        "对花生过敏，想问问能不能吃花生油",
+        "咽口水有点疼，嗓子发干",
+        "我们屋里开着窗烧水，没事吧",
+        "月经量比平时多一点，没有头晕",
+    ],
+)
+def test_widened_rules_leave_ordinary_messages_alone(engine: TriageEngine, text: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert result.level is not TriageLevel.EMERGENCY, (text, result.red_flags)
