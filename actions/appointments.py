@@ -6,8 +6,9 @@ patient only ever sees and touches their own (and their family's) bookings.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -16,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions.base import HospitalAction, bound_patients, yes_no
+from actions.dates import SHANGHAI
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Appointment
@@ -23,6 +25,7 @@ from integrations.hospital.base import Appointment
 ACTIVE_STATUSES = ("held", "confirmed", "paid", "booked")
 STATUS_TEXT = {"held": "待支付", "confirmed": "已预约", "paid": "已预约", "booked": "已预约"}
 PAY_TITLE = "去支付"
+REBOOK_TITLE = "重新预约这位医生"
 
 
 class ListedAppointment(Appointment, total=False):
@@ -31,18 +34,52 @@ class ListedAppointment(Appointment, total=False):
     patient_name: str
 
 
-def upcoming_appointments(tracker: Tracker) -> List[ListedAppointment]:
-    """Active, future appointments of the account's patients, soonest first."""
+def future_appointments(tracker: Tracker, statuses: Tuple[str, ...] = ACTIVE_STATUSES) -> List[ListedAppointment]:
+    """Future appointments in `statuses` of the account's patients, soonest first."""
     now = datetime.now(timezone.utc)
     found: List[ListedAppointment] = []
     for patient in bound_patients(tracker):
         for appt in common.backend().appointments(str(patient["id"])):
             start = common.parse_iso(str(appt.get("start", "")))
-            if appt.get("status") in ACTIVE_STATUSES and (start is None or start > now):
+            if appt.get("status") in statuses and (start is None or start > now):
                 listed: ListedAppointment = {**appt, "patient_name": patient.get("name", "")}
                 found.append(listed)
     found.sort(key=lambda a: str(a.get("start", "")))
     return found
+
+
+def upcoming_appointments(tracker: Tracker) -> List[ListedAppointment]:
+    """Active, future appointments of the account's patients, soonest first."""
+    return [a for a in future_appointments(tracker) if a.get("status") in ACTIVE_STATUSES]
+
+
+def _doctor_key(appt: Appointment) -> Tuple[str, str]:
+    doctor = appt.get("doctor") or {}
+    return str(appt.get("patient_id", "")), str(doctor.get("id") or doctor.get("name") or "")
+
+
+def released_holds(everything: List[ListedAppointment]) -> List[ListedAppointment]:
+    """Holds that lapsed unpaid, so the list reports them instead of letting them vanish;
+    not when the patient has since booked the same doctor again."""
+    rebooked = {_doctor_key(a) for a in everything if a.get("status") in ACTIVE_STATUSES}
+    return [a for a in everything if a.get("status") == "expired" and _doctor_key(a) not in rebooked]
+
+
+def rebook_buttons(appt: ListedAppointment) -> List[Dict[str, str]]:
+    """One tap books the same doctor for the same patient and day: the booking form then
+    shows that doctor's places left."""
+    if not appt.get("place_left"):
+        return []
+    start = common.parse_iso(str(appt.get("start", "")))
+    entities = {
+        "department": str(appt.get("department", "")),
+        "doctor": str((appt.get("doctor") or {}).get("name", "")),
+        "patient_id": str(appt.get("patient_id", "")),
+    }
+    if start is not None:
+        entities["date"] = start.astimezone(SHANGHAI).date().isoformat()
+    payload = "/book_appointment" + json.dumps(entities, ensure_ascii=False)
+    return [common.button(1, REBOOK_TITLE, payload), common.button(2, "不用了", "/deny")]
 
 
 def pay_button(appt: Appointment) -> List[Dict[str, str]]:
@@ -71,9 +108,24 @@ class ActionQueryAppointments(HospitalAction):
         return "action_query_appointments"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        appointments = upcoming_appointments(tracker)
+        everything = future_appointments(tracker, (*ACTIVE_STATUSES, "expired"))
+        appointments = [a for a in everything if a.get("status") in ACTIVE_STATUSES]
+        offered_rebook = False
+        for lapsed in released_holds(everything):
+            # The one-tap rebook only when nothing else is listed: its numbered buttons are
+            # then the last ones, so a typed "1" on a text channel means the same as a tap.
+            buttons = rebook_buttons(lapsed) if not appointments else []
+            offered_rebook = offered_rebook or bool(buttons)
+            dispatcher.utter_message(
+                response="utter_appointment_released"
+                if lapsed.get("place_left")
+                else "utter_appointment_released_full",
+                buttons=buttons,
+                **describe(lapsed),
+            )
         if not appointments:
-            dispatcher.utter_message(response="utter_no_appointments")
+            if not offered_rebook:
+                dispatcher.utter_message(response="utter_no_appointments")
             return []
         for index, appt in enumerate(appointments, start=1):
             dispatcher.utter_message(
@@ -167,8 +219,11 @@ class ActionCancelAppointment(HospitalAction):
         if tracker.get_slot("confirm_cancel") is not True:
             dispatcher.utter_message(response="utter_cancel_kept")
             return done
-        common.backend().cancel(appointment_id)
-        dispatcher.utter_message(response="utter_cancelled")
+        money = common.refund_fields(common.backend().cancel(appointment_id))
+        if money is None:
+            dispatcher.utter_message(response="utter_cancelled")
+        else:
+            dispatcher.utter_message(response="utter_cancelled_refund", **money)
         return done
 
     def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:

@@ -247,11 +247,13 @@ class ActionBookAppointment(HospitalAction):
         if old:
             events.append(SlotSet("reschedule_from", None))
             try:
-                common.backend().cancel(old)
+                money = common.refund_fields(common.backend().cancel(old))
             except HospitalError as exc:
                 utter_error(dispatcher, exc)
             else:
                 dispatcher.utter_message(response="utter_rescheduled")
+                if money is not None:
+                    dispatcher.utter_message(response="utter_refund_on_way", **money)
         return events
 
     def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:

@@ -179,6 +179,15 @@ def day_text(iso_day: str, period: Optional[str] = None) -> str:
     return text + PERIOD_NAMES.get(period or "", "")
 
 
+def refund_fields(cancelled: Mapping[str, Any]) -> Optional[Dict[str, str]]:
+    """What the patient is told about their money after a cancellation: None when nothing
+    was paid (so no "已付的费用会退回" for an unpaid hold), else the amount and the days."""
+    refund = cancelled.get("refund")
+    if not isinstance(refund, dict):
+        return None
+    return {"amount_yuan": yuan(refund.get("amount_fen")), "refund_days": str(refund.get("working_days") or 7)}
+
+
 def yuan(fen: Any) -> str:
     """Integer fen -> '50' or '50.50' (no floats on the way)."""
     try:

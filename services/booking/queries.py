@@ -27,6 +27,10 @@ def appointment_view(appointment: Appointment, order: PaymentOrder | None) -> di
         "fee_fen": appointment.fee_fen,
         "hold_expires_at": appointment.hold_expires_at.isoformat() if appointment.hold_expires_at else None,
     }
+    if appointment.status == "expired":
+        # The hold lapsed and its place went back: the list says so, and offers to book
+        # the same doctor again while a place is left (issue 12).
+        view["place_left"] = slot.remaining > 0
     if order is not None:
         view["payment"] = {
             "out_trade_no": order.out_trade_no,

@@ -12,11 +12,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db import rows_changed
-from models import LedgerEntry, PaymentOrder, Refund, utcnow
-from payments.base import RefundRejected, RefundRequest
+from models import Appointment, LedgerEntry, Patient, PaymentOrder, Refund, utcnow
+from payments.base import RefundRejected, RefundRequest, fen_to_yuan
 from payments.router import provider_for
 from services import audit
 from services.context import ServiceContext
+from services.notifications import messages
+
+# What the patient is told when a refund is decided: the platforms return money to
+# where it came from within this many working days (the FAQ says 1-7).
+REFUND_WORKING_DAYS = 7
+PLATFORM_NAMES = {"wechat": "微信", "alipay": "支付宝"}
 
 
 def refund_if_paid(session: Session, appointment_id: str, reason: str) -> dict[str, Any] | None:
@@ -32,7 +38,12 @@ def request_refund(session: Session, order: PaymentOrder, reason: str) -> dict[s
     if existing is None:
         session.add(refund)
         session.flush()
-    return {"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen, "status": refund.status}
+    return {
+        "out_refund_no": refund.out_refund_no,
+        "amount_fen": refund.amount_fen,
+        "status": refund.status,
+        "working_days": REFUND_WORKING_DAYS,
+    }
 
 
 def process_refund(ctx: ServiceContext, refund_id: int) -> str:
@@ -73,7 +84,31 @@ def process_refund(ctx: ServiceContext, refund_id: int) -> str:
                 patient_id=order.patient_id,
                 subject=order.out_trade_no,
             )
+            _tell_patient(ctx, session, order, request)
     return "succeeded"
+
+
+def _tell_patient(ctx: ServiceContext, session: Session, order: PaymentOrder, request: RefundRequest) -> None:
+    """The money is on its way back: said once (the outbox's dedupe key), in the chat the visit
+    was booked from when there is one, so nobody has to ask where the refund is."""
+    patient = session.get(Patient, order.patient_id)
+    if patient is None:
+        return
+    appointment = session.get(Appointment, order.appointment_id) if order.appointment_id else None
+    what = "挂号费" if order.kind == "registration" else "续方药费"
+    where = PLATFORM_NAMES.get(order.provider, "原支付账户")
+    messages.to_patient(
+        ctx,
+        session,
+        patient,
+        kind="refund_succeeded",
+        dedupe_key=f"refund_succeeded:{request.out_refund_no}",
+        text=(
+            f"{messages.signature(ctx)}您的{fen_to_yuan(request.amount_fen)}元{what}已原路退回{where}，"
+            f"一般{REFUND_WORKING_DAYS}个工作日内到账，请留意。"
+        ),
+        channel=appointment.channel if appointment is not None else None,
+    )
 
 
 def pending_refund_ids(ctx: ServiceContext) -> list[int]:

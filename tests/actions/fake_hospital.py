@@ -96,8 +96,10 @@ class FakeHospital:
             appt = self.appointments.get(path.split("/")[4])
             if appt is None:
                 return 404, {"error": "not_found", "message": "没有找到这个预约"}
+            paid = appt["status"] == "confirmed" and appt.get("payment", {}).get("status") == "paid"
             appt["status"] = "cancelled"
-            return 200, appt
+            refund = {"amount_fen": appt["fee_fen"], "status": "pending", "working_days": 7} if paid else None
+            return 200, {**appt, "refund": refund}
         if method == "POST" and path.startswith("/api/v1/appointments/") and path.endswith("/payment/check"):
             appt = self.appointments.get(path.split("/")[4])
             if appt is None:

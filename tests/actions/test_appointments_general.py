@@ -51,6 +51,39 @@ async def test_no_appointments(hospital: FakeHospital, domain: dict) -> None:
     assert responses(dispatcher) == ["utter_no_appointments"]
 
 
+async def test_a_lapsed_hold_is_reported_released_with_a_rebook_of_the_same_doctor(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    aid = book(hospital, pid)
+    hospital.appointments[aid].update(status="expired", place_left=True)
+    dispatcher = CollectingDispatcher()
+    await ActionQueryAppointments().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == ["utter_appointment_released"]  # not "没有查到您的预约"
+    rebook, no = dispatcher.messages[0]["buttons"]
+    assert rebook["title"] == "1 重新预约这位医生" and no["payload"] == "/deny"
+    assert rebook["payload"].startswith("/book_appointment{")
+    for entity in ('"doctor": "张伟"', f'"patient_id": "{pid}"', '"date": "2099-01-02"', '"department": "cardiology"'):
+        assert entity in rebook["payload"]
+
+
+async def test_a_lapsed_hold_without_places_and_beside_a_live_visit_has_no_rebook(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    lapsed = book(hospital, pid)
+    hospital.appointments[lapsed].update(status="expired", place_left=False, doctor={"id": "d9", "name": "王芳"})
+    book(hospital, pid)
+    dispatcher = CollectingDispatcher()
+    await ActionQueryAppointments().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == [
+        "utter_appointment_released_full",
+        "utter_appointment_item",
+        "utter_appointments_actions",
+    ]
+    assert not dispatcher.messages[0].get("buttons")
+
+
 async def test_cancel_needs_confirmation(hospital: FakeHospital, domain: dict) -> None:
     pid = hospital.add_patient("李秀英", "13812345678")
     aid = book(hospital, pid)
@@ -64,6 +97,24 @@ async def test_cancel_needs_confirmation(hospital: FakeHospital, domain: dict) -
         dispatcher, make_tracker(slots={"appointment_id": aid, "confirm_cancel": True}), domain
     )
     assert responses(dispatcher) == ["utter_cancelled"] and hospital.appointments[aid]["status"] == "cancelled"
+
+
+async def test_cancelling_a_paid_visit_says_the_refund_and_when(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    aid = book(hospital, pid)
+    hospital.appointments[aid].update(status="confirmed", payment={"amount_fen": 5000, "status": "paid"})
+    dispatcher = CollectingDispatcher()
+    await ActionCancelAppointment().run(
+        dispatcher, make_tracker(slots={"appointment_id": aid, "confirm_cancel": True}), domain
+    )
+    assert responses(dispatcher) == ["utter_cancelled_refund"]
+    assert dispatcher.messages[0]["amount_yuan"] == "50" and dispatcher.messages[0]["refund_days"] == "7"
+
+
+def test_only_the_paid_cancellation_speaks_of_money_going_back(domain: dict) -> None:
+    said = {name: domain["responses"][name][0]["text"] for name in ("utter_cancelled", "utter_cancelled_refund")}
+    assert "退回" not in said["utter_cancelled"] and "不会扣费" in said["utter_cancelled"]
+    assert "原路退回" in said["utter_cancelled_refund"] and "{refund_days} 个工作日" in said["utter_cancelled_refund"]
 
 
 async def test_cancel_form_ends_when_nothing_to_cancel(hospital: FakeHospital, domain: dict) -> None:

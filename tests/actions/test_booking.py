@@ -265,6 +265,17 @@ async def test_reschedule_books_new_then_cancels_old(stocked: FakeHospital, doma
     assert stocked.appointments[old]["status"] == "cancelled"
 
 
+async def test_rescheduling_a_paid_visit_says_the_old_fee_goes_back(stocked: FakeHospital, domain: dict) -> None:
+    pid = stocked.add_patient("李秀英", "13812345678")
+    old = stocked.book({"patient_id": pid, "slot_id": "s_am"}, None)[1]["id"]
+    stocked.appointments[old].update(status="confirmed", payment={"amount_fen": 5000, "status": "paid"})
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"patient_id": pid, "slot_id": "s_pm", "reschedule_from": old})
+    await ActionBookAppointment().run(dispatcher, tracker, domain)
+    assert responses(dispatcher)[-2:] == ["utter_rescheduled", "utter_refund_on_way"]
+    assert dispatcher.messages[-1]["amount_yuan"] == "50"
+
+
 async def test_prefilled_patient_must_belong_to_the_account(hospital: FakeHospital, domain: dict) -> None:
     mine = hospital.add_patient("李秀英", "13812345678", user="u1")
     other = hospital.add_patient("别人", "13900001111", user="u2")
