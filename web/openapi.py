@@ -109,12 +109,20 @@ def build_document() -> dict[str, Any]:
         },
         "/api/v1/appointments/{appointment_id}/cancel": {
             "post": _op(
-                "Cancel, refunding if paid",
+                "Cancel, refunding if paid (refund: null when nothing was paid, else amount_fen and working_days)",
                 {"200": "cancelled", "404": "unknown", "409": "too late or final"},
                 requestBody={
                     "required": False,
                     "content": {"application/json": {"schema": CancelIn.model_json_schema()}},
                 },
+                security=secured,
+            )
+        },
+        "/api/v1/appointments/{appointment_id}/payment/check": {
+            "post": _op(
+                "The patient says they paid: ask the platform about the held visit's order, then the visit "
+                "(confirmed if paid, else held with payment.pay_link)",
+                {"200": "the appointment", "404": "unknown"},
                 security=secured,
             )
         },

@@ -84,3 +84,8 @@ def test_not_paid_keeps_the_hold_and_its_link(
 def test_an_unknown_visit_is_a_chinese_404(client: FlaskClient) -> None:
     answer = client.post("/api/v1/appointments/nope/payment/check", headers=AUTH)
     assert answer.status_code == 404 and "预约" in answer.json["message"]  # type: ignore[index]
+
+
+def test_the_check_is_in_the_openapi_contract(client: FlaskClient) -> None:
+    paths = client.get("/api/v1/openapi.json").json["paths"]  # type: ignore[index]
+    assert "post" in paths["/api/v1/appointments/{appointment_id}/payment/check"]
