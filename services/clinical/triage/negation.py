@@ -28,7 +28,7 @@ _CUE = (
 )
 _FILLER = (
     r"(?:有|明显|出现|什么|任何|感到|觉得|感觉|过|的|太|怎么|再|发生|伴有?|其他|别的|特别|很|那么|这么|"
-    r"啥|也|都|一点|一点儿|有点|啊|呀|了|那种|这种|类似)"
+    r"啥|也|都|一点|一点儿|有点|啊|呀|了|那种|这种|类似|吃什么|用什么|吃过|用过)"
 )
 _LIST_ITEM = r"(?:[\u4e00-\u9fff]{1,5}?[、/和或及与])"
 _HISTORY_CUE = (
@@ -42,6 +42,10 @@ _HISTORY_AFTER = re.compile(
     r"(?:的)?(?:病史|史|后遗症|术后|手术后|恢复期|康复|支架|搭桥|出院|以后|之后"
     r"|(?:已经|有)?(?:\d+|[一二两三四五六七八九十几多]+)(?:多)?(?:年|个月))"
 )
+# "喘气正常", "呼吸也没问题": the patient reports the function as normal. Not when
+# asked ("呼吸很快正常吗") or denied ("不正常"); at most two characters in between
+# so the term's own qualifier ("喘气都正常") is allowed but a new clause is not.
+_NORMAL_AFTER = re.compile(r"[\u4e00-\u9fff]{0,2}?(?:都|也|还|一切)?(?:正常|没问题|挺好|好好的)(?![吗么嘛不])")
 _LOOKBACK = 18
 
 
@@ -53,6 +57,8 @@ def is_negated(text: str, start: int, end: int, *, history: bool = True) -> bool
     """
     before = text[max(0, start - _LOOKBACK) : start]
     if before and _NEGATED_BEFORE.search(before):
+        return True
+    if _NORMAL_AFTER.match(text, end):
         return True
     if not history:
         return False

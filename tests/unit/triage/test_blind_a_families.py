@@ -90,3 +90,42 @@ def test_blind_a_family_is_an_emergency(engine: TriageEngine, text: str, pregnan
 def test_widened_rules_leave_ordinary_messages_alone(engine: TriageEngine, text: str) -> None:
     result = engine.assess(TriageInput(text=text))
     assert result.level is not TriageLevel.EMERGENCY, (text, result.red_flags)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("吃完螃蟹手臂上几个红疙瘩，呼吸也正常", "anaphylaxis"),
+        ("被黄蜂叮了一下脚背，有点肿，喘气都正常", "anaphylaxis"),
+        ("头在门框上磕了一下，没吃什么抗凝药", "anticoagulant_head_injury"),
+    ],
+)
+def test_a_function_reported_normal_is_not_a_finding(engine: TriageEngine, text: str, rule: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert rule not in result.red_flags and result.level is not TriageLevel.EMERGENCY, result.red_flags
+
+
+def test_asking_whether_it_is_normal_still_counts(engine: TriageEngine) -> None:
+    result = engine.assess(TriageInput(text="宝宝嘴唇发紫，呼吸很快正常吗"))
+    assert result.level is TriageLevel.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "昨天健身练了胸，今天胳膊酸得抬不太起来",
+        "坐船晕船吐了一回，上岸就好了",
+        "右眼皮跳了三天",
+        "宝宝红屁股了，别的都挺好",
+        "冬天嘴唇干裂起皮",
+    ],
+)
+def test_everyday_minor_complaints_get_self_care_with_advice(engine: TriageEngine, text: str) -> None:
+    result = engine.assess(TriageInput(text=text, age=30 if "宝宝" not in text else 1))
+    assert result.level is TriageLevel.SELF_CARE, (text, result.level, [r.rule for r in result.reasons])
+    assert "请及时就医" in result.advice or "就医" in result.advice
+
+
+def test_object_pushed_into_a_childs_nostril_is_seen_today(engine: TriageEngine) -> None:
+    result = engine.assess(TriageInput(text="儿子把一颗珠子塞进了鼻孔，取不出来"))
+    assert result.level is TriageLevel.URGENT and "ent" in result.departments
