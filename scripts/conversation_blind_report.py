@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import conversation_blind as cb  # noqa: E402
 
-from services.booking.calendar import local_today  # noqa: E402
+from services.booking.calendar import SHANGHAI, local_today  # noqa: E402
 
 SET = ROOT / "tests" / "blind" / "conversations.jsonl"
 MODEL = ROOT / "var" / "rasa" / "models" / "current.tar.gz"
@@ -66,7 +66,7 @@ def patient_name(turns: list[str]) -> str:
     """The name typed just before the ID number (a correction "是李敏" wins)."""
     if "{ID_NUMBER}" in turns and turns.index("{ID_NUMBER}") > 0:
         said = turns[turns.index("{ID_NUMBER}") - 1]
-        found = re.search(r"([\u4e00-\u9fff]{2,3})$", said)
+        found = re.search(r"是([\u4e00-\u9fff]{2,3})$", said) or re.fullmatch(r"([\u4e00-\u9fff]{2,4})", said)
         if found:
             return found.group(1)
     return "张三"
@@ -87,7 +87,8 @@ class Runner:
 
     def sql(self, query: str, **params: Any) -> list[Any]:
         with self.db.begin() as conn:
-            return list(conn.execute(text(query), params))
+            result = conn.execute(text(query), params)
+            return list(result) if result.returns_rows else []
 
     def snapshot(self) -> dict[str, set[Any]]:
         return {
@@ -216,7 +217,8 @@ def check(
         if not new:
             return False, "no appointment was held or confirmed"
         status, code, start, title = new[-1][:4]
-        hour = (datetime.fromisoformat(str(start)) if not isinstance(start, datetime) else start).hour
+        stored = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
+        hour = stored.replace(tzinfo=UTC).astimezone(SHANGHAI).hour  # stored naive in UTC
         part = "morning" if hour < 12 else "afternoon"
         if code != goal["department"]:
             return False, f"booked {code}, wanted {goal['department']}"
@@ -348,7 +350,10 @@ def main() -> int:
         runner = Runner(stack)
         outcomes = []
         for serial, conv in enumerate(convs, start=1):
-            outcome = runner.play(conv, serial)
+            try:
+                outcome = runner.play(conv, serial)
+            except Exception as exc:  # a runner fault is reported against the runner, not hidden
+                outcome = Outcome(conv, why=f"runner error: {type(exc).__name__}: {exc}"[:300])
             print(f"{conv['id']} {'pass' if outcome.passed else 'FAIL'}: {outcome.why}", flush=True)
             outcomes.append(outcome)
     args.out.write_text(render(outcomes, started, time.monotonic() - clock), encoding="utf-8")
