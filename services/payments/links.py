@@ -110,7 +110,7 @@ def with_pay_link(ctx: ServiceContext, appointment: dict[str, Any]) -> dict[str,
     what the bot puts behind 去支付 (the platform's own URL stays `pay_url`)."""
     payment = appointment.get("payment")
     waiting = isinstance(payment, dict) and payment.get("status", "pending") == "pending"
-    if appointment.get("status") == "held" and waiting and isinstance(payment, dict):
+    if appointment.get("status") == "held" and waiting and isinstance(payment, dict) and "pay_link" not in payment:
         link = pay_link(ctx, str(payment.get("out_trade_no", "")))
         if link:
             payment["pay_link"] = link

@@ -15,6 +15,7 @@ from payments.base import PaymentError, PaymentLink, PaymentRequest
 from payments.console import ConsolePaymentProvider
 from services.booking import holds
 from services.context import ServiceContext
+from services.payments import links
 from tests.factories import make_department, make_doctor, make_patient, make_slot
 
 
@@ -48,6 +49,8 @@ def test_the_provider_is_asked_after_the_commit(ctx: ServiceContext, slot: str) 
     # A reader in another connection already saw the order row: the booking had committed.
     assert provider.seen == ["pending"]
     assert result.body["payment"]["pay_url"].endswith(result.body["payment"]["out_trade_no"])
+    # The short link made from the row id in hand is the one a lookup of the order gives.
+    assert result.body["payment"]["pay_link"] == links.pay_link(ctx, result.body["payment"]["out_trade_no"])
 
 
 def test_a_failed_order_gives_the_place_back_and_a_retry_books_afresh(ctx: ServiceContext, slot: str) -> None:
