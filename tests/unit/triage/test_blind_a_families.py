@@ -129,3 +129,30 @@ def test_everyday_minor_complaints_get_self_care_with_advice(engine: TriageEngin
 def test_object_pushed_into_a_childs_nostril_is_seen_today(engine: TriageEngine) -> None:
     result = engine.assess(TriageInput(text="儿子把一颗珠子塞进了鼻孔，取不出来"))
     assert result.level is TriageLevel.URGENT and "ent" in result.departments
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom"),
+    [
+        ("左边小腿肿胀发烫，比右腿粗一圈", "leg_swelling_hot"),
+        ("这几天一上楼胸口就发紧，停下来就好", "exertional_chest_tightness"),
+        ("我爸吃饭时晕了一下，几秒就醒了", "transient_faint"),
+        ("他三四天不睡觉了，话多得停不下来", "mania_or_psychosis"),
+        ("发现儿子手腕上有好几道割痕", "self_harm_marks"),
+        ("我有羊癫风，这个月已经发作了四次", "seizure_increase"),
+        ("孩子打架门牙被撞掉了", "tooth_knocked_out"),
+        ("这两天血糖一直在22左右", "high_glucose_reading"),
+        ("做腹膜透析的，今天透出来的水有点浑浊", "chemo_or_dialysis_problem"),
+        ("化疗以后口腔溃疡，疼得吃不下饭", "chemo_or_dialysis_problem"),
+        ("宝宝十天了，大便是灰白色的", "jaundice"),
+    ],
+)
+def test_same_day_families_are_urgent(engine: TriageEngine, text: str, symptom: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert result.level >= TriageLevel.URGENT, (text, result.level, [r.rule for r in result.reasons])
+    assert symptom in {r.rule for r in result.reasons}
+
+
+@pytest.mark.parametrize("text", ["血糖8.5，想问问饮食", "门牙有点黄", "爬楼梯膝盖有点酸"])
+def test_same_day_families_leave_ordinary_messages_alone(engine: TriageEngine, text: str) -> None:
+    assert engine.assess(TriageInput(text=text)).level < TriageLevel.URGENT
