@@ -107,6 +107,6 @@ def _item_label(kind: str, name: str) -> str:
     departments: dict[str, str] | None = g.get("department_names")
     if departments is None:
         with staff_context().db.reading() as session:
-            departments = dict(session.execute(select(Department.code, Department.name)).tuples())
+            departments = {code: name for code, name in session.execute(select(Department.code, Department.name))}
         g.department_names = departments
     return departments.get(name, "")
