@@ -156,3 +156,26 @@ def test_same_day_families_are_urgent(engine: TriageEngine, text: str, symptom: 
 @pytest.mark.parametrize("text", ["血糖8.5，想问问饮食", "门牙有点黄", "爬楼梯膝盖有点酸"])
 def test_same_day_families_leave_ordinary_messages_alone(engine: TriageEngine, text: str) -> None:
     assert engine.assess(TriageInput(text=text)).level < TriageLevel.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "睡醒发现落枕，头扭不过来",
+        "连着加班盯屏幕，眼睛酸涩",
+        "下飞机以后左耳朵一直发闷，不疼",
+        "吃完饭一直打嗝",
+        "傷風咗 流鼻水",
+        "出差两天没大便了，别的都好",
+        "胳膊上被虫子咬了个包",
+    ],
+)
+def test_more_minor_complaints_get_self_care(engine: TriageEngine, text: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert result.level is TriageLevel.SELF_CARE, (text, result.level, [r.rule for r in result.reasons])
+    assert "就医" in result.advice
+
+
+@pytest.mark.parametrize("text", ["打嗝三天了停不下来，吞东西困难", "坐飞机后耳朵疼得厉害还流水"])
+def test_minor_complaint_with_a_worrying_sign_is_not_self_care(engine: TriageEngine, text: str) -> None:
+    assert engine.assess(TriageInput(text=text)).level is not TriageLevel.SELF_CARE
