@@ -179,3 +179,27 @@ def test_more_minor_complaints_get_self_care(engine: TriageEngine, text: str) ->
 @pytest.mark.parametrize("text", ["打嗝三天了停不下来，吞东西困难", "坐飞机后耳朵疼得厉害还流水"])
 def test_minor_complaint_with_a_worrying_sign_is_not_self_care(engine: TriageEngine, text: str) -> None:
     assert engine.assess(TriageInput(text=text)).level is not TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("大笑的时候会漏一点尿", "urology"),
+        ("大脚趾的趾甲发黄变厚半年了", "dermatology"),
+        ("这半年看远的东西越来越模糊", "ophthalmology"),
+        ("体检血脂偏高，低密度脂蛋白4.2", "cardiology"),
+        ("每天早上起来手指关节僵硬，要活动半天", "rheumatology"),
+        ("奶奶拿筷子时手一直抖", "neurology"),
+        ("绝经三年了，这两天又有点流血", "gynecology"),
+        ("最近怕热，吃得多反而瘦了", "endocrinology"),
+    ],
+)
+def test_routine_complaints_reach_their_department(engine: TriageEngine, text: str, department: str) -> None:
+    result = engine.assess(TriageInput(text=text, age=60))
+    assert department in result.departments[:3], (text, result.departments)
+    assert result.level is not TriageLevel.EMERGENCY
+
+
+def test_sudden_new_floaters_are_seen_today(engine: TriageEngine) -> None:
+    result = engine.assess(TriageInput(text="今天突然看到眼前飘着一堆黑点"))
+    assert result.level >= TriageLevel.URGENT and "ophthalmology" in result.departments
