@@ -203,3 +203,21 @@ def test_routine_complaints_reach_their_department(engine: TriageEngine, text: s
 def test_sudden_new_floaters_are_seen_today(engine: TriageEngine) -> None:
     result = engine.assess(TriageInput(text="今天突然看到眼前飘着一堆黑点"))
     assert result.level >= TriageLevel.URGENT and "ophthalmology" in result.departments
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("换了新的降压药后舌头有点肿，呼吸还好", "lip_or_face_swelling"),
+        ("骑车摔了手撑地，现在手腕肿了", "fall_swollen_limb"),
+        ("三个月宝宝今天奶量只有平时一半", "infant_poor_feeding"),
+    ],
+)
+def test_same_day_signs_from_set_a_second_pass(engine: TriageEngine, text: str, rule: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert result.level >= TriageLevel.URGENT and rule in {r.rule for r in result.reasons}, result.reasons
+
+
+def test_one_side_drawn_up_with_sudden_pain_is_torsion(engine: TriageEngine) -> None:
+    result = engine.assess(TriageInput(text="16岁男孩，裆里一边突然剧痛，那边好像缩上去了", sex="male"))
+    assert "testicular_torsion" in result.red_flags
