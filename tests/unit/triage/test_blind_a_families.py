@@ -221,3 +221,10 @@ def test_same_day_signs_from_set_a_second_pass(engine: TriageEngine, text: str, 
 def test_one_side_drawn_up_with_sudden_pain_is_torsion(engine: TriageEngine) -> None:
     result = engine.assess(TriageInput(text="16岁男孩，裆里一边突然剧痛，那边好像缩上去了", sex="male"))
     assert "testicular_torsion" in result.red_flags
+
+
+def test_a_normal_temperature_reading_is_not_fever(engine: TriageEngine) -> None:
+    normal = engine.assess(TriageInput(text="孩子有点鼻塞，体温36.9", age=4))
+    febrile = engine.assess(TriageInput(text="孩子有点鼻塞，体温38.6", age=4))
+    assert "fever" not in {r.rule for r in normal.reasons}
+    assert "fever" in {r.rule for r in febrile.reasons} or febrile.level >= TriageLevel.URGENT
