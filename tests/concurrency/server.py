@@ -39,6 +39,9 @@ def running_server(
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "CELERY_BROKER_URL": "memory://",
         "LOG_LEVEL": "WARNING",
+        # cancelled places return at once, as in tests/conftest.py (the delay has its own test)
+        "RELEASE_DELAY_SECONDS_MIN": "0",
+        "RELEASE_DELAY_SECONDS_MAX": "0",
         "PYTHONPATH": str(ROOT),
         **env,
     }
