@@ -11,7 +11,7 @@ and never look at the bot's internals to do it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -21,12 +21,13 @@ PLACEHOLDER = re.compile(r"\{(ID_NUMBER|PHONE|SMS_CODE|TOMORROW_DATE)\}")
 TAP = re.compile(r"^<tap:(\d+)>$")
 ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3})([\dXx])(?!\d)")
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-# The bot's own triage wording (bot/domain.yml utter_triage_*), most severe first.
+# The bot's own triage wording (bot/domain.yml utter_triage_*); an urgent, routine or self-care
+# answer also says "如果有胸痛…请立即拨打120" as advice, so those templates are read first.
 LEVEL_WORDS = (
-    ("emergency", ("拨打120", "急诊科")),
-    ("urgent", ("24小时内",)),
-    ("routine", ("到门诊看一下",)),
-    ("self_care", ("先在家观察",)),
+    ("urgent", ("建议您24小时内",)),
+    ("routine", ("建议您到门诊看一下",)),
+    ("self_care", ("目前看情况不太严重",)),
+    ("emergency", ("这可能很危险", "马上拨打120", "立即拨打120", "立刻去最近医院的急诊")),
 )
 GOODBYE_WORDS = ("再见", "拜拜", "再會", "祝您早日康复")
 FEMALE_CHARS = set("兰敏美玲丽燕静秀英娟芳霞")
@@ -130,3 +131,13 @@ def mask(text: str) -> str:
     """ID numbers and phones masked the way the app masks them in logs."""
     text = ID_RE.sub(lambda m: f"{m.group(1)}*********{m.group(3)[1:]}{m.group(4)}", text)
     return PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+@dataclass
+class Outcome:
+    conv: dict[str, Any]
+    passed: bool = False
+    why: str = ""
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (speaker, text)
+    replies: list[list[dict[str, Any]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

@@ -57,4 +57,7 @@ def test_the_bot_s_last_triage_wording_is_the_level() -> None:
     assert cb.level_said(["建议您到门诊看一下，推荐科室：骨科。"]) == "routine"
     assert cb.level_said(["目前看情况不太严重，可以先在家观察休息。", "建议您24小时内尽快看医生"]) == "urgent"
     assert cb.level_said(["您哪里不舒服？"]) is None
+    advice = "建议您到门诊看一下，推荐科室：全科医学科。如果有胸痛、喘不上气、说话不清等情况，请立即拨打120。"
+    assert cb.level_said([advice]) == "routine"  # the advice's 120 is not an emergency level
+    assert cb.level_said(["⚠️ 这可能很危险，请马上拨打120，或立刻去最近医院的急诊科！"]) == "emergency"
     assert cb.asks_for(["请输入短信里的6位验证码："]) == {"SMS_CODE"}
