@@ -154,6 +154,9 @@ def build_report() -> list[str]:
         f"{', '.join(engine.knowledge.dangling) or 'none'} "
         f"(loaded and compiled in {load_ms:.0f} ms).",
         "",
+        "The figures that count are on the blind sets, written by authors who never saw",
+        "the rules: [docs/triage-blind.md](triage-blind.md). Everything below is in-sample.",
+        "",
     ]
     lines += _vignette_section("Vignettes (`tests/triage/vignettes.yml`)", report)
     protocols = evaluate(engine, load_vignettes(PROTOCOL_VIGNETTES))

@@ -1,0 +1,86 @@
+"""The NLU and the front door's routing on the blind message set (tests/blind/nlu_set.jsonl,
+written by an author who never saw the training data), apart from the in-sample
+cross-validation of scripts/nlu_report.py.
+
+Prints intent accuracy (the bot's answer: below the fallback threshold counts as
+`nlu_fallback`, i.e. wrong), the department entity accuracy on messages that name a
+department, and the share of symptom messages that reach triage: the NLU said
+`report_symptom`, or the front door hands them over (services/conversation/
+symptom_routing.py), or the edge's red-flag rules answer them first.
+
+    PYTHONPATH=. .venv/bin/python scripts/nlu_blind_report.py [--model var/rasa/models/current.tar.gz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from integrations.rasa.client import Understanding  # noqa: E402
+from services.clinical.triage import default_engine  # noqa: E402
+from services.conversation.symptom_routing import should_reroute  # noqa: E402
+
+BLIND_SET = ROOT / "tests" / "blind" / "nlu_set.jsonl"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+FALLBACK_THRESHOLD = 0.45
+
+
+def parse_all(model: Path, cases: list[dict]) -> dict[str, dict]:
+    feed = "".join(json.dumps({"id": c["id"], "text": c["text"]}, ensure_ascii=False) + "\n" for c in cases)
+    done = subprocess.run(
+        [str(RASA_PYTHON), str(ROOT / "scripts" / "nlu_parse.py"), str(model)],
+        input=feed, capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    parsed = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {p["id"]: p for p in parsed}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "var" / "rasa" / "models" / "current.tar.gz")
+    args = parser.parse_args(argv)
+    cases = [json.loads(line) for line in BLIND_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    parsed = parse_all(args.model, cases)
+    engine = default_engine()
+    intent_right = dept_total = dept_right = symptoms = reached = 0
+    wrong: Counter[tuple[str, str]] = Counter()
+    for case in cases:
+        p = parsed[case["id"]]
+        top, score = p["ranking"][0] if p["ranking"] else ["nlu_fallback", 0.0]
+        answered = top if score >= FALLBACK_THRESHOLD else "nlu_fallback"
+        if answered == case["intent"]:
+            intent_right += 1
+        else:
+            wrong[(case["intent"], answered)] += 1
+        if case.get("department"):
+            dept_total += 1
+            found = [e["value"] for e in p["entities"] if e["entity"] == "department"]
+            dept_right += case["department"] in found
+        if case.get("symptom"):
+            symptoms += 1
+            understanding = Understanding(answered, float(score))
+            reached += bool(
+                answered == "report_symptom"
+                or engine.red_flags(case["text"])
+                or should_reroute(understanding, case["text"], answered == "nlu_fallback")
+            )
+    n = len(cases)
+    print(f"blind NLU set: {n} messages ({BLIND_SET.relative_to(ROOT)}), model {args.model.name}")
+    print(f"intent accuracy (as the bot answers)  {intent_right / n:.3f}")
+    print(f"department entity accuracy            {dept_right / max(dept_total, 1):.3f} ({dept_right}/{dept_total})")
+    print(f"symptom messages reaching triage      {reached / max(symptoms, 1):.3f} ({reached}/{symptoms})")
+    print("most frequent confusions (expected -> answered):")
+    for (expected, got), count in wrong.most_common(12):
+        print(f"  {expected} -> {got}: {count}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
