@@ -97,16 +97,19 @@ class Runner:
             "refills": {r[0] for r in self.sql("SELECT id FROM refill_requests")},
         }
 
-    def sms_code(self, phone: str) -> str:
+    def otp_texts(self, phone: str) -> list[str]:
+        sent = self.stack.api("GET", f"/api/v1/dev/outbox?to={phone}").json()
+        return [m["text"] for m in sent if m["kind"] == "otp"]  # newest first
+
+    def sms_code(self, phone: str, seen: set[str]) -> str:
+        """The newest code sent to the phone during this conversation (the demo phones are reused)."""
         for _ in range(10):
-            sent = self.stack.api("GET", f"/api/v1/dev/outbox?to={phone}").json()
-            codes = [m for m in sent if m["kind"] == "otp"]
-            if codes:
-                found = re.search(r"\d{6}", codes[0]["text"])
-                if found:
-                    return found.group(0)
+            fresh = [t for t in self.otp_texts(phone) if t not in seen]
+            found = re.search(r"\d{6}", fresh[0]) if fresh else None
+            if found:
+                return found.group(0)
             time.sleep(0.5)
-        return "000000"  # none was sent: the bot never asked the SMS service, the code cannot be known
+        return "000000"  # none was sent in this conversation: the code cannot be known
 
     def prepare(self, conv: dict[str, Any], serial: int, outcome: Outcome) -> dict[str, Any]:
         """The patient's identity, and the data the script assumes already exists."""
@@ -157,6 +160,7 @@ class Runner:
     def play(self, conv: dict[str, Any], serial: int, linked: bool = False) -> Outcome:
         outcome = Outcome(conv)
         who = self.prepare(conv, serial + (100 if linked else 0), outcome)
+        seen = set(self.otp_texts(who["phone"]))
         before = self.snapshot()
         browser = requests.Session()
         if linked:
@@ -188,7 +192,7 @@ class Runner:
             for kind in ("PHONE", "SMS_CODE", "ID_NUMBER"):
                 if kind in wanted and kind not in ahead and inserted[kind] < MAX_INSERTS:
                     inserted[kind] += 1
-                    value = self.sms_code(who["phone"]) if kind == "SMS_CODE" else values[kind]
+                    value = self.sms_code(who["phone"], seen) if kind == "SMS_CODE" else values[kind]
                     say(value, f"{{{kind}}}", "患者(补答)")
                     outcome.notes.append(f"runner answered an unscripted {kind} question")
                     return
@@ -211,7 +215,7 @@ class Runner:
                 say(tap.payload, f"{turn} [{tap.title}]")
                 continue
             if "SMS_CODE" in cb.placeholders(turn):
-                values["SMS_CODE"] = self.sms_code(who["phone"])
+                values["SMS_CODE"] = self.sms_code(who["phone"], seen)
             say(cb.substitute(turn, values), cb.mask(turn))
         for _ in range(2):
             answer_unforeseen([])
