@@ -8,15 +8,10 @@ an example."""
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-import pytest
 import yaml
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import create_app
@@ -26,58 +21,13 @@ from models import StaffAccount
 from services.context import ServiceContext
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
-from services.task_queue import InMemoryTaskQueue
 from services.teaching import model_lifecycle as ml
 from services.teaching import training_data as td
-from services.teaching import triage_changes as tc
 from tests.conftest import settings_for
 from tests.console_helpers import audit_actions, login, make_staff, post
-from tests.fakes.http_server import FakeServer, fake_server
+from tests.fakes.http_server import fake_server
+from tests.integration.conftest import Teaching
 from tests.integration.test_model_lifecycle import FakeRunner
-from tests.wiring import use
-
-
-@dataclass
-class Teaching:
-    app: Flask
-    ctx: ServiceContext
-    rasa: FakeServer
-    paths: ml.LifecyclePaths
-    queued: list[str]
-    secrets: dict[str, str]
-
-    def client(self, username: str) -> FlaskClient:
-        client = self.app.test_client()
-        assert login(client, username, self.secrets[username]).status_code == 302
-        return client
-
-
-@pytest.fixture
-def teaching(database_url: str, tmp_path: Path) -> Iterator[Teaching]:
-    triage = tmp_path / "data" / "triage"
-    shutil.copytree(ROOT / "data" / "triage", triage)
-    shutil.copyfile(ROOT / "data" / "departments.yml", tmp_path / "data" / "departments.yml")
-    paths = ml.LifecyclePaths(repo=tmp_path / "repo", models=tmp_path / "models", work=tmp_path / "work", triage=triage)
-    with fake_server(lambda request: (204, b"")) as rasa:
-        app = create_app(settings_for(database_url).model_copy(update={"rasa_url": rasa.url}))
-        queued: list[str] = []
-        use(app, tasks=InMemoryTaskQueue(run=lambda _name, args: queued.append(str(args[0]))))
-        app.extensions["lifecycle_paths"] = paths
-        ctx: ServiceContext = app.extensions["hospital"]
-        td.import_directory(ctx, ROOT, author="staff:seed")
-        secrets = {
-            name: make_staff(ctx, name, *roles)
-            for name, roles in {
-                "editor": ("dialogue_editor",),
-                "admin": ("admin",),
-                "drli": ("clinician",),
-                "drwang": ("clinician",),
-                "kefu": ("support",),
-                "yaoshi": ("pharmacist",),
-            }.items()
-        }
-        yield Teaching(app, ctx, rasa, paths, queued, secrets)
-        ctx.db.dispose()
 
 
 def _actor(t: Teaching, username: str) -> str:
@@ -309,62 +259,6 @@ def test_a_model_rasa_refuses_stays_inactive(database_url: str, tmp_path: Path) 
         assert response.status_code == 502 and "线上仍是原来的模型" in response.get_data(as_text=True)
         assert ml.active_version(ctx) is None
         ctx.db.dispose()
-
-
-# --- triage proposals --------------------------------------------------------------------------------
-
-
-def _reworded_red_flags(t: Teaching) -> str:
-    data = yaml.safe_load((t.paths.triage / "red_flags.yml").read_text(encoding="utf-8"))
-    data["rules"][0]["source"] = str(data["rules"][0].get("source", "")) + "（2024 修订）"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-
-
-def test_triage_changes_need_a_second_clinician_through_the_pages(teaching: Teaching) -> None:
-    drli, drwang, editor = teaching.client("drli"), teaching.client("drwang"), teaching.client("editor")
-    new_text = _reworded_red_flags(teaching)
-    response = post(drli, "/console/teaching/triage", file="red_flags.yml", text=new_text, comment="来源更新")
-    assert response.status_code == 302
-    proposal = response.headers["Location"].rsplit("/", 1)[1]
-    page = drli.get(f"/console/teaching/triage/{proposal}").get_data(as_text=True)
-    assert "（2024 修订）" in page and "批准" not in page.split("</h1>", 1)[1].split("需要另一位")[0]
-
-    assert post(drli, f"/console/teaching/triage/{proposal}/approve").status_code == 403  # the proposer
-    assert post(editor, f"/console/teaching/triage/{proposal}/approve").status_code == 403  # not a clinician
-    assert tc.get_proposal(teaching.ctx, proposal).status == "pending"
-    assert 'id="approve"' in drwang.get(f"/console/teaching/triage/{proposal}").get_data(as_text=True)
-
-    assert post(drwang, f"/console/teaching/triage/{proposal}/approve").status_code == 302  # the gates only
-    assert post(drwang, f"/console/teaching/triage/{proposal}/go-live").status_code == 302  # then live
-    assert tc.get_proposal(teaching.ctx, proposal).status == "applied"
-    assert (teaching.paths.triage / "red_flags.yml").read_text(encoding="utf-8") == new_text
-    page = drwang.get(f"/console/teaching/triage/{proposal}").get_data(as_text=True)
-    assert "分诊测试：通过" in page and "已上线" in page
-    assert {"triage.propose", "triage.approve"} <= {e.action for e in audit_actions(teaching.ctx)}
-
-
-def test_a_gate_failure_is_shown_and_a_rejection_needs_a_reason(teaching: Teaching) -> None:
-    editor, drwang = teaching.client("editor"), teaching.client("drwang")
-    data = yaml.safe_load((teaching.paths.triage / "red_flags.yml").read_text(encoding="utf-8"))
-    del data["rules"][: len(data["rules"]) // 2]
-    broken = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    before = (teaching.paths.triage / "red_flags.yml").read_text(encoding="utf-8")
-    failing = post(editor, "/console/teaching/triage", file="red_flags.yml", text=broken, comment="精简")
-    proposal = failing.headers["Location"].rsplit("/", 1)[1]
-    response = post(drwang, f"/console/teaching/triage/{proposal}/approve")
-    assert response.status_code == 302
-    page = drwang.get(f"/console/teaching/triage/{proposal}").get_data(as_text=True)
-    assert "没有通过分诊测试" in page and "分诊测试：未通过" in page and "漏掉的危险信号" in page
-    assert (teaching.paths.triage / "red_flags.yml").read_text(encoding="utf-8") == before
-
-    other = post(editor, "/console/teaching/triage", file="red_flags.yml", text=_reworded_red_flags(teaching))
-    proposal = other.headers["Location"].rsplit("/", 1)[1]
-    assert post(drwang, f"/console/teaching/triage/{proposal}/reject", reason="").status_code == 422
-    assert post(drwang, f"/console/teaching/triage/{proposal}/reject", reason="措辞不够明确").status_code == 302
-    view = tc.get_proposal(teaching.ctx, proposal)
-    assert (view.status, view.reason) == ("rejected", "措辞不够明确")
-    assert "驳回理由：措辞不够明确" in editor.get(f"/console/teaching/triage/{proposal}").get_data(as_text=True)
-    assert post(editor, "/console/teaching/triage", file="nope.yml", text="a: 1").status_code == 422
 
 
 # --- conversation review --------------------------------------------------------------------------
