@@ -53,7 +53,7 @@ def create_patients(ctx: ServiceContext, count: int, seed: int = 7) -> list[str]
             session.add_all(batch)
             session.flush()
             for patient in batch:
-                audit.record(session, actor="bench", action="patient.register", patient_id=patient.id)
+                audit.append(session, actor="bench", action="patient.register", patient_id=patient.id)
             ids += [p.id for p in batch]
     return ids
 

@@ -1,5 +1,7 @@
 """Append one audit entry in the caller's transaction, so the record and the
-action it describes commit or vanish together."""
+action it describes commit or vanish together. It takes the service context, so the
+actor (unless the entry names another, e.g. the staff member who logs in) and the
+request id are never lost."""
 
 from __future__ import annotations
 
@@ -8,27 +10,51 @@ import json
 from sqlalchemy.orm import Session
 
 from models import AuditEntry
+from services.context import ServiceContext
 
 
 def record(
+    ctx: ServiceContext,
+    session: Session,
+    *,
+    action: str,
+    actor: str | None = None,
+    patient_id: str | None = None,
+    subject: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor=actor or ctx.actor,
+            action=action,
+            patient_id=patient_id,
+            subject=subject,
+            reason=reason,
+            request_id=ctx.request_id,
+            detail=json.dumps(detail, ensure_ascii=False) if detail else None,
+        )
+    )
+
+
+def append(
     session: Session,
     *,
     actor: str,
     action: str,
     patient_id: str | None = None,
     subject: str | None = None,
-    reason: str | None = None,
-    request_id: str | None = None,
     detail: dict[str, object] | None = None,
 ) -> None:
+    """For helpers that run inside a transaction with no request behind them (the
+    expiry of a hold, a revision written inside the training-data transaction):
+    `record` everywhere a context is at hand."""
     session.add(
         AuditEntry(
             actor=actor,
             action=action,
             patient_id=patient_id,
             subject=subject,
-            reason=reason,
-            request_id=request_id,
             detail=json.dumps(detail, ensure_ascii=False) if detail else None,
         )
     )

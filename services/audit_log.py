@@ -253,11 +253,10 @@ def export_csv(ctx: ServiceContext, filters: Filters, reason: str) -> str:
         entries = list(session.scalars(_query(session, filters).order_by(AuditEntry.id).limit(EXPORT_LIMIT)).all())
         names = _names(session, entries)
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="audit.export",
             reason=reason[:200],
-            request_id=ctx.request_id,
             detail={
                 "rows": len(entries),
                 "who": filters.who,

@@ -359,12 +359,11 @@ def _book_in(
         order = _PendingOrder(out_trade_no, slot.fee_fen, subject, appointment_id, slot.id, order_id, hold_expires_at)
         body["payment"] = {"out_trade_no": out_trade_no, "amount_fen": slot.fee_fen}
     audit.record(
+        ctx,
         session,
-        actor=ctx.actor,
         action="appointment.create",
         patient_id=patient_id,
         subject=appointment_id,
-        request_id=ctx.request_id,
         detail={"slot_id": slot.id, "status": status.value},
     )
     return BookingResult(201, body), order, slot.clinic_date

@@ -102,8 +102,8 @@ def mark_no_show(ctx: ServiceContext, appointment_id: str) -> bool:
             until = now + timedelta(days=settings.restriction_days)
             session.execute(update(Patient).where(Patient.id == patient_id).values(restricted_until=until))
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="appointment.no_show",
             patient_id=patient_id,
             subject=appointment_id,

@@ -76,7 +76,7 @@ def expire_one(session: Session, appointment_id: str, slot_id: str, now: datetim
         return 0
     _return_place(session, slot_id)
     _close_pending_orders(session, appointment_id, now)
-    audit.record(session, actor="system", action="appointment.expire", subject=appointment_id)
+    audit.append(session, actor="system", action="appointment.expire", subject=appointment_id)
     return 1
 
 
@@ -120,7 +120,7 @@ def confirm_paid(ctx: ServiceContext, session: Session, appointment_id: str, now
     patient = session.get(Patient, appointment.patient_id)
     assert patient is not None
     queue_confirmation(ctx, session, appointment, patient)
-    audit.record(session, actor=ctx.actor, action="appointment.confirm", patient_id=patient.id, subject=appointment_id)
+    audit.record(ctx, session, action="appointment.confirm", patient_id=patient.id, subject=appointment_id)
     return True
 
 
@@ -152,8 +152,8 @@ def cancel(ctx: ServiceContext, appointment_id: str, reason: str = "patient_requ
         _close_pending_orders(session, appointment_id, now)
         refund = refund_if_paid(session, appointment_id, reason="appointment_cancelled")
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="appointment.cancel",
             patient_id=appointment.patient_id,
             subject=appointment_id,
@@ -201,14 +201,14 @@ def check_in(ctx: ServiceContext, appointment_id: str) -> None:
     with ctx.db.transaction() as session:
         if not transition(session, appointment_id, (S.CONFIRMED,), S.CHECKED_IN):
             raise Conflict("只有已确认的预约可以签到")
-        audit.record(session, actor=ctx.actor, action="appointment.check_in", subject=appointment_id)
+        audit.record(ctx, session, action="appointment.check_in", subject=appointment_id)
 
 
 def complete(ctx: ServiceContext, appointment_id: str) -> None:
     with ctx.db.transaction() as session:
         if not transition(session, appointment_id, (S.CHECKED_IN,), S.COMPLETED, finished_at=utcnow()):
             raise Conflict("只有已签到的预约可以完成就诊")
-        audit.record(session, actor=ctx.actor, action="appointment.complete", subject=appointment_id)
+        audit.record(ctx, session, action="appointment.complete", subject=appointment_id)
 
 
 def queue_confirmation(ctx: ServiceContext, session: Session, appointment: Appointment, patient: Patient) -> None:

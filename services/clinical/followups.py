@@ -202,8 +202,8 @@ def record_answers(ctx: ServiceContext, appointment_id: str, answers: dict[str, 
                 )
             session.flush()
             audit.record(
+                ctx,
                 session,
-                actor=ctx.actor,
                 action="followup.answered",
                 patient_id=appointment.patient_id,
                 subject=appointment.id,

@@ -111,13 +111,12 @@ def view(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, why: str) ->
         review = session.get(RefillReview, refill.id)
         signed = session.get(Prescription, review.prescription_id) if review and review.prescription_id else None
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="refill.view",
             patient_id=patient.id,
             subject=refill.id,
             reason=why[:200],
-            request_id=ctx.request_id,
         )
         return {
             "id": refill.id,
@@ -190,12 +189,11 @@ def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: 
             )
         )
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="refill.sign",
             patient_id=refill.patient_id,
             subject=refill.id,
-            request_id=ctx.request_id,
             detail={"prescription_id": online.id},
         )
         _tell(
@@ -221,13 +219,12 @@ def decline(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, reason: s
             RefillReview(refill_id=refill.id, clinician_id=staff.id, clinician_decision="declined", decided_at=now)
         )
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="refill.decline",
             patient_id=refill.patient_id,
             subject=refill.id,
             reason=reason,
-            request_id=ctx.request_id,
         )
         what = _diagnosis(session, refill)
         _tell(
@@ -269,13 +266,12 @@ def pharmacist_review(ctx: ServiceContext, staff: StaffIdentity, refill_id: str,
         review.pharmacist_id, review.pharmacist_note, review.reviewed_at = staff.id, note or None, now
         review.pharmacist_decision = "approved" if approve else "rejected"
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="refill.pharmacy_approve" if approve else "refill.pharmacy_reject",
             patient_id=refill.patient_id,
             subject=refill.id,
             reason=note or None,
-            request_id=ctx.request_id,
         )
         _tell(ctx, session, refill, "refill_pharmacy", text)
 

@@ -198,12 +198,11 @@ def request_refill(
         session.add(refill)
         session.flush()
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="refill.request",
             patient_id=patient.id,
             subject=refill.id,
-            request_id=ctx.request_id,
             detail={"prescription_id": prescription.id, "fulfilment": fulfilment, "answered": sorted(answers)},
         )
         return refill_view(refill, now)

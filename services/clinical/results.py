@@ -126,12 +126,11 @@ def _deny(ctx: ServiceContext, patient_id: str, reason: str) -> None:
     with ctx.db.transaction() as session:
         known = session.get(Patient, patient_id) if len(patient_id) <= 24 else None
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="results.denied",
             patient_id=known.id if known else None,
             reason=reason,
-            request_id=ctx.request_id,
         )
 
 
@@ -157,11 +156,10 @@ def list_results(
         if patient is not None and _matches(patient, grant):
             views = _reports(ctx, session, patient.id)
             audit.record(
+                ctx,
                 session,
-                actor=ctx.actor,
                 action="results.view",
                 patient_id=patient.id,
-                request_id=ctx.request_id,
                 detail={"reports": len(views)},
             )
             return views

@@ -116,9 +116,7 @@ def _open_in(
     )
     session.add(ticket)
     session.flush()
-    audit.record(
-        session, actor=ctx.actor, action="handoff.open", subject=f"handoff:{ticket.id}", detail={"reason": reason}
-    )
+    audit.record(ctx, session, action="handoff.open", subject=f"handoff:{ticket.id}", detail={"reason": reason})
     return ticket.id, True
 
 

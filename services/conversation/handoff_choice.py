@@ -107,5 +107,5 @@ def leave_queue(ctx: ServiceContext, conversation_id: str) -> bool:
             .values(status="closed", closed_at=utcnow()),
         )
         if moved:
-            audit.record(session, actor=ctx.actor, action="handoff.patient_left", subject=f"handoff:{ticket_id}")
+            audit.record(ctx, session, action="handoff.patient_left", subject=f"handoff:{ticket_id}")
         return bool(moved)

@@ -146,13 +146,12 @@ def view_ticket(ctx: ServiceContext, ticket_id: int, why: str) -> TicketView:
         lines, cursor = _lines(ctx, session, ticket, None)
         patient_id = linked_patient(session, channel, sender)
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="handoff.view",
             patient_id=patient_id,
             subject=f"handoff:{ticket.id}",
             reason=why,
-            request_id=ctx.request_id,
         )
         return TicketView(_current_row(ctx, session, ticket), lines, patient_id, cursor)
 
@@ -194,7 +193,7 @@ def claim(ctx: ServiceContext, ticket_id: int, staff_id: str) -> None:
             if ticket.assignee_id != staff_id:
                 raise HeldByOther(_holder_name(session, ticket))
             return
-        audit.record(session, actor=ctx.actor, action="handoff.claim", subject=f"handoff:{ticket_id}")
+        audit.record(ctx, session, action="handoff.claim", subject=f"handoff:{ticket_id}")
 
 
 def take_over(ctx: ServiceContext, ticket_id: int, staff_id: str, reason: str) -> None:
@@ -223,12 +222,11 @@ def take_over(ctx: ServiceContext, ticket_id: int, staff_id: str, reason: str) -
         if not moved:
             raise Conflict("这个工单刚刚有了变化，请刷新页面后再试")
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="handoff.take_over",
             subject=f"handoff:{ticket_id}",
             reason=reason[:200],
-            request_id=ctx.request_id,
             detail={"from": previous, "to": staff_id},
         )
 
@@ -257,8 +255,8 @@ def reply(ctx: ServiceContext, ticket_id: int, staff_id: str, text: str) -> None
         _held_by(session, ticket, staff_id)
         _send(ctx, session, ticket, staff_id, text)
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="handoff.reply",
             subject=f"handoff:{ticket.id}",
             detail={"channel": ticket.channel, "chars": len(text)},
@@ -308,4 +306,4 @@ def close(ctx: ServiceContext, ticket_id: int, staff_id: str) -> None:
         if ticket.assignee_id is None:
             ticket.assignee_id = staff_id
         _send(ctx, session, ticket, staff_id, HANDED_BACK)
-        audit.record(session, actor=ctx.actor, action="handoff.close", subject=f"handoff:{ticket.id}")
+        audit.record(ctx, session, action="handoff.close", subject=f"handoff:{ticket.id}")

@@ -81,11 +81,10 @@ def recent(
         hashes = {row.conversation_hash for row in rows}
         with_ticket = set(session.scalars(handed.where(HandoffTicket.conversation_hash.in_(hashes))))
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="conversations.review",
             reason=why[:200],
-            request_id=ctx.request_id,
             detail={
                 "channel": channel,
                 "fallback": fallback_only,
@@ -130,12 +129,11 @@ def reveal(ctx: ServiceContext, message_id: int, why: str) -> ReviewLine:
             raise NotFound("没有找到这条消息")
         _, sender = split_conversation(ctx.cipher.decrypt(row.conversation_enc, CONVERSATION_CONTEXT))
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="conversation.reveal_names",
             subject=f"inbound_messages:{row.id}",
             reason=why[:200],
-            request_id=ctx.request_id,
         )
         return ReviewLine(
             row.id,

@@ -41,7 +41,9 @@ def masked_message(ctx: ServiceContext, message_id: int, *, reviewer: str) -> st
         text = ctx.cipher.decrypt(row.text_enc, TEXT_CONTEXT)
         channel, sender = split_conversation(ctx.cipher.decrypt(row.conversation_enc, CONVERSATION_CONTEXT))
         names = known_names(session, channel, sender)
-        audit.record(session, actor=reviewer, action="conversation.review", subject=f"inbound_messages:{message_id}")
+        audit.record(
+            ctx, session, actor=reviewer, action="conversation.review", subject=f"inbound_messages:{message_id}"
+        )
     return mask_names(mask_personal_numbers(text), names)
 
 

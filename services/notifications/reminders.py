@@ -158,7 +158,7 @@ def handle_sms_reply(ctx: ServiceContext, phone: str, text: str) -> str:
             return f"【{name}】这个预约已经取消或已就诊，无需确认。"
         with ctx.db.transaction() as session:
             audit.record(
-                session, actor="patient:sms", action="appointment.attendance_confirmed", subject=appointment_id
+                ctx, session, actor="patient:sms", action="appointment.attendance_confirmed", subject=appointment_id
             )
         return f"【{name}】已确认，我们会按时等您就诊。请带好身份证，提前15分钟签到。"
     if answer in CANCEL_WORDS:

@@ -259,11 +259,10 @@ def register_patient(
                 _bind_phone(ctx, session, account, patient.phone_hash)
                 session.add(AccountPatient(account_id=account.id, patient_id=patient.id, relation=relation))
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="patient.register" if created else "patient.link",
             patient_id=patient.id,
-            request_id=ctx.request_id,
             detail={"channel": channel} if channel else None,
         )
         return view_patient(cipher, patient, relation if channel else None), created

@@ -78,6 +78,7 @@ def process_refund(ctx: ServiceContext, refund_id: int) -> str:
                 )
             )
             audit.record(
+                ctx,
                 session,
                 actor="system",
                 action="payment.refund",

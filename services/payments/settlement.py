@@ -87,9 +87,7 @@ def _apply_paid(
         .where(PaymentOrder.id == order.id, PaymentOrder.status.in_(("pending", "closed")))
         .values(status="paid", paid_at=now, provider_trade_no=provider_trade_no),
     )
-    audit.record(
-        session, actor=ctx.actor, action="payment.paid", patient_id=order.patient_id, subject=order.out_trade_no
-    )
+    audit.record(ctx, session, action="payment.paid", patient_id=order.patient_id, subject=order.out_trade_no)
     session.refresh(order)
     if moved != 1:
         # Already refunded (the money came and went before this event was seen): record only.
@@ -157,7 +155,7 @@ def close_from_platform(ctx: ServiceContext, out_trade_no: str) -> Settlement:
             .values(status="closed", closed_at=now, provider_closed_at=now),
         )
         if moved:
-            audit.record(session, actor=ctx.actor, action="payment.closed", subject=out_trade_no)
+            audit.record(ctx, session, action="payment.closed", subject=out_trade_no)
     return Settlement(out_trade_no, "closed" if moved else "ignored")
 
 
@@ -309,9 +307,7 @@ def create_refill_payment(
         if existing is None:
             session.add(order)
             session.flush()
-            audit.record(
-                session, actor=ctx.actor, action="refill.payment", patient_id=refill.patient_id, subject=refill.id
-            )
+            audit.record(ctx, session, action="refill.payment", patient_id=refill.patient_id, subject=refill.id)
         link = ctx.payments.create_order(
             PaymentRequest(order.out_trade_no, order.amount_fen, "续方药费", scene=scene)  # type: ignore[arg-type]
         )

@@ -129,12 +129,11 @@ def create_staff(
         session.add(account)
         session.flush()
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="staff.create",
             subject=account.id,
             reason=reason,
-            request_id=ctx.request_id,
             detail={"username": username, "roles": roles},
         )
         staff_id = account.id
@@ -225,12 +224,11 @@ def set_active(ctx: ServiceContext, staff_id: str, active: bool, *, reason: str)
         account.active = active
         ended = 0 if active else _end_sessions(session, account.id, utcnow())
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="staff.enable" if active else "staff.disable",
             subject=account.id,
             reason=reason,
-            request_id=ctx.request_id,
             detail={"username": account.username, "sessions_ended": ended},
         )
 
@@ -248,12 +246,11 @@ def set_roles(ctx: ServiceContext, staff_id: str, roles: tuple[str, ...] | list[
             raise LastAdmin()
         account.roles = ",".join(new_roles)
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="staff.roles",
             subject=account.id,
             reason=reason,
-            request_id=ctx.request_id,
             detail={"username": account.username, "before": before, "after": sorted(new_roles)},
         )
 
@@ -269,12 +266,11 @@ def reset_totp(ctx: ServiceContext, staff_id: str, *, reason: str) -> NewStaff:
         account.totp_last_step = 0
         ended = _end_sessions(session, account.id, utcnow())
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="staff.totp_reset",
             subject=account.id,
             reason=reason,
-            request_id=ctx.request_id,
             detail={"username": account.username, "sessions_ended": ended},
         )
         staff_id, username = account.id, account.username
@@ -288,10 +284,9 @@ def unlock(ctx: ServiceContext, username: str, *, reason: str) -> None:
         _require_admin(session, ctx)
         throttle.clear(session, username_key(ctx, username))
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="staff.unlock",
             subject=username.strip().lower()[:60],
             reason=reason,
-            request_id=ctx.request_id,
         )

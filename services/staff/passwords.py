@@ -27,12 +27,11 @@ def reset_password(ctx: ServiceContext, staff_id: str, new_password: str, *, rea
         account.must_change_password = True
         ended = _end_sessions(session, account.id, utcnow())
         audit.record(
+            ctx,
             session,
-            actor=ctx.actor,
             action="staff.password_reset",
             subject=account.id,
             reason=reason,
-            request_id=ctx.request_id,
             detail={"username": account.username, "sessions_ended": ended},
         )
         return ended
@@ -53,4 +52,4 @@ def change_own_password(ctx: ServiceContext, staff_id: str, current: str, new: s
         check_password_strength(new, account.username)
         account.password_hash = hash_password(new)
         account.must_change_password = False
-        audit.record(session, actor=ctx.actor, action="staff.password_change", request_id=ctx.request_id)
+        audit.record(ctx, session, action="staff.password_change")

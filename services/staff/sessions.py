@@ -55,10 +55,10 @@ def authenticate(
             throttle.count_failure(session, account_key, throttle.ACCOUNT_MAX_FAILURES, now)
             throttle.count_failure(session, ip_key, throttle.IP_MAX_FAILURES, now)
             audit.record(
+                ctx,
                 session,
                 actor=f"staff:{account.id}" if account else "anonymous",
                 action="staff.login_failed",
-                request_id=ctx.request_id,
                 detail={"ip": ip, "locked": account_locked},
             )
         raise LoginFailed()
@@ -72,9 +72,7 @@ def authenticate(
         session.add(
             StaffSession(token_hash=_token_hash(token), staff_id=row.id, created_at=now, last_seen_at=now, ip=ip)
         )
-        audit.record(
-            session, actor=f"staff:{row.id}", action="staff.login", request_id=ctx.request_id, detail={"ip": ip}
-        )
+        audit.record(ctx, session, actor=f"staff:{row.id}", action="staff.login", detail={"ip": ip})
         identity = _identity(row)
     return identity, token
 
@@ -131,4 +129,4 @@ def end_session(ctx: ServiceContext, token: str, now: datetime | None = None, wh
         if row is None or row.ended_at is not None:
             return
         row.ended_at = now or utcnow()
-        audit.record(session, actor=f"staff:{row.staff_id}", action=f"staff.{why}", request_id=ctx.request_id)
+        audit.record(ctx, session, actor=f"staff:{row.staff_id}", action=f"staff.{why}")

@@ -191,7 +191,7 @@ def request_training(
             triage_digest=triage_digest(paths.triage) if paths.triage.exists() else "",
         )
         session.add(version)
-        audit.record(session, actor=author, action="model.train.request", subject=version.id)
+        audit.record(ctx, session, actor=author, action="model.train.request", subject=version.id)
         return version.id
 
 
@@ -225,7 +225,7 @@ def register_model(
                 finished_at=now,
             )
         )
-        audit.record(session, actor=author, action="model.register", subject=version_id)
+        audit.record(ctx, session, actor=author, action="model.register", subject=version_id)
     return version_id
 
 
@@ -341,6 +341,7 @@ def activate(ctx: ServiceContext, version_id: str, server: ModelServer, *, actor
             update(ModelVersion).where(ModelVersion.id == version_id).values(active=True, activated_at=utcnow())
         )
         audit.record(
+            ctx,
             session,
             actor=actor,
             action="model.activate",

@@ -95,7 +95,9 @@ def propose(ctx: ServiceContext, files: dict[str, str], *, proposer: str, commen
             base_digest=triage_digest(triage_dir),
         )
         session.add(row)
-        audit.record(session, actor=proposer, action="triage.propose", subject=row.id, detail={"files": sorted(files)})
+        audit.record(
+            ctx, session, actor=proposer, action="triage.propose", subject=row.id, detail={"files": sorted(files)}
+        )
         return row.id
 
 
@@ -172,6 +174,7 @@ def check_gates(
         row.decided_by, row.decided_at = reviewer, utcnow()
         row.status = "checked" if gate.passed else "failed"
         audit.record(
+            ctx,
             session,
             actor=reviewer,
             action="triage.gates_passed" if gate.passed else "triage.gate_failed",
@@ -200,7 +203,7 @@ def go_live(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[
         _write_atomically(triage_dir, files)
         row.status, row.decided_at = "applied", utcnow()
         audit.record(
-            session, actor=reviewer, action="triage.approve", subject=proposal_id, detail={"files": sorted(files)}
+            ctx, session, actor=reviewer, action="triage.approve", subject=proposal_id, detail={"files": sorted(files)}
         )
         return _view(row)
 
@@ -221,5 +224,5 @@ def reject(ctx: ServiceContext, proposal_id: str, *, reviewer: str, roles: set[s
         _check_reviewer(row, reviewer, roles, status="checked" if row.status == "checked" else "pending")
         row.status, row.reason = "rejected", reason[:500]
         row.decided_by, row.decided_at = reviewer, utcnow()
-        audit.record(session, actor=reviewer, action="triage.reject", subject=proposal_id, reason=reason[:200])
+        audit.record(ctx, session, actor=reviewer, action="triage.reject", subject=proposal_id, reason=reason[:200])
         return _view(row)

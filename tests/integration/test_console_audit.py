@@ -29,6 +29,7 @@ def seeded(ctx: ServiceContext) -> str:
         ids = dict(session.execute(select(StaffAccount.username, StaffAccount.id)).all())
         for n in range(129):
             audit.record(
+                ctx,
                 session,
                 actor=f"staff:{ids['doctor']}",
                 action="refill.view",
@@ -37,7 +38,7 @@ def seeded(ctx: ServiceContext) -> str:
                 reason="续方审核",
             )
         for n in range(3):
-            audit.record(session, actor=f"staff:{ids['kefu']}", action="handoff.view", subject=f"handoff:{n}")
+            audit.record(ctx, session, actor=f"staff:{ids['kefu']}", action="handoff.view", subject=f"handoff:{n}")
         session.add(  # written a week ago (the log is append-only: no backdating by UPDATE)
             AuditEntry(
                 at=datetime.now(SHANGHAI) - timedelta(days=7),

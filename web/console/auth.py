@@ -62,14 +62,9 @@ def require_role(*roles: str) -> Callable[[View], View]:
             if who.must_change_password and request.endpoint not in PASSWORD_ENDPOINTS:
                 return redirect(url_for("console.password"))
             if roles and not (who.roles & set(roles)):
-                with service_context().db.transaction() as db:
-                    audit.record(
-                        db,
-                        actor=who.actor,
-                        action="staff.forbidden",
-                        subject=(request.endpoint or "")[:60],
-                        request_id=g.get("request_id"),
-                    )
+                ctx = service_context().acting_as(who.actor, g.get("request_id"))
+                with ctx.db.transaction() as db:
+                    audit.record(ctx, db, action="staff.forbidden", subject=(request.endpoint or "")[:60])
                 return _page("console/error.html", 403, message="您的角色不能访问这个页面")
             return view(*args, **kwargs)
 

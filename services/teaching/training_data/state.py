@@ -77,7 +77,7 @@ def revise(
     session.flush()
     if action != "import":  # the import audits itself, with its summary
         subject = f"{kind}:{name}" if kind else None
-        audit.record(session, actor=author, action=f"training.{action}", subject=subject and subject[:60])
+        audit.append(session, actor=author, action=f"training.{action}", subject=subject and subject[:60])
     return revision.id
 
 

@@ -62,7 +62,7 @@ def _replace(
     }
     revise(session, author=author, comment=comment or "从 YAML 导入", action="import", after=summary)
     snapshot = add_snapshot(session, author, "import")
-    audit.record(session, actor=author, action="training.import", detail=dict(summary))
+    audit.append(session, actor=author, action="training.import", detail=dict(summary))
     return ImportSummary(snapshot_id=snapshot.id, **summary)
 
 
@@ -114,7 +114,7 @@ def export_directory(ctx: ServiceContext, root: Path, *, author: str, record: bo
         write_directory(root, files, previous)
         if record:
             snapshot = add_snapshot(session, author, "export")
-            audit.record(session, actor=author, action="training.export", subject=str(snapshot.id))
+            audit.record(ctx, session, actor=author, action="training.export", subject=str(snapshot.id))
     return files
 
 
