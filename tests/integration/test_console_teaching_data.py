@@ -22,10 +22,7 @@ from services.teaching import model_lifecycle as ml
 from services.teaching import training_data as td
 from tests.conftest import settings_for
 from tests.console_helpers import login, make_staff, post
-from tests.integration import test_console_teaching as base
-from tests.integration.test_console_teaching import Teaching
-
-teaching = base.teaching  # the same app, fake Rasa and staff as the other teaching tests
+from tests.integration.conftest import Teaching
 
 
 def _examples_in_data(intent: str) -> list[str]:
