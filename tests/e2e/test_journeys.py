@@ -48,11 +48,16 @@ def test_booking_from_department_to_paid_confirmation(stack: Stack) -> None:
     [code] = [m for m in stack.api("GET", "/api/v1/dev/outbox?to=13912345678").json() if m["kind"] == "otp"]
     held = stack.chat(sender, re.search(r"\d{6}", code["text"]).group(0))  # type: ignore[union-attr]
     assert "已为您保留号源" in said(held)
-    [pay] = [b["payload"] for b in buttons(held) if b["title"] == "去支付"]
-    assert requests.get(pay, timeout=10).status_code == 200
-    assert "支付成功" in requests.post(pay, timeout=10).text
-    sent = stack.api("GET", "/api/v1/dev/outbox?to=13912345678").json()
-    assert [m["kind"] for m in sent if m["kind"] == "booking_confirmed"] == ["booking_confirmed"]
+    [pay] = [b["url"] for b in buttons(held) if b["title"] == "去支付"]  # a link button: the pay page
+    page = requests.get(pay, timeout=10)
+    assert page.status_code == 200 and "确认支付" in page.text  # the console way, in development and test
+    assert requests.post(f"{pay}/console", timeout=10).json()["outcome"] == "confirmed"
+    assert requests.get(f"{pay}/status", timeout=10).json()["state"] == "paid"
+    # The confirmation goes to the chat it was booked from, once: the page's poll shows it.
+    poll = f"{stack.app_url}/api/v1/chat/pending"
+    notices = stack.browsers[sender].get(poll, params={"sender": sender}, timeout=10).json()["messages"]
+    assert [m["kind"] for m in notices] == ["notice"] and "预约成功" in notices[0]["text"]
+    assert stack.browsers[sender].get(poll, params={"sender": sender}, timeout=10).json()["messages"] == []
 
 
 def test_self_triage_asks_what_it_needs_and_names_a_department(stack: Stack) -> None:

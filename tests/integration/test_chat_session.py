@@ -81,3 +81,14 @@ def test_the_page_keeps_no_id_and_puts_none_in_urls() -> None:
     script = (ROOT / "web" / "static" / "chat.js").read_text(encoding="utf-8")
     assert "localStorage.setItem" not in script and "Math.random" not in script
     assert "?sender" not in script and "sender:" not in script
+
+
+def test_the_demo_account_is_reachable_outside_production_only(app: Flask) -> None:
+    from web import chat_session
+
+    with app.test_request_context("/api/v1/chat", method="POST"):
+        assert chat_session.sender("demo") == "demo"  # the seeded demo web account (development, test)
+    production = app.config["SETTINGS"].model_copy(update={"app_env": "production"})
+    app.config["SETTINGS"] = production
+    with app.test_request_context("/api/v1/chat", method="POST"):
+        assert chat_session.sender("demo") != "demo"
