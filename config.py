@@ -91,9 +91,9 @@ class Settings(BaseSettings):
     # Where the emergency department and the fever clinic are and how to reach them: the
     # chat edge says these after a red flag, for "急诊在哪", and to an urgent patient on a
     # day the clinics are closed (demo hospital defaults; a deployment sets its own).
-    hospital_emergency_address: str = "北京市朝阳区安贞西里街28号，门诊楼1层东侧（正门进入右转），24小时开放"
-    hospital_emergency_phone: str = "010-64412120"
-    hospital_fever_clinic_address: str = "北京市朝阳区安贞西里街28号，门诊楼西侧独立院区，24小时开放，不用预约"
+    # The hospital's facts (address, phones, emergency department, fever clinic, fees, rota):
+    # one staff-edited file that the FAQ, the emergency journey and the hand-off read.
+    hospital_facts_file: Path = ROOT / "data" / "hospital.yml"
     # How long after a red-flag answer the conversation stays in its emergency journey.
     emergency_state_hours: float = Field(6.0, gt=0, le=72)
     timezone: str = "Asia/Shanghai"

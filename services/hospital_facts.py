@@ -65,6 +65,14 @@ class HospitalFacts:
     parking: str
     rota: Rota
 
+    @property
+    def emergency_address(self) -> str:
+        return f"{self.address}，{self.emergency_location}"
+
+    @property
+    def fever_clinic_address(self) -> str:
+        return f"{self.address}，{self.fever_clinic}"
+
     def fee_yuan(self, title: str) -> str:
         """ "50" for 5000 fen, "15.5" for 1550: how a patient reads a price."""
         fen = self.fees_fen[title]

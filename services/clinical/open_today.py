@@ -15,6 +15,7 @@ from datetime import date
 
 from config import Settings
 from services.booking.calendar import holiday_name, is_clinic_day
+from services.hospital_facts import load_facts
 
 FEVER = re.compile(r"发烧|发热|高烧|低烧|烧到|体温|[34]\d(?:\.\d)?\s*(?:度|℃|°)")
 WEEKDAYS = "一二三四五六日"
@@ -49,10 +50,11 @@ def urgent_place(level: str, text: str, day: date, settings: Settings) -> OpenTo
     if level != "urgent" or is_clinic_day(day):
         return None
     closed = f"{_closed_because(day)}，门诊不开诊，请不要等到工作日："
+    facts = load_facts(settings.hospital_facts_file)
     if FEVER.search(text):
-        where = f"今天就到发热门诊就诊（{settings.hospital_fever_clinic_address}，咨询电话{settings.hospital_phone}）"
+        where = f"今天就到发热门诊就诊（{facts.fever_clinic_address}，咨询电话{facts.phone}）"
         department = "fever_clinic"
     else:
-        where = f"今天就到急诊科就诊（{settings.hospital_emergency_address}，电话{settings.hospital_emergency_phone}）"
+        where = f"今天就到急诊科就诊（{facts.emergency_address}，电话{facts.emergency_phone}）"
         department = "emergency"
     return OpenToday(department, f"{closed}{where}。如果突然加重，请立即拨打120。")

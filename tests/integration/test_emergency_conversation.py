@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import create_app
+from config import ROOT
 from integrations.rasa.client import RasaRestClient
 from models import ConversationMessage
 from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT
+from services.hospital_facts import load_facts
 from tests.conftest import AUTH, settings_for
 from tests.console_helpers import login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
@@ -139,25 +143,26 @@ def test_a_toddlers_febrile_seizure_is_an_emergency_with_seizure_first_aid(
     assert "侧躺" in answer and "不要往嘴里塞" in answer
 
 
-def test_the_emergency_department_is_where_the_settings_say(app: Flask, client: FlaskClient, rasa: FakeServer) -> None:
-    settings = app.extensions["hospital"].settings
+def test_the_emergency_department_is_where_the_facts_say(app: Flask, client: FlaskClient, rasa: FakeServer) -> None:
+    facts = load_facts(app.extensions["hospital"].settings.hospital_facts_file)
     alert = say(client, STROKE)
-    assert settings.hospital_emergency_address in alert and settings.hospital_emergency_phone in alert
+    assert facts.emergency_address in alert and facts.emergency_phone in alert
     where = say(client, "急诊在哪")
-    assert settings.hospital_emergency_address in where and settings.hospital_emergency_phone in where
+    assert facts.emergency_address in where and facts.emergency_phone in where
     assert "XX" not in where
     assert bot_heard(rasa) == []
 
 
-def test_where_the_emergency_department_is_holds_with_rasa_down_and_other_settings(database_url: str) -> None:
-    app = create_app(
-        settings_for(
-            database_url, hospital_emergency_address="测试市健康路9号急诊楼", hospital_emergency_phone="0571-1200"
-        )
-    )
+def test_where_the_emergency_department_is_holds_with_rasa_down_and_other_facts(
+    database_url: str, tmp_path: Path
+) -> None:
+    facts = yaml.safe_load((ROOT / "data" / "hospital.yml").read_text(encoding="utf-8"))
+    facts["address"], facts["emergency"] = "测试市健康路9号", {"location": "急诊楼", "phone": "0571-1200"}
+    (tmp_path / "hospital.yml").write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
+    app = create_app(settings_for(database_url, hospital_facts_file=tmp_path / "hospital.yml"))
     use(app, dialogue=RasaRestClient("http://127.0.0.1:9", timeout=0.3))
     answer = say(app.test_client(), "请问急诊室在哪里")
-    assert "测试市健康路9号急诊楼" in answer and "0571-1200" in answer
+    assert "测试市健康路9号，急诊楼" in answer and "0571-1200" in answer
     app.extensions["hospital"].db.dispose()
 
 
@@ -302,7 +307,7 @@ def test_an_emergency_the_bot_reached_itself_starts_the_journey_too(
 ) -> None:
     answer = say(client, "对，一直这样")
     settings = app.extensions["hospital"].settings
-    assert BOT_EMERGENCY in answer and settings.hospital_emergency_address in answer
+    assert BOT_EMERGENCY in answer and load_facts(settings.hospital_facts_file).emergency_address in answer
     thanks = say(client, "好的谢谢")
     assert no_goodbye(thanks) and "120" in thanks
     assert "不要等" in say(client, "要不要等等")

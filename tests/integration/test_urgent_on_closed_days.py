@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from services.clinical.open_today import urgent_place
 from services.context import ServiceContext
+from services.hospital_facts import load_facts
 from tests.conftest import AUTH
 
 SATURDAY = date(2026, 12, 5)
@@ -33,7 +34,11 @@ def test_on_a_saturday_an_urgent_fever_goes_to_the_fever_clinic(
     assert answer["level"] == "urgent"
     assert isinstance(answer["departments"], list) and answer["departments"][0] == "fever_clinic"
     advice = str(answer["advice"])
-    assert "今天是周六" in advice and "发热门诊" in advice and ctx.settings.hospital_fever_clinic_address in advice
+    assert (
+        "今天是周六" in advice
+        and "发热门诊" in advice
+        and load_facts(ctx.settings.hospital_facts_file).fever_clinic_address in advice
+    )
     assert "24小时内" not in advice
 
 
@@ -43,8 +48,8 @@ def test_on_a_holiday_other_urgent_complaints_go_to_the_emergency_department(
     answer = triage_on(client, monkeypatch, NATIONAL_DAY, BLOODY_URINE)
     assert answer["level"] == "urgent" and answer["departments"] == ["emergency", "urology", "nephrology"]
     advice = str(answer["advice"])
-    assert "国庆节" in advice and ctx.settings.hospital_emergency_address in advice
-    assert ctx.settings.hospital_emergency_phone in advice and "泌尿外科" not in advice
+    assert "国庆节" in advice and load_facts(ctx.settings.hospital_facts_file).emergency_address in advice
+    assert load_facts(ctx.settings.hospital_facts_file).emergency_phone in advice and "泌尿外科" not in advice
 
 
 def test_on_a_working_day_the_clinic_is_kept(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
