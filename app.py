@@ -70,7 +70,7 @@ def build_context(settings: Settings, database: Database | None = None) -> Servi
     return ServiceContext(
         db=database or Database(settings.database_url),
         settings=settings,
-        cipher=FieldCipher(settings.data_key_bytes),
+        cipher=FieldCipher(settings.data_key_bytes, settings.data_old_key_bytes, settings.blind_index_key_bytes),
         payments=build_payment_provider(settings),
     )
 

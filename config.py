@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET_KEY
     hospital_api_token: str = DEV_HOSPITAL_API_TOKEN
     data_encryption_key: str = DEV_DATA_ENCRYPTION_KEY
+    # Key rotation (docs/security.md, "Key versions"): former DATA_ENCRYPTION_KEYs, comma-separated,
+    # kept until `flask rotate-keys` has re-sealed every row; and the key of the blind indexes,
+    # which does not rotate (empty: derived from DATA_ENCRYPTION_KEY, as before rotation existed).
+    data_encryption_old_keys: str = ""
+    data_blind_index_key: str = ""
 
     database_url: str = f"sqlite:///{VAR / 'hospital.sqlite3'}"
     redis_url: str | None = None
@@ -223,10 +228,26 @@ class Settings(BaseSettings):
 
     @cached_property
     def data_key_bytes(self) -> bytes:
-        key = base64.urlsafe_b64decode(self.data_encryption_key + "=" * (-len(self.data_encryption_key) % 4))
-        if len(key) != 32:
-            raise ConfigurationError("DATA_ENCRYPTION_KEY must be 32 bytes, base64 encoded")
-        return key
+        return _data_key(self.data_encryption_key, "DATA_ENCRYPTION_KEY")
+
+    @cached_property
+    def data_old_key_bytes(self) -> tuple[bytes, ...]:
+        """Former keys: they open old ciphertexts, never seal new ones."""
+        keys = [k.strip() for k in self.data_encryption_old_keys.split(",") if k.strip()]
+        return tuple(_data_key(k, "DATA_ENCRYPTION_OLD_KEYS") for k in keys)
+
+    @cached_property
+    def blind_index_key_bytes(self) -> bytes | None:
+        """The blind indexes' key; None means the current data key (no rotation yet). With old keys
+        configured it must be explicit, or every lookup hash would change with the key."""
+        if self.data_blind_index_key:
+            return _data_key(self.data_blind_index_key, "DATA_BLIND_INDEX_KEY")
+        if self.data_old_key_bytes:
+            raise ConfigurationError(
+                "DATA_ENCRYPTION_OLD_KEYS needs DATA_BLIND_INDEX_KEY: set it to the key the blind indexes"
+                " were made with (the first DATA_ENCRYPTION_KEY), see docs/security.md"
+            )
+        return None
 
     def check_production(self) -> None:
         """Refuse development secrets, embedded stores and console providers in production."""
@@ -238,6 +259,12 @@ class Settings(BaseSettings):
         if len(self.hospital_api_token) < 24 or len(self.secret_key) < 24:
             raise ConfigurationError("SECRET_KEY and HOSPITAL_API_TOKEN must be at least 24 characters")
         self.data_key_bytes  # noqa: B018 - validates the key's shape
+        self.blind_index_key_bytes  # noqa: B018 - validates the old keys and the index key
+        if DEV_DATA_ENCRYPTION_KEY in (
+            self.data_blind_index_key,
+            *(k.strip() for k in self.data_encryption_old_keys.split(",")),
+        ):
+            raise ConfigurationError("production must not use the development DATA_ENCRYPTION_KEY, old or index")
         embedded = [
             problem
             for wrong, problem in (
@@ -256,6 +283,16 @@ class Settings(BaseSettings):
         ]
         if embedded:
             raise ConfigurationError("production must not use embedded defaults: " + "; ".join(embedded))
+
+
+def _data_key(value: str, name: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ConfigurationError(f"{name} must be 32 bytes, base64 encoded")
+    return key
 
 
 def load_settings(**overrides: object) -> Settings:
