@@ -1,6 +1,7 @@
-"""Domain errors. Each carries a stable code, the HTTP status the edge maps it
-to, and a message in plain Chinese that can be shown to the patient as is. Codes the
-action server tells apart are `shared_rules.ErrorCode` constants, one copy for both sides."""
+"""Domain errors. Each carries a stable machine code and a message in plain Chinese
+that can be shown to the patient as is; no HTTP: the web edge chooses the status from
+the code (`web/error_status.py`), the bot its response. Codes the action server tells
+apart are `shared_rules.ErrorCode` constants, one copy for both sides."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from shared_rules import ErrorCode
 
 
 class DomainError(Exception):
+    """A refusal the patient (or staff) can be told about in plain words, as is."""
+
     code = ErrorCode.ERROR
-    status = 400
     message = "请求有误，请稍后再试"
 
     def __init__(self, message: str | None = None, **details: object) -> None:
@@ -19,15 +21,15 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    code, status, message = ErrorCode.NOT_FOUND, 404, "没有找到相关信息"
+    code, message = ErrorCode.NOT_FOUND, "没有找到相关信息"
 
 
 class InvalidInput(DomainError):
-    code, status, message = ErrorCode.INVALID, 422, "填写的信息有误，请核对后重试"
+    code, message = ErrorCode.INVALID, "填写的信息有误，请核对后重试"
 
 
 class Conflict(DomainError):
-    code, status, message = ErrorCode.CONFLICT, 409, "当前状态无法完成这个操作"
+    code, message = ErrorCode.CONFLICT, "当前状态无法完成这个操作"
 
 
 class SoldOut(Conflict):
@@ -56,17 +58,16 @@ class NotCancellable(Conflict):
 
 class IdempotencyMismatch(Conflict):
     code = "idempotency_mismatch"
-    status = 422
     message = "同一个请求编号不能用于不同的预约，请重新提交"
 
 
 class Restricted(DomainError):
-    code, status, message = ErrorCode.RESTRICTED, 403, "您近期爽约次数较多，暂时不能在线预约，如有疑问请致电医院"
+    code, message = ErrorCode.RESTRICTED, "您近期爽约次数较多，暂时不能在线预约，如有疑问请致电医院"
 
 
 class QuotaExceeded(DomainError):
-    code, status, message = ErrorCode.QUOTA_EXCEEDED, 429, "您本周的预约次数已达上限，请先就诊或取消不需要的预约"
+    code, message = ErrorCode.QUOTA_EXCEEDED, "您本周的预约次数已达上限，请先就诊或取消不需要的预约"
 
 
 class PhoneLimitReached(DomainError):
-    code, status, message = "phone_limit", 409, "这个手机号已绑定的账号数量已达上限，请换一个手机号"
+    code, message = "phone_limit", "这个手机号已绑定的账号数量已达上限，请换一个手机号"

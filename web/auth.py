@@ -11,7 +11,7 @@ from shared_rules import ErrorCode
 
 
 class Unauthorized(DomainError):
-    code, status, message = ErrorCode.UNAUTHORIZED, 401, "没有访问权限"
+    code, message = ErrorCode.UNAUTHORIZED, "没有访问权限"
 
 
 def require_service_token() -> None:

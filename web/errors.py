@@ -1,5 +1,6 @@
 """Map every failure to `{"error", "message"}` in Chinese (a page in Chinese on console
-URLs: web/console/error_pages.py); never a stack trace."""
+URLs: web/console/error_pages.py); never a stack trace. A domain error's status comes
+from its code (web/error_status.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from services.errors import DomainError
 from web.console import error_pages
+from web.error_status import status_for
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +60,11 @@ def validation_message(exc: ValidationError) -> tuple[str, list[str]]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> tuple[Response, int]:
-        log.info("domain error", extra={"error_code": exc.code, "status": exc.status})
+        status = status_for(exc)
+        log.info("domain error", extra={"error_code": exc.code, "status": status})
         if error_pages.wants_page():
-            return error_pages.page(exc.status, exc.message), exc.status
-        return error_response(exc.code, exc.message, exc.status)
+            return error_pages.page(status, exc.message), status
+        return error_response(exc.code, exc.message, status)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> tuple[Response, int]:

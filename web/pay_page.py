@@ -23,6 +23,7 @@ from services.context import ServiceContext
 from services.errors import DomainError
 from services.payments import checkout, links
 from services.payments import settlement as payments
+from web.error_status import status_for
 
 bp = Blueprint("pay_page", __name__, url_prefix="/p")
 log = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ def _order(code: str, grace: timedelta = timedelta(0)) -> str:
 
 def _refused(exc: DomainError) -> tuple[str, int]:
     settings = current_app.config["SETTINGS"]
-    return render_template("pay_refused.html", message=exc.message, hospital_phone=settings.hospital_phone), exc.status
+    page = render_template("pay_refused.html", message=exc.message, hospital_phone=settings.hospital_phone)
+    return page, status_for(exc)
 
 
 @bp.get("/<code>")

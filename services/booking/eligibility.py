@@ -22,7 +22,7 @@ SEX_NAMES = {"female": "女性", "male": "男性"}
 
 
 class DepartmentNotSuitable(DomainError):
-    code, status, message = "department_not_suitable", 422, "这个科室不接诊这位就诊人，请换个科室"
+    code, message = "department_not_suitable", "这个科室不接诊这位就诊人，请换个科室"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from services.errors import DomainError
 
 
 class HoldLimitReached(DomainError):
-    code, status = "hold_limit", 429
+    code = "hold_limit"
 
 
 def _open_holds(now: datetime) -> ColumnElement[bool]:

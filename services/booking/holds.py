@@ -72,7 +72,7 @@ log = logging.getLogger(__name__)
 
 
 class PaymentUnavailable(DomainError):
-    code, status, message = "payment_unavailable", 503, "支付通道暂时繁忙，号源已为您保留释放，请稍后重新预约"
+    code, message = "payment_unavailable", "支付通道暂时繁忙，号源已为您保留释放，请稍后重新预约"
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ PHARMACIST_QUEUE = ("signed", "paid")  # paid before the pharmacist got to it: s
 
 
 class Forbidden(DomainError):
-    code, status, message = "forbidden", 403, "您的角色不能进行这项操作"
+    code, message = "forbidden", "您的角色不能进行这项操作"
 
 
 def _require(staff: StaffIdentity, role: str) -> None:

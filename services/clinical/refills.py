@@ -38,7 +38,7 @@ NOT_FOUND = f"没有找到这位就诊人在本院线下就诊开具的这张处
 
 
 class NotEligible(DomainError):
-    code, status, message = "not_eligible", 422, "这张处方暂时不能在线续方"
+    code, message = "not_eligible", "这张处方暂时不能在线续方"
 
 
 class DuplicateRefill(Conflict):
@@ -46,7 +46,7 @@ class DuplicateRefill(Conflict):
 
 
 class NeedsOfflineVisit(DomainError):
-    code, status = "needs_offline_visit", 422
+    code = "needs_offline_visit"
     message = "您描述的情况需要医生当面检查，不能在线续方，请尽快到医院就诊；如情况紧急请立即拨打120或到急诊科。"
 
 
@@ -168,7 +168,7 @@ def request_refill(
     answers: dict[str, str] | None = None,
     fulfilment: str = "pickup",
 ) -> dict[str, Any]:
-    """Submit a refill for a doctor to review; 422/409 with the reason when not allowed."""
+    """Submit a refill for a doctor to review; `NotEligible` or `DuplicateRefill`, with the reason, when not allowed."""
     answers = {key: value for key, value in (answers or {}).items() if value and value.strip()}
     flags = red_flags_in(answers)
     if flags:

@@ -143,7 +143,7 @@ def list_results(
 ) -> list[dict[str, Any]]:
     """The patient's reports, newest first, for the holder of a matching `results` grant.
 
-    An unknown patient and someone else's patient get the same 403, so the
+    An unknown patient and someone else's patient get the same `VerificationRequired`, so the
     answer never tells whether a patient id exists.
     """
     try:

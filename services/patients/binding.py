@@ -22,7 +22,7 @@ PURPOSE = "bind_patient"
 class PhoneCodeSent(DomainError):
     """A code went out; the caller asks the patient for it and tries again with it."""
 
-    code, status = "phone_code_sent", 403
+    code = "phone_code_sent"
 
     def __init__(self, phone_masked: str, existing: bool) -> None:
         self.phone_masked = phone_masked

@@ -59,7 +59,7 @@ GRANT_CONVERSATION_CONTEXT = "otp_grants.conversation"
 
 
 class OtpRateLimited(DomainError):
-    code, status, message = "rate_limited", 429, "验证码发送太频繁，请稍后再试"
+    code, message = "rate_limited", "验证码发送太频繁，请稍后再试"
 
     def __init__(self, retry_at: datetime, now: datetime) -> None:
         self.retry_after = max(1, int((retry_at - now).total_seconds() + 0.999))
@@ -67,7 +67,7 @@ class OtpRateLimited(DomainError):
 
 
 class OtpWrong(DomainError):
-    code, status = "otp_invalid", 422
+    code = "otp_invalid"
 
     def __init__(self, tries_left: int) -> None:
         self.tries_left = tries_left
@@ -75,7 +75,7 @@ class OtpWrong(DomainError):
 
 
 class OtpExpired(DomainError):
-    code, status, message = "otp_expired", 410, "验证码已过期，请重新获取"
+    code, message = "otp_expired", "验证码已过期，请重新获取"
 
 
 class OtpUnavailable(OtpExpired):
@@ -85,11 +85,11 @@ class OtpUnavailable(OtpExpired):
 
 
 class OtpLocked(DomainError):
-    code, status, message = "otp_locked", 429, "验证码输错次数过多，已失效，请重新获取验证码"
+    code, message = "otp_locked", "验证码输错次数过多，已失效，请重新获取验证码"
 
 
 class VerificationRequired(DomainError):
-    code, status, message = "verification_required", 403, "为保护您的隐私，请先通过短信验证码验证身份后再查看"
+    code, message = "verification_required", "为保护您的隐私，请先通过短信验证码验证身份后再查看"
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def _check_limits(session: Session, hashed_phone: str, now: datetime) -> None:
 
 
 def send_code(ctx: ServiceContext, *, phone: str, purpose: str) -> dict[str, Any]:
-    """Issue a code and queue its SMS, or refuse (429) when the phone is over a limit.
+    """Issue a code and queue its SMS, or refuse (`OtpRateLimited`) when the phone is over a limit.
 
     For result and refill codes the SMS goes only to a phone some patient has
     on file; the answer is the same either way, so it reveals nothing.
@@ -319,7 +319,8 @@ def issue_grant(
 
 def check_grant(ctx: ServiceContext, token: str | None, purpose: str, conversation: str | None = None) -> Grant:
     """The grant a token carries, if it is genuine, fresh, for `purpose`, asked in this
-    conversation (when it was bound to one) and not used before; it is used now. Else 403."""
+    conversation (when it was bound to one) and not used before; it is used now.
+    Otherwise `VerificationRequired`."""
     if not token or len(token) > 1024:
         raise VerificationRequired()
     try:

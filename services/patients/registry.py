@@ -25,11 +25,11 @@ CHANNELS = ("wechat", "alipay", "sms", "web")
 class PhoneCodeRequired(DomainError):
     """Binding needs a code sent to the phone that proves control of the record."""
 
-    code, status, message = "phone_code_required", 403, "为保护就诊人信息，请先输入发送到就诊人手机的验证码"
+    code, message = "phone_code_required", "为保护就诊人信息，请先输入发送到就诊人手机的验证码"
 
 
 class PatientLimitReached(DomainError):
-    code, status = "patient_limit", 409
+    code = "patient_limit"
 
 
 @dataclass(frozen=True)

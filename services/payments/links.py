@@ -30,11 +30,11 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 class LinkInvalid(DomainError):
-    code, status, message = "pay_link_invalid", 404, "这个支付链接无效，请回到对话中重新点击“去支付”"
+    code, message = "pay_link_invalid", "这个支付链接无效，请回到对话中重新点击“去支付”"
 
 
 class LinkExpired(DomainError):
-    code, status = "pay_link_expired", 410
+    code = "pay_link_expired"
     message = (
         "这个支付链接已过期。如果还没有支付，号源已经释放，请回到对话中重新预约；"
         "如果已经支付，请在对话中发送“我的预约”查看"

@@ -37,7 +37,7 @@ USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
 
 
 class NotAnAdmin(DomainError):
-    code, status, message = "forbidden", 403, "只有管理员可以管理工作人员账号"
+    code, message = "forbidden", "只有管理员可以管理工作人员账号"
 
 
 class LastAdmin(Conflict):

@@ -32,7 +32,7 @@ TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this ofte
 class LoginFailed(DomainError):
     """Wrong name, password or code, an inactive or a locked account: one answer for all."""
 
-    code, status = "login_failed", 401
+    code = "login_failed"
     message = "登录失败：用户名、密码或动态验证码不正确。连续失败多次后将暂时锁定，请稍后再试或联系管理员。"
 
 

@@ -24,7 +24,7 @@ LOCKOUT = timedelta(minutes=15)
 
 
 class TooManyAttempts(DomainError):
-    code, status, message = "rate_limited", 429, "这台设备登录失败次数过多，请15分钟后再试"
+    code, message = "rate_limited", "这台设备登录失败次数过多，请15分钟后再试"
 
 
 def ip_key(ip: str) -> str:

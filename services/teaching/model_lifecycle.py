@@ -54,10 +54,10 @@ class ModelNotReady(Conflict):
 
 
 class ModelNotLoaded(DomainError, RasaUnavailable):
-    """Rasa refused the model or could not be reached: the edge says so (502), and
+    """Rasa refused the model or could not be reached: the edge says so (`rasa_unavailable`), and
     callers that catch the adapter's `RasaUnavailable` still catch it."""
 
-    code, status, message = "rasa_unavailable", 502, "对话引擎没有接受新模型，线上仍是原来的模型"
+    code, message = "rasa_unavailable", "对话引擎没有接受新模型，线上仍是原来的模型"
 
 
 @dataclass(frozen=True)

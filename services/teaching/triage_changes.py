@@ -41,7 +41,7 @@ STATUS_NAMES = {
 
 
 class NotAllowed(DomainError):
-    code, status, message = "forbidden", 403, "您没有权限做这个操作"
+    code, message = "forbidden", "您没有权限做这个操作"
 
 
 class TriageGateFailed(Conflict):

@@ -17,6 +17,7 @@ from services.booking import holds
 from services.context import ServiceContext
 from services.payments import links
 from tests.factories import make_department, make_doctor, make_patient, make_slot
+from web.error_status import status_for
 
 
 class WitnessProvider(ConsolePaymentProvider):
@@ -58,7 +59,7 @@ def test_a_failed_order_gives_the_place_back_and_a_retry_books_afresh(ctx: Servi
     failing = replace(ctx, payments=WitnessProvider(ctx, fail=True))
     with pytest.raises(holds.PaymentUnavailable) as refused:
         holds.book(failing, patient_id=patient, slot_id=slot, idempotency_key="retry-key-1")
-    assert refused.value.status == 503 and "支付" in refused.value.message
+    assert status_for(refused.value) == 503 and "支付" in refused.value.message
     with ctx.db.reading() as session:
         assert session.scalar(select(Slot.remaining).where(Slot.id == slot)) == 1
         assert session.scalars(select(Appointment.status).where(Appointment.slot_id == slot)).all() == ["expired"]

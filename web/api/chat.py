@@ -26,7 +26,7 @@ class ChatIn(Strict):
 
 
 class MessageTooLong(DomainError):
-    code, status = "too_long", 422
+    code = "too_long"
 
 
 @bp.post("/chat")

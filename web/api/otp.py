@@ -7,6 +7,7 @@ from flask import Response, jsonify
 from services.patients import otp
 from web.api import body, bp, service_context
 from web.api.clinical_schemas import OtpSendIn, OtpVerifyIn
+from web.error_status import status_for
 from web.errors import error_response
 
 
@@ -16,7 +17,7 @@ def send_otp() -> tuple[Response, int]:
     try:
         sent = otp.send_code(service_context(), phone=data.phone, purpose=data.purpose)
     except otp.OtpRateLimited as exc:
-        response, status = error_response(exc.code, exc.message, exc.status, retry_after=exc.retry_after)
+        response, status = error_response(exc.code, exc.message, status_for(exc), retry_after=exc.retry_after)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response, status
     return jsonify(sent), 202
@@ -30,5 +31,5 @@ def verify_otp() -> tuple[Response, int]:
             service_context(), phone=data.phone, purpose=data.purpose, code=data.code, conversation=data.conversation_id
         )
     except otp.OtpWrong as exc:
-        return error_response(exc.code, exc.message, exc.status, tries_left=exc.tries_left)
+        return error_response(exc.code, exc.message, status_for(exc), tries_left=exc.tries_left)
     return jsonify(verified), 200

@@ -6,6 +6,7 @@ from services.patients import binding
 from services.patients import registry as patients
 from web.api import body, bp, query, service_context
 from web.api.schemas import AccountPatientsQuery, PatientIn
+from web.error_status import status_for
 from web.errors import error_response
 
 
@@ -26,7 +27,7 @@ def register_patient() -> tuple[Response, int]:
             code=data.code,
         )
     except binding.PhoneCodeSent as exc:
-        return error_response(exc.code, exc.message, exc.status, phone=exc.phone_masked)
+        return error_response(exc.code, exc.message, status_for(exc), phone=exc.phone_masked)
     return jsonify(view.as_dict()), 201 if created else 200
 
 

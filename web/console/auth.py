@@ -24,6 +24,7 @@ from services.staff.accounts import StaffIdentity
 from services.staff.throttle import TooManyAttempts
 from web.console import bp, csrf
 from web.context import service_context
+from web.error_status import status_for
 from web.extensions import limiter
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -117,7 +118,7 @@ def has_role(*roles: str) -> bool:
 
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError) -> Response:
-    return _page("console/error.html", exc.status, message=exc.message)
+    return _page("console/error.html", status_for(exc), message=exc.message)
 
 
 def _safe_next(target: str | None) -> str:
@@ -149,7 +150,7 @@ def login_submit() -> ResponseReturnValue:
             ip,
         )
     except (sessions.LoginFailed, TooManyAttempts) as exc:
-        return _page("console/login.html", exc.status, message=exc.message, username=form.get("username", "")[:40])
+        return _page("console/login.html", status_for(exc), message=exc.message, username=form.get("username", "")[:40])
     csrf.rotate()
     session[SESSION_KEY] = token
     g.staff = who

@@ -19,6 +19,7 @@ from services.conversation import handoff_inbox as inbox
 from services.errors import DomainError, InvalidInput
 from web.console import bp, viewing
 from web.console.auth import current_staff, require_role, staff_context
+from web.error_status import status_for
 
 AGENTS = ("support", "clinician", "admin")
 REASON_NAMES = {"asked_for_human": "患者要求转人工", "bot_gave_up": "机器人连续两次没听懂"}
@@ -167,7 +168,7 @@ def _act(ticket_id: int, change: Any, done: str) -> ResponseReturnValue:
         why = viewing.recall(_subject(ticket_id))
         if not why:
             raise
-        return _ticket_page(ticket_id, why, exc.message, exc.status)
+        return _ticket_page(ticket_id, why, exc.message, status_for(exc))
     flash(done)
     return redirect(url_for("console.handoff_ticket", ticket_id=ticket_id))
 
@@ -205,6 +206,6 @@ def handoff_close(ticket_id: int) -> ResponseReturnValue:
         why = viewing.recall(_subject(ticket_id))
         if not why:
             raise
-        return _ticket_page(ticket_id, why, exc.message, exc.status)
+        return _ticket_page(ticket_id, why, exc.message, status_for(exc))
     flash("已结束人工服务，机器人恢复应答")
     return redirect(url_for("console.handoff_inbox"))

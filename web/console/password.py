@@ -10,6 +10,7 @@ from services.errors import DomainError
 from services.staff import passwords
 from web.console import bp
 from web.console.auth import current_staff, require_role, staff_context
+from web.error_status import status_for
 
 
 @bp.get("/password")
@@ -33,6 +34,6 @@ def password_submit() -> ResponseReturnValue:
             form.get("repeat", "")[:200],
         )
     except DomainError as exc:
-        return render_template("console/password.html", error=exc.message), exc.status
+        return render_template("console/password.html", error=exc.message), status_for(exc)
     flash("密码已修改，下次登录请使用新密码")
     return redirect(url_for("console.home"))

@@ -22,6 +22,7 @@ from services.errors import DomainError, InvalidInput
 from services.staff.accounts import StaffIdentity
 from web.console import bp, viewing
 from web.console.auth import current_staff, require_role, staff_context
+from web.error_status import status_for
 
 STATUS_NAMES = {
     "submitted": "待医生审核",
@@ -118,7 +119,7 @@ def _decide(refill_id: str, kind: str, act: Callable[[], object], done: str) -> 
     except DomainError as exc:
         if not why:
             raise
-        return _refill_page(refill_id, why, exc.message, exc.status)
+        return _refill_page(refill_id, why, exc.message, status_for(exc))
     flash(done)
     return redirect(url_for("console.refill_queue"))
 

@@ -22,6 +22,7 @@ from services.staff import passwords
 from services.staff.accounts import NewStaff
 from web.console import bp
 from web.console.auth import current_staff, require_role, staff_context
+from web.error_status import status_for
 
 
 def _form(name: str, limit: int = 200) -> str:
@@ -63,7 +64,7 @@ def staff_create() -> ResponseReturnValue:
     except DomainError as exc:
         accounts = staff.list_staff(staff_context())
         page = render_template("console/staff.html", accounts=accounts, roles=ROLES, form=form, error=exc.message)
-        return page, exc.status
+        return page, status_for(exc)
     return _secret_page(created, new_account=True)
 
 
@@ -86,7 +87,7 @@ def _act(staff_id: str, change: Callable[[], object], done: str) -> ResponseRetu
     try:
         change()
     except DomainError as exc:
-        return _account_page(staff_id, exc.message, exc.status)
+        return _account_page(staff_id, exc.message, status_for(exc))
     flash(done)
     return redirect(url_for("console.staff_account", staff_id=staff_id))
 
@@ -136,7 +137,7 @@ def staff_reset_totp(staff_id: str) -> ResponseReturnValue:
     try:
         created = staff.reset_totp(staff_context(), staff_id, reason=_form("reason"))
     except DomainError as exc:
-        return _account_page(staff_id, exc.message, exc.status)
+        return _account_page(staff_id, exc.message, status_for(exc))
     return _secret_page(created, new_account=False)
 
 
