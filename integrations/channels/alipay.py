@@ -19,6 +19,7 @@ import base64
 import json
 import os
 import time
+from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 from xml.parsers.expat import ExpatError
@@ -40,7 +41,9 @@ from integrations.channels.base import (
     Channel,
     ChannelMessage,
     ChannelRequest,
+    HttpReply,
     MalformedRequest,
+    ReplyMode,
     SignatureInvalid,
     StaleRequest,
     check_fresh,
@@ -163,8 +166,12 @@ def _text(root: dict[str, Any], *path: str) -> str:
     return node.strip() if isinstance(node, str) else ""
 
 
-class AlipayChannel(Channel[str]):
+class AlipayChannel(Channel):
+    """Acknowledged at once with a signed ack; the answer always goes by custom send."""
+
     name: ClassVar[str] = "alipay"
+    reply_mode: ClassVar[ReplyMode] = ReplyMode.PUSH
+    push_chars: ClassVar[int] = MAX_TEXT_CHARS
 
     def __init__(self, app_id: str, app_private_key: str, alipay_public_key: str, window_seconds: int = 300) -> None:
         self.app_id = app_id
@@ -204,14 +211,18 @@ class AlipayChannel(Channel[str]):
             raise StaleRequest("message without CreateTime")
         return root
 
-    def parse(self, request: ChannelRequest) -> ChannelMessage:
+    def handshake(self, request: ChannelRequest) -> HttpReply | None:
+        """The gateway check (`alipay.service.check`) when the gateway URL is saved."""
         form, charset = self.form(request)
-        root = self.verify_form(form, charset)
-        return self.message_from(root)
+        if form.get("service") != SERVICE_CHECK:
+            return None
+        return self._xml(self.gateway_check_response(charset), charset)
 
-    def is_gateway_check(self, request: ChannelRequest) -> bool:
-        form, _ = self.form(request)
-        return form.get("service") == SERVICE_CHECK
+    def parse(self, request: ChannelRequest) -> ChannelMessage:
+        """The verified form's message; its charset is kept for the signed ack."""
+        form, charset = self.form(request)
+        message = self.message_from(parse_biz_content(form.get("biz_content", "")))
+        return replace(message, metadata={**message.metadata, "charset": charset})
 
     def message_from(self, root: dict[str, Any]) -> ChannelMessage:
         sender, msg_type = _text(root, "FromUserId"), _text(root, "MsgType").lower()
@@ -233,6 +244,10 @@ class AlipayChannel(Channel[str]):
         return ChannelMessage(sender, "unsupported", key, "", {"msg_type": msg_type})
 
     # -- synchronous answers --------------------------------------------------------
+    @staticmethod
+    def _xml(body: str, charset: str) -> HttpReply:
+        return HttpReply(body.encode(charset), f"text/xml; charset={charset.upper()}")
+
     def signed_response(self, biz: str, charset: str) -> str:
         """Alipay's gateway response: `<response>` content signed with the app key."""
         signature = rsa2_sign(self.private_key, biz, charset)
@@ -253,9 +268,15 @@ class AlipayChannel(Channel[str]):
         )
         return self.signed_response(biz, charset)
 
-    def render(self, message: ChannelMessage, replies: list[BotMessage]) -> str:
-        """The answer text for the later custom send (Alipay takes no passive text)."""
-        return self.text_of(replies)[:MAX_TEXT_CHARS]
+    def acknowledge(self, message: ChannelMessage) -> HttpReply:
+        """The signed ack, in the charset the message came in."""
+        charset = str(message.metadata.get("charset", "utf-8"))
+        return self._xml(self.ack(message, charset), charset)
+
+    def render(self, message: ChannelMessage, replies: list[BotMessage]) -> HttpReply:
+        """The service window takes no passive text: the response is the ack, and the
+        answer goes by custom send (`push_text`)."""
+        return self.acknowledge(message)
 
 
 # -- outbound ------------------------------------------------------------------------------------------

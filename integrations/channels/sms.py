@@ -6,7 +6,9 @@ the auth token; twilio's `RequestValidator` checks it in constant time. Twilio
 sends no timestamp, so a replayed capture is caught by its `MessageSid` instead.
 
 Buttons become numbered choices ("回复1 确认"); long answers are split at line
-and sentence ends into several messages; STOP/退订 and START are handled here.
+and sentence ends into several messages. What STOP/退订, START and "1"/"2" after
+a reminder mean is decided by the services (services/notifications/sms_replies.py),
+not here: to this channel they are text like any other.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from integrations.channels.base import (
     Channel,
     ChannelMessage,
     ChannelRequest,
+    HttpReply,
     MalformedRequest,
+    ReplyMode,
     SignatureInvalid,
+    xml_reply,
 )
+from integrations.channels.base import keyword as keyword
 from integrations.rasa.client import BotMessage
 
-STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "退订", "td", "取消订阅"})
-START_WORDS = frozenset({"start", "unstop", "订阅", "恢复"})
 PART_CHARS = 300  # Twilio concatenates up to 1600; a screenful reads better
 MAX_BODY_CHARS = 1600
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
@@ -62,12 +66,13 @@ def split_text(text: str, limit: int = PART_CHARS) -> list[str]:
     return parts
 
 
-def keyword(text: str) -> str:
-    return re.sub(r"[\s\W_]+", "", text).lower()
+class SmsChannel(Channel):
+    """Twilio waits for TwiML: the answer is the response itself."""
 
-
-class SmsChannel(Channel[str]):
     name: ClassVar[str] = "sms"
+    reply_mode: ClassVar[ReplyMode] = ReplyMode.INLINE
+    push_chars: ClassVar[int] = MAX_BODY_CHARS
+    reads_form: ClassVar[bool] = True
 
     def __init__(self, auth_token: str) -> None:
         if not auth_token:
@@ -88,14 +93,15 @@ class SmsChannel(Channel[str]):
             raise MalformedRequest("missing From or MessageSid")
         if len(body) > MAX_BODY_CHARS:
             raise MalformedRequest("body too long")
-        word = keyword(body)
-        kind = "opt_out" if word in STOP_WORDS else "opt_in" if word in START_WORDS else "text"
-        if kind == "text" and not body.strip():
-            kind = "unsupported"  # a picture with no words (MMS)
+        kind = "text" if body.strip() else "unsupported"  # a picture with no words (MMS)
         return ChannelMessage(sender, kind, f"sid:{sid}", body.strip())
 
-    def render(self, message: ChannelMessage, replies: list[BotMessage]) -> str:
-        return twiml(split_text(self.text_of(replies)))
+    def render(self, message: ChannelMessage, replies: list[BotMessage]) -> HttpReply:
+        return xml_reply(twiml(split_text(self.text_of(replies))))
+
+    def acknowledge(self, message: ChannelMessage) -> HttpReply:
+        """An empty `<Response/>`: Twilio sends nothing back."""
+        return xml_reply(twiml([]))
 
 
 def twiml(parts: list[str]) -> str:
