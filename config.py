@@ -92,12 +92,9 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     hospital_name: str = "康宁互联网医院"
-    hospital_phone: str = "010-64412800"  # the demo hospital's, as in data/hospital.yml
-    # Where the emergency department and the fever clinic are and how to reach them: the
-    # chat edge says these after a red flag, for "急诊在哪", and to an urgent patient on a
-    # day the clinics are closed (demo hospital defaults; a deployment sets its own).
     # The hospital's facts (address, phones, emergency department, fever clinic, fees, rota):
-    # one staff-edited file that the FAQ, the emergency journey and the hand-off read.
+    # one staff-edited file that the FAQ, the emergency journey, the hand-off and every
+    # "请拨打医院电话" read; no setting repeats them (services/hospital_facts.py).
     hospital_facts_file: Path = ROOT / "data" / "hospital.yml"
     # How long after a red-flag answer the conversation stays in its emergency journey.
     emergency_state_hours: float = Field(6.0, gt=0, le=72)

@@ -10,6 +10,7 @@ reads the same file through it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,6 +21,9 @@ import yaml
 
 FACTS_FILE = Path(__file__).resolve().parents[1] / "data" / "hospital.yml"
 WEEKDAY_NAMES = "一二三四五六日"
+# The one number that answers when not even a last good copy of the facts is at hand.
+EMERGENCY_NUMBER = "120"
+log = logging.getLogger(__name__)
 
 
 class FactsError(ValueError):
@@ -164,3 +168,22 @@ def load_facts(path: Path = FACTS_FILE) -> HospitalFacts:
     facts = parse_facts(raw)
     _cache[path] = (mtime, facts)
     return facts
+
+
+def facts_or_last_good(path: Path = FACTS_FILE) -> HospitalFacts | None:
+    """The facts, or, when a staff edit broke the file, the last ones read well from it
+    (None if it never was): for wording that must go out anyway, e.g. the emergency
+    alert or the apology when the bot is down."""
+    try:
+        return load_facts(path)
+    except (OSError, ValueError, yaml.YAMLError):  # FactsError is a ValueError
+        cached = _cache.get(path)
+        log.error("hospital facts unreadable (%s): using %s", path.name, "the last good ones" if cached else "none")
+        return cached[1] if cached else None
+
+
+def hospital_phone(path: Path = FACTS_FILE) -> str:
+    """The hospital's phone as the facts file says (the one source: no setting repeats
+    it); 120 only when the file was never readable since the process started."""
+    facts = facts_or_last_good(path)
+    return facts.phone if facts else EMERGENCY_NUMBER

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, make_response, render_template
 
 from services.conversation import turns
+from services.hospital_facts import hospital_phone
 from web import chat_session
 
 bp = Blueprint("chat_page", __name__)
@@ -17,7 +18,7 @@ def chat_page() -> Response:
     page = render_template(
         "chat.html",
         hospital_name=settings.hospital_name,
-        hospital_phone=settings.hospital_phone,
+        hospital_phone=hospital_phone(settings.hospital_facts_file),
         max_chars=turns.MAX_MESSAGE_CHARS,  # the page says when a message is too long, never cuts it
         too_long=turns.replies()["too_long"],
     )

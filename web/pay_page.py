@@ -21,6 +21,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 from payments.base import PaymentError
 from services.context import ServiceContext
 from services.errors import DomainError
+from services.hospital_facts import hospital_phone
 from services.payments import checkout, links
 from services.payments import settlement as payments
 from web.error_status import status_for
@@ -41,9 +42,8 @@ def _order(code: str, grace: timedelta = timedelta(0)) -> str:
 
 
 def _refused(exc: DomainError) -> tuple[str, int]:
-    settings = current_app.config["SETTINGS"]
-    page = render_template("pay_refused.html", message=exc.message, hospital_phone=settings.hospital_phone)
-    return page, status_for(exc)
+    phone = hospital_phone(current_app.config["SETTINGS"].hospital_facts_file)
+    return render_template("pay_refused.html", message=exc.message, hospital_phone=phone), status_for(exc)
 
 
 @bp.get("/<code>")
@@ -63,7 +63,7 @@ def pay_page(code: str) -> Any:
         place=place,
         way=checkout.way_for(view.provider, place),
         hospital_name=settings.hospital_name,
-        hospital_phone=settings.hospital_phone,
+        hospital_phone=hospital_phone(settings.hospital_facts_file),
     )
 
 

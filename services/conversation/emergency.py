@@ -13,7 +13,6 @@ state survives restarts. First aid and wording are data: data/emergency/.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from models import ConversationMessage, utcnow
 from services.clinical.triage import RedFlagHit, TriageEngine
 from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
-from services.hospital_facts import load_facts
+from services.hospital_facts import EMERGENCY_NUMBER, facts_or_last_good
 
 DATA = ROOT / "data" / "emergency"
 # The order the kinds are tried in: booking before delay, so "挂明天的口腔科" after a
@@ -50,8 +49,6 @@ GOODBYE = re.compile(r"再见|祝您身体健康|拜拜|感谢您的使用")
 _NOT_A_NEW_BOOKING = re.compile(r"取消|退号|退掉|改约|改到|改期|换个时间")
 _CHOICE = re.compile(r"(?:回复)?\s*(\d)")
 _CHILD = re.compile(r"宝宝|婴儿|新生儿|孩子|小孩|幼儿|小朋友|娃|\d+个?月大|[一二两三四五六七八九十]+个月大?的")
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -202,12 +199,11 @@ def current(
 
 def _place(settings: Settings) -> dict[str, str]:
     """Where the emergency department is, from the hospital's facts file; the alert must
-    go out even if a staff edit broke that file, so it then names the hospital's phone."""
-    try:
-        facts = load_facts(settings.hospital_facts_file)
-    except (OSError, ValueError, yaml.YAMLError):
-        log.error("hospital facts unreadable: the emergency alert names the hospital phone only")
-        return {"address": "本院急诊科", "phone": settings.hospital_phone}
+    go out even if a staff edit broke that file, so it then says what the file last said
+    (or, if it never read well, the department and 120)."""
+    facts = facts_or_last_good(settings.hospital_facts_file)
+    if facts is None:
+        return {"address": "本院急诊科", "phone": EMERGENCY_NUMBER}
     return {"address": facts.emergency_address, "phone": facts.emergency_phone}
 
 

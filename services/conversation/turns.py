@@ -37,6 +37,7 @@ from services.clinical.triage import TriageEngine, TriageLevel
 from services.context import ServiceContext
 from services.conversation import emergency, handoff, handoff_choice, symptom_routing
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
+from services.hospital_facts import hospital_phone
 
 log = logging.getLogger(__name__)
 REPLIES_FILE = ROOT / "data" / "replies.yml"
@@ -71,7 +72,7 @@ def replies(path: Path = REPLIES_FILE) -> dict[str, Any]:
 
 
 def unavailable_reply(ctx: ServiceContext) -> BotMessage:
-    return BotMessage(replies()["bot_unavailable"].format(phone=ctx.settings.hospital_phone))
+    return BotMessage(replies()["bot_unavailable"].format(phone=hospital_phone(ctx.settings.hospital_facts_file)))
 
 
 class DuplicateDelivery(Exception):

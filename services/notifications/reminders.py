@@ -22,6 +22,7 @@ from services.booking import transitions
 from services.booking.calendar import SHANGHAI, local_datetime
 from services.context import ServiceContext
 from services.errors import DomainError
+from services.hospital_facts import hospital_phone
 from services.notifications import messages
 from services.notifications.outbox import RECIPIENT_CONTEXT
 from services.patients.identity import InvalidIdentity, normalize_phone
@@ -140,11 +141,11 @@ def expects_reply(ctx: ServiceContext, phone: str, text: str) -> bool:
 
 def handle_sms_reply(ctx: ServiceContext, phone: str, text: str) -> str:
     """Act on "1" (confirm) or "2" (cancel) sent back to a reminder; return the reply to send."""
-    name = ctx.settings.hospital_name
+    name, hospital = ctx.settings.hospital_name, hospital_phone(ctx.settings.hospital_facts_file)
     try:
         digits = normalize_phone(phone)
     except InvalidIdentity:
-        return f"【{name}】无法识别您的号码，如需帮助请致电{ctx.settings.hospital_phone}。"
+        return f"【{name}】无法识别您的号码，如需帮助请致电{hospital}。"
     answer = re.sub(r"\s+", "", text or "")
     with ctx.db.reading() as session:
         reminder = _last_reminder(ctx, session, digits)
@@ -152,7 +153,7 @@ def handle_sms_reply(ctx: ServiceContext, phone: str, text: str) -> str:
         appointment = session.get(Appointment, appointment_id) if appointment_id else None
         status = appointment.state if appointment else None
     if appointment is None or appointment_id is None:
-        return f"【{name}】没有找到需要确认的预约。如需帮助请致电{ctx.settings.hospital_phone}。"
+        return f"【{name}】没有找到需要确认的预约。如需帮助请致电{hospital}。"
     if answer in CONFIRM_WORDS:
         if status is not S.CONFIRMED:
             return f"【{name}】这个预约已经取消或已就诊，无需确认。"
@@ -167,7 +168,7 @@ def handle_sms_reply(ctx: ServiceContext, phone: str, text: str) -> str:
         try:
             view = transitions.cancel(ctx.acting_as("patient:sms"), appointment_id, reason="sms_reply")
         except DomainError as exc:
-            return f"【{name}】{exc.message}，如需帮助请致电{ctx.settings.hospital_phone}。"
+            return f"【{name}】{exc.message}，如需帮助请致电{hospital}。"
         refund = "挂号费将原路退回，请留意到账。" if view.get("refund") else ""
         return f"【{name}】您的预约已取消。{refund}如需重新预约，可随时联系我们。"
     return f"【{name}】请回复1确认就诊，或回复2取消预约。"

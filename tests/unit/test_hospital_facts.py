@@ -3,6 +3,7 @@ values are real-looking (no "XX市"), fees read in yuan, the rota knows its hour
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -11,7 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from services.hospital_facts import FactsError, load_facts, opening_text, parse_facts
+from services.hospital_facts import (
+    FactsError,
+    facts_or_last_good,
+    hospital_phone,
+    load_facts,
+    opening_text,
+    parse_facts,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -60,3 +68,31 @@ def test_the_rota_says_when_someone_is_next_on_duty() -> None:
     after = rota.next_opening(friday_night, lambda d: d != closed_saturday)
     assert opening_text(after, friday_night) == "12月7日（周一）8:00"
     assert rota.on_duty(datetime(2026, 12, 7, 9, 30, tzinfo=SHANGHAI))
+
+
+def test_the_phone_comes_from_the_facts_file_and_no_setting_repeats_it() -> None:
+    from config import Settings
+
+    assert hospital_phone() == load_facts().phone
+    assert "hospital_phone" not in Settings.model_fields
+
+
+def test_a_broken_edit_keeps_the_last_good_facts(tmp_path: Path) -> None:
+    raw = yaml.safe_load((ROOT / "data" / "hospital.yml").read_text(encoding="utf-8"))
+    raw["phone"] = "0571-88888888"
+    facts_file = tmp_path / "hospital.yml"
+    facts_file.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert hospital_phone(facts_file) == "0571-88888888"
+    facts_file.write_text("phone: [unclosed", encoding="utf-8")  # a staff edit gone wrong
+    later = facts_file.stat().st_mtime_ns + 1_000_000_000
+    os.utime(facts_file, ns=(later, later))  # a new mtime even on a coarse-grained file system
+    with pytest.raises(yaml.YAMLError):
+        load_facts(facts_file)
+    last = facts_or_last_good(facts_file)
+    assert last is not None and last.phone == "0571-88888888"
+    assert hospital_phone(facts_file) == "0571-88888888"
+
+
+def test_facts_never_read_well_leave_only_120(tmp_path: Path) -> None:
+    assert facts_or_last_good(tmp_path / "missing.yml") is None
+    assert hospital_phone(tmp_path / "missing.yml") == "120"
