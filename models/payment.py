@@ -45,12 +45,21 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class Refund(Base):
+    """Money going back on one order. An order may be refunded in parts (a paid visit moved
+    to a cheaper one gives the difference back, a later cancellation the rest), each part
+    decided once: `cause` names the decision ("full": whatever is left of the order;
+    "reschedule:<appointment>": the difference of one move), unique per order."""
+
     __tablename__ = "refunds"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        UniqueConstraint("payment_order_id", "cause", name="uq_refunds_order_cause"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     out_refund_no: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: new_id("rfd"))
-    payment_order_id: Mapped[int] = mapped_column(ForeignKey("payment_orders.id"), unique=True)
+    payment_order_id: Mapped[int] = mapped_column(ForeignKey("payment_orders.id"), index=True)
+    cause: Mapped[str] = mapped_column(String(60), default="full", server_default="full")
     amount_fen: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | succeeded | failed

@@ -34,6 +34,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "slot_unavailable": 409,
     "too_late_to_cancel": 409,
     "not_cancellable": 409,
+    "not_reschedulable": 409,
+    "too_late_to_reschedule": 409,
     "idempotency_mismatch": 422,
     "department_not_suitable": 422,
     "hold_limit": 429,

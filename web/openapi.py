@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
 from web.api.clinical_schemas import OtpSendIn, OtpVerifyIn, RefillIn
-from web.api.schemas import AccountPatientsQuery, AppointmentIn, CancelIn, PatientIn, SlotsQuery
+from web.api.schemas import AccountPatientsQuery, AppointmentIn, CancelIn, PatientIn, RescheduleIn, SlotsQuery
 
 bp = Blueprint("openapi", __name__)
 
@@ -115,6 +115,23 @@ def build_document() -> dict[str, Any]:
                     "required": False,
                     "content": {"application/json": {"schema": CancelIn.model_json_schema()}},
                 },
+                security=secured,
+            )
+        },
+        "/api/v1/appointments/{appointment_id}/reschedule": {
+            "post": _op(
+                "Move a visit to another slot; what was paid goes with it: carried_over {paid_fen, "
+                "difference_fen (>0 to pay, held with payment.pay_link; <0 refunded), refund}",
+                {
+                    "201": "the new visit (confirmed, or held for the difference)",
+                    "404": "unknown visit or slot",
+                    "409": "already moved, cancelled or too late; sold out; duplicate",
+                    "422": "same slot or bad input",
+                },
+                requestBody=_json_body(RescheduleIn),
+                parameters=[
+                    {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+                ],
                 security=secured,
             )
         },

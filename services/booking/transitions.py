@@ -76,6 +76,9 @@ def expire_one(session: Session, appointment_id: str, slot_id: str, now: datetim
         return 0
     _return_place(session, slot_id)
     _close_pending_orders(session, appointment_id, now)
+    # A visit moved from a paid one waits for the difference with the old fee on it: when the
+    # difference never comes, that fee goes back too (nothing is kept for a visit not held).
+    refund_if_paid(session, appointment_id, reason="hold_expired")
     audit.append(session, actor="system", action="appointment.expire", subject=appointment_id)
     return 1
 

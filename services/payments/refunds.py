@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db import rows_changed
@@ -26,22 +26,48 @@ PLATFORM_NAMES = {"wechat": "微信", "alipay": "支付宝"}
 
 
 def refund_if_paid(session: Session, appointment_id: str, reason: str) -> dict[str, Any] | None:
-    order = session.scalar(
-        select(PaymentOrder).where(PaymentOrder.appointment_id == appointment_id, PaymentOrder.status == "paid")
+    """Give back everything paid for a visit: a visit moved from a paid one may hold two
+    paid orders (the fee carried over and the difference paid on top), each refunded
+    for what is left on it. None when nothing was paid (or all of it went back already)."""
+    orders = session.scalars(
+        select(PaymentOrder)
+        .where(PaymentOrder.appointment_id == appointment_id, PaymentOrder.status == "paid")
+        .order_by(PaymentOrder.id)
+    ).all()
+    decided = [r for r in (request_refund(session, order, reason) for order in orders) if r is not None]
+    if not decided:
+        return None
+    return {**decided[0], "amount_fen": sum(r["amount_fen"] for r in decided)}
+
+
+def refundable_fen(session: Session, order: PaymentOrder) -> int:
+    """What of an order has not been decided to go back yet (refunds in parts add up)."""
+    taken = session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+            Refund.payment_order_id == order.id, Refund.status != "failed"
+        )
     )
-    return request_refund(session, order, reason) if order is not None else None
+    return order.amount_fen - int(taken or 0)
 
 
-def request_refund(session: Session, order: PaymentOrder, reason: str) -> dict[str, Any]:
-    existing = session.scalar(select(Refund).where(Refund.payment_order_id == order.id))
-    refund = existing or Refund(payment_order_id=order.id, amount_fen=order.amount_fen, reason=reason)
+def request_refund(
+    session: Session, order: PaymentOrder, reason: str, amount_fen: int | None = None, cause: str = "full"
+) -> dict[str, Any] | None:
+    """Decide a refund once per (order, cause): "full" gives back what is left of the order,
+    another cause at most `amount_fen` of it. Asking again answers the same refund."""
+    existing = session.scalar(select(Refund).where(Refund.payment_order_id == order.id, Refund.cause == cause))
     if existing is None:
-        session.add(refund)
+        left = refundable_fen(session, order)
+        amount = left if amount_fen is None else min(amount_fen, left)
+        if amount <= 0:
+            return None
+        existing = Refund(payment_order_id=order.id, amount_fen=amount, reason=reason, cause=cause)
+        session.add(existing)
         session.flush()
     return {
-        "out_refund_no": refund.out_refund_no,
-        "amount_fen": refund.amount_fen,
-        "status": refund.status,
+        "out_refund_no": existing.out_refund_no,
+        "amount_fen": existing.amount_fen,
+        "status": existing.status,
         "working_days": REFUND_WORKING_DAYS,
     }
 
@@ -69,7 +95,8 @@ def process_refund(ctx: ServiceContext, refund_id: int) -> str:
             .values(status="succeeded", settled_at=now),
         )
         if settled == 1:
-            session.execute(update(PaymentOrder).where(PaymentOrder.id == order.id).values(status="refunded"))
+            if _all_returned(session, order.id, order.amount_fen):  # a part leaves the order paid
+                session.execute(update(PaymentOrder).where(PaymentOrder.id == order.id).values(status="refunded"))
             session.add(
                 LedgerEntry(
                     event_key=f"refund:{request.out_refund_no}",
@@ -87,6 +114,15 @@ def process_refund(ctx: ServiceContext, refund_id: int) -> str:
             )
             _tell_patient(ctx, session, order, request)
     return "succeeded"
+
+
+def _all_returned(session: Session, order_id: int, amount_fen: int) -> bool:
+    returned = session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+            Refund.payment_order_id == order_id, Refund.status == "succeeded"
+        )
+    )
+    return int(returned or 0) >= amount_fen
 
 
 def _tell_patient(ctx: ServiceContext, session: Session, order: PaymentOrder, request: RefundRequest) -> None:

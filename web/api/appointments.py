@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from services.booking import holds, queries, transitions
+from services.booking import holds, queries, reschedule, transitions
 from services.errors import DomainError, InvalidInput
 from services.payments import checkout
 from services.payments.links import with_pay_link
 from web.api import body, bp, service_context
-from web.api.schemas import AppointmentIn, CancelIn
+from web.api.schemas import AppointmentIn, CancelIn, RescheduleIn
 from web.extensions import limiter, patient_key
 from web.metrics import BOOKINGS
 
@@ -16,9 +16,7 @@ from web.metrics import BOOKINGS
 @limiter.limit(lambda: service_context().settings.rate_limit_bookings_per_patient, key_func=patient_key)
 def create_appointment() -> tuple[Response, int]:
     data = body(AppointmentIn)
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 8 <= len(key) <= 128:
-        raise InvalidInput("Idempotency-Key 长度应在8到128个字符之间")
+    key = _idempotency_key()
     try:
         result = holds.book(
             service_context(),
@@ -60,3 +58,23 @@ def check_payment(appointment_id: str) -> Response:
 def cancel_appointment(appointment_id: str) -> Response:
     data = CancelIn.model_validate(request.get_json(silent=True) or {})
     return jsonify(transitions.cancel(service_context(), appointment_id, data.reason))
+
+
+@bp.post("/appointments/<appointment_id>/reschedule")
+@limiter.limit(
+    lambda: service_context().settings.rate_limit_bookings_per_patient,
+    key_func=lambda: f"move:{(request.view_args or {}).get('appointment_id')}",  # per visit, not per caller
+)
+def reschedule_appointment(appointment_id: str) -> tuple[Response, int]:
+    """Move a visit to another slot; what was paid goes with it (or the difference is settled)."""
+    data = body(RescheduleIn)
+    ctx = service_context()
+    result = reschedule.reschedule(ctx, appointment_id, data.slot_id, idempotency_key=_idempotency_key())
+    return jsonify(with_pay_link(ctx, result.body)), result.status_code
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 8 <= len(key) <= 128:
+        raise InvalidInput("Idempotency-Key 长度应在8到128个字符之间")
+    return key

@@ -32,6 +32,10 @@ class AppointmentIn(Strict):
     channel: Literal["wechat", "alipay", "sms", "web", "api"] = "api"
 
 
+class RescheduleIn(Strict):
+    slot_id: str = Field(min_length=1, max_length=24)
+
+
 class CancelIn(Strict):
     reason: str = Field(default="patient_request", max_length=200)
 
