@@ -43,19 +43,24 @@ from app import build_context  # noqa: E402
 from config import load_settings  # noqa: E402
 from models import AccountPatient  # noqa: E402
 from services.booking.calendar import SHANGHAI, local_today  # noqa: E402
-from services.patients.registry import find_or_create_account  # noqa: E402
+from services.clinical.sealed import TITLE_CONTEXT  # noqa: E402
+from services.patients.registry import NAME_CONTEXT, find_or_create_account  # noqa: E402
 from web import chat_session  # noqa: E402
 
 SET = ROOT / "tests" / "blind" / "conversations.jsonl"
 MODEL = ROOT / "var" / "rasa" / "models" / "current.tar.gz"
 # Results and refills play with the seed's demo patients (services/seed.py).
 ZHANG_PHONE, LI_PHONE = "13800138001", "13800138002"
-DEMO_PHONE = {"C47": LI_PHONE}
+DEMO_PHONE = {"C47": LI_PHONE, "D47": LI_PHONE}
 # Cancel and query scripts assume an appointment exists: the runner books one by the API.
 APPOINTMENT_FOR = {
     "C34": ("cardiology", "陈秀珍"), "C35": ("dermatology", "刘伟"), "C36": ("orthopedics", "林志明"),
     "C37": ("ent", "黄伟强"), "C38": ("ophthalmology", "张桂兰"), "C39": ("respiratory", "王芳"),
     "C40": ("gastroenterology", "李桂英"), "C41": ("neurology", "陳建華"),
+    # set 2 (tests/blind/conversations_2.jsonl): the scripts name no department or holder
+    "D33": ("cardiology", "赵国强"), "D34": ("dermatology", "林淑芬"), "D35": ("orthopedics", "王海涛"),
+    "D36": ("ophthalmology", "沈阿宝"), "D37": ("ent", "孙丽"), "D38": ("respiratory", "周建华"),
+    "D39": ("neurology", "陳美玲"), "D40": ("gastroenterology", "刘桂花"), "D41": ("endocrinology", "吴磊"),
 }  # fmt: skip
 RETURNING = ("cancel", "query_appointment", "result", "refill")  # played again with a linked account
 MAX_INSERTS = 2  # answers the runner gives to a form question the script did not foresee, per kind
@@ -89,6 +94,11 @@ class Runner:
         with self.db.begin() as conn:
             result = conn.execute(text(query), params)
             return list(result) if result.returns_rows else []
+
+    def patient_named(self, name: str) -> str:
+        """Names are sealed at rest: opened here, as the service layer does."""
+        rows = self.sql("SELECT id, name_enc FROM patients")
+        return next(i for i, token in rows if self.ctx.cipher.decrypt(token, NAME_CONTEXT) == name)
 
     def snapshot(self) -> dict[str, set[Any]]:
         return {
@@ -127,7 +137,7 @@ class Runner:
         if kind in ("result", "refill"):
             who["phone"] = DEMO_PHONE.get(conv["id"], ZHANG_PHONE)
             demo = "李秀英" if who["phone"] == LI_PHONE else "张建国"
-            who["patient"] = self.sql("SELECT id FROM patients WHERE name = :n", n=demo)[0][0]
+            who["patient"] = self.patient_named(demo)
             # Each conversation is a separate episode: the SMS send limit (1/min, 5/h) starts afresh.
             self.sql("DELETE FROM otp_codes")
         if conv["id"] in APPOINTMENT_FOR:
@@ -271,7 +281,8 @@ def check(
         shown = any(name in t for t in texts)
         return shown, f"a reply names the appointment's department ({name}): {shown}"
     if kind == "result":
-        titles = [r[0] for r in runner.sql("SELECT DISTINCT title FROM lab_reports")]
+        sealed = runner.sql("SELECT title_enc FROM lab_reports")
+        titles = {runner.ctx.cipher.decrypt(token, TITLE_CONTEXT) for (token,) in sealed}
         reports = [t for t in titles if any(t in x for x in texts)]
         return bool(reports), f"reports shown: {reports or 'none'}"
     if kind == "refill":
@@ -292,13 +303,14 @@ def check(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=SET, help="the frozen set to play (default: the first)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "conversations.md")
     parser.add_argument("--only", nargs="*", help="conversation ids (for a partial run; not for the doc)")
     parser.add_argument("--reuse", type=Path, help="JSON {app, rasa, db} of a running stack (development only)")
     args = parser.parse_args()
     from tests.e2e.stack import Stack, full_stack
 
-    convs = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    convs = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.only:
         convs = [c for c in convs if c["id"] in args.only]
     started, clock = datetime.now(UTC), time.monotonic()
