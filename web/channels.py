@@ -56,10 +56,14 @@ def _ip_limit() -> str:
     return str(_settings().rate_limit_channel_per_ip)
 
 
+# A forged or stale (replayed) request is forbidden; one that is not a message at all is bad.
+REFUSAL_STATUS = {"bad_signature": 403, "stale": 403, "malformed": 400}
+
+
 @bp.errorhandler(ChannelError)
 def _refused(exc: ChannelError) -> tuple[Response, int]:
     log.warning("channel request refused", extra={"endpoint": request.endpoint, "reason": exc.code})
-    return error_response(exc.code, "请求未通过校验", exc.status)
+    return error_response(exc.code, "请求未通过校验", REFUSAL_STATUS.get(exc.code, 400))
 
 
 # -- plumbing -----------------------------------------------------------------------------------

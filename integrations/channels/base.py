@@ -43,24 +43,23 @@ _LEADING_NUMBER = re.compile(r"^\s*(\d+)[\s.、:：)）]+")
 
 
 class ChannelError(Exception):
-    """A request the edge refuses. `status` is the 4xx the platform gets; nothing was changed."""
+    """A request the edge refuses, before anything was changed. The web edge chooses
+    the 4xx the platform gets from the `code` (web/channels.py)."""
 
-    status = 400
     code = "bad_request"
 
 
 class MalformedRequest(ChannelError):
-    status = 400
     code = "malformed"
 
 
 class SignatureInvalid(ChannelError):
-    status = 403
     code = "bad_signature"
 
 
 class StaleRequest(ChannelError):
-    status = 403
+    """A timestamp outside the window: a replayed capture."""
+
     code = "stale"
 
 
