@@ -2,8 +2,9 @@
 
 The form collects; ``action_book_appointment`` holds the slot with an
 Idempotency-Key (a retried turn never books twice) and answers with the
-payment link, or "confirmed" at once when the fee is 0. A reschedule books
-the new slot first and cancels the old appointment only after that worked.
+payment link, or "confirmed" at once when the fee is 0. A reschedule is one
+call: the hospital moves the visit and its money together (a paid fee carries
+over, only a difference is paid or refunded) and the patient hears it in one message.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from actions.base import (
 from actions.dates import example_date, parse_date_slot, period_of, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError, SoldOut
-from integrations.hospital.base import Slot
+from integrations.hospital.base import Appointment, Slot
 
 BOOKING_WINDOW_DAYS = 14  # booking_horizon_days of the hospital API
 MAX_SLOT_BUTTONS = 8
@@ -216,9 +217,14 @@ class ActionBookAppointment(HospitalAction):
         if not patient_id or not slot_id:
             dispatcher.utter_message(response="utter_backend_error")
             return []
-        channel, _ = common.chat_account(tracker)
-        key = common.idempotency_key(tracker, "book", patient_id, slot_id)
-        appointment = common.backend().book(patient_id, slot_id, idempotency_key=key, channel=channel)
+        old = tracker.get_slot("reschedule_from")
+        if old:  # one call moves the visit and its money (the hospital cancels the old one)
+            key = common.idempotency_key(tracker, "move", old, slot_id)
+            appointment = common.backend().reschedule(old, slot_id, idempotency_key=key)
+        else:
+            channel, _ = common.chat_account(tracker)
+            key = common.idempotency_key(tracker, "book", patient_id, slot_id)
+            appointment = common.backend().book(patient_id, slot_id, idempotency_key=key, channel=channel)
         names = {
             "department_name": appointment.get("department_name")
             or common.department_name(appointment.get("department") or tracker.get_slot("department")),
@@ -226,7 +232,10 @@ class ActionBookAppointment(HospitalAction):
             "start_text": common.start_text(str(appointment.get("start", ""))),
         }
         payment = appointment.get("payment") or {}
-        if appointment.get("status") == "held" and common.pay_link(payment):
+        carried = appointment.get("carried_over") or {}
+        if int(carried.get("paid_fen") or 0) > 0:
+            say_money_moved(dispatcher, appointment, carried, names)
+        elif appointment.get("status") == "held" and common.pay_link(payment):
             dispatcher.utter_message(
                 response="utter_booking_held",
                 amount_yuan=common.yuan(payment.get("amount_fen", appointment.get("fee_fen"))),
@@ -237,24 +246,15 @@ class ActionBookAppointment(HospitalAction):
             dispatcher.utter_message(response="utter_booking_pay_note")
         else:
             dispatcher.utter_message(response="utter_booking_confirmed", **names)
-        events: List[EventType] = [
+        if old and not int(carried.get("paid_fen") or 0):
+            dispatcher.utter_message(response="utter_rescheduled")  # nothing was paid: nothing to say of money
+        return [
             SlotSet("booking_ok", True),
             SlotSet("sold_out", None),
             SlotSet("slot_id", None),
             SlotSet("offered_choices", None),
+            SlotSet("reschedule_from", None),
         ]
-        old = tracker.get_slot("reschedule_from")
-        if old:
-            events.append(SlotSet("reschedule_from", None))
-            try:
-                money = common.refund_fields(common.backend().cancel(old))
-            except HospitalError as exc:
-                utter_error(dispatcher, exc)
-            else:
-                dispatcher.utter_message(response="utter_rescheduled")
-                if money is not None:
-                    dispatcher.utter_message(response="utter_refund_on_way", **money)
-        return events
 
     def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
         if isinstance(exc, SoldOut):  # choose another slot at once (rule "the slot was taken meanwhile")
@@ -264,7 +264,35 @@ class ActionBookAppointment(HospitalAction):
                 SlotSet("sold_out", True),
                 FollowupAction("booking_form"),
             ]
-        return [SlotSet("booking_ok", False), SlotSet("slot_id", None)]
+        return [SlotSet("booking_ok", False), SlotSet("slot_id", None), SlotSet("reschedule_from", None)]
+
+
+def say_money_moved(
+    dispatcher: CollectingDispatcher, appointment: Appointment, carried: Dict[str, Any], names: Dict[str, str]
+) -> None:
+    """A paid visit moved: one message says where the money went (carried over, the
+    difference refunded, or the difference to pay with its link)."""
+    difference = int(carried.get("difference_fen") or 0)
+    money = {
+        "paid_yuan": common.yuan(carried.get("paid_fen")),
+        "fee_yuan": common.yuan(appointment.get("fee_fen")),
+        "difference_yuan": common.yuan(abs(difference)),
+    }
+    payment = appointment.get("payment") or {}
+    if difference > 0 and common.pay_link(payment):
+        dispatcher.utter_message(
+            response="utter_rescheduled_pay_difference",
+            pay_url=common.pay_link(payment),
+            hold_minutes=hold_minutes(appointment.get("hold_expires_at")),
+            **money,
+            **names,
+        )
+    elif difference < 0:
+        refund = carried.get("refund") or {}
+        days = str(refund.get("working_days") or 7)
+        dispatcher.utter_message(response="utter_rescheduled_refund_difference", refund_days=days, **money, **names)
+    else:
+        dispatcher.utter_message(response="utter_rescheduled_carried", **money, **names)
 
 
 def hold_minutes(expires_at: Optional[str]) -> int:

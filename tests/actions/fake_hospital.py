@@ -100,6 +100,8 @@ class FakeHospital:
             appt["status"] = "cancelled"
             refund = {"amount_fen": appt["fee_fen"], "status": "pending", "working_days": 7} if paid else None
             return 200, {**appt, "refund": refund}
+        if method == "POST" and path.startswith("/api/v1/appointments/") and path.endswith("/reschedule"):
+            return self.reschedule(path.split("/")[4], body, headers.get("Idempotency-Key"))
         if method == "POST" and path.startswith("/api/v1/appointments/") and path.endswith("/payment/check"):
             appt = self.appointments.get(path.split("/")[4])
             if appt is None:
@@ -118,6 +120,8 @@ class FakeHospital:
             if self.otp_codes.get(body["phone"]) == body.get("code"):
                 return 200, {"verified": True, "token": f"otp-{body['phone']}"}
             return 422, {"error": "invalid_code", "message": "验证码不正确"}
+        if route == ("POST", "/api/v1/accounts/patients/claim"):
+            return self.claim(body)
         if method == "GET" and path.endswith("/results"):
             pid = path.split("/")[4]
             phone = self.patients.get(pid, {}).get("_phone")
@@ -136,6 +140,46 @@ class FakeHospital:
             self.refills.append(body)
             return 201, {"id": self.new_id("rfl"), "status": "submitted"}
         return 404, {"error": "not_found", "message": "没有找到"}
+
+    def claim(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """The phone's patients for the chat account, after the code sent to that phone."""
+        phone = body["phone"]
+        if self.otp_codes.get(phone) != body.get("code"):
+            return 422, {"error": "otp_invalid", "message": "验证码不正确，还可以再试4次"}
+        del self.otp_codes[phone]
+        account = (body["account"]["channel"], body["account"]["channel_user_id"])
+        mine = [pid for pid, p in self.patients.items() if p["_phone"] == phone]
+        bound = self.accounts.setdefault(account, [])
+        bound.extend(pid for pid in mine if pid not in bound)
+        return 200, {"patients": [self.public(self.patients[p]) for p in mine], "token": f"otp-{phone}"}
+
+    def reschedule(self, old_id: str, body: dict[str, Any], key: str | None) -> tuple[int, Any]:
+        """As the hospital moves a visit: what was paid is carried, the difference settled."""
+        old = self.appointments.get(old_id)
+        if old is None:
+            return 404, {"error": "not_found", "message": "没有找到这个预约"}
+        if key and key in self.idempotency:
+            return 201, self.appointments[self.idempotency[key]]
+        if old["status"] not in ("held", "confirmed"):
+            return 409, {"error": "not_reschedulable", "message": "这个预约已经改约、取消、过期或已就诊，不能再改约"}
+        paid = old["status"] == "confirmed" and old.get("payment", {}).get("status") == "paid"
+        credit = old["fee_fen"] if paid else 0
+        status, answer = self.book({"patient_id": old["patient_id"], "slot_id": body["slot_id"]}, None)
+        if status != 201:
+            return status, answer
+        old["status"] = "cancelled"
+        due = answer["fee_fen"] - credit
+        answer["rescheduled_from"] = old_id
+        refund = {"amount_fen": -due, "status": "pending", "working_days": 7} if due < 0 else None
+        answer["carried_over"] = {"paid_fen": credit, "difference_fen": due, "refund": refund}
+        if due <= 0:
+            answer["status"] = "confirmed"
+            answer["payment"] = {"out_trade_no": "T" + old_id, "amount_fen": credit, "status": "paid"}
+        else:
+            answer["payment"] = {**answer["payment"], "amount_fen": due}
+        if key:
+            self.idempotency[key] = answer["id"]
+        return 201, answer
 
     def book(self, body: dict[str, Any], key: str | None) -> tuple[int, Any]:
         if key and key in self.idempotency:

@@ -255,25 +255,84 @@ async def test_backend_down_is_a_polite_message(down: None, domain: dict) -> Non
     assert responses(dispatcher) == ["utter_backend_error"]
 
 
-async def test_reschedule_books_new_then_cancels_old(stocked: FakeHospital, domain: dict) -> None:
+async def test_rescheduling_an_unpaid_hold_books_the_new_one_to_pay_and_says_the_old_is_gone(
+    stocked: FakeHospital, domain: dict
+) -> None:
     pid = stocked.add_patient("李秀英", "13812345678")
     old = stocked.book({"patient_id": pid, "slot_id": "s_am"}, None)[1]["id"]
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(slots={"patient_id": pid, "slot_id": "s_pm", "reschedule_from": old})
-    await ActionBookAppointment().run(dispatcher, tracker, domain)
+    events = await ActionBookAppointment().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_booking_held", "utter_booking_pay_note", "utter_rescheduled"]
     assert stocked.appointments[old]["status"] == "cancelled"
+    [move] = [r for r in stocked.requests if r["path"].endswith("/reschedule")]
+    assert move["body"] == {"slot_id": "s_pm"} and move["headers"]["Idempotency-Key"].startswith("bot-")
+    assert not any(r["path"].endswith("/cancel") for r in stocked.requests)  # one call, not book + cancel
+    assert slot_events(events)["reschedule_from"] is None
 
 
-async def test_rescheduling_a_paid_visit_says_the_old_fee_goes_back(stocked: FakeHospital, domain: dict) -> None:
-    pid = stocked.add_patient("李秀英", "13812345678")
-    old = stocked.book({"patient_id": pid, "slot_id": "s_am"}, None)[1]["id"]
+def _paid(stocked: FakeHospital, pid: str, slot_id: str) -> str:
+    old = stocked.book({"patient_id": pid, "slot_id": slot_id}, None)[1]["id"]
     stocked.appointments[old].update(status="confirmed", payment={"amount_fen": 5000, "status": "paid"})
+    return str(old)
+
+
+async def test_a_paid_visit_moved_at_the_same_fee_is_told_once_that_the_fee_carried_over(
+    stocked: FakeHospital, domain: dict
+) -> None:
+    pid = stocked.add_patient("李秀英", "13812345678")
+    old = _paid(stocked, pid, "s_am")
+    dispatcher = CollectingDispatcher()
+    await ActionBookAppointment().run(
+        dispatcher, make_tracker(slots={"patient_id": pid, "slot_id": "s_pm", "reschedule_from": old}), domain
+    )
+    assert responses(dispatcher) == ["utter_rescheduled_carried"]
+    assert dispatcher.messages[0]["paid_yuan"] == "50" and "14:00" in dispatcher.messages[0]["start_text"]
+
+
+async def test_a_paid_visit_moved_to_a_cheaper_slot_hears_the_difference_goes_back(
+    stocked: FakeHospital, domain: dict
+) -> None:
+    stocked.slots[f"cardiology|{TOMORROW}"].append(slot("s_cheap", 16, fee=3000))
+    pid = stocked.add_patient("李秀英", "13812345678")
+    old = _paid(stocked, pid, "s_am")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"patient_id": pid, "slot_id": "s_cheap", "reschedule_from": old})
+    await ActionBookAppointment().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_rescheduled_refund_difference"]
+    said = dispatcher.messages[0]
+    assert (said["paid_yuan"], said["fee_yuan"], said["difference_yuan"], said["refund_days"]) == (
+        "50",
+        "30",
+        "20",
+        "7",
+    )
+
+
+async def test_a_paid_visit_moved_to_a_dearer_slot_gets_the_link_for_the_difference_only(
+    stocked: FakeHospital, domain: dict
+) -> None:
+    stocked.slots[f"cardiology|{TOMORROW}"].append(slot("s_expert", 16, fee=8000))
+    pid = stocked.add_patient("李秀英", "13812345678")
+    old = _paid(stocked, pid, "s_am")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"patient_id": pid, "slot_id": "s_expert", "reschedule_from": old})
+    await ActionBookAppointment().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_rescheduled_pay_difference"]
+    said = dispatcher.messages[0]
+    assert (said["paid_yuan"], said["difference_yuan"]) == ("50", "30") and "/p/" in said["pay_url"]
+
+
+async def test_a_visit_already_moved_is_explained_and_the_move_forgotten(stocked: FakeHospital, domain: dict) -> None:
+    pid = stocked.add_patient("李秀英", "13812345678")
+    old = _paid(stocked, pid, "s_am")
+    stocked.appointments[old]["status"] = "cancelled"
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(slots={"patient_id": pid, "slot_id": "s_pm", "reschedule_from": old})
-    await ActionBookAppointment().run(dispatcher, tracker, domain)
-    assert responses(dispatcher)[-2:] == ["utter_rescheduled", "utter_refund_on_way"]
-    assert dispatcher.messages[-1]["amount_yuan"] == "50"
+    events = await ActionBookAppointment().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_backend_message"]
+    assert "不能再改约" in dispatcher.messages[0]["message"]
+    assert slot_events(events)["reschedule_from"] is None
 
 
 async def test_prefilled_patient_must_belong_to_the_account(hospital: FakeHospital, domain: dict) -> None:
