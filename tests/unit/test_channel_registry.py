@@ -219,3 +219,14 @@ def test_an_sms_stop_is_plain_text_to_the_channel() -> None:
     form = {"MessageSid": "SM" + "2" * 32, "From": "+8613512345678", "Body": "STOP"}
     request = ChannelRequest("POST", URL, {}, {}, b"", form)
     assert SmsChannel("t").parse(request) == ChannelMessage("+8613512345678", "text", "sid:" + "SM" + "2" * 32, "STOP")
+
+
+def test_every_channel_that_pushes_later_has_a_push_task() -> None:
+    """A PASSIVE or PUSH channel's late answer is queued by name: that task must exist."""
+    from services.conversation.inbound import PUSH_TASKS
+    from tasks import channels as channel_tasks
+
+    pushing = {name for name, cls in CHANNELS.items() if cls.reply_mode is not ReplyMode.INLINE}
+    assert set(PUSH_TASKS) == pushing
+    registered = {channel_tasks.deliver_wechat_answer.name, channel_tasks.send_alipay_answer.name}
+    assert set(PUSH_TASKS.values()) == registered
