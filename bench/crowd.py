@@ -16,7 +16,7 @@ from services import audit
 from services.booking.calendar import local_datetime
 from services.context import ServiceContext
 from services.patients.identity import id_check_char, normalize_phone, parse_id_number
-from services.patients.registry import ID_CONTEXT, PHONE_CONTEXT, phone_hash
+from services.patients.registry import BIRTH_DATE_CONTEXT, ID_CONTEXT, NAME_CONTEXT, PHONE_CONTEXT, phone_hash
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
@@ -41,12 +41,14 @@ def create_patients(ctx: ServiceContext, count: int, seed: int = 7) -> list[str]
                 facts = parse_id_number(_id_number(serial))
                 phone = normalize_phone(f"139{serial:08d}")
                 patient = Patient(
-                    name=rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
+                    name_enc=cipher.encrypt(
+                        rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))), NAME_CONTEXT
+                    ),
                     id_number_enc=cipher.encrypt(facts.number, ID_CONTEXT),
                     id_number_hash=cipher.blind_index(facts.number, ID_CONTEXT),
                     phone_enc=cipher.encrypt(phone, PHONE_CONTEXT),
                     phone_hash=phone_hash(cipher, phone),
-                    birth_date=facts.birth_date,
+                    birth_date_enc=cipher.encrypt(facts.birth_date.isoformat(), BIRTH_DATE_CONTEXT),
                     sex=facts.sex,
                 )
                 batch.append(patient)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, new_id, utcnow
@@ -51,17 +51,22 @@ class PhoneBinding(Base):
 
 
 class Patient(Base):
-    """A real-name patient. One ID number is one patient (unique blind index)."""
+    """A real-name patient. One ID number is one patient (unique blind index).
+
+    Every personal field is FieldCipher ciphertext (services/patients/registry.py
+    seals and opens them); the name is matched only after a lookup by ID number,
+    so it needs no index of its own.
+    """
 
     __tablename__ = "patients"
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("pat"))
-    name: Mapped[str] = mapped_column(String(40))
+    name_enc: Mapped[str] = mapped_column(String(300))
     id_number_enc: Mapped[str] = mapped_column(String(200))
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     phone_enc: Mapped[str] = mapped_column(String(200))
     phone_hash: Mapped[str] = mapped_column(String(64), index=True)
-    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date_enc: Mapped[str] = mapped_column(String(100))  # ISO date, sealed
     sex: Mapped[str] = mapped_column(String(6))
     # Bumped by every booking: the UPDATE serialises one patient's concurrent bookings.
     booking_seq: Mapped[int] = mapped_column(Integer, default=0)

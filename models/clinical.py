@@ -1,6 +1,6 @@
 """Lab and exam reports, prescriptions and refill requests.
 
-Result values, findings and answers are personal medical data: stored encrypted
+Result values, findings, report titles, diagnoses and answers are personal medical data: stored encrypted
 (`*_enc` columns hold FieldCipher tokens) and decrypted only for the verified patient.
 """
 
@@ -20,7 +20,7 @@ class LabReport(Base):
     id: Mapped[str] = mapped_column(String(24), primary_key=True, default=lambda: new_id("rpt"))
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # lab | exam
-    title: Mapped[str] = mapped_column(String(80))  # 血常规, 胸部CT
+    title_enc: Mapped[str] = mapped_column(String(400))  # 血常规, 胸部CT (a title can name a condition)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     sampled_at: Mapped[datetime]
     reported_at: Mapped[datetime | None]
@@ -53,7 +53,7 @@ class Prescription(Base):
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     doctor_id: Mapped[str] = mapped_column(ForeignKey("doctors.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    diagnosis: Mapped[str] = mapped_column(String(80))  # 高血压, 2型糖尿病
+    diagnosis_enc: Mapped[str] = mapped_column(String(400))  # 高血压, 2型糖尿病
     is_chronic: Mapped[bool] = mapped_column(Boolean, default=False)
     issued_on: Mapped[date] = mapped_column(Date)
     origin: Mapped[str] = mapped_column(String(8), default="offline")  # offline | online (refill)

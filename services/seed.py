@@ -30,9 +30,17 @@ from models import (
     Slot,
 )
 from services.booking.calendar import SHANGHAI, clinic_days, local_datetime, local_today
+from services.clinical.sealed import DIAGNOSIS_CONTEXT, TITLE_CONTEXT
 from services.context import ServiceContext
 from services.patients.identity import id_check_char
-from services.patients.registry import ID_CONTEXT, PHONE_CONTEXT, find_or_create_account, phone_hash
+from services.patients.registry import (
+    BIRTH_DATE_CONTEXT,
+    ID_CONTEXT,
+    NAME_CONTEXT,
+    PHONE_CONTEXT,
+    find_or_create_account,
+    phone_hash,
+)
 from services.staff.demo import seed_demo_staff
 
 CATALOGUE = ROOT / "data" / "departments.yml"
@@ -174,12 +182,12 @@ def _patients(ctx: ServiceContext, session: Session) -> list[Patient]:
     for index, demo in enumerate(DEMO_PATIENTS):
         facts = parse_id_number(demo.id_number)
         patient = Patient(
-            name=demo.name,
+            name_enc=ctx.cipher.encrypt(demo.name, NAME_CONTEXT),
             id_number_enc=ctx.cipher.encrypt(facts.number, ID_CONTEXT),
             id_number_hash=ctx.cipher.blind_index(facts.number, ID_CONTEXT),
             phone_enc=ctx.cipher.encrypt(demo.phone, PHONE_CONTEXT),
             phone_hash=phone_hash(ctx.cipher, demo.phone),
-            birth_date=facts.birth_date,
+            birth_date_enc=ctx.cipher.encrypt(facts.birth_date.isoformat(), BIRTH_DATE_CONTEXT),
             sex=facts.sex,
         )
         session.add(patient)
@@ -224,7 +232,7 @@ def _report(
     report = LabReport(
         patient_id=patient.id,
         kind="lab",
-        title=title,
+        title_enc=ctx.cipher.encrypt(title, TITLE_CONTEXT),
         department_id=department.id,
         sampled_at=_days_ago(days, 8),
         reported_at=_days_ago(days, 15),
@@ -263,7 +271,7 @@ def _clinical_records(
     exam = LabReport(
         patient_id=zhang.id,
         kind="exam",
-        title="胸部CT平扫",
+        title_enc=ctx.cipher.encrypt("胸部CT平扫", TITLE_CONTEXT),
         department_id=departments["respiratory"].id,
         sampled_at=_days_ago(10, 10),
         reported_at=_days_ago(9, 16),
@@ -277,7 +285,7 @@ def _clinical_records(
         LabReport(
             patient_id=child.id,
             kind="lab",
-            title="血常规",
+            title_enc=ctx.cipher.encrypt("血常规", TITLE_CONTEXT),
             department_id=departments["pediatrics"].id,
             sampled_at=_days_ago(0, 9),
             status="pending",
@@ -304,7 +312,7 @@ def _clinical_records(
                 patient_id=patient.id,
                 doctor_id=by_department[department.id].id,
                 department_id=department.id,
-                diagnosis=diagnosis,
+                diagnosis_enc=ctx.cipher.encrypt(diagnosis, DIAGNOSIS_CONTEXT),
                 is_chronic=True,
                 issued_on=local_today() - timedelta(days=days),
                 origin="offline",
@@ -316,7 +324,7 @@ def _clinical_records(
             patient_id=child.id,
             doctor_id=by_department[departments["pediatrics"].id].id,
             department_id=departments["pediatrics"].id,
-            diagnosis="急性上呼吸道感染",
+            diagnosis_enc=ctx.cipher.encrypt("急性上呼吸道感染", DIAGNOSIS_CONTEXT),
             is_chronic=False,
             issued_on=local_today() - timedelta(days=20),
             origin="offline",

@@ -66,7 +66,7 @@ def make_report(
         report = LabReport(
             patient_id=patient_id,
             kind=kind,
-            title=title,
+            title_enc=ctx.cipher.encrypt(title, "lab_reports.title"),
             department_id=None,
             sampled_at=sampled,
             reported_at=sampled + timedelta(hours=6) if status == "final" else None,
@@ -108,7 +108,7 @@ def make_prescription(
             patient_id=patient_id,
             doctor_id=doctor,
             department_id=department,
-            diagnosis=diagnosis,
+            diagnosis_enc=ctx.cipher.encrypt(diagnosis, "prescriptions.diagnosis"),
             is_chronic=is_chronic,
             issued_on=local_today() - timedelta(days=issued_days_ago),
             origin=origin,

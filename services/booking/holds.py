@@ -64,6 +64,7 @@ from services.errors import (
     SlotUnavailable,
     SoldOut,
 )
+from services.patients.registry import birth_date_of
 from services.payments.links import make_code
 
 S = AppointmentStatus
@@ -209,7 +210,7 @@ def _lock_patient(session: Session, patient_id: str) -> Any:
             update(Patient)
             .where(Patient.id == patient_id)
             .values(booking_seq=Patient.booking_seq + 1)
-            .returning(Patient.restricted_until, Patient.sex, Patient.birth_date)
+            .returning(Patient.restricted_until, Patient.sex, Patient.birth_date_enc)
         )
         .one_or_none()
     )
@@ -264,12 +265,12 @@ def _take_place(session: Session, slot_id: str, now: datetime) -> None:
     raise SoldOut()
 
 
-def _check_slot(slot: Row[Any], patient: Row[Any], now: datetime) -> None:
+def _check_slot(ctx: ServiceContext, slot: Row[Any], patient: Row[Any], now: datetime) -> None:
     check_fits(
         slot.department_code,
         slot.department_name,
         sex=patient.sex,
-        birth_date=patient.birth_date,
+        birth_date=birth_date_of(ctx.cipher, patient.birth_date_enc),  # sealed at rest, opened for the age rule
         clinic_date=slot.clinic_date,
     )
     if slot.released_at > now:
@@ -304,7 +305,7 @@ def _book_in(
     if patient.restricted_until is not None and patient.restricted_until > now:
         raise Restricted(until=patient.restricted_until.isoformat())
     slot = _load_slot(session, slot_id)
-    _check_slot(slot, patient, now)
+    _check_slot(ctx, slot, patient, now)
     check_patient_week(ctx, session, patient_id, slot.department_id, slot.clinic_date, now)
     if slot.fee_fen:  # a free place is confirmed at once: no hold to cap
         check_open_holds(ctx, session, patient_id, now)

@@ -164,7 +164,7 @@ def _move_in(
     if patient.restricted_until is not None and patient.restricted_until > now:
         raise Restricted(until=patient.restricted_until.isoformat())
     slot = _load_slot(session, slot_id)
-    _check_slot(slot, patient, now)
+    _check_slot(ctx, slot, patient, now)
 
     _release_old(ctx, session, old, now)
     check_patient_week(ctx, session, old.patient_id, slot.department_id, slot.clinic_date, now)

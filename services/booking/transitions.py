@@ -24,6 +24,7 @@ from services.booking.queries import appointment_view, order_for
 from services.context import ServiceContext
 from services.errors import Conflict, NotCancellable, NotFound, TooLateToCancel
 from services.notifications import messages
+from services.patients.registry import patient_name
 from services.payments.refunds import refund_if_paid
 
 S = AppointmentStatus
@@ -218,7 +219,7 @@ def queue_confirmation(ctx: ServiceContext, session: Session, appointment: Appoi
     slot = appointment.slot
     start = slot.start_at.astimezone(SHANGHAI)
     text = (
-        f"【{ctx.settings.hospital_name}】{patient.name[:1]}**，您已预约成功："
+        f"【{ctx.settings.hospital_name}】{patient_name(ctx.cipher, patient)[:1]}**，您已预约成功："
         f"{start:%m月%d日 %H:%M} {slot.department.name} {slot.doctor.name}医生。"
         f"请提前15分钟到{slot.department.location}签到。"
         f"如需取消，最晚请在就诊前{ctx.settings.cancel_cutoff_hours}小时操作。"

@@ -31,6 +31,7 @@ from models import (
 )
 from services import audit
 from services.clinical.refills import red_flags_in
+from services.clinical.sealed import diagnosis_of, title_of
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
 from services.notifications import messages
@@ -62,7 +63,7 @@ def announce_results(ctx: ServiceContext, now: datetime | None = None) -> int:
             report = session.get(LabReport, report_id)
             assert report is not None
             text = (
-                f"{messages.signature(ctx)}您的{report.title}报告已出。为保护隐私，"
+                f"{messages.signature(ctx)}您的{title_of(ctx.cipher, report)}报告已出。为保护隐私，"
                 "请在对话中发送“查报告”，通过短信验证码后查看。如有疑问请咨询医生。"
             )
             added += messages.to_patient(
@@ -94,7 +95,7 @@ def announce_refill_decisions(ctx: ServiceContext, now: datetime | None = None) 
             refill = session.get(RefillRequest, refill_id)
             assert refill is not None
             prescription = session.get(Prescription, refill.prescription_id)
-            what = prescription.diagnosis if prescription else "慢病"
+            what = diagnosis_of(ctx.cipher, prescription) if prescription else "慢病"
             if refill.status == "declined":
                 reason = f"：{refill.decision_reason}" if refill.decision_reason else ""
                 text = (

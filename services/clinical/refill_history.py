@@ -12,9 +12,11 @@ from sqlalchemy.orm import aliased
 
 from models import Patient, PaymentOrder, Prescription, RefillRequest, RefillReview, StaffAccount
 from services.booking.calendar import SHANGHAI
+from services.clinical.sealed import DIAGNOSIS_CONTEXT
 from services.context import ServiceContext
 from services.errors import InvalidInput
 from services.patients.identity import mask_name
+from services.patients.registry import NAME_CONTEXT
 from services.staff.accounts import StaffIdentity
 
 PER_PAGE = 30
@@ -95,7 +97,7 @@ def history(ctx: ServiceContext, staff: StaffIdentity, filters: HistoryFilters, 
         )
         rows = session.execute(
             query.add_columns(
-                Patient.name, Prescription.diagnosis, clinician.display_name, pharmacist.display_name, fee
+                Patient.name_enc, Prescription.diagnosis_enc, clinician.display_name, pharmacist.display_name, fee
             )
             .join(Patient, Patient.id == RefillRequest.patient_id)
             .join(Prescription, Prescription.id == RefillRequest.prescription_id)
@@ -109,8 +111,8 @@ def history(ctx: ServiceContext, staff: StaffIdentity, filters: HistoryFilters, 
             [
                 HistoryRow(
                     refill.id,
-                    mask_name(name),
-                    diagnosis,
+                    mask_name(ctx.cipher.decrypt(name, NAME_CONTEXT)),
+                    ctx.cipher.decrypt(diagnosis, DIAGNOSIS_CONTEXT),
                     refill.status,
                     doctor or "",
                     review.clinician_decision,

@@ -24,11 +24,12 @@ from services import audit
 from services.booking.calendar import SHANGHAI, local_today
 from services.clinical.refill_details import drugs_total, label_answers, prescription_items, signed_details
 from services.clinical.refills import ITEMS_CONTEXT, prescription_department, read_answers
+from services.clinical.sealed import DIAGNOSIS_CONTEXT, diagnosis_of
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.notifications import messages
 from services.patients.identity import mask_id_number, mask_name, mask_phone
-from services.patients.registry import ID_CONTEXT, patient_phone
+from services.patients.registry import ID_CONTEXT, NAME_CONTEXT, patient_birth_date, patient_name, patient_phone
 from services.payments import settlement as payments
 from services.payments.refunds import request_refund
 from services.staff.accounts import StaffIdentity
@@ -59,7 +60,7 @@ class RefillRow:
 def queue(ctx: ServiceContext, staff: StaffIdentity) -> list[RefillRow]:
     """Submitted requests for clinicians; signed, not yet reviewed ones for pharmacists."""
     query = (
-        select(RefillRequest, Patient.name, Prescription.diagnosis)
+        select(RefillRequest, Patient.name_enc, Prescription.diagnosis_enc)
         .join(Patient, Patient.id == RefillRequest.patient_id)
         .join(Prescription, Prescription.id == RefillRequest.prescription_id)
         .outerjoin(RefillReview, RefillReview.refill_id == RefillRequest.id)
@@ -74,7 +75,14 @@ def queue(ctx: ServiceContext, staff: StaffIdentity) -> list[RefillRow]:
         raise Forbidden()
     with ctx.db.reading() as session:
         return [
-            RefillRow(r.id, r.status, mask_name(name), diagnosis, r.created_at.astimezone(SHANGHAI), r.fulfilment)
+            RefillRow(
+                r.id,
+                r.status,
+                mask_name(ctx.cipher.decrypt(name, NAME_CONTEXT)),
+                ctx.cipher.decrypt(diagnosis, DIAGNOSIS_CONTEXT),
+                r.created_at.astimezone(SHANGHAI),
+                r.fulfilment,
+            )
             for r, name, diagnosis in session.execute(query).all()
         ]
 
@@ -125,15 +133,15 @@ def view(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, why: str) ->
             "created_at": refill.created_at.astimezone(SHANGHAI),
             "decision_reason": refill.decision_reason,
             "patient": {
-                "name": patient.name,
+                "name": patient_name(ctx.cipher, patient),
                 "sex": "男" if patient.sex == "male" else "女",
-                "age": _age(patient.birth_date),
+                "age": _age(patient_birth_date(ctx.cipher, patient)),
                 "id_number": mask_id_number(ctx.cipher.decrypt(patient.id_number_enc, ID_CONTEXT)),
                 "phone": mask_phone(patient_phone(ctx.cipher, patient)),
             },
             "prior": {
                 "id": prior.id,
-                "diagnosis": prior.diagnosis,
+                "diagnosis": diagnosis_of(ctx.cipher, prior),
                 "department": prescription_department(session, prior),
                 "issued_on": prior.issued_on.isoformat(),
                 "items": _items(ctx, prior),
@@ -171,7 +179,7 @@ def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: 
             patient_id=refill.patient_id,
             doctor_id=prior.doctor_id,
             department_id=prior.department_id,
-            diagnosis=prior.diagnosis,
+            diagnosis_enc=ctx.cipher.encrypt(diagnosis_of(ctx.cipher, prior), DIAGNOSIS_CONTEXT),
             is_chronic=prior.is_chronic,
             issued_on=local_today(),
             origin="online",
@@ -201,7 +209,8 @@ def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: 
             session,
             refill,
             "refill_decision",
-            f"医生已通过您的{prior.diagnosis}续方申请。请在对话中发送“支付续方”完成药费支付，支付后即可安排取药或配送。",
+            f"医生已通过您的{diagnosis_of(ctx.cipher, prior)}续方申请。"
+            "请在对话中发送“支付续方”完成药费支付，支付后即可安排取药或配送。",
         )
         prescription_id = online.id
     payment = payments.create_refill_payment(ctx, refill_id, amount_fen=amount_fen)
@@ -226,7 +235,7 @@ def decline(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, reason: s
             subject=refill.id,
             reason=reason,
         )
-        what = _diagnosis(session, refill)
+        what = _diagnosis(ctx, session, refill)
         _tell(
             ctx,
             session,
@@ -318,9 +327,9 @@ def _reason(reason: str) -> str:
     return reason[:150]
 
 
-def _diagnosis(session: Session, refill: RefillRequest) -> str:
+def _diagnosis(ctx: ServiceContext, session: Session, refill: RefillRequest) -> str:
     prescription = session.get(Prescription, refill.prescription_id)
-    return prescription.diagnosis if prescription else "慢病"
+    return diagnosis_of(ctx.cipher, prescription) if prescription else "慢病"
 
 
 def _tell(ctx: ServiceContext, session: Session, refill: RefillRequest, kind: str, text: str) -> None:

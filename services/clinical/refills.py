@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from models import Department, Patient, Prescription, RefillRequest, utcnow
 from services import audit
 from services.booking.calendar import SHANGHAI, local_today
+from services.clinical.sealed import diagnosis_of
 from services.clinical.triage import default_engine
 from services.context import ServiceContext
 from services.errors import Conflict, DomainError, NotFound
@@ -120,7 +121,7 @@ def list_prescriptions(ctx: ServiceContext, patient_id: str) -> list[dict[str, A
             views.append(
                 {
                     "id": prescription.id,
-                    "diagnosis": prescription.diagnosis,
+                    "diagnosis": diagnosis_of(ctx.cipher, prescription),
                     "department": prescription_department(session, prescription),
                     "issued_on": prescription.issued_on.isoformat(),
                     "items": _drugs(ctx, prescription),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Department, LabReport, Patient, ReportItem, utcnow
 from services import audit
 from services.booking.calendar import SHANGHAI
+from services.clinical.sealed import title_of
 from services.context import ServiceContext
 from services.patients.otp import Grant, VerificationRequired, check_grant
 
@@ -91,7 +92,7 @@ def report_view(ctx: ServiceContext, report: LabReport, department: str | None, 
     view: dict[str, Any] = {
         "id": report.id,
         "kind": report.kind,
-        "title": report.title,
+        "title": title_of(ctx.cipher, report),
         "department": department,
         "sampled_at": _local(report.sampled_at),
         "reported_at": _local(report.reported_at),

@@ -99,7 +99,7 @@ def ticket_row(
     )
     preview = mask_text(ctx.cipher.decrypt(last.text_enc, TEXT_CONTEXT)) if last else ""
     if preview:  # a list anyone on the team scans: names masked too, as in the review
-        preview = mask_names(preview, known_names(session, channel, sender))
+        preview = mask_names(preview, known_names(session, ctx.cipher, channel, sender))
     if len(preview) > PREVIEW_CHARS:
         preview = preview[:PREVIEW_CHARS] + "…"
     alert = None

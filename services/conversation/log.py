@@ -98,7 +98,7 @@ def recent(
         for row in rows:
             channel_name, sender = split_conversation(ctx.cipher.decrypt(row.conversation_enc, CONVERSATION_CONTEXT))
             if row.conversation_hash not in names:
-                names[row.conversation_hash] = known_names(session, channel_name, sender)
+                names[row.conversation_hash] = known_names(session, ctx.cipher, channel_name, sender)
             text = mask_text(ctx.cipher.decrypt(row.text_enc, TEXT_CONTEXT))
             lines.append(
                 ReviewLine(

@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AccountPatient, ChannelIdentity, Patient
+from services.crypto import FieldCipher
 from services.patients.identity import mask_name
+from services.patients.registry import NAME_CONTEXT
 
 # The commonest surnames (about 85% of people in China): "我是X" counts as a name only after one.
 SURNAMES = (
@@ -35,13 +37,15 @@ def mask_names(text: str, known: Iterable[str] = ()) -> str:
     return _I_AM.sub(lambda m: m.group(1) + mask_name(m.group(2)), text)
 
 
-def known_names(session: Session, channel: str, sender: str) -> list[str]:
-    """Names of the patients this platform user manages (self, family)."""
-    return list(
-        session.scalars(
-            select(Patient.name)
+def known_names(session: Session, cipher: FieldCipher, channel: str, sender: str) -> list[str]:
+    """Names of the patients this platform user manages (self, family), opened here:
+    they are sealed at rest."""
+    return [
+        cipher.decrypt(token, NAME_CONTEXT)
+        for token in session.scalars(
+            select(Patient.name_enc)
             .join(AccountPatient, AccountPatient.patient_id == Patient.id)
             .join(ChannelIdentity, ChannelIdentity.account_id == AccountPatient.account_id)
             .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender)
         )
-    )
+    ]

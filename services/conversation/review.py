@@ -40,7 +40,7 @@ def masked_message(ctx: ServiceContext, message_id: int, *, reviewer: str) -> st
             raise NotFound("没有这条消息")
         text = ctx.cipher.decrypt(row.text_enc, TEXT_CONTEXT)
         channel, sender = split_conversation(ctx.cipher.decrypt(row.conversation_enc, CONVERSATION_CONTEXT))
-        names = known_names(session, channel, sender)
+        names = known_names(session, ctx.cipher, channel, sender)
         audit.record(
             ctx, session, actor=reviewer, action="conversation.review", subject=f"inbound_messages:{message_id}"
         )

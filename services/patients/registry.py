@@ -19,6 +19,8 @@ from services.patients.identity import InvalidIdentity, mask_id_number, mask_pho
 
 ID_CONTEXT = "patients.id_number"
 PHONE_CONTEXT = "patients.phone"
+NAME_CONTEXT = "patients.name"
+BIRTH_DATE_CONTEXT = "patients.birth_date"
 CHANNELS = ("wechat", "alipay", "sms", "web")
 
 
@@ -71,13 +73,26 @@ class PatientView:
 def view_patient(cipher: FieldCipher, patient: Patient, relation: str | None = None) -> PatientView:
     return PatientView(
         id=patient.id,
-        name=patient.name,
+        name=patient_name(cipher, patient),
         id_number_masked=mask_id_number(cipher.decrypt(patient.id_number_enc, ID_CONTEXT)),
         phone_masked=mask_phone(cipher.decrypt(patient.phone_enc, PHONE_CONTEXT)),
-        birth_date=patient.birth_date,
+        birth_date=patient_birth_date(cipher, patient),
         sex=patient.sex,
         relation=relation,
     )
+
+
+def patient_name(cipher: FieldCipher, patient: Patient) -> str:
+    return cipher.decrypt(patient.name_enc, NAME_CONTEXT)
+
+
+def patient_birth_date(cipher: FieldCipher, patient: Patient) -> date:
+    """For age rules (triage, departments' age limits); the value is sealed at rest."""
+    return birth_date_of(cipher, patient.birth_date_enc)
+
+
+def birth_date_of(cipher: FieldCipher, token: str) -> date:
+    return date.fromisoformat(cipher.decrypt(token, BIRTH_DATE_CONTEXT))
 
 
 def patient_phone(cipher: FieldCipher, patient: Patient) -> str:
@@ -184,7 +199,7 @@ def binding_needed(
         patient = session.scalar(
             select(Patient).where(Patient.id_number_hash == ctx.cipher.blind_index(number, ID_CONTEXT))
         )
-        if patient is not None and patient.name != name:
+        if patient is not None and patient_name(ctx.cipher, patient) != name:
             raise InvalidInput("姓名与身份证号不一致，请核对", field="name")
         if patient is not None and _linked(session, channel, channel_user_id, patient.id):
             return None
@@ -231,12 +246,12 @@ def register_patient(
         if patient is None:
             _check_caps(ctx, session, None, hashed_phone)
             patient = Patient(
-                name=name,
+                name_enc=cipher.encrypt(name, NAME_CONTEXT),
                 id_number_enc=cipher.encrypt(facts.number, ID_CONTEXT),
                 id_number_hash=id_hash,
                 phone_enc=cipher.encrypt(phone_digits, PHONE_CONTEXT),
                 phone_hash=hashed_phone,
-                birth_date=facts.birth_date,
+                birth_date_enc=cipher.encrypt(facts.birth_date.isoformat(), BIRTH_DATE_CONTEXT),
                 sex=facts.sex,
             )
             session.add(patient)
@@ -245,7 +260,7 @@ def register_patient(
                     session.flush()
             except IntegrityError:
                 raise InvalidInput("这个身份证号正在登记中，请稍后再试") from None
-        elif patient.name != name:
+        elif patient_name(cipher, patient) != name:
             raise InvalidInput("姓名与身份证号不一致，请核对", field="name")
         if channel and channel_user_id:
             if channel not in CHANNELS:

@@ -25,6 +25,7 @@ from services.context import ServiceContext
 from services.errors import Conflict, NotFound
 from services.notifications.messages import app_channel
 from services.patients.identity import mask_name
+from services.patients.registry import patient_name
 
 log = logging.getLogger(__name__)
 Way = Literal["console", "wap", "qr", "jsapi", "native", "open_in_browser", "open_in_wechat"]
@@ -105,7 +106,7 @@ def view(ctx: ServiceContext, out_trade_no: str, now: datetime | None = None) ->
         else:
             lines.append(("项目", "续方药费"))
         if patient is not None:
-            lines.append(("就诊人", mask_name(patient.name)))
+            lines.append(("就诊人", mask_name(patient_name(ctx.cipher, patient))))
         state = _state(order, appointment, now)
         left = 0
         if state == "pending" and order.expires_at is not None:

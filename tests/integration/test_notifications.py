@@ -286,7 +286,7 @@ def _refill(ctx: ServiceContext, patient: str, status: str, price: int | None = 
             patient_id=patient,
             doctor_id=doctor,
             department_id=session.scalar(select(Appointment.department_id).limit(1)) or 1,
-            diagnosis="高血压",
+            diagnosis_enc=ctx.cipher.encrypt("高血压", "prescriptions.diagnosis"),
             is_chronic=True,
             issued_on=date.today(),
             items_enc=ctx.cipher.encrypt(json.dumps([item], ensure_ascii=False), "prescriptions.items"),
@@ -344,7 +344,7 @@ def test_results_ready_is_told_once_without_the_results(ctx: ServiceContext) -> 
             LabReport(
                 patient_id=patient,
                 kind="lab",
-                title="血常规",
+                title_enc=ctx.cipher.encrypt("血常规", "lab_reports.title"),
                 sampled_at=utcnow() - timedelta(days=1),
                 reported_at=utcnow(),
                 status="final",
