@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     data_blind_index_key: str = ""
 
     database_url: str = f"sqlite:///{VAR / 'hospital.sqlite3'}"
+    # Bounded waits on the database (db.make_engine): a primary that is gone (failover) or stuck
+    # costs a request this long, then a 503 with Retry-After, not gunicorn's 30-second kill.
+    # PostgreSQL: libpq connect_timeout per host tried, and statement_timeout; SQLite: the
+    # busy timeout.
+    database_connect_timeout_seconds: int = Field(5, ge=2, le=60)
+    database_statement_timeout_seconds: float = Field(20.0, gt=0, le=25)
     redis_url: str | None = None
     celery_broker_url: str = f"sqla+sqlite:///{VAR / 'celery-broker.sqlite3'}"
     celery_result_backend: str | None = None
@@ -68,6 +74,9 @@ class Settings(BaseSettings):
     # Rasa's HTTP API (`rasa run --auth-token`): trackers, slots, parse, model loading.
     # Empty means Rasa was started without one (development only; docs/operations.md).
     rasa_auth_token: str = ""
+    # Rasa's tracker store (bot/endpoints.yml reads the same variable): the retention job
+    # removes old conversations from it (services/conversation/retention.py).
+    rasa_tracker_store_url: str = f"sqlite:///{VAR / 'rasa' / 'tracker.db'}"
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     public_base_url: str = DEV_PUBLIC_BASE_URL
     # Where this process listens (gunicorn.conf.py reads BIND_ADDRESS too): loopback under
@@ -98,6 +107,13 @@ class Settings(BaseSettings):
     hospital_facts_file: Path = ROOT / "data" / "hospital.yml"
     # How long after a red-flag answer the conversation stays in its emergency journey.
     emergency_state_hours: float = Field(6.0, gt=0, le=72)
+    # How long the real value behind a chat placeholder ([身份证#…], [手机#…], [验证码#…]) can be
+    # resolved: one Rasa session (bot/domain.yml session_expiration_time), after which the
+    # slots holding it are gone anyway (services/conversation/placeholders.py).
+    chat_secret_minutes: int = Field(60, ge=1, le=24 * 60)
+    # Conversations (Rasa's tracker store, the app's conversation log) older than this are
+    # deleted by beat (conversations.purge_old); docs/security.md says why 30.
+    conversation_retention_days: int = Field(30, ge=1, le=3650)
     timezone: str = "Asia/Shanghai"
 
     # Booking rules (defaults from the hospital's registration policy).

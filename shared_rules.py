@@ -57,6 +57,44 @@ MOBILE_PATTERN = re.compile(rf"^{MOBILE_DIGITS}$")  # a whole, already compact n
 MOBILE_IN_TEXT = re.compile(rf"(?<!\d){MOBILE_DIGITS}(?!\d)")  # one inside free text
 
 
+# --- placeholders for what Rasa must never keep -----------------------------------
+# The chat edge (services/conversation/placeholders.py) replaces ID numbers, phones
+# and one-time codes by these before a message reaches Rasa; the v1 API resolves
+# them for the conversation they were made in. A phone's placeholder carries the
+# masked number (what the bot may show), an ID number's and a code's carry nothing.
+
+PLACEHOLDER_LABELS = {"id_number": "身份证", "phone": "手机", "code": "验证码"}
+PLACEHOLDER_IN_TEXT = re.compile(r"\[(身份证|手机|验证码)#(?:(\d{3}\*{4}\d{4})#)?([A-Za-z0-9]{8})\]")
+_KIND_OF_LABEL = {label: kind for kind, label in PLACEHOLDER_LABELS.items()}
+
+
+def find_placeholder(text: str, kind: str) -> str | None:
+    """The first placeholder of `kind` (id_number | phone | code) inside the text."""
+    for match in PLACEHOLDER_IN_TEXT.finditer(text or ""):
+        if _KIND_OF_LABEL[match.group(1)] == kind:
+            return match.group(0)
+    return None
+
+
+def placeholder_kind(value: str) -> str | None:
+    """id_number | phone | code when the whole value is one placeholder, else None."""
+    match = PLACEHOLDER_IN_TEXT.fullmatch((value or "").strip())
+    return _KIND_OF_LABEL[match.group(1)] if match else None
+
+
+def placeholder_shown(text: str) -> str:
+    """Text as a patient may see it: a phone's placeholder becomes its masked number, an ID
+    number's or a code's a plain word (what the bot says back, the chat history)."""
+    words = {"身份证": "身份证号", "验证码": "验证码"}
+    return PLACEHOLDER_IN_TEXT.sub(lambda m: m.group(2) or words.get(m.group(1), ""), text or "")
+
+
+def placeholder_mask(value: str) -> str:
+    """What a placeholder may show a patient: a phone's masked number, else ''."""
+    match = PLACEHOLDER_IN_TEXT.fullmatch((value or "").strip())
+    return (match.group(2) or "") if match else ""
+
+
 # --- error codes of the hospital API -----------------------------------------------
 
 

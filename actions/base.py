@@ -33,7 +33,7 @@ from integrations.hospital import (
     SoldOut,
 )
 from integrations.hospital.base import Patient
-from shared_rules import MOBILE_IN_TEXT, id_checksum_ok
+from shared_rules import MOBILE_IN_TEXT, find_placeholder, id_checksum_ok
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,13 @@ def yes_no(value: Any) -> Optional[bool]:
 def valid_id_number(value: str) -> bool:
     """GB 11643 checksum (the backend checks it too; this saves a round trip)."""
     return id_checksum_ok(value)
+
+
+def placeholder_in(value: Any, tracker: Tracker, kind: str) -> Optional[str]:
+    """The chat edge's placeholder of `kind` (id_number | phone | code) in the slot's value
+    or the latest message: the real value stays with the app, the API resolves it for this
+    conversation (services/conversation/placeholders.py)."""
+    return find_placeholder(str(value or ""), kind) or find_placeholder(common.latest_text(tracker), kind)
 
 
 def asked(tracker: Tracker, slot: str) -> bool:
@@ -203,6 +210,9 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     async def validate_id_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        kept = placeholder_in(value, tracker, "id_number")  # the chat edge kept the number back
+        if kept:
+            return {"id_number": kept}
         match = ID_RE.search(str(value or "")) or ID_RE.search(common.latest_text(tracker))
         if match and valid_id_number(match.group(0)):
             return {"id_number": match.group(0).upper()}
@@ -214,15 +224,16 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        kept = placeholder_in(value, tracker, "phone")
         match = MOBILE_IN_TEXT.search(str(value or "")) or MOBILE_IN_TEXT.search(common.latest_text(tracker))
-        if not match:
+        if not (kept or match):
             # a mistyped ID number can look like a phone to the NLU: complain
             # only about the phone that was asked for
             if not asked(tracker, "phone"):
                 return {"phone": previous_value(tracker, "phone")}
             dispatcher.utter_message(response="utter_invalid_phone")
             return {"phone": None}
-        phone = match.group(0)
+        phone = kept or (match.group(0) if match else "")
         slots: Dict[Text, Any] = {"phone": phone}
         patient_id = tracker.get_slot("patient_id")
         if patient_id in (None, NEW_PATIENT) and tracker.get_slot("patient_name") and tracker.get_slot("id_number"):
@@ -241,12 +252,13 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     ) -> Dict[Text, Any]:
         """The SMS code that proves the phone: a new patient's, or the one on file."""
         match = CODE_RE.search(str(value or "")) or CODE_RE.search(common.latest_text(tracker))
-        if not match:
+        code = placeholder_in(value, tracker, "code") or (match.group(0) if match else None)
+        if not code:
             dispatcher.utter_message(response="utter_invalid_otp")
             return {"bind_code": None}
         phone = str(tracker.get_slot("phone") or "")
         try:
-            registered = self.register(dispatcher, tracker, phone, code=match.group(0), quiet=True)
+            registered = self.register(dispatcher, tracker, phone, code=code, quiet=True)
         except CodeSent as exc:  # cannot happen with a code; say it anyway
             dispatcher.utter_message(response="utter_backend_message", message=exc.message)
             return {"bind_code": None}
@@ -282,6 +294,7 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
                 channel=channel,
                 channel_user_id=user_id,
                 code=code,
+                conversation_id=tracker.sender_id,
             )
         except CodeSent:
             raise

@@ -17,6 +17,7 @@ from rasa_sdk import Tracker
 
 from actions.dates import SHANGHAI
 from integrations.hospital import HospitalBackend, HospitalError, HttpHospitalBackend
+from shared_rules import placeholder_mask
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,8 @@ def doctor_label(doctor: Any) -> str:
 
 
 def mask_phone(phone: str) -> str:
+    if placeholder_mask(phone):  # the chat edge's placeholder carries the masked number
+        return placeholder_mask(phone)
     digits = re.sub(r"\D", "", phone or "")
     return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "您的手机"
 

@@ -16,8 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.base import HospitalAction, PatientFormValidation, bound_patients, utter_error
+from actions.base import HospitalAction, PatientFormValidation, bound_patients, placeholder_in, utter_error
 from integrations.hospital import HospitalError, InvalidInput
+from shared_rules import placeholder_mask
 
 OTP_PURPOSE = "results"
 MAX_OTP_ATTEMPTS = 3
@@ -26,9 +27,15 @@ MAX_RESULTS = 10
 
 
 def phone_matches(phone: str, masked: str) -> bool:
-    """'13812345678' matches '138****5678' (every shown digit must agree)."""
+    """'13812345678' matches '138****5678' (every shown digit must agree); so does the chat
+    edge's placeholder '[手机#138****5678#k7Q2abcd]', by the digits both show."""
     if not masked:
         return True
+    if placeholder_mask(phone):
+        ours, theirs = placeholder_mask(phone), re.sub(r"[^\d*]", "", masked)
+        if len(theirs) != len(ours):
+            return ours[-4:] == theirs[-4:]
+        return all("*" in (m, p) or m == p for m, p in zip(theirs, ours, strict=True))
     shown = re.sub(r"[^\d*]", "", masked)
     if len(shown) != len(phone):
         return phone[-4:] == re.sub(r"\D", "", masked)[-4:]
@@ -55,7 +62,7 @@ class ValidateResultsForm(PatientFormValidation):
                 dispatcher.utter_message(response="utter_phone_mismatch")
                 return {"phone": None}
         try:
-            common.backend().send_otp(phone, OTP_PURPOSE)
+            common.backend().send_otp(phone, OTP_PURPOSE, tracker.sender_id)
         except HospitalError as exc:
             utter_error(dispatcher, exc)
             return {"phone": None}
@@ -66,11 +73,12 @@ class ValidateResultsForm(PatientFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         match = OTP_RE.search(str(value or "")) or OTP_RE.search(common.latest_text(tracker))
+        code = placeholder_in(value, tracker, "code") or (match.group(0) if match else None)
         phone = tracker.get_slot("phone")
         attempts = int(tracker.get_slot("otp_attempts") or 0) + 1
-        if match and phone:
+        if code and phone:
             try:
-                answer = common.backend().verify_otp(phone, OTP_PURPOSE, match.group(0), tracker.sender_id)
+                answer = common.backend().verify_otp(phone, OTP_PURPOSE, code, tracker.sender_id)
             except InvalidInput:
                 answer = {}
             except HospitalError as exc:  # expired or locked: say so, and send a new code

@@ -14,6 +14,7 @@ from models.base import Base, new_id, utcnow
 from models.channels import ChannelToken as ChannelToken
 from models.channels import PendingReply as PendingReply
 from models.channels import SmsOptOut as SmsOptOut
+from models.chat_secret import ChatSecret as ChatSecret
 from models.clinical import LabReport, Prescription, RefillRequest, ReportItem
 from models.conversation import ConversationMessage
 from models.handoff import FallbackStreak, HandoffTicket, StaffReply

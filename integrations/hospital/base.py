@@ -57,8 +57,6 @@ class Appointment(TypedDict, total=False):
     fee_fen: int
     hold_expires_at: Optional[str]
     payment: Payment
-    rescheduled_from: str  # a moved visit: the one it replaced
-    carried_over: Dict[str, Any]  # {paid_fen, difference_fen, refund}: what the move did with the money
 
 
 class TriageResult(TypedDict, total=False):
@@ -90,11 +88,13 @@ class HospitalBackend(abc.ABC):
         channel: Optional[str] = None,
         channel_user_id: Optional[str] = None,
         code: Optional[str] = None,
+        conversation_id: Optional[str] = None,
     ) -> Patient:
         """Create (or find) a real-name patient, bound to the chat account when given.
 
         Binding needs the SMS code: without it the API sends one and this raises
-        CodeSent; call again with ``code``."""
+        CodeSent; call again with ``code``. ``id_number``, ``phone`` and ``code`` may be
+        the chat's placeholders, resolved by the API for ``conversation_id`` only."""
 
     @abc.abstractmethod
     def book(self, patient_id: str, slot_id: str, idempotency_key: str, channel: str = "api") -> Appointment: ...
@@ -104,12 +104,6 @@ class HospitalBackend(abc.ABC):
 
     @abc.abstractmethod
     def cancel(self, appointment_id: str) -> Appointment: ...
-
-    @abc.abstractmethod
-    def reschedule(self, appointment_id: str, slot_id: str, idempotency_key: str) -> Appointment:
-        """Move a visit to ``slot_id``; what was paid goes with it. The answer is the new visit
-        with ``carried_over`` ({paid_fen, difference_fen, refund}): confirmed when nothing is
-        owed, else held for ``difference_fen`` with its ``payment.pay_link``."""
 
     @abc.abstractmethod
     def check_payment(self, appointment_id: str) -> Appointment:
@@ -126,7 +120,8 @@ class HospitalBackend(abc.ABC):
     ) -> TriageResult: ...
 
     @abc.abstractmethod
-    def send_otp(self, phone: str, purpose: str) -> Dict[str, Any]: ...
+    def send_otp(self, phone: str, purpose: str, conversation_id: Optional[str] = None) -> Dict[str, Any]:
+        """Send a code; ``phone`` may be a placeholder of ``conversation_id``."""
 
     @abc.abstractmethod
     def verify_otp(self, phone: str, purpose: str, code: str, conversation_id: Optional[str] = None) -> Dict[str, Any]:

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:5001"  # the `api` process of the Procfile, not the chat edge (issue 14)
 RETRY_STATUSES = frozenset({502, 503, 504})
+CONVERSATION_HEADER = "X-Conversation-ID"
 
 
 class HttpHospitalBackend(HospitalBackend):
@@ -118,13 +119,15 @@ class HttpHospitalBackend(HospitalBackend):
         channel: Optional[str] = None,
         channel_user_id: Optional[str] = None,
         code: Optional[str] = None,
+        conversation_id: Optional[str] = None,
     ) -> Patient:
         body: Dict[str, Any] = {"name": name, "id_number": id_number, "phone": phone}
         if channel and channel_user_id:
             body["account"] = {"channel": channel, "channel_user_id": channel_user_id}
         if code:
             body["code"] = code
-        return cast(Patient, self._request("POST", "/patients", json=body))
+        headers = _conversation(conversation_id)
+        return cast(Patient, self._request("POST", "/patients", json=body, headers=headers))
 
     def book(self, patient_id: str, slot_id: str, idempotency_key: str, channel: str = "api") -> Appointment:
         body = {"patient_id": patient_id, "slot_id": slot_id, "channel": channel}
@@ -138,11 +141,6 @@ class HttpHospitalBackend(HospitalBackend):
         return cast(
             Appointment, self._request("POST", f"/appointments/{quote(appointment_id, safe='')}/cancel", json={})
         )
-
-    def reschedule(self, appointment_id: str, slot_id: str, idempotency_key: str) -> Appointment:
-        path = f"/appointments/{quote(appointment_id, safe='')}/reschedule"
-        headers = {"Idempotency-Key": idempotency_key}
-        return cast(Appointment, self._request("POST", path, json={"slot_id": slot_id}, headers=headers))
 
     def check_payment(self, appointment_id: str) -> Appointment:
         path = f"/appointments/{quote(appointment_id, safe='')}/payment/check"
@@ -164,8 +162,11 @@ class HttpHospitalBackend(HospitalBackend):
             body["pregnant"] = pregnant
         return cast(TriageResult, self._request("POST", "/triage", json=body))
 
-    def send_otp(self, phone: str, purpose: str) -> Dict[str, Any]:
-        return cast(Dict[str, Any], self._request("POST", "/otp", json={"phone": phone, "purpose": purpose}) or {})
+    def send_otp(self, phone: str, purpose: str, conversation_id: Optional[str] = None) -> Dict[str, Any]:
+        body = {"phone": phone, "purpose": purpose}
+        return cast(
+            Dict[str, Any], self._request("POST", "/otp", json=body, headers=_conversation(conversation_id)) or {}
+        )
 
     def verify_otp(self, phone: str, purpose: str, code: str, conversation_id: Optional[str] = None) -> Dict[str, Any]:
         body = {"phone": phone, "purpose": purpose, "code": code}
@@ -200,6 +201,13 @@ class HttpHospitalBackend(HospitalBackend):
     def open_handoff(self, conversation_id: str, reason: str = "asked_for_human") -> Dict[str, Any]:
         body = {"conversation_id": conversation_id, "reason": reason}
         return cast(Dict[str, Any], self._request("POST", "/handoffs", json=body) or {})
+
+
+def _conversation(conversation_id: Optional[str]) -> Dict[str, str]:
+    """The bot's conversation: the API resolves the placeholders of a body (an ID number,
+    a phone, a code the chat edge kept back from Rasa) only for the conversation they
+    were typed in (services/conversation/placeholders.py)."""
+    return {CONVERSATION_HEADER: conversation_id} if conversation_id else {}
 
 
 __all__ = ["HospitalError", "HttpHospitalBackend"]

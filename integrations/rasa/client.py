@@ -15,6 +15,7 @@ from urllib.parse import quote
 import requests
 
 from integrations.rasa.errors import RasaUnavailable
+from shared_rules import placeholder_shown
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,11 @@ class DialogueEngine(ABC):
         such record answer None."""
         return None
 
+    def requested_slot(self, sender: str) -> str | None:
+        """The slot the conversation's open form asks for (`otp_code` …), if any; the edge
+        asks before a message that may hold a one-time code. Raises RasaUnavailable."""
+        return None
+
     def transcript(self, sender: str, limit: int = 60) -> list[TranscriptLine]:
         """The current session's lines, oldest first (the web page shows them again
         after a reload). Engines that keep no such record answer an empty list."""
@@ -115,7 +121,7 @@ def parse_transcript(tracker: object, limit: int = 60) -> list[TranscriptLine]:
         if kind in SESSION_MARKERS:
             lines = []
         elif kind == "user":
-            text = str(event.get("text") or "")
+            text = placeholder_shown(str(event.get("text") or ""))  # the patient's own words, masked
             if text and not text.startswith("/"):
                 lines.append(TranscriptLine("me", text))
         elif kind == "bot":
@@ -222,6 +228,16 @@ class RasaRestClient(DialogueEngine):
             "GET", f"/conversations/{_path_id(sender)}/tracker", params={"include_events": "AFTER_RESTART"}
         )
         return parse_transcript(tracker, limit)
+
+    def requested_slot(self, sender: str) -> str | None:
+        tracker = self._request(
+            "GET",
+            f"/conversations/{_path_id(sender)}/tracker",
+            params={"include_events": "NONE"},
+            timeout=self.understanding_timeout,
+        )
+        value = _dict(_dict(tracker).get("slots")).get("requested_slot")
+        return str(value) if value else None
 
     def understood(self, sender: str, text: str) -> Understanding | None:
         """Read the tracker's latest message without its events (a few milliseconds). When

@@ -60,6 +60,9 @@ class RasaFleet(DialogueEngine):
     def understood(self, sender: str, text: str) -> Understanding | None:
         return self.engine(sender).understood(sender, text)
 
+    def requested_slot(self, sender: str) -> str | None:
+        return self.engine(sender).requested_slot(sender)
+
 
 class ModelServerFleet(ModelServer):
     """Loads a model on every server in turn; the first refusal stops and is raised,

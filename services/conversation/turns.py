@@ -19,7 +19,7 @@ is short and optional: when it fails the patient's turn goes on without it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from integrations.rasa.client import BotMessage, DialogueEngine, RasaUnavailable
 from models import ConversationMessage, utcnow
 from services.clinical.triage import TriageEngine, TriageLevel
 from services.context import ServiceContext
-from services.conversation import emergency, handoff, handoff_choice, symptom_routing
+from services.conversation import emergency, handoff, handoff_choice, placeholders, symptom_routing
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.hospital_facts import hospital_phone
 
@@ -190,9 +190,10 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
         paused = _while_paused(ctx, message)
         if paused is not None:
             return paused
+    message = replace(message, text=_for_bot(ctx, engine, message))  # Rasa keeps no ID number, phone or code
     try:
         metadata = {"channel": message.channel, "channel_user_id": message.sender, **message.metadata}
-        replies = engine.send(message.conversation_id, message.text, metadata)
+        replies = _shown(engine.send(message.conversation_id, message.text, metadata))
     except RasaUnavailable as exc:
         BOT_UNAVAILABLE.labels(message.channel).inc()
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
@@ -223,11 +224,34 @@ def _to_triage_if_symptom(
     if not symptom_routing.should_reroute(understanding, message.text, fell_back):
         return replies
     try:
-        rerouted = engine.send(message.conversation_id, symptom_routing.triage_trigger(message.text), metadata)
+        rerouted = _shown(engine.send(message.conversation_id, symptom_routing.triage_trigger(message.text), metadata))
     except RasaUnavailable:
         return replies
     symptom_routing.SYMPTOMS_REROUTED.labels(understanding.intent if understanding else "unknown").inc()
     return rerouted or replies
+
+
+def _for_bot(ctx: ServiceContext, engine: DialogueEngine, message: InboundMessage) -> str:
+    """The message as Rasa may keep it (services/conversation/placeholders.py). Digits that
+    may be a one-time code become a placeholder when the dialogue has a code question open."""
+    code_expected = False
+    if placeholders.might_be_code(message.text):
+        try:
+            code_expected = engine.requested_slot(message.conversation_id) in placeholders.CODE_SLOTS
+        except RasaUnavailable:
+            code_expected = True  # cannot tell: keep the digits from Rasa (the send will likely fail too)
+    return placeholders.protect(ctx, message.conversation_id, message.text, code_expected)
+
+
+def _shown(replies: list[BotMessage]) -> list[BotMessage]:
+    """The bot's answers with any placeholder shown masked, never as a token."""
+    return [
+        BotMessage(
+            placeholders.shown(reply.text),
+            tuple(replace(button, title=placeholders.shown(button.title)) for button in reply.buttons),
+        )
+        for reply in replies
+    ]
 
 
 def _edge_answer(ctx: ServiceContext, state: emergency.EmergencyState | None, kind: str | None) -> _Answer:

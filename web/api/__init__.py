@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, g, request
 from pydantic import BaseModel
 
 from services.context import ServiceContext
+from services.conversation import placeholders
 from services.errors import InvalidInput
 from web.auth import require_service_token
 from web.context import service_context as hospital_context
@@ -15,6 +16,7 @@ from web.context import service_context as hospital_context
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.chat", "api.chat_pending", "api.chat_history"}
 Model = TypeVar("Model", bound=BaseModel)
+CONVERSATION_HEADER = "X-Conversation-ID"  # the bot's conversation: where its placeholders open
 
 
 @bp.before_request
@@ -42,6 +44,10 @@ def body(model: type[Model]) -> Model:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidInput("请以JSON对象格式提交")
+    # The bot passes placeholders for ID numbers, phones and codes; they open only in the
+    # conversation they were typed in (services/conversation/placeholders.py).
+    conversation = request.headers.get(CONVERSATION_HEADER) or data.get("conversation_id")
+    data = placeholders.resolve_fields(service_context(), data, conversation if isinstance(conversation, str) else None)
     return model.model_validate(data)
 
 
