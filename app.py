@@ -68,7 +68,12 @@ def build_payment_provider(settings: Settings) -> PaymentProvider:
 
 def build_context(settings: Settings, database: Database | None = None) -> ServiceContext:
     return ServiceContext(
-        db=database or Database(settings.database_url),
+        db=database
+        or Database(
+            settings.database_url,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            statement_timeout=settings.database_statement_timeout_seconds,
+        ),
         settings=settings,
         cipher=FieldCipher(settings.data_key_bytes, settings.data_old_key_bytes, settings.blind_index_key_bytes),
         payments=build_payment_provider(settings),
@@ -178,6 +183,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         channels,
         chat_page,
         cli,
+        database_errors,
         errors,
         health,
         metrics,
@@ -195,6 +201,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     requestlog.init_app(app)
     admission.init_app(app)  # per route class, before the limiter's and the views' work
     errors.register_error_handlers(app)
+    database_errors.init_app(app)  # a lost database: 503 + Retry-After, not a 500
     limiter.init_app(app)
     limiter.exempt(api_bp)  # the service API is limited per patient, not per caller IP
     limiter.exempt(health.bp)

@@ -20,23 +20,25 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, cast
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0  # without a statement timeout (migrations, scripts)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -47,18 +49,53 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def postgres_url(url: str) -> str:
+    """SQLAlchemy's spelling of a libpq URL: the psycopg driver, and a multi-host list
+    (`host1:5432,host2:5432`, how a client finds the primary of a failover pair with
+    `target_session_attrs=read-write`) as repeated `host=` parameters, which libpq
+    tries in order."""
+    parts = urlsplit("postgresql+psycopg://" + url.split("://", 1)[1])
+    credentials, _, hosts = parts.netloc.rpartition("@")
+    if "," not in hosts:
+        return urlunsplit(parts)
+    query = [("host", host) for host in hosts.split(",")] + parse_qsl(parts.query)
+    netloc = f"{credentials}@" if credentials else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def make_engine(
+    url: str,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    statement_timeout: float | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """The engine, with bounded waits: a database that is gone or stuck must cost a request
+    seconds, not gunicorn's 30-second kill (the web edge turns the error into a 503 with
+    Retry-After, web/database_errors.py). PostgreSQL: libpq's `connect_timeout` (per host
+    tried) and a server-side `statement_timeout`; SQLite: the busy timeout, how long a
+    statement waits for another writer's lock. No statement timeout (None) is for migrations
+    and scripts, which may rightly run long."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True, **kwargs
-        )
-        _configure_sqlite(engine)
+        busy = statement_timeout or SQLITE_BUSY_TIMEOUT_SECONDS
+        engine = create_engine(url, connect_args={"timeout": busy}, hide_parameters=True, **kwargs)
+        _configure_sqlite(engine, int(busy * 1000))
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        url = postgres_url(url)
+    connect_args: dict[str, Any] = {"connect_timeout": max(2, round(connect_timeout))}  # libpq: whole seconds, >= 2
+    if statement_timeout:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
     # hide_parameters: a failed statement's error (and so the logs) never carries the bound
     # values, which are encrypted fields, blind indexes or worse.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True, **kwargs)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        hide_parameters=True,
+        connect_args={**connect_args, **kwargs.pop("connect_args", {})},
+        **kwargs,
+    )
 
 
 class SqliteWriteGate:
