@@ -16,7 +16,14 @@ from flask import Flask
 from tasks.schedule import BEAT_SCHEDULE
 from tasks.worker_metrics import init_worker_metrics
 
-TASK_MODULES = ["tasks.maintenance", "tasks.channels", "tasks.payments", "tasks.notifications", "tasks.training"]
+TASK_MODULES = [
+    "tasks.maintenance",
+    "tasks.channels",
+    "tasks.payments",
+    "tasks.notifications",
+    "tasks.training",
+    "tasks.retention",
+]
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -1,0 +1,97 @@
+"""Conversations are kept for CONVERSATION_RETENTION_DAYS (30), then deleted.
+
+Two stores hold what patients said: Rasa's tracker store (its `events` table, in
+SQLite by default and PostgreSQL in production, at RASA_TRACKER_STORE_URL) and
+the app's conversation log (`inbound_messages`, encrypted). Beat runs this job
+hourly (`conversations.purge_old`); docs/security.md says why 30 days.
+
+A Rasa conversation is removed whole, once its *latest* event is older than the
+cut-off: deleting only the old events of a conversation still in use would
+leave Rasa a tracker that starts in the middle of a form. Expired placeholder
+values (`chat_secrets`) go at the same time, whatever their age in days: past
+their expiry nothing may resolve them.
+
+The tracker store is Rasa's, not ours: it is reached with SQLAlchemy Core
+against the table Rasa creates (`events`: sender_id, timestamp as Unix
+seconds), never through the app's models or migrations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Float, String, column, delete, func, inspect, select, table
+from sqlalchemy.engine import make_url
+
+from config import ROOT
+from db import make_engine
+from models import ConversationMessage, utcnow
+from services.context import ServiceContext
+from services.conversation import placeholders
+
+EVENTS = table("events", column("sender_id", String), column("timestamp", Float))
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What one run removed: Rasa conversations and their events, log rows, vault values."""
+
+    conversations: int
+    events: int
+    messages: int
+    secrets: int
+
+
+def tracker_store_url(url: str) -> str:
+    """Rasa's URL as the app can open it: a relative SQLite path is relative to the
+    repository (where `make run` starts Rasa); anything that is not SQL is no store
+    of ours to clean ('' or an in-memory store)."""
+    if not url or "://" not in url:
+        return ""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_absolute():
+        return f"sqlite:///{ROOT / parsed.database}"
+    return url
+
+
+def purge_tracker_store(url: str, cutoff: datetime) -> tuple[int, int]:
+    """Delete every conversation whose latest event is older than `cutoff`;
+    (conversations, events) removed. A store Rasa has not created yet holds nothing."""
+    url = tracker_store_url(url)
+    if not url:
+        return 0, 0
+    engine = make_engine(url)
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0, 0
+        stale = (
+            select(EVENTS.c.sender_id)
+            .group_by(EVENTS.c.sender_id)
+            .having(func.max(EVENTS.c.timestamp) < cutoff.timestamp())
+        )
+        with engine.begin() as connection:
+            senders = [row[0] for row in connection.execute(stale)]
+            removed = 0
+            for start in range(0, len(senders), 500):  # bounded IN lists
+                batch = senders[start : start + 500]
+                result: Any = connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(batch)))
+                removed += int(result.rowcount or 0)
+        return len(senders), removed
+    finally:
+        engine.dispose()
+
+
+def purge_old_conversations(ctx: ServiceContext, now: datetime | None = None) -> Purged:
+    """The retention job: old conversations out of Rasa's store and the app's log,
+    expired placeholder values out of the vault."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=ctx.settings.conversation_retention_days)
+    conversations, events = purge_tracker_store(ctx.settings.rasa_tracker_store_url, cutoff)
+    with ctx.db.transaction() as session:
+        result: Any = session.execute(delete(ConversationMessage).where(ConversationMessage.received_at < cutoff))
+        messages = int(result.rowcount or 0)
+    secrets = placeholders.purge_expired(ctx, now)
+    return Purged(conversations, events, messages, secrets)

@@ -1,0 +1,21 @@
+"""Personal data is kept only as long as it is needed (docs/security.md, personal data)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from services.conversation import retention
+from tasks.context import task_context
+
+
+@shared_task(name="conversations.purge_old")
+def purge_old_conversations() -> dict[str, int]:
+    """Conversations older than CONVERSATION_RETENTION_DAYS out of Rasa's tracker store and
+    the app's log, expired placeholder values out of the vault; counts for the task result."""
+    purged = retention.purge_old_conversations(task_context())
+    return {
+        "conversations": purged.conversations,
+        "events": purged.events,
+        "messages": purged.messages,
+        "secrets": purged.secrets,
+    }
