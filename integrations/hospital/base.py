@@ -57,6 +57,8 @@ class Appointment(TypedDict, total=False):
     fee_fen: int
     hold_expires_at: Optional[str]
     payment: Payment
+    rescheduled_from: str  # a moved visit: the one it replaced
+    carried_over: Dict[str, Any]  # {paid_fen, difference_fen, refund}: what the move did with the money
 
 
 class TriageResult(TypedDict, total=False):
@@ -104,6 +106,12 @@ class HospitalBackend(abc.ABC):
 
     @abc.abstractmethod
     def cancel(self, appointment_id: str) -> Appointment: ...
+
+    @abc.abstractmethod
+    def reschedule(self, appointment_id: str, slot_id: str, idempotency_key: str) -> Appointment:
+        """Move a visit to ``slot_id``; what was paid goes with it. The answer is the new visit
+        with ``carried_over`` ({paid_fen, difference_fen, refund}): confirmed when nothing is
+        owed, else held for ``difference_fen`` with its ``payment.pay_link``."""
 
     @abc.abstractmethod
     def check_payment(self, appointment_id: str) -> Appointment:

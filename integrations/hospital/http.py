@@ -142,6 +142,11 @@ class HttpHospitalBackend(HospitalBackend):
             Appointment, self._request("POST", f"/appointments/{quote(appointment_id, safe='')}/cancel", json={})
         )
 
+    def reschedule(self, appointment_id: str, slot_id: str, idempotency_key: str) -> Appointment:
+        path = f"/appointments/{quote(appointment_id, safe='')}/reschedule"
+        headers = {"Idempotency-Key": idempotency_key}
+        return cast(Appointment, self._request("POST", path, json={"slot_id": slot_id}, headers=headers))
+
     def check_payment(self, appointment_id: str) -> Appointment:
         path = f"/appointments/{quote(appointment_id, safe='')}/payment/check"
         return cast(Appointment, self._request("POST", path, json={}))
