@@ -30,7 +30,9 @@ class ServiceContext:
     senders: Mapping[str, OutboundSender] = field(default_factory=dict)
 
     def acting_as(self, actor: str, request_id: str | None = None) -> ServiceContext:
-        return replace(self, actor=actor, request_id=request_id)
+        """The same context on behalf of `actor`. The request (or task) id stays unless
+        another is given: an audit entry written under it still names what asked."""
+        return replace(self, actor=actor, request_id=request_id or self.request_id)
 
     def require_dialogue(self) -> DialogueEngine:
         if self.dialogue is None:

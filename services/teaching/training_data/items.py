@@ -155,6 +155,7 @@ def add_example(
         row.updated_at = utcnow()
         session.flush()
         revise(
+            ctx,
             session,
             author=author,
             comment=comment,
@@ -188,6 +189,7 @@ def edit_example(ctx: ServiceContext, example_id: int, text: str, *, author: str
         example.text = cleaned
         row.updated_at = utcnow()
         revise(
+            ctx,
             session,
             author=author,
             comment=comment,
@@ -211,6 +213,7 @@ def delete_example(ctx: ServiceContext, example_id: int, *, author: str, comment
             session.delete(row)  # an intent without examples is not valid Rasa data
             after = None
         revise(
+            ctx,
             session,
             author=author,
             comment=comment,
@@ -233,4 +236,4 @@ def delete_item(ctx: ServiceContext, kind: str, name: str, *, author: str, comme
             before["examples"] = [e.text for row in rows for e in row.examples]
         for row in rows:
             session.delete(row)
-        revise(session, author=author, comment=comment, action="item.delete", kind=kind, name=name, before=before)
+        revise(ctx, session, author=author, comment=comment, action="item.delete", kind=kind, name=name, before=before)

@@ -44,6 +44,7 @@ def set_response(
         row.raw = None
         row.updated_at = utcnow()
         revise(
+            ctx,
             session,
             author=author,
             comment=comment,

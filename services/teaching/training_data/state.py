@@ -54,6 +54,7 @@ def export_files(ctx: ServiceContext) -> dict[str, str]:
 
 
 def revise(
+    ctx: ServiceContext,
     session: Session,
     *,
     author: str,
@@ -77,7 +78,7 @@ def revise(
     session.flush()
     if action != "import":  # the import audits itself, with its summary
         subject = f"{kind}:{name}" if kind else None
-        audit.append(session, actor=author, action=f"training.{action}", subject=subject and subject[:60])
+        audit.record(ctx, session, actor=author, action=f"training.{action}", subject=subject and subject[:60])
     return revision.id
 
 

@@ -37,11 +37,11 @@ def import_files(
     with ctx.db.transaction() as session:
         if not force and pending_in(session):
             raise PendingChanges()
-        return _replace(session, frames, items, author=author, comment=comment)
+        return _replace(ctx, session, frames, items, author=author, comment=comment)
 
 
 def _replace(
-    session: Session, frames: dict[str, FileFrame], items: list[Item], *, author: str, comment: str
+    ctx: ServiceContext, session: Session, frames: dict[str, FileFrame], items: list[Item], *, author: str, comment: str
 ) -> ImportSummary:
     """Replace every row with these items, in the caller's transaction."""
     session.execute(delete(TrainingExample))
@@ -60,9 +60,9 @@ def _replace(
         "examples": sum(len(i.examples) for i in items),
         "responses": sum(i.kind == "response" for i in items),
     }
-    revise(session, author=author, comment=comment or "从 YAML 导入", action="import", after=summary)
+    revise(ctx, session, author=author, comment=comment or "从 YAML 导入", action="import", after=summary)
     snapshot = add_snapshot(session, author, "import")
-    audit.append(session, actor=author, action="training.import", detail=dict(summary))
+    audit.record(ctx, session, actor=author, action="training.import", detail=dict(summary))
     return ImportSummary(snapshot_id=snapshot.id, **summary)
 
 
@@ -98,7 +98,7 @@ def seed_if_empty(ctx: ServiceContext, root: Path, *, author: str = "system:seed
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK})
         if session.scalar(select(TrainingItem.id).limit(1)) is not None:
             return None
-        return _replace(session, frames, items, author=author, comment="首次启动：从 data/ 载入")
+        return _replace(ctx, session, frames, items, author=author, comment="首次启动：从 data/ 载入")
 
 
 def export_directory(ctx: ServiceContext, root: Path, *, author: str, record: bool = True) -> dict[str, str]:
