@@ -15,13 +15,14 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import common
+from actions import common, identify
 from actions.base import HospitalAction, bound_patients, yes_no
 from actions.dates import SHANGHAI
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Appointment
 
+IDENTIFY_FORM = "appointments_form"
 ACTIVE_STATUSES = ("held", "confirmed", "paid", "booked")
 STATUS_TEXT = {"held": "待支付", "confirmed": "已预约", "paid": "已预约", "booked": "已预约"}
 PAY_TITLE = "去支付"
@@ -103,11 +104,25 @@ def describe(appt: Appointment) -> Dict[str, str]:
     }
 
 
+class ValidateAppointmentsForm(identify.PhoneIdentification, FormValidationAction):
+    """The appointment list for a chat that holds nobody yet: the phone on file, its code."""
+
+    def name(self) -> Text:
+        return "validate_appointments_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        return identify.appointments_identification(domain_slots, tracker) or []
+
+
 class ActionQueryAppointments(HospitalAction):
     def name(self) -> Text:
         return "action_query_appointments"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.latest_action_name != IDENTIFY_FORM and identify.needs_identifying(tracker):
+            return [FollowupAction(IDENTIFY_FORM)]  # who is asking? the phone on file first
         everything = future_appointments(tracker, (*ACTIVE_STATUSES, "expired"))
         appointments = [a for a in everything if a.get("status") in ACTIVE_STATUSES]
         offered_rebook = False
@@ -167,6 +182,10 @@ class _AppointmentChoice:
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
+        first = identify.appointments_identification(domain_slots, tracker)
+        if first is not None:  # nobody known on this chat yet: the phone on file first
+            return first
+        domain_slots = [s for s in domain_slots if s not in identify.IDENTIFY_SLOTS]
         if tracker.get_slot("appointment_id") is None:
             try:
                 if not upcoming_appointments(tracker):
@@ -189,7 +208,7 @@ class _AppointmentChoice:
         return {"appointment_id": None}
 
 
-class ValidateCancelForm(_AppointmentChoice, FormValidationAction):
+class ValidateCancelForm(identify.PhoneIdentification, _AppointmentChoice, FormValidationAction):
     def name(self) -> Text:
         return "validate_cancel_form"
 
@@ -202,7 +221,7 @@ class ValidateCancelForm(_AppointmentChoice, FormValidationAction):
         return {"confirm_cancel": answer}
 
 
-class ValidateRescheduleForm(_AppointmentChoice, FormValidationAction):
+class ValidateRescheduleForm(identify.PhoneIdentification, _AppointmentChoice, FormValidationAction):
     def name(self) -> Text:
         return "validate_reschedule_form"
 

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import common
+from actions import common, identify
 from actions.base import HospitalAction, PatientFormValidation, yes_no
 from actions.numbers import parse_choice
 from integrations.hospital import Conflict, HospitalError, InvalidInput
@@ -32,12 +32,15 @@ def match_drug(prescriptions: List[Dict[str, Any]], drug: Optional[str]) -> Opti
     return str(hits[0]["id"]) if len(hits) == 1 else None
 
 
-class ValidateRefillForm(PatientFormValidation):
+class ValidateRefillForm(identify.PhoneIdentification, PatientFormValidation):
+    identify_purpose = "refill"
+
     def name(self) -> Text:
         return "validate_refill_form"
 
     def more_required(self, slots: List[Text], tracker: Tracker) -> List[Text]:
-        if tracker.get_slot("refill_followup") is False:  # first visit: stop here
+        slots = identify.with_identification(slots, tracker)
+        if tracker.get_slot("refill_followup") is False and "refill_followup" in slots:  # first visit: stop here
             return slots[: slots.index("refill_followup") + 1]
         return slots
 

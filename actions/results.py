@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import common
+from actions import common, identify
 from actions.base import HospitalAction, PatientFormValidation, bound_patients, placeholder_in, utter_error
 from integrations.hospital import HospitalError, InvalidInput
 from shared_rules import placeholder_mask
@@ -42,9 +42,17 @@ def phone_matches(phone: str, masked: str) -> bool:
     return all(m == "*" or m == p for m, p in zip(shown, phone, strict=True))
 
 
-class ValidateResultsForm(PatientFormValidation):
+class ValidateResultsForm(identify.PhoneIdentification, PatientFormValidation):
+    identify_purpose = OTP_PURPOSE
+
     def name(self) -> Text:
         return "validate_results_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        return identify.with_identification(slots, tracker, keep_code=True)
 
     def needs_phone_anyway(self) -> bool:
         return True
@@ -72,6 +80,10 @@ class ValidateResultsForm(PatientFormValidation):
     async def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if self.identifying(tracker):  # nobody chosen yet: the code finds who it is for
+            return identify.claim(value, OTP_PURPOSE, dispatcher, tracker)
+        if value == "verified":  # validated again after an interruption: already spent
+            return {"otp_code": "verified"}
         match = OTP_RE.search(str(value or "")) or OTP_RE.search(common.latest_text(tracker))
         code = placeholder_in(value, tracker, "code") or (match.group(0) if match else None)
         phone = tracker.get_slot("phone")

@@ -36,10 +36,10 @@ from services.notifications import outbox
 from services.patients.identity import InvalidIdentity, normalize_phone
 from services.patients.registry import phone_hash
 
-Purpose = Literal["results", "bind_patient", "refill"]
-PURPOSES: tuple[str, ...] = ("results", "bind_patient", "refill")
+Purpose = Literal["results", "bind_patient", "refill", "appointments"]
+PURPOSES: tuple[str, ...] = ("results", "bind_patient", "refill", "appointments")
 # Purposes that only make sense for a phone the hospital already knows.
-PATIENT_PURPOSES = ("results", "refill")
+PATIENT_PURPOSES = ("results", "refill", "appointments")
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
@@ -53,7 +53,12 @@ SEND_LIMITS = (  # (window, sends allowed in it), checked shortest first
 CODE_CONTEXT = "otp_codes.code"
 # Said in the SMS, so a patient who did not ask for this use knows to ignore it (and tells a
 # "客服" asking for the code what it would unlock).
-PURPOSE_WORDS = {"results": "查看检查检验报告", "bind_patient": "绑定就诊人", "refill": "申请续方"}
+PURPOSE_WORDS = {
+    "results": "查看检查检验报告",
+    "bind_patient": "绑定就诊人",
+    "refill": "申请续方",
+    "appointments": "查看和管理预约",
+}
 GRANT_SALT = "hospital/otp-grant"
 GRANT_CONVERSATION_CONTEXT = "otp_grants.conversation"
 

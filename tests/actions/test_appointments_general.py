@@ -46,6 +46,7 @@ async def test_lists_only_the_accounts_patients(hospital: FakeHospital, domain: 
 
 
 async def test_no_appointments(hospital: FakeHospital, domain: dict) -> None:
+    hospital.add_patient("李秀英", "13812345678", user="u1")  # a chat with nobody is asked its phone first
     dispatcher = CollectingDispatcher()
     await ActionQueryAppointments().run(dispatcher, make_tracker(), domain)
     assert responses(dispatcher) == ["utter_no_appointments"]
@@ -118,6 +119,7 @@ def test_only_the_paid_cancellation_speaks_of_money_going_back(domain: dict) -> 
 
 
 async def test_cancel_form_ends_when_nothing_to_cancel(hospital: FakeHospital, domain: dict) -> None:
+    hospital.add_patient("李秀英", "13812345678", user="u1")  # a chat with nobody is asked its phone first
     dispatcher = CollectingDispatcher()
     slots = domain["forms"]["cancel_form"]["required_slots"]
     assert await ValidateCancelForm().required_slots(slots, dispatcher, make_tracker(), domain) == []

@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from web.api.schemas import Strict
+from web.api.schemas import AccountRef, Strict
 
-OtpPurpose = Literal["results", "bind_patient", "refill"]
+OtpPurpose = Literal["results", "bind_patient", "refill", "appointments"]
 
 
 class OtpSendIn(Strict):
@@ -22,6 +22,15 @@ class OtpVerifyIn(Strict):
     code: str = Field(pattern=r"^\d{6}$")
     # the bot's conversation: the grant then works only there (services/patients/otp.py)
     conversation_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class ClaimIn(Strict):
+    """A code sent to the phone on file, typed back in a chat: that chat gets the phone's patients."""
+
+    phone: str = Field(min_length=1, max_length=20)
+    purpose: Literal["results", "refill", "appointments"]
+    code: str = Field(pattern=r"^\d{6}$")
+    account: AccountRef
 
 
 class RefillAnswers(Strict):

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
-from services.patients import binding
+from services.patients import binding, claim
 from services.patients import registry as patients
 from web.api import body, bp, query, service_context
+from web.api.clinical_schemas import ClaimIn
 from web.api.schemas import AccountPatientsQuery, PatientIn
 from web.error_status import status_for
 from web.errors import error_response
@@ -41,3 +42,22 @@ def account_patients() -> Response:
     params = query(AccountPatientsQuery)
     found = patients.account_patients(service_context(), params.channel, params.channel_user_id)
     return jsonify([p.as_dict() for p in found])
+
+
+@bp.post("/accounts/patients/claim")
+def claim_patients() -> tuple[Response, int]:
+    """The code sent to a phone on file, typed back in a chat: the chat account gets that
+    phone's patients and a one-time grant of the purpose, bound to the conversation
+    (X-Conversation-ID) when the bot names it."""
+    data = body(ClaimIn)
+    conversation = request.headers.get("X-Conversation-ID", "")[:200] or None
+    answer = claim.claim_by_phone(
+        service_context(),
+        phone=data.phone,
+        code=data.code,
+        purpose=data.purpose,
+        channel=data.account.channel,
+        channel_user_id=data.account.channel_user_id,
+        conversation=conversation,
+    )
+    return jsonify(answer), 200

@@ -1,0 +1,188 @@
+"""Who is chatting, by the phone on file: the fewest questions for a known patient.
+
+A fresh web visitor or a new WeChat follower who asks for results, a refill or their
+appointments has no patient on the chat account yet. The journey then asks one thing,
+the phone the hospital has on file, sends a code there, and the code typed back binds
+that phone's patients to the chat (POST /accounts/patients/claim): one patient is
+chosen at once, several are offered as buttons. A patient who types the phone and the
+code before being asked (at the "which patient?" buttons) gets the same.
+
+The SMS goes only to a phone some patient has on file, and the answer is the same
+either way, so the bot says "if this phone is registered"; a wrong code can be typed
+again, an expired one asks for the phone again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import common
+from integrations.hospital import HospitalError, InvalidInput
+from shared_rules import MOBILE_IN_TEXT
+
+try:  # the chat edge's placeholders (services/conversation/placeholders.py), where present
+    from shared_rules import find_placeholder
+except ImportError:  # pragma: no cover - before the placeholders land
+
+    def find_placeholder(text: str, kind: str) -> Optional[str]:
+        return None
+
+
+IDENTIFY_SLOTS = ["phone", "otp_code"]
+REGISTRATION_SLOTS = ("patient_name", "id_number", "bind_code")
+CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+MAX_TRIES = 3
+
+
+def bound_ids(tracker: Tracker) -> List[str]:
+    channel, user_id = common.chat_account(tracker)
+    return [str(p.get("id")) for p in common.backend().account_patients(channel, user_id)]
+
+
+def needs_identifying(tracker: Tracker) -> bool:
+    """No patient chosen, none on the chat account, and no code verified yet: ask the phone."""
+    if tracker.get_slot("patient_id") is not None or tracker.get_slot("otp_code") in ("verified", "failed"):
+        return False
+    try:
+        return not bound_ids(tracker)
+    except HospitalError:
+        return False  # the ask action will apologise
+
+
+def typed_phone(value: Any, tracker: Tracker) -> Optional[str]:
+    """The phone in the answer: the chat edge's placeholder, or 11 digits."""
+    text = str(value or "")
+    latest = common.latest_text(tracker)
+    kept = find_placeholder(text, "phone") or find_placeholder(latest, "phone")
+    if kept:
+        return kept
+    match = MOBILE_IN_TEXT.search(text) or MOBILE_IN_TEXT.search(latest)
+    return match.group(0) if match else None
+
+
+def typed_code(value: Any, tracker: Tracker) -> Optional[str]:
+    text = str(value or "")
+    latest = common.latest_text(tracker)
+    kept = find_placeholder(latest, "code") or find_placeholder(text, "code")
+    if kept:
+        return kept
+    # the message itself first: the NLU's entity may hold only part of the digits
+    match = CODE_RE.search(latest) or CODE_RE.search(text)
+    return match.group(0) if match else None
+
+
+def send_code(phone: str, purpose: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    """Send the code to the phone on file; the slots to set."""
+    try:
+        common.backend().send_otp(phone, purpose, tracker.sender_id)
+    except HospitalError as exc:
+        if exc.message and (exc.status or 500) < 500:
+            dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+        else:
+            dispatcher.utter_message(response="utter_backend_error")
+        return {"phone": None}
+    dispatcher.utter_message(response="utter_identify_code_sent", phone_masked=common.mask_phone(phone))
+    return {"phone": phone, "otp_code": None, "otp_token": None, "otp_attempts": 0}
+
+
+def claim(value: Any, purpose: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    """Check the code by claiming the phone's patients; the slots to set."""
+    code, phone = typed_code(value, tracker), tracker.get_slot("phone")
+    if value == "verified":  # validated again after an interruption: the code is spent already
+        return {"otp_code": "verified"}
+    attempts = int(tracker.get_slot("otp_attempts") or 0) + 1
+    if not phone:  # a code before any phone: ask the phone first
+        return {"otp_code": None}
+    if code:
+        channel, user_id = common.chat_account(tracker)
+        try:
+            answer = common.backend().claim_patients(phone, code, purpose, channel, user_id, tracker.sender_id)
+        except InvalidInput:
+            answer = {}
+        except HospitalError as exc:  # expired or locked: say so, and ask the phone again
+            if exc.message and (exc.status or 500) < 500:
+                dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+            else:
+                dispatcher.utter_message(response="utter_backend_error")
+            return {"otp_code": None, "phone": None}
+        patients = [p for p in answer.get("patients") or [] if p.get("id")]
+        if patients:
+            names = "、".join(str(p.get("name", "")) for p in patients)
+            dispatcher.utter_message(response="utter_identified", names=names)
+            slots: Dict[Text, Any] = {"otp_code": "verified", "otp_token": answer.get("token"), "otp_attempts": 0}
+            if len(patients) == 1:
+                slots["patient_id"] = str(patients[0]["id"])
+            return slots
+    if attempts >= MAX_TRIES:
+        dispatcher.utter_message(response="utter_otp_failed")
+        return {"otp_code": "failed", "otp_token": None, "otp_attempts": attempts}
+    dispatcher.utter_message(response="utter_identify_code_wrong")
+    return {"otp_code": None, "otp_attempts": attempts}
+
+
+class PhoneIdentification:
+    """``validate_phone`` / ``validate_otp_code`` of a form that may identify the patient by
+    the phone on file (results, refills, cancel, reschedule, the appointment list).
+
+    A form that registers a new patient (a name was given, or "添加新的就诊人") keeps its
+    own phone check; so does a results form whose patient was chosen first (the phone
+    must then match that patient's)."""
+
+    identify_purpose = "appointments"
+
+    def identifying(self, tracker: Tracker) -> bool:
+        registering = tracker.get_slot("patient_name") or tracker.get_slot("patient_id") == "new"
+        return not registering and tracker.get_slot("patient_id") is None
+
+    async def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        if not self.identifying(tracker):
+            return dict(await super().validate_phone(value, dispatcher, tracker, domain))  # type: ignore[misc]
+        phone = typed_phone(value, tracker)
+        if phone is None:
+            if tracker.get_slot("requested_slot") != "phone":  # the NLU saw a number elsewhere
+                return {"phone": tracker.get_slot("phone")}
+            dispatcher.utter_message(response="utter_invalid_phone")
+            return {"phone": None}
+        return send_code(phone, self.identify_purpose, dispatcher, tracker)
+
+    async def validate_otp_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        if self.identifying(tracker):
+            return claim(value, self.identify_purpose, dispatcher, tracker)
+        parent = getattr(super(), "validate_otp_code", None)
+        if parent is not None:
+            return dict(await parent(value, dispatcher, tracker, domain))
+        return {"otp_code": tracker.get_slot("otp_code")}  # no code needed once the patient is known
+
+
+def with_identification(slots: List[Text], tracker: Tracker, keep_code: bool = False) -> List[Text]:
+    """A patient form's slots (results, refills) with the phone and its code where they
+    belong: first when nobody is known yet; after "which patient?" while none is chosen
+    (so a phone and a code typed there are taken, not left unchecked); and, once a patient
+    is chosen, only where the journey itself needs them (``keep_code``: results)."""
+    if tracker.get_slot("otp_code") == "failed":
+        return []
+    if needs_identifying(tracker):
+        rest = [s for s in slots if s not in IDENTIFY_SLOTS and s not in REGISTRATION_SLOTS and s != "patient_id"]
+        return [*IDENTIFY_SLOTS, "patient_id", *rest]
+    if tracker.get_slot("patient_id") is None and "patient_id" in slots:
+        at = slots.index("patient_id") + 1
+        return slots[:at] + [s for s in IDENTIFY_SLOTS if s not in slots] + slots[at:]
+    return slots if keep_code else [s for s in slots if s != "otp_code"]
+
+
+def appointments_identification(slots: List[Text], tracker: Tracker) -> Optional[List[Text]]:
+    """The phone and its code for the appointment forms when nobody is known yet; None
+    when the chat account already has its patients (the form goes on as before)."""
+    if tracker.get_slot("otp_code") == "failed":
+        return []
+    if needs_identifying(tracker):
+        return IDENTIFY_SLOTS + [s for s in slots if s not in IDENTIFY_SLOTS]
+    return None

@@ -1,0 +1,79 @@
+"""Who is chatting, by the phone on file: a code sent there proves control (issue 13).
+
+A fresh web visitor or a new WeChat follower who wants results, a refill or their
+appointments has a chat account with no patient yet. Asking for the name, ID number
+and phone again (registration) is three questions and fails for a record whose name
+was once mistyped; the phone on file is enough: a code sent to it, typed back, shows
+the person holds that phone, which is what binding a patient has always required
+(services/patients/binding.py). Every patient with that phone on file is then bound
+to the chat account, and the answer carries a one-time grant of the journey's purpose
+(results: one listing, bound to the conversation), so no second code is needed.
+
+A phone no patient has gets no SMS at all (otp.send_code), and a code for it can
+never be right, so nothing here tells a stranger whether a phone is known.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from models import AccountPatient, Patient
+from services import audit
+from services.context import ServiceContext
+from services.errors import InvalidInput
+from services.patients import otp
+from services.patients import registry as patients
+from services.patients.identity import InvalidIdentity, normalize_phone
+
+# A purpose whose code may claim the patients of a phone: the journeys that need one.
+CLAIM_PURPOSES = ("results", "refill", "appointments")
+
+
+def claim_by_phone(
+    ctx: ServiceContext,
+    *,
+    phone: str,
+    code: str,
+    purpose: str,
+    channel: str,
+    channel_user_id: str,
+    conversation: str | None = None,
+) -> dict[str, Any]:
+    """Spend the code sent to `phone`, bind its patients to the chat account.
+
+    Returns ``{"patients": [...], "token": grant}``; the OTP errors (wrong, expired,
+    locked) come through as they are, so the bot can say how many tries are left.
+    """
+    if purpose not in CLAIM_PURPOSES:
+        raise InvalidInput("不支持的验证用途", field="purpose")
+    if channel not in patients.CHANNELS:
+        raise InvalidInput("不支持的渠道", field="channel")
+    try:
+        digits = normalize_phone(phone)
+    except InvalidIdentity as exc:
+        raise InvalidInput(str(exc), field="phone") from None
+    answer = otp.verify_code(ctx, phone=digits, purpose=purpose, code=code, conversation=conversation)
+    hashed_phone = patients.phone_hash(ctx.cipher, digits)
+    with ctx.db.transaction() as session:
+        on_file = session.scalars(
+            select(Patient).where(Patient.phone_hash == hashed_phone).order_by(Patient.created_at, Patient.id)
+        ).all()
+        account = patients.find_or_create_account(session, channel, channel_user_id)
+        views = []
+        for patient in on_file:
+            if session.get(AccountPatient, (account.id, patient.id)) is None:
+                # the same caps as any binding: an account's patients, a phone's accounts
+                patients._check_caps(ctx, session, account.id, None)
+                patients._bind_phone(ctx, session, account, hashed_phone)
+                session.add(AccountPatient(account_id=account.id, patient_id=patient.id, relation="self"))
+                audit.record(
+                    ctx,
+                    session,
+                    action="patient.link",
+                    patient_id=patient.id,
+                    detail={"channel": channel, "proof": "phone_code"},
+                )
+            views.append(patients.view_patient(ctx.cipher, patient, "self").as_dict())
+    return {"patients": views, "token": answer["token"], "expires_in": answer["expires_in"]}

@@ -1,0 +1,166 @@
+"""A chat that holds nobody yet is asked the phone on file, then the code sent there
+(issue 13): results, refills, cancel and the appointment list then go on as for a
+returning patient, instead of "没有查到您的预约" or a registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.appointments import ActionQueryAppointments, ValidateAppointmentsForm, ValidateCancelForm
+from actions.refill import ValidateRefillForm
+from actions.results import ActionShowResults, ValidateResultsForm
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, responses, slot_events
+
+PHONE = "13812345678"
+FRESH = "fresh-visitor"  # a chat account with no patient
+
+
+def domain_slots(domain: dict[str, Any], form: str) -> list[str]:
+    return list(domain["forms"][form]["required_slots"])
+
+
+def on_file(hospital: FakeHospital) -> str:
+    """A patient registered earlier from another chat (the desk, another phone)."""
+    pid = hospital.add_patient("张建国", PHONE, user="someone-else")
+    hospital.results[pid] = [{"title": "血常规", "status": "final", "items": [{"name": "白细胞", "flag": "H"}]}]
+    hospital.prescriptions[pid] = [{"id": "rx1", "diagnosis": "高血压", "items": [{"drug": "氨氯地平"}]}]
+    return pid
+
+
+async def test_a_fresh_chat_is_asked_the_phone_then_the_code_not_a_registration(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    on_file(hospital)
+    form, dispatcher = ValidateResultsForm(), CollectingDispatcher()
+    tracker = make_tracker(sender=FRESH)
+    required = await form.required_slots(domain_slots(domain, "results_form"), dispatcher, tracker, domain)
+    assert required[:3] == ["phone", "otp_code", "patient_id"] and "patient_name" not in required
+    # the refill form the same, and its own questions after the patient
+    required = await ValidateRefillForm().required_slots(
+        domain_slots(domain, "refill_form"), dispatcher, tracker, domain
+    )
+    assert required == ["phone", "otp_code", "patient_id", "refill_followup", "prescription_id", "refill_question"]
+
+
+async def test_results_for_a_fresh_chat_after_the_code_sent_to_the_phone_on_file(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    pid = on_file(hospital)
+    form, dispatcher = ValidateResultsForm(), CollectingDispatcher()
+    sent = await form.validate_phone(PHONE, dispatcher, make_tracker(text=PHONE, sender=FRESH), domain)
+    assert sent["phone"] == PHONE and responses(dispatcher) == ["utter_identify_code_sent"]
+    assert hospital.otp_codes[PHONE] == "246810"
+    # a wrong code is said to be wrong, the patient is not bound
+    dispatcher = CollectingDispatcher()
+    wrong = await form.validate_otp_code(
+        "111111", dispatcher, make_tracker(slots={"phone": PHONE}, text="111111", sender=FRESH), domain
+    )
+    assert wrong["otp_code"] is None and responses(dispatcher) == ["utter_identify_code_wrong"]
+    assert hospital.accounts.get(("web", FRESH), []) == []
+    dispatcher = CollectingDispatcher()
+    slots = await form.validate_otp_code(
+        "246810", dispatcher, make_tracker(slots={"phone": PHONE}, text="246810", sender=FRESH), domain
+    )
+    assert slots["otp_code"] == "verified" and slots["patient_id"] == pid and slots["otp_token"] == f"otp-{PHONE}"
+    assert responses(dispatcher) == ["utter_identified"] and dispatcher.messages[0]["names"] == "张建国"
+    assert hospital.accounts[("web", FRESH)] == [pid]  # the chat now holds the patient
+    # nothing more to ask: the reports are shown with the grant the code earned
+    after = make_tracker(slots={"phone": PHONE, **slots}, sender=FRESH)
+    assert await form.required_slots(domain_slots(domain, "results_form"), dispatcher, after, domain) == [
+        "patient_id",
+        "phone",
+        "otp_code",
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionShowResults().run(dispatcher, after, domain)
+    assert "utter_result_item" in responses(dispatcher) and dispatcher.messages[0]["name"] == "血常规"
+
+
+async def test_a_code_validated_again_in_the_same_turn_stays_verified(hospital: FakeHospital, domain: dict) -> None:
+    """After an interruption Rasa runs the form's validation again on the same message: the
+    code is spent by then, and "verified" must not turn into "wrong code"."""
+    on_file(hospital)
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"phone": PHONE, "otp_code": "verified"}, text="246810", sender=FRESH)
+    assert await ValidateRefillForm().validate_otp_code("verified", dispatcher, tracker, domain) == {
+        "otp_code": "verified"
+    }
+    assert responses(dispatcher) == []
+
+
+async def test_a_phone_and_code_typed_at_which_patient_are_taken(hospital: FakeHospital, domain: dict) -> None:
+    """A returning patient who types the phone at the patient buttons (the blind refill
+    conversations) is not left at the buttons: the phone and code are checked there."""
+    pid = hospital.add_patient("张建国", PHONE, user="u1")
+    form, dispatcher = ValidateRefillForm(), CollectingDispatcher()
+    tracker = make_tracker(slots={"requested_slot": "patient_id"}, text=PHONE)
+    required = await form.required_slots(domain_slots(domain, "refill_form"), dispatcher, tracker, domain)
+    assert required[:3] == ["patient_id", "phone", "otp_code"]
+    sent = await form.validate_phone(PHONE, dispatcher, tracker, domain)
+    assert sent["phone"] == PHONE and hospital.otp_codes[PHONE] == "246810"
+    typed = make_tracker(slots={"phone": PHONE}, text="246810")
+    slots = await form.validate_otp_code("246810", dispatcher, typed, domain)
+    assert slots["patient_id"] == pid and slots["otp_code"] == "verified"
+    chosen = make_tracker(slots={"phone": PHONE, **slots})
+    required = await form.required_slots(domain_slots(domain, "refill_form"), dispatcher, chosen, domain)
+    assert required == ["patient_id", "refill_followup", "prescription_id", "refill_question"]
+
+
+async def test_cancel_for_a_fresh_chat_asks_the_phone_then_lists_its_appointments(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    pid = on_file(hospital)
+    hospital.appointments["apt_9"] = {
+        "id": "apt_9",
+        "status": "confirmed",
+        "patient_id": pid,
+        "department": "cardiology",
+        "department_name": "心血管内科",
+        "doctor": {"name": "王医生", "title": "主任医师"},
+        "start": "2099-01-05T08:00:00+08:00",
+    }
+    form, dispatcher = ValidateCancelForm(), CollectingDispatcher()
+    fresh = make_tracker(sender=FRESH)
+    assert await form.required_slots(domain_slots(domain, "cancel_form"), dispatcher, fresh, domain) == [
+        "phone",
+        "otp_code",
+        "appointment_id",
+        "confirm_cancel",
+    ]
+    await form.validate_phone(PHONE, dispatcher, make_tracker(text=PHONE, sender=FRESH), domain)
+    slots = await form.validate_otp_code(
+        "246810", dispatcher, make_tracker(slots={"phone": PHONE}, text="246810", sender=FRESH), domain
+    )
+    assert slots["otp_code"] == "verified"
+    known = make_tracker(slots={"phone": PHONE, **slots}, sender=FRESH)
+    assert await form.required_slots(domain_slots(domain, "cancel_form"), dispatcher, known, domain) == [
+        "appointment_id",
+        "confirm_cancel",
+    ]
+
+
+async def test_the_appointment_list_for_a_fresh_chat_proves_the_phone_first(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    on_file(hospital)
+    dispatcher = CollectingDispatcher()
+    events = await ActionQueryAppointments().run(dispatcher, make_tracker(sender=FRESH), domain)
+    assert events == [{"event": "followup", "name": "appointments_form", "timestamp": None}]
+    assert "utter_no_appointments" not in responses(dispatcher)
+    form = ValidateAppointmentsForm()
+    fresh = make_tracker(sender=FRESH)
+    assert await form.required_slots(domain_slots(domain, "appointments_form"), dispatcher, fresh, domain) == [
+        "phone",
+        "otp_code",
+    ]
+    # three wrong codes end it with a clear word, and the list does not loop back into the form
+    failed = make_tracker(slots={"otp_code": "failed"}, sender=FRESH)
+    assert await form.required_slots(domain_slots(domain, "appointments_form"), dispatcher, failed, domain) == []
+    tracker = make_tracker(sender=FRESH)
+    tracker.latest_action_name = "appointments_form"
+    events = await ActionQueryAppointments().run(dispatcher, tracker, domain)
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert slot_events(events) == {} and "utter_no_appointments" in responses(dispatcher)
