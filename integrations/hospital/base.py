@@ -137,6 +137,13 @@ class HospitalBackend(abc.ABC):
         one-time and, given ``conversation_id``, good only in that conversation."""
 
     @abc.abstractmethod
+    def claim_patients(
+        self, phone: str, code: str, purpose: str, channel: str, channel_user_id: str, conversation_id: str
+    ) -> Dict[str, Any]:
+        """The code sent to the phone on file, typed back: the chat account gets that phone's
+        patients. ``{"patients": [...], "token": grant}``; the grant is of ``purpose``."""
+
+    @abc.abstractmethod
     def results(self, patient_id: str, token: str, conversation_id: Optional[str] = None) -> List[Dict[str, Any]]: ...
 
     @abc.abstractmethod

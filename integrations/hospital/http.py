@@ -179,6 +179,18 @@ class HttpHospitalBackend(HospitalBackend):
             body["conversation_id"] = conversation_id
         return cast(Dict[str, Any], self._request("POST", "/otp/verify", json=body) or {})
 
+    def claim_patients(
+        self, phone: str, code: str, purpose: str, channel: str, channel_user_id: str, conversation_id: str
+    ) -> Dict[str, Any]:
+        body = {
+            "phone": phone,
+            "code": code,
+            "purpose": purpose,
+            "account": {"channel": channel, "channel_user_id": channel_user_id},
+        }
+        headers = {"X-Conversation-ID": conversation_id}
+        return cast(Dict[str, Any], self._request("POST", "/accounts/patients/claim", json=body, headers=headers) or {})
+
     def results(self, patient_id: str, token: str, conversation_id: Optional[str] = None) -> List[Dict[str, Any]]:
         path = f"/patients/{quote(patient_id, safe='')}/results"
         headers = {"X-Verification-Token": token}
