@@ -182,6 +182,14 @@ def build_document() -> dict[str, Any]:
                 security=secured,
             )
         },
+        "/api/v1/patients/{patient_id}/refills/payable": {
+            "get": _op(
+                "Signed refills whose fee is open: [{refill_id, status, amount_fen, drugs, pay_link}] "
+                "(pay_link is the short /p/ page, good for a day from when it is given)",
+                {"200": "list (empty when nothing is to pay)"},
+                security=secured,
+            )
+        },
         "/api/v1/refills": {
             "post": _op(
                 "Request a refill of a chronic prescription for a doctor to review",

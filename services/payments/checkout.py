@@ -26,6 +26,7 @@ from services.errors import Conflict, NotFound
 from services.notifications.messages import app_channel
 from services.patients.identity import mask_name
 from services.patients.registry import patient_name
+from services.payments.refill_pay import refill_lines
 
 log = logging.getLogger(__name__)
 Way = Literal["console", "wap", "qr", "jsapi", "native", "open_in_browser", "open_in_wechat"]
@@ -103,6 +104,8 @@ def view(ctx: ServiceContext, out_trade_no: str, now: datetime | None = None) ->
                 ("就诊时间", f"{start:%m月%d日} 星期{WEEKDAYS[start.weekday()]} {start:%H:%M}"),
                 ("就诊地点", slot.department.location or ""),
             ]
+        elif order.refill_request_id is not None:
+            lines += refill_lines(ctx, session, order.refill_request_id)  # which drugs, how they come
         else:
             lines.append(("项目", "续方药费"))
         if patient is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from services.clinical import refills
+from services.payments import refill_pay
 from web.api import body, bp, service_context
 from web.api.clinical_schemas import RefillIn
 
@@ -25,3 +26,9 @@ def create_refill() -> tuple[Response, int]:
         fulfilment=data.fulfilment,
     )
     return jsonify(created), 201
+
+
+@bp.get("/patients/<patient_id>/refills/payable")
+def payable_refills(patient_id: str) -> Response:
+    """Signed refills whose fee is open, each with its short pay link (the bot's 去支付)."""
+    return jsonify(refill_pay.payable_refills(service_context(), patient_id))
