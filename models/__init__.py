@@ -23,6 +23,9 @@ from models.notifications import NurseTask, QuestionnaireResponse, WaitlistEntry
 from models.otp import OtpCode, OtpPhone
 from models.outbox import OutboxMessage
 from models.payment import ORDER_TRANSITIONS, LedgerEntry, PaymentOrder, Refund
+from models.privacy import PrivacyConsent as PrivacyConsent
+from models.privacy import PrivacyRequest as PrivacyRequest
+from models.privacy import WindowBindCode as WindowBindCode
 from models.refill_review import RefillReview
 from models.staff import LoginThrottle, StaffAccount, StaffSession
 from models.training import (
