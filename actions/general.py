@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions.appointments import upcoming_appointments
-from actions.base import HospitalAction
+from actions.base import HospitalAction, bound_patients
 from actions.booking import hold_minutes
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError
@@ -101,9 +101,31 @@ def _checked_with_platform(appt: Mapping[str, Any]) -> Tuple[Dict[str, Any], Dic
     return checked, fresh
 
 
+REFILL_WORDS = ("续方", "药费", "买药", "配药")
+
+
+def offer_refill_fees(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """支付续方: each signed refill's open fee with its pay link (the same page as a booking's);
+    False when no patient of this chat has one."""
+    offered = False
+    for patient in bound_patients(tracker):
+        for refill in common.backend().payable_refills(str(patient["id"])):
+            if not refill.get("pay_link"):
+                continue
+            dispatcher.utter_message(
+                response="utter_refill_pay",
+                drugs=str(refill.get("drugs") or "续方药品"),
+                amount_yuan=common.yuan(refill.get("amount_fen")),
+                pay_url=str(refill["pay_link"]),
+            )
+            offered = True
+    return offered
+
+
 class ActionPaymentHelp(HospitalAction):
     """我付过了 or 付款链接呢: check the unpaid booking with the payment platform, then confirm it
-    or resend its pay link with the time left; with nothing unpaid, explain how paying works."""
+    or resend its pay link with the time left; 支付续方 (or no unpaid booking): a signed
+    refill's fee with its link; with nothing to pay, explain how paying works."""
 
     def name(self) -> Text:
         return "action_payment_help"
@@ -111,6 +133,9 @@ class ActionPaymentHelp(HospitalAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         unpaid = [a for a in upcoming_appointments(tracker) if a.get("status") == "held"]
         pay = next((a for a in unpaid if common.pay_link(a.get("payment") or {})), None)
+        wants_refill = any(word in common.latest_text(tracker) for word in REFILL_WORDS)
+        if (pay is None or wants_refill) and offer_refill_fees(dispatcher, tracker):
+            return []
         if pay is None:
             dispatcher.utter_message(response="utter_pay_help")
             return []

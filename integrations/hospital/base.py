@@ -144,6 +144,10 @@ class HospitalBackend(abc.ABC):
         patients. ``{"patients": [...], "token": grant}``; the grant is of ``purpose``."""
 
     @abc.abstractmethod
+    def payable_refills(self, patient_id: str) -> List[Dict[str, Any]]:
+        """Signed refills whose fee is open: ``[{refill_id, amount_fen, drugs, pay_link}]``."""
+
+    @abc.abstractmethod
     def results(self, patient_id: str, token: str, conversation_id: Optional[str] = None) -> List[Dict[str, Any]]: ...
 
     @abc.abstractmethod

@@ -147,6 +147,10 @@ class HttpHospitalBackend(HospitalBackend):
         headers = {"Idempotency-Key": idempotency_key}
         return cast(Appointment, self._request("POST", path, json={"slot_id": slot_id}, headers=headers))
 
+    def payable_refills(self, patient_id: str) -> List[Dict[str, Any]]:
+        path = f"/patients/{quote(patient_id, safe='')}/refills/payable"
+        return cast(List[Dict[str, Any]], self._request("GET", path) or [])
+
     def check_payment(self, appointment_id: str) -> Appointment:
         path = f"/appointments/{quote(appointment_id, safe='')}/payment/check"
         return cast(Appointment, self._request("POST", path, json={}))

@@ -38,6 +38,7 @@ class FakeHospital:
     refills: list[dict[str, Any]] = field(default_factory=list)
     handoffs: list[dict[str, Any]] = field(default_factory=list)
     paid_at_platform: set[str] = field(default_factory=set)  # appointment ids the platform says are paid
+    payable: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # patient -> refills with open fees
     counter: int = 0
 
     def new_id(self, prefix: str) -> str:
@@ -128,6 +129,8 @@ class FakeHospital:
             if headers.get("X-Verification-Token") != f"otp-{phone}":
                 return 403, {"error": "otp_required", "message": "请先验证手机"}
             return 200, self.results.get(pid, [])
+        if method == "GET" and path.endswith("/refills/payable"):
+            return 200, self.payable.get(path.split("/")[4], [])
         if method == "GET" and path.endswith("/prescriptions"):
             return 200, self.prescriptions.get(path.split("/")[4], [])
         if route == ("POST", "/api/v1/handoffs"):

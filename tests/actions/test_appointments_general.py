@@ -178,6 +178,47 @@ async def test_not_paid_at_the_platform_gets_the_link_and_time_left(hospital: Fa
     assert any(r["path"].endswith(f"/appointments/{aid}/payment/check") for r in hospital.requests)
 
 
+REFILL_FEE = {
+    "refill_id": "rfl_1",
+    "amount_fen": 5700,
+    "drugs": "苯磺酸氨氯地平片 ×2",
+    "pay_link": "http://h.local/p/abc",
+}
+
+
+async def test_paying_a_refill_gets_its_drugs_amount_and_link(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    hospital.payable[pid] = [REFILL_FEE]
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(text="支付续方", intent="pay"), domain)
+    assert responses(dispatcher) == ["utter_refill_pay"]
+    said = dispatcher.messages[0]
+    assert (said["drugs"], said["amount_yuan"], said["pay_url"]) == (
+        "苯磺酸氨氯地平片 ×2",
+        "57",
+        REFILL_FEE["pay_link"],
+    )
+
+
+async def test_a_refill_asked_for_by_name_comes_before_a_held_visit(hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    book(hospital, pid)
+    hospital.payable[pid] = [REFILL_FEE]
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(text="我要付续方的药费", intent="pay"), domain)
+    assert responses(dispatcher) == ["utter_refill_pay"]
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(text="付款链接呢", intent="pay"), domain)
+    assert responses(dispatcher) == ["utter_booking_held"]  # otherwise the held visit first
+
+
+async def test_nothing_to_pay_explains_how_paying_works(hospital: FakeHospital, domain: dict) -> None:
+    hospital.add_patient("李秀英", "13812345678")
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(text="支付续方", intent="pay"), domain)
+    assert responses(dispatcher) == ["utter_pay_help"]
+
+
 async def test_handoff_opens_a_ticket_and_marks_the_conversation(hospital: FakeHospital, domain: dict) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionHandoff().run(dispatcher, make_tracker(), domain)
