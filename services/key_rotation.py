@@ -27,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from db import rows_changed
 from models import (
     ChannelToken,
+    ChatSecret,
     ConversationMessage,
     HandoffTicket,
     LabReport,
@@ -49,6 +50,7 @@ from services.context import ServiceContext
 from services.conversation.channel_state import REPLY_BODY_CONTEXT, REPLY_RECIPIENT_CONTEXT, TOKEN_CONTEXT
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.conversation.handoff import REPLY_CONTEXT
+from services.conversation.placeholders import _context as chat_secret_context
 from services.crypto import DecryptionError
 from services.notifications.outbox import BODY_CONTEXT, RECIPIENT_CONTEXT
 from services.patients.registry import BIRTH_DATE_CONTEXT, ID_CONTEXT, NAME_CONTEXT, PHONE_CONTEXT
@@ -96,6 +98,8 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(OutboxMessage.body_enc, BODY_CONTEXT),
     SealedColumn(ConversationMessage.conversation_enc, CONVERSATION_CONTEXT),
     SealedColumn(ConversationMessage.text_enc, TEXT_CONTEXT),
+    # A placeholder's value opens only as that placeholder (its kind and token name the context).
+    SealedColumn(ChatSecret.value_enc, lambda row: chat_secret_context(row.kind, row.token), (ChatSecret.kind,)),
 )
 
 

@@ -18,6 +18,7 @@ from app import create_app
 from models import AuditEntry
 from services import key_rotation
 from services.context import ServiceContext
+from services.conversation.placeholders import PLACEHOLDER_IN_TEXT, protect, resolve
 from services.crypto import key_version
 from services.notifications.outbox import enqueue
 from services.patients.registry import get_patient, register_patient
@@ -27,6 +28,7 @@ from tests.console_helpers import make_staff
 from tests.factories import valid_id_number
 
 OLD, NEW = os.urandom(32), os.urandom(32)
+CHAT = "web:rotation-test"
 
 
 def _b64(key: bytes) -> str:
@@ -38,6 +40,7 @@ class Hospital:
     url: str
     patient_id: str
     id_number: str
+    placeholder: str  # what Rasa saw instead of the ID number
 
     def app(self, **keys: str) -> Flask:
         return create_app(settings_for(self.url, **keys))
@@ -63,8 +66,11 @@ def hospital(request: pytest.FixtureRequest) -> Iterator[Hospital]:
     make_staff(ctx, "pharmacist1", "pharmacist")
     with ctx.db.transaction() as session:
         enqueue(session, ctx.cipher, dedupe_key="k1", channel="sms", kind="t", recipient="13912340000", text="您好")
+    kept = protect(ctx, CHAT, f"我的身份证{id_number}，电话13912340000")
     app.extensions["hospital"].db.dispose()
-    yield Hospital(url, view.id, id_number)
+    placeholder = PLACEHOLDER_IN_TEXT.search(kept)
+    assert placeholder is not None and id_number not in kept
+    yield Hospital(url, view.id, id_number, placeholder[0])
 
 
 def _tokens(ctx: ServiceContext) -> dict[str, list[str]]:
@@ -120,6 +126,7 @@ def test_rotation_moves_every_row_to_the_new_key_in_resumable_idempotent_batches
     assert (view.name, view.birth_date.isoformat()) == ("欧阳秀兰", "1956-03-17")
     again_view, created = register_patient(ctx, name="欧阳秀兰", id_number=hospital.id_number, phone="13912340000")
     assert again_view.id == hospital.patient_id and not created
+    assert resolve(ctx, CHAT, hospital.placeholder) == hospital.id_number
     with ctx.db.reading() as session:
         for sealed in key_rotation.SEALED_COLUMNS:
             key = sealed.column.class_.__mapper__.primary_key[0]
