@@ -33,7 +33,7 @@ def child_exit(server, worker):
 
 
 def post_worker_init(worker):
-    """Load the triage rules before the first patient's message, not during it."""
+    """Load the triage rules and train the learned layer before the first patient's message, not during it."""
     from services.clinical.triage import default_engine
 
-    default_engine()
+    default_engine().warm_up()

@@ -89,9 +89,11 @@ def advice(knowledge: Knowledge, found: Evaluation) -> str:
     names = knowledge.departments
     level, departments, hits, who = found.level, found.departments, found.hits, found.who
     shown = [names[code] for code in departments[:2] if code != "emergency"] or [names[departments[0]]]
-    understood = bool(found.matched) or bool(found.nets)
+    # A level the learned layer raised is understood enough to act on, even with no rule's words.
+    understood = bool(found.matched) or bool(found.nets) or level >= TriageLevel.URGENT
     template = advice.levels[level] if understood or hits else advice.unknown
-    parts = [template.format(departments="或".join(shown), flags="、".join(h.label for h in hits[:2]))]
+    flags = "、".join(h.label for h in hits[:2]) or advice.unnamed_danger
+    parts = [template.format(departments="或".join(shown), flags=flags)]
     if found.self_care is not None:
         parts = [found.self_care.advice, found.self_care.worsening, f"一直不好的话，可以挂{shown[0]}看看。"]
     by_id = {rule.spec.id: rule.spec.advice for rule in knowledge.red_flags}

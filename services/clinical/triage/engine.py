@@ -8,19 +8,22 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from services.clinical.triage import interview
+from services.clinical.triage import blend, interview
 from services.clinical.triage.assessment import Evaluation, SymptomMatch, advice, reasons
 from services.clinical.triage.demographics import Demographics, Sex, extract, merge
 from services.clinical.triage.findings import Findings, extract_findings
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, RedFlagRule, When, load
+from services.clinical.triage.learned import LearnedLayer
 from services.clinical.triage.models import (
     AnswerOption,
     Question,
+    Reason,
     RedFlagHit,
     TriageInput,
     TriageLevel,
@@ -33,6 +36,7 @@ from services.clinical.triage.patterns import Found, find
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；\n]|但是|可是|不过")
 _SENTENCE_BREAK = re.compile(r"[。.!！?？;；\n]")
 _CLAUSE_SPAN = 12
+log = logging.getLogger(__name__)
 
 
 def _applies(when: When | None, who: Demographics) -> bool:
@@ -62,17 +66,26 @@ def _unique(codes: Iterable[str]) -> list[str]:
 class TriageEngine:
     """Deterministic triage over validated knowledge; safe to share between threads."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, *, learned: bool = False) -> None:
         self.knowledge = knowledge
         self._normalize = Normalizer(knowledge.lexicon.replacements)
+        #: The learned layer beside the rules (trained on first use); rules alone when None.
+        self.learned = LearnedLayer(self._normalize) if learned else None
         self._mild = re.compile("|".join(map(re.escape, knowledge.lexicon.mild)))
         self._severe = re.compile("|".join(map(re.escape, knowledge.lexicon.severe)))
         self._needs_demographics = any(rule.spec.when for rule in knowledge.red_flags)
 
     @classmethod
-    def from_directory(cls, path: Path = DEFAULT_DATA_DIR, departments_file: Path | None = None) -> TriageEngine:
+    def from_directory(
+        cls, path: Path = DEFAULT_DATA_DIR, departments_file: Path | None = None, *, learned: bool = False
+    ) -> TriageEngine:
         """Load ``path/*.yml`` plus ``path/../departments.yml``; invalid data raises at once."""
-        return cls(load(Path(path), departments_file))
+        return cls(load(Path(path), departments_file), learned=learned)
+
+    def warm_up(self) -> None:
+        """Train the learned layer now (a few seconds), not during the first patient's assessment."""
+        if self.learned is not None:
+            self.learned.model()
 
     # -- the fast path ------------------------------------------------------
     def normalize(self, text: str) -> str:
@@ -149,17 +162,49 @@ class TriageEngine:
         said = interview.answered_text(self.knowledge.interview, data.answers)
         raw = f"{data.text}。{said}" if said else data.text
         found = self._evaluate(self._normalize(raw), data)
+        learned = self._learned(found, data)
         questions: list[Question] = []
         if found.level is not TriageLevel.EMERGENCY:
             questions = self._questions(found, raw, data)
+        flags = [hit.id for hit in found.hits]
+        if found.level is TriageLevel.EMERGENCY and not flags:
+            flags = [blend.LEARNED_RULE]  # an emergency always names what called it one
         return TriageResult(
             level=found.level,
             departments=found.departments,
-            red_flags=[hit.id for hit in found.hits],
+            red_flags=flags,
             advice=advice(self.knowledge, found),
-            reasons=reasons(self.knowledge, found),
+            reasons=reasons(self.knowledge, found) + ([learned] if learned else []),
             questions=questions,
         )
+
+    def _learned(self, found: Evaluation, data: TriageInput) -> Reason | None:
+        """Let the learned layer raise (or, when clean, lower to self-care) the rules' level.
+
+        The rules' answer stands if the layer cannot load (a broken corpus is
+        logged, never a failed assessment): the rules are the floor either way.
+        """
+        if self.learned is None:
+            return None
+        try:
+            seen = self.learned.predict(found.text, data.age, data.sex, data.pregnant)
+            settings = self.learned.settings
+        except (OSError, ValueError, ImportError):
+            log.exception("triage learned layer unavailable; the rules answer alone")
+            return None
+        return blend.apply(found, seen, settings, self._for_children, may_lower=self.may_lower(found))
+
+    def rules_only(self, data: TriageInput) -> Evaluation:
+        """What the rules alone found (cross-validation of the learned layer reuses it per threshold)."""
+        said = interview.answered_text(self.knowledge.interview, data.answers)
+        return self._evaluate(self._normalize(f"{data.text}。{said}" if said else data.text), data)
+
+    def may_lower(self, found: Evaluation) -> bool:
+        """Whether the learned layer may turn this routine answer into self-care (no flag, net, risk, severity)."""
+        if find(self.knowledge.interview.worrying, found.text) is not None or self._severe.search(found.text):
+            return False
+        allowed = interview.self_care_allowed(self.knowledge.interview, [m.id for m in found.kept], found.findings)
+        return allowed and blend.clean_for_self_care(found)
 
     def _evaluate(self, text: str, data: TriageInput) -> Evaluation:
         who = merge(extract(text), data.age, data.sex, data.pregnant)
@@ -305,4 +350,4 @@ def _as_hit(net: NetHit) -> RedFlagHit:
 @lru_cache(maxsize=1)
 def default_engine() -> TriageEngine:
     """The process-wide engine, loaded once on first use (not at import)."""
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
+    return TriageEngine.from_directory(DEFAULT_DATA_DIR, learned=True)

@@ -161,6 +161,27 @@ def candidates(
     return found
 
 
+def _infant(findings: Findings, who: Demographics) -> bool:
+    return (who.age is not None and who.age < 1) or (findings.age_days is not None and findings.age_days < 365)
+
+
+def low_risk(findings: Findings, who: Demographics, *, infants: bool) -> bool:
+    """No risk group and no abnormal number: the only patients whose answer may go down to self-care.
+
+    Pregnancy, postpartum, elders, high-risk conditions, recurrence and an
+    abnormal vital sign always rule it out; babies under three months too, and
+    every infant when ``infants`` is false (the learned layer's stricter gate).
+    """
+    if who.pregnant or findings.pregnant or findings.postpartum or who.is_elder:
+        return False
+    if findings.conditions & _HIGH_RISK_CONDITIONS:
+        return False
+    if findings.recurrent or not _normal_vital_signs(findings):
+        return False
+    young = who.age is not None and who.age < 0.25
+    return not (_infant(findings, who) and (young or not infants))
+
+
 def _normal_vital_signs(findings: Findings) -> bool:
     """Any stated abnormal number (BP 170/105, SpO2 93, T 38.5) means a clinician should look."""
     limits = {
@@ -174,6 +195,22 @@ def _normal_vital_signs(findings: Findings) -> bool:
     for name, (low, high) in limits.items():
         value = findings.value(name)
         if value is not None and not low <= value <= high:
+            return False
+    return True
+
+
+def self_care_allowed(knowledge: InterviewKnowledge, complaints: list[str], findings: Findings) -> bool:
+    """Whether every complaint may be self-care at all, and not for longer than its entry allows.
+
+    The learned layer may judge the wording mild where the lexicon has no
+    word for it, but never a complaint the protocols keep out of home care
+    or a duration beyond its limit ("打嗝三天了").
+    """
+    for symptom in complaints:
+        entry = knowledge.self_care.get(symptom)
+        if entry is None:
+            return False
+        if findings.duration_hours is not None and findings.duration_hours > entry.max_days * 24:
             return False
     return True
 
@@ -194,17 +231,9 @@ def self_care_entry(
     long it has lasted or something reassuring ("精神挺好", "没发烧"): some
     complaints are self-care only when the patient says they are slight.
     """
-    if not symptoms or severe:
+    if not symptoms or severe or not low_risk(findings, who, infants=True):
         return None
-    if who.pregnant or findings.pregnant or findings.postpartum or who.is_elder:
-        return None
-    if findings.conditions & _HIGH_RISK_CONDITIONS:
-        return None
-    if findings.recurrent or not _normal_vital_signs(findings):
-        return None
-    infant = (who.age is not None and who.age < 1) or (findings.age_days is not None and findings.age_days < 365)
-    if infant and who.age is not None and who.age < 0.25:
-        return None
+    infant = _infant(findings, who)
     entries = []
     for symptom, mild in symptoms.items():
         entry = knowledge.self_care.get(symptom)

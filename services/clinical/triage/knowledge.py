@@ -109,6 +109,8 @@ class AdviceFile(_Strict):
     unknown: str
     child: str = ""
     elder: str = ""
+    #: {flags} of the emergency template when no rule named the danger (the learned layer raised it).
+    unnamed_danger: str = "这些症状合在一起，需要医生马上判断"
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,8 +127,16 @@ def test_everyday_minor_complaints_get_self_care_with_advice(engine: TriageEngin
 
 
 def test_object_pushed_into_a_childs_nostril_is_seen_today(engine: TriageEngine) -> None:
-    result = engine.assess(TriageInput(text="儿子把一颗珠子塞进了鼻孔，取不出来"))
-    assert result.level is TriageLevel.URGENT and "ent" in result.departments
+    text = TriageInput(text="儿子把一颗珠子塞进了鼻孔，取不出来")
+    rules = TriageEngine(engine.knowledge).assess(text)
+    assert rules.level is TriageLevel.URGENT and "ent" in rules.departments
+    # Known over-triage of the learned layer (docs/triage-blind.md): the corpus's nasal foreign
+    # bodies with noisy breathing are emergencies and character n-grams cannot see that this
+    # one breathes normally. It may raise, never lower, and must say so.
+    result = engine.assess(text)
+    assert result.level >= TriageLevel.URGENT and "ent" in result.departments
+    if result.level is TriageLevel.EMERGENCY:
+        assert result.red_flags == ["learned_level"]
 
 
 @pytest.mark.parametrize(

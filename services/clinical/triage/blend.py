@@ -1,0 +1,93 @@
+"""Where the rules' evaluation meets the learned layer's prediction.
+
+The rules decide first and stay the floor (:func:`learned.combine`); this
+module applies the combined level to the evaluation (departments, the
+emergency entry first) and words the reason a clinician reads: which model,
+which probability, which threshold, and whether it raised or lowered the
+rules' answer - or only that it agreed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.clinical.triage import interview
+from services.clinical.triage.assessment import Evaluation, unique
+from services.clinical.triage.learned import (
+    Decision,
+    LearnedSettings,
+    Prediction,
+    characters,
+    combine,
+    rank_departments,
+)
+from services.clinical.triage.models import Reason, TriageLevel
+
+LEARNED_RULE = "learned_level"
+_NAMES = {
+    TriageLevel.EMERGENCY: "急诊",
+    TriageLevel.URGENT: "24小时内就诊",
+    TriageLevel.ROUTINE: "门诊",
+    TriageLevel.SELF_CARE: "居家护理",
+}
+
+
+def clean_for_self_care(found: Evaluation) -> bool:
+    """Routine may become self-care only with no red flag, no net and no risk group (infants included)."""
+    if found.hits or found.nets or found.modifiers:
+        return False
+    return interview.low_risk(found.findings, found.who, infants=False)
+
+
+def apply(
+    found: Evaluation,
+    seen: Prediction,
+    settings: LearnedSettings,
+    for_children: Callable[[list[str]], list[str]],
+    *,
+    may_lower: bool,
+) -> Reason:
+    """Set the combined level and departments on ``found``; return the reason that explains them."""
+    rules_level = found.level
+    decision = combine(rules_level, seen, settings, may_lower=may_lower, said=characters(found.text))
+    if decision.moved == "too_short":
+        return reason(rules_level, decision, seen, settings)
+    ranked = [code for code in found.departments if code != "emergency"]
+    ranked = rank_departments(ranked, seen, settings, understood=bool(found.matched or found.nets))
+    if found.who.is_child:
+        ranked = unique(for_children(ranked))
+    if decision.level is TriageLevel.EMERGENCY:
+        ranked = ["emergency", *ranked]
+    found.level = decision.level
+    if decision.level is not TriageLevel.SELF_CARE:
+        found.self_care = None  # raised above the rules' self-care: its home-care text no longer fits
+    found.departments = ranked or found.departments
+    return reason(rules_level, decision, seen, settings)
+
+
+def reason(rules_level: TriageLevel, decision: Decision, seen: Prediction, settings: LearnedSettings) -> Reason:
+    """The learned layer's line in ``reasons``: its probabilities, and what it changed if anything."""
+    shown = [f"P({level.value})={p:.2f}" for level, p in sorted(seen.probabilities.items(), key=lambda kv: -kv[1])]
+    shown += [f"科室 {code} {p:.2f}" for code, p in seen.departments[:2]]
+    if decision.moved == "raised":
+        threshold = settings.emergency if decision.level is TriageLevel.EMERGENCY else settings.urgent
+        label = (
+            f"学习模型把规则的“{_NAMES[rules_level]}”提高为“{_NAMES[decision.level]}”"
+            f"（概率 {decision.probability:.2f} ≥ 阈值 {threshold:.2f}）"
+        )
+    elif decision.moved == "too_short":
+        label = f"消息太短（不足{settings.min_characters}个字），学习模型不改变规则的结论，由规则和追问决定"
+    elif decision.moved == "lowered":
+        label = (
+            f"学习模型把规则的“门诊”降为“居家护理”（概率 {decision.probability:.2f} ≥ 阈值 {settings.self_care:.2f}；"
+            "规则未见危险信号或高危人群）"
+        )
+    else:
+        label = f"学习模型未改变规则的结论（急诊概率 {seen.emergency:.2f}，阈值 {settings.emergency:.2f}）"
+    return Reason(
+        rule=LEARNED_RULE,
+        label=label,
+        level=decision.level if decision.moved in ("raised", "lowered") else None,
+        source=settings.source,
+        findings=shown,
+    )

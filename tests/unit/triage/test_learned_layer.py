@@ -1,0 +1,144 @@
+"""The learned layer beside the rules: the rules are the floor, the model raises, rarely lowers.
+
+The combination is tested as a pure function over every rules level and
+many probability vectors, and end to end on the real model trained from
+data/triage/corpus (the session's default engine) with paraphrases written
+for these tests, not copied from the corpus.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
+from services.clinical.triage.learned import (
+    LEVELS,
+    LearnedLayer,
+    LearnedSettings,
+    Prediction,
+    combine,
+    features_text,
+    load_corpus,
+    load_settings,
+    train,
+)
+
+SETTINGS = LearnedSettings(source="test", emergency=0.4, urgent=0.6, self_care=0.5, department=0.5, min_characters=12)
+LONG = 20
+
+
+def prediction(*probabilities: float) -> Prediction:
+    """Probabilities in severity order: self_care, routine, urgent, emergency."""
+    return Prediction(dict(zip(LEVELS, probabilities, strict=True)), (("cardiology", 0.9),))
+
+
+@pytest.fixture(scope="module")
+def rules_engine() -> TriageEngine:
+    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
+
+
+probabilities = st.lists(st.floats(min_value=0, max_value=1), min_size=4, max_size=4).filter(lambda p: sum(p) > 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rules=st.sampled_from(LEVELS), raw=probabilities, may_lower=st.booleans(), said=st.integers(0, 60))
+def test_the_rules_level_is_a_floor(rules: TriageLevel, raw: list[float], may_lower: bool, said: int) -> None:
+    seen = prediction(*(p / sum(raw) for p in raw))
+    decision = combine(rules, seen, SETTINGS, may_lower=may_lower, said=said)
+    if decision.level < rules:
+        # The one way down: a clean routine answer to self-care, when allowed and confident.
+        assert (rules, decision.level, may_lower) == (TriageLevel.ROUTINE, TriageLevel.SELF_CARE, True)
+        assert seen.self_care >= SETTINGS.self_care and said >= SETTINGS.min_characters
+
+
+def test_an_emergency_from_the_rules_is_never_talked_down() -> None:
+    calm = prediction(0.97, 0.01, 0.01, 0.01)
+    assert combine(TriageLevel.EMERGENCY, calm, SETTINGS, may_lower=True, said=LONG).level is TriageLevel.EMERGENCY
+    assert combine(TriageLevel.URGENT, calm, SETTINGS, may_lower=True, said=LONG).level is TriageLevel.URGENT
+
+
+def test_a_confident_model_raises_and_says_so() -> None:
+    decision = combine(TriageLevel.ROUTINE, prediction(0.05, 0.1, 0.15, 0.7), SETTINGS, may_lower=False, said=LONG)
+    assert (decision.level, decision.moved, decision.probability) == (TriageLevel.EMERGENCY, "raised", 0.7)
+    urgent = combine(TriageLevel.SELF_CARE, prediction(0.2, 0.1, 0.45, 0.25), SETTINGS, may_lower=True, said=LONG)
+    assert (urgent.level, urgent.moved) == (TriageLevel.URGENT, "raised")
+
+
+def test_lowering_needs_permission_and_a_routine_answer() -> None:
+    mild = prediction(0.8, 0.15, 0.04, 0.01)
+    assert combine(TriageLevel.ROUTINE, mild, SETTINGS, may_lower=True, said=LONG).level is TriageLevel.SELF_CARE
+    assert combine(TriageLevel.ROUTINE, mild, SETTINGS, may_lower=False, said=LONG).level is TriageLevel.ROUTINE
+    assert combine(TriageLevel.URGENT, mild, SETTINGS, may_lower=True, said=LONG).level is TriageLevel.URGENT
+
+
+def test_a_message_too_short_for_the_model_is_left_to_the_rules() -> None:
+    decision = combine(TriageLevel.URGENT, prediction(0.0, 0.0, 0.1, 0.9), SETTINGS, may_lower=True, said=3)
+    assert (decision.level, decision.moved) == (TriageLevel.URGENT, "too_short")
+
+
+def test_a_paraphrased_emergency_without_the_rule_words_is_raised(
+    engine: TriageEngine, rules_engine: TriageEngine
+) -> None:
+    # A swallowed button battery, said without 纽扣电池 (if a rule learns these words, pick another paraphrase).
+    text = TriageInput(text="孩子玩的时候把一个扁扁的小电池放嘴里，现在找不到了")
+    assert rules_engine.assess(text).level < TriageLevel.EMERGENCY
+    result = engine.assess(text)
+    assert result.level is TriageLevel.EMERGENCY
+    assert result.departments[0] == "emergency" and result.red_flags == ["learned_level"]
+    assert "拨打120" in result.advice and result.questions == []
+    learned = next(r for r in result.reasons if r.rule == "learned_level")
+    assert learned.level is TriageLevel.EMERGENCY and "提高" in learned.label and learned.source
+    assert any(f.startswith("P(emergency)=") for f in learned.findings)
+
+
+@pytest.mark.parametrize(
+    "text", ["这两天有点鼻塞流清鼻涕，不发烧，精神胃口都挺好", "手指被纸划了一道小口子，出了一点点血，已经不流了"]
+)
+def test_a_mild_self_care_text_stays_self_care(engine: TriageEngine, text: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert result.level is TriageLevel.SELF_CARE, [r.label for r in result.reasons]
+    assert any(r.rule == "learned_level" and r.level is None for r in result.reasons)
+
+
+def test_a_rules_emergency_keeps_its_rule_and_the_model_only_comments(engine: TriageEngine) -> None:
+    result = engine.assess(TriageInput(text="胸口压着疼，出冷汗，左胳膊发麻"))
+    assert result.level is TriageLevel.EMERGENCY and "learned_level" not in result.red_flags
+    assert result.reasons[0].rule != "learned_level"
+
+
+def test_the_fast_scorer_matches_scikit_learn(engine: TriageEngine) -> None:
+    assert engine.learned is not None
+    model = engine.learned.model()
+    texts = [engine.normalize(t) for t in ("宝宝发烧三十九度，手脚冰凉", "腰扭了一下 弯不下去", "")]
+    for slow, text in zip(model.predict(texts), texts, strict=True):
+        fast = model.predict_one(text)
+        assert all(abs(fast.probabilities[k] - slow.probabilities[k]) < 1e-9 for k in LEVELS)
+        assert [code for code, _ in fast.departments] == [code for code, _ in slow.departments]
+
+
+def test_training_is_deterministic(engine: TriageEngine) -> None:
+    cases = load_corpus()[::6]
+    settings_ = load_settings()
+    text = features_text(engine.normalize("老人家摔了一跤，头上起了个大包，一直想睡觉"), None, None, None)
+    first = train(cases, settings_, engine.normalize).predict_one(text)
+    again = train(cases, settings_, engine.normalize).predict_one(text)
+    assert first == again
+
+
+def test_without_its_corpus_the_engine_answers_with_the_rules(
+    tmp_path: Path, rules_engine: TriageEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = TriageEngine(rules_engine.knowledge)
+    engine.learned = LearnedLayer(engine.normalize, corpus_dir=tmp_path)
+    text = TriageInput(text="孩子玩的时候把一个扁扁的小电池放嘴里，现在找不到了")
+    with caplog.at_level(logging.ERROR):
+        result = engine.assess(text)
+    assert result.level is rules_engine.assess(text).level
+    assert all(r.rule != "learned_level" for r in result.reasons)
+    assert "learned layer unavailable" in caplog.text
