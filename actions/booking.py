@@ -65,10 +65,22 @@ class ValidateBookingForm(PatientFormValidation):
     def name(self) -> Text:
         return "validate_booking_form"
 
+    async def extract_department(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "我想挂个号 看心脏的", "挂皮服科": a department the NLU did not tag, named in the
+        message that started the booking, is taken instead of asked for again."""
+        if tracker.get_slot("department") or tracker.get_slot("requested_slot") not in (None, "department"):
+            return {}
+        if next(tracker.get_latest_entity_values("department"), None):
+            return {}  # the mapping has it; validate_department resolves it
+        code = common.resolve_department(common.latest_text(tracker))
+        return {"department": code} if code else {}
+
     async def validate_department(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        code = common.normalise_department(value) or common.normalise_department(common.latest_text(tracker))
+        code = common.normalise_department(value) or common.resolve_department(common.latest_text(tracker))
         if code is None:
             dispatcher.utter_message(response="utter_unknown_department", department_text=str(value or ""))
             return {"department": None}
@@ -178,8 +190,13 @@ class ActionAskSlotId(HospitalAction):
         department = tracker.get_slot("department")
         date_slot = tracker.get_slot("date")
         day, period = parse_date_slot(date_slot)
-        view = slot_lists.current_view(tracker.get_slot("slot_list_view"), date_slot)
-        slots, more, _left = slot_lists.arrange(open_slots(department, date_slot, tracker.get_slot("doctor")), view)
+        day_slots = open_slots(department, date_slot, tracker.get_slot("doctor"))
+        saved = tracker.get_slot("slot_list_view")
+        if isinstance(saved, dict) and saved.get("for") == date_slot:
+            view = slot_lists.current_view(saved, date_slot)
+        else:  # a new day's list: what the journey asked for so far
+            view = slot_lists.view_from_journey(slot_lists.journey_texts(tracker.events), date_slot, day_slots)
+        slots, more, _left = slot_lists.arrange(day_slots, view)
         if not slots and slot_lists.describe(view):  # "下午" with no afternoon places: the whole day
             view = slot_lists.fresh_view(date_slot)
             slots, more, _left = slot_lists.arrange(open_slots(department, date_slot, tracker.get_slot("doctor")), view)

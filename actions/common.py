@@ -152,6 +152,19 @@ def normalise_department(text: Optional[str]) -> Optional[str]:
     return None
 
 
+def resolve_department(text: Optional[str]) -> Optional[str]:
+    """The department named however it is typed: the catalogue's names first, then the
+    hospital's resolver (typos, homophones, traditional characters, "看心脏的"), the same
+    one the triage router uses, so the booking form understands what triage does."""
+    code = normalise_department(text)
+    if code or not text or not str(text).strip():
+        return code
+    try:
+        return backend().resolve_department(str(text))
+    except HospitalError:
+        return None
+
+
 # --- formatting -----------------------------------------------------------------
 def parse_iso(value: str) -> Optional[datetime]:
     try:

@@ -22,6 +22,9 @@ MORE_WORDS = re.compile(r"更多|下一页|还有别的|还有其他|还有没�
 EXPERT_WORDS = re.compile(r"专家|主任|教授|名医")
 ORDINARY_WORDS = re.compile(r"普通号|普通门诊|便宜")
 EXPERT_TITLES = ("主任医师", "副主任医师", "教授", "专家")
+CHIEF_TITLE = "主任医师"
+# "要主任医师的", "挂主任的号": a 主任医师 (not a 副主任医师) is asked for
+CHIEF_WORDS = re.compile(r"(?<!副)主任医师|(?<!副)主任(?:的|号)|[挂要找看](?:个)?主任")
 _DOCTOR_WORD = re.compile(r"医生|大夫|主任|教授")
 
 
@@ -63,7 +66,10 @@ def view_from_words(text: str, view: Dict[str, Any], slots: List[Slot]) -> Optio
     if period in ("morning", "afternoon", "evening") and not re.search(r"\d", text):
         changed.update(period=period, page=0)
         steered = True
-    if (EXPERT_WORDS.search(text) and "号" in text) or re.search(r"专家号|要专家|挂专家", text):
+    if CHIEF_WORDS.search(text):
+        changed.update(title="chief", page=0)
+        steered = True
+    elif (EXPERT_WORDS.search(text) and "号" in text) or re.search(r"专家号|要专家|挂专家", text):
         changed.update(title="expert", page=0)
         steered = True
     elif ORDINARY_WORDS.search(text):
@@ -101,7 +107,9 @@ def arrange(slots: List[Slot], view: Dict[str, Any]) -> Tuple[List[Slot], bool, 
         chosen = [s for s in chosen if (_hour(s) or 0) >= 18]
     if view.get("doctor"):
         chosen = [s for s in chosen if str(_doctor(s).get("name") or "").startswith(str(view["doctor"]))]
-    if view.get("title") == "expert":
+    if view.get("title") == "chief":
+        chosen = [s for s in chosen if str(_doctor(s).get("title") or "").strip() == CHIEF_TITLE]
+    elif view.get("title") == "expert":
         chosen = [s for s in chosen if is_expert(s)]
     elif view.get("title") == "ordinary":
         chosen = [s for s in chosen if not is_expert(s)]
@@ -132,7 +140,32 @@ def describe(view: Dict[str, Any]) -> str:
     parts = [
         {"morning": "上午", "afternoon": "下午", "evening": "晚上"}.get(str(view.get("period")), ""),
         f"{doctor}医生" if len(doctor) == 1 else doctor,
-        {"expert": "专家号", "ordinary": "普通号"}.get(str(view.get("title")), ""),
+        {"chief": "主任医师", "expert": "专家号", "ordinary": "普通号"}.get(str(view.get("title")), ""),
     ]
     shown = "、".join(p for p in parts if p)
     return f"（{shown}）" if shown else ""
+
+
+def journey_texts(events: List[Dict[str, Any]]) -> List[str]:
+    """What the patient typed since this journey began (its ``action_reset_journey``)."""
+    texts: List[str] = []
+    for event in events:
+        if event.get("event") == "action" and event.get("name") == "action_reset_journey":
+            texts = []
+        elif event.get("event") == "user" and event.get("text"):
+            texts.append(str(event["text"]))
+    return texts
+
+
+def view_from_journey(texts: List[str], date_slot: Optional[str], slots: List[Slot]) -> Dict[str, Any]:
+    """The first view of a day's list: the time of day, doctor and title asked for anywhere
+    in the journey ("预约骨科 要主任医师的", then "明天上午") carry to the list, so what is
+    offered, and booked, is what was asked for."""
+    view = fresh_view(date_slot)
+    for text in texts:
+        if text.startswith("/"):
+            continue  # a button's payload
+        changed = view_from_words(text, view, slots)
+        if changed:
+            view = changed
+    return {**view, "page": 0}

@@ -75,6 +75,10 @@ class HospitalBackend(abc.ABC):
     def departments(self) -> List[Dict[str, Any]]: ...
 
     @abc.abstractmethod
+    def resolve_department(self, text: str) -> Optional[str]:
+        """The department code a patient's words name ("皮服科", "皮膚科", "看心脏的"), or None."""
+
+    @abc.abstractmethod
     def slots(self, department: str, day: str) -> List[Slot]:
         """Open slots of a department on a day (``YYYY-MM-DD``)."""
 

@@ -183,6 +183,11 @@ class HttpHospitalBackend(HospitalBackend):
             body["conversation_id"] = conversation_id
         return cast(Dict[str, Any], self._request("POST", "/otp/verify", json=body) or {})
 
+    def resolve_department(self, text: str) -> Optional[str]:
+        answer = self._request("GET", "/departments/resolve", params={"text": text[:200]}) or {}
+        code = answer.get("code") if isinstance(answer, dict) else None
+        return str(code) if code else None
+
     def claim_patients(
         self, phone: str, code: str, purpose: str, channel: str, channel_user_id: str, conversation_id: str
     ) -> Dict[str, Any]:

@@ -15,6 +15,9 @@ from urllib.parse import parse_qs, urlparse
 TOKEN = "test-token"
 
 
+DEPARTMENT_WORDS = {"皮服科": "dermatology", "皮膚科": "dermatology", "看心脏": "cardiology", "内分秘": "endocrinology"}
+
+
 @dataclass
 class FakeHospital:
     slots: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "dept|day" -> slots
@@ -70,6 +73,9 @@ class FakeHospital:
         route = (method, path)
         if route == ("GET", "/api/v1/departments"):
             return 200, [{"code": "cardiology", "name": "心血管内科"}, {"code": "stomatology", "name": "口腔科"}]
+        if route == ("GET", "/api/v1/departments/resolve"):  # the app's pinyin/typo resolver, in brief
+            text = query.get("text", "")
+            return 200, {"code": next((c for w, c in DEPARTMENT_WORDS.items() if w in text), None)}
         if route == ("GET", "/api/v1/slots"):
             return 200, self.slots.get(f"{query.get('department')}|{query.get('date')}", [])
         if route == ("GET", "/api/v1/accounts/patients"):
