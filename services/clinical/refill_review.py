@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from db import rows_changed
 from models import Patient, PaymentOrder, Prescription, RefillRequest, RefillReview, utcnow
+from payments.base import fen_to_yuan
 from services import audit
 from services.booking.calendar import SHANGHAI, local_today
 from services.clinical.refill_details import drugs_total, label_answers, prescription_items, signed_details
@@ -30,6 +31,7 @@ from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.notifications import messages
 from services.patients.identity import mask_id_number, mask_name, mask_phone
 from services.patients.registry import ID_CONTEXT, NAME_CONTEXT, patient_birth_date, patient_name, patient_phone
+from services.payments import refill_pay
 from services.payments import settlement as payments
 from services.payments.refunds import request_refund
 from services.staff.accounts import StaffIdentity
@@ -161,7 +163,8 @@ def _priced(ctx: ServiceContext, prescription: Prescription) -> bool:
 
 
 def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: int | None = None) -> dict[str, Any]:
-    """Sign a submitted refill: the online prescription, the patient told, then the payment order.
+    """Sign a submitted refill: the online prescription, then the payment order, then the
+    patient told with the pay link.
 
     `amount_fen` is the drugs' price when the prior prescription's items carry none."""
     _require(staff, "clinician")
@@ -204,16 +207,22 @@ def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: 
             subject=refill.id,
             detail={"prescription_id": online.id},
         )
+        what = diagnosis_of(ctx.cipher, prior)
+        prescription_id = online.id
+    payment = payments.create_refill_payment(ctx, refill_id, amount_fen=amount_fen)
+    # Told with the pay link itself, as a booking is (issue 12). Should the order fail above,
+    # the decision sweep (followups.announce_refill_decisions) tells the patient instead.
+    payment["pay_link"] = refill_pay.refill_pay_link(ctx, refill_id)
+    with ctx.db.transaction() as session:
         _tell(
             ctx,
             session,
-            refill,
+            _refill(session, refill_id),
             "refill_decision",
-            f"医生已通过您的{diagnosis_of(ctx.cipher, prior)}续方申请。"
-            "请在对话中发送“支付续方”完成药费支付，支付后即可安排取药或配送。",
+            f"医生已通过您的{what}续方申请，药费{fen_to_yuan(payment['amount_fen'])}元。"
+            f"请点链接付款：{payment['pay_link']} （24小时内有效，也可以在对话中发送“支付续方”），"
+            "付款后即可安排取药或配送。",
         )
-        prescription_id = online.id
-    payment = payments.create_refill_payment(ctx, refill_id, amount_fen=amount_fen)
     return {"prescription_id": prescription_id, "payment": payment}
 
 

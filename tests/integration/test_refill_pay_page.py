@@ -4,6 +4,7 @@ patient, and paying there moves the refill on (paid, the pickup told) exactly on
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from services.errors import NotFound
 from services.payments import refill_pay
 from tests.conftest import AUTH
 from tests.console_helpers import post
-from tests.integration.test_refill_review import PRICED, staff_client, submitted
+from tests.integration.test_refill_review import PRICED, staff_client, submitted, texts_to_patient
 
 
 def _signed(app: Flask, ctx: ServiceContext) -> tuple[str, str]:
@@ -53,6 +54,17 @@ def test_a_signed_refill_is_offered_with_a_short_link_not_the_order_number(
         assert order is not None
     assert "/p/" in payable["pay_link"] and order.out_trade_no not in payable["pay_link"]
     assert client.get(f"/api/v1/patients/{patient}/refills/payable").status_code == 401  # a service route
+
+
+def test_the_signed_refill_is_told_with_its_link_which_opens_the_page(
+    app: Flask, client: FlaskClient, ctx: ServiceContext
+) -> None:
+    _signed(app, ctx)
+    [told] = [text for text in texts_to_patient(client) if "医生已通过" in text]
+    assert "药费57.00元" in told and "支付续方" in told
+    link = re.search(r"https?://\S+/p/[0-9a-z]+", told)
+    assert link is not None
+    assert "苯磺酸氨氯地平片" in client.get(_path(link.group(0))).get_data(as_text=True)
 
 
 def test_the_page_names_the_drugs_and_masks_the_patient(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
