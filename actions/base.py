@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.corrections import ForgivingFormValidation
+from actions.corrections import ForgivingFormValidation, corrected_name, named_slot
 from actions.numbers import parse_choice
 from integrations.hospital import (
     BackendUnavailable,
@@ -37,7 +37,7 @@ from shared_rules import MOBILE_IN_TEXT, find_placeholder, id_checksum_ok
 
 log = logging.getLogger(__name__)
 
-REGISTRATION_SLOTS = ("patient_name", "id_number", "phone", "bind_code")
+REGISTRATION_SLOTS = ("patient_name", "id_number", "phone", "registration_ok", "bind_code")
 NEW_PATIENT = "new"
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 ID_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
@@ -203,7 +203,7 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     ) -> Dict[Text, Any]:
         name = NAME_NOISE.sub("", str(value or ""))
         if 2 <= len(name) <= 20 and re.fullmatch(r"[\u4e00-\u9fff·A-Za-z]+", name):
-            return {"patient_name": name}
+            return {"patient_name": name, "registration_ok": None}  # read back again before writing
         dispatcher.utter_message(response="utter_invalid_name")
         return {"patient_name": None}
 
@@ -212,10 +212,10 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     ) -> Dict[Text, Any]:
         kept = placeholder_in(value, tracker, "id_number")  # the chat edge kept the number back
         if kept:
-            return {"id_number": kept}
+            return {"id_number": kept, "registration_ok": None}
         match = ID_RE.search(str(value or "")) or ID_RE.search(common.latest_text(tracker))
         if match and valid_id_number(match.group(0)):
-            return {"id_number": match.group(0).upper()}
+            return {"id_number": match.group(0).upper(), "registration_ok": None}
         if not asked(tracker, "id_number"):  # the NLU merely saw an ID-like number elsewhere
             return {"id_number": previous_value(tracker, "id_number")}
         dispatcher.utter_message(response="utter_invalid_id_number")
@@ -234,18 +234,47 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
             dispatcher.utter_message(response="utter_invalid_phone")
             return {"phone": None}
         phone = kept or (match.group(0) if match else "")
-        slots: Dict[Text, Any] = {"phone": phone}
         patient_id = tracker.get_slot("patient_id")
         if patient_id in (None, NEW_PATIENT) and tracker.get_slot("patient_name") and tracker.get_slot("id_number"):
-            try:
-                registered = self.register(dispatcher, tracker, phone)
-            except CodeSent as exc:  # the form asks for the code next
-                dispatcher.utter_message(response="utter_backend_message", message=exc.message)
-                return {"phone": phone, "bind_code": None}
-            if registered is None:
-                return {"phone": None, "id_number": None}
-            slots["patient_id"] = registered
-        return {**slots, **self.after_phone(phone, slots.get("patient_id") or patient_id, dispatcher, tracker)}
+            # nothing is written yet: the name, ID number and phone are read back first
+            return {"phone": phone, "registration_ok": None, "bind_code": None}
+        return {"phone": phone, **self.after_phone(phone, patient_id, dispatcher, tracker)}
+
+    async def validate_registration_ok(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The read-back answered: "对" writes the record (after the phone's code), a
+        correction ("不对，名字打错了，是李敏", "身份证号错了") changes that answer and reads
+        back again, a bare "不对" starts the three answers over."""
+        text = common.latest_text(tracker)
+        fixed = corrected_name(text)
+        if fixed:
+            dispatcher.utter_message(response="utter_name_corrected", patient_name=fixed)
+            return {"patient_name": fixed, "registration_ok": None}
+        answer = yes_no(value)
+        if answer is None:
+            dispatcher.utter_message(response="utter_invalid_choice")
+            return {"registration_ok": None}
+        if answer is False:
+            wrong = named_slot(text, ["patient_name", "id_number", "phone"])
+            if wrong:
+                dispatcher.utter_message(response="utter_go_back")
+                return {wrong: None, "registration_ok": None}
+            dispatcher.utter_message(response="utter_registration_redo")
+            return {"patient_name": None, "id_number": None, "phone": None, "registration_ok": None}
+        phone = str(tracker.get_slot("phone") or "")
+        try:
+            registered = self.register(dispatcher, tracker, phone)
+        except CodeSent as exc:  # the form asks for the code next
+            dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+            return {"registration_ok": True, "bind_code": None}
+        if registered is None:
+            return {"registration_ok": None, "phone": None, "id_number": None}
+        return {
+            "registration_ok": True,
+            "patient_id": registered,
+            **self.after_phone(phone, registered, dispatcher, tracker),
+        }
 
     async def validate_bind_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -29,6 +29,7 @@ JOURNEY_SLOTS = (
     "patient_name",
     "id_number",
     "phone",
+    "registration_ok",
     "otp_code",
     "otp_token",
     "otp_attempts",

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - before the placeholders land
 
 
 IDENTIFY_SLOTS = ["phone", "otp_code"]
-REGISTRATION_SLOTS = ("patient_name", "id_number", "bind_code")
+REGISTRATION_SLOTS = ("patient_name", "id_number", "registration_ok", "bind_code")
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 MAX_TRIES = 3
 

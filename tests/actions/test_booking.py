@@ -16,6 +16,7 @@ from actions.booking import (
     ValidateBookingForm,
 )
 from actions.dates import today_in_shanghai
+from actions.registration import ActionAskRegistrationOk
 from tests.actions.fake_hospital import FakeHospital
 from tests.actions.helpers import make_tracker, responses, slot_events
 
@@ -189,7 +190,16 @@ async def test_registration_is_required_when_no_patient_is_bound(hospital: FakeH
     form = ValidateBookingForm()
     slots = domain["forms"]["booking_form"]["required_slots"]
     required = await form.required_slots(slots, CollectingDispatcher(), make_tracker(), domain)
-    assert required == ["department", "date", "slot_id", "patient_name", "id_number", "phone", "bind_code"]
+    assert required == [
+        "department",
+        "date",
+        "slot_id",
+        "patient_name",
+        "id_number",
+        "phone",
+        "registration_ok",
+        "bind_code",
+    ]
     hospital.add_patient("李秀英", "13812345678", user="u1")
     required = await form.required_slots(slots, CollectingDispatcher(), make_tracker(), domain)
     assert required == ["department", "date", "slot_id", "patient_id"]
@@ -199,9 +209,13 @@ async def test_registration_binds_the_chat_account_only_with_the_sms_code(hospit
     details = {"patient_name": "王大明", "id_number": "440106198202020555"}
     account = {"channel": "wechat", "sender": "openid-9"}
     result, said = await run_validate("phone", "13900001111", domain, slots=details, text="13900001111", **account)
-    assert result == {"phone": "13900001111", "bind_code": None}  # the form asks for the code next
-    assert said == ["utter_backend_message"] and hospital.accounts.get(("wechat", "openid-9")) is None
+    # nothing is written and no code sent before the patient confirms the read-back
+    assert result == {"phone": "13900001111", "registration_ok": None, "bind_code": None} and said == []
+    assert not [r for r in hospital.requests if r["path"] == "/api/v1/patients"]
     details["phone"] = "13900001111"
+    result, said = await run_validate("registration_ok", True, domain, slots=details, text="对", **account)
+    assert result == {"registration_ok": True, "bind_code": None}  # the form asks for the code next
+    assert said == ["utter_backend_message"] and hospital.accounts.get(("wechat", "openid-9")) is None
     wrong, said = await run_validate("bind_code", "000000", domain, slots=details, text="000000", **account)
     assert wrong == {"bind_code": None} and said == ["utter_backend_message"]
     result, said = await run_validate("bind_code", "135791", domain, slots=details, text="135791", **account)
@@ -350,3 +364,27 @@ async def test_quota_shows_the_hospitals_own_words(stocked: FakeHospital, domain
     await ActionBookAppointment().run(dispatcher, make_tracker(slots={"patient_id": "p", "slot_id": "s_am"}), domain)
     assert responses(dispatcher) == ["utter_backend_message"]
     assert dispatcher.messages[0]["message"] == "您本周的预约次数已达上限"
+
+
+async def test_the_read_back_is_corrected_before_anything_is_written(hospital: FakeHospital, domain: dict) -> None:
+    """'李明' then '不对，名字打错了，是李敏' at the read-back: the name changes and is read
+    back again; no record exists until '对'."""
+    details = {"patient_name": "李明", "id_number": "440106198202020555", "phone": "13900001111"}
+    dispatcher = CollectingDispatcher()
+    events = await ActionAskRegistrationOk().run(dispatcher, make_tracker(slots=details), domain)
+    assert events == [] and dispatcher.messages[0]["response"] == "utter_ask_registration_ok"
+    shown = dispatcher.messages[0]
+    assert shown["patient_name"] == "李明" and shown["id_masked"] == "440106********0555"
+    assert shown["phone_masked"] == "139****1111"
+    text = "不对，名字打错了，是李敏"
+    result, said = await run_validate("registration_ok", False, domain, slots=details, text=text, intent="deny")
+    assert result == {"patient_name": "李敏", "registration_ok": None} and said == ["utter_name_corrected"]
+    result, said = await run_validate("registration_ok", False, domain, slots=details, text="身份证号错了")
+    assert result == {"id_number": None, "registration_ok": None} and said == ["utter_go_back"]
+    result, said = await run_validate("registration_ok", False, domain, slots=details, text="不对")
+    assert result == {"patient_name": None, "id_number": None, "phone": None, "registration_ok": None}
+    assert said == ["utter_registration_redo"]
+    assert not [r for r in hospital.requests if r["path"] == "/api/v1/patients"]
+    # a new answer to any of the three asks for the read-back again
+    result, _ = await run_validate("patient_name", "李敏", domain, text="李敏")
+    assert result == {"patient_name": "李敏", "registration_ok": None}

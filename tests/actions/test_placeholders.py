@@ -63,11 +63,13 @@ async def test_registration_runs_on_placeholders_and_binds_with_the_real_values(
 ) -> None:
     form = ValidateBookingForm()
     result, said, _ = await validate(form, "id_number", f"身份证是{ID_HOLDER}", domain, text=f"身份证是{ID_HOLDER}")
-    assert result == {"id_number": ID_HOLDER} and said == []
+    assert result == {"id_number": ID_HOLDER, "registration_ok": None} and said == []
     details = {"patient_name": "王大明", "id_number": ID_HOLDER}
     result, said, _ = await validate(form, "phone", PHONE_HOLDER, domain, slots=details, text=PHONE_HOLDER)
-    assert result == {"phone": PHONE_HOLDER, "bind_code": None}  # the code went out: asked next
+    assert result == {"phone": PHONE_HOLDER, "registration_ok": None, "bind_code": None}  # read back first
     details["phone"] = PHONE_HOLDER
+    result, said, _ = await validate(form, "registration_ok", True, domain, slots=details, text="对")
+    assert result == {"registration_ok": True, "bind_code": None}  # the code went out: asked next
     result, said, _ = await validate(form, "bind_code", BIND_HOLDER, domain, slots=details, text=BIND_HOLDER)
     assert result["bind_code"] == "verified" and result["patient_id"].startswith("pat_")
     [patient] = hospital.patients.values()
@@ -82,11 +84,11 @@ async def test_registration_runs_on_placeholders_and_binds_with_the_real_values(
 async def test_a_placeholder_of_another_conversation_is_asked_again(
     hospital: FakeHospital, resolving: list[dict[str, Any]], domain: dict
 ) -> None:
-    details = {"patient_name": "王大明", "id_number": ID_HOLDER}
+    details = {"patient_name": "王大明", "id_number": ID_HOLDER, "phone": FOREIGN_PHONE}
     result, said, messages = await validate(
-        ValidateBookingForm(), "phone", FOREIGN_PHONE, domain, slots=details, text=FOREIGN_PHONE
+        ValidateBookingForm(), "registration_ok", True, domain, slots=details, text="对"
     )
-    assert result == {"phone": None, "id_number": None} and hospital.patients == {}
+    assert result == {"registration_ok": None, "phone": None, "id_number": None} and hospital.patients == {}
     assert said == ["utter_backend_message"] and "重新输入" in messages[0]["message"]
 
 
