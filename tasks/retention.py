@@ -11,11 +11,12 @@ from tasks.context import task_context
 @shared_task(name="conversations.purge_old")
 def purge_old_conversations() -> dict[str, int]:
     """Conversations older than CONVERSATION_RETENTION_DAYS out of Rasa's tracker store and
-    the app's log, expired placeholder values out of the vault; counts for the task result."""
+    the app's log, expired placeholder values and old one-time codes; counts for the task result."""
     purged = retention.purge_old_conversations(task_context())
     return {
         "conversations": purged.conversations,
         "events": purged.events,
         "messages": purged.messages,
         "secrets": purged.secrets,
+        "codes": purged.codes,
     }

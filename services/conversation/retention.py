@@ -9,7 +9,8 @@ A Rasa conversation is removed whole, once its *latest* event is older than the
 cut-off: deleting only the old events of a conversation still in use would
 leave Rasa a tracker that starts in the middle of a form. Expired placeholder
 values (`chat_secrets`) go at the same time, whatever their age in days: past
-their expiry nothing may resolve them.
+their expiry nothing may resolve them; so do one-time codes (their HMACs) past the
+daily window their limits count in (`services.patients.otp.purge`).
 
 The tracker store is Rasa's, not ours: it is reached with SQLAlchemy Core
 against the table Rasa creates (`events`: sender_id, timestamp as Unix
@@ -31,18 +32,21 @@ from db import make_engine
 from models import ConversationMessage, utcnow
 from services.context import ServiceContext
 from services.conversation import placeholders
+from services.patients import otp
 
 EVENTS = table("events", column("sender_id", String), column("timestamp", Float))
 
 
 @dataclass(frozen=True)
 class Purged:
-    """What one run removed: Rasa conversations and their events, log rows, vault values."""
+    """What one run removed: Rasa conversations and their events, log rows, vault values,
+    one-time codes past their day."""
 
     conversations: int
     events: int
     messages: int
     secrets: int
+    codes: int = 0
 
 
 def tracker_store_url(url: str) -> str:
@@ -94,4 +98,4 @@ def purge_old_conversations(ctx: ServiceContext, now: datetime | None = None) ->
         result: Any = session.execute(delete(ConversationMessage).where(ConversationMessage.received_at < cutoff))
         messages = int(result.rowcount or 0)
     secrets = placeholders.purge_expired(ctx, now)
-    return Purged(conversations, events, messages, secrets)
+    return Purged(conversations, events, messages, secrets, otp.purge(ctx))

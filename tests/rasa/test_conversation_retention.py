@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -19,10 +20,12 @@ from app import build_context
 from models import ChatSecret, ConversationMessage, utcnow
 from services.context import ServiceContext
 from services.conversation import placeholders, retention
+from services.patients import otp
 from tasks.retention import purge_old_conversations
 from tasks.schedule import BEAT_SCHEDULE
 from tests import databases
 from tests.conftest import settings_for
+from tests.factories import make_patient
 from tests.rasa.conftest import RASA_PYTHON, ROOT, rasa_env, require_rasa
 from tests.wiring import use
 
@@ -103,7 +106,7 @@ def check_retention(database_url: str, tracker_url: str) -> None:
     try:
         app_side(ctx)
         purged = retention.purge_old_conversations(ctx)
-        assert purged == retention.Purged(conversations=1, events=3, messages=1, secrets=1)
+        assert purged == retention.Purged(conversations=1, events=3, messages=1, secrets=1, codes=0)
         # Rasa still loads the rest, whole; the old conversation is gone.
         assert rasa_store(tracker_url, "read") == {"web:active": 2, "wechat:new": 1}
         assert counts(ctx) == (1, 1)
@@ -140,6 +143,15 @@ def test_beat_runs_the_job_hourly_with_the_retention_from_the_settings(app: Flas
     ctx: ServiceContext = app.extensions["hospital"]
     assert ctx.settings.conversation_retention_days == 30
     app_side(ctx)
+    make_patient(ctx, name="张三", phone="13912345670")
+    with time_machine.travel(utcnow() - timedelta(days=3), tick=False):  # a code from three days ago
+        otp.send_code(ctx, phone="13912345670", purpose="results")
     use(app, settings=ctx.settings.model_copy(update={"rasa_tracker_store_url": f"sqlite:///{tmp_path / 't.db'}"}))
     with app.app_context():
-        assert purge_old_conversations() == {"conversations": 0, "events": 0, "messages": 1, "secrets": 1}
+        assert purge_old_conversations() == {
+            "conversations": 0,
+            "events": 0,
+            "messages": 1,
+            "secrets": 1,
+            "codes": 1,
+        }
