@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     # Conversations (Rasa's tracker store, the app's conversation log) older than this are
     # deleted by beat (conversations.purge_old); docs/security.md says why 30.
     conversation_retention_days: int = Field(30, ge=1, le=3650)
+    # The chat asks a separate consent (data/consent.yml) before the first sensitive question
+    # (services/conversation/consent.py); off only for suites that predate it, never in production.
+    privacy_consent_required: bool = True
+    # How long the code a patient shows at the registration window stays good (窗口绑定).
+    window_bind_code_minutes: int = Field(15, ge=1, le=24 * 60)
     timezone: str = "Asia/Shanghai"
 
     # Booking rules (defaults from the hospital's registration policy).
@@ -287,6 +292,7 @@ class Settings(BaseSettings):
                 (is_loopback_url(self.public_base_url), "PUBLIC_BASE_URL is a loopback address"),
                 (self.sms_provider == "console", "SMS_PROVIDER is console (codes would go nowhere)"),
                 (self.payment_provider_mode == "console", "PAYMENT_PROVIDER_MODE is console (the local pay page)"),
+                (not self.privacy_consent_required, "PRIVACY_CONSENT_REQUIRED is off (PIPL needs the consent)"),
                 (
                     bool(self.wechat_app_id or self.wechat_token) and not self.wechat_encoding_aes_key,
                     "WeChat without WECHAT_ENCODING_AES_KEY (messages would travel in plaintext)",

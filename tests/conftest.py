@@ -29,8 +29,14 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
         hospital_api_token=SERVICE_TOKEN,
         celery_broker_url="memory://",
         rasa_url="http://127.0.0.1:9",
-        # cancelled places return at once unless a test is about the delay (test_release_delay.py)
-        **{"release_delay_seconds_min": 0, "release_delay_seconds_max": 0, **overrides},
+        # cancelled places return at once unless a test is about the delay (test_release_delay.py);
+        # the chat's consent question is on only where a test is about it (test_privacy_consent.py)
+        **{
+            "release_delay_seconds_min": 0,
+            "release_delay_seconds_max": 0,
+            "privacy_consent_required": False,
+            **overrides,
+        },
     )
 
 

@@ -35,7 +35,14 @@ from integrations.rasa.client import BotMessage, DialogueEngine, RasaUnavailable
 from models import ConversationMessage, utcnow
 from services.clinical.triage import TriageEngine, TriageLevel
 from services.context import ServiceContext
-from services.conversation import emergency, handoff, handoff_choice, placeholders, symptom_routing
+from services.conversation import (
+    emergency,
+    handoff,
+    handoff_choice,
+    placeholders,
+    privacy_journeys,
+    symptom_routing,
+)
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.hospital_facts import hospital_phone
 
@@ -120,6 +127,11 @@ def handle_message(
         replies = _answer(ctx, engine, triage, message)
         _keep_emergency(ctx, message)
         return replies.messages
+    # consent, 查看/删除我的数据, 窗口绑定: decided before the message is kept or passed on
+    keep = lambda kept: settle(ctx, record_inbound(ctx, replace(message, text=kept)), "answered")  # noqa: E731
+    early = privacy_journeys.before_the_bot(ctx, triage, message.channel, message.sender, message.text, keep)
+    if early is not None:
+        return early
     row_id = record_inbound(ctx, message)
     replies = _answer(ctx, engine, triage, message)
     status = "emergency" if replies.emergency else ("answered" if replies.answered else "unanswered")

@@ -36,10 +36,10 @@ from services.notifications import outbox
 from services.patients.identity import InvalidIdentity, normalize_phone
 from services.patients.registry import phone_hash
 
-Purpose = Literal["results", "bind_patient", "refill", "appointments"]
-PURPOSES: tuple[str, ...] = ("results", "bind_patient", "refill", "appointments")
+Purpose = Literal["results", "bind_patient", "refill", "appointments", "my_data"]
+PURPOSES: tuple[str, ...] = ("results", "bind_patient", "refill", "appointments", "my_data")
 # Purposes that only make sense for a phone the hospital already knows.
-PATIENT_PURPOSES = ("results", "refill", "appointments")
+PATIENT_PURPOSES = ("results", "refill", "appointments", "my_data")
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
@@ -58,6 +58,7 @@ PURPOSE_WORDS = {
     "bind_patient": "绑定就诊人",
     "refill": "申请续方",
     "appointments": "查看和管理预约",
+    "my_data": "查看或删除您在本院保存的个人信息",
 }
 GRANT_SALT = "hospital/otp-grant"
 GRANT_CONVERSATION_CONTEXT = "otp_grants.conversation"

@@ -12,5 +12,10 @@ from tests.e2e.stack import Stack, full_stack
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with full_stack(tmp_path_factory.mktemp("stack")) as running:
-        yield running
+    # The journeys here predate the chat's consent question (services/conversation/consent.py,
+    # tested through /api/v1/chat in tests/integration/test_privacy_consent.py): the stack's
+    # servers inherit this environment and run without it.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PRIVACY_CONSENT_REQUIRED", "false")
+        with full_stack(tmp_path_factory.mktemp("stack")) as running:
+            yield running

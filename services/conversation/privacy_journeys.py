@@ -1,0 +1,261 @@
+"""The privacy journeys at the chat edge: consent, "查看我的数据", "删除我的数据", "窗口绑定".
+
+Recognised here, deterministically, like the SMS 退订 commands (sms_replies.py) and
+not by the NLU: a patient asking what is held about them, or to delete it, must be
+understood when Rasa misreads the words or is down, in simplified or traditional
+characters. turns.handle_message calls `before_the_bot` after the red-flag check
+(clinical safety first) and before the message is kept or passed on, so a message
+held back for consent is neither in the conversation log nor in Rasa's tracker.
+
+- "窗口绑定": a one-time code to show at the registration window
+  (services/patients/window_binding.py).
+- "查看我的数据" / "删除我的数据": a code to the phone on file of the account's own
+  patient (services/patients/my_data.py); the code typed back shows what is held
+  (masked) or deletes what may be deleted: the conversation log, Rasa's tracker and
+  the placeholder vault of every conversation of the account, its bindings and its
+  consent, and says plainly what the hospital must keep and for how long. Audited.
+- Consent (consent.py) for everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from db import make_engine
+from integrations.rasa.client import BotMessage
+from models import ChannelIdentity, ConversationMessage, FallbackStreak
+from models.chat_secret import ChatSecret
+from services import audit
+from services.clinical.triage import TriageEngine
+from services.context import ServiceContext
+from services.conversation import consent, emergency
+from services.conversation.contexts import CONVERSATION_CONTEXT
+from services.conversation.retention import EVENTS, tracker_store_url
+from services.errors import DomainError
+from services.patients import my_data, window_binding
+from services.patients.identity import mask_name
+from services.patients.otp import OtpWrong
+from services.patients.registry import CHANNELS
+
+log = logging.getLogger(__name__)
+_CODE = re.compile(r"\d{4,8}")
+CODE_KEPT_AS = "[验证码]"
+WITHHELD = "[未保存：等待隐私同意]"
+
+
+@dataclass(frozen=True)
+class Sender:
+    channel: str
+    sender: str
+
+    @property
+    def conversation(self) -> str:
+        return f"{self.channel}:{self.sender}"
+
+
+def _words(key: str) -> dict[str, Any]:
+    return dict(consent.wording()[key])
+
+
+def before_the_bot(
+    ctx: ServiceContext, triage: TriageEngine, channel: str, sender: str, text: str, keep: Callable[[str], None]
+) -> list[BotMessage] | None:
+    """The edge's own answer to a privacy command or a message held for consent, or None
+    to go on. `keep(text)` keeps the message (as given, or redacted) in the log."""
+    who = Sender(channel, sender)
+    if consent.is_command(text, _words("window_binding")["words"]):
+        keep(text)
+        code = window_binding.issue_code(ctx, channel, sender)
+        minutes = str(ctx.settings.window_bind_code_minutes)
+        return [BotMessage(_words("window_binding")["code"].format(code=code, minutes=minutes))]
+    mine = _words("my_data")
+    action = (
+        "delete"
+        if consent.is_command(text, mine["delete_words"])
+        else "view"
+        if consent.is_command(text, mine["view_words"])
+        else None
+    )
+    if action is not None:
+        keep(text)
+        return _start(ctx, who, action)
+    waiting = my_data.pending(ctx, who.conversation)
+    if waiting is not None:
+        if consent.is_command(text, mine["cancel_words"], slack=0):
+            keep(text)
+            my_data.close(ctx, who.conversation)
+            return [BotMessage(mine["cancelled"])]
+        if _CODE.fullmatch(text.strip()):
+            keep(CODE_KEPT_AS)
+            return _confirm(ctx, who, waiting, text.strip())
+    if not ctx.settings.privacy_consent_required:
+        return None
+
+    def in_emergency() -> bool:
+        return emergency.current(ctx, triage, who.conversation) is not None
+
+    gated = consent.gate(ctx, channel, sender, text, in_emergency)
+    if gated is not None:
+        keep(WITHHELD if consent.answer_word(text) is None else text)
+    return gated
+
+
+def _command_name(action: str) -> str:
+    return "删除我的数据" if action == "delete" else "查看我的数据"
+
+
+def _start(ctx: ServiceContext, who: Sender, action: str) -> list[BotMessage]:
+    """Verified patients get a code first; an account with none is only a conversation."""
+    mine = _words("my_data")
+    account = my_data.account_id(ctx, who.channel, who.sender)
+    try:
+        phone = my_data.start(ctx, account, who.conversation, action) if account else None
+    except DomainError as exc:  # too many codes lately
+        return [BotMessage(mine["code_failed"].format(reason=exc.message, command=_command_name(action)))]
+    if phone is not None:
+        return [BotMessage(mine["code_sent"].format(phone=phone))]
+    if action == "view":
+        return [BotMessage(_unbound_view(ctx, who, account))]
+    return [BotMessage(_delete(ctx, who, account))]
+
+
+def _confirm(ctx: ServiceContext, who: Sender, waiting: str, code: str) -> list[BotMessage]:
+    mine = _words("my_data")
+    try:
+        action = my_data.confirm(ctx, who.conversation, code)
+    except OtpWrong as exc:
+        return [BotMessage(mine["code_wrong"].format(tries=exc.tries_left))]
+    except DomainError as exc:  # expired, used, locked
+        my_data.close(ctx, who.conversation)
+        return [BotMessage(mine["code_failed"].format(reason=exc.message, command=_command_name(waiting)))]
+    account = my_data.account_id(ctx, who.channel, who.sender)
+    assert account is not None
+    if action == "view":
+        return [BotMessage(_view(ctx, who, account))]
+    return [BotMessage(_delete(ctx, who, account))]
+
+
+# --- what is held --------------------------------------------------------------
+
+
+def _conversations(ctx: ServiceContext, who: Sender, account: str | None) -> list[str]:
+    """Every chat conversation of the account (all its channels), this one included."""
+    found = {who.conversation}
+    if account is not None:
+        with ctx.db.reading() as session:
+            identities = session.scalars(select(ChannelIdentity).where(ChannelIdentity.account_id == account)).all()
+            found |= {f"{i.channel}:{i.external_id}" for i in identities if i.channel in CHANNELS}
+    return sorted(found)
+
+
+def _hashes(ctx: ServiceContext, conversations: list[str]) -> list[str]:
+    return [ctx.cipher.blind_index(c, CONVERSATION_CONTEXT) for c in conversations]
+
+
+def _message_count(ctx: ServiceContext, conversations: list[str]) -> int:
+    with ctx.db.reading() as session:
+        rows = session.scalars(
+            select(ConversationMessage.id).where(ConversationMessage.conversation_hash.in_(_hashes(ctx, conversations)))
+        ).all()
+        return len(rows)
+
+
+def _consent_line(ctx: ServiceContext, who: Sender) -> str:
+    state = consent.decision(ctx, who.channel, who.sender)
+    words = {consent.GRANTED: "已同意", consent.DECLINED: "未同意", consent.WITHDRAWN: "已撤回"}
+    said = words.get(state or "", "尚未询问")
+    return str(_words("my_data")["consent_line"]).format(state=f"{said}（版本{consent.version()}）")
+
+
+def _unbound_view(ctx: ServiceContext, who: Sender, account: str | None) -> str:
+    mine = _words("my_data")
+    count = _message_count(ctx, _conversations(ctx, who, account))
+    line = str(mine["conversation_line"]).format(count=count)
+    return str(mine["no_patient_view"]).format(conversation=line, consent=_consent_line(ctx, who))
+
+
+def _view(ctx: ServiceContext, who: Sender, account: str) -> str:
+    mine = _words("my_data")
+    lines = [str(mine["view_header"])]
+    for item in my_data.held(ctx, account):
+        p = item.patient
+        relation = "本人" if p.relation == "self" else "家人"
+        lines.append(f"【{mask_name(p.name)}（{relation}）】身份证{p.id_number_masked}，手机{p.phone_masked}")
+        lines.append(_listing("预约", item.appointments, item.appointment_count))
+        lines.append(_listing("检查检验报告", item.reports, item.report_count))
+        lines.append(_listing("续方申请", item.refills, item.refill_count))
+    count = _message_count(ctx, _conversations(ctx, who, account))
+    lines.append(str(mine["conversation_line"]).format(count=count))
+    lines.append(_consent_line(ctx, who))
+    return "\n".join(lines)
+
+
+def _listing(label: str, shown: list[str], total: int) -> str:
+    if not total:
+        return f"{label}：无"
+    more = f"等{total}条" if total > len(shown) else f"共{total}条"
+    return f"{label}：{'；'.join(shown)}（{more}）"
+
+
+# --- deleting ------------------------------------------------------------------
+
+
+def _delete(ctx: ServiceContext, who: Sender, account: str | None) -> str:
+    """Delete what may be deleted, say what the law keeps; one audit entry with counts."""
+    mine = _words("my_data")
+    conversations = _conversations(ctx, who, account)
+    hashes = _hashes(ctx, conversations)
+    with ctx.db.transaction() as session:
+        result: Any = session.execute(
+            delete(ConversationMessage).where(ConversationMessage.conversation_hash.in_(hashes))
+        )
+        messages = int(result.rowcount or 0)
+        session.execute(delete(ChatSecret).where(ChatSecret.conversation_hash.in_(hashes)))
+        session.execute(delete(FallbackStreak).where(FallbackStreak.conversation_hash.in_(hashes)))
+    events = _forget_tracker(ctx, conversations)
+    bindings = my_data.unbind_all(ctx, account) if account else 0
+    consents = consent.forget(ctx, account) if account else 0
+    with ctx.db.transaction() as session:
+        audit.record(
+            ctx,
+            session,
+            action="privacy.delete",
+            subject=f"account:{account}" if account else None,
+            detail={
+                "messages": messages,
+                "tracker_events": events,
+                "bindings": bindings,
+                "consents": consents,
+                "kept": ["medical_record", "payments"],
+            },
+        )
+    if not bindings:
+        return str(mine["deleted_no_patient"]).format(messages=messages)
+    return f"{str(mine['deleted']).format(messages=messages, bindings=bindings)}\n{mine['kept']}"
+
+
+def _forget_tracker(ctx: ServiceContext, conversations: list[str]) -> int:
+    """Remove these conversations from Rasa's tracker store; -1 when it cannot be reached
+    (the retention job removes them within CONVERSATION_RETENTION_DAYS anyway)."""
+    url = tracker_store_url(ctx.settings.rasa_tracker_store_url)
+    if not url:
+        return 0
+    engine = make_engine(url)
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0
+        with engine.begin() as connection:
+            result: Any = connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(conversations)))
+            return int(result.rowcount or 0)
+    except SQLAlchemyError as exc:
+        log.error("could not delete from the tracker store", extra={"error": type(exc).__name__})
+        return -1
+    finally:
+        engine.dispose()
