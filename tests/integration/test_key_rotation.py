@@ -7,21 +7,21 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 import models
 from app import create_app
-from models import AuditEntry
+from models import AuditEntry, Patient
 from services import key_rotation
 from services.context import ServiceContext
 from services.conversation.placeholders import PLACEHOLDER_IN_TEXT, protect, resolve
-from services.crypto import key_version
+from services.crypto import FieldCipher, key_version
 from services.notifications.outbox import enqueue
-from services.patients.registry import get_patient, register_patient
+from services.patients.registry import NAME_CONTEXT, get_patient, register_patient
 from tests.clinical_factories import make_prescription, make_report
 from tests.conftest import settings_for
 from tests.console_helpers import make_staff
@@ -163,3 +163,29 @@ def test_the_command_checks_rotates_and_says_when_old_keys_may_go(hospital: Hosp
     assert "欧阳" not in done.output and "13912340000" not in done.output
     assert runner.invoke(args=["rotate-keys", "--check"]).exit_code == 0
     app.extensions["hospital"].db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_row_the_app_rewrites_during_the_batch_is_not_undone(postgres_url: str) -> None:
+    """READ COMMITTED: the batch read the old token, the app wrote a new value meanwhile;
+    the conditional UPDATE (id and the token read) leaves the app's value alone."""
+    hospital = Hospital(postgres_url, "", "", "")
+    before: ServiceContext = hospital.app(data_encryption_key=_b64(OLD)).extensions["hospital"]
+    view, _ = register_patient(before, name="张建国", id_number=valid_id_number(), phone="13900000001")
+    before.db.dispose()
+    rotated = hospital.rotated_app()
+    ctx: ServiceContext = rotated.extensions["hospital"]
+
+    class AppWritesMeanwhile(FieldCipher):
+        def reencrypt(self, token: str, context: str) -> str:
+            if context == NAME_CONTEXT:  # another process renames the patient, and commits
+                renamed = self.encrypt("张建华", context)
+                with ctx.db.engine.begin() as conn:
+                    conn.execute(update(Patient).where(Patient.id == view.id).values(name_enc=renamed))
+            return super().reencrypt(token, context)
+
+    report = key_rotation.rotate(replace(ctx, cipher=AppWritesMeanwhile(NEW, [OLD], OLD)), batch_size=10)
+    names = next(c for c in report.columns if c.column == "patients.name_enc")
+    assert names.rewritten == 0 and report.complete
+    assert get_patient(ctx, view.id).name == "张建华"
+    ctx.db.dispose()
