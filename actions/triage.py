@@ -36,17 +36,29 @@ UNKNOWN_AGE = "unknown"
 
 
 def triage_text(tracker: Tracker) -> str:
-    """Everything the patient typed since the triage form started."""
+    """Everything the patient typed since this triage began: the message that started it
+    (the one before ``action_reset_journey``) and every answer since, so "没发烧", "不咳嗽"
+    said at the age question are part of what is assessed. (It used to stop at the latest
+    symptom-like message, and "不咳嗽" alone was then assessed: "我还不太清楚您哪里不舒服".)
+    Without a journey start in the tracker, the text since the latest symptom report."""
     texts: List[str] = []
+    started, fallback = False, None
     for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_triage":
+            break  # the previous assessment: what came before it is another complaint
+        if event.get("event") == "action" and event.get("name") == "action_reset_journey":
+            started = True
+            continue
         if event.get("event") == "user" and event.get("text"):
             if not str(event["text"]).startswith("/"):
                 texts.append(str(event["text"]))
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent == "report_symptom" and len(texts) > 0:
-                break
-        if event.get("event") == "action" and event.get("name") == "action_triage":
-            break
+            if started:
+                break  # the message that started this journey
+            if intent == "report_symptom" and fallback is None:
+                fallback = len(texts)
+    if not started and fallback is not None:
+        texts = texts[:fallback]
     return "；".join(reversed(texts))
 
 

@@ -221,3 +221,23 @@ async def test_a_duration_already_known_or_being_asked_is_left_to_its_mapping(do
     asked = make_tracker(text="三天了", slots={"requested_slot": "duration"})
     assert await form.extract_duration(dispatcher, known, domain) == {}
     assert await form.extract_duration(dispatcher, asked, domain) == {}
+
+
+def test_answers_given_along_the_way_are_assessed_with_the_complaint() -> None:
+    """Blind conversation C16: "没发烧", "不咳嗽" said at the age question, then "30岁". Only
+    "30岁；不咳嗽" used to reach the assessment ("我还不太清楚您哪里不舒服")."""
+
+    def said(text: str, intent: str) -> dict[str, Any]:
+        return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+    events = [
+        said("查报告", "query_result"),
+        {"event": "action", "name": "action_reset_journey"},
+        said("有点流鼻涕 打喷嚏 今天刚开始", "report_symptom"),
+        {"event": "action", "name": "action_reset_journey"},
+        {"event": "action", "name": "triage_form"},
+        said("没发烧", "report_symptom"),
+        said("不咳嗽", "report_symptom"),
+    ]
+    tracker = make_tracker(text="30岁", events=events)
+    assert triage_text(tracker) == "有点流鼻涕 打喷嚏 今天刚开始；没发烧；不咳嗽；30岁"
