@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, new_id, utcnow
 
-ROLES = ("admin", "dialogue_editor", "clinician", "pharmacist", "support")
+ROLES = ("admin", "dialogue_editor", "clinician", "pharmacist", "support", "registration")
 
 
 class StaffAccount(Base):

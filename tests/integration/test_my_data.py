@@ -25,16 +25,23 @@ from integrations.rasa.client import RasaRestClient
 from models import AccountPatient, AuditEntry, ConversationMessage, LabReport, Patient
 from models.privacy import PrivacyConsent
 from services.context import ServiceContext
+from services.patients import registry as patients
+from services.patients.identity import mask_id_number
 from services.patients.registry import find_or_create_account
 from tests.clinical_factories import last_code, make_report
 from tests.conftest import AUTH, settings_for
-from tests.factories import make_department, make_doctor, make_patient, make_slot, valid_id_number
+from tests.factories import make_department, make_doctor, make_slot, valid_id_number
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.web_chat import web_sender
 from tests.wiring import use
 
 PHONE = "13912345678"
-ID_NUMBER = valid_id_number()  # what make_patient registers
+ID_NUMBER = valid_id_number("19491231", sequence=24)
+
+
+def register(ctx: ServiceContext, name: str) -> str:
+    view, _ = patients.register_patient(ctx, name=name, id_number=ID_NUMBER, phone="13912345678")
+    return view.id
 
 
 def _bot(request: Recorded) -> tuple[int, object]:
@@ -78,7 +85,7 @@ def bound_patient(app: Flask, ctx: ServiceContext, client: FlaskClient, clinic_d
     """A patient bound to this web chat's account, with a report, a visit and a consent."""
     chat(client, "同意")
     sender = web_sender(app, client, "p1")
-    patient = make_patient(ctx, name="张建国", phone=PHONE)
+    patient = register(ctx, "张建国")
     with ctx.db.transaction() as session:
         account = find_or_create_account(session, "web", sender)
         session.add(AccountPatient(account_id=account.id, patient_id=patient, relation="self"))
@@ -122,7 +129,7 @@ def test_viewing_asks_for_the_code_on_file_then_lists_what_is_held_masked(
     asked = chat(client, "查看我的数据")
     assert "尾号5678" in asked and "验证码" in asked
     shown = chat(client, last_code(client, PHONE))
-    assert "张**" in shown and ID_NUMBER[:6] in shown and ID_NUMBER not in shown
+    assert "张**" in shown and mask_id_number(ID_NUMBER) in shown and ID_NUMBER not in shown
     assert "139****5678" in shown and PHONE not in shown
     assert "乙肝两对半" in shown and "神经内科" in shown and "待支付" in shown
     assert "对话记录：" in shown and "已同意" in shown

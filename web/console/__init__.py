@@ -51,4 +51,5 @@ from web.console import (  # noqa: E402,F401  (routes register on import)
     teaching,
     teaching_models,
     teaching_triage,
+    window_binding,
 )

@@ -37,6 +37,7 @@ ROLE_NAMES = {
     "clinician": "医生",
     "pharmacist": "药师",
     "support": "客服",
+    "registration": "挂号窗口",
 }
 
 
