@@ -4,8 +4,9 @@ A name and an ID number are no secret (they are on every form a patient has
 ever filled in), so they only say *which* record. Control is shown by a code
 sent by SMS: to the phone given, for a patient the hospital does not know yet
 (verified before the record exists), or to the phone on file, for one it does
-(never the caller's own phone). At a hospital window staff bind in person
-through the trusted service API without an account, and that is audited.
+(never the caller's own phone). At a hospital window a clerk binds in person,
+after checking the ID card, with the one-time code the patient's chat shows
+(services/patients/window_binding.py, audited with the clerk and the reason).
 """
 
 from __future__ import annotations
