@@ -46,9 +46,10 @@ def append(
     subject: str | None = None,
     detail: dict[str, object] | None = None,
 ) -> None:
-    """For helpers that run inside a transaction with no request behind them (the
-    expiry of a hold, a revision written inside the training-data transaction):
-    `record` everywhere a context is at hand."""
+    """For scripts and benches that hold no service context at all. Services always
+    have one (helpers inside a transaction take it too), so they use `record`, and
+    their entries keep the request's or task's id (tests/unit/test_service_layer_http_free.py
+    holds them to it)."""
     session.add(
         AuditEntry(
             actor=actor,

@@ -97,9 +97,12 @@ BY_CODE: Dict[str, Type[HospitalError]] = {
     ErrorCode.UNAUTHORIZED: Unauthorized,
 }
 
+# Only for a code the client does not know (the API sends a code with every error):
+# the broad kind its status says. A 403 is not necessarily "restricted" (it may be
+# `verification_required`, `phone_code_required`, `forbidden`), so it stays a plain
+# HospitalError and the bot shows the API's own message.
 BY_STATUS: Dict[int, Type[HospitalError]] = {
     401: Unauthorized,
-    403: Restricted,
     404: NotFound,
     409: Conflict,
     422: InvalidInput,
@@ -109,7 +112,9 @@ BY_STATUS: Dict[int, Type[HospitalError]] = {
 
 
 def error_for(status: int, code: Optional[str]) -> Type[HospitalError]:
-    """The most specific error class for an API error response."""
+    """The most specific error class for an API error response: by its code, which
+    the API chooses (`shared_rules.ErrorCode`); by its status only when the code is
+    not one the client tells apart."""
     if code and code in BY_CODE:
         return BY_CODE[code]
     if status >= 500:

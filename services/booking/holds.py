@@ -77,10 +77,17 @@ class PaymentUnavailable(DomainError):
 
 
 @dataclass(frozen=True)
-class BookingResult:
-    status_code: int
-    body: dict[str, Any]
+class BookingOutcome:
+    """What became of a booking request: the appointment as the patient sees it, and
+    whether this call made it or gave again what an earlier call with the same
+    Idempotency-Key got. The edge chooses how to say that in HTTP."""
+
+    appointment: dict[str, Any]
     replayed: bool = False
+
+    @property
+    def created(self) -> bool:
+        return not self.replayed
 
 
 @dataclass(frozen=True)
@@ -100,9 +107,9 @@ def _fingerprint(patient_id: str, slot_id: str) -> str:
     return hashlib.sha256(f"{patient_id}\x00{slot_id}".encode()).hexdigest()
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> BookingResult | None:
+def _replay(session: Session, key: str, fingerprint: str) -> BookingOutcome | None:
     record = session.execute(
-        select(IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response_json).where(
+        select(IdempotencyRecord.fingerprint, IdempotencyRecord.response_json).where(
             IdempotencyRecord.scope == IDEMPOTENCY_SCOPE, IdempotencyRecord.key == key
         )
     ).one_or_none()
@@ -110,19 +117,19 @@ def _replay(session: Session, key: str, fingerprint: str) -> BookingResult | Non
         return None
     if record.fingerprint != fingerprint:
         raise IdempotencyMismatch()
-    return BookingResult(record.status_code, json.loads(record.response_json), replayed=True)
+    return BookingOutcome(json.loads(record.response_json), replayed=True)
 
 
-def _replayed(ctx: ServiceContext, key: str, fingerprint: str) -> BookingResult | None:
+def _replayed(ctx: ServiceContext, key: str, fingerprint: str) -> BookingOutcome | None:
     with ctx.db.reading() as session:
         replayed = _replay(session, key, fingerprint)
     if replayed is None:
         return None
-    payment = replayed.body.get("payment")
-    if isinstance(payment, dict) and "pay_url" not in payment and replayed.body.get("status") == S.HELD.value:
+    payment = replayed.appointment.get("payment")
+    if isinstance(payment, dict) and "pay_url" not in payment and replayed.appointment.get("status") == S.HELD.value:
         # The stored answer predates the provider's URL; asking again for the same
         # out_trade_no gives the same order, never a second charge.
-        subject = f"挂号费-{replayed.body.get('department_name', '')}"
+        subject = f"挂号费-{replayed.appointment.get('department_name', '')}"
         try:
             link = ctx.payments.create_order(PaymentRequest(payment["out_trade_no"], payment["amount_fen"], subject))
         except PaymentError as exc:
@@ -138,7 +145,7 @@ def book(
     slot_id: str,
     idempotency_key: str | None = None,
     channel: str = "api",
-) -> BookingResult:
+) -> BookingOutcome:
     """Hold a place in a slot for a patient (or confirm at once when free of charge)."""
     fingerprint = _fingerprint(patient_id, slot_id)
     if idempotency_key:
@@ -154,8 +161,7 @@ def book(
                         scope=IDEMPOTENCY_SCOPE,
                         key=idempotency_key,
                         fingerprint=fingerprint,
-                        status_code=result.status_code,
-                        response_json=json.dumps(result.body, ensure_ascii=False),
+                        response_json=json.dumps(result.appointment, ensure_ascii=False),
                     )
                 )
     except IntegrityError:
@@ -166,9 +172,9 @@ def book(
                 return replayed
         # Otherwise the partial unique index caught a second booking for the day.
         raise DuplicateAppointment() from None
-    slot_cache.listings.invalidate(catalogue.cache_scope(ctx), clinic_date, result.body["department"])
+    slot_cache.listings.invalidate(catalogue.cache_scope(ctx), clinic_date, result.appointment["department"])
     if order is not None:
-        _open_order(ctx, order, result.body["payment"], idempotency_key)
+        _open_order(ctx, order, result.appointment["payment"], idempotency_key)
     return result
 
 
@@ -191,7 +197,7 @@ def _release_failed_hold(ctx: ServiceContext, order: _PendingOrder, key: str | N
     If the database fails too, the hold lapses at its deadline like any unpaid one."""
     try:
         with ctx.db.transaction() as session:
-            expire_one(session, order.appointment_id, order.slot_id, utcnow())
+            expire_one(ctx, session, order.appointment_id, order.slot_id, utcnow())
             if key:
                 session.execute(
                     delete(IdempotencyRecord).where(
@@ -250,7 +256,7 @@ def _load_slot(session: Session, slot_id: str) -> Any:
     return row
 
 
-def _take_place(session: Session, slot_id: str, now: datetime) -> None:
+def _take_place(ctx: ServiceContext, session: Session, slot_id: str, now: datetime) -> None:
     """Decrement `remaining` atomically; free expired holds on this slot once if full."""
     for attempt in range(2):
         taken = (
@@ -260,7 +266,7 @@ def _take_place(session: Session, slot_id: str, now: datetime) -> None:
         )
         if taken == 1:
             return
-        if attempt == 0 and not expire_holds_of_slot(session, slot_id, now):
+        if attempt == 0 and not expire_holds_of_slot(ctx, session, slot_id, now):
             break
     raise SoldOut()
 
@@ -299,7 +305,7 @@ def _view(
 
 def _book_in(
     ctx: ServiceContext, session: Session, patient_id: str, slot_id: str, channel: str
-) -> tuple[BookingResult, _PendingOrder | None, date]:
+) -> tuple[BookingOutcome, _PendingOrder | None, date]:
     now = utcnow()
     patient = _lock_patient(session, patient_id)
     if patient.restricted_until is not None and patient.restricted_until > now:
@@ -310,7 +316,7 @@ def _book_in(
     if slot.fee_fen:  # a free place is confirmed at once: no hold to cap
         check_open_holds(ctx, session, patient_id, now)
 
-    _take_place(session, slot_id, now)
+    _take_place(ctx, session, slot_id, now)
 
     free = slot.fee_fen == 0
     status = S.CONFIRMED if free else S.HELD
@@ -367,7 +373,7 @@ def _book_in(
         subject=appointment_id,
         detail={"slot_id": slot.id, "status": status.value},
     )
-    return BookingResult(201, body), order, slot.clinic_date
+    return BookingOutcome(body), order, slot.clinic_date
 
 
 def _queue_confirmation(ctx: ServiceContext, session: Session, appointment_id: str, patient_id: str) -> None:

@@ -67,7 +67,7 @@ def check_patient_week(
     live = []
     for row in week:
         if row.status == S.HELD.value and row.hold_expires_at is not None and row.hold_expires_at <= now:
-            expire_one(session, row.id, row.slot_id, now)
+            expire_one(ctx, session, row.id, row.slot_id, now)
         else:
             live.append(row)
     if any(r.department_id == department_id and r.clinic_date == clinic_date for r in live):

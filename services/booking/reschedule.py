@@ -37,7 +37,7 @@ from payments.router import provider_for
 from services import audit
 from services.booking import catalogue, slot_cache
 from services.booking.hold_caps import check_open_holds
-from services.booking.holds import BookingResult, _check_slot, _load_slot, _lock_patient, _take_place, _view
+from services.booking.holds import BookingOutcome, _check_slot, _load_slot, _lock_patient, _take_place, _view
 from services.booking.quotas import check_patient_week
 from services.booking.transitions import (
     _close_pending_orders,
@@ -81,9 +81,9 @@ def _fingerprint(appointment_id: str, slot_id: str) -> str:
     return hashlib.sha256(f"move\x00{appointment_id}\x00{slot_id}".encode()).hexdigest()
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> BookingResult | None:
+def _replay(session: Session, key: str, fingerprint: str) -> BookingOutcome | None:
     record = session.execute(
-        select(IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response_json).where(
+        select(IdempotencyRecord.fingerprint, IdempotencyRecord.response_json).where(
             IdempotencyRecord.scope == IDEMPOTENCY_SCOPE, IdempotencyRecord.key == key
         )
     ).one_or_none()
@@ -91,12 +91,12 @@ def _replay(session: Session, key: str, fingerprint: str) -> BookingResult | Non
         return None
     if record.fingerprint != fingerprint:
         raise IdempotencyMismatch()
-    return BookingResult(record.status_code, json.loads(record.response_json), replayed=True)
+    return BookingOutcome(json.loads(record.response_json), replayed=True)
 
 
 def reschedule(
     ctx: ServiceContext, appointment_id: str, slot_id: str, idempotency_key: str | None = None
-) -> BookingResult:
+) -> BookingOutcome:
     """Move a held or confirmed visit to `slot_id`; the answer is the new visit's view with
     `rescheduled_from` and `carried_over` ({paid_fen, difference_fen, refund})."""
     fingerprint = _fingerprint(appointment_id, slot_id)
@@ -114,8 +114,7 @@ def reschedule(
                         scope=IDEMPOTENCY_SCOPE,
                         key=idempotency_key,
                         fingerprint=fingerprint,
-                        status_code=result.status_code,
-                        response_json=json.dumps(result.body, ensure_ascii=False),
+                        response_json=json.dumps(result.appointment, ensure_ascii=False),
                     )
                 )
     except IntegrityError:
@@ -123,9 +122,9 @@ def reschedule(
     if result.replayed:
         return result
     assert clinic_date is not None
-    slot_cache.listings.invalidate(catalogue.cache_scope(ctx), clinic_date, result.body["department"])
+    slot_cache.listings.invalidate(catalogue.cache_scope(ctx), clinic_date, result.appointment["department"])
     if difference is not None:
-        _open_difference(ctx, difference, result.body["payment"])
+        _open_difference(ctx, difference, result.appointment["payment"])
     return result
 
 
@@ -143,7 +142,7 @@ def _open_difference(ctx: ServiceContext, difference: _Difference, payment: dict
 
 def _move_in(
     ctx: ServiceContext, session: Session, appointment_id: str, slot_id: str, key: str | None
-) -> tuple[BookingResult, _Difference | None, date | None]:
+) -> tuple[BookingOutcome, _Difference | None, date | None]:
     now = utcnow()
     old = session.get(Appointment, appointment_id)
     if old is None:
@@ -177,7 +176,7 @@ def _move_in(
     due = slot.fee_fen - credit
     if due > 0:
         check_open_holds(ctx, session, old.patient_id, now)
-    _take_place(session, slot_id, now)
+    _take_place(ctx, session, slot_id, now)
 
     status = S.HELD if due > 0 else S.CONFIRMED
     hold_expires_at = now + timedelta(minutes=ctx.settings.hold_minutes) if due > 0 else None
@@ -226,7 +225,7 @@ def _move_in(
         subject=moved_id,
         detail={"from": old.id, "slot_id": slot.id, "carried_fen": credit, "difference_fen": due},
     )
-    return BookingResult(201, body), difference, slot.clinic_date
+    return BookingOutcome(body), difference, slot.clinic_date
 
 
 def _release_old(ctx: ServiceContext, session: Session, old: Appointment, now: datetime) -> None:

@@ -63,16 +63,19 @@ def _close_pending_orders(session: Session, appointment_id: str, now: datetime) 
     )
 
 
-def expire_holds_of_slot(session: Session, slot_id: str, now: datetime) -> int:
+def expire_holds_of_slot(ctx: ServiceContext, session: Session, slot_id: str, now: datetime) -> int:
     stale = session.scalars(
         select(Appointment.id).where(
             Appointment.slot_id == slot_id, Appointment.status == S.HELD.value, Appointment.hold_expires_at <= now
         )
     ).all()
-    return sum(expire_one(session, appointment_id, slot_id, now) for appointment_id in stale)
+    return sum(expire_one(ctx, session, appointment_id, slot_id, now) for appointment_id in stale)
 
 
-def expire_one(session: Session, appointment_id: str, slot_id: str, now: datetime) -> int:
+def expire_one(ctx: ServiceContext, session: Session, appointment_id: str, slot_id: str, now: datetime) -> int:
+    """Expire one lapsed hold and give its place back. The hold lapsed by time, so the
+    entry's actor is the system; its request id is of whatever came across it (a booking
+    request, the expiry task)."""
     if not transition(session, appointment_id, (S.HELD,), S.EXPIRED, cancelled_at=now, cancel_reason="hold_expired"):
         return 0
     _return_place(session, slot_id)
@@ -80,7 +83,7 @@ def expire_one(session: Session, appointment_id: str, slot_id: str, now: datetim
     # A visit moved from a paid one waits for the difference with the old fee on it: when the
     # difference never comes, that fee goes back too (nothing is kept for a visit not held).
     refund_if_paid(session, appointment_id, reason="hold_expired")
-    audit.append(session, actor="system", action="appointment.expire", subject=appointment_id)
+    audit.record(ctx, session, actor="system", action="appointment.expire", subject=appointment_id)
     return 1
 
 
@@ -96,7 +99,7 @@ def expire_holds(ctx: ServiceContext, now: datetime | None = None, batch: int = 
     expired = 0
     for appointment_id, slot_id in stale:
         with ctx.db.transaction() as session:
-            expired += expire_one(session, appointment_id, slot_id, now)
+            expired += expire_one(ctx, session, appointment_id, slot_id, now)
     return expired
 
 
@@ -118,7 +121,7 @@ def confirm_paid(ctx: ServiceContext, session: Session, appointment_id: str, now
     if confirmed != 1:
         session.refresh(appointment)
         if appointment.state is S.HELD:
-            expire_one(session, appointment_id, appointment.slot_id, now)
+            expire_one(ctx, session, appointment_id, appointment.slot_id, now)
         return False
     session.refresh(appointment)
     patient = session.get(Patient, appointment.patient_id)

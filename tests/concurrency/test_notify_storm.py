@@ -60,7 +60,7 @@ def _scenario(url: str, day: date, provider: str) -> tuple[Any, str]:
         settings = settings.model_copy(update={"payment_provider_mode": "console"})  # no gateway to create at
     ctx = build_context(settings, Database(url))
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), day)
-    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).appointment
     trade = held["payment"]["out_trade_no"]
     with ctx.db.transaction() as session:  # the order belongs to the platform under test
         session.execute(PaymentOrder.__table__.update().values(provider=provider))

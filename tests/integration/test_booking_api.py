@@ -268,8 +268,8 @@ def test_three_no_shows_in_90_days_restrict_booking(
     patient = make_patient(ctx)
     days = clinic_days(clinic_day, 30)
     for day in (days[0], days[7], days[14]):
-        appointment = holds.book(ctx, patient_id=patient, slot_id=make_slot(ctx, doctor, day, fee_fen=0))
-        restricted = quotas.mark_no_show(ctx, appointment.body["id"])
+        booked = holds.book(ctx, patient_id=patient, slot_id=make_slot(ctx, doctor, day, fee_fen=0))
+        restricted = quotas.mark_no_show(ctx, booked.appointment["id"])
     assert restricted
     response = book(client, patient, make_slot(ctx, doctor, days[20]))
     assert response.status_code == 403 and response.json["error"] == "restricted"

@@ -46,12 +46,13 @@ def slot(ctx: ServiceContext, clinic_day: date) -> str:
 def test_the_provider_is_asked_after_the_commit(ctx: ServiceContext, slot: str) -> None:
     provider = WitnessProvider(ctx)
     result = holds.book(replace(ctx, payments=provider), patient_id=make_patient(ctx), slot_id=slot)
-    assert result.status_code == 201 and result.body["status"] == "held"
+    assert result.created and result.appointment["status"] == "held"
     # A reader in another connection already saw the order row: the booking had committed.
     assert provider.seen == ["pending"]
-    assert result.body["payment"]["pay_url"].endswith(result.body["payment"]["out_trade_no"])
+    payment = result.appointment["payment"]
+    assert payment["pay_url"].endswith(payment["out_trade_no"])
     # The short link made from the row id in hand is the one a lookup of the order gives.
-    assert result.body["payment"]["pay_link"] == links.pay_link(ctx, result.body["payment"]["out_trade_no"])
+    assert payment["pay_link"] == links.pay_link(ctx, payment["out_trade_no"])
 
 
 def test_a_failed_order_gives_the_place_back_and_a_retry_books_afresh(ctx: ServiceContext, slot: str) -> None:
@@ -68,12 +69,12 @@ def test_a_failed_order_gives_the_place_back_and_a_retry_books_afresh(ctx: Servi
     again = holds.book(
         replace(ctx, payments=WitnessProvider(ctx)), patient_id=patient, slot_id=slot, idempotency_key="retry-key-1"
     )
-    assert again.status_code == 201 and not again.replayed and again.body["status"] == "held"
+    assert again.created and not again.replayed and again.appointment["status"] == "held"
 
 
 def test_a_replay_carries_the_pay_url(ctx: ServiceContext, slot: str) -> None:
     patient = make_patient(ctx)
     first = holds.book(ctx, patient_id=patient, slot_id=slot, idempotency_key="replay-key-1")
     second = holds.book(ctx, patient_id=patient, slot_id=slot, idempotency_key="replay-key-1")
-    assert second.replayed and second.body["id"] == first.body["id"]
-    assert second.body["payment"]["pay_url"] == first.body["payment"]["pay_url"]
+    assert second.replayed and second.appointment["id"] == first.appointment["id"]
+    assert second.appointment["payment"]["pay_url"] == first.appointment["payment"]["pay_url"]

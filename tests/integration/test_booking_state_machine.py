@@ -137,7 +137,7 @@ class BookingMachine(RuleBasedStateMachine):
         for a in self.appointments:
             if a.patient == pid and a.slot.day.isocalendar()[:2] == week and self.effective(a) == "expired":
                 a.status = "expired"
-        body = result.body
+        body = result.appointment
         assert body["status"] == ("confirmed" if model_slot.fee == 0 else "held")
         self.appointments.append(
             ModelAppointment(

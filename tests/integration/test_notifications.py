@@ -64,7 +64,7 @@ def senders(app: Flask) -> dict[str, RecordingSender]:
 def _paid_booking(ctx: ServiceContext, start: datetime, phone: str = "13700001111") -> str:
     local = start.astimezone(SHANGHAI)
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), local.date(), at=local.time())
-    held = holds.book(ctx, patient_id=make_patient(ctx, phone=phone), slot_id=slot).body
+    held = holds.book(ctx, patient_id=make_patient(ctx, phone=phone), slot_id=slot).appointment
     payments.settle_payment(ctx, held["payment"]["out_trade_no"], held["payment"]["amount_fen"], "T1")
     return str(held["id"])
 
@@ -122,7 +122,7 @@ def test_an_app_channel_that_refuses_for_good_falls_back_to_sms(
     start = local_datetime(clinic_day, time(9))
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), clinic_day)
     with time_machine.travel(start - timedelta(days=2), tick=False):
-        held = holds.book(ctx, patient_id=patient, slot_id=slot).body
+        held = holds.book(ctx, patient_id=patient, slot_id=slot).appointment
         payments.settle_payment(ctx, held["payment"]["out_trade_no"], 3000, "T1")
         _deliver(ctx, senders)  # the confirmation goes to the patient's WeChat
     senders["wechat"].failures = [DeliveryFailed("user blocked the account", retryable=False)]

@@ -45,7 +45,7 @@ def client(live_app: Flask) -> FlaskClient:
 
 def _held(ctx: ServiceContext, day: date) -> dict[str, object]:
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx), fee_fen=3000), day)
-    return holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+    return holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).appointment
 
 
 def _check(client: FlaskClient, held: dict[str, object]) -> dict[str, object]:

@@ -61,7 +61,7 @@ def live(live_app: Flask) -> ServiceContext:
 
 def _held(ctx: ServiceContext, day: date, fee: int = 3000, phone: str = "13900001111") -> dict[str, object]:
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx), fee_fen=fee), day)
-    return holds.book(ctx, patient_id=make_patient(ctx, phone=phone), slot_id=slot).body
+    return holds.book(ctx, patient_id=make_patient(ctx, phone=phone), slot_id=slot).appointment
 
 
 def _trade(held: dict[str, object]) -> str:

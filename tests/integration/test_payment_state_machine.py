@@ -110,7 +110,7 @@ class PaymentMachine(RuleBasedStateMachine):
     @rule(patient=st.integers(0, 3), slot=st.integers(0, 8))
     def book(self, patient: int, slot: int) -> None:
         try:
-            body = holds.book(self.ctx, patient_id=self.patients[patient], slot_id=self.slots[slot]).body
+            body = holds.book(self.ctx, patient_id=self.patients[patient], slot_id=self.slots[slot]).appointment
         except DomainError:
             return
         self.trades.append(body["payment"]["out_trade_no"])

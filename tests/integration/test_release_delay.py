@@ -40,7 +40,7 @@ def _remaining(ctx: ServiceContext, slot_id: str) -> int:
 def test_a_cancelled_place_is_not_free_until_its_random_release_time(delayed: ServiceContext, clinic_day: date) -> None:
     slot = make_slot(delayed, make_doctor(delayed, make_department(delayed)), clinic_day, capacity=1)
     scalper, buyer = make_patient(delayed, phone="13700000001"), make_patient(delayed, phone="13700000002")
-    held = holds.book(delayed, patient_id=scalper, slot_id=slot).body
+    held = holds.book(delayed, patient_id=scalper, slot_id=slot).appointment
     transitions.cancel(delayed, str(held["id"]))
     assert _remaining(delayed, slot) == 0
     with pytest.raises(DomainError):  # the buyer waiting on cue finds it full
@@ -53,14 +53,14 @@ def test_a_cancelled_place_is_not_free_until_its_random_release_time(delayed: Se
     assert transitions.release_cancelled_places(delayed, now=later) == 1
     assert transitions.release_cancelled_places(delayed, now=later) == 0  # returned once
     assert _remaining(delayed, slot) == 1
-    assert holds.book(delayed, patient_id=buyer, slot_id=slot).body["status"] == "held"
+    assert holds.book(delayed, patient_id=buyer, slot_id=slot).appointment["status"] == "held"
 
 
 def test_release_times_are_spread_over_the_configured_window(delayed: ServiceContext, clinic_day: date) -> None:
     slot = make_slot(delayed, make_doctor(delayed, make_department(delayed)), clinic_day, capacity=6)
     before = utcnow()
     for n in range(6):
-        held = holds.book(delayed, patient_id=make_patient(delayed, phone=f"1370000010{n}"), slot_id=slot).body
+        held = holds.book(delayed, patient_id=make_patient(delayed, phone=f"1370000010{n}"), slot_id=slot).appointment
         transitions.cancel(delayed, str(held["id"]))
     with delayed.db.reading() as session:
         times = list(session.scalars(select(Appointment.place_release_at)))

@@ -29,7 +29,7 @@ def _paid_visit(ctx: ServiceContext, day: date, fee: int = 3000) -> tuple[str, s
     department = make_department(ctx)
     slot = make_slot(ctx, make_doctor(ctx, department, fee_fen=fee), day)
     patient = make_patient(ctx, phone="13722226666")
-    held = holds.book(ctx, patient_id=patient, slot_id=slot, channel="web").body
+    held = holds.book(ctx, patient_id=patient, slot_id=slot, channel="web").appointment
     assert payments.settle_payment(ctx, held["payment"]["out_trade_no"], fee, "T-old").outcome == "confirmed"
     return patient, held["id"], str(department)
 
@@ -141,7 +141,7 @@ def test_an_unpaid_hold_moves_as_a_fresh_hold_for_the_whole_fee(
 ) -> None:
     department = make_department(ctx)
     slot = make_slot(ctx, make_doctor(ctx, department, fee_fen=3000), clinic_day)
-    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).appointment
     moved = _move(client, held["id"], _other_slot(ctx, str(department), clinic_day, 3000)).json
     assert moved["status"] == "held" and moved["carried_over"]["paid_fen"] == 0
     assert moved["payment"]["amount_fen"] == 3000 and moved["payment"]["pay_link"]
@@ -186,7 +186,7 @@ def _race(ctx: ServiceContext, old: str, slots: list[str], key: str | None) -> l
     def move(slot: str) -> None:
         start.wait()
         try:
-            outcomes.append(reschedule.reschedule(ctx, old, slot, idempotency_key=key).body["id"])
+            outcomes.append(reschedule.reschedule(ctx, old, slot, idempotency_key=key).appointment["id"])
         except Exception as exc:  # the outcome, whatever it is, is what the test compares
             outcomes.append(getattr(exc, "code", type(exc).__name__))
 

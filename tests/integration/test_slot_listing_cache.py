@@ -32,7 +32,7 @@ def test_etag_gives_304_and_a_sale_or_cancellation_shows_at_once(
     again = client.get(url, headers={**AUTH, "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == first.headers["ETag"]
 
-    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).appointment
     assert _remaining(client, code, clinic_day) == 2  # the sale dropped the cached listing
     changed = client.get(url, headers={**AUTH, "If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]

@@ -43,7 +43,7 @@ def reminded(sms_app: Flask, clinic_day: date) -> Iterator[str]:
     the clock then stands 12 hours before the visit (between the reminder and the cut-off)."""
     ctx: ServiceContext = sms_app.extensions["hospital"]
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx), fee_fen=0), clinic_day)
-    appointment = holds.book(ctx, patient_id=make_patient(ctx, phone="13512345678"), slot_id=slot).body["id"]
+    appointment = holds.book(ctx, patient_id=make_patient(ctx, phone="13512345678"), slot_id=slot).appointment["id"]
     with ctx.db.transaction() as session:
         assert reminders.queue_for_appointment(ctx, session, appointment) >= 1
         start = session.get(Slot, slot).start_at  # type: ignore[union-attr]

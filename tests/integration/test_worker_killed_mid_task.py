@@ -91,7 +91,7 @@ def _kill_mid_reconcile(
         live = {**fake.live_settings(), "alipay_pay_gateway_url": f"{url}/gateway.do"}
         ctx = build_context(settings_for(database_url, **live), Database(database_url))
         slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), day)
-        held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+        held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).appointment
         trade = held["payment"]["out_trade_no"]
         gateway.inner.trades[trade] = {"trade_status": "TRADE_SUCCESS", "total_amount": "30.00", "trade_no": "T77"}
         with ctx.db.transaction() as session:  # old enough that its notification should have come

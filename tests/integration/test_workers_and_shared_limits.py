@@ -37,7 +37,7 @@ def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 def _expire_through_a_worker(ctx: ServiceContext, database_url: str, broker: str, day: date, tmp_path: Path) -> None:
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), day, capacity=1)
-    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).body
+    held = holds.book(ctx, patient_id=make_patient(ctx), slot_id=slot).appointment
     with ctx.db.transaction() as session:  # the hold's deadline has passed
         appointment = session.get(Appointment, held["id"])
         assert appointment is not None and appointment.hold_expires_at is not None

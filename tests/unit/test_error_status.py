@@ -71,3 +71,16 @@ def test_domain_errors_carry_no_http_status() -> None:
         c.__qualname__ for c in _every_domain_error() if {"status", "http_status", "status_code"} & set(vars(c))
     ]
     assert offenders == []
+
+
+def test_the_action_servers_client_reads_each_code_as_the_api_means_it() -> None:
+    """The bot's client (integrations/hospital/errors.py) picks its error class by code and
+    falls back on the status only for codes it does not know: for every code it knows, the
+    status the API answers with must lead to the same class or a broader one."""
+    from integrations.hospital import errors as client
+
+    for code, cls in client.BY_CODE.items():
+        by_status = client.error_for(STATUS_BY_CODE[code], None)
+        assert issubclass(cls, by_status), f"{code}: {STATUS_BY_CODE[code]} reads as {by_status.__name__}"
+    # a 403 the client has no class for is not taken for a no-show restriction
+    assert client.error_for(403, "verification_required") is client.HospitalError

@@ -28,8 +28,9 @@ def create_appointment() -> tuple[Response, int]:
     except DomainError as exc:
         BOOKINGS.labels(exc.code).inc()
         raise
-    BOOKINGS.labels("replayed" if result.replayed else result.body["status"]).inc()
-    return jsonify(with_pay_link(service_context(), result.body)), result.status_code
+    BOOKINGS.labels("replayed" if result.replayed else result.appointment["status"]).inc()
+    # 201 for a replay too: it gives again the answer the first request got
+    return jsonify(with_pay_link(service_context(), result.appointment)), 201
 
 
 @bp.get("/appointments")
@@ -70,7 +71,7 @@ def reschedule_appointment(appointment_id: str) -> tuple[Response, int]:
     data = body(RescheduleIn)
     ctx = service_context()
     result = reschedule.reschedule(ctx, appointment_id, data.slot_id, idempotency_key=_idempotency_key())
-    return jsonify(with_pay_link(ctx, result.body)), result.status_code
+    return jsonify(with_pay_link(ctx, result.appointment)), 201  # a new visit (or that answer again)
 
 
 def _idempotency_key() -> str | None:
