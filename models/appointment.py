@@ -114,10 +114,5 @@ class IdempotencyRecord(Base):
     scope: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(128))
     fingerprint: Mapped[str] = mapped_column(String(64))
-    # Legacy and unread: the HTTP status of the first answer, from when the booking
-    # service chose it. A replay is always of a created booking and the edge chooses its
-    # status, so nothing writes this any more; the default fills the NOT NULL column
-    # until a migration drops it.
-    status_code: Mapped[int] = mapped_column(Integer, default=201)
     response_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
