@@ -51,5 +51,6 @@ from web.console import (  # noqa: E402,F401  (routes register on import)
     teaching,
     teaching_models,
     teaching_triage,
+    triage_try,
     window_binding,
 )
