@@ -109,6 +109,15 @@ def previous_value(tracker: Tracker, slot: str) -> Any:
     return None
 
 
+class NameMismatch(Exception):
+    """The ID number's record carries another name (and it is not a typo the phone's code
+    can correct): the name is asked again instead of the ID number, which was right."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class HospitalAction(Action, abc.ABC):
     """An action that calls the hospital; errors become polite messages."""
 
@@ -264,10 +273,13 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
             return {"patient_name": None, "id_number": None, "phone": None, "registration_ok": None}
         phone = str(tracker.get_slot("phone") or "")
         try:
-            registered = self.register(dispatcher, tracker, phone)
+            registered = self.register(dispatcher, tracker, phone, name_errors=True)
         except CodeSent as exc:  # the form asks for the code next
             dispatcher.utter_message(response="utter_backend_message", message=exc.message)
             return {"registration_ok": True, "bind_code": None}
+        except NameMismatch as exc:  # the record of this ID number has another name: ask the name again
+            dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+            return {"registration_ok": None, "patient_name": None}
         if registered is None:
             return {"registration_ok": None, "phone": None, "id_number": None}
         return {
@@ -311,6 +323,7 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
         phone: str,
         code: Optional[str] = None,
         quiet: bool = False,
+        name_errors: bool = False,
     ) -> Optional[str]:
         """The patient's id, or None after saying why not. Raises CodeSent when a code
         went out and (with ``quiet``) any error of the code itself."""
@@ -330,6 +343,8 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
         except HospitalError as exc:
             if quiet and exc.code.startswith("otp_"):
                 raise
+            if name_errors and isinstance(exc, InvalidInput) and "姓名" in (exc.message or ""):
+                raise NameMismatch(exc.message) from exc
             utter_error(dispatcher, exc)
             return None
         dispatcher.utter_message(response="utter_patient_registered", name=patient.get("name", ""))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from services.context import ServiceContext
 from services.errors import DomainError
-from services.patients import otp
+from services.patients import name_fix, otp
 from services.patients import registry as patients
 from services.patients.identity import mask_phone
 
@@ -25,9 +25,16 @@ class PhoneCodeSent(DomainError):
 
     code = "phone_code_sent"
 
-    def __init__(self, phone_masked: str, existing: bool) -> None:
+    def __init__(self, phone_masked: str, existing: bool, corrected_name: str | None = None) -> None:
         self.phone_masked = phone_masked
         whose = "这位就诊人登记的手机号" if existing else "手机号"
+        if corrected_name:  # the record carries another name: the same code corrects it
+            super().__init__(
+                f"这个身份证号登记的姓名和“{corrected_name}”不一样。如果是当初登记时写错了，"
+                f"验证码已发到登记的手机号{phone_masked}，输入6位验证码后就按“{corrected_name}”更正并绑定",
+                phone=phone_masked,
+            )
+            return
         super().__init__(f"已向{whose}{phone_masked}发送验证码，请输入6位验证码完成绑定", phone=phone_masked)
 
 
@@ -49,6 +56,23 @@ def register_and_bind(
     """
     if not (channel and channel_user_id):
         return patients.register_patient(ctx, name=name, id_number=id_number, phone=phone, relation=relation)
+    on_file = name_fix.phone_if_name_differs(ctx, id_number=id_number, name=name)
+    if on_file is not None:  # a name mistyped at registration: corrected with the phone on file's code
+        if not code:
+            otp.send_code(ctx, phone=on_file, purpose=PURPOSE)
+            raise PhoneCodeSent(f"*******{on_file[-4:]}", True, corrected_name=name.strip())
+        proven_on_file = otp.spend_code(ctx, phone=on_file, purpose=PURPOSE, code=code)
+        name_fix.correct_name(ctx, id_number=id_number, name=name, proven_phone_hash=proven_on_file, channel=channel)
+        return patients.register_patient(
+            ctx,
+            name=name,
+            id_number=id_number,
+            phone=phone,
+            channel=channel,
+            channel_user_id=channel_user_id,
+            relation=relation,
+            proven_phone_hash=proven_on_file,
+        )
     needed = patients.binding_needed(
         ctx, name=name, id_number=id_number, phone=phone, channel=channel, channel_user_id=channel_user_id
     )
