@@ -43,3 +43,10 @@ def triage_trigger(text: str) -> str:
     """The message Rasa takes as the intent `report_symptom` with the text as its symptom."""
     entities = json.dumps({"symptom": text.strip()[:MAX_SYMPTOM_CHARS]}, ensure_ascii=False)
     return f"/report_symptom{entities}"
+
+
+def needs_intent(text: str, bot_fell_back: bool) -> bool:
+    """Whether `should_reroute` needs the NLU's intent of this message: only for a complaint
+    the bot did not send to its fallback. Every other message's intent is read after the
+    reply (services/conversation/understanding_reads.py), off the patient's turn."""
+    return not bot_fell_back and looks_like_symptom(text)

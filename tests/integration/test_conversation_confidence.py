@@ -1,6 +1,7 @@
 """The chat edge keeps the NLU's intent and confidence of each answered message
-(read from Rasa's tracker after the turn, never at the cost of the turn), and the
-conversation review filters on it: "only low confidence"."""
+(read from Rasa's tracker after the reply, off the patient's turn, by a background
+thread: `understanding_reads.wait_idle()` waits for it), and the conversation review
+filters on it: "only low confidence"."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from integrations.rasa.client import RasaRestClient
 from models import ConversationMessage
 from services.context import ServiceContext
 from services.conversation import log as conversation_log
+from services.conversation import understanding_reads
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.web_chat import web_conversation
@@ -84,6 +86,7 @@ def test_each_answered_message_keeps_the_intent_and_confidence(
     chat(client, "我想挂号")
     chat(client, "那个啥", sender="p2")
     chat(client, "我不想活了", sender="p3")  # red flag: the bot never sees it
+    assert understanding_reads.wait_idle()
     assert stored(ctx) == [
         ("answered", "book_appointment", 0.97),
         ("fallback", "query_result", 0.31),
@@ -108,6 +111,7 @@ def _unread() -> float:
 
 
 def test_a_failed_or_slow_read_never_fails_the_turn(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
+    assert understanding_reads.wait_idle()  # no read of an earlier test still pending
     failures_before = _unread()
 
     def broken(request: Recorded) -> tuple[int, object]:
@@ -118,6 +122,7 @@ def test_a_failed_or_slow_read_never_fails_the_turn(app: Flask, client: FlaskCli
     with fake_server(broken) as server:
         use(app, dialogue=RasaRestClient(server.url, timeout=2.0))
         assert chat(client, "我想挂号") == ["好的"]
+        assert understanding_reads.wait_idle()
 
     def slow(request: Recorded) -> tuple[int, object]:
         if request.path.startswith("/webhooks"):
@@ -129,7 +134,8 @@ def test_a_failed_or_slow_read_never_fails_the_turn(app: Flask, client: FlaskCli
         use(app, dialogue=RasaRestClient(server.url, timeout=5.0, understanding_timeout=0.3))
         started = time.monotonic()
         assert chat(client, "我想挂号", sender="p2") == ["好的"]
-        assert time.monotonic() - started < 1.2  # the read gave up at 0.3 s, not the turn's 5 s
+        assert time.monotonic() - started < 1.2  # the reply never waits for the read
+        assert understanding_reads.wait_idle()  # which gave up at 0.3 s, not the turn's 5 s
     assert stored(ctx) == [("answered", None, None), ("answered", None, None)]
     assert _unread() == failures_before + 2
 
@@ -141,6 +147,7 @@ def test_the_review_filters_low_confidence_and_shows_intent_and_confidence(
     chat(client, "挂个心内的号吧", sender="p2")  # 0.58 < 0.6: low
     chat(client, "那个啥", sender="p3")  # 0.31: low, and a fallback
     chat(client, "胸口压着疼，一直出冷汗", sender="p4")  # no reading at all: never "low"
+    assert understanding_reads.wait_idle()
 
     everything = conversation_log.recent(ctx.acting_as("staff:x"), "改进机器人对话")
     assert [(line.intent, line.low_confidence) for line in everything] == [
