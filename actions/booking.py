@@ -80,7 +80,8 @@ class ValidateBookingForm(PatientFormValidation):
     async def validate_department(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        code = common.normalise_department(value) or common.resolve_department(common.latest_text(tracker))
+        # the whole message first ("挂新内科" is 心内科 misspelt even when the NLU tagged 内科)
+        code = common.resolve_department(common.latest_text(tracker)) or common.normalise_department(value)
         if code is None:
             dispatcher.utter_message(response="utter_unknown_department", department_text=str(value or ""))
             return {"department": None}

@@ -156,13 +156,17 @@ def resolve_department(text: Optional[str]) -> Optional[str]:
     """The department named however it is typed: the catalogue's names first, then the
     hospital's resolver (typos, homophones, traditional characters, "看心脏的"), the same
     one the triage router uses, so the booking form understands what triage does."""
-    code = normalise_department(text)
-    if code or not text or not str(text).strip():
-        return code
-    try:
-        return backend().resolve_department(str(text))
-    except HospitalError:
+    if not text or not str(text).strip():
         return None
+    text = str(text).strip()
+    cat = _catalogue()
+    if text in cat["names"] or text in cat["forms"]:
+        return normalise_department(text)  # said exactly: no need to ask
+    try:  # before a name merely contained: "挂新内科" is 心内科 misspelt, not 内科
+        resolved = backend().resolve_department(text)
+    except HospitalError:
+        resolved = None
+    return resolved or normalise_department(text)
 
 
 # --- formatting -----------------------------------------------------------------

@@ -93,3 +93,22 @@ async def test_a_later_change_of_time_of_day_wins(hospital: FakeHospital, domain
     )
     events = await ActionAskSlotId().run(CollectingDispatcher(), tracker, domain)
     assert slot_events(events)["offered_choices"] == ["m0", "m1", "m2", "a0", "a1", "a2"]
+
+
+async def test_the_whole_message_wins_over_a_name_merely_inside_it(hospital: FakeHospital, domain: dict) -> None:
+    """Blind conversation C12: "挂新内科" (心内科 misspelt) was booked as 内科 (general
+    internal medicine), the catalogue name found inside it."""
+    from tests.actions import fake_hospital
+
+    fake_hospital.DEPARTMENT_WORDS["新内科"] = "cardiology"  # the app's pinyin resolver says so
+    try:
+        result = await ValidateBookingForm().validate_department(
+            "内科", CollectingDispatcher(), make_tracker(text="挂新内科"), domain
+        )
+    finally:
+        del fake_hospital.DEPARTMENT_WORDS["新内科"]
+    assert result == {"department": "cardiology"}
+    said_exactly = make_tracker(text="内科")
+    assert await ValidateBookingForm().validate_department("内科", CollectingDispatcher(), said_exactly, domain) == {
+        "department": "general_internal"
+    }
