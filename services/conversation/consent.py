@@ -87,6 +87,12 @@ def is_sensitive(text: str) -> bool:
     return looks_like_symptom(stripped)
 
 
+def asks_sensitive(text: str) -> bool:
+    """Is this answer of the bot a question for health or identity information?"""
+    asking = "？" in text or "?" in text or "请输入" in text or "请告诉我" in text or text.rstrip().endswith("：")
+    return asking and any(word in text for word in wording()["sensitive_questions"])
+
+
 def decision(ctx: ServiceContext, channel: str, sender: str) -> str | None:
     """The account's latest answer to the current wording; None when never asked (or
     only an older version was agreed to)."""
@@ -158,4 +164,9 @@ def gate(
         return [_say(ctx, "declined")]
     if not is_sensitive(text) or in_emergency():
         return None
+    return question(ctx, current)
+
+
+def question(ctx: ServiceContext, current: str | None) -> list[BotMessage]:
+    """The consent question, or after 不同意/撤回 what the bot can still do."""
     return [_say(ctx, "still_declined")] if current in (DECLINED, WITHDRAWN) else [ask()]

@@ -107,6 +107,15 @@ def before_the_bot(
     return gated
 
 
+def after_the_bot(ctx: ServiceContext, channel: str, sender: str, replies: list[BotMessage]) -> list[BotMessage]:
+    """The bot's answer, unless it asks for health or identity information before the
+    patient agreed: then the consent question (or, after 不同意, what it can still do)."""
+    if not ctx.settings.privacy_consent_required or not any(consent.asks_sensitive(r.text) for r in replies):
+        return replies
+    current = consent.decision(ctx, channel, sender)
+    return replies if current == consent.GRANTED else consent.question(ctx, current)
+
+
 def _command_name(action: str) -> str:
     return "删除我的数据" if action == "delete" else "查看我的数据"
 

@@ -165,3 +165,32 @@ def test_the_consent_question_is_answered_with_rasa_down(ctx: ServiceContext, cl
     # no fake Rasa: RASA_URL is a closed port
     assert chat(client, "我头疼三天了")[0]["text"] == consent.wording()["ask"]
     assert "谢谢您的同意" in str(chat(client, "同意")[0]["text"])
+
+
+def test_the_bots_own_question_for_health_data_waits_for_consent(app: Flask, ctx: ServiceContext) -> None:
+    """ "我想看病" needs no consent, but the bot's answer asks for a symptom: the consent
+    question goes first; once agreed, the bot's question comes through."""
+
+    def asks_symptom(request: Recorded) -> tuple[int, object]:
+        if request.path.startswith("/webhooks/rest/webhook"):
+            return 200, [{"recipient_id": "x", "text": "您哪里不舒服？用几个字说说就行，比如“头疼、发烧”。"}]
+        return 200, {"slots": {}, "latest_message": {}}
+
+    client = app.test_client()
+    with fake_server(asks_symptom) as server:
+        use(app, dialogue=RasaRestClient(server.url, timeout=1.0))
+        assert chat(client, "我想看病")[0]["text"] == consent.wording()["ask"]
+        chat(client, "同意")
+        assert chat(client, "我想看病")[0]["text"].startswith("您哪里不舒服")  # type: ignore[union-attr]
+
+
+def test_the_bots_faq_answer_needs_no_consent(app: Flask, ctx: ServiceContext) -> None:
+    def faq(request: Recorded) -> tuple[int, object]:
+        if request.path.startswith("/webhooks/rest/webhook"):
+            return 200, [{"recipient_id": "x", "text": "看病请带上身份证和医保卡，门诊早上8点开始。"}]
+        return 200, {"slots": {}, "latest_message": {}}
+
+    client = app.test_client()
+    with fake_server(faq) as server:
+        use(app, dialogue=RasaRestClient(server.url, timeout=1.0))
+        assert chat(client, "看病要带什么")[0]["text"].startswith("看病请带上身份证")  # type: ignore[union-attr]
