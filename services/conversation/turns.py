@@ -12,8 +12,9 @@ For a while after a red flag the conversation is in its emergency journey
 "救护车还没到" are answered here, never with a goodbye, whether or not Rasa is up.
 
 After the bot answered, the NLU's reading of the message (intent, confidence)
-is read back from Rasa and kept with it for the conversation review; that read
-is short and optional: when it fails the patient's turn goes on without it.
+is read back from Rasa and kept with it for the conversation review, after the
+reply and off the patient's turn (services/conversation/understanding_reads.py);
+only a complaint the symptom check must route is read inside the turn.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from services.conversation import (
     placeholders,
     privacy_journeys,
     symptom_routing,
+    understanding_reads,
 )
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.hospital_facts import hospital_phone
@@ -53,9 +55,6 @@ MAX_MESSAGE_CHARS = 500
 EDGE_EMERGENCIES = Counter("hospital_edge_emergencies_total", "Messages answered by the red-flag rules", ["channel"])
 BOT_UNAVAILABLE = Counter(
     "hospital_bot_unavailable_total", "Messages the dialogue engine could not answer", ["channel"]
-)
-UNDERSTANDING_UNREAD = Counter(
-    "hospital_nlu_read_failures_total", "Answered messages whose intent and confidence could not be read", ["channel"]
 )
 
 
@@ -140,6 +139,9 @@ def handle_message(
     status = "emergency" if replies.emergency else ("answered" if replies.answered else "unanswered")
     status = replies.status or status
     settle(ctx, row_id, status, replies.understanding)
+    if replies.read_text is not None:  # the intent for the review, after the reply
+        read = (row_id, message.conversation_id, replies.read_text, message.channel)
+        understanding_reads.after_reply(ctx, engine, *read)
     return replies.messages
 
 
@@ -160,16 +162,7 @@ class _Answer:
     emergency: bool = False
     status: str | None = None  # fallback | handed_off (services/conversation/handoff.py), else from the flags
     understanding: Understanding | None = None
-
-
-def _understanding(engine: DialogueEngine, message: InboundMessage) -> Understanding | None:
-    """The NLU's reading of the message just answered, or None: never fails the turn."""
-    try:
-        return engine.understood(message.conversation_id, message.text)
-    except RasaUnavailable as exc:
-        UNDERSTANDING_UNREAD.labels(message.channel).inc()
-        log.info("could not read the intent of an answered message", extra={"reason": str(exc)})
-        return None
+    read_text: str | None = None  # the text Rasa got, when its reading is to be read after the reply
 
 
 def _while_paused(ctx: ServiceContext, message: InboundMessage) -> _Answer | None:
@@ -217,14 +210,20 @@ def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, m
         replies = emergency.without_goodbyes(replies, state, ctx.settings)
     if emergency.bot_said_emergency(replies):  # its triage reached an emergency: the journey starts here too
         replies = [*replies, emergency.after_bot_emergency(ctx.settings)]
-        return _Answer(replies, answered=True, emergency=True, understanding=_understanding(engine, message))
-    understanding = _understanding(engine, message)
+        return _Answer(replies, answered=True, emergency=True, read_text=message.text)
+    fell_back = bool(replies) and replies[0].text.startswith(handoff.FALLBACK_MARKER)
+    understanding: Understanding | None = None
+    read_text: str | None = message.text
+    if symptom_routing.needs_intent(message.text, fell_back):  # the one read inside the turn
+        read_text = None
+        understanding = understanding_reads.read_now(engine, message.conversation_id, message.text, message.channel)
     replies = _to_triage_if_symptom(engine, message, metadata, replies, understanding)
     texts = [reply.text for reply in replies]
     if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
         replies = [*replies, handoff_choice.offer_reply()]
     fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
-    return _Answer(replies, answered=True, status="fallback" if fallback else None, understanding=understanding)
+    status = "fallback" if fallback else None
+    return _Answer(replies, answered=True, status=status, understanding=understanding, read_text=read_text)
 
 
 def _to_triage_if_symptom(
