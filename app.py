@@ -187,6 +187,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         errors,
         health,
         metrics,
+        model_server,
         pay_page,
         payment_notify,
         payments_console,
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    model_server.init_app(app)  # GET /rasa/model: Rasa replicas pull the active model
     cli.init_app(app)
     channels.init_app(app)
     return app

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # Rasa's HTTP API (`rasa run --auth-token`): trackers, slots, parse, model loading.
     # Empty means Rasa was started without one (development only; docs/operations.md).
     rasa_auth_token: str = ""
+    # Rasa pulls its model from the app (`models: url` in bot/endpoints-pull.yml, GET
+    # /rasa/model with ETag): activating a version in the console then reaches every Rasa
+    # replica within its pull interval, instead of PUT /model on each server RASA_URL lists.
+    rasa_model_pull: bool = False
     # Rasa's tracker store (bot/endpoints.yml reads the same variable): the retention job
     # removes old conversations from it (services/conversation/retention.py).
     rasa_tracker_store_url: str = f"sqlite:///{VAR / 'rasa' / 'tracker.db'}"

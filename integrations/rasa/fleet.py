@@ -77,9 +77,12 @@ class ModelServerFleet(ModelServer):
             server.load(model_path)
 
 
-def model_server_for(rasa_url: str, token: str | None = None) -> ModelServer:
-    """Rasa's model API on every server `RASA_URL` names."""
-    from integrations.rasa.model_api import RasaModelApi
+def model_server_for(rasa_url: str, token: str | None = None, pulled: bool = False) -> ModelServer:
+    """Rasa's model API on every server `RASA_URL` names; or, when Rasa pulls its model
+    from the app (RASA_MODEL_PULL), nothing to push."""
+    from integrations.rasa.model_api import PulledByRasa, RasaModelApi
 
+    if pulled:
+        return PulledByRasa()
     servers = [RasaModelApi(url, token=token) for url in server_urls(rasa_url)]
     return servers[0] if len(servers) == 1 else ModelServerFleet(servers)

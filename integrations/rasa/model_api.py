@@ -39,3 +39,13 @@ class RasaModelApi(ModelServer):
             raise RasaUnavailable("model not loaded", detail=type(exc).__name__) from exc
         if resp.status_code != 204:
             raise RasaUnavailable("model not loaded", status_code=resp.status_code, body=resp.text[:500])
+
+
+class PulledByRasa(ModelServer):
+    """Rasa pulls the active model from the app (RASA_MODEL_PULL, web/model_server.py):
+    activating is recording the choice, which every replica picks up on its next poll.
+    What is left to check here is that the file is there to be served."""
+
+    def load(self, model_path: Path) -> None:
+        if not model_path.is_file():
+            raise RasaUnavailable("model file missing", detail=str(model_path.name))

@@ -81,7 +81,9 @@ def teaching_model_status(version_id: str) -> ResponseReturnValue:
 @require_role(*EDITORS)
 def teaching_activate(version_id: str) -> ResponseReturnValue:
     ctx = staff_context()
-    server = model_server_for(ctx.settings.rasa_url, ctx.settings.rasa_auth_token or None)
+    server = model_server_for(
+        ctx.settings.rasa_url, ctx.settings.rasa_auth_token or None, pulled=ctx.settings.rasa_model_pull
+    )
     ml.activate(ctx, version_id, server, actor=staff_member().actor, reason=form_field("reason"))
     flash(f"模型 {version_id} 已在线上启用")
     return redirect(url_for("console.teaching_model", version_id=version_id))

@@ -139,7 +139,9 @@ def init_app(app: Flask) -> None:
             ml.activate(
                 ctx,
                 version,
-                model_server_for(ctx.settings.rasa_url, ctx.settings.rasa_auth_token or None),
+                model_server_for(
+                    ctx.settings.rasa_url, ctx.settings.rasa_auth_token or None, pulled=ctx.settings.rasa_model_pull
+                ),
                 actor=author,
                 reason=reason,
             )
