@@ -196,6 +196,9 @@ def test_compose_runs_the_hospital_on_postgresql_redis_and_rabbitmq() -> None:
     assert set(services["rasa"]["environment"]) >= ENDPOINT_VARIABLES
     assert services["rasa"]["environment"]["RASA_LOCK_STORE_TYPE"] == "redis"
     assert "--auth-token" in services["rasa"]["command"]
+    # The actions call the v1 API in its own gunicorn, never the chat edge that waits on them (issue 14).
+    assert services["actions"]["environment"]["HOSPITAL_API_URL"] == "http://api:5001"
+    assert services["api"]["environment"]["APP_PORT"] == "5001" and "ports" not in services["api"]
 
 
 def test_gunicorn_binds_where_the_settings_say() -> None:
