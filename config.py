@@ -214,6 +214,10 @@ class Settings(BaseSettings):
     wechat_pay_public_key_id: str = ""
     wechat_pay_gateway_url: str = "https://api.mch.weixin.qq.com"
     wechat_pay_scene: Literal["native", "jsapi"] = "native"
+    # WeChat web authorisation (snsapi_base) gives the pay page the payer's openid for JSAPI
+    # (with WECHAT_APP_SECRET); the two bases are WeChat's, overridable for tests and proxies.
+    wechat_oauth_authorize_url: str = "https://open.weixin.qq.com/connect/"
+    wechat_oauth_api_base_url: str = "https://api.weixin.qq.com/"
     payment_timeout_seconds: float = Field(10.0, gt=0)
     reconcile_after_minutes: int = Field(5, ge=1)  # an order this old without a notification is queried
     reminder_evening_hour: int = Field(18, ge=0, le=23)  # the day before the visit, Shanghai time

@@ -24,6 +24,7 @@ from services.errors import DomainError
 from services.hospital_facts import hospital_phone
 from services.payments import checkout, links
 from services.payments import settlement as payments
+from web import pay_oauth
 from web.error_status import status_for
 
 bp = Blueprint("pay_page", __name__, url_prefix="/p")
@@ -56,15 +57,34 @@ def pay_page(code: str) -> Any:
     view = checkout.view(ctx, out_trade_no)
     place = checkout.place_of(request.headers.get("User-Agent", ""))
     settings = current_app.config["SETTINGS"]
+    way = checkout.way_for(view.provider, place)
+    if way == "jsapi" and view.state == "pending" and not _openid_known(code, out_trade_no):
+        auth = pay_oauth.web_auth()
+        if auth is not None:  # WeChat tells us who is paying (snsapi_base), then back here
+            return pay_oauth.send_to_wechat(code, auth)
     return render_template(
         "pay.html",
         code=code,
         view=view,
         place=place,
-        way=checkout.way_for(view.provider, place),
+        way=way,
         hospital_name=settings.hospital_name,
         hospital_phone=hospital_phone(settings.hospital_facts_file),
     )
+
+
+def _openid_known(code: str, out_trade_no: str) -> bool:
+    return bool(pay_oauth.openid_in_cookie(code) or checkout.order_openid(_ctx(), out_trade_no))
+
+
+@bp.get("/<code>/oauth")
+def wechat_oauth(code: str) -> Any:
+    """WeChat's web authorisation comes back here (see web/pay_oauth.py)."""
+    try:
+        _order(code)
+    except (links.LinkInvalid, links.LinkExpired) as exc:
+        return _refused(exc)
+    return pay_oauth.back_from_wechat(code)
 
 
 @bp.get("/<code>/status")
@@ -118,7 +138,7 @@ def jsapi(code: str) -> Any:
     if checkout.view(_ctx(), out_trade_no).provider != "wechat":
         abort(404)
     try:
-        link = checkout.start(_ctx(), out_trade_no, "jsapi")
+        link = checkout.start(_ctx(), out_trade_no, "jsapi", payer_id=pay_oauth.openid_in_cookie(code))
     except PaymentError:
         return jsonify({"error": "payment_unavailable", "message": PAY_FAILED}), 503
     if not link.js_params:

@@ -134,8 +134,20 @@ def wechat_openid(ctx: ServiceContext, patient_id: str) -> str | None:
     return found[1] if found and found[0] == "wechat" else None
 
 
-def start(ctx: ServiceContext, out_trade_no: str, way: Way, return_url: str | None = None) -> PaymentLink:
-    """Hand the order to its platform in the scene `way` names; the page sends the patient on."""
+def order_openid(ctx: ServiceContext, out_trade_no: str) -> str | None:
+    """The WeChat openid the order's patient is known by here, if any."""
+    with ctx.db.reading() as session:
+        patient_id = session.scalar(select(PaymentOrder.patient_id).where(PaymentOrder.out_trade_no == out_trade_no))
+    return wechat_openid(ctx, patient_id) if patient_id else None
+
+
+def start(
+    ctx: ServiceContext, out_trade_no: str, way: Way, return_url: str | None = None, payer_id: str | None = None
+) -> PaymentLink:
+    """Hand the order to its platform in the scene `way` names; the page sends the patient on.
+
+    `payer_id`: the openid WeChat's web authorisation gave for whoever has the page open
+    (they pay, perhaps for a parent); else the patient's own WeChat identity."""
     current = view(ctx, out_trade_no)
     if current.state == "released":
         raise HoldLapsed()
@@ -148,7 +160,7 @@ def start(ctx: ServiceContext, out_trade_no: str, way: Way, return_url: str | No
         assert order is not None
         patient_id, expires_at = order.patient_id, order.expires_at
     if scene == "jsapi":
-        payer = wechat_openid(ctx, patient_id)
+        payer = payer_id or wechat_openid(ctx, patient_id)
         if payer is None:
             scene = "native"
     subject = "挂号费" if current.kind == "registration" else "续方药费"

@@ -1,4 +1,5 @@
-"""Paying with WeChat JSAPI and by QR code in real headless Chromium, the platforms
+"""Paying with WeChat JSAPI (with WeChat's web authorisation when no openid is known)
+and by QR code in real headless Chromium, the platforms
 played by local fakes signed with local keys (issue 12).
 
 - JSAPI: the page is opened inside WeChat (its User-Agent) by a patient whose WeChat
@@ -15,6 +16,7 @@ Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -37,6 +39,7 @@ from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.factories import make_department, make_doctor, make_patient, make_slot
 from tests.fakes import payment_platforms as fake
 from tests.fakes.wechat_client import BRIDGE_FUNCTION, BRIDGE_SCRIPT, WeChatApp
+from tests.fakes.wechat_oauth import OAUTH_OPENID, WeChatOAuthServer, oauth_server, oauth_settings
 
 WECHAT_UA = (
     "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -66,7 +69,7 @@ def provider(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _serve(database_url: str, provider: str) -> Iterator[LiveStack]:
+def _serve(database_url: str, provider: str, **extra: Any) -> Iterator[LiveStack]:
     """The app in live mode over real HTTP (its public URL where it really listens, so the
     platforms' notifications reach it), both platforms played by signing fakes."""
     holder: dict[str, Flask] = {}
@@ -86,6 +89,7 @@ def _serve(database_url: str, provider: str) -> Iterator[LiveStack]:
             wechat_pay_gateway_url=wechat_url,
             alipay_pay_gateway_url=f"{alipay_url}/gateway.do",
             public_base_url=served,
+            **extra,
         )
         holder["app"] = create_app(settings)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -99,6 +103,14 @@ def _serve(database_url: str, provider: str) -> Iterator[LiveStack]:
 @pytest.fixture
 def wechat_stack(database_url: str) -> Iterator[LiveStack]:
     yield from _serve(database_url, "wechat")
+
+
+@pytest.fixture
+def oauth_stack(database_url: str) -> Iterator[tuple[LiveStack, WeChatOAuthServer]]:
+    oauth = WeChatOAuthServer()
+    with oauth_server(oauth) as url:
+        for stack in _serve(database_url, "wechat", **oauth_settings(url)):
+            yield stack, oauth
 
 
 @pytest.fixture
@@ -161,6 +173,41 @@ def test_a_patient_pays_with_wechat_jsapi_inside_wechat_and_sees_success(
     [order] = wechat_app.prepaid
     assert order["payer"] == {"openid": OPENID} and order["out_trade_no"] == held["payment"]["out_trade_no"]
     assert order["notify_url"] == stack.url + "/payments/wechat/notify" and wechat_app.notified in ([200], [204])
+    assert _status(stack, held["id"]) == "confirmed"
+
+
+@pytest.mark.browser
+def test_opened_in_wechat_without_an_openid_the_page_asks_wechat_who_pays_then_pays(
+    oauth_stack: tuple[LiveStack, WeChatOAuthServer], clinic_day: date
+) -> None:
+    """The link came by SMS (no WeChat identity): WeChat's web authorisation gives the
+    openid on the way in, and JSAPI pays with it."""
+    _browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    stack, oauth = oauth_stack
+    held = _held(stack, clinic_day)
+    link = str(held["payment"]["pay_link"])
+    wechat_app = WeChatApp(stack.wechat)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(user_agent=WECHAT_UA, **PHONE)  # type: ignore[arg-type]
+            page.expose_function(BRIDGE_FUNCTION, wechat_app.invoke)
+            page.add_init_script(BRIDGE_SCRIPT)
+            page.goto(link)  # -> WeChat's authorize -> /p/<code>/oauth -> back to the page
+            expect(page).to_have_url(re.compile(re.escape(link) + "(#wechat_redirect)?$"))  # fragments ride along
+            pay = page.get_by_role("button", name="使用微信支付")
+            expect(pay).to_be_visible()
+            pay.click()
+            expect(page.locator("#paid")).to_be_visible(timeout=PAID_WITHIN_MS)
+        finally:
+            browser.close()
+    [authorized] = oauth.authorized
+    assert authorized["scope"] == "snsapi_base" and authorized["redirect_uri"] == link + "/oauth"
+    assert len(oauth.exchanged) == 1 and oauth.codes == {}  # the code spent once
+    [order] = wechat_app.prepaid
+    assert order["payer"] == {"openid": OAUTH_OPENID}
     assert _status(stack, held["id"]) == "confirmed"
 
 
