@@ -113,6 +113,7 @@ nlu-report: $(RASA_VENV)/.stamp
 triage-report: $(APP_VENV)/.stamp
 	$(PY) scripts/triage_report.py
 	$(PY) scripts/triage_blind_report.py
+	$(PY) scripts/triage_blind_report.py --cv
 
 bench: $(APP_VENV)/.stamp
 	$(PY) bench/booking_flash_crowd.py

@@ -7,12 +7,20 @@ department top-1/top-3, and lists every missed emergency and every under-triage.
 apart from the in-sample report (scripts/triage_report.py): these figures are the
 ones that say how triage does on words it has never seen.
 
-    python scripts/triage_blind_report.py [--json out.json] [--misses] [set.jsonl ...]
+Since the learned layer (issue 10), sets A and B are its training data (copied into
+data/triage/corpus/): their lines here are marked IN-SAMPLE. ``--cv`` prints the honest
+figures for them instead: grouped 5-fold cross-validation of the combined engine
+(out-of-fold predictions, groups = corpus file + coarse family) and leave-one-set-out,
+beside the rules alone on the same cases. ``--choose`` also prints the thresholds the
+cross-validation would choose (data/triage/learned.yml keeps the ones in force).
+
+    python scripts/triage_blind_report.py [--json out.json] [--misses] [--cv [--choose]] [set.jsonl ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
@@ -25,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from services.clinical.triage import TriageInput, default_engine  # noqa: E402
+from services.clinical.triage.learned import CORPUS_DIR  # noqa: E402
 
 BLIND_DIR = ROOT / "tests" / "triage" / "blind"
 LEVELS = ("emergency", "urgent", "routine", "self_care")
@@ -124,10 +133,19 @@ def run(path: Path) -> Report:
     return report
 
 
-def print_report(report: Report, misses: bool) -> dict[str, Any]:
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def in_training(path: Path) -> bool:
+    """Whether this set is (byte for byte) one of the learned layer's training files."""
+    return _digest(path) in {_digest(p) for p in CORPUS_DIR.glob("*.jsonl")}
+
+
+def print_report(report: Report, misses: bool, title: str | None = None) -> dict[str, Any]:
     f = report.figures()
     low, high = f["emergency_sensitivity_ci95"]
-    print(f"\n== blind set {f['set']}: {f['vignettes']} vignettes")
+    print(f"\n== {title or 'blind set ' + f['set']}: {f['vignettes']} vignettes")
     print(f"level accuracy          {f['level_accuracy']:.3f}")
     print(
         f"emergency sensitivity   {f['emergency_sensitivity']:.3f} "
@@ -154,14 +172,75 @@ def print_report(report: Report, misses: bool) -> dict[str, Any]:
     return f
 
 
+def _as_report(name: str, outcomes: list[Any]) -> Report:
+    report = Report(name)
+    for o in outcomes:
+        case = {"id": o.case.id, "text": o.case.text, "expected_level": o.case.level.value}
+        case["departments"] = list(o.case.departments)
+        report.outcomes.append(Outcome(case, o.level.value, o.departments))
+    return report
+
+
+def _rules_only(outcomes: list[Any]) -> list[Any]:
+    """The same cases as the rules alone answered them (the floor the layer starts from)."""
+    from services.clinical.triage import TriageEngine
+
+    rules = TriageEngine(default_engine().knowledge)
+    out = []
+    for o in outcomes:
+        result = rules.assess(TriageInput.model_validate(
+            {"text": o.case.text, "age": o.case.age, "sex": o.case.sex, "pregnant": o.case.pregnant}))  # fmt: skip
+        out.append(type(o)(o.case, result.level, list(result.departments), o.rules_level))
+    return out
+
+
+def cross_validated(*, choose: bool, misses: bool) -> list[dict[str, Any]]:
+    """Out-of-fold figures of the combined engine on the corpus (A, B and any later set)."""
+    from services.clinical.triage import crossval
+    from services.clinical.triage.learned import load_corpus, load_settings
+
+    engine = default_engine()
+    cases, settings = load_corpus(), load_settings()
+    sets = sorted({c.id[:1] for c in cases if not c.train_only})
+    print(f"\n== cross-validation on the training corpus ({', '.join(sets)}; data/triage/corpus)")
+    print("Rules were tuned on set A (in-sample for A); the learned layer is scored out-of-fold only.")
+    figures = []
+    for by, name in (("family", "grouped 5-fold by family"), ("set", "leave one set out")):
+        predicted = crossval.out_of_fold(cases, settings, engine.normalize, by=by)
+        if choose and by == "family":
+            print(f"thresholds CV would choose: {crossval.choose(engine, predicted, settings)!r}")
+        outcomes = crossval.assess(engine, predicted, settings)
+        figures.append(print_report(_as_report(f"rules_only_{by}", _rules_only(outcomes)), False,
+                                    f"rules alone, same cases ({name})"))  # fmt: skip
+        figures.append(print_report(_as_report(f"combined_{by}", outcomes), misses,
+                                    f"rules + learned layer, out-of-fold ({name})"))  # fmt: skip
+        for letter in sets:
+            part = [o for o in outcomes if o.case.id[:1] == letter]
+            figures.append(print_report(_as_report(f"combined_{by}_{letter}", part), False,
+                                        f"  of which set {letter} ({name})"))  # fmt: skip
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--misses", action="store_true", help="list every under-triaged vignette")
+    parser.add_argument("--cv", action="store_true", help="cross-validated figures of rules + learned layer")
+    parser.add_argument("--choose", action="store_true", help="with --cv: print the thresholds CV would choose")
     args = parser.parse_args(argv)
+    if args.cv:
+        figures = cross_validated(choose=args.choose, misses=args.misses)
+        if args.json:
+            args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+        return 0
     paths = args.sets or sorted(BLIND_DIR.glob("*.jsonl"))
-    figures = [print_report(run(path), args.misses) for path in paths]
+    figures = []
+    for path in paths:
+        title = None
+        if in_training(path):
+            title = f"set {path.stem}: IN-SAMPLE (training data of the learned layer; see --cv)"
+        figures.append(print_report(run(path), args.misses, title))
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0

@@ -70,7 +70,9 @@ def reason(rules_level: TriageLevel, decision: Decision, seen: Prediction, setti
     shown = [f"P({level.value})={p:.2f}" for level, p in sorted(seen.probabilities.items(), key=lambda kv: -kv[1])]
     shown += [f"科室 {code} {p:.2f}" for code, p in seen.departments[:2]]
     if decision.moved == "raised":
-        threshold = settings.emergency if decision.level is TriageLevel.EMERGENCY else settings.urgent
+        threshold = settings.emergency
+        if decision.level is TriageLevel.URGENT:
+            threshold = settings.urgent_from_self_care if rules_level is TriageLevel.SELF_CARE else settings.urgent
         label = (
             f"学习模型把规则的“{_NAMES[rules_level]}”提高为“{_NAMES[decision.level]}”"
             f"（概率 {decision.probability:.2f} ≥ 阈值 {threshold:.2f}）"

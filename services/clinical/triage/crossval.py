@@ -141,13 +141,13 @@ def choose(
         found = engine.rules_only(as_input(case))
         seen.append(_Seen(case, found.level, engine.may_lower(found), characters(found.text), prediction))
     never = 1.0
-    best = settings.model_copy(update={"urgent": never, "self_care": never})
+    best = settings.model_copy(update={"urgent": never, "urgent_from_self_care": never, "self_care": never})
     target = EMERGENCY_SENSITIVITY_TARGET
     keeping = [t for t in GRID if _cost(seen, best.model_copy(update={"emergency": t}))[0] >= target]
     best = best.model_copy(update={"emergency": max(keeping) if keeping else min(GRID)})
-    for name in ("urgent", "self_care"):
+    for name in ("urgent", "urgent_from_self_care", "self_care"):
         scores = {t: _cost(seen, best.model_copy(update={name: t})) for t in GRID}
-        pick = min(GRID, key=lambda t: (2 * scores[t][1] + scores[t][2], -t))
+        pick = min(GRID, key=lambda t: (round(2 * scores[t][1] + scores[t][2], 9), -t))
         best = best.model_copy(update={name: pick})
     top3 = {t: department_top3(assess(engine, predicted, best.model_copy(update={"department": t}))) for t in GRID[::2]}
     return best.model_copy(update={"department": max(GRID[::2], key=lambda t: (top3[t], t))})

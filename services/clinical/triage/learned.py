@@ -48,6 +48,8 @@ class LearnedSettings(BaseModel):
     emergency: float = Field(gt=0, le=1)
     #: P(emergency) + P(urgent) at or above which the case is raised to at least urgent.
     urgent: float = Field(gt=0, le=1)
+    #: The same, when the rules answered self-care (two levels up: their mild-complaint checks all passed).
+    urgent_from_self_care: float = Field(default=1.0, gt=0, le=1.01)
     #: P(self_care) at or above which a clean routine answer may become self-care.
     self_care: float = Field(gt=0, le=1)
     #: P(department) at or above which the model's department joins the top three.
@@ -287,7 +289,8 @@ def combine(rules: TriageLevel, seen: Prediction, settings: LearnedSettings, *, 
         return Decision(rules, "too_short")
     if rules < TriageLevel.EMERGENCY and seen.emergency >= settings.emergency:
         return Decision(TriageLevel.EMERGENCY, "raised", seen.emergency)
-    if rules < TriageLevel.URGENT and seen.at_least_urgent >= settings.urgent:
+    urgent = settings.urgent_from_self_care if rules is TriageLevel.SELF_CARE else settings.urgent
+    if rules < TriageLevel.URGENT and seen.at_least_urgent >= urgent:
         return Decision(TriageLevel.URGENT, "raised", seen.at_least_urgent)
     if rules is TriageLevel.ROUTINE and may_lower and seen.self_care >= settings.self_care:
         return Decision(TriageLevel.SELF_CARE, "lowered", seen.self_care)

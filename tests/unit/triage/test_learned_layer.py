@@ -29,7 +29,15 @@ from services.clinical.triage.learned import (
     train,
 )
 
-SETTINGS = LearnedSettings(source="test", emergency=0.4, urgent=0.6, self_care=0.5, department=0.5, min_characters=12)
+SETTINGS = LearnedSettings(
+    source="test",
+    emergency=0.4,
+    urgent=0.5,
+    urgent_from_self_care=0.65,
+    self_care=0.5,
+    department=0.5,
+    min_characters=12,
+)
 LONG = 20
 
 
@@ -68,6 +76,10 @@ def test_a_confident_model_raises_and_says_so() -> None:
     assert (decision.level, decision.moved, decision.probability) == (TriageLevel.EMERGENCY, "raised", 0.7)
     urgent = combine(TriageLevel.SELF_CARE, prediction(0.2, 0.1, 0.45, 0.25), SETTINGS, may_lower=True, said=LONG)
     assert (urgent.level, urgent.moved) == (TriageLevel.URGENT, "raised")
+    # Two levels up from the rules' self-care needs more than one level up from routine.
+    unsure = prediction(0.3, 0.15, 0.3, 0.25)
+    assert combine(TriageLevel.ROUTINE, unsure, SETTINGS, may_lower=False, said=LONG).level is TriageLevel.URGENT
+    assert combine(TriageLevel.SELF_CARE, unsure, SETTINGS, may_lower=True, said=LONG).level is TriageLevel.SELF_CARE
 
 
 def test_lowering_needs_permission_and_a_routine_answer() -> None:
