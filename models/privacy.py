@@ -25,7 +25,7 @@ class PrivacyConsent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     version: Mapped[str] = mapped_column(String(40))
-    decision: Mapped[str] = mapped_column(String(10))  # granted | declined | withdrawn
+    decision: Mapped[str] = mapped_column(String(10))  # granted | declined | withdrawn | asked
     channel: Mapped[str] = mapped_column(String(12))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 

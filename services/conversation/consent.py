@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy import delete, select
 
 from config import ROOT
 from integrations.rasa.client import BotMessage, Button
-from models import ChannelIdentity
+from models import ChannelIdentity, utcnow
 from models.privacy import PrivacyConsent
 from services import audit
 from services.clinical.triage.routing import looks_like_symptom
@@ -39,6 +40,10 @@ from services.patients.registry import find_or_create_account
 
 CONSENT_FILE = ROOT / "data" / "consent.yml"
 GRANTED, DECLINED, WITHDRAWN = "granted", "declined", "withdrawn"
+# The question was shown (no answer yet): on a text channel its buttons are numbered choices,
+# so "1"/"2" shortly after it answer it (NUMBERED_ANSWER_WINDOW).
+ASKED = "asked"
+NUMBERED_ANSWER_WINDOW = timedelta(minutes=30)
 _ID_SHAPE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _PHONE_SHAPE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])")
 _NOT_WORDS = re.compile(r"[\s\W_]+")
@@ -96,17 +101,34 @@ def asks_sensitive(text: str) -> bool:
 def decision(ctx: ServiceContext, channel: str, sender: str) -> str | None:
     """The account's latest answer to the current wording; None when never asked (or
     only an older version was agreed to)."""
+    latest = _latest(ctx, channel, sender, answers_only=True)
+    if latest is None or (latest.decision == GRANTED and latest.version != version()):
+        return None
+    return latest.decision
+
+
+def _latest(ctx: ServiceContext, channel: str, sender: str, *, answers_only: bool) -> PrivacyConsent | None:
+    query = (
+        select(PrivacyConsent)
+        .join(ChannelIdentity, ChannelIdentity.account_id == PrivacyConsent.account_id)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender)
+        .order_by(PrivacyConsent.decided_at.desc(), PrivacyConsent.id.desc())
+        .limit(1)
+    )
+    if answers_only:
+        query = query.where(PrivacyConsent.decision != ASKED)
     with ctx.db.reading() as session:
-        latest = session.scalar(
-            select(PrivacyConsent)
-            .join(ChannelIdentity, ChannelIdentity.account_id == PrivacyConsent.account_id)
-            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender)
-            .order_by(PrivacyConsent.decided_at.desc(), PrivacyConsent.id.desc())
-            .limit(1)
-        )
-        if latest is None or (latest.decision == GRANTED and latest.version != version()):
-            return None
-        return latest.decision
+        return session.scalar(query)
+
+
+def _numbered(ctx: ServiceContext, channel: str, sender: str, text: str) -> str | None:
+    """ "1"/"2" right after the question (its numbered choices on SMS or WeChat text)."""
+    if plain(text) not in ("1", "2"):
+        return None
+    latest = _latest(ctx, channel, sender, answers_only=False)
+    if latest is None or latest.decision != ASKED or latest.decided_at < utcnow() - NUMBERED_ANSWER_WINDOW:
+        return None
+    return GRANTED if plain(text) == "1" else DECLINED
 
 
 def record(ctx: ServiceContext, channel: str, sender: str, answer: str) -> None:
@@ -151,6 +173,8 @@ def gate(
     emergency journey (`in_emergency`, asked only when a message would be held) goes on."""
     word = answer_word(text)
     current = decision(ctx, channel, sender)
+    if word is None and current != GRANTED:
+        word = _numbered(ctx, channel, sender, text)
     if word == WITHDRAWN and current == GRANTED:
         record(ctx, channel, sender, WITHDRAWN)
         return [_say(ctx, "withdrawn")]
@@ -164,9 +188,15 @@ def gate(
         return [_say(ctx, "declined")]
     if not is_sensitive(text) or in_emergency():
         return None
-    return question(ctx, current)
+    return question(ctx, channel, sender, current)
 
 
-def question(ctx: ServiceContext, current: str | None) -> list[BotMessage]:
-    """The consent question, or after 不同意/撤回 what the bot can still do."""
-    return [_say(ctx, "still_declined")] if current in (DECLINED, WITHDRAWN) else [ask()]
+def question(ctx: ServiceContext, channel: str, sender: str, current: str | None) -> list[BotMessage]:
+    """The consent question (noted as asked, for its numbered answers), or after
+    不同意/撤回 what the bot can still do."""
+    if current in (DECLINED, WITHDRAWN):
+        return [_say(ctx, "still_declined")]
+    with ctx.db.transaction() as session:
+        account = find_or_create_account(session, channel, sender)
+        session.add(PrivacyConsent(account_id=account.id, version=version(), decision=ASKED, channel=channel))
+    return [ask()]

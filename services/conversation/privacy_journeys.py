@@ -113,7 +113,7 @@ def after_the_bot(ctx: ServiceContext, channel: str, sender: str, replies: list[
     if not ctx.settings.privacy_consent_required or not any(consent.asks_sensitive(r.text) for r in replies):
         return replies
     current = consent.decision(ctx, channel, sender)
-    return replies if current == consent.GRANTED else consent.question(ctx, current)
+    return replies if current == consent.GRANTED else consent.question(ctx, channel, sender, current)
 
 
 def _command_name(action: str) -> str:
