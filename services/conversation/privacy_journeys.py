@@ -86,15 +86,15 @@ def before_the_bot(
     if action is not None:
         keep(text)
         return _start(ctx, who, action)
-    waiting = my_data.pending(ctx, who.conversation)
+    is_code, is_cancel = bool(_CODE.fullmatch(text.strip())), consent.is_command(text, mine["cancel_words"], slack=0)
+    waiting = my_data.pending(ctx, who.conversation) if is_code or is_cancel else None  # read only when it matters
+    if waiting is not None and is_cancel:
+        keep(text)
+        my_data.close(ctx, who.conversation)
+        return [BotMessage(mine["cancelled"])]
     if waiting is not None:
-        if consent.is_command(text, mine["cancel_words"], slack=0):
-            keep(text)
-            my_data.close(ctx, who.conversation)
-            return [BotMessage(mine["cancelled"])]
-        if _CODE.fullmatch(text.strip()):
-            keep(CODE_KEPT_AS)
-            return _confirm(ctx, who, waiting, text.strip())
+        keep(CODE_KEPT_AS)
+        return _confirm(ctx, who, waiting, text.strip())
     if not ctx.settings.privacy_consent_required:
         return None
 

@@ -192,3 +192,13 @@ def test_the_commands_work_with_rasa_down(app: Flask, ctx: ServiceContext, clien
     assert "还没有绑定就诊人" in shown and re.search(r"对话记录：\d+条", shown)
     deleted = chat(client, "删除我的数据")
     assert "已删除" in deleted and count(ctx, PrivacyConsent) == 0
+
+
+def test_cancelling_closes_the_request(
+    app: Flask, ctx: ServiceContext, client: FlaskClient, rasa: FakeServer, clinic_day: date
+) -> None:
+    bound_patient(app, ctx, client, clinic_day)
+    chat(client, "查看我的数据")
+    assert chat(client, "取消") == "好的，已取消。"
+    answer = chat(client, last_code(client, PHONE))  # the code no longer opens anything
+    assert "乙肝" not in answer and "privacy.view" not in actions(ctx)
