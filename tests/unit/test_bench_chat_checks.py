@@ -51,3 +51,23 @@ def test_a_turn_of_another_conversation_or_out_of_order_is_found() -> None:
 def test_a_message_said_twice_on_purpose_is_expected_twice() -> None:
     assert turn_problems(["好的", "好的"], ["好的", "好的"]) == []
     assert turn_problems(["好的", "好的"], ["好的"]) == ["lost '好的'"]
+
+
+def test_rasa_turn_gaps_split_policy_time_from_custom_actions() -> None:
+    from bench.rasa_turn_profile import gaps
+
+    events = [
+        ("action", 0.0, "action_session_start"),  # before any user message: not a turn
+        ("user", 10.0, None),
+        ("action", 10.05, "action_book"),  # 50 ms: prediction + the action server
+        ("bot", 10.06, None),
+        ("action", 10.08, "utter_ask_day"),  # 20 ms after the bot event: a prediction
+        ("action", 10.11, "action_listen"),  # 30 ms
+        ("user", 20.0, None),
+        ("action", 20.04, "action_listen"),  # 40 ms
+    ]
+    found = gaps(events)
+    assert found.custom_ms == pytest.approx([50.0])
+    assert found.policy_ms == pytest.approx([20.0, 30.0, 40.0])
+    assert found.turn_ms == pytest.approx([110.0, 40.0])
+    assert found.predictions == [3, 1]
