@@ -200,7 +200,8 @@ class LevelModel:
         self._levels = LogisticRegression(C=s.c, max_iter=5000, class_weight="balanced", solver="saga", random_state=0)
         self._levels.fit(features, [LEVELS.index(level) for level in levels])
         judged = [i for i, code in enumerate(departments) if code]
-        self._departments = LogisticRegression(C=s.c, max_iter=5000, solver="saga", random_state=0)
+        # tol 1e-3: the department ranking needs no finer fit, and it was 80% of the training time.
+        self._departments = LogisticRegression(C=s.c, max_iter=5000, solver="saga", random_state=0, tol=1e-3)
         self._departments.fit(features[judged], [departments[i] for i in judged])
         self._vocabulary = {str(k): int(v) for k, v in self._vectorizer.vocabulary_.items()}
         self._idf = [float(x) for x in self._vectorizer.idf_]
