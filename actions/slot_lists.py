@@ -147,11 +147,12 @@ def describe(view: Dict[str, Any]) -> str:
 
 
 def journey_texts(events: List[Dict[str, Any]]) -> List[str]:
-    """What the patient typed since this journey began (its ``action_reset_journey``)."""
+    """What the patient typed since this journey began: the message that started it (the
+    one just before its ``action_reset_journey``) and every one since."""
     texts: List[str] = []
     for event in events:
         if event.get("event") == "action" and event.get("name") == "action_reset_journey":
-            texts = []
+            texts = texts[-1:]
         elif event.get("event") == "user" and event.get("text"):
             texts.append(str(event["text"]))
     return texts

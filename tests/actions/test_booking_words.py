@@ -54,8 +54,9 @@ async def test_a_title_asked_for_earlier_narrows_the_list_and_the_booking(hospit
     tracker = make_tracker(
         slots={"department": "cardiology", "date": DAY},
         events=[
+            user("你好"),
+            user("预约心内科 要主任医师的"),  # the message that started the journey, before its reset
             {"event": "action", "name": "action_reset_journey"},
-            user("预约心内科 要主任医师的"),
             user("明天上午"),
         ],
         text="明天上午",
@@ -80,7 +81,7 @@ async def test_a_later_change_of_time_of_day_wins(hospital: FakeHospital, domain
     hospital.slots[f"cardiology|{DAY}"] = mornings + afternoons
     tracker = make_tracker(
         slots={"department": "cardiology", "date": DAY},
-        events=[{"event": "action", "name": "action_reset_journey"}, user("挂心内科 上午的"), user("算了，改成下午")],
+        events=[user("挂心内科 上午的"), {"event": "action", "name": "action_reset_journey"}, user("算了，改成下午")],
         text="算了，改成下午",
     )
     events = await ActionAskSlotId().run(CollectingDispatcher(), tracker, domain)
@@ -88,7 +89,7 @@ async def test_a_later_change_of_time_of_day_wins(hospital: FakeHospital, domain
     # what an earlier journey asked for does not carry into this one
     tracker = make_tracker(
         slots={"department": "cardiology", "date": DAY},
-        events=[user("下午的"), {"event": "action", "name": "action_reset_journey"}, user("挂心内科")],
+        events=[user("下午的"), user("挂心内科"), {"event": "action", "name": "action_reset_journey"}],
         text="挂心内科",
     )
     events = await ActionAskSlotId().run(CollectingDispatcher(), tracker, domain)
