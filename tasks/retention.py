@@ -19,4 +19,5 @@ def purge_old_conversations() -> dict[str, int]:
         "messages": purged.messages,
         "secrets": purged.secrets,
         "codes": purged.codes,
+        "privacy": purged.privacy,
     }

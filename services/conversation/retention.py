@@ -32,7 +32,7 @@ from db import make_engine
 from models import ConversationMessage, utcnow
 from services.context import ServiceContext
 from services.conversation import placeholders
-from services.patients import otp
+from services.patients import my_data, otp, window_binding
 
 EVENTS = table("events", column("sender_id", String), column("timestamp", Float))
 
@@ -47,6 +47,7 @@ class Purged:
     messages: int
     secrets: int
     codes: int = 0
+    privacy: int = 0  # 查看/删除我的数据 requests and window binding codes past their day
 
 
 def tracker_store_url(url: str) -> str:
@@ -98,4 +99,5 @@ def purge_old_conversations(ctx: ServiceContext, now: datetime | None = None) ->
         result: Any = session.execute(delete(ConversationMessage).where(ConversationMessage.received_at < cutoff))
         messages = int(result.rowcount or 0)
     secrets = placeholders.purge_expired(ctx, now)
-    return Purged(conversations, events, messages, secrets, otp.purge(ctx))
+    privacy = my_data.purge_requests(ctx) + window_binding.purge(ctx)
+    return Purged(conversations, events, messages, secrets, otp.purge(ctx), privacy)

@@ -17,8 +17,10 @@ side (log, tracker, consent) is services/conversation/privacy_journeys.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from models import (
@@ -258,6 +260,8 @@ def unbind_all(ctx: ServiceContext, account: str) -> int:
         return len(links)
 
 
-def bound_count(ctx: ServiceContext, account: str) -> int:
-    with ctx.db.reading() as session:
-        return session.scalar(select(func.count()).where(AccountPatient.account_id == account)) or 0
+def purge_requests(ctx: ServiceContext, older_than: timedelta = timedelta(days=1)) -> int:
+    """Requests a day old are long closed or lapsed (five minutes of use): the retention job."""
+    with ctx.db.transaction() as session:
+        result: Any = session.execute(delete(PrivacyRequest).where(PrivacyRequest.created_at < utcnow() - older_than))
+        return int(result.rowcount or 0)

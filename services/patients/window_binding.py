@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from db import rows_changed
 from models import Account, AccountPatient, Patient, utcnow
@@ -68,6 +69,13 @@ def issue_code(ctx: ServiceContext, channel: str, sender: str) -> str:
             )
         )
     return code
+
+
+def purge(ctx: ServiceContext, older_than: timedelta = timedelta(days=1)) -> int:
+    """Codes a day old are spent, retired or lapsed (minutes of use): the retention job."""
+    with ctx.db.transaction() as session:
+        result: Any = session.execute(delete(WindowBindCode).where(WindowBindCode.created_at < utcnow() - older_than))
+        return int(result.rowcount or 0)
 
 
 def bind_at_window(

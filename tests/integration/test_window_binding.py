@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import AccountPatient, AuditEntry
+from models import AccountPatient, AuditEntry, utcnow
+from models.privacy import PrivacyRequest, WindowBindCode
 from services.context import ServiceContext
+from services.conversation import retention
 from services.patients import registry as patients
 from tests.console_helpers import login, make_staff, post
 from tests.factories import valid_id_number
@@ -108,3 +113,25 @@ def test_the_page_needs_a_login_the_registration_role_and_the_csrf_token(app: Fl
     assert forged.status_code in (400, 403)
     with ctx.db.reading() as session:
         assert session.scalars(select(AccountPatient)).all() == []
+
+
+def test_the_retention_job_removes_codes_and_my_data_requests_past_their_day(
+    app: Flask, ctx: ServiceContext, tmp_path: Path
+) -> None:
+    patient = register(ctx, "王秀兰")
+    fresh = window_code(app.test_client())
+    old = utcnow() - timedelta(days=2)
+    with ctx.db.transaction() as session:
+        account = session.scalars(select(WindowBindCode.account_id)).one()
+        session.add(WindowBindCode(code_hash="0" * 64, account_id=account, created_at=old, expires_at=old))
+        request = PrivacyRequest(conversation_hash="1" * 64, action="view", patient_id=patient, expires_at=old)
+        session.add(request)
+        request.created_at = old
+    here = replace(
+        ctx, settings=ctx.settings.model_copy(update={"rasa_tracker_store_url": f"sqlite:///{tmp_path}/t.db"})
+    )
+    assert retention.purge_old_conversations(here).privacy == 2
+    with ctx.db.reading() as session:
+        assert session.scalars(select(PrivacyRequest)).all() == []
+        assert len(session.scalars(select(WindowBindCode)).all()) == 1  # today's code stays
+    assert bind(clerk(app, ctx), fresh).status_code == 200  # type: ignore[attr-defined]

@@ -154,4 +154,5 @@ def test_beat_runs_the_job_hourly_with_the_retention_from_the_settings(app: Flas
             "messages": 1,
             "secrets": 1,
             "codes": 1,
+            "privacy": 0,
         }
