@@ -18,6 +18,7 @@ DEMO_STAFF = (
     ("doctor", "周医生", ("clinician",), "JBSWY3DPEHPK3PXPDOCTORAAAAAAAAAA"),
     ("pharmacist", "药师小林", ("pharmacist",), "JBSWY3DPEHPK3PXPPHARMAAAAAAAAAAA"),
     ("support", "客服小王", ("support",), "JBSWY3DPEHPK3PXPSUPPORTAAAAAAAAA"),
+    ("window", "挂号窗口小李", ("registration",), "JBSWY3DPEHPK3PXPWINDOWAAAAAAAAAA"),
 )
 
 

@@ -209,7 +209,7 @@ def test_create_admin_refuses_weak_passwords_and_prints_the_totp_uri_once(app: F
 
 
 def test_demo_staff_exist_for_each_role_and_never_in_production(app: Flask, ctx: ServiceContext) -> None:
-    assert demo.seed_demo_staff(ctx) == ["admin", "editor", "doctor", "pharmacist", "support"]
+    assert demo.seed_demo_staff(ctx) == ["admin", "editor", "doctor", "pharmacist", "support", "window"]
     assert demo.seed_demo_staff(ctx) == []
     secret = dict((u, s) for u, _n, _r, s in demo.DEMO_STAFF)["pharmacist"]
     assert login(_client(app), "pharmacist", secret, password=demo.DEMO_PASSWORD).status_code == 302
