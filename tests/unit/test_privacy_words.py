@@ -5,7 +5,9 @@ commands, and a sensitive message is told from an FAQ without the NLU."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from config import ROOT
 from services.conversation import consent
 
 DELETE = consent.wording()["my_data"]["delete_words"]
@@ -65,3 +67,29 @@ def test_the_bots_questions_for_sensitive_data() -> None:
     assert consent.asks_sensitive("请输入就诊人的身份证号（18位）：")
     assert consent.asks_sensitive("您哪里不舒服？用几个字说说就行")
     assert not consent.asks_sensitive("看病请带上身份证和医保卡。")
+
+
+SENSITIVE_ASKS = (
+    "utter_ask_symptom",
+    "utter_ask_duration",
+    "utter_ask_age",
+    "utter_ask_patient_name",
+    "utter_ask_id_number",
+    "utter_ask_phone",
+    "utter_ask_otp_code",
+    "utter_ask_bind_code",
+    "utter_ask_results_form_phone",
+    "utter_ask_refill_form_phone",
+    "utter_ask_appointments_form_phone",
+)
+
+
+def test_every_question_of_the_bot_for_health_or_identity_data_is_recognised() -> None:
+    """Tied to bot/domain.yml: rewording one of these questions must keep it recognised,
+    or the bot would ask it before the patient agreed."""
+    responses = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    for key in SENSITIVE_ASKS:
+        for variant in responses[key]:
+            assert consent.asks_sensitive(variant["text"]), key
+    faqs = [v["text"] for key, variants in responses.items() if key.startswith("utter_faq") for v in variants]
+    assert faqs and not any(consent.asks_sensitive(text) for text in faqs)
