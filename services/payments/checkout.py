@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Appointment, Patient, PaymentOrder, utcnow
 from payments.base import PaymentError, PaymentLink, PaymentRequest, Scene, fen_to_yuan
@@ -104,6 +104,16 @@ def view(ctx: ServiceContext, out_trade_no: str, now: datetime | None = None) ->
                 ("就诊时间", f"{start:%m月%d日} 星期{WEEKDAYS[start.weekday()]} {start:%H:%M}"),
                 ("就诊地点", slot.department.location or ""),
             ]
+            carried = session.scalar(  # a moved visit: what was paid before comes off (reschedule)
+                select(func.coalesce(func.sum(PaymentOrder.amount_fen), 0)).where(
+                    PaymentOrder.appointment_id == appointment.id,
+                    PaymentOrder.status == "paid",
+                    PaymentOrder.id != order.id,
+                )
+            )
+            if carried:
+                fee, paid = fen_to_yuan(appointment.fee_fen), fen_to_yuan(carried)
+                lines.append(("说明", f"改约补差价：挂号费{fee}元，已付{paid}元"))
         elif order.refill_request_id is not None:
             lines += refill_lines(ctx, session, order.refill_request_id)  # which drugs, how they come
         else:

@@ -119,6 +119,8 @@ def test_a_dearer_slot_is_held_for_the_difference_and_confirmed_when_it_is_paid(
     assert moved["status"] == "held" and moved["carried_over"]["difference_fen"] == 2000
     assert moved["payment"]["amount_fen"] == 2000 and moved["payment"]["pay_link"].split("/p/")[1]
     assert _orders(ctx, moved["id"]) == [(3000, "paid"), (2000, "pending")]
+    page = client.get("/p/" + moved["payment"]["pay_link"].split("/p/")[1]).get_data(as_text=True)
+    assert "¥20.00" in page and "改约补差价：挂号费50.00元，已付30.00元" in page  # the page says why only 20
     settled = payments.settle_payment(ctx, moved["payment"]["out_trade_no"], 2000, "T-diff")
     assert settled.outcome == "confirmed" and _status(ctx, moved["id"]) == "confirmed"
     cancelled = client.post(f"/api/v1/appointments/{moved['id']}/cancel", headers=AUTH).json
