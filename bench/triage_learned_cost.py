@@ -5,7 +5,8 @@ in-house red-flag and ordinary corpora: the edge check ``red_flags`` (rules only
 every chat message; the learned layer is never on that path), a full ``assess`` by the
 rules alone, the same by the rules + learned layer, and the learned layer's own
 prediction. Prints p50 / p99 / max in milliseconds and the added cost per assessment,
-plus the one-off training time at first use. Single thread, after a warm-up.
+plus the one-off training time at first use and the machine's load average (on a busy
+shared machine the p99 measures the scheduler, not the code). Single thread, after a warm-up.
 
     PYTHONPATH=. .venv/bin/python bench/triage_learned_cost.py [--rounds 3]
 """
@@ -13,6 +14,7 @@ plus the one-off training time at first use. Single thread, after a warm-up.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -54,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     texts = [c.text for c in load_corpus() if not c.train_only]
     chat = texts + load_lines(RED_FLAG_CORPUS) + load_lines(NON_EMERGENCY_CORPUS)
     machine = platform.processor() or platform.machine()
-    print(f"{machine}, Python {platform.python_version()}; {len(texts)} corpus texts")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    python = platform.python_version()
+    print(f"{machine}, {os.cpu_count()} CPUs, load average {load}, Python {python}; {len(texts)} texts")
     print(f"training the learned layer at first use: {trained:.2f} s")
     line("edge red_flags (rules only, every message)", timed(chat, engine.red_flags, args.rounds))
     base = line("assess: rules alone", timed(texts, lambda t: rules.assess(TriageInput(text=t)), args.rounds))

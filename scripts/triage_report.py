@@ -205,6 +205,13 @@ def build_report() -> list[str]:
         "   with concrete care and 如果出现…请及时就医 worsening signs.",
         "6. **Questions** (`questions.yml`): offered only if one answer changes the level (max 3);",
         "   answers are re-assessed as the words they stand for.",
+        "7. **Learned layer** (`learned.py`, `blend.py`, thresholds in `learned.yml`): character",
+        "   1-3-gram TF-IDF + logistic regression trained at first use on `data/triage/corpus/`;",
+        "   the rules' level is the floor, the model raises to emergency/urgent past thresholds",
+        "   chosen by grouped cross-validation, may lower routine to self-care only with no flag,",
+        "   net, risk group or worrying word, and leaves messages under 12 characters to the rules;",
+        "   its line in `reasons` is `learned_level` with the probabilities. The in-house vignettes",
+        "   below are also its training data (in-sample twice); see docs/triage-blind.md.",
         "",
     ]
     lines += [
