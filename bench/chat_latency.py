@@ -33,6 +33,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -187,7 +188,7 @@ def measure(stack: ChatStack, levels: list[int], rounds: int) -> list[str]:
             elif name.startswith("Rasa REST"):
                 problems = tracker_problems(stack, senders)
                 profiles.append(profile_lines(f"Rasa REST, {level} patients", mark, len(run.latencies)))
-            failures += run.errors + problems
+            failures += [f"[{tag} {level}] {problem}" for problem in run.errors + problems]
             unanswered = sum(1 for p in problems if p.endswith(UNANSWERED))
             s = summarize(run.latencies, wall)
             p50[name] = s.p50_ms
@@ -203,6 +204,14 @@ def measure(stack: ChatStack, levels: list[int], rounds: int) -> list[str]:
     print("\nWhere a turn's time went (the processes' own request logs):\n")
     print("\n".join(profiles))
     return failures
+
+
+def problem_kind(problem: str) -> str:
+    """`[ours 32] rasa web:w12: lost '你好'` → `ours 32, rasa: lost`, for the summary."""
+    where, _, rest = problem.partition("] ")
+    side = rest.split(" ", 1)[0]
+    found = [k for k in ("lost", "duplicated", "unexpected", "out of order", UNANSWERED, "never settled") if k in rest]
+    return f"{where.strip('[')}, {side}: {found[0] if found else 'error'}"
 
 
 def main() -> int:
@@ -235,6 +244,8 @@ def main() -> int:
             converse(turns(stack)["Rasa REST webhook"], ["warm-2"], 1)
             failures = measure(stack, levels, args.rounds)
     print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for kind, count in sorted(Counter(problem_kind(f) for f in failures).items()):
+        print(f"PROBLEMS {kind}: {count}")
     for failure in failures[:30]:
         print(f"PROBLEM: {failure}")
     return 1 if failures else 0
