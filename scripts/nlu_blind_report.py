@@ -44,9 +44,10 @@ def parse_all(model: Path, cases: list[dict]) -> dict[str, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=BLIND_SET, help="the frozen set (default: the first)")
     parser.add_argument("--model", type=Path, default=ROOT / "var" / "rasa" / "models" / "current.tar.gz")
     args = parser.parse_args(argv)
-    cases = [json.loads(line) for line in BLIND_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
     parsed = parse_all(args.model, cases)
     engine = default_engine()
     intent_right = dept_total = dept_right = symptoms = reached = 0
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                 or should_reroute(understanding, case["text"], answered == "nlu_fallback")
             )
     n = len(cases)
-    print(f"blind NLU set: {n} messages ({BLIND_SET.relative_to(ROOT)}), model {args.model.name}")
+    print(f"blind NLU set: {n} messages ({args.set.resolve().relative_to(ROOT)}), model {args.model.name}")
     print(f"intent accuracy (as the bot answers)  {intent_right / n:.3f}")
     print(f"department entity accuracy            {dept_right / max(dept_total, 1):.3f} ({dept_right}/{dept_total})")
     print(f"symptom messages reaching triage      {reached / max(symptoms, 1):.3f} ({reached}/{symptoms})")
