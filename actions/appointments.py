@@ -7,6 +7,7 @@ patient only ever sees and touches their own (and their family's) bookings.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Text, Tuple
 
@@ -23,6 +24,9 @@ from integrations.hospital import HospitalError
 from integrations.hospital.base import Appointment
 
 IDENTIFY_FORM = "appointments_form"
+THAT_ONE = re.compile(
+    r"(?:是|係|系|对|對|好|嗯|就是|就是这个|就这个|这个|是这个|是的|对的|對的|没错|冇错)[的啊呀了吧喇啦。.!！]*"
+)
 ACTIVE_STATUSES = ("held", "confirmed", "paid", "booked")
 STATUS_TEXT = {"held": "待支付", "confirmed": "已预约", "paid": "已预约", "booked": "已预约"}
 PAY_TITLE = "去支付"
@@ -193,6 +197,19 @@ class _AppointmentChoice:
             except HospitalError:
                 return []  # the submit action asks again and apologises
         return domain_slots
+
+    async def extract_appointment_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "是" / "係" / "对" at "是哪一个预约？" when only one was offered: that one (blind
+        conversations C36, C37 were lost there)."""
+        offered = tracker.get_slot("offered_choices") or []
+        if tracker.get_slot("requested_slot") != "appointment_id" or tracker.get_slot("appointment_id"):
+            return {}
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if len(offered) == 1 and (intent == "affirm" or THAT_ONE.fullmatch(common.latest_text(tracker).strip())):
+            return {"appointment_id": offered[0]}
+        return {}
 
     async def validate_appointment_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -164,3 +164,15 @@ async def test_the_appointment_list_for_a_fresh_chat_proves_the_phone_first(
     events = await ActionQueryAppointments().run(dispatcher, tracker, domain)
     assert not [e for e in events if e.get("event") == "followup"]
     assert slot_events(events) == {} and "utter_no_appointments" in responses(dispatcher)
+
+
+async def test_yes_at_which_appointment_takes_the_only_one_offered(hospital: FakeHospital, domain: dict) -> None:
+    form = ValidateCancelForm()
+    slots = {"requested_slot": "appointment_id", "offered_choices": ["apt_1"]}
+    for text, intent in [("係", "out_of_scope"), ("是", "affirm"), ("对的", "inform")]:
+        tracker = make_tracker(slots=slots, text=text, intent=intent)
+        assert await form.extract_appointment_id(CollectingDispatcher(), tracker, domain) == {"appointment_id": "apt_1"}
+    two = make_tracker(slots={**slots, "offered_choices": ["apt_1", "apt_2"]}, text="是", intent="affirm")
+    assert await form.extract_appointment_id(CollectingDispatcher(), two, domain) == {}
+    other = make_tracker(slots=slots, text="我想问问退款", intent="faq")
+    assert await form.extract_appointment_id(CollectingDispatcher(), other, domain) == {}
