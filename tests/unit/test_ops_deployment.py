@@ -85,7 +85,7 @@ def test_kustomization_applies_every_manifest_and_sets_every_image() -> None:
 
 def test_workloads_hpa_disruption_budgets_and_one_beat() -> None:
     deployments = of_kind("Deployment")
-    assert set(deployments) == {"web", "rasa", "actions", "worker", "beat"}
+    assert set(deployments) == {"web", "api", "rasa", "actions", "worker", "beat"}
     for name, deployment in deployments.items():
         assert selects(deployment["spec"]["selector"]["matchLabels"], pod_labels(deployment)), name
         for container in containers(deployment):
@@ -96,9 +96,9 @@ def test_workloads_hpa_disruption_budgets_and_one_beat() -> None:
     for hpa in hpas.values():
         assert hpa["spec"]["minReplicas"] >= 2 and hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"]
         assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
-    # A node drain never takes the last web, Rasa, action server or worker.
+    # A node drain never takes the last web, API, Rasa, action server or worker.
     budgets = of_kind("PodDisruptionBudget")
-    for name in ("web", "rasa", "actions", "worker"):
+    for name in ("web", "api", "rasa", "actions", "worker"):
         matched = [
             b for b in budgets.values() if selects(b["spec"]["selector"]["matchLabels"], pod_labels(deployments[name]))
         ]
@@ -199,6 +199,15 @@ def test_compose_runs_the_hospital_on_postgresql_redis_and_rabbitmq() -> None:
     # The actions call the v1 API in its own gunicorn, never the chat edge that waits on them (issue 14).
     assert services["actions"]["environment"]["HOSPITAL_API_URL"] == "http://api:5001"
     assert services["api"]["environment"]["APP_PORT"] == "5001" and "ports" not in services["api"]
+
+
+def test_the_actions_call_the_api_pods_never_the_chat_edge() -> None:
+    """A chat turn holds a web thread while its actions call the v1 API (issue 14)."""
+    config = of_kind("ConfigMap")["hospital-config"]["data"]
+    assert config["HOSPITAL_API_URL"] == "http://api.hospital.svc.cluster.local:5000"
+    api = of_kind("Deployment")["api"]
+    assert containers(api)[0]["command"] == containers(of_kind("Deployment")["web"])[0]["command"]
+    assert selects(of_kind("Service")["api"]["spec"]["selector"], pod_labels(api))
 
 
 def test_gunicorn_binds_where_the_settings_say() -> None:
