@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -99,6 +99,14 @@ class Crowd:
             # a 503 asks to come back later: a real client backs off a little
             time.sleep(0.1 if answer.status >= 500 else 0.01)
 
+    def next_phase(self, event: Callable[[], None]) -> float:
+        """Run `event` (the kill) and move to the second plan, no booking starting between."""
+        with self._lock:
+            at = time.monotonic()
+            event()
+            self.phase = "after"
+            return at
+
     @contextmanager
     def running(self) -> Iterator[None]:
         threads = [threading.Thread(target=self._patient) for _ in range(THREADS)]
@@ -156,10 +164,7 @@ def test_killing_the_primary_mid_flash_crowd_loses_nothing_and_writes_return(
         crowd = Crowd(base, before, after)
         with crowd.running():
             time.sleep(3)  # the crowd is booking on the old primary
-            with crowd._lock:
-                killed_at = time.monotonic()
-                cluster.kill(old)
-                crowd.phase = "after"
+            killed_at = crowd.next_phase(lambda: cluster.kill(old))
             new = _wait_for_new_primary(cluster, old, killed_at + 60)
             promoted_at = time.monotonic()
             deadline = killed_at + 60
