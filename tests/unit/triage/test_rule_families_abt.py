@@ -40,6 +40,13 @@ def rules() -> TriageEngine:
         ("孩子吞了三颗玩具上掉下来的小磁铁", "swallowed_battery_magnet"),
         # Non-blanching rash with fever in plain words.
         ("宝宝发烧，身上冒出紫色小点，用玻璃杯按着也不退", "sepsis_signs"),
+        # Gas water heater and a person found unconscious, said as 晕在/昏过去.
+        ("她洗澡好久没出来，推开门发现人昏过去了，用的燃气热水器", "carbon_monoxide_suspected"),
+        # A long lie: found on the floor, nobody knows for how long.
+        ("外公早上被邻居发现倒在地上，不清楚倒了多长时间", "long_lie_or_dark_urine"),
+        # Priapism: four hours or more, or not going down with pain.
+        ("吃了壮阳药，下面硬了五个小时还不软", "priapism"),
+        ("我那里勃起软不下来，疼得厉害快三个钟头了", "priapism"),
     ],
 )
 def test_family_is_an_emergency_on_the_rules_alone(rules: TriageEngine, text: str, rule: str) -> None:
@@ -57,6 +64,9 @@ def test_family_is_an_emergency_on_the_rules_alone(rules: TriageEngine, text: st
         "拿着剪刀剪头发，手划了个口子",
         "蚊子咬的包按下去会变白",
         "孩子吃了一颗糖，说嗓子有点痒",
+        "肚子硬了五个小时",
+        "我奶奶躺在地上做瑜伽",
+        "燃气热水器坏了，洗澡水不热",
     ],
 )
 def test_widened_patterns_leave_ordinary_messages_alone(rules: TriageEngine, text: str) -> None:
