@@ -210,8 +210,10 @@ def build_report() -> list[str]:
         "   the rules' level is the floor, the model raises to emergency/urgent past thresholds",
         "   chosen by grouped cross-validation, may lower routine to self-care only with no flag,",
         "   net, risk group or worrying word, and leaves messages under 12 characters to the rules;",
-        "   its line in `reasons` is `learned_level` with the probabilities. The in-house vignettes",
-        "   below are also its training data (in-sample twice); see docs/triage-blind.md.",
+        "   its line in `reasons` is `learned_level` with the probabilities. The figures below are",
+        "   the rules alone (`TriageEngine.from_directory()`); the in-house vignettes are also the",
+        "   layer's training data, and tests/unit/triage/test_quality.py holds the combined engine",
+        "   to the same floors on them; the figures for the layer are in docs/triage-blind.md.",
         "",
     ]
     lines += [
