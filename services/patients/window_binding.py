@@ -23,7 +23,7 @@ from models import Account, AccountPatient, Patient, utcnow
 from models.privacy import WindowBindCode
 from services import audit
 from services.context import ServiceContext
-from services.errors import InvalidInput, NotFound
+from services.errors import DomainError, InvalidInput, NotFound
 from services.patients import registry as patients
 from services.patients.identity import InvalidIdentity, parse_id_number
 
@@ -82,7 +82,19 @@ def bind_at_window(
     ctx: ServiceContext, *, code: str, name: str, id_number: str, reason: str, relation: str = "self"
 ) -> patients.PatientView:
     """Bind the patient the clerk checked to the account behind `code`. `ctx.actor` is
-    the staff member. Nothing changes unless every check passes."""
+    the staff member. Nothing changes unless every check passes; a refusal is audited
+    (`patient.link.refused`, with its code only), so a clerk trying codes shows in the log."""
+    try:
+        return _bind(ctx, code=code, name=name, id_number=id_number, reason=reason, relation=relation)
+    except DomainError as exc:
+        with ctx.db.transaction() as session:
+            audit.record(ctx, session, action="patient.link.refused", detail={"error": str(exc.code)})
+        raise
+
+
+def _bind(
+    ctx: ServiceContext, *, code: str, name: str, id_number: str, reason: str, relation: str
+) -> patients.PatientView:
     reason = reason.strip()
     if not 2 <= len(reason) <= 200:
         raise InvalidInput("请填写绑定原因（2到200个字），例如“患者本人持身份证到窗口办理”", field="reason")

@@ -88,6 +88,8 @@ def test_a_wrong_name_or_code_or_no_reason_binds_nobody(app: Flask, ctx: Service
     assert bind(desk, code).status_code == 422  # type: ignore[attr-defined]
     with ctx.db.reading() as session:
         assert session.scalars(select(AccountPatient)).all() == []
+        refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "patient.link.refused")).all()
+    assert len(refused) == 4 and all(entry.actor.startswith("staff:") for entry in refused)  # trying codes shows
     assert bind(desk, newer).status_code == 200  # type: ignore[attr-defined]
 
 
