@@ -17,7 +17,6 @@ import argparse
 import hashlib
 import hmac
 import json
-import os
 import re
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from config import load_settings  # noqa: E402
 from models import AccountPatient  # noqa: E402
 from services.booking.calendar import SHANGHAI, local_today  # noqa: E402
 from services.clinical.sealed import TITLE_CONTEXT  # noqa: E402
+from services.conversation.consent import wording as consent_wording  # noqa: E402
 from services.patients.registry import NAME_CONTEXT, find_or_create_account  # noqa: E402
 from web import chat_session  # noqa: E402
 
@@ -180,6 +180,7 @@ class Runner:
         values = {"ID_NUMBER": who["id"], "PHONE": who["phone"], "TOMORROW_DATE": cb.tomorrow_words(self.tomorrow)}
         inserted: dict[str, int] = defaultdict(int)
         last: list[dict[str, Any]] = []
+        consented: list[str] = []  # the chat asks for consent once, as production does
 
         def say(message: str, shown: str, speaker: str = "患者") -> None:
             nonlocal last
@@ -195,6 +196,12 @@ class Runner:
             for m in last:
                 buttons = " ".join(f"[{b.get('title', '')}]" for b in m.get("buttons") or [])
                 outcome.lines.append(("机器人", (m.get("text") or "") + (f" {buttons}" if buttons else "")))
+            agree = consent_button(last)
+            if agree is not None and not consented:
+                consented.append(message)
+                outcome.notes.append("patient tapped 同意 at the consent question, then repeated the message")
+                say(agree, "[同意]")
+                say(message, shown + "（再说一次）")
 
         def answer_unforeseen(remaining: list[str]) -> None:
             """A form question the script did not foresee gets the answer a patient would give."""
@@ -232,6 +239,17 @@ class Runner:
             answer_unforeseen([])
         outcome.passed, outcome.why = check(self, conv["goal"], outcome, who, before)
         return outcome
+
+
+def consent_button(reply: list[dict[str, Any]]) -> str | None:
+    """The payload of the consent question's agree button, when the reply is that question
+    (data/consent.yml): the runner agrees like a patient and repeats what it said."""
+    agree = consent_wording()["agree_button"]
+    for message in reply:
+        for button in message.get("buttons") or []:
+            if button.get("title") == agree and button.get("payload"):
+                return str(button["payload"])
+    return None
 
 
 def _new(runner: Runner, table: str, before: dict[str, set[Any]], key: str) -> list[Any]:
@@ -320,9 +338,6 @@ def main() -> int:
             urls = json.loads(args.reuse.read_text())
             stack = Stack(app_url=urls["app"], rasa_url=urls["rasa"], database_url=urls["db"])
         else:
-            # the blind conversations predate the chat's consent question: the stack's servers
-            # (which inherit this environment) run without it, unless told otherwise
-            os.environ.setdefault("PRIVACY_CONSENT_REQUIRED", "false")
             stack = stacks.enter_context(full_stack(Path(tmp)))
         runner = Runner(stack)
         outcomes = []
