@@ -199,7 +199,9 @@ def send_code(ctx: ServiceContext, *, phone: str, purpose: str) -> dict[str, Any
             outbox.enqueue(
                 session,
                 ctx.cipher,
-                dedupe_key=f"otp:{row.id}",
+                # the row id alone repeats on SQLite once purge() has emptied the table (ids are
+                # reused), and the outbox would then drop the new code as a duplicate of an old one
+                dedupe_key=f"otp:{row.id}:{row.code_hash[:16]}",
                 channel="sms",
                 kind="otp",
                 recipient=digits,
