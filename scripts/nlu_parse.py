@@ -13,6 +13,10 @@ import logging
 import os
 import sys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:  # the model names the bot's own components (bot/components/)
+    sys.path.insert(0, ROOT)
+
 
 async def main(model_path: str) -> None:
     from rasa.core.agent import Agent

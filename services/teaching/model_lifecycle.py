@@ -97,10 +97,16 @@ def prepare_workspace(files: dict[str, str], paths: LifecyclePaths, workspace: P
     workspace.mkdir(parents=True, exist_ok=True)
     (workspace / "bot").mkdir(exist_ok=True)
     shutil.copyfile(paths.config or paths.repo / "bot" / "config.yml", workspace / "bot" / "config.yml")
-    for rel in ("bot/jieba", "data/rules", "data/stories"):
+    # bot/components: the pipeline's own NLU components (bot/config.yml), imported from
+    # the workspace Rasa runs in; they read the department tables when training.
+    for rel in ("bot/jieba", "bot/components", "data/rules", "data/stories"):
         source = paths.repo / rel
         if source.exists():
-            shutil.copytree(source, workspace / rel, dirs_exist_ok=True)
+            shutil.copytree(source, workspace / rel, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    for rel in ("data/departments.yml", "data/triage/routing.yml"):
+        if (paths.repo / rel).exists():
+            (workspace / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(paths.repo / rel, workspace / rel)
     td.write_directory(workspace, files)
     return workspace
 

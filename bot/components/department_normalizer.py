@@ -1,0 +1,138 @@
+"""A Rasa NLU component that finds department mentions and gives them as codes.
+
+DIET tags the department names it learnt from examples and the
+EntitySynonymMapper maps the spellings listed as synonyms; a homophone, a
+traditional character or "看心脏的" slips past both. This component runs after
+them (bot/config.yml) and, with :class:`bot.components.department_names.DepartmentFinder`
+(synonym tables + pinyin similarity + OpenCC), rewrites the ``department``
+entities of a message:
+
+* every mention it finds becomes a ``department`` entity whose value is the code
+  (``cardiology``), replacing any overlapping one the extractors gave;
+* an extractor's ``department`` whose value is not a code is resolved from its
+  text, or dropped when nothing resolves ("呼吸困难" is not a department).
+
+The tables are read from the shared data files when the model is trained and
+kept inside the model, so a running bot never depends on the working tree, and
+the department synonyms of the training data join them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.department_names import DepartmentFinder
+
+ENTITY = "department"
+TABLE_FILE = "department_names.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class DepartmentNormalizer(GraphComponent, EntityExtractorMixin):
+    """Adds or corrects ``department`` entities, valued as department codes."""
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        finder: DepartmentFinder | None = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.finder = finder
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["opencc", "pypinyin"]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> DepartmentNormalizer:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Builds the tables from the data files and the training data's synonyms."""
+        synonyms = [(str(k), str(v)) for k, v in training_data.entity_synonyms.items()]
+        self.finder = DepartmentFinder.from_files(extra=synonyms)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / TABLE_FILE).write_text(json.dumps(self.finder.names, ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> DepartmentNormalizer:
+        """The tables kept in the model; the data files if the model has none."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                names = json.loads((directory / TABLE_FILE).read_text(encoding="utf-8"))
+            finder = DepartmentFinder(names)
+        except (ValueError, OSError):
+            finder = DepartmentFinder.from_files()
+        return cls(config, model_storage, resource, finder)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if text:
+                message.set(ENTITIES, self.normalise(text, message.get(ENTITIES, [])), add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def normalise(self, text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The message's entities with its department mentions found and valued as codes."""
+        finder = self.finder or DepartmentFinder.from_files()
+        found = finder.find(text)
+        kept: list[dict[str, Any]] = []
+        for entity in entities:
+            if entity.get("entity") != ENTITY:
+                kept.append(entity)
+                continue
+            start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
+            if any(start < m.end and m.start < end for m in found):
+                continue  # the finder's reading of this span replaces it
+            value = str(entity.get("value", ""))
+            if value not in finder.codes:
+                value = finder.resolve(value) or finder.resolve(text[start:end]) or ""
+                if not value:
+                    continue
+                entity = {**entity, "value": value}
+                self.add_processor_name(entity)
+            kept.append(entity)
+        for mention in found:
+            kept.append(
+                {
+                    "entity": ENTITY,
+                    "start": mention.start,
+                    "end": mention.end,
+                    "value": mention.code,
+                    "confidence_entity": 1.0,
+                    "extractor": self.__class__.__name__,
+                }
+            )
+        kept.sort(key=lambda e: int(e.get("start", 0)))
+        return kept

@@ -1,0 +1,111 @@
+"""The department normaliser: mentions typed any way become department codes, other
+words do not, and the Rasa component trains, persists, loads and rewrites entities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.department_names import DepartmentFinder, load_names, simplify
+from bot.components.department_normalizer import DepartmentNormalizer
+
+
+@pytest.fixture(scope="module")
+def finder() -> DepartmentFinder:
+    return DepartmentFinder.from_files()
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("帮我挂个新内科", "cardiology"),  # homophone of 心内科
+        ("神精内科还有号吗", "neurology"),  # 经 -> 精
+        ("耳鼻侯科", "ent"),
+        ("消化内可", "gastroenterology"),  # 科 typed as 可, no 科 in the message
+        ("我想挂內分泌科", "endocrinology"),  # traditional 內
+        ("眼科門診", "ophthalmology"),
+        ("兒科明天有沒有號", "pediatrics"),
+        ("骨伤課", "orthopedics"),  # traditional 課 sounds like 科
+        ("找个看肾的那个科", "nephrology"),  # described, not named
+        ("看皮肤病的医生", "dermatology"),
+        ("挂看嗓子的", "ent"),
+        ("肾内明天上午", "nephrology"),  # a short form like 心内
+        ("zhong yi ke", None),  # pinyin letters are not matched as words
+    ],
+)
+def test_department_found_however_typed(finder: DepartmentFinder, text: str, code: str | None) -> None:
+    assert finder.resolve(text) == code
+
+
+@pytest.mark.parametrize("text", ["明天上午的号", "肚子疼两天了", "呼吸困难", "我是他的粉丝", "谢谢你", "查一下报告"])
+def test_ordinary_words_are_not_departments(finder: DepartmentFinder, text: str) -> None:
+    assert finder.find(text) == []
+
+
+def test_the_longest_reading_wins_and_spans_point_into_the_text(finder: DepartmentFinder) -> None:
+    text = "我要挂新内科的号"
+    [mention] = finder.find(text)
+    assert (text[mention.start : mention.end], mention.code) == ("新内科", "cardiology")  # not the 内科 inside
+
+
+def test_every_catalogue_name_and_typo_is_known(finder: DepartmentFinder) -> None:
+    for wording, code in load_names().items():
+        assert finder.resolve(wording) == code, wording
+
+
+def test_simplify_converts_traditional_and_spacing() -> None:
+    assert simplify("心 臟 內 科") == "心脏内科"
+
+
+def component(tmp_path: Path) -> tuple[DepartmentNormalizer, LocalModelStorage, Resource, ExecutionContext]:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("department_normalizer")
+    context = ExecutionContext(GraphSchema({}), "test")
+    return DepartmentNormalizer.create({}, storage, resource, context), storage, resource, context
+
+
+def test_trained_tables_are_kept_in_the_model_and_loaded(tmp_path: Path) -> None:
+    normalizer, storage, resource, context = component(tmp_path)
+    data = TrainingData(entity_synonyms={"心脏那个科": "cardiology", "随便": "not_a_code"})
+    normalizer.train(data)
+    loaded = DepartmentNormalizer.load({}, storage, resource, context)
+    assert loaded.finder is not None
+    assert loaded.finder.resolve("心脏那个科") == "cardiology"  # a training-data synonym joined the tables
+    assert "随便" not in loaded.finder.names  # a synonym of another entity did not
+
+
+def test_process_rewrites_department_entities_and_keeps_the_others(tmp_path: Path) -> None:
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    text = "我要挂內分秘科，手机13800000000"
+    entities = [
+        {"entity": "department", "start": 5, "end": 7, "value": "秘科", "extractor": "DIETClassifier"},
+        {"entity": "phone", "start": 10, "end": 21, "value": "13800000000", "extractor": "RegexEntityExtractor"},
+    ]
+    message = Message(data={TEXT: text, ENTITIES: entities})
+    [out] = normalizer.process([message])
+    found = {(e["entity"], e["value"]) for e in out.get(ENTITIES)}
+    assert found == {("department", "endocrinology"), ("phone", "13800000000")}
+    [department] = [e for e in out.get(ENTITIES) if e["entity"] == "department"]
+    assert text[department["start"] : department["end"]] == "內分秘科"
+
+
+def test_an_extractor_guess_that_is_no_department_is_dropped(tmp_path: Path) -> None:
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    entities = [{"entity": "department", "start": 0, "end": 4, "value": "呼吸困难", "extractor": "DIETClassifier"}]
+    assert normalizer.normalise("呼吸困难", entities) == []
+
+
+def test_an_extractor_value_already_a_code_is_kept(tmp_path: Path) -> None:
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    entities = [{"entity": "department", "start": 0, "end": 2, "value": "cardiology", "extractor": "DIETClassifier"}]
+    assert normalizer.normalise("那个", entities) == entities
