@@ -7,9 +7,13 @@ never count differently. Runs in the Rasa venv (Python 3.10).
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass
@@ -62,6 +66,8 @@ async def score_model(model_path: str, examples: list[Any], synonyms: dict[str, 
     """Add one model's answers on `examples` to `scores` (cross-validation adds one model per fold)."""
     from rasa.core.agent import Agent
 
+    if _REPO not in sys.path:  # the pipeline names the bot's own components (bot/components/)
+        sys.path.insert(0, _REPO)
     agent = Agent.load(model_path)
     scores.examples += len(examples)
     gold_intents, pred_intents, bot_intents = scores.gold, scores.predicted, scores.answered
