@@ -162,10 +162,12 @@ class TriageEngine:
         said = interview.answered_text(self.knowledge.interview, data.answers)
         raw = f"{data.text}。{said}" if said else data.text
         found = self._evaluate(self._normalize(raw), data)
-        learned = self._learned(found, data)
         questions: list[Question] = []
-        if found.level is not TriageLevel.EMERGENCY:
+        if found.level is not TriageLevel.EMERGENCY:  # asked about the rules' level, before the layer moves it
             questions = self._questions(found, raw, data)
+        learned = self._learned(found, data)
+        if found.level is TriageLevel.EMERGENCY:
+            questions = []  # any emergency answers at once
         flags = [hit.id for hit in found.hits]
         if found.level is TriageLevel.EMERGENCY and not flags:
             flags = [blend.LEARNED_RULE]  # an emergency always names what called it one

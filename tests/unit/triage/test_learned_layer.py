@@ -154,3 +154,18 @@ def test_without_its_corpus_the_engine_answers_with_the_rules(
     assert result.level is rules_engine.assess(text).level
     assert all(r.rule != "learned_level" for r in result.reasons)
     assert "learned layer unavailable" in caplog.text
+
+
+def test_questions_are_the_rules_and_none_once_the_layer_calls_an_emergency(
+    engine: TriageEngine, rules_engine: TriageEngine
+) -> None:
+    # Questions say what would change the rules' answer; a raised answer must not make every
+    # candidate question look decisive, and an emergency asks nothing.
+    moved = 0
+    for case in load_corpus()[::25]:
+        text = TriageInput(text=case.text)
+        combined, rules = engine.assess(text), rules_engine.assess(text)
+        moved += combined.level is not rules.level
+        expected = [] if combined.level is TriageLevel.EMERGENCY else rules.questions
+        assert combined.questions == expected, case.text
+    assert moved, "the sample should include answers the layer moved"
