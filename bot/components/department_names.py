@@ -125,12 +125,17 @@ class DepartmentFinder:
         return found[0].code if found else None
 
     def find(self, text: str) -> list[Mention]:
-        """Department mentions in ``text``, in order, never overlapping.
+        """Department mentions in ``text``, in order, never overlapping, spans in ``text`` as typed.
 
-        Spans refer to ``text`` as typed when simplifying kept its length (OpenCC
-        maps character to character almost always); otherwise the whole message.
+        Matching runs on the simplified text with spaces between Chinese characters
+        taken out ("心 内 科"); an index maps each position back. Should OpenCC ever
+        change the length, the whole message is the span.
         """
-        plain = simplify(text)
+        converted = simplify_characters(text).lower()
+        if len(converted) != len(text):
+            return [Mention(0, len(text), code) for code in dict.fromkeys(m.code for m in self.find(converted))]
+        kept_at = [i for i in range(len(converted)) if not _between_chinese_space(converted, i)]
+        plain = "".join(converted[i] for i in kept_at)
         spans = [(start, start + len(name), code) for name, code in self.names.items() for start in _all(plain, name)]
         spans += self._by_sound(plain)
         # Longest first, so "新内科" (心内科 by sound) beats the 内科 inside it.
@@ -140,9 +145,7 @@ class DepartmentFinder:
             if all(end <= s or start >= e for s, e, _ in kept):
                 kept.append((start, end, code))
         kept.sort()
-        if len(plain) != len(text):
-            return [Mention(0, len(text), code) for code in dict.fromkeys(c for _, _, c in kept)]
-        return [Mention(start, end, code) for start, end, code in kept]
+        return [Mention(kept_at[start], kept_at[end - 1] + 1, code) for start, end, code in kept]
 
     def _by_sound(self, text: str) -> list[tuple[int, int, str]]:
         """Windows compared by pronunciation: any ending in 科, and longer ones anywhere."""
@@ -168,6 +171,14 @@ def _all(text: str, name: str) -> list[int]:
         starts.append(at)
         at = text.find(name, at + 1)
     return starts
+
+
+def _between_chinese_space(text: str, at: int) -> bool:
+    """A space typed between two Chinese characters (typing noise, "胸 口 疼")."""
+    if not text[at].isspace():
+        return False
+    before, after = text[:at].rstrip(), text[at:].lstrip()
+    return bool(before) and bool(after) and _is_chinese(before[-1]) and _is_chinese(after[0])
 
 
 def _is_chinese(text: str) -> bool:

@@ -27,14 +27,15 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.department_names import DepartmentFinder
+from bot.components.department_names import DepartmentFinder, simplify
 
 ENTITY = "department"
 TABLE_FILE = "department_names.json"
+COMPLAINT_INTENT = "report_symptom"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -97,16 +98,31 @@ class DepartmentNormalizer(GraphComponent, EntityExtractorMixin):
         for message in messages:
             text = message.get(TEXT)
             if text:
-                message.set(ENTITIES, self.normalise(text, message.get(ENTITIES, [])), add_to_output=True)
+                intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+                entities = self.normalise(text, message.get(ENTITIES, []), complaint=intent == COMPLAINT_INTENT)
+                message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def normalise(self, text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The message's entities with its department mentions found and valued as codes."""
+    def normalise(self, text: str, entities: list[dict[str, Any]], complaint: bool = False) -> list[dict[str, Any]]:
+        """The message's entities with its department mentions found and valued as codes.
+
+        In a complaint (``complaint``: the intent is report_symptom) a bare body word
+        that is also a department alias ("皮肤痒", "口腔溃疡") is the complaint, not a
+        request for that department: there only a name that says it is one (ends in
+        科 or names a 门诊) or a span the extractors tagged counts.
+        """
         finder = self.finder or DepartmentFinder.from_files()
         found = finder.find(text)
+        if complaint:
+            tagged = [(int(e.get("start", 0)), int(e.get("end", 0))) for e in entities if e.get("entity") == ENTITY]
+            found = [
+                m
+                for m in found
+                if _says_department(text[m.start : m.end]) or any(s < m.end and m.start < e for s, e in tagged)
+            ]
         kept: list[dict[str, Any]] = []
         for entity in entities:
             if entity.get("entity") != ENTITY:
@@ -136,3 +152,9 @@ class DepartmentNormalizer(GraphComponent, EntityExtractorMixin):
             )
         kept.sort(key=lambda e: int(e.get("start", 0)))
         return kept
+
+
+def _says_department(wording: str) -> bool:
+    """ "心内科", "发热门诊", "看心脏的": a wording that can only mean a department."""
+    plain = simplify(wording)
+    return plain.endswith(("科", "课", "可", "的")) or "门诊" in plain

@@ -109,3 +109,20 @@ def test_an_extractor_value_already_a_code_is_kept(tmp_path: Path) -> None:
     normalizer.train(TrainingData())
     entities = [{"entity": "department", "start": 0, "end": 2, "value": "cardiology", "extractor": "DIETClassifier"}]
     assert normalizer.normalise("那个", entities) == entities
+
+
+def test_in_a_complaint_a_body_word_is_not_a_department(tmp_path: Path) -> None:
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    assert normalizer.normalise("皮肤痒了三天", [], complaint=True) == []
+    assert [e["value"] for e in normalizer.normalise("皮肤痒了三天", [])] == ["dermatology"]  # as an answer
+    said = normalizer.normalise("胃疼反酸 挂消化科对吗", [], complaint=True)
+    assert [e["value"] for e in said] == ["gastroenterology"]
+
+
+def test_process_reads_the_intent(tmp_path: Path) -> None:
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    message = Message(data={TEXT: "口腔溃疡好几天", ENTITIES: [], "intent": {"name": "report_symptom"}})
+    [out] = normalizer.process([message])
+    assert out.get(ENTITIES) == []
