@@ -228,7 +228,7 @@ def main() -> int:
     levels = [1, 2] if args.quick else args.clients
     processes = Processes(
         args.web_workers, args.web_threads, args.api_workers, args.api_threads, Processes.action_threads,
-        args.rasa_start_seconds,
+        args.rasa_start_seconds, Processes.app_start_seconds,
     )  # fmt: skip
     print(f"machine: {os.uname().sysname} {os.uname().release}, {os.cpu_count()} cores")
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
