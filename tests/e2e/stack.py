@@ -34,6 +34,11 @@ class Stack:
     app_url: str
     rasa_url: str
     database_url: str
+    # Where the processes keep what they were told: Rasa's tracker store, the Celery broker
+    # and the processes' logs (all in the stack's directory), for the PII scan (issue 11.5).
+    tracker_url: str = ""
+    broker_url: str = ""
+    directory: Path | None = None
     token: str = TOKEN
     # One browser per sender: the server's session cookie carries the conversation (web/chat_session.py).
     browsers: dict[str, requests.Session] = field(default_factory=dict, compare=False)
@@ -94,8 +99,15 @@ def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterat
     database_url = seeded_database(directory)
     app_port, api_port, rasa_port, action_port = free_port(), free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
-    endpoints = directory / "endpoints.yml"  # in-memory tracker store: nothing left behind
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    # Rasa keeps its conversations in a SQLite tracker store of its own, as under `make run`,
+    # and the app queues tasks in a SQLite broker: the PII scan reads both after the journeys.
+    tracker_db, broker_url = directory / "tracker.db", f"sqla+sqlite:///{directory / 'broker.sqlite3'}"
+    endpoints = directory / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{tracker_db}"\n',
+        encoding="utf-8",
+    )
     rasa_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
         "RASA_TELEMETRY_ENABLED": "false",
@@ -120,15 +132,22 @@ def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterat
             )
         )  # fmt: skip
         app_env_all = {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
-                       "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}"}  # fmt: skip
+                       "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}", "CELERY_BROKER_URL": broker_url}  # fmt: skip
         stack.enter_context(running_server(app_env_all, workers=1, log_dir=directory, port=api_port))
         app_url = stack.enter_context(
             running_server(
                 {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
-                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
+                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}", "CELERY_BROKER_URL": broker_url,
                  "RATE_LIMIT_CHAT_PER_SENDER": "1000/minute", "RATE_LIMIT_PUBLIC": "100000/minute",
                  "RATE_LIMIT_CHAT_PER_IP": "100000/minute"},
                 log_dir=directory, port=app_port,
             )
         )  # fmt: skip
-        yield Stack(app_url=app_url, rasa_url=rasa_url, database_url=database_url)
+        yield Stack(
+            app_url=app_url,
+            rasa_url=rasa_url,
+            database_url=database_url,
+            tracker_url=f"sqlite:///{tracker_db}",
+            broker_url=broker_url,
+            directory=directory,
+        )

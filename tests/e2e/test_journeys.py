@@ -4,14 +4,20 @@ database, on a freshly seeded demo hospital. Nothing is faked here."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import shutil
+import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from services.booking.calendar import local_today
+from tests.e2e.pii_check import Stores, personal_data_left, stores_of
 from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.rasa
@@ -103,3 +109,59 @@ def test_faq_hand_off_and_out_of_scope(stack: Stack) -> None:
     assert "已转人工" in said(stack.chat("e2e-faq", "还在吗"))
     lost = stack.chat("e2e-faq2", "帮我订个外卖")
     assert buttons(lost), "an out-of-scope message gets the menu, not a dead end"
+
+
+# --- after every journey above (pytest keeps a module's order) -------------------------------
+def stack_stores(stack: Stack) -> Stores:
+    assert stack.directory is not None
+    return stores_of(stack.directory, stack.database_url, stack.tracker_url, stack.broker_url)
+
+
+def test_no_plaintext_id_number_or_phone_is_left_anywhere_after_the_journeys(stack: Stack) -> None:
+    """`make pii-scan` after the journeys (issue 11.5): the app's database, Rasa's tracker store,
+    the broker and every process's log hold no plaintext ID number or phone."""
+    assert personal_data_left(stack_stores(stack)) == []
+    # The scan read what Rasa really kept: the patients' numbers, as placeholders.
+    tracker = sqlite3.connect(stack.tracker_url.removeprefix("sqlite:///"))
+    try:
+        said = [json.loads(row[0]).get("text") or "" for row in tracker.execute(
+            "SELECT data FROM events WHERE type_name = 'user'"
+        )]  # fmt: skip
+    finally:
+        tracker.close()
+    assert any(text.startswith("[身份证#") for text in said) and any(text.startswith("[手机#") for text in said)
+    assert any(text.startswith("[验证码#") for text in said)
+
+
+def test_the_scan_finds_a_number_planted_in_any_of_those_places(stack: Stack, tmp_path: Path) -> None:
+    """The check above can fail: a phone or ID number planted in a copy of each store is found."""
+    stores = stack_stores(stack)
+    database, tracker = tmp_path / "hospital.sqlite3", tmp_path / "tracker.db"
+    for source, copy in ((stores.database_url, database), (stores.tracker_url, tracker)):
+        with sqlite3.connect(source.removeprefix("sqlite:///")) as live, sqlite3.connect(copy) as target:
+            live.backup(target)  # through the WAL: what the processes wrote and read back
+    for log in stores.logs:
+        shutil.copyfile(log, tmp_path / log.name)
+    broker = tmp_path / "broker.sqlite3"
+    with sqlite3.connect(database) as conn:
+        first = "(SELECT MIN(id) FROM inbound_messages)"
+        planted = conn.execute(f"UPDATE inbound_messages SET text_enc = '我的手机13912345678' WHERE id = {first}")
+        assert planted.rowcount == 1
+    with sqlite3.connect(tracker) as conn:
+        user = json.dumps({"event": "user", "text": "身份证11010519491231002X"}, ensure_ascii=False)
+        planted = conn.execute("UPDATE events SET data = ? WHERE id = (SELECT MIN(id) FROM events)", (user,))
+        assert planted.rowcount == 1
+    with sqlite3.connect(broker) as conn:
+        body = base64.b64encode(json.dumps([["13912345678"], {}, {}]).encode()).decode()
+        conn.execute("CREATE TABLE kombu_message (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+        conn.execute("INSERT INTO kombu_message (payload) VALUES (?)", (json.dumps({"body": body}),))
+    with (tmp_path / "rasa.log").open("a", encoding="utf-8") as log:
+        log.write("user said 13912345678\n")
+    planted = Stores(f"sqlite:///{database}", f"sqlite:///{tracker}", f"sqla+sqlite:///{broker}",
+                     tuple(sorted(tmp_path.glob("*.log"))))  # fmt: skip
+    found = personal_data_left(planted)
+    assert "database inbound_messages.text_enc: 1 plaintext phone" in found
+    assert "tracker events.data: 1 plaintext id_number" in found
+    assert "broker kombu_message.payload: 1 plaintext phone" in found
+    assert f"logs {tmp_path / 'rasa.log'}: 1 plaintext phone" in found
+    assert len(found) == 4  # nothing else: the copies were clean before
