@@ -100,6 +100,10 @@ def claim(value: Any, purpose: str, dispatcher: CollectingDispatcher, tracker: T
     if code:
         channel, user_id = common.chat_account(tracker)
         try:
+            held_before = set(bound_ids(tracker))
+        except HospitalError:
+            held_before = set()
+        try:
             answer = common.backend().claim_patients(phone, code, purpose, channel, user_id, tracker.sender_id)
         except InvalidInput:
             answer = {}
@@ -114,8 +118,10 @@ def claim(value: Any, purpose: str, dispatcher: CollectingDispatcher, tracker: T
             names = "、".join(str(p.get("name", "")) for p in patients)
             dispatcher.utter_message(response="utter_identified", names=names)
             slots: Dict[Text, Any] = {"otp_code": "verified", "otp_token": answer.get("token"), "otp_attempts": 0}
-            if len(patients) == 1:
-                slots["patient_id"] = str(patients[0]["id"])
+            # one patient on that phone, or one of them this chat already held: that one
+            mine = [p for p in patients if str(p["id"]) in held_before]
+            if len(patients) == 1 or len(mine) == 1:
+                slots["patient_id"] = str((mine or patients)[0]["id"])
             return slots
     if attempts >= MAX_TRIES:
         dispatcher.utter_message(response="utter_otp_failed")

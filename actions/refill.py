@@ -90,6 +90,10 @@ class ActionAskPrescriptionId(HospitalAction):
             return [SlotSet("prescription_id", "none"), SlotSet("refill_question", ""), SlotSet("requested_slot", None)]
         chosen = match_drug(prescriptions, tracker.get_slot("drug"))
         ids = common.ids_from(prescriptions)
+        if not chosen and len(prescriptions) == 1:  # the only one that can be renewed: no choice to make
+            chosen = str(prescriptions[0]["id"])
+            label = prescription_label(prescriptions[0])
+            dispatcher.utter_message(response="utter_refill_only_one", prescription=label)
         if chosen:
             dispatcher.utter_message(response="utter_ask_refill_question")
             return [

@@ -9,7 +9,7 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.appointments import ActionQueryAppointments, ValidateAppointmentsForm, ValidateCancelForm
-from actions.refill import ValidateRefillForm
+from actions.refill import ActionAskPrescriptionId, ValidateRefillForm
 from actions.results import ActionShowResults, ValidateResultsForm
 from tests.actions.fake_hospital import FakeHospital
 from tests.actions.helpers import make_tracker, responses, slot_events
@@ -176,3 +176,28 @@ async def test_yes_at_which_appointment_takes_the_only_one_offered(hospital: Fak
     assert await form.extract_appointment_id(CollectingDispatcher(), two, domain) == {}
     other = make_tracker(slots=slots, text="我想问问退款", intent="faq")
     assert await form.extract_appointment_id(CollectingDispatcher(), other, domain) == {}
+
+
+async def test_the_patient_this_chat_already_held_is_chosen_among_the_phones(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    """Blind C43/C46 (returning): the chat holds 张建国; his grandson is on the same phone.
+    The code finds both, and the one the chat already held is the one meant."""
+    grandpa = hospital.add_patient("张建国", PHONE, user="u1")
+    hospital.add_patient("张小明", PHONE, user="someone-else")
+    hospital.otp_codes[PHONE] = "246810"
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"phone": PHONE}, text="246810")
+    slots = await ValidateRefillForm().validate_otp_code("246810", dispatcher, tracker, domain)
+    assert slots["patient_id"] == grandpa and slots["otp_code"] == "verified"
+    assert dispatcher.messages[0]["names"] == "张建国、张小明"
+
+
+async def test_the_only_renewable_prescription_is_taken_without_a_choice(hospital: FakeHospital, domain: dict) -> None:
+    pid = on_file(hospital)
+    dispatcher = CollectingDispatcher()
+    events = await ActionAskPrescriptionId().run(dispatcher, make_tracker(slots={"patient_id": pid}), domain)
+    assert responses(dispatcher) == ["utter_refill_only_one", "utter_ask_refill_question"]
+    assert "氨氯地平" in dispatcher.messages[0]["prescription"]
+    chosen = slot_events(events)
+    assert chosen["prescription_id"] == "rx1" and chosen["requested_slot"] == "refill_question"
