@@ -90,8 +90,10 @@ def test_booking_end_to_end_registers_patient_and_holds_slot(rasa_stack: RasaSta
     assert "姓名" in texts(rasa_stack.say(sender, "1"))  # no patient bound to this chat yet
     assert "身份证" in texts(rasa_stack.say(sender, "李秀英"))
     assert "手机" in texts(rasa_stack.say(sender, "440106198202020555"))
-    # the phone is proven by the code sent to it before the record exists (the fake hospital's code)
-    assert "验证码" in texts(rasa_stack.say(sender, "13812345678"))
+    # read back before anything is written; then the phone is proven by the code sent to it
+    # before the record exists (the fake hospital's code)
+    assert "核对" in texts(rasa_stack.say(sender, "13812345678"))
+    assert "验证码" in texts(rasa_stack.say(sender, "对"))
     answer = rasa_stack.say(sender, "135791")
     assert "已登记就诊人 李秀英" in texts(answer)
     assert "已为您保留号源" in texts(answer)
@@ -157,6 +159,8 @@ def test_naming_the_doctor_at_the_slot_buttons_picks_that_slot(rasa_stack: RasaS
 
 def test_nothing_to_reschedule_says_so_once_and_ok_books(rasa_stack: RasaStack) -> None:
     sender = "e2e-nothing-to-reschedule"
+    # a chat that holds a patient with nothing booked (one that holds nobody is asked its phone)
+    rasa_stack.hospital.add_patient("王芳", "13811112222", channel="web", user=sender)
     answer = rasa_stack.say(sender, "改个时间")
     assert [m.get("text") for m in answer].count("没有查到您的预约。需要现在挂号吗？") == 1
     assert "哪个科" in texts(rasa_stack.say(sender, "好的"))
