@@ -14,7 +14,10 @@ COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=1001:0 bot /app/bot
 COPY --chown=1001:0 var/rasa/models/current.tar.gz /app/models/current.tar.gz
+# PYTHONPATH: the pipeline's own components (bot/components: simplified tokenizer,
+# department normaliser) are imported as `bot.components...` when a model loads.
 ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/app \
     HOME=/app \
     RASA_TELEMETRY_ENABLED=false \
     SQLALCHEMY_SILENCE_UBER_WARNING=1
