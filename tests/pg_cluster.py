@@ -24,6 +24,9 @@ from typing import Any
 
 from tests.concurrency.server import free_port
 
+# With the C locale alone initdb picks SQL_ASCII, whose text psycopg returns as bytes.
+UTF8_C = ("--locale=C", "-E", "UTF8")
+
 
 def server_bin_dir() -> Path | None:
     """The newest installed server's binaries (Debian keeps them off PATH)."""
@@ -113,7 +116,7 @@ def throwaway_server() -> Iterator[Server]:
     server = Server(root / "data", free_port())
     try:
         subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(server.data), "-U", "postgres", "--auth=trust", "--locale=C"],
+            [str(bin_dir / "initdb"), "-D", str(server.data), "-U", "postgres", "--auth=trust", *UTF8_C],
             check=True,
             capture_output=True,
             **as_server_user(),

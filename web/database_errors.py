@@ -36,12 +36,34 @@ def unavailable() -> Response:
     return response
 
 
+# SQLite reports a broken schema or bad SQL as an OperationalError too: those are bugs (a
+# 500, logged with the trace), not an outage a retry would get past.
+_SQLITE_BUGS = ("no such table", "no such column", "has no column", "syntax error")
+
+
+def _is_a_bug(exc: OperationalError) -> bool:
+    if exc.connection_invalidated:
+        return False
+    said = str(exc.orig).lower()
+    return any(words in said for words in _SQLITE_BUGS)
+
+
+def _internal() -> Response | tuple[Response, int]:
+    """What web/errors.py answers for any other unexpected failure."""
+    log.exception("unhandled error")
+    if error_pages.wants_page():
+        return error_pages.page(500), 500
+    return error_response("internal", "系统繁忙，请稍后再试。如需帮助请致电医院", 500)
+
+
 def init_app(app: Flask) -> None:
     """Register on the app, beside web/errors.py (Flask picks the most specific class, so
     these win over its catch-all 500 and leave every other error to it)."""
 
     @app.errorhandler(OperationalError)
-    def _operational(exc: OperationalError) -> Response:
+    def _operational(exc: OperationalError) -> Response | tuple[Response, int]:
+        if _is_a_bug(exc):
+            return _internal()
         # The driver's class and whether the connection died; never the statement (it may
         # hold personal data even with hidden parameters).
         log.warning(
@@ -54,11 +76,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     def _dbapi(exc: DBAPIError) -> Response | tuple[Response, int]:
         if not (exc.connection_invalidated or isinstance(exc, InterfaceError)):
-            # a real bug (an integrity error not caught, bad SQL): what web/errors.py does
-            log.exception("unhandled error")
-            if error_pages.wants_page():
-                return error_pages.page(500), 500
-            return error_response("internal", "系统繁忙，请稍后再试。如需帮助请致电医院", 500)
+            return _internal()  # a real bug (an integrity error not caught, bad SQL)
         log.warning("database connection lost", extra={"error_class": type(exc.orig).__name__})
         return unavailable()
 

@@ -81,6 +81,14 @@ def deliver_pending_reply(
     """Push one kept answer. Claimed by a conditional update with a lease, so two workers
     (the queued task and the sweep) never both send it, and a crashed worker's claim lapses.
     Returns the row's status; raises DeliveryFailed (retryable) for the task to retry."""
+    return _deliver(ctx, reply_id, sender, now)[0]
+
+
+def _deliver(
+    ctx: ServiceContext, reply_id: int, sender: OutboundSender, now: datetime | None = None
+) -> tuple[str, bool]:
+    """The row's status, and whether this call sent it (a sweep counts only its own sends:
+    a row another sweep finished meanwhile also reads "sent")."""
     now = now or utcnow()
     with ctx.db.transaction() as session:
         claimed = rows_changed(
@@ -95,9 +103,9 @@ def deliver_pending_reply(
         )
         row = session.get(PendingReply, reply_id)
         if row is None:
-            return "missing"
+            return "missing", False
         if claimed != 1:
-            return row.status
+            return row.status, False
         recipient = ctx.cipher.decrypt(row.recipient_enc, REPLY_RECIPIENT_CONTEXT)
         text = ctx.cipher.decrypt(row.body_enc, REPLY_BODY_CONTEXT)
         attempts = row.attempts
@@ -111,10 +119,10 @@ def deliver_pending_reply(
             extra={"reply_id": reply_id, "channel": sender.channel, "reason": str(exc), "final": final},
         )
         if final:
-            return "failed"
+            return "failed", False
         raise
     _set_status(ctx, reply_id, "sent")
-    return "sent"
+    return "sent", True
 
 
 def resend_stuck_replies(
@@ -148,7 +156,7 @@ def resend_stuck_replies(
             log.warning("no sender for a kept channel reply", extra={"reply_id": reply_id, "channel": channel})
             continue
         try:
-            sent += deliver_pending_reply(ctx, reply_id, sender, now) == "sent"
+            sent += _deliver(ctx, reply_id, sender, now)[1]
         except DeliveryFailed:
             continue  # left pending (logged by the delivery); the next sweep tries again
     return sent

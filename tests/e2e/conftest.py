@@ -14,8 +14,7 @@ from tests.e2e.stack import Stack, full_stack
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # The journeys here predate the chat's consent question (services/conversation/consent.py,
     # tested through /api/v1/chat in tests/integration/test_privacy_consent.py): the stack's
-    # servers inherit this environment and run without it.
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PRIVACY_CONSENT_REQUIRED", "false")
-        with full_stack(tmp_path_factory.mktemp("stack")) as running:
-            yield running
+    # servers run without it. Given to the servers only: a variable set in this process would
+    # outlive the fixture's start and reach every later test's settings (production checks).
+    with full_stack(tmp_path_factory.mktemp("stack"), app_env={"PRIVACY_CONSENT_REQUIRED": "false"}) as running:
+        yield running

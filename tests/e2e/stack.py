@@ -132,14 +132,15 @@ def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterat
             )
         )  # fmt: skip
         app_env_all = {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
-                       "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}", "CELERY_BROKER_URL": broker_url}  # fmt: skip
+                       "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}", "CELERY_BROKER_URL": broker_url,
+                       **(app_env or {})}  # fmt: skip
         stack.enter_context(running_server(app_env_all, workers=1, log_dir=directory, port=api_port))
         app_url = stack.enter_context(
             running_server(
                 {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
                  "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}", "CELERY_BROKER_URL": broker_url,
                  "RATE_LIMIT_CHAT_PER_SENDER": "1000/minute", "RATE_LIMIT_PUBLIC": "100000/minute",
-                 "RATE_LIMIT_CHAT_PER_IP": "100000/minute"},
+                 "RATE_LIMIT_CHAT_PER_IP": "100000/minute", **(app_env or {})},
                 log_dir=directory, port=app_port,
             )
         )  # fmt: skip

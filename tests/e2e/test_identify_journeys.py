@@ -38,7 +38,7 @@ def test_a_fresh_visitor_sees_results_after_the_phone_on_file_and_its_code(stack
 
 def test_a_fresh_visitor_cancels_by_the_phone_on_file(stack: Stack) -> None:
     phone = "13912340077"
-    body = {"name": "陈秀珍", "id_number": "11010519491231002X", "phone": phone}
+    body = {"name": "陈秀珍", "id_number": "110101195203150042", "phone": phone}  # not the journeys' 赵建华
     patient = stack.api("POST", "/api/v1/patients", json=body).json()["id"]
     day = next_day_with_slots(stack, "cardiology")
     slot = stack.api("GET", f"/api/v1/slots?department=cardiology&date={day.isoformat()}").json()[0]["id"]
