@@ -198,9 +198,13 @@ def test_forgive_going_back_and_fixing_a_name_before_registering(rasa_stack: Ras
     fixed = texts(rasa_stack.say(sender, "不对，名字打错了，是李敏"))
     assert "李敏" in fixed and "身份证" in fixed  # not "身份证号好像不对"
     assert "手机" in texts(rasa_stack.say(sender, "440106198202020555"))
-    rasa_stack.say(sender, "13812345678")
+    read_back = texts(rasa_stack.say(sender, "13812345678"))  # read back before anything is written
+    assert "核对" in read_back and "李敏" in read_back and "李明" not in read_back
+    assert "验证码" in texts(rasa_stack.say(sender, "对"))
+    rasa_stack.say(sender, "135791")  # the fake hospital's code
     registered = [r for r in rasa_stack.hospital.requests if r["path"] == "/api/v1/patients"]
     assert registered and registered[-1]["body"]["name"] == "李敏"
+    assert registered[-1]["body"]["account"]["channel_user_id"] == sender
 
 
 def test_forgive_dont_know_at_the_age_question_is_an_answer(rasa_stack: RasaStack) -> None:
