@@ -107,10 +107,11 @@ def _fingerprint(patient_id: str, slot_id: str) -> str:
     return hashlib.sha256(f"{patient_id}\x00{slot_id}".encode()).hexdigest()
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> BookingOutcome | None:
+def replay_outcome(session: Session, scope: str, key: str, fingerprint: str) -> BookingOutcome | None:
+    """The answer a request with this Idempotency-Key got (booking and rescheduling share it)."""
     record = session.execute(
         select(IdempotencyRecord.fingerprint, IdempotencyRecord.response_json).where(
-            IdempotencyRecord.scope == IDEMPOTENCY_SCOPE, IdempotencyRecord.key == key
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
         )
     ).one_or_none()
     if record is None:
@@ -120,9 +121,21 @@ def _replay(session: Session, key: str, fingerprint: str) -> BookingOutcome | No
     return BookingOutcome(json.loads(record.response_json), replayed=True)
 
 
+def remember_outcome(session: Session, scope: str, key: str, fingerprint: str, outcome: BookingOutcome) -> None:
+    """Keep the answer in the same transaction as the change it describes."""
+    session.connection().execute(
+        insert(IdempotencyRecord).values(
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            response_json=json.dumps(outcome.appointment, ensure_ascii=False),
+        )
+    )
+
+
 def _replayed(ctx: ServiceContext, key: str, fingerprint: str) -> BookingOutcome | None:
     with ctx.db.reading() as session:
-        replayed = _replay(session, key, fingerprint)
+        replayed = replay_outcome(session, IDEMPOTENCY_SCOPE, key, fingerprint)
     if replayed is None:
         return None
     payment = replayed.appointment.get("payment")
@@ -156,14 +169,7 @@ def book(
         with ctx.db.transaction() as session:
             result, order, clinic_date = _book_in(ctx, session, patient_id, slot_id, channel)
             if idempotency_key:
-                session.connection().execute(
-                    insert(IdempotencyRecord).values(
-                        scope=IDEMPOTENCY_SCOPE,
-                        key=idempotency_key,
-                        fingerprint=fingerprint,
-                        response_json=json.dumps(result.appointment, ensure_ascii=False),
-                    )
-                )
+                remember_outcome(session, IDEMPOTENCY_SCOPE, idempotency_key, fingerprint, result)
     except IntegrityError:
         # The same key raced us and won: answer what it answered.
         if idempotency_key:

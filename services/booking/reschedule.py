@@ -21,7 +21,6 @@ the visit was already moved.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,13 +30,22 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Appointment, AppointmentStatus, IdempotencyRecord, Patient, PaymentOrder, new_id, utcnow
+from models import Appointment, AppointmentStatus, Patient, PaymentOrder, new_id, utcnow
 from payments.base import PaymentError, PaymentRequest
 from payments.router import provider_for
 from services import audit
 from services.booking import catalogue, slot_cache
 from services.booking.hold_caps import check_open_holds
-from services.booking.holds import BookingOutcome, _check_slot, _load_slot, _lock_patient, _take_place, _view
+from services.booking.holds import (
+    BookingOutcome,
+    _check_slot,
+    _load_slot,
+    _lock_patient,
+    _take_place,
+    _view,
+    remember_outcome,
+    replay_outcome,
+)
 from services.booking.quotas import check_patient_week
 from services.booking.transitions import (
     _close_pending_orders,
@@ -47,7 +55,7 @@ from services.booking.transitions import (
     transition,
 )
 from services.context import ServiceContext
-from services.errors import Conflict, DuplicateAppointment, IdempotencyMismatch, InvalidInput, NotFound, Restricted
+from services.errors import Conflict, DuplicateAppointment, InvalidInput, NotFound, Restricted
 from services.notifications import reminders
 from services.payments.links import make_code
 from services.payments.refunds import REFUND_WORKING_DAYS, refundable_fen, request_refund
@@ -81,19 +89,6 @@ def _fingerprint(appointment_id: str, slot_id: str) -> str:
     return hashlib.sha256(f"move\x00{appointment_id}\x00{slot_id}".encode()).hexdigest()
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> BookingOutcome | None:
-    record = session.execute(
-        select(IdempotencyRecord.fingerprint, IdempotencyRecord.response_json).where(
-            IdempotencyRecord.scope == IDEMPOTENCY_SCOPE, IdempotencyRecord.key == key
-        )
-    ).one_or_none()
-    if record is None:
-        return None
-    if record.fingerprint != fingerprint:
-        raise IdempotencyMismatch()
-    return BookingOutcome(json.loads(record.response_json), replayed=True)
-
-
 def reschedule(
     ctx: ServiceContext, appointment_id: str, slot_id: str, idempotency_key: str | None = None
 ) -> BookingOutcome:
@@ -102,21 +97,14 @@ def reschedule(
     fingerprint = _fingerprint(appointment_id, slot_id)
     if idempotency_key:
         with ctx.db.reading() as session:
-            replayed = _replay(session, idempotency_key, fingerprint)
+            replayed = replay_outcome(session, IDEMPOTENCY_SCOPE, idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
     try:
         with ctx.db.transaction() as session:
             result, difference, clinic_date = _move_in(ctx, session, appointment_id, slot_id, idempotency_key)
             if idempotency_key and not result.replayed:
-                session.execute(
-                    insert(IdempotencyRecord).values(
-                        scope=IDEMPOTENCY_SCOPE,
-                        key=idempotency_key,
-                        fingerprint=fingerprint,
-                        response_json=json.dumps(result.appointment, ensure_ascii=False),
-                    )
-                )
+                remember_outcome(session, IDEMPOTENCY_SCOPE, idempotency_key, fingerprint, result)
     except IntegrityError:
         raise DuplicateAppointment() from None  # the partial unique index: that day is taken
     if result.replayed:
@@ -149,7 +137,7 @@ def _move_in(
         raise NotFound("没有找到这个预约")
     patient = _lock_patient(session, old.patient_id)
     if key:  # a move with this key that committed while we waited for the lock
-        replayed = _replay(session, key, _fingerprint(appointment_id, slot_id))
+        replayed = replay_outcome(session, IDEMPOTENCY_SCOPE, key, _fingerprint(appointment_id, slot_id))
         if replayed is not None:
             return replayed, None, None
     session.refresh(old)  # its state as it is now, after the lock
