@@ -63,20 +63,13 @@ def register_and_bind(
             raise PhoneCodeSent(f"*******{on_file[-4:]}", True, corrected_name=name.strip())
         proven_on_file = otp.spend_code(ctx, phone=on_file, purpose=PURPOSE, code=code)
         name_fix.correct_name(ctx, id_number=id_number, name=name, proven_phone_hash=proven_on_file, channel=channel)
-        return patients.register_patient(
-            ctx,
-            name=name,
-            id_number=id_number,
-            phone=phone,
-            channel=channel,
-            channel_user_id=channel_user_id,
-            relation=relation,
-            proven_phone_hash=proven_on_file,
+        proven: str | None = proven_on_file
+        needed = None  # the code to the phone on file proved control of the record
+    else:
+        proven = None
+        needed = patients.binding_needed(
+            ctx, name=name, id_number=id_number, phone=phone, channel=channel, channel_user_id=channel_user_id
         )
-    needed = patients.binding_needed(
-        ctx, name=name, id_number=id_number, phone=phone, channel=channel, channel_user_id=channel_user_id
-    )
-    proven: str | None = None
     if needed is not None:
         if not code:
             otp.send_code(ctx, phone=needed.phone, purpose=PURPOSE)
