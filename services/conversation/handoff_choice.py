@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 
+import opencc
 from sqlalchemy import select, update
 
 from db import rows_changed
@@ -43,8 +45,11 @@ LEFT_BUTTONS = (
 ON_DUTY_TEXT = "人工客服在班（{hours}），一般几分钟内回复您，请稍候。"
 WAITING_PREFIX = "已转人工，请稍候。"
 
+# Matched on OpenCC-simplified text, so "結束人工" and "唔駛人工" read as "结束人工", "唔驶人工";
+# Cantonese says no with 唔 (唔使/唔洗/唔驶/唔要/唔需要) and "I'll do it myself" with 自己嚟.
 _LEAVE = re.compile(
-    r"(不要|不用|不找|不需要|结束|取消|退出|关掉|别)(了)?(转)?人工|不等了|返回|回到(主菜单|智能助手|机器人)|^算了"
+    r"(不要|不用|不找|不需要|结束|取消|退出|关掉|别|唔(使|驶|洗|要|需要|用|找|揾|搵))(了|喇|啦)?(转|找|搵|揾)?人工"
+    r"|不等了|返回|回到(主菜单|智能助手|机器人)|^算了|我?自己(嚟|来|搞|处理|弄)(啦|喇|吧|了)?$"
 )
 _JOURNEY = re.compile(
     r"(我要|我想|帮我|给我|想要|要|再)(挂|约|预约|查|看|开|续|取消|改|退)"
@@ -52,14 +57,26 @@ _JOURNEY = re.compile(
 )
 
 
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _simplified(text: str) -> str:
+    """The words as the patterns are written: simplified, whatever script was typed."""
+    text = text.strip()
+    return text if text.isascii() else str(_t2s().convert(text))
+
+
 def wants_to_leave(text: str) -> bool:
-    """ "不要人工了", "结束人工", "返回", "算了": the patient leaves the queue."""
-    return bool(_LEAVE.search(text.strip()))
+    """ "不要人工了", "结束人工", "返回", "算了", "結束人工", "唔使人工喇", "我自己嚟":
+    the patient leaves the queue."""
+    return bool(_LEAVE.search(_simplified(text)))
 
 
 def asks_for_journey(text: str) -> bool:
-    """ "我要挂号", "帮我查报告": a request the bot serves, so the queue is left for it."""
-    return bool(_JOURNEY.search(text.strip()))
+    """ "我要挂号", "帮我查报告", "我要掛號": a request the bot serves, so the queue is left for it."""
+    return bool(_JOURNEY.search(_simplified(text)))
 
 
 def when_answered(ctx: ServiceContext, now: datetime | None = None, facts: HospitalFacts | None = None) -> str:

@@ -57,7 +57,21 @@ def ticket_status(ctx: ServiceContext) -> str:
         return session.scalars(select(HandoffTicket.status)).one()
 
 
-@pytest.mark.parametrize("leave", ["不要人工了", "结束人工", "返回", "算了，不用人工了"])
+@pytest.mark.parametrize(
+    "leave",
+    # simplified, traditional and Cantonese: the same queue is left
+    [
+        "不要人工了",
+        "结束人工",
+        "返回",
+        "算了，不用人工了",
+        "結束人工",
+        "不需要轉人工了",
+        "唔使人工喇",
+        "唔要人工",
+        "我自己嚟",
+    ],
+)
 def test_the_patient_leaves_the_queue(app: Flask, ctx: ServiceContext, rasa: FakeServer, leave: str) -> None:
     handoff.open_ticket(ctx, CONVERSATION, "asked_for_human")
     assert chat(app, leave) == [handoff_choice.LEFT_TEXT]
@@ -66,7 +80,7 @@ def test_the_patient_leaves_the_queue(app: Flask, ctx: ServiceContext, rasa: Fak
     assert chat(app, "你好") == ["机器人收到：你好"]  # the bot answers again
 
 
-@pytest.mark.parametrize("request_text", ["不要人工了，我要挂号", "我要挂号", "帮我查报告"])
+@pytest.mark.parametrize("request_text", ["不要人工了，我要挂号", "我要挂号", "帮我查报告", "唔使人工，我要掛號"])
 def test_a_journey_request_leaves_the_queue_and_reaches_the_bot(
     app: Flask, ctx: ServiceContext, rasa: FakeServer, request_text: str
 ) -> None:
