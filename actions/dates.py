@@ -2,6 +2,9 @@
 
 "明天下午", "下周三", "周五上午", "12月3号", "十二月三号", "3号", "后天" ->
 ``DatePhrase(day=date(...), period="afternoon" | "morning" | "evening" | None)``.
+Dialect and colloquial words count too: 明儿个/后儿个 (northern), 明朝/今朝 (Wu),
+听朝/后日 (Cantonese), and the halves of the day 上半天/下半天/前半晌/下半晌/上昼/下昼;
+the half of the day is the period, which the slot list then shows first.
 Pure and 3.10-compatible; ``today`` is passed in so tests need no clock.
 """
 
@@ -25,7 +28,14 @@ RELATIVE_DAYS = (
     ("后天", 2),
     ("後天", 2),
     ("后儿个", 2),
+    ("後兒個", 2),
+    ("后儿", 2),
+    ("大后日", 3),
+    ("大後日", 3),
+    ("后日", 2),  # Cantonese 後日
+    ("後日", 2),
     ("明天", 1),
+    ("明兒個", 1),
     ("明儿个", 1),
     ("明儿", 1),
     ("聽日", 1),
@@ -33,11 +43,15 @@ RELATIVE_DAYS = (
     ("明日", 1),
     ("明早", 1),
     ("明晚", 1),
+    ("明朝", 1),  # Wu: tomorrow ("明朝上半天": tomorrow morning)
+    ("听朝", 1),  # Cantonese: tomorrow morning
+    ("聽朝", 1),
     ("今天", 0),
     ("今日", 0),
     ("今儿个", 0),
     ("今儿", 0),
     ("今早", 0),
+    ("今朝", 0),
     ("今晚", 0),
     ("当天", 0),
     ("马上", 0),
@@ -45,6 +59,30 @@ RELATIVE_DAYS = (
 )
 PERIODS = (
     ("下午", "afternoon"),
+    ("下半天", "afternoon"),
+    ("下半晌", "afternoon"),
+    ("后半晌", "afternoon"),
+    ("後半晌", "afternoon"),
+    ("后晌", "afternoon"),
+    ("下半日", "afternoon"),
+    ("下昼", "afternoon"),  # Cantonese 下晝
+    ("下晝", "afternoon"),
+    ("晏昼", "afternoon"),
+    ("晏晝", "afternoon"),
+    ("过午", "afternoon"),
+    ("上半天", "morning"),
+    ("前半天", "morning"),
+    ("上半晌", "morning"),
+    ("前半晌", "morning"),
+    ("前晌", "morning"),
+    ("头晌", "morning"),
+    ("头午", "morning"),
+    ("上半日", "morning"),
+    ("上昼", "morning"),
+    ("上晝", "morning"),
+    ("朝早", "morning"),
+    ("听朝", "morning"),
+    ("聽朝", "morning"),
     ("中午", "afternoon"),
     ("午后", "afternoon"),
     ("上午", "morning"),

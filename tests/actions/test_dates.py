@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from actions.dates import DatePhrase, parse_date_slot, resolve, today_in_shanghai
+from actions.dates import DatePhrase, parse_date_slot, period_of, resolve, today_in_shanghai
 
 THURSDAY = date(2026, 11, 26)
 
@@ -62,3 +62,40 @@ def test_date_slot_round_trip() -> None:
     assert parse_date_slot("2026-11-27 afternoon") == ("2026-11-27", "afternoon")
     assert parse_date_slot("2026-11-27") == ("2026-11-27", None)
     assert parse_date_slot(None) == ("", None)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "day", "period"),
+    [
+        # Wu: 明朝 is tomorrow, 上半天 the morning; 今朝 today
+        ("明朝", date(2026, 11, 27), None),
+        ("明朝上半天", date(2026, 11, 27), "morning"),
+        ("今朝下半天", THURSDAY, "afternoon"),
+        # northern: 明儿个, 后儿个, the halves of the day said as 半晌 / 半天
+        ("明儿个", date(2026, 11, 27), None),
+        ("后儿个下半晌", date(2026, 11, 28), "afternoon"),
+        ("明天前半晌", date(2026, 11, 27), "morning"),
+        ("明天下半天吧", date(2026, 11, 27), "afternoon"),
+        ("大后天上半天", date(2026, 11, 29), "morning"),
+        # Cantonese: 听朝 (tomorrow morning), 後日, 下晝
+        ("聽朝", date(2026, 11, 27), "morning"),
+        ("後日下晝", date(2026, 11, 28), "afternoon"),
+        # weeks said every way
+        ("下礼拜一", date(2026, 11, 30), None),
+        ("礼拜三", date(2026, 12, 2), None),
+        ("星期天", date(2026, 11, 29), None),
+        ("下周三下半天", date(2026, 12, 2), "afternoon"),
+        ("这周五", date(2026, 11, 27), None),
+    ],
+)
+def test_dialect_and_colloquial_days_carry_the_half_of_the_day(phrase: str, day: date, period: str | None) -> None:
+    assert resolve(phrase, THURSDAY) == DatePhrase(day=day, period=period)
+
+
+@pytest.mark.parametrize(
+    ("words", "period"),
+    [("上半天", "morning"), ("下半晌", "afternoon"), ("前半晌", "morning"), ("有没有下半天的", "afternoon")],
+)
+def test_a_half_of_the_day_alone_is_a_period_not_a_day(words: str, period: str) -> None:
+    assert resolve(words, THURSDAY) is None
+    assert period_of(words) == period
