@@ -17,6 +17,7 @@ from models.channels import SmsOptOut as SmsOptOut
 from models.chat_secret import ChatSecret as ChatSecret
 from models.clinical import LabReport, Prescription, RefillRequest, ReportItem
 from models.conversation import ConversationMessage
+from models.conversation import RasaSender as RasaSender
 from models.handoff import FallbackStreak, HandoffTicket, StaffReply
 from models.hospital import Department, Doctor, Schedule, Slot
 from models.notifications import NurseTask, QuestionnaireResponse, WaitlistEntry

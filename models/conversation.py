@@ -40,3 +40,16 @@ class ConversationMessage(Base):
     answered_at: Mapped[datetime | None]
     intent: Mapped[str | None] = mapped_column(String(120))
     confidence: Mapped[float | None] = mapped_column(Float)
+
+
+class RasaSender(Base):
+    """The conversation behind the pseudonym Rasa knows it by: Rasa's tracker keys a
+    conversation by `c_<hex>` (a keyed HMAC of `channel:sender`), never the phone, openid or
+    user id; the v1 API maps the pseudonym the action server sends back to the conversation
+    here (services/conversation/pseudonyms.py)."""
+
+    __tablename__ = "rasa_senders"
+
+    pseudonym: Mapped[str] = mapped_column(String(40), primary_key=True)
+    conversation_enc: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
