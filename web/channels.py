@@ -37,6 +37,7 @@ from integrations.channels.base import Channel, ChannelError, ChannelMessage, Ch
 from integrations.channels.registry import CHANNELS, build_channels
 from integrations.rasa.client import BotMessage
 from services.clinical.triage import default_engine
+from services.clinical.triage.edge import emergency_hits
 from services.context import ServiceContext
 from services.conversation import inbound as front
 from services.conversation.turns import DuplicateDelivery, InboundMessage
@@ -135,7 +136,7 @@ def _limit_sender(channel: str, sender: str, text: str) -> None:
     """Per patient, after verification: a forger cannot spend a patient's allowance. A red
     flag passes whatever the count (the 120 advice is never rate limited), and with the
     limiter's store (Redis) down the message goes through rather than fail."""
-    if default_engine().red_flags(text):
+    if emergency_hits(default_engine(), text):
         return
     item = parse_limit(_settings().rate_limit_channel_per_sender)
     try:

@@ -30,11 +30,12 @@ def red_flag_message() -> bool:
     """Whether the chat message carries a red flag: such a message is answered whatever
     any limit says, so a script that fills the bucket cannot keep the 120 advice from anyone."""
     from services.clinical.triage import default_engine
+    from services.clinical.triage.edge import emergency_hits
 
     cached = g.get("red_flag_message")
-    if cached is None:  # once per request (about 1 ms), however many limits ask
+    if cached is None:  # once per request (a few ms), however many limits ask
         data = request.get_json(silent=True)
         text = data.get("message") if isinstance(data, dict) else None
-        cached = isinstance(text, str) and len(text) <= 2000 and bool(default_engine().red_flags(text))
+        cached = isinstance(text, str) and len(text) <= 2000 and bool(emergency_hits(default_engine(), text))
         g.red_flag_message = cached
     return bool(cached)

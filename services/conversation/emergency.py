@@ -29,6 +29,7 @@ from config import ROOT, Settings
 from integrations.rasa.client import BotMessage, Button
 from models import ConversationMessage, utcnow
 from services.clinical.triage import RedFlagHit, TriageEngine
+from services.clinical.triage.edge import emergency_hits
 from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.hospital_facts import EMERGENCY_NUMBER, facts_or_last_good
@@ -189,7 +190,7 @@ def current(
             .limit(1)
         ).first()
     text, raised_at = found
-    hits = tuple(triage.red_flags(text))  # none when the bot's triage decided it over several turns
+    hits = tuple(emergency_hits(triage, text))  # none when the bot's triage decided it over several turns
     edge_last = previous is not None and (previous[0] == "emergency" or str(previous[1] or "").startswith("emergency/"))
     return EmergencyState(hits, text, raised_at, edge_last)
 
@@ -291,7 +292,7 @@ def ticket_alert(
     if found is None:
         return None
     text, _at = found
-    hits = triage.red_flags(text)
+    hits = emergency_hits(triage, text)
     if not hits:  # the bot's triage decided it
         return BOT_DECIDED, _say("alert_head", labels=BOT_DECIDED) + _say("alert_tail", **_place(ctx.settings))
     return "、".join(h.label for h in hits), alert(hits, text, ctx.settings).text

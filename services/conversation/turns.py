@@ -1,12 +1,13 @@
 """One patient message through the front door, whatever the channel.
 
-Clinical safety first: the red-flag rules read the raw text before the
-dialogue engine sees it, so a misunderstood message, or Rasa being down, still
-gets "拨打120 / 立即急诊". Then the dialogue engine answers; if it cannot, the
-patient gets a short apology with the hospital's phone number. While staff
-have the conversation (a hand-off ticket is open) the bot is paused, until the
-patient leaves the queue or asks for a journey; two fallback answers in a row
-offer a person (services/conversation/handoff_choice.py).
+Clinical safety first: the red-flag rules, and the whole triage assessment of a
+message that reads as a complaint (services/clinical/triage/edge.py), read the raw
+text before consent is asked and before the dialogue engine sees it, so a
+misunderstood message, or Rasa being down, still gets "拨打120 / 立即急诊".
+Then the dialogue engine answers; if it cannot, the patient gets a short apology
+with the hospital's phone number. While staff have the conversation (a hand-off
+ticket is open) the bot is paused, until the patient leaves the queue or asks for
+a journey; two fallback answers in a row offer a person (services/conversation/handoff_choice.py).
 For a while after a red flag the conversation is in its emergency journey
 (services/conversation/emergency.py): follow-ups such as "好的", "等明天再看" or
 "救护车还没到" are answered here, never with a goodbye, whether or not Rasa is up.
@@ -34,7 +35,8 @@ from config import ROOT
 from db import rows_changed
 from integrations.rasa.client import BotMessage, DialogueEngine, RasaUnavailable, Understanding
 from models import ConversationMessage, utcnow
-from services.clinical.triage import TriageEngine, TriageLevel
+from services.clinical.triage import RedFlagHit, TriageEngine, TriageLevel
+from services.clinical.triage.edge import emergency_hits
 from services.context import ServiceContext
 from services.conversation import (
     emergency,
@@ -122,8 +124,9 @@ def handle_message(
     A red flag is answered before anything is stored: the 120 advice must not
     wait for, or fail with, the database; keeping that message is best effort after.
     """
-    if triage.red_flags(message.text):
-        replies = _answer(ctx, engine, triage, message)
+    hits = emergency_hits(triage, message.text)
+    if hits:
+        replies = _answer(ctx, engine, triage, message, hits)
         _keep_emergency(ctx, message)
         return replies.messages
     # consent, 查看/删除我的数据, 窗口绑定: decided before the message is kept or passed on
@@ -132,7 +135,7 @@ def handle_message(
     if early is not None:
         return early
     row_id = record_inbound(ctx, message)
-    replies = _answer(ctx, engine, triage, message)
+    replies = _answer(ctx, engine, triage, message, hits)
     if not replies.emergency:  # the bot's own question for health or identity data waits for consent too
         asked = privacy_journeys.after_the_bot(ctx, message.channel, message.sender, replies.messages)
         replies = replace(replies, messages=asked)
@@ -175,8 +178,14 @@ def _while_paused(ctx: ServiceContext, message: InboundMessage) -> _Answer | Non
     return None if journey else _Answer([handoff_choice.left_reply()], answered=True)
 
 
-def _answer(ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage) -> _Answer:
-    hits = triage.red_flags(message.text)
+def _answer(
+    ctx: ServiceContext,
+    engine: DialogueEngine,
+    triage: TriageEngine,
+    message: InboundMessage,
+    hits: list[RedFlagHit],
+) -> _Answer:
+    """``hits``: what the edge found (services/clinical/triage/edge.py), answered first."""
     if hits:
         EDGE_EMERGENCIES.labels(message.channel).inc()
         log.warning("red flag at the edge", extra={"channel": message.channel, "rules": [h.id for h in hits]})

@@ -1,0 +1,59 @@
+"""What the chat edge answers as an emergency, before consent, the bot or any limit.
+
+The red-flag rules alone caught 149 of the 216 emergencies of blind set C at the
+edge; the whole assessment (rules, safety nets, symptom scoring and the learned
+layer) caught 204 from the same words. The other 55 - an elder's chest tightness in
+Cantonese, a child who swallowed a button battery, a patient on a bridge - reached
+the 120 advice only if the bot's triage journey ran to the end, after the consent
+question. So the edge runs the whole assessment too, on any message that reads as a
+complaint or is long enough to be one, and answers an emergency there: the rules
+still answer first and alone when the assessment cannot run.
+
+Why a gate at all: a short form answer ("两天", a name, a date) says nothing the
+learned layer should judge. On tuning material (sets B and T, blind set 1 of
+whole conversations, the first NLU set) the gate "looks like a complaint, or at
+least 15 characters" kept every emergency the assessment found (425/425) and
+flagged none of 653 non-symptom messages (docs/triage-blind.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from services.clinical.triage import blend
+from services.clinical.triage.engine import TriageEngine
+from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel
+from services.clinical.triage.routing import looks_like_symptom
+
+log = logging.getLogger(__name__)
+
+MIN_ASSESSED_CHARS = 15
+MAX_ASSESSED_CHARS = 2000
+ASSESSED_LABEL = "综合判断"
+ASSESSED_SOURCE = "分诊引擎综合评估（规则、症状组合与学习模型），docs/triage.md"
+
+
+def emergency_hits(engine: TriageEngine, text: str) -> list[RedFlagHit]:
+    """The red flags in ``text``; failing those, one hit when the whole assessment of the
+    message alone says emergency. Never raises: an assessment that fails leaves the rules."""
+    hits = engine.red_flags(text)
+    if hits or not worth_assessing(text):
+        return hits
+    try:
+        result = engine.assess(TriageInput(text=text[:MAX_ASSESSED_CHARS]))
+    except Exception:  # the rules have answered; the edge must not fail on the rest
+        log.exception("edge assessment failed; the red-flag rules answered alone")
+        return []
+    if result.level is not TriageLevel.EMERGENCY:
+        return []
+    rule = "+".join(result.red_flags) or blend.LEARNED_RULE
+    departments = tuple(code for code in result.departments if code != "emergency")
+    return [RedFlagHit(rule, ASSESSED_LABEL, ("emergency", *departments), ASSESSED_SOURCE, "")]
+
+
+def worth_assessing(text: str) -> bool:
+    """A complaint, or a message long enough to hide one; never a bare form answer."""
+    stripped = (text or "").strip()
+    if not stripped or stripped.startswith("/"):  # a button's payload is not a description
+        return False
+    return len(stripped) >= MIN_ASSESSED_CHARS or looks_like_symptom(stripped)
