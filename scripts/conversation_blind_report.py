@@ -52,7 +52,7 @@ SET = ROOT / "tests" / "blind" / "conversations.jsonl"
 MODEL = ROOT / "var" / "rasa" / "models" / "current.tar.gz"
 # Results and refills play with the seed's demo patients (services/seed.py).
 ZHANG_PHONE, LI_PHONE = "13800138001", "13800138002"
-DEMO_PHONE = {"C47": LI_PHONE, "D47": LI_PHONE}
+DEMO_PHONE = {"C47": LI_PHONE, "D47": LI_PHONE, "E47": LI_PHONE, "E48": LI_PHONE}  # her diabetes drugs
 # Cancel and query scripts assume an appointment exists: the runner books one by the API.
 APPOINTMENT_FOR = {
     "C34": ("cardiology", "陈秀珍"), "C35": ("dermatology", "刘伟"), "C36": ("orthopedics", "林志明"),
@@ -62,6 +62,10 @@ APPOINTMENT_FOR = {
     "D33": ("cardiology", "赵国强"), "D34": ("dermatology", "林淑芬"), "D35": ("orthopedics", "王海涛"),
     "D36": ("ophthalmology", "沈阿宝"), "D37": ("ent", "孙丽"), "D38": ("respiratory", "周建华"),
     "D39": ("neurology", "陳美玲"), "D40": ("gastroenterology", "刘桂花"), "D41": ("endocrinology", "吴磊"),
+    # set 3 (tests/blind/conversations_3.jsonl): E34 is a mother's visit, E41 a wife's antenatal check
+    "E33": ("cardiology", "郑凯"), "E34": ("ophthalmology", "胡秀兰"), "E35": ("dermatology", "何家豪"),
+    "E36": ("orthopedics", "谭桂香"), "E37": ("ent", "韩雨桐"), "E38": ("respiratory", "邓志刚"),
+    "E39": ("neurology", "顾美娟"), "E40": ("gastroenterology", "林志遠"), "E41": ("obstetrics", "许晓静"),
 }  # fmt: skip
 RETURNING = ("cancel", "query_appointment", "result", "refill")  # played again with a linked account
 MAX_INSERTS = 2  # answers the runner gives to a form question the script did not foresee, per kind
@@ -125,7 +129,7 @@ class Runner:
     def prepare(self, conv: dict[str, Any], serial: int, outcome: Outcome) -> dict[str, Any]:
         """The patient's identity, and the data the script assumes already exists."""
         name = patient_name(conv["turns"])
-        dept = conv["goal"].get("department")
+        dept = conv["goal"].get("department") or APPOINTMENT_FOR.get(conv["id"], (None, ""))[0]
         birth = date(2018, 5, 6) if dept == "pediatrics" else date(1958 + serial % 30, 3, 12)
         sex = "F" if dept in ("gynecology", "obstetrics") else cb.sex_of(name)
         who = {
