@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -161,13 +162,24 @@ def ask() -> BotMessage:
     return BotMessage(str(data["ask"]), buttons)
 
 
-def _say(ctx: ServiceContext, key: str) -> BotMessage:
+def say(ctx: ServiceContext, key: str) -> BotMessage:
+    """One of data/consent.yml's answers, with the hospital's phone filled in."""
     return BotMessage(str(wording()[key]).format(phone=hospital_phone(ctx.settings.hospital_facts_file)))
 
 
-def gate(
-    ctx: ServiceContext, channel: str, sender: str, text: str, in_emergency: Callable[[], bool]
-) -> list[BotMessage] | None:
+@dataclass(frozen=True)
+class Gated:
+    """The edge's answer and what the message was: ASKED (a sensitive message held for
+    the question), GRANTED, DECLINED, WITHDRAWN, or STILL_DECLINED (held nothing)."""
+
+    messages: list[BotMessage]
+    outcome: str
+
+
+STILL_DECLINED = "still_declined"
+
+
+def gate(ctx: ServiceContext, channel: str, sender: str, text: str, in_emergency: Callable[[], bool]) -> Gated | None:
     """The answer to a consent word, or the consent question instead of a sensitive
     message; None to go on. Red flags were answered before this; a conversation in its
     emergency journey (`in_emergency`, asked only when a message would be held) goes on."""
@@ -177,25 +189,25 @@ def gate(
         word = _numbered(ctx, channel, sender, text)
     if word == WITHDRAWN and current == GRANTED:
         record(ctx, channel, sender, WITHDRAWN)
-        return [_say(ctx, "withdrawn")]
+        return Gated([say(ctx, "withdrawn")], WITHDRAWN)
     if current == GRANTED:
         return None
     if word == GRANTED:
         record(ctx, channel, sender, GRANTED)
-        return [_say(ctx, "agreed")]
+        return Gated([say(ctx, "agreed")], GRANTED)
     if word == DECLINED:
         record(ctx, channel, sender, DECLINED)
-        return [_say(ctx, "declined")]
+        return Gated([say(ctx, "declined")], DECLINED)
     if not is_sensitive(text) or in_emergency():
         return None
-    return question(ctx, channel, sender, current)
+    return Gated(question(ctx, channel, sender, current), STILL_DECLINED if current in (DECLINED, WITHDRAWN) else ASKED)
 
 
 def question(ctx: ServiceContext, channel: str, sender: str, current: str | None) -> list[BotMessage]:
     """The consent question (noted as asked, for its numbered answers), or after
     不同意/撤回 what the bot can still do."""
     if current in (DECLINED, WITHDRAWN):
-        return [_say(ctx, "still_declined")]
+        return [say(ctx, "still_declined")]
     with ctx.db.transaction() as session:
         account = find_or_create_account(session, channel, sender)
         session.add(PrivacyConsent(account_id=account.id, version=version(), decision=ASKED, channel=channel))

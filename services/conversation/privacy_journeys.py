@@ -14,7 +14,10 @@ held back for consent is neither in the conversation log nor in Rasa's tracker.
   (masked) or deletes what may be deleted: the conversation log, Rasa's tracker and
   the placeholder vault of every conversation of the account, its bindings and its
   consent, and says plainly what the hospital must keep and for how long. Audited.
-- Consent (consent.py) for everything else.
+- Consent (consent.py) for everything else. What the consent question stood in for
+  waits (consent_hold.py): after "同意" the held message is replayed to the bot
+  (`replay`, the turn's own path) or the form's question is shown, so agreeing costs
+  the patient no turn and no place in the form.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from models.chat_secret import ChatSecret
 from services import audit
 from services.clinical.triage import TriageEngine
 from services.context import ServiceContext
-from services.conversation import consent, emergency
+from services.conversation import consent, consent_hold, emergency
 from services.conversation.contexts import CONVERSATION_CONTEXT
 from services.conversation.retention import EVENTS, tracker_store_url
 from services.errors import DomainError
@@ -65,10 +68,17 @@ def _words(key: str) -> dict[str, Any]:
 
 
 def before_the_bot(
-    ctx: ServiceContext, triage: TriageEngine, channel: str, sender: str, text: str, keep: Callable[[str], None]
+    ctx: ServiceContext,
+    triage: TriageEngine,
+    channel: str,
+    sender: str,
+    text: str,
+    keep: Callable[[str], None],
+    replay: Callable[[str], list[BotMessage]] | None = None,
 ) -> list[BotMessage] | None:
     """The edge's own answer to a privacy command or a message held for consent, or None
-    to go on. `keep(text)` keeps the message (as given, or redacted) in the log."""
+    to go on. `keep(text)` keeps the message (as given, or redacted) in the log;
+    `replay(text)` answers a held message as a turn of its own, once agreed to."""
     who = Sender(channel, sender)
     if consent.is_command(text, _words("window_binding")["words"]):
         keep(text)
@@ -102,9 +112,30 @@ def before_the_bot(
         return emergency.current(ctx, triage, who.conversation) is not None
 
     gated = consent.gate(ctx, channel, sender, text, in_emergency)
-    if gated is not None:
-        keep(WITHHELD if consent.answer_word(text) is None else text)
-    return gated
+    if gated is None:
+        return None
+    keep(WITHHELD if consent.answer_word(text) is None else text)
+    if gated.outcome == consent.ASKED:
+        consent_hold.hold_message(ctx, who.conversation, text)
+    elif gated.outcome == consent.GRANTED:
+        return _agreed(ctx, who, gated.messages, replay)
+    elif gated.outcome in (consent.DECLINED, consent.WITHDRAWN):
+        consent_hold.drop(ctx, who.conversation)
+    return gated.messages
+
+
+def _agreed(
+    ctx: ServiceContext, who: Sender, thanks: list[BotMessage], replay: Callable[[str], list[BotMessage]] | None
+) -> list[BotMessage]:
+    """After "同意": the bot's answer to the held message, or the form's question the
+    consent question stood in for, at once; the plain thanks when nothing waited."""
+    held = consent_hold.take(ctx, who.conversation)
+    go_on = consent.say(ctx, "agreed_go_on")
+    if held.message is not None and replay is not None:
+        return [go_on, *replay(held.message)]
+    if held.replies:
+        return [go_on, *held.replies]
+    return thanks
 
 
 def after_the_bot(ctx: ServiceContext, channel: str, sender: str, replies: list[BotMessage]) -> list[BotMessage]:
@@ -113,7 +144,11 @@ def after_the_bot(ctx: ServiceContext, channel: str, sender: str, replies: list[
     if not ctx.settings.privacy_consent_required or not any(consent.asks_sensitive(r.text) for r in replies):
         return replies
     current = consent.decision(ctx, channel, sender)
-    return replies if current == consent.GRANTED else consent.question(ctx, channel, sender, current)
+    if current == consent.GRANTED:
+        return replies
+    if current not in (consent.DECLINED, consent.WITHDRAWN):  # shown after "同意": the form goes on where it was
+        consent_hold.hold_replies(ctx, Sender(channel, sender).conversation, replies)
+    return consent.question(ctx, channel, sender, current)
 
 
 def _command_name(action: str) -> str:

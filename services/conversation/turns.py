@@ -131,7 +131,8 @@ def handle_message(
         return replies.messages
     # consent, 查看/删除我的数据, 窗口绑定: decided before the message is kept or passed on
     keep = lambda kept: settle(ctx, record_inbound(ctx, replace(message, text=kept)), "answered")  # noqa: E731
-    early = privacy_journeys.before_the_bot(ctx, triage, message.channel, message.sender, message.text, keep)
+    replay = lambda held: handle_message(ctx, engine, triage, replace(message, text=held, platform_msg_id=None))  # noqa: E731
+    early = privacy_journeys.before_the_bot(ctx, triage, message.channel, message.sender, message.text, keep, replay)
     if early is not None:
         return early
     row_id = record_inbound(ctx, message)
