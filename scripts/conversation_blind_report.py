@@ -203,9 +203,12 @@ class Runner:
             agree = consent_button(last)
             if agree is not None and not consented:
                 consented.append(message)
-                outcome.notes.append("patient tapped 同意 at the consent question, then repeated the message")
                 say(agree, "[同意]")
-                say(message, shown + "（再说一次）")
+                if any(m.get("text") == consent_wording()["agreed"] for m in last):  # asked to say it again
+                    outcome.notes.append("patient tapped 同意 at the consent question, then repeated the message")
+                    say(message, shown + "（再说一次）")
+                else:
+                    outcome.notes.append("patient tapped 同意 at the consent question")
 
         def answer_unforeseen(remaining: list[str]) -> None:
             """A form question the script did not foresee gets the answer a patient would give."""
