@@ -1,9 +1,10 @@
 # The Rasa server, shaped like the official rasa/rasa:3.6.21 image: a virtualenv in
 # /opt/venv, WORKDIR /app, user 1001, ENTRYPOINT rasa, port 5005. Built here from
-# our own lock (requirements-rasa.txt: the same Rasa 3.6 plus jieba) with the trained
-# model and bot files baked in, so every replica serves the same model and a model
-# change is an image rollout (docs/operations.md). `make train` first, then, from the
-# repository root:  docker build -f ops/docker/rasa.Dockerfile -t hospital-rasa:<git sha> .
+# our own lock (requirements-rasa.txt: the same Rasa 3.6 plus jieba) with the bot files
+# and no model: every replica pulls the active model from the app (bot/endpoints-pull.yml,
+# GET /rasa/model), so a new model is an activation in the console, not an image, and
+# reaches the replicas one at a time (docs/operations.md, "The bot's model in a fleet").
+# From the repository root:  docker build -f ops/docker/rasa.Dockerfile -t hospital-rasa:<git sha> .
 FROM python:3.10-slim-bookworm AS deps
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY requirements-rasa.txt /tmp/requirements-rasa.txt
@@ -13,7 +14,8 @@ FROM python:3.10-slim-bookworm
 COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=1001:0 bot /app/bot
-COPY --chown=1001:0 var/rasa/models/current.tar.gz /app/models/current.tar.gz
+# Readiness: a model is loaded (Rasa's `/` answers before it has one).
+COPY --chown=1001:0 ops/docker/rasa_ready.py /app/rasa_ready.py
 # PYTHONPATH: the pipeline's own components (bot/components: simplified tokenizer,
 # department normaliser) are imported as `bot.components...` when a model loads.
 ENV PATH=/opt/venv/bin:$PATH \
