@@ -1,8 +1,9 @@
 """What the learned triage layer costs, and what the edge's red-flag check still costs.
 
 Times, on the corpus texts (data/triage/corpus, A, B and T: patients' own words) and the
-in-house red-flag and ordinary corpora: the edge check ``red_flags`` (rules only, run on
-every chat message; the learned layer is never on that path), a full ``assess`` by the
+in-house red-flag and ordinary corpora: the edge's red-flag rules ``red_flags`` (run on
+every chat message), the whole edge check ``emergency_hits`` (the rules, then the whole
+assessment of a message past the gate of services/clinical/triage/edge.py), a full ``assess`` by the
 rules alone, the same by the rules + learned layer, and the learned layer's own
 prediction. Prints p50 / p99 / max in milliseconds and the added cost per assessment,
 plus the one-off training time at first use and the machine's load average (on a busy
@@ -21,6 +22,7 @@ from collections.abc import Callable
 
 from bench.chat_checks import percentile
 from services.clinical.triage import TriageEngine, TriageInput, default_engine
+from services.clinical.triage.edge import emergency_hits, worth_assessing
 from services.clinical.triage.evaluation import NON_EMERGENCY_CORPUS, RED_FLAG_CORPUS, load_lines
 from services.clinical.triage.learned import load_corpus
 
@@ -61,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{machine}, {os.cpu_count()} CPUs, load average {load}, Python {python}; {len(texts)} texts")
     print(f"training the learned layer at first use: {trained:.2f} s")
     line("edge red_flags (rules only, every message)", timed(chat, engine.red_flags, args.rounds))
+    gated = [t for t in chat if not engine.red_flags(t) and worth_assessing(t)]
+    print(f"messages the edge also assesses whole (no red flag, past the gate): {len(gated)} of {len(chat)}")
+    line("edge emergency_hits (rules, then the gate)", timed(chat, lambda t: emergency_hits(engine, t), args.rounds))
     base = line("assess: rules alone", timed(texts, lambda t: rules.assess(TriageInput(text=t)), args.rounds))
     full = line(
         "assess: rules + learned layer", timed(texts, lambda t: engine.assess(TriageInput(text=t)), args.rounds)
