@@ -57,6 +57,10 @@ MOBILE_PATTERN = re.compile(rf"^{MOBILE_DIGITS}$")  # a whole, already compact n
 MOBILE_IN_TEXT = re.compile(rf"(?<!\d){MOBILE_DIGITS}(?!\d)")  # one inside free text
 
 
+# The name Rasa knows a conversation by (services/conversation/pseudonyms.py): a keyed HMAC
+# of `channel:sender`, never the phone, openid or user id; the action server passes it on.
+RASA_SENDER_PATTERN = re.compile(r"c_[0-9a-f]{32}")
+
 # --- placeholders for what Rasa must never keep -----------------------------------
 # The chat edge (services/conversation/placeholders.py) replaces ID numbers, phones
 # and one-time codes by these before a message reaches Rasa; the v1 API resolves

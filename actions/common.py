@@ -17,7 +17,7 @@ from rasa_sdk import Tracker
 
 from actions.dates import SHANGHAI
 from integrations.hospital import HospitalBackend, HospitalError, HttpHospitalBackend
-from shared_rules import placeholder_mask
+from shared_rules import RASA_SENDER_PATTERN, placeholder_mask
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +46,19 @@ def set_backend(new: Optional[HospitalBackend]) -> None:
 
 # --- who is chatting ----------------------------------------------------------
 def chat_account(tracker: Tracker) -> Tuple[str, str]:
-    """(channel, channel_user_id) of the chat account.
+    """(channel, channel_user_id) of the chat account, as the hospital's API takes them.
 
-    The channel comes from the message metadata ("channel") that the Flask
-    channels attach, else a ``wechat:<openid>`` style sender prefix, else
+    Rasa knows the patient only by a pseudonym (the sender id, ``c_<hex>``): the
+    Flask edge never tells it the phone, openid or user id, and the API maps the
+    pseudonym back (services/conversation/pseudonyms.py). The channel comes from
+    the message metadata ("channel") that the Flask channels attach, else a
+    ``wechat:<openid>`` style sender prefix (Rasa's own test channels), else
     Rasa's input channel; the web channel is the default.
     """
     sender = tracker.sender_id
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     channel = str(metadata.get("channel") or "").lower()
-    user_id = str(metadata.get("channel_user_id") or "")
+    user_id = ""
     if not channel and ":" in sender and sender.split(":", 1)[0] in CHANNELS:
         channel, user_id = sender.split(":", 1)
     if not channel:
@@ -64,6 +67,15 @@ def chat_account(tracker: Tracker) -> Tuple[str, str]:
     if channel not in CHANNELS:
         channel = "web"
     return channel, user_id or sender
+
+
+def conversation_id(tracker: Tracker) -> str:
+    """The conversation as the hospital's API takes it: the pseudonym Rasa knows it by,
+    else (Rasa's own test channels) ``channel:user``."""
+    if RASA_SENDER_PATTERN.fullmatch(tracker.sender_id):
+        return tracker.sender_id
+    channel, user_id = chat_account(tracker)
+    return f"{channel}:{user_id}"
 
 
 def idempotency_key(tracker: Tracker, *parts: str) -> str:

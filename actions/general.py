@@ -80,8 +80,7 @@ class ActionHandoff(HospitalAction):
         return "action_handoff"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        channel, user_id = common.chat_account(tracker)
-        ticket = common.backend().open_handoff(f"{channel}:{user_id}")
+        ticket = common.backend().open_handoff(common.conversation_id(tracker))
         dispatcher.utter_message(response="utter_handoff", handoff_when=str(ticket.get("answer_when") or ""))
         dispatcher.utter_message(json_message={"handoff": True, "sender": tracker.sender_id})
         return [SlotSet("handoff", True)]

@@ -16,6 +16,10 @@ After the bot answered, the NLU's reading of the message (intent, confidence)
 is read back from Rasa and kept with it for the conversation review, after the
 reply and off the patient's turn (services/conversation/understanding_reads.py);
 only a complaint the symptom check must route is read inside the turn.
+
+Rasa knows the conversation only by a pseudonym and the message's metadata carries
+no platform id (services/conversation/pseudonyms.py): for SMS the sender is the
+patient's phone number, which Rasa's tracker store must never hold.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from services.conversation import (
     handoff_choice,
     placeholders,
     privacy_journeys,
+    pseudonyms,
     symptom_routing,
     understanding_reads,
 )
@@ -144,7 +149,7 @@ def handle_message(
     status = replies.status or status
     settle(ctx, row_id, status, replies.understanding)
     if replies.read_text is not None:  # the intent for the review, after the reply
-        read = (row_id, message.conversation_id, replies.read_text, message.channel)
+        read = (row_id, pseudonyms.of(ctx.cipher, message.conversation_id), replies.read_text, message.channel)
         understanding_reads.after_reply(ctx, engine, *read)
     return replies.messages
 
@@ -192,7 +197,8 @@ def _answer(
         log.warning("red flag at the edge", extra={"channel": message.channel, "rules": [h.id for h in hits]})
         try:
             # Tell the conversation, so no later turn can talk the level down.
-            engine.set_slot(message.conversation_id, "triage_level", TriageLevel.EMERGENCY.value)
+            rasa_sender = pseudonyms.of(ctx.cipher, message.conversation_id)  # no database on this path
+            engine.set_slot(rasa_sender, "triage_level", TriageLevel.EMERGENCY.value)
         except RasaUnavailable:
             log.warning("could not record the emergency in the conversation")
         return _Answer([emergency.alert(hits, message.text, ctx.settings)], answered=True, emergency=True)
@@ -208,10 +214,12 @@ def _answer(
         paused = _while_paused(ctx, message)
         if paused is not None:
             return paused
-    message = replace(message, text=_for_bot(ctx, engine, message))  # Rasa keeps no ID number, phone or code
+    # Rasa keeps no ID number, phone or code, and knows the patient only by a pseudonym
+    rasa_sender = pseudonyms.remember(ctx, message.conversation_id)
+    message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))
     try:
-        metadata = {"channel": message.channel, "channel_user_id": message.sender, **message.metadata}
-        replies = _shown(engine.send(message.conversation_id, message.text, metadata))
+        metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
+        replies = _shown(engine.send(rasa_sender, message.text, metadata))
     except RasaUnavailable as exc:
         BOT_UNAVAILABLE.labels(message.channel).inc()
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
@@ -226,8 +234,8 @@ def _answer(
     read_text: str | None = message.text
     if symptom_routing.needs_intent(message.text, fell_back):  # the one read inside the turn
         read_text = None
-        understanding = understanding_reads.read_now(engine, message.conversation_id, message.text, message.channel)
-    replies = _to_triage_if_symptom(engine, message, metadata, replies, understanding)
+        understanding = understanding_reads.read_now(engine, rasa_sender, message.text, message.channel)
+    replies = _to_triage_if_symptom(engine, rasa_sender, message, metadata, replies, understanding)
     texts = [reply.text for reply in replies]
     if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
         replies = [*replies, handoff_choice.offer_reply()]
@@ -238,6 +246,7 @@ def _answer(
 
 def _to_triage_if_symptom(
     engine: DialogueEngine,
+    rasa_sender: str,
     message: InboundMessage,
     metadata: dict[str, Any],
     replies: list[BotMessage],
@@ -248,20 +257,20 @@ def _to_triage_if_symptom(
     if not symptom_routing.should_reroute(understanding, message.text, fell_back):
         return replies
     try:
-        rerouted = _shown(engine.send(message.conversation_id, symptom_routing.triage_trigger(message.text), metadata))
+        rerouted = _shown(engine.send(rasa_sender, symptom_routing.triage_trigger(message.text), metadata))
     except RasaUnavailable:
         return replies
     symptom_routing.SYMPTOMS_REROUTED.labels(understanding.intent if understanding else "unknown").inc()
     return rerouted or replies
 
 
-def _for_bot(ctx: ServiceContext, engine: DialogueEngine, message: InboundMessage) -> str:
+def _for_bot(ctx: ServiceContext, engine: DialogueEngine, rasa_sender: str, message: InboundMessage) -> str:
     """The message as Rasa may keep it (services/conversation/placeholders.py). Digits that
     may be a one-time code become a placeholder when the dialogue has a code question open."""
     code_expected = False
     if placeholders.might_be_code(message.text):
         try:
-            code_expected = engine.requested_slot(message.conversation_id) in placeholders.CODE_SLOTS
+            code_expected = engine.requested_slot(rasa_sender) in placeholders.CODE_SLOTS
         except RasaUnavailable:
             code_expected = True  # cannot tell: keep the digits from Rasa (the send will likely fail too)
     return placeholders.protect(ctx, message.conversation_id, message.text, code_expected)

@@ -6,6 +6,7 @@ free local port, wired as `make run` wires them."""
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import xmltodict
+from twilio.request_validator import RequestValidator
 
 from app import build_context
 from config import ROOT, load_settings
@@ -27,6 +30,7 @@ MODEL = ROOT / "var" / "rasa" / "models" / "current.tar.gz"
 # Loading the model takes ~40-60 s on a quiet 2-core machine, far longer on a loaded one.
 RASA_START_SECONDS = float(os.environ.get("STACK_RASA_START_SECONDS", "300"))
 TOKEN = "e2e-service-token-0123456789"
+TWILIO_TOKEN = "e2e-twilio-auth-token"  # the SMS channel's webhook signatures (the SMS journey)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,17 @@ class Stack:
         response = browser.post(f"{self.app_url}/api/v1/chat", json={"sender": sender, "message": message}, timeout=60)
         response.raise_for_status()
         return list(response.json()["messages"])
+
+    def sms(self, phone: str, body: str) -> str:
+        """A text from `phone` through the signed Twilio webhook; the TwiML answer's text."""
+        fields = {"MessageSid": f"SM{secrets.token_hex(16)}", "AccountSid": "AC" + "0" * 32, "From": phone,
+                  "To": "+15005550006", "Body": body, "NumMedia": "0"}  # fmt: skip
+        url = f"{self.app_url}/channels/sms"
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, fields)
+        response = requests.post(url, data=fields, headers={"X-Twilio-Signature": signature}, timeout=60)
+        response.raise_for_status()
+        answer = xmltodict.parse(response.text, force_list=("Message",))["Response"] or {}
+        return "\n".join(str(m) for m in answer.get("Message", []))
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
@@ -131,16 +146,19 @@ def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterat
                 rasa_env, directory / "rasa.log", f"{rasa_url}/status", RASA_START_SECONDS,
             )
         )  # fmt: skip
+        # The app reaches the same tracker store as Rasa (deletion, retention) and takes signed SMS.
+        app_env = {"RASA_TRACKER_STORE_URL": f"sqlite:///{tracker_db}", "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+                   **(app_env or {})}  # fmt: skip
         app_env_all = {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
                        "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}", "CELERY_BROKER_URL": broker_url,
-                       **(app_env or {})}  # fmt: skip
+                       **app_env}  # fmt: skip
         stack.enter_context(running_server(app_env_all, workers=1, log_dir=directory, port=api_port))
         app_url = stack.enter_context(
             running_server(
                 {"DATABASE_URL": database_url, "HOSPITAL_API_TOKEN": TOKEN, "RASA_URL": rasa_url,
                  "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}", "CELERY_BROKER_URL": broker_url,
                  "RATE_LIMIT_CHAT_PER_SENDER": "1000/minute", "RATE_LIMIT_PUBLIC": "100000/minute",
-                 "RATE_LIMIT_CHAT_PER_IP": "100000/minute", **(app_env or {})},
+                 "RATE_LIMIT_CHAT_PER_IP": "100000/minute", **app_env},
                 log_dir=directory, port=app_port,
             )
         )  # fmt: skip

@@ -113,6 +113,24 @@ def test_faq_hand_off_and_out_of_scope(stack: Stack) -> None:
     assert buttons(lost), "an out-of-scope message gets the menu, not a dead end"
 
 
+def test_an_sms_patient_is_answered_and_rasa_knows_them_only_by_a_pseudonym(stack: Stack) -> None:
+    """By SMS the sender is the patient's phone number: Rasa's tracker (sender_id, events)
+    must never have it, yet the action server still finds the chat account (through the
+    pseudonym, by the v1 API) and asks for the patient's details."""
+    phone, day = "+8613712345670", next_day_with_slots(stack, "cardiology")
+    assert "哪一天" in stack.sms(phone, "我想挂心内科")
+    assert "心血管内科" in stack.sms(phone, f"{day.month}月{day.day}号")
+    assert "姓名" in stack.sms(phone, "1")  # a new SMS account has no patient yet: asked by pseudonym
+    tracker = sqlite3.connect(stack.tracker_url.removeprefix("sqlite:///"))
+    try:
+        senders = {row[0] for row in tracker.execute("SELECT DISTINCT sender_id FROM events")}
+        data = [row[0] for row in tracker.execute("SELECT data FROM events")]
+    finally:
+        tracker.close()
+    assert senders and all(re.fullmatch(r"c_[0-9a-f]{32}", s) for s in senders), senders
+    assert not any("13712345670" in d or "channel_user_id" in d for d in data)
+
+
 # --- after every journey above (pytest keeps a module's order) -------------------------------
 def stack_stores(stack: Stack) -> Stores:
     assert stack.directory is not None
@@ -153,6 +171,11 @@ def test_the_scan_finds_a_number_planted_in_any_of_those_places(stack: Stack, tm
         user = json.dumps({"event": "user", "text": "身份证11010519491231002X"}, ensure_ascii=False)
         planted = conn.execute("UPDATE events SET data = ? WHERE id = (SELECT MIN(id) FROM events)", (user,))
         assert planted.rowcount == 1
+        # an SMS conversation named by its phone, as Rasa's sender id was before pseudonyms
+        planted = conn.execute(
+            "UPDATE events SET sender_id = 'sms:+8613912345678' WHERE id = (SELECT MAX(id) FROM events)"
+        )
+        assert planted.rowcount == 1
     with sqlite3.connect(broker) as conn:
         body = base64.b64encode(json.dumps([["13912345678"], {}, {}]).encode()).decode()
         conn.execute("CREATE TABLE kombu_message (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
@@ -164,6 +187,7 @@ def test_the_scan_finds_a_number_planted_in_any_of_those_places(stack: Stack, tm
     found = personal_data_left(planted)
     assert "database inbound_messages.text_enc: 1 plaintext phone" in found
     assert "tracker events.data: 1 plaintext id_number" in found
+    assert "tracker events.sender_id: 1 plaintext phone" in found
     assert "broker kombu_message.payload: 1 plaintext phone" in found
     assert f"logs {tmp_path / 'rasa.log'}: 1 plaintext phone" in found
-    assert len(found) == 4  # nothing else: the copies were clean before
+    assert len(found) == 5  # nothing else: the copies were clean before

@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from integrations.rasa.client import RasaRestClient
 from services.context import ServiceContext
+from services.conversation import pseudonyms
 from services.patients.registry import phone_hash, register_patient
 from tests.conftest import AUTH, settings_for
 from tests.e2e.test_pay_page_browser import PHONE
@@ -113,7 +114,9 @@ def test_chat_tap_pay_and_the_confirmation_comes_back_to_the_chat(
             chat.goto(served + "/")
             expect(chat.locator("#log .bubble.bot").first).to_contain_text("您想办哪件事")
             [greeting] = [r.json() for r in rasa.requests if r.path.startswith("/webhooks")]
-            web_user = str(greeting["metadata"]["channel_user_id"])
+            # Rasa knows the page by a pseudonym only (never the web id): the app maps it back
+            conversation = pseudonyms.conversation_of(app.extensions["hospital"], str(greeting["sender"]))
+            web_user = conversation.removeprefix("web:")
             held = _hold_for(app, web_user, clinic_day)
             bot.pay_link = str(held["payment"]["pay_link"])
 

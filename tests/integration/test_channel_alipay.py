@@ -25,7 +25,7 @@ from app import build_senders, create_app
 from integrations.channels.alipay import private_key_body_pkcs1, public_key_body, rsa2_verify, sign_content
 from models import ConversationMessage, PendingReply, utcnow
 from services.context import ServiceContext
-from services.conversation import channel_state
+from services.conversation import channel_state, pseudonyms
 from services.task_queue import TaskQueue
 from tests.conftest import settings_for
 from tests.fakes.channels import bot_turns, fake_rasa, run_tasks_inline, until, wait_for_turns
@@ -194,7 +194,11 @@ def test_a_message_is_acknowledged_at_once_and_answered_by_custom_send(
     wait_for_turns(alipay_app)
     until(lambda: len(custom_sends(alipay_app)) == 1)
     [turn] = bot_turns(rasa)
-    assert turn["sender"] == f"alipay:{USER}" and turn["message"] == "我想挂号，头疼三天"
+    hospital: ServiceContext = alipay_app.extensions["hospital"]
+    assert (
+        turn["sender"] == pseudonyms.of(hospital.cipher, f"alipay:{USER}") and turn["message"] == "我想挂号，头疼三天"
+    )
+    assert USER not in str(turn)  # Rasa never has the Alipay user id
     [send] = custom_sends(alipay_app)
     assert send["to_user_id"] == USER and send["msg_type"] == "text"
     assert send["text"]["content"] == "收到：我想挂号，头疼三天\n回复1 预约挂号\n回复2 查检查化验结果"

@@ -22,6 +22,7 @@ from integrations.sms.base import OptOutGuard, SmsRouter
 from integrations.sms.console import ConsoleSender
 from integrations.sms.twilio import TwilioSmsProvider
 from services.context import ServiceContext
+from services.conversation import pseudonyms
 from tests.conftest import settings_for
 from tests.fakes.channels import bot_turns, fake_rasa
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
@@ -75,12 +76,15 @@ def rasa(sms_app: Flask) -> Iterator[FakeServer]:
         yield server
 
 
-def test_a_text_gets_twiml_with_numbered_choices(client: FlaskClient, rasa: FakeServer) -> None:
+def test_a_text_gets_twiml_with_numbered_choices(sms_app: Flask, client: FlaskClient, rasa: FakeServer) -> None:
     response = post(client, form("我想挂号"))
     assert response.status_code == 200 and response.mimetype == "application/xml"
     assert messages(response) == ["收到：我想挂号\n回复1 预约挂号\n回复2 查检查化验结果"]
     [turn] = bot_turns(rasa)
-    assert turn["sender"] == f"sms:{PATIENT}" and turn["metadata"]["channel"] == "sms"
+    # Rasa's tracker would keep its sender id in plaintext: the phone number never reaches it
+    ctx: ServiceContext = sms_app.extensions["hospital"]
+    assert turn["sender"] == pseudonyms.of(ctx.cipher, f"sms:{PATIENT}") and turn["metadata"] == {"channel": "sms"}
+    assert PATIENT.lstrip("+") not in json.dumps(turn) and PATIENT[-11:] not in json.dumps(turn)
 
 
 def test_a_replayed_message_sid_is_not_handled_again(client: FlaskClient, rasa: FakeServer) -> None:

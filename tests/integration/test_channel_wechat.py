@@ -21,6 +21,7 @@ from wechatpy.utils import WeChatSigner
 from app import build_senders, create_app
 from models import ConversationMessage, PendingReply
 from services.context import ServiceContext
+from services.conversation import pseudonyms
 from tests.conftest import settings_for
 from tests.fakes.channels import bot_turns, fake_rasa, run_tasks_inline, until, wait_for_turns
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
@@ -141,15 +142,17 @@ def test_url_verification_refuses_forged_and_stale(
 
 
 # -- plaintext messages ----------------------------------------------------------------------
-def test_a_text_message_gets_a_passive_reply_with_numbered_choices(client: FlaskClient, rasa: FakeServer) -> None:
+def test_a_text_message_gets_a_passive_reply_with_numbered_choices(
+    client: FlaskClient, rasa: FakeServer, ctx: ServiceContext
+) -> None:
     response = post(client, text_xml("我想挂号"))
     assert response.status_code == 200
     parsed = xmltodict.parse(response.data)["xml"]
     assert parsed["ToUserName"] == OPENID and parsed["FromUserName"] == ACCOUNT and parsed["MsgType"] == "text"
     assert parsed["Content"] == "收到：我想挂号\n回复1 预约挂号\n回复2 查检查化验结果"
     [turn] = bot_turns(rasa)
-    assert turn["sender"] == f"wechat:{OPENID}" and turn["message"] == "我想挂号"
-    assert turn["metadata"] == {"channel": "wechat", "channel_user_id": OPENID}
+    assert turn["sender"] == pseudonyms.of(ctx.cipher, f"wechat:{OPENID}") and turn["message"] == "我想挂号"
+    assert turn["metadata"] == {"channel": "wechat"}  # Rasa never has the openid
 
 
 def test_a_retried_message_is_answered_success_and_handled_once(

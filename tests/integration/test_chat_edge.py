@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from integrations.rasa.client import RasaRestClient
 from services.context import ServiceContext
+from services.conversation import pseudonyms
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.web_chat import web_sender
 from tests.wiring import use
@@ -55,11 +56,14 @@ def test_an_ordinary_message_goes_to_the_bot_with_the_channel(
         ]
     }
     sent = rasa.requests[0].json()
+    ctx: ServiceContext = app.extensions["hospital"]
+    # Rasa knows the patient by a pseudonym only, and hears the channel, never the platform's id
     assert sent == {
-        "sender": f"web:{sender}",
+        "sender": pseudonyms.of(ctx.cipher, f"web:{sender}"),
         "message": "你好",
-        "metadata": {"channel": "web", "channel_user_id": sender},
+        "metadata": {"channel": "web"},
     }
+    assert sender not in str(sent) and pseudonyms.conversation_of(ctx, sent["sender"]) == f"web:{sender}"
 
 
 @pytest.mark.parametrize(

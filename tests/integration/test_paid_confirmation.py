@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from models import OutboxMessage
 from services.context import ServiceContext
+from services.conversation import pseudonyms
 from services.notifications.outbox import RECIPIENT_CONTEXT
 from services.patients.registry import phone_hash, register_patient
 from tests.conftest import AUTH
@@ -60,8 +61,11 @@ def _web_sender(app: Flask, client: FlaskClient) -> str:
         assert client.post("/api/v1/chat", json={"sender": "wpage123", "message": "您好"}).status_code == 200
         [turn] = bot_turns(rasa)
     metadata = turn["metadata"]
-    assert isinstance(metadata, dict) and metadata["channel"] == "web"
-    return str(metadata["channel_user_id"])
+    assert isinstance(metadata, dict) and metadata == {"channel": "web"}
+    # Rasa knows the page by a pseudonym only; the app maps it back
+    channel, _, sender = pseudonyms.conversation_of(app.extensions["hospital"], str(turn["sender"])).partition(":")
+    assert channel == "web"
+    return sender
 
 
 def test_a_web_booking_is_confirmed_on_the_page_once(

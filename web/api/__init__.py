@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, g, request
 from pydantic import BaseModel
 
 from services.context import ServiceContext
-from services.conversation import placeholders
+from services.conversation import placeholders, pseudonyms
 from services.errors import InvalidInput
 from web.auth import require_service_token
 from web.context import service_context as hospital_context
@@ -46,13 +46,22 @@ def body(model: type[Model]) -> Model:
         raise InvalidInput("请以JSON对象格式提交")
     # The bot passes placeholders for ID numbers, phones and codes; they open only in the
     # conversation they were typed in (services/conversation/placeholders.py).
-    conversation = request.headers.get(CONVERSATION_HEADER) or data.get("conversation_id")
+    # The bot names its conversation and chat account by a pseudonym (Rasa never has the
+    # platform's id): mapped back here, before anything reads them.
+    data = pseudonyms.resolved(service_context(), data)
+    conversation = conversation_header() or data.get("conversation_id")
     data = placeholders.resolve_fields(service_context(), data, conversation if isinstance(conversation, str) else None)
     return model.model_validate(data)
 
 
 def query(model: type[Model]) -> Model:
-    return model.model_validate(request.args.to_dict())
+    return model.model_validate(pseudonyms.resolved(service_context(), request.args.to_dict()))
+
+
+def conversation_header() -> str | None:
+    """The bot's conversation (X-Conversation-ID), its pseudonym mapped back to `channel:sender`."""
+    named = request.headers.get(CONVERSATION_HEADER, "")[:200]
+    return pseudonyms.conversation_of(service_context(), named) if named else None
 
 
 from web.api import appointments, catalogue, chat, dev, handoffs, otp, patients, refills, results, triage  # noqa: E402,F401  (routes register on import)

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from integrations.rasa.errors import RasaUnavailable
 from services.clinical.triage import default_engine
-from services.conversation import handoff
+from services.conversation import handoff, pseudonyms
 from services.conversation import turns as conversation
 from services.conversation.turns import InboundMessage
 from services.errors import DomainError
@@ -75,7 +75,8 @@ def chat_history() -> Response:
     data = query(PendingIn)
     sender = chat_session.sender(data.sender)
     try:
-        lines = service_context().require_dialogue().transcript(f"web:{sender}")
+        ctx = service_context()
+        lines = ctx.require_dialogue().transcript(pseudonyms.of(ctx.cipher, f"web:{sender}"))
     except RasaUnavailable:
         lines = []
     return chat_session.refresh(

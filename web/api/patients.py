@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from services.patients import binding, claim
 from services.patients import registry as patients
-from web.api import body, bp, query, service_context
+from web.api import body, bp, conversation_header, query, service_context
 from web.api.clinical_schemas import ClaimIn
 from web.api.schemas import AccountPatientsQuery, PatientIn
 from web.error_status import status_for
@@ -50,7 +50,7 @@ def claim_patients() -> tuple[Response, int]:
     phone's patients and a one-time grant of the purpose, bound to the conversation
     (X-Conversation-ID) when the bot names it."""
     data = body(ClaimIn)
-    conversation = request.headers.get("X-Conversation-ID", "")[:200] or None
+    conversation = conversation_header()
     answer = claim.claim_by_phone(
         service_context(),
         phone=data.phone,
