@@ -129,14 +129,18 @@ class ValidateBookingForm(PatientFormValidation):
         for candidate in (value, *(str(v) for v in tracker.get_latest_entity_values("slot_id"))):
             if candidate in offered:
                 return {"slot_id": candidate}
-        choice = parse_choice(value) or parse_choice(common.latest_text(tracker))
+        text = common.latest_text(tracker) or value
+        wish = slot_lists.is_wish(text)  # "有没有下午3点的": a wish, not place 3
+        choice = parse_choice(text) or (None if wish else parse_choice(value))
         if choice is not None and 0 < choice <= len(offered):
             return {"slot_id": offered[choice - 1]}
-        picked = offered_by_words(common.latest_text(tracker) or value, tracker, offered)
+        picked = None if slot_lists.is_question(text) else offered_by_words(text, tracker, offered)
         if picked:
             return {"slot_id": picked}
         steered = steer_slot_list(value, tracker)
         if steered is not None:  # "更多", "下午", "李医生", "专家号": the list is shown again, narrowed
+            if slot_lists.asks_about_sex(text):
+                dispatcher.utter_message(response="utter_doctor_sex_unknown")
             return {"slot_id": None, "slot_list_view": steered}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"slot_id": None}
@@ -197,10 +201,16 @@ class ActionAskSlotId(HospitalAction):
             view = slot_lists.current_view(saved, date_slot)
         else:  # a new day's list: what the journey asked for so far
             view = slot_lists.view_from_journey(slot_lists.journey_texts(tracker.events), date_slot, day_slots)
+        if view.get("period") and view.get("period") != period:  # "明天上午", then "有没有下午的"
+            day_slots, period = open_slots(department, day, tracker.get_slot("doctor")), None
         slots, more, _left = slot_lists.arrange(day_slots, view)
-        if not slots and slot_lists.describe(view):  # "下午" with no afternoon places: the whole day
+        wanted = slot_lists.describe(view)
+        if not slots and wanted:  # "下午" with no afternoon places: say so, and show the whole day
+            dispatcher.utter_message(
+                response="utter_no_slots_as_wished", date_text=common.day_text(day, None), wanted=wanted.strip("（）")
+            )
             view = slot_lists.fresh_view(date_slot)
-            slots, more, _left = slot_lists.arrange(open_slots(department, date_slot, tracker.get_slot("doctor")), view)
+            slots, more, _left = slot_lists.arrange(open_slots(department, day, tracker.get_slot("doctor")), view)
         date_text = common.day_text(day, period) + slot_lists.describe(view)
         names = {"department_name": common.department_name(department), "date_text": date_text}
         if not slots:

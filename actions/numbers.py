@@ -12,6 +12,17 @@ from typing import Optional
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _NUM = r"[0-9０-９]+|[零〇一二两三四五六七八九十]+"
+# "第一个，别的不要了": at a choice the others are refused and this one kept (the NLU reads
+# it as an answer: bot/components/just_this.py, whose pattern this follows).
+JUST_THIS = re.compile(
+    r"[，,。 ]*(别的|别个|其他的?|其它的?|旁的|剩下的|其余的?)[，, ]?(俺|我|咱|我们)?(就|都|也|全)?"
+    r"(不要|不用|不需要|甭|唔要|唔使|唔洗|冇|没有|不挂|不看)(了|啦|喽|哦|咯)?[。.!！]*"
+)
+
+
+def without_just_this(text: str) -> str:
+    """The answer without its "别的不要了": what was chosen."""
+    return JUST_THIS.sub("", text or "").strip()
 
 
 def cn_to_int(text: str) -> Optional[int]:
@@ -39,6 +50,7 @@ def cn_to_int(text: str) -> Optional[int]:
 
 def parse_choice(text: str) -> Optional[int]:
     """A numbered choice as typed: "2", "第二个", "选3", "就第1个吧" -> 1-based index."""
+    text = without_just_this(text or "")
     if not text:
         return None
     match = re.search(rf"(?:第|选|要)?\s*({_NUM})\s*(?:个|号|项)?", text.translate(FULLWIDTH))

@@ -4,7 +4,9 @@ The list used to be the first eight places of the day, always mornings. Now a
 page shows mornings and afternoons side by side (four of each when both have
 places), "更多" turns the page, and words narrow it: "下午", "李医生", "专家号".
 The view (page and filters) is kept in the ``slot_list_view`` slot for the day
-it was asked about; a new day starts a fresh view.
+it was asked about; a new day starts a fresh view. A wish said at the list itself
+("有没有下午的", "换个专家号", "最好是女医生") is a wish, never a place number, and when
+nothing fits it the patient hears so and sees the nearest places (the whole day).
 """
 
 from __future__ import annotations
@@ -26,6 +28,28 @@ CHIEF_TITLE = "主任医师"
 # "要主任医师的", "挂主任的号": a 主任医师 (not a 副主任医师) is asked for
 CHIEF_WORDS = re.compile(r"(?<!副)主任医师|(?<!副)主任(?:的|号)|[挂要找看](?:个)?主任")
 _DOCTOR_WORD = re.compile(r"医生|大夫|主任|教授")
+# The hospital's data have no doctor's sex: such a wish is answered kindly, with every place.
+SEX_WORDS = re.compile(r"[女男](?:的)?(?:医生|大夫|专家|主任|教授)")
+# A wish asked as a question ("有没有下午的", "换个专家号") names no place to take.
+ASKING_WORDS = re.compile(r"有没有|有木有|有吗|有没|还有|换个|换一个|换成|想要|最好|能不能|可不可以|行不行")
+
+
+def asks_about_sex(text: str) -> bool:
+    return bool(SEX_WORDS.search(text or ""))
+
+
+def is_wish(text: str) -> bool:
+    """Words that steer the list: a time of day, a title, a doctor's sex, "更多". Digits
+    beside them ("有没有下午3点的") are no place number."""
+    text = text or ""
+    return any(
+        pattern.search(text) for pattern in (MORE_WORDS, CHIEF_WORDS, EXPERT_WORDS, ORDINARY_WORDS, SEX_WORDS)
+    ) or bool(period_of(text))
+
+
+def is_question(text: str) -> bool:
+    """ "有没有下午的", "换个专家号": asked, so no offered place is taken by it."""
+    return bool(ASKING_WORDS.search(text or ""))
 
 
 def _hour(slot: Slot) -> Optional[int]:
@@ -63,7 +87,8 @@ def view_from_words(text: str, view: Dict[str, Any], slots: List[Slot]) -> Optio
         changed["page"] = int(view.get("page") or 0) + 1
         steered = True
     period = period_of(text)
-    if period in ("morning", "afternoon", "evening") and not re.search(r"\d", text):
+    no_date = not re.search(r"\d", re.sub(r"\d{1,2}\s*[点时:：]", "", text))  # "下午3点" is a time, "12月8号下午" a day
+    if period in ("morning", "afternoon", "evening") and no_date:
         changed.update(period=period, page=0)
         steered = True
     if CHIEF_WORDS.search(text):
@@ -78,6 +103,9 @@ def view_from_words(text: str, view: Dict[str, Any], slots: List[Slot]) -> Optio
     wanted = _doctor_wanted(text, slots)
     if wanted:
         changed.update(doctor=wanted, page=0)
+        steered = True
+    if asks_about_sex(text):  # not in the data: the whole list again, with a kind word
+        changed.update(page=0)
         steered = True
     return changed if steered else None
 

@@ -75,3 +75,71 @@ async def test_words_filter_the_list(hospital: FakeHospital, domain: dict) -> No
     assert doctor_li == afternoon
     experts, _, _ = await ask(domain, await steer(domain, "专家号", view))
     assert experts == afternoon
+
+
+async def wish(domain: dict[str, Any], text: str, date: str, value: str | None = None) -> tuple[dict, list[str]]:
+    """The patient's words at the list, with places offered from `date`'s list."""
+    dispatcher = CollectingDispatcher()
+    first = make_tracker(slots={"department": "cardiology", "date": date})
+    offered = slot_events(await ActionAskSlotId().run(dispatcher, first, domain))
+    tracker = make_tracker(
+        slots={"department": "cardiology", "date": date, "requested_slot": "slot_id", **offered},
+        text=text,
+        active_loop="booking_form",
+    )
+    said = CollectingDispatcher()
+    result = await ValidateBookingForm().validate_slot_id(value or text, said, tracker, domain)
+    return result, [m.get("response") for m in said.messages]
+
+
+async def test_an_afternoon_asked_at_a_morning_list_lists_the_afternoon(hospital: FakeHospital, domain: dict) -> None:
+    """ "明天上午" chose the morning; "有没有下午的" at its list used to show the mornings again."""
+    stock(hospital)
+    result, _ = await wish(domain, "有没有下午的", f"{DAY} morning")
+    assert result["slot_id"] is None and result["slot_list_view"]["period"] == "afternoon"
+    tracker = make_tracker(
+        slots={"department": "cardiology", "date": f"{DAY} morning", "slot_list_view": result["slot_list_view"]}
+    )
+    events = slot_events(await ActionAskSlotId().run(CollectingDispatcher(), tracker, domain))
+    assert events["offered_choices"] == ["a0", "a1", "a2", "a3", "a4", "a5"]
+
+
+async def test_digits_in_a_wish_are_no_place_number(hospital: FakeHospital, domain: dict) -> None:
+    stock(hospital)
+    result, _ = await wish(domain, "有没有下午3点的", DAY, value="3")
+    assert result["slot_id"] is None and result["slot_list_view"]["period"] == "afternoon"
+
+
+async def test_a_wish_asked_is_not_taken_as_the_one_place_it_fits(hospital: FakeHospital, domain: dict) -> None:
+    mornings = [place(f"m{i}", 8 + i // 2, 30 * (i % 2), "张伟", "主治医师") for i in range(8)]
+    hospital.slots[f"cardiology|{DAY}"] = [*mornings, place("a0", 14, 0, "李娜", "主任医师")]
+    result, _ = await wish(domain, "有没有下午的", DAY)
+    assert result["slot_id"] is None  # listed again, narrowed; not booked
+    picked, _ = await wish(domain, "下午那个", DAY)
+    assert picked["slot_id"] == "a0"  # said as a choice, it is one
+
+
+async def test_nothing_as_wished_says_so_and_shows_the_day(hospital: FakeHospital, domain: dict) -> None:
+    hospital.slots[f"cardiology|{DAY}"] = [place(f"m{i}", 8 + i // 2, 0, "张伟", "主治医师") for i in range(4)]
+    result, _ = await wish(domain, "要主任医师的", DAY)
+    assert result["slot_list_view"]["title"] == "chief"
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"department": "cardiology", "date": DAY, "slot_list_view": result["slot_list_view"]})
+    events = slot_events(await ActionAskSlotId().run(dispatcher, tracker, domain))
+    said = [m.get("response") for m in dispatcher.messages]
+    assert said == ["utter_no_slots_as_wished", "utter_ask_slot_id"]
+    assert dispatcher.messages[0]["wanted"] == "主任医师"
+    assert events["offered_choices"] == ["m0", "m1", "m2", "m3"]  # the nearest: the whole day
+
+
+async def test_a_doctors_sex_is_answered_kindly_with_every_place(hospital: FakeHospital, domain: dict) -> None:
+    stock(hospital)
+    result, said = await wish(domain, "最好是女医生", DAY)
+    assert result["slot_id"] is None and said == ["utter_doctor_sex_unknown"]
+    assert result["slot_list_view"]["page"] == 0
+
+
+async def test_just_this_beside_a_choice_takes_the_choice(hospital: FakeHospital, domain: dict) -> None:
+    stock(hospital)
+    result, _ = await wish(domain, "第二个，别的不要了", DAY)
+    assert result["slot_id"] == "m1"
