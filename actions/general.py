@@ -105,27 +105,33 @@ REFILL_WORDS = ("续方", "药费", "买药", "配药")
 
 
 def offer_refill_fees(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """支付续方: each signed refill's open fee with its pay link (the same page as a booking's);
-    False when no patient of this chat has one."""
+    """支付续方: each approved refill's open fee with its pay link (the same page as a booking's),
+    and each signed one still with the pharmacist said to be waiting (nothing to pay yet);
+    False when no patient of this chat has either."""
     offered = False
     for patient in bound_patients(tracker):
         for refill in common.backend().payable_refills(str(patient["id"])):
-            if not refill.get("pay_link"):
+            drugs = str(refill.get("drugs") or "续方药品")
+            if refill.get("waiting_for") == "pharmacist":
+                dispatcher.utter_message(response="utter_refill_waiting_pharmacist", drugs=drugs)
+            elif refill.get("pay_link"):
+                dispatcher.utter_message(
+                    response="utter_refill_pay",
+                    drugs=drugs,
+                    amount_yuan=common.yuan(refill.get("amount_fen")),
+                    pay_url=str(refill["pay_link"]),
+                )
+            else:
                 continue
-            dispatcher.utter_message(
-                response="utter_refill_pay",
-                drugs=str(refill.get("drugs") or "续方药品"),
-                amount_yuan=common.yuan(refill.get("amount_fen")),
-                pay_url=str(refill["pay_link"]),
-            )
             offered = True
     return offered
 
 
 class ActionPaymentHelp(HospitalAction):
     """我付过了 or 付款链接呢: check the unpaid booking with the payment platform, then confirm it
-    or resend its pay link with the time left; 支付续方 (or no unpaid booking): a signed
-    refill's fee with its link; with nothing to pay, explain how paying works."""
+    or resend its pay link with the time left; 支付续方 (or no unpaid booking): an approved
+    refill's fee with its link, or that the pharmacist has yet to approve it; with nothing to
+    pay, explain how paying works."""
 
     def name(self) -> Text:
         return "action_payment_help"

@@ -1,5 +1,6 @@
 """Who decided a refill in the console: the clinician who signed or declined it
-(and the online prescription that signing created), and the pharmacist's review."""
+(the online prescription that signing created, and the fee it fixed), and the
+pharmacist's review, after which the patient is asked to pay."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class RefillReview(Base):
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The online prescription signing created (origin "online").
     prescription_id: Mapped[str | None] = mapped_column(ForeignKey("prescriptions.id"), unique=True)
+    # The fee signed for (entered, or the drugs' prices): the order waits for the pharmacist's
+    # approval. None on reviews signed before it was kept; their orders carry the amount.
+    fee_fen: Mapped[int | None]
     pharmacist_id: Mapped[str | None] = mapped_column(ForeignKey("staff_accounts.id"))
     pharmacist_decision: Mapped[str | None] = mapped_column(String(10))  # approved | rejected
     pharmacist_note: Mapped[str | None] = mapped_column(String(200))

@@ -184,8 +184,9 @@ def build_document() -> dict[str, Any]:
         },
         "/api/v1/patients/{patient_id}/refills/payable": {
             "get": _op(
-                "Signed refills whose fee is open: [{refill_id, status, amount_fen, drugs, pay_link}] "
-                "(pay_link is the short /p/ page, good for a day from when it is given)",
+                "Approved refills whose fee is open, and signed ones still waiting for the pharmacist: "
+                "[{refill_id, status, amount_fen, drugs, pay_link, waiting_for}] (pay_link is the short /p/ "
+                'page, good for a day from when it is given; null with waiting_for "pharmacist")',
                 {"200": "list (empty when nothing is to pay)"},
                 security=secured,
             )

@@ -27,9 +27,11 @@ from models import (
     Prescription,
     QuestionnaireResponse,
     RefillRequest,
+    RefillReview,
     utcnow,
 )
 from services import audit
+from services.clinical import refill_fee
 from services.clinical.refills import red_flags_in
 from services.clinical.sealed import diagnosis_of, title_of
 from services.context import ServiceContext
@@ -81,14 +83,22 @@ def announce_results(ctx: ServiceContext, now: datetime | None = None) -> int:
 
 
 def announce_refill_decisions(ctx: ServiceContext, now: datetime | None = None) -> int:
+    """The doctor's decision (signed: the pharmacist checks next; declined: why), and for an
+    approved refill the pay link whose order could not be made at the approval."""
     now = now or utcnow()
     with ctx.db.reading() as session:
         ids = session.scalars(
             select(RefillRequest.id).where(
-                RefillRequest.status.in_(("signed", "reviewed", "declined")),
+                RefillRequest.status.in_(("signed", "declined")),
                 RefillRequest.decided_at >= now - SWEEP_WINDOW,
             )
         ).all()
+        approved = session.scalars(
+            select(RefillRequest.id)
+            .join(RefillReview, RefillReview.refill_id == RefillRequest.id)
+            .where(RefillRequest.status == "reviewed", RefillReview.reviewed_at >= now - SWEEP_WINDOW)
+        ).all()
+        untold = [refill_id for refill_id in approved if not refill_fee.already_told(session, refill_id)]
     added = 0
     for refill_id in ids:
         with ctx.db.transaction() as session:
@@ -105,7 +115,7 @@ def announce_refill_decisions(ctx: ServiceContext, now: datetime | None = None) 
             else:
                 text = (
                     f"{messages.signature(ctx)}医生已通过您的{what}续方申请。"
-                    "请在对话中发送“支付续方”完成药费支付，支付后即可安排取药或配送。"
+                    "药师审核处方后，我们会把付款链接发给您，现在还不用付款。"
                 )
             added += messages.to_patient(
                 ctx,
@@ -115,7 +125,7 @@ def announce_refill_decisions(ctx: ServiceContext, now: datetime | None = None) 
                 dedupe_key=f"refill_decision:{refill.id}",
                 text=text,
             )
-    return added
+    return added + sum(refill_fee.offer(ctx, refill_id) for refill_id in untold)
 
 
 def queue_refill_paid(ctx: ServiceContext, session: Session, refill: RefillRequest, patient: Patient) -> None:

@@ -1,6 +1,7 @@
 """What a refill reviewer reads beyond the request itself: the patient's answers
 under Chinese labels, the drugs with their price, and for the pharmacist who
-signed, when, what was signed and the fee the patient is charged."""
+signed, when, what was signed and the fee the patient is charged (the order itself
+waits for the pharmacist's approval)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def signed_details(
         "clinician": clinician.display_name if clinician else review.clinician_id,
         "signed_at": review.decided_at.astimezone(SHANGHAI),
         "items": prescription_items(ctx, signed),
-        "fee_fen": order.amount_fen if order else None,
+        "fee_fen": order.amount_fen if order else review.fee_fen,  # no order before the approval
         "payment_status": order.status if order else None,
         "pharmacist": pharmacist.display_name if pharmacist else None,
     }

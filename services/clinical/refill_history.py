@@ -120,7 +120,7 @@ def history(ctx: ServiceContext, staff: StaffIdentity, filters: HistoryFilters, 
                     checker or "",
                     review.pharmacist_decision or "",
                     review.reviewed_at.astimezone(SHANGHAI) if review.reviewed_at else None,
-                    amount,
+                    amount if amount is not None else review.fee_fen,  # no order before the approval
                 )
                 for review, refill, name, diagnosis, doctor, checker, amount in rows
             ],

@@ -4,8 +4,9 @@ transaction with its audit entry and the message that tells the patient.
 
 Signing creates the online prescription (origin "online", the same drugs, the
 doctor of record of the prior prescription; `refill_reviews` names the staff
-member who signed) and then the payment order (services.payments). A pharmacist
-may review before or after the patient pays; a rejection after payment refunds.
+member who signed and keeps the fee). Only the pharmacist's approval makes the
+payment order and sends the pay link (services.clinical.refill_fee), so a
+rejection simply closes the request: nothing was paid, nothing is refunded.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from models import Patient, PaymentOrder, Prescription, RefillRequest, RefillRev
 from payments.base import fen_to_yuan
 from services import audit
 from services.booking.calendar import SHANGHAI, local_today
+from services.clinical import refill_fee
 from services.clinical.refill_details import drugs_total, label_answers, prescription_items, signed_details
 from services.clinical.refills import ITEMS_CONTEXT, prescription_department, read_answers
 from services.clinical.sealed import DIAGNOSIS_CONTEXT, diagnosis_of
@@ -31,13 +33,13 @@ from services.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.notifications import messages
 from services.patients.identity import mask_id_number, mask_name, mask_phone
 from services.patients.registry import ID_CONTEXT, NAME_CONTEXT, patient_birth_date, patient_name, patient_phone
-from services.payments import refill_pay
-from services.payments import settlement as payments
 from services.payments.refunds import request_refund
 from services.staff.accounts import StaffIdentity
 
 CLINICIAN_QUEUE = ("submitted",)
-PHARMACIST_QUEUE = ("signed", "paid")  # paid before the pharmacist got to it: still reviewed
+# "paid": refills paid before the pharmacist reviewed them, from before the fee waited for the
+# approval; they are still reviewed, and a rejection refunds them.
+PHARMACIST_QUEUE = ("signed", "paid")
 
 
 class Forbidden(DomainError):
@@ -163,8 +165,8 @@ def _priced(ctx: ServiceContext, prescription: Prescription) -> bool:
 
 
 def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: int | None = None) -> dict[str, Any]:
-    """Sign a submitted refill: the online prescription, then the payment order, then the
-    patient told with the pay link.
+    """Sign a submitted refill: the online prescription and the fee, the patient told that
+    the pharmacist checks it next. No payment order yet: that waits for the approval.
 
     `amount_fen` is the drugs' price when the prior prescription's items carry none."""
     _require(staff, "clinician")
@@ -175,7 +177,8 @@ def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: 
         refill = _refill(session, refill_id)
         prior = session.get(Prescription, refill.prescription_id)
         assert prior is not None
-        if amount_fen is None and not _priced(ctx, prior):
+        fee = amount_fen if amount_fen is not None else drugs_total(_items(ctx, prior))
+        if fee is None:
             raise InvalidInput("这张处方的药品还没有定价，请填写药费")
         _move(session, refill.id, CLINICIAN_QUEUE, "signed", now)
         online = Prescription(
@@ -197,6 +200,7 @@ def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: 
                 clinician_decision="signed",
                 decided_at=now,
                 prescription_id=online.id,
+                fee_fen=fee,
             )
         )
         audit.record(
@@ -207,23 +211,15 @@ def sign(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, amount_fen: 
             subject=refill.id,
             detail={"prescription_id": online.id},
         )
-        what = diagnosis_of(ctx.cipher, prior)
-        prescription_id = online.id
-    payment = payments.create_refill_payment(ctx, refill_id, amount_fen=amount_fen)
-    # Told with the pay link itself, as a booking is (issue 12). Should the order fail above,
-    # the decision sweep (followups.announce_refill_decisions) tells the patient instead.
-    payment["pay_link"] = refill_pay.refill_pay_link(ctx, refill_id)
-    with ctx.db.transaction() as session:
         _tell(
             ctx,
             session,
-            _refill(session, refill_id),
+            refill,
             "refill_decision",
-            f"医生已通过您的{what}续方申请，药费{fen_to_yuan(payment['amount_fen'])}元。"
-            f"请点链接付款：{payment['pay_link']} （24小时内有效，也可以在对话中发送“支付续方”），"
-            "付款后即可安排取药或配送。",
+            f"医生已通过您的{diagnosis_of(ctx.cipher, prior)}续方申请，药费{fen_to_yuan(fee)}元。"
+            "药师审核处方后，我们会把付款链接发给您，现在还不用付款。",
         )
-    return {"prescription_id": prescription_id, "payment": payment}
+        return {"prescription_id": online.id, "fee_fen": fee}
 
 
 def decline(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, reason: str) -> None:
@@ -255,8 +251,9 @@ def decline(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, reason: s
 
 
 def pharmacist_review(ctx: ServiceContext, staff: StaffIdentity, refill_id: str, approve: bool, note: str = "") -> None:
-    """Approve (signed → reviewed; a paid refill stays paid) or reject (→ declined, the
-    pending order closed, a payment already made refunded)."""
+    """Approve (signed → reviewed, then the order and the pay link) or reject (→ declined:
+    nothing was charged). A refill paid before its review (see PHARMACIST_QUEUE) stays paid
+    when approved and is refunded when rejected."""
     _require(staff, "pharmacist")
     note = _reason(note) if not approve else note.strip()[:200]
     now = utcnow()
@@ -269,18 +266,12 @@ def pharmacist_review(ctx: ServiceContext, staff: StaffIdentity, refill_id: str,
             raise Forbidden("不能审核自己签署的续方，请由另一位药师审核")
         if refill.status not in PHARMACIST_QUEUE:
             raise Conflict("这个续方不在待药师审核状态")
-        if approve:
-            if refill.status == "signed":
-                _move(session, refill.id, ("signed",), "reviewed", None)
-            text = "药师已审核通过您的续方处方。" + (
-                "请按之前的提示完成药费支付。" if refill.status != "paid" else "我们会尽快为您安排取药或配送。"
-            )
-        else:
-            was = refill.status
+        was = refill.status
+        if approve and was == "signed":
+            _move(session, refill.id, ("signed",), "reviewed", None)
+        elif not approve:
             _move(session, refill.id, PHARMACIST_QUEUE, "declined", None, f"药师审核未通过：{note}")
             _withdraw_payment(session, refill.id, paid=was == "paid")
-            refund = "已支付的药费将原路退回。" if was == "paid" else ""
-            text = f"很抱歉，药师审核未通过您的续方处方：{note}。{refund}请到医院门诊复诊。"
         review.pharmacist_id, review.pharmacist_note, review.reviewed_at = staff.id, note or None, now
         review.pharmacist_decision = "approved" if approve else "rejected"
         audit.record(
@@ -291,7 +282,14 @@ def pharmacist_review(ctx: ServiceContext, staff: StaffIdentity, refill_id: str,
             subject=refill.id,
             reason=note or None,
         )
-        _tell(ctx, session, refill, "refill_pharmacy", text)
+        if not approve:
+            money = "已支付的药费将原路退回。" if was == "paid" else "您不用付任何费用。"
+            text = f"很抱歉，药师审核未通过您的续方处方：{note}。{money}请到医院门诊复诊，如有不适请及时就医。"
+            _tell(ctx, session, refill, refill_fee.KIND, text)
+        elif was == "paid":
+            _tell(ctx, session, refill, refill_fee.KIND, "药师已审核通过您的续方处方。我们会尽快为您安排取药或配送。")
+    if approve and was == "signed":
+        refill_fee.offer(ctx, refill_id)  # the order and the pay link, now that both have said yes
 
 
 def _withdraw_payment(session: Session, refill_id: str, paid: bool) -> None:

@@ -156,7 +156,7 @@ def _next_steps(fulfilment: str) -> str:
     collect = "到医院门诊药房取药" if fulfilment == "pickup" else "药品将配送到您登记的地址"
     return (
         f"续方申请已提交，医生会在{int(REVIEW_WITHIN.total_seconds() // 3600)}小时内审核。"
-        f"审核通过后我们会通知您支付药费，支付后{collect}。"
+        f"医生和药师审核通过后我们会通知您支付药费，支付后{collect}。"
         "如用药期间出现不适，请及时到医院就诊。"
     )
 

@@ -55,8 +55,8 @@ APPOINTMENT_WORDS = {
 }
 REFILL_WORDS = {
     "submitted": "待医生审核",
-    "signed": "医生已签署",
-    "reviewed": "药师已审核",
+    "signed": "医生已通过，等药师审核",
+    "reviewed": "审核通过，待支付药费",
     "declined": "未通过",
     "paid": "已支付",
     "dispensed": "已发药",

@@ -1,8 +1,9 @@
-"""Refill fees through the pay page (issue 12): a signed refill's order gets the same short
-`/p/<code>` link as a booking, and the page says which drugs are being paid for.
+"""Refill fees through the pay page (issue 12): an approved refill's order gets the same
+short `/p/<code>` link as a booking, and the page says which drugs are being paid for.
 
-The order itself is made when the doctor signs (`settlement.create_refill_payment`); this
-module only finds the refills waiting for their money and names what they are. A refill
+The order itself is made when the pharmacist approves what the doctor signed
+(services.clinical.refill_fee); this module only finds the refills waiting for their
+money, or still for the pharmacist, and names what they are. A refill
 has no hold to lapse, so its link is good for `UNHELD_LIFETIME` from the moment it is
 given out: a patient who asks again the next day gets a fresh link to the same order.
 """
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import PaymentOrder, Prescription, RefillRequest, utcnow
+from models import PaymentOrder, Prescription, RefillRequest, RefillReview, utcnow
 from services.context import ServiceContext
 from services.errors import NotFound
 from services.payments.links import UNHELD_LIFETIME, make_code
@@ -57,11 +58,12 @@ def link_for(ctx: ServiceContext, order_id: int, now: datetime | None = None) ->
 
 
 def payable_refills(ctx: ServiceContext, patient_id: str) -> list[dict[str, Any]]:
-    """The patient's signed refills whose fee is still open, each with its pay link:
-    what the bot offers behind 去支付 when the patient says 支付续方."""
+    """What the bot answers to 支付续方: each approved refill whose fee is open, with its pay
+    link (behind 去支付), and each signed one still waiting for the pharmacist
+    (`waiting_for: "pharmacist"`, no link: nothing can be paid before the approval)."""
     now = utcnow()
     with ctx.db.reading() as session:
-        rows = session.execute(
+        payable = session.execute(
             select(RefillRequest, PaymentOrder)
             .join(PaymentOrder, PaymentOrder.refill_request_id == RefillRequest.id)
             .where(
@@ -71,6 +73,12 @@ def payable_refills(ctx: ServiceContext, patient_id: str) -> list[dict[str, Any]
             )
             .order_by(RefillRequest.created_at)
         ).all()
+        waiting = session.execute(
+            select(RefillRequest, RefillReview.fee_fen)
+            .join(RefillReview, RefillReview.refill_id == RefillRequest.id)
+            .where(RefillRequest.patient_id == patient_id, RefillRequest.status == "signed")
+            .order_by(RefillRequest.created_at)
+        ).all()
         return [
             {
                 "refill_id": refill.id,
@@ -78,8 +86,19 @@ def payable_refills(ctx: ServiceContext, patient_id: str) -> list[dict[str, Any]
                 "amount_fen": order.amount_fen,
                 "drugs": drug_names(ctx, session, refill),
                 "pay_link": link_for(ctx, order.id, now),
+                "waiting_for": None,
             }
-            for refill, order in rows
+            for refill, order in payable
+        ] + [
+            {
+                "refill_id": refill.id,
+                "status": refill.status,
+                "amount_fen": fee,
+                "drugs": drug_names(ctx, session, refill),
+                "pay_link": None,
+                "waiting_for": "pharmacist",
+            }
+            for refill, fee in waiting
         ]
 
 

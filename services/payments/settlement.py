@@ -36,7 +36,10 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.payments.refunds import request_refund
 
 log = logging.getLogger(__name__)
-REFILL_PAYABLE = ("signed", "reviewed")  # a doctor signed; a pharmacist may have checked too
+REFILL_PAYABLE = ("reviewed",)  # the doctor signed and the pharmacist approved: only then is it charged
+# A payment is accepted from "signed" too: orders made at signing, before the fee waited for the
+# pharmacist, may still be paid; the pharmacist reviews those after (refill_review.PHARMACIST_QUEUE).
+REFILL_SETTLES_FROM = ("signed", "reviewed")
 ITEMS_CONTEXT = "prescriptions.items"
 
 
@@ -49,7 +52,7 @@ class NotificationMismatch(InvalidInput):
 
 
 class NotPayable(Conflict):
-    code, message = "not_payable", "这个续方还不能支付，请等待医生审核"
+    code, message = "not_payable", "这个续方还不能支付，请等医生和药师审核通过"
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def _refill_paid(ctx: ServiceContext, session: Session, order: PaymentOrder, now
     moved = rows_changed(
         session,
         update(RefillRequest)
-        .where(RefillRequest.id == refill_id, RefillRequest.status.in_(REFILL_PAYABLE))
+        .where(RefillRequest.id == refill_id, RefillRequest.status.in_(REFILL_SETTLES_FROM))
         .values(status="paid"),
     )
     if moved != 1:
@@ -271,7 +274,8 @@ def _refill_amount(ctx: ServiceContext, session: Session, refill: RefillRequest)
 def create_refill_payment(
     ctx: ServiceContext, refill_id: str, amount_fen: int | None = None, scene: str | None = None
 ) -> dict[str, Any]:
-    """The payment order for a refill a doctor has signed; the same order again if asked twice.
+    """The payment order for a refill the doctor signed and the pharmacist approved; the same
+    order again if asked twice.
 
     `amount_fen` is what the pharmacy charges; without it the prescription items'
     `price_fen × quantity` are summed.

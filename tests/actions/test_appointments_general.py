@@ -212,6 +212,22 @@ async def test_a_refill_asked_for_by_name_comes_before_a_held_visit(hospital: Fa
     assert responses(dispatcher) == ["utter_booking_held"]  # otherwise the held visit first
 
 
+async def test_a_refill_the_pharmacist_has_not_approved_is_said_to_be_waiting(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    pid = hospital.add_patient("李秀英", "13812345678")
+    waiting = {**REFILL_FEE, "refill_id": "rfl_2", "status": "signed", "pay_link": None, "waiting_for": "pharmacist"}
+    hospital.payable[pid] = [waiting]
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(text="支付续方", intent="pay"), domain)
+    assert responses(dispatcher) == ["utter_refill_waiting_pharmacist"]  # no link: nothing to pay yet
+    assert dispatcher.messages[0]["drugs"] == "苯磺酸氨氯地平片 ×2" and "pay_url" not in dispatcher.messages[0]
+    hospital.payable[pid] = [waiting, REFILL_FEE]  # another refill already approved: its link as well
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, make_tracker(text="支付续方", intent="pay"), domain)
+    assert responses(dispatcher) == ["utter_refill_waiting_pharmacist", "utter_refill_pay"]
+
+
 async def test_nothing_to_pay_explains_how_paying_works(hospital: FakeHospital, domain: dict) -> None:
     hospital.add_patient("李秀英", "13812345678")
     dispatcher = CollectingDispatcher()

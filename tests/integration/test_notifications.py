@@ -305,15 +305,19 @@ def _refill(ctx: ServiceContext, patient: str, status: str, price: int | None = 
         return refill.id
 
 
-def test_a_signed_refill_is_announced_paid_and_its_delivery_told(
+def test_a_signed_refill_is_announced_and_an_approved_one_paid_and_its_delivery_told(
     ctx: ServiceContext, senders: dict[str, RecordingSender], clinic_day: date
 ) -> None:
     _paid_booking(ctx, local_datetime(clinic_day, time(9)), phone="13700006666")
     with ctx.db.reading() as session:
         patient_id = session.scalar(select(Appointment.patient_id))
     assert patient_id is not None
-    refill = _refill(ctx, patient_id, "signed")
+    signed = _refill(ctx, patient_id, "signed")
     assert followups.announce_refill_decisions(ctx) == 1
+    assert followups.announce_refill_decisions(ctx) == 0  # told once
+    with pytest.raises(payments.NotPayable):  # the pharmacist has not approved it yet
+        payments.create_refill_payment(ctx, signed)
+    refill = _refill(ctx, patient_id, "reviewed")
     order = payments.create_refill_payment(ctx, refill)
     assert order["amount_fen"] == 2500 and payments.create_refill_payment(ctx, refill) == order
     assert payments.settle_payment(ctx, order["out_trade_no"], 2500, "T2").outcome == "confirmed"
@@ -321,18 +325,21 @@ def test_a_signed_refill_is_announced_paid_and_its_delivery_told(
         payments.create_refill_payment(ctx, refill)
     _deliver(ctx, senders)
     texts = [m.text for m in senders["sms"].sent if m.kind.startswith("refill")]
-    assert any("医生已通过" in t for t in texts) and any("配送" in t for t in texts)
+    assert any("医生已通过" in t and "药师审核" in t and "还不用付款" in t for t in texts)
+    assert any("配送" in t for t in texts)
     with ctx.db.reading() as session:
         assert session.get(RefillRequest, refill).status == "paid"  # type: ignore[union-attr]
 
 
-def test_an_unsigned_or_unpriced_refill_is_not_payable(ctx: ServiceContext) -> None:
+def test_an_unapproved_or_unpriced_refill_is_not_payable(ctx: ServiceContext) -> None:
     patient = make_patient(ctx)
     make_department(ctx)
     with pytest.raises(Conflict):
         payments.create_refill_payment(ctx, _refill(ctx, patient, "submitted"))
+    with pytest.raises(Conflict):  # signed, the pharmacist still to approve
+        payments.create_refill_payment(ctx, _refill(ctx, patient, "signed"))
     with pytest.raises(Exception, match="药费尚未核定"):
-        payments.create_refill_payment(ctx, _refill(ctx, patient, "signed", price=None))
+        payments.create_refill_payment(ctx, _refill(ctx, patient, "reviewed", price=None))
     with ctx.db.reading() as session:
         assert session.scalars(select(PaymentOrder)).all() == []
 

@@ -80,11 +80,15 @@ def test_the_pharmacist_sees_the_signer_the_fee_and_the_signed_drugs(app: Flask,
     pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
     page = opened(pharmacist, refill_id, why="药师审核处方")
     assert '签署医生：<strong id="signed-by">Doc</strong>' in page
-    assert '患者应付药费：<strong id="fee">¥57.00</strong>（待支付）' in page
+    assert '患者应付药费：<strong id="fee">¥57.00</strong>（<span id="fee-waits">药师审核通过后才请患者支付' in page
     signed = page.split('id="signed"')[1]
     assert "苯磺酸氨氯地平片" in signed and "每日1次" in signed
     step = post(pharmacist, f"/console/refills/{refill_id}/approve").get_data(as_text=True)
     assert "确认药师审核通过" in step and "签署医生：Doc" in step and refill(ctx, refill_id).status == "signed"
+    assert "付款链接" in step  # the approval is what asks the patient to pay
+    post(pharmacist, f"/console/refills/{refill_id}/approve", confirmed="1")
+    page = opened(pharmacist, refill_id, why="药师审核处方")
+    assert '患者应付药费：<strong id="fee">¥57.00</strong>（待支付）' in page  # the order, made at the approval
 
 
 def test_handled_refills_are_kept_in_a_history_with_filters(app: Flask, ctx: ServiceContext) -> None:

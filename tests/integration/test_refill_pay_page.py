@@ -1,6 +1,7 @@
-"""Refill fees through the pay page (issue 12): once the doctor has signed, the refill's
-open fee has a short /p/ link like a booking's, the page names the drugs and masks the
-patient, and paying there moves the refill on (paid, the pickup told) exactly once."""
+"""Refill fees through the pay page (issue 12): once the doctor has signed and the
+pharmacist approved, the refill's open fee has a short /p/ link like a booking's, the page
+names the drugs and masks the patient, and paying there moves the refill on (paid, the
+pickup told) exactly once. Signed but not yet approved, there is nothing to pay."""
 
 from __future__ import annotations
 
@@ -22,28 +23,32 @@ from tests.integration.test_refill_review import PRICED, staff_client, submitted
 
 
 def _signed(app: Flask, ctx: ServiceContext) -> tuple[str, str]:
-    """(patient, refill) with the doctor's signature, so its fee is open."""
+    """(patient, refill) with the doctor's signature only: waiting for the pharmacist."""
     refill_id = submitted(ctx, PRICED)
-    assert (
-        post(
-            staff_client(app, ctx, "doc", "clinician"), f"/console/refills/{refill_id}/sign", confirmed="1"
-        ).status_code
-        == 302
-    )
+    doctor = staff_client(app, ctx, "doc", "clinician")
+    assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1").status_code == 302
     with ctx.db.reading() as session:
         refill = session.get(RefillRequest, refill_id)
         assert refill is not None and refill.status == "signed"
         return refill.patient_id, refill_id
 
 
+def _approved(app: Flask, ctx: ServiceContext) -> tuple[str, str]:
+    """(patient, refill) signed and approved by the pharmacist, so its fee is open."""
+    patient, refill_id = _signed(app, ctx)
+    pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
+    assert post(pharmacist, f"/console/refills/{refill_id}/approve", confirmed="1").status_code == 302
+    return patient, refill_id
+
+
 def _path(link: str) -> str:
     return "/p/" + link.split("/p/", 1)[1]
 
 
-def test_a_signed_refill_is_offered_with_a_short_link_not_the_order_number(
+def test_an_approved_refill_is_offered_with_a_short_link_not_the_order_number(
     app: Flask, client: FlaskClient, ctx: ServiceContext
 ) -> None:
-    patient, refill_id = _signed(app, ctx)
+    patient, refill_id = _approved(app, ctx)
     answer = client.get(f"/api/v1/patients/{patient}/refills/payable", headers=AUTH)
     assert answer.status_code == 200
     [payable] = answer.json
@@ -56,11 +61,16 @@ def test_a_signed_refill_is_offered_with_a_short_link_not_the_order_number(
     assert client.get(f"/api/v1/patients/{patient}/refills/payable").status_code == 401  # a service route
 
 
-def test_the_signed_refill_is_told_with_its_link_which_opens_the_page(
+def test_the_approved_refill_is_told_with_its_link_which_opens_the_page(
     app: Flask, client: FlaskClient, ctx: ServiceContext
 ) -> None:
-    _signed(app, ctx)
-    [told] = [text for text in texts_to_patient(client) if "医生已通过" in text]
+    _, refill_id = _signed(app, ctx)
+    [signed] = [text for text in texts_to_patient(client) if "医生已通过" in text]
+    assert "药师审核" in signed and "/p/" not in signed  # no link before the approval
+    assert not [text for text in texts_to_patient(client) if "药师已审核通过" in text]
+    pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
+    assert post(pharmacist, f"/console/refills/{refill_id}/approve", confirmed="1").status_code == 302
+    [told] = [text for text in texts_to_patient(client) if "药师已审核通过" in text]
     assert "药费57.00元" in told and "支付续方" in told
     link = re.search(r"https?://\S+/p/[0-9a-z]+", told)
     assert link is not None
@@ -68,7 +78,7 @@ def test_the_signed_refill_is_told_with_its_link_which_opens_the_page(
 
 
 def test_the_page_names_the_drugs_and_masks_the_patient(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
-    patient, _ = _signed(app, ctx)
+    patient, _ = _approved(app, ctx)
     [payable] = refill_pay.payable_refills(ctx, patient)
     page = client.get(_path(payable["pay_link"]))
     html = page.get_data(as_text=True)
@@ -79,7 +89,7 @@ def test_the_page_names_the_drugs_and_masks_the_patient(app: Flask, client: Flas
 
 
 def test_paying_on_the_page_moves_the_refill_on_once(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
-    patient, refill_id = _signed(app, ctx)
+    patient, refill_id = _approved(app, ctx)
     [payable] = refill_pay.payable_refills(ctx, patient)
     path = _path(payable["pay_link"])
     assert client.post(path + "/console").json["outcome"] == "confirmed"
@@ -95,7 +105,7 @@ def test_paying_on_the_page_moves_the_refill_on_once(app: Flask, client: FlaskCl
 
 
 def test_a_refill_link_lasts_a_day_from_when_it_is_given(app: Flask, ctx: ServiceContext) -> None:
-    _, refill_id = _signed(app, ctx)
+    _, refill_id = _approved(app, ctx)
     with ctx.db.reading() as session:
         order_id = session.scalar(select(PaymentOrder.id).where(PaymentOrder.refill_request_id == refill_id))
         assert order_id is not None
@@ -117,3 +127,22 @@ def test_nothing_to_pay_is_an_empty_list_and_an_unknown_refill_a_404(
     assert client.get(f"/api/v1/patients/{refill.patient_id}/refills/payable", headers=AUTH).json == []
     with pytest.raises(NotFound):
         refill_pay.refill_pay_link(ctx, refill_id)
+
+
+def test_a_signed_refill_waits_for_the_pharmacist_with_nothing_to_pay(
+    app: Flask, client: FlaskClient, ctx: ServiceContext
+) -> None:
+    patient, refill_id = _signed(app, ctx)
+    [waiting] = client.get(f"/api/v1/patients/{patient}/refills/payable", headers=AUTH).json
+    assert waiting == {
+        "refill_id": refill_id,
+        "status": "signed",
+        "amount_fen": 2 * 2850,
+        "drugs": "苯磺酸氨氯地平片 ×2",
+        "pay_link": None,
+        "waiting_for": "pharmacist",
+    }
+    with pytest.raises(NotFound):
+        refill_pay.refill_pay_link(ctx, refill_id)
+    with ctx.db.reading() as session:
+        assert session.scalars(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id)).all() == []

@@ -1,12 +1,14 @@
 """Refill review in the console: a clinician sees the request with the prior
-prescription and the answers, signs (an online prescription, a payment order,
-the patient told) or declines with a reason; a pharmacist then approves or
-rejects (a rejection after payment refunds). Each role only does its own part."""
+prescription and the answers, signs (an online prescription and its fee, the
+patient told the pharmacist checks next) or declines with a reason; a pharmacist
+then approves (only now the payment order, the patient sent the pay link) or
+rejects (the request closed, nothing was charged). Each role only does its own part."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from models import PaymentOrder, Prescription, RefillRequest, RefillReview, Refund
 from services.clinical import refills
 from services.context import ServiceContext
+from services.payments import refill_pay
 from services.payments import settlement as payments
 from tests.clinical_factories import make_prescription
 from tests.conftest import AUTH
@@ -71,9 +74,12 @@ def test_a_clinician_reviews_with_the_prior_prescription_and_answers_then_signs(
         assert online is not None and online.origin == "online"
         assert ctx.cipher.decrypt(online.diagnosis_enc, "prescriptions.diagnosis") == "高血压"
         assert json.loads(ctx.cipher.decrypt(online.items_enc, "prescriptions.items")) == PRICED
-        order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
-        assert order is not None and order.amount_fen == 5700 and order.status == "pending"
-    assert any("医生已通过您的高血压续方申请" in text for text in texts_to_patient(client))
+        assert review.fee_fen == 5700  # fixed now, charged only after the pharmacist's approval
+        assert session.scalars(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id)).all() == []
+    [told] = [text for text in texts_to_patient(client) if "医生已通过您的高血压续方申请" in text]
+    assert "药师审核" in told and "还不用付款" in told and "/p/" not in told
+    [waiting] = refill_pay.payable_refills(ctx, refill(ctx, refill_id).patient_id)
+    assert waiting["waiting_for"] == "pharmacist" and waiting["pay_link"] is None and waiting["amount_fen"] == 5700
     actions = {(e.action, e.reason) for e in audit_actions(ctx)}
     assert ("refill.view", "续方审核") in actions and ("refill.sign", None) in actions
     assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1").status_code == 409  # signed once
@@ -86,9 +92,11 @@ def test_unpriced_drugs_need_the_fee_when_signing(app: Flask, ctx: ServiceContex
     assert refill(ctx, refill_id).status == "submitted"  # nothing changed
     assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1", amount_yuan="abc").status_code == 422
     assert post(doctor, f"/console/refills/{refill_id}/sign", confirmed="1", amount_yuan="56.80").status_code == 302
+    pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
+    assert post(pharmacist, f"/console/refills/{refill_id}/approve", confirmed="1").status_code == 302
     with ctx.db.reading() as session:
         order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
-        assert order is not None and order.amount_fen == 5680
+        assert order is not None and order.amount_fen == 5680  # the fee the doctor entered
 
 
 def test_a_clinician_declines_with_a_reason_the_patient_reads(
@@ -117,28 +125,67 @@ def test_the_pharmacist_approves_what_was_signed(app: Flask, client: FlaskClient
     assert refill_id not in doctor.get("/console/refills").get_data(as_text=True)
     assert post(pharmacist, f"/console/refills/{refill_id}/approve", confirmed="1").status_code == 302
     assert refill(ctx, refill_id).status == "reviewed"
-    assert any("药师已审核通过" in text for text in texts_to_patient(client))
+    with ctx.db.reading() as session:
+        order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
+        assert order is not None and order.amount_fen == 5700 and order.status == "pending"  # made only now
+    [told] = [text for text in texts_to_patient(client) if "药师已审核通过" in text]
+    assert "药费57.00元" in told and "/p/" in told and order.out_trade_no not in told
     assert refill_id not in pharmacist.get("/console/refills").get_data(as_text=True)
 
 
-def test_a_rejection_after_payment_refunds(app: Flask, client: FlaskClient, ctx: ServiceContext) -> None:
+def test_a_rejection_before_payment_closes_the_request_with_nothing_to_refund(
+    app: Flask, client: FlaskClient, ctx: ServiceContext
+) -> None:
     refill_id = submitted(ctx, PRICED)
     post(staff_client(app, ctx, "doc", "clinician"), f"/console/refills/{refill_id}/sign", confirmed="1")
-    with ctx.db.reading() as session:
-        order = session.scalar(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id))
-        assert order is not None
-    assert payments.settle_payment(ctx, order.out_trade_no, order.amount_fen, "T1").outcome == "confirmed"
+    with pytest.raises(payments.NotPayable):  # nothing can be paid before the pharmacist's approval
+        payments.create_refill_payment(ctx, refill_id)
     pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
     assert refill_id in pharmacist.get("/console/refills").get_data(as_text=True)
-    assert (
-        post(
-            pharmacist, f"/console/refills/{refill_id}/reject", confirmed="1", note="与现用药物存在相互作用"
-        ).status_code
-        == 302
+    step = post(pharmacist, f"/console/refills/{refill_id}/reject", note="与现用药物存在相互作用").get_data(
+        as_text=True
     )
+    assert "不涉及退款" in step and "原路退回" not in step
+    reject = post(pharmacist, f"/console/refills/{refill_id}/reject", confirmed="1", note="与现用药物存在相互作用")
+    assert reject.status_code == 302
+    current = refill(ctx, refill_id)
+    assert current.status == "declined" and current.decision_reason == "药师审核未通过：与现用药物存在相互作用"
+    with ctx.db.reading() as session:
+        assert session.scalars(select(PaymentOrder).where(PaymentOrder.refill_request_id == refill_id)).all() == []
+        assert session.scalars(select(Refund)).all() == []
+    [told] = [text for text in texts_to_patient(client) if "药师审核未通过" in text]
+    assert "与现用药物存在相互作用" in told and "不用付任何费用" in told and "退回" not in told
+    assert refill_pay.payable_refills(ctx, current.patient_id) == []
+
+
+def test_a_refill_paid_before_its_review_is_still_reviewed_and_a_rejection_refunds(
+    app: Flask, client: FlaskClient, ctx: ServiceContext
+) -> None:
+    """Orders made at signing, before the fee waited for the pharmacist, may still be paid:
+    such a refill stays in the pharmacist's queue, and rejecting it gives the money back."""
+    refill_id = submitted(ctx, PRICED)
+    post(staff_client(app, ctx, "doc", "clinician"), f"/console/refills/{refill_id}/sign", confirmed="1")
+    current = refill(ctx, refill_id)
+    with ctx.db.transaction() as session:  # the order as signing used to make it
+        order = PaymentOrder(kind="refill", refill_request_id=refill_id, patient_id=current.patient_id,
+                             amount_fen=5700, provider=ctx.payments.name)  # fmt: skip
+        session.add(order)
+        session.flush()
+        out_trade_no = order.out_trade_no
+    assert payments.settle_payment(ctx, out_trade_no, 5700, "T1").outcome == "confirmed"
+    assert refill(ctx, refill_id).status == "paid"
+    pharmacist = staff_client(app, ctx, "yaoshi", "pharmacist")
+    assert refill_id in pharmacist.get("/console/refills").get_data(as_text=True)
+    post(pharmacist, f"/console/refills/{refill_id}/why", why="药师审核")  # the confirmation shows the refill
+    assert "原路退回" in post(pharmacist, f"/console/refills/{refill_id}/reject", note="剂量需调整").get_data(
+        as_text=True
+    )
+    assert post(pharmacist, f"/console/refills/{refill_id}/reject", confirmed="1", note="剂量需调整").status_code == 302
     assert refill(ctx, refill_id).status == "declined"
     with ctx.db.reading() as session:
-        assert session.scalar(select(Refund).where(Refund.payment_order_id == order.id)) is not None
+        paid = session.scalar(select(PaymentOrder).where(PaymentOrder.out_trade_no == out_trade_no))
+        assert paid is not None
+        assert session.scalar(select(Refund).where(Refund.payment_order_id == paid.id)) is not None
     assert any("已支付的药费将原路退回" in text for text in texts_to_patient(client))
 
 

@@ -30,5 +30,6 @@ def create_refill() -> tuple[Response, int]:
 
 @bp.get("/patients/<patient_id>/refills/payable")
 def payable_refills(patient_id: str) -> Response:
-    """Signed refills whose fee is open, each with its short pay link (the bot's 去支付)."""
+    """Approved refills whose fee is open, each with its short pay link (the bot's 去支付), and
+    signed ones still waiting for the pharmacist, without one."""
     return jsonify(refill_pay.payable_refills(service_context(), patient_id))

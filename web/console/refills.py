@@ -26,8 +26,8 @@ from web.error_status import status_for
 
 STATUS_NAMES = {
     "submitted": "待医生审核",
-    "signed": "医生已签署",
-    "reviewed": "药师已审核",
+    "signed": "医生已签署，待药师审核",
+    "reviewed": "药师已通过，待患者支付",
     "declined": "未通过",
     "paid": "已支付",
     "dispensed": "已发药",
@@ -35,10 +35,10 @@ STATUS_NAMES = {
 }
 PAYMENT_NAMES = {"pending": "待支付", "paid": "已支付", "closed": "已关闭", "refunded": "已退款"}
 DECISIONS = {
-    "sign": ("签署处方", "clinician", "签署后会生成线上处方，并通知患者支付药费。"),
+    "sign": ("签署处方", "clinician", "签署后会生成线上处方，交药师审核；患者会收到通知，药师通过后才请患者付款。"),
     "decline": ("拒绝续方申请", "clinician", "患者会收到拒绝原因，并被建议到门诊复诊。"),
-    "approve": ("药师审核通过", "pharmacist", "患者会收到审核通过的通知。"),
-    "reject": ("药师审核不通过", "pharmacist", "患者会收到不通过原因；已支付的药费将原路退回。"),
+    "approve": ("药师审核通过", "pharmacist", "患者会收到审核通过的通知和药费的付款链接。"),
+    "reject": ("药师审核不通过", "pharmacist", "患者会收到不通过原因，申请随即关闭（患者还没有付款，不涉及退款）。"),
 }
 
 
@@ -141,6 +141,8 @@ def _precheck(refill_id: str, kind: str, why: str) -> None:
 def _confirm_page(refill_id: str, kind: str, why: str) -> ResponseReturnValue:
     title, _role, consequence = DECISIONS[kind]
     view = refill_review.view(staff_context(), _who(), refill_id, why) if why else None
+    if kind == "reject" and view and view["status"] == "paid":  # paid before review (see PHARMACIST_QUEUE)
+        consequence = "患者会收到不通过原因；这个续方在药师审核前已付款，药费将原路退回。"
     amount = _yuan_to_fen(request.form.get("amount_yuan", ""))
     fields = {k: v for k, v in request.form.items() if k in ("amount_yuan", "reason", "note")}
     return render_template(
@@ -165,7 +167,7 @@ def refill_sign(refill_id: str) -> ResponseReturnValue:
         refill_id,
         "sign",
         lambda: refill_review.sign(staff_context(), _who(), refill_id, _yuan_to_fen(amount)),
-        "已签署处方，已通知患者支付药费",
+        "已签署处方，已交药师审核",
     )
 
 
@@ -189,7 +191,7 @@ def refill_approve(refill_id: str) -> ResponseReturnValue:
         refill_id,
         "approve",
         lambda: refill_review.pharmacist_review(staff_context(), _who(), refill_id, True, note),
-        "药师审核通过，已通知患者",
+        "药师审核通过，已把付款链接发给患者",
     )
 
 
