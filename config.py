@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     # Conversations (Rasa's tracker store, the app's conversation log) older than this are
     # deleted by beat (conversations.purge_old); docs/security.md says why 30.
     conversation_retention_days: int = Field(30, ge=1, le=3650)
+    # Notifications sent or given up (outbox_messages: codes, reminders, staff replies, the web
+    # page's inbox) and answers pushed to WeChat/Alipay (channel_pending_replies) older than
+    # this are deleted by the same job; what they said about a visit is in the visit itself.
+    outbox_retention_days: int = Field(30, ge=1, le=3650)
+    # Closed hand-off tickets and the staff's replies in them, counted from when they closed;
+    # open ones stay while staff still need them (docs/security.md, personal data).
+    handoff_retention_days: int = Field(30, ge=1, le=3650)
     # The chat asks a separate consent (data/consent.yml) before the first sensitive question
     # (services/conversation/consent.py); off only for suites that predate it, never in production.
     privacy_consent_required: bool = True

@@ -11,7 +11,8 @@ from tasks.context import task_context
 @shared_task(name="conversations.purge_old")
 def purge_old_conversations() -> dict[str, int]:
     """Conversations older than CONVERSATION_RETENTION_DAYS out of Rasa's tracker store and
-    the app's log, expired placeholder values and old one-time codes; counts for the task result."""
+    the app's log, expired placeholder values and old one-time codes, notifications past
+    OUTBOX_RETENTION_DAYS and hand-offs closed HANDOFF_RETENTION_DAYS ago; counts for the task result."""
     purged = retention.purge_old_conversations(task_context())
     return {
         "conversations": purged.conversations,
@@ -20,4 +21,7 @@ def purge_old_conversations() -> dict[str, int]:
         "secrets": purged.secrets,
         "codes": purged.codes,
         "privacy": purged.privacy,
+        "outbox": purged.outbox,
+        "pending_replies": purged.pending_replies,
+        "handoff_tickets": purged.handoff_tickets,
     }

@@ -11,9 +11,10 @@ held back for consent is neither in the conversation log nor in Rasa's tracker.
   (services/patients/window_binding.py).
 - "查看我的数据" / "删除我的数据": a code to the phone on file of the account's own
   patient (services/patients/my_data.py); the code typed back shows what is held
-  (masked) or deletes what may be deleted: the conversation log, Rasa's tracker and
-  the placeholder vault of every conversation of the account, its bindings and its
-  consent, and says plainly what the hospital must keep and for how long. Audited.
+  (masked) or deletes what may be deleted: every trace of every conversation of the
+  account (erasure.py: the log, Rasa's tracker, the placeholder vault, hand-offs,
+  notifications, pending answers), its bindings and its consent, and says plainly what
+  the hospital must keep and for how long. Audited.
 - Consent (consent.py) for everything else. What the consent question stood in for
   waits (consent_hold.py): after "同意" the held message is replayed to the bot
   (`replay`, the turn's own path) or the form's question is shown, so agreeing costs
@@ -25,22 +26,18 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import select
 
-from db import make_engine
 from integrations.rasa.client import BotMessage
-from models import ChannelIdentity, ConversationMessage, FallbackStreak
-from models.chat_secret import ChatSecret
+from models import ChannelIdentity, ConversationMessage
 from services import audit
 from services.clinical.triage import TriageEngine
 from services.context import ServiceContext
-from services.conversation import consent, consent_hold, emergency
+from services.conversation import consent, consent_hold, emergency, erasure
 from services.conversation.contexts import CONVERSATION_CONTEXT
-from services.conversation.retention import EVENTS, tracker_store_url
 from services.errors import DomainError
 from services.patients import my_data, window_binding
 from services.patients.identity import mask_name
@@ -252,18 +249,10 @@ def _listing(label: str, shown: list[str], total: int) -> str:
 
 
 def _delete(ctx: ServiceContext, who: Sender, account: str | None) -> str:
-    """Delete what may be deleted, say what the law keeps; one audit entry with counts."""
+    """Delete what may be deleted (services/conversation/erasure.py: the log, Rasa's tracker,
+    hand-offs, notifications, pending answers), say what the law keeps; one audit entry with counts."""
     mine = _words("my_data")
-    conversations = _conversations(ctx, who, account)
-    hashes = _hashes(ctx, conversations)
-    with ctx.db.transaction() as session:
-        result: Any = session.execute(
-            delete(ConversationMessage).where(ConversationMessage.conversation_hash.in_(hashes))
-        )
-        messages = int(result.rowcount or 0)
-        session.execute(delete(ChatSecret).where(ChatSecret.conversation_hash.in_(hashes)))
-        session.execute(delete(FallbackStreak).where(FallbackStreak.conversation_hash.in_(hashes)))
-    events = _forget_tracker(ctx, conversations)
+    erased = erasure.erase(ctx, _conversations(ctx, who, account))
     bindings = my_data.unbind_all(ctx, account) if account else 0
     consents = consent.forget(ctx, account) if account else 0
     with ctx.db.transaction() as session:
@@ -273,33 +262,12 @@ def _delete(ctx: ServiceContext, who: Sender, account: str | None) -> str:
             action="privacy.delete",
             subject=f"account:{account}" if account else None,
             detail={
-                "messages": messages,
-                "tracker_events": events,
+                **asdict(erased),
                 "bindings": bindings,
                 "consents": consents,
-                "kept": ["medical_record", "payments"],
+                "kept": ["medical_record", "payments", "audit"],
             },
         )
     if not bindings:
-        return str(mine["deleted_no_patient"]).format(messages=messages)
-    return f"{str(mine['deleted']).format(messages=messages, bindings=bindings)}\n{mine['kept']}"
-
-
-def _forget_tracker(ctx: ServiceContext, conversations: list[str]) -> int:
-    """Remove these conversations from Rasa's tracker store; -1 when it cannot be reached
-    (the retention job removes them within CONVERSATION_RETENTION_DAYS anyway)."""
-    url = tracker_store_url(ctx.settings.rasa_tracker_store_url)
-    if not url:
-        return 0
-    engine = make_engine(url)
-    try:
-        if not inspect(engine).has_table("events"):
-            return 0
-        with engine.begin() as connection:
-            result: Any = connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(conversations)))
-            return int(result.rowcount or 0)
-    except SQLAlchemyError as exc:
-        log.error("could not delete from the tracker store", extra={"error": type(exc).__name__})
-        return -1
-    finally:
-        engine.dispose()
+        return str(mine["deleted_no_patient"]).format(messages=erased.messages)
+    return f"{str(mine['deleted']).format(messages=erased.messages, bindings=bindings)}\n{mine['kept']}"

@@ -155,4 +155,7 @@ def test_beat_runs_the_job_hourly_with_the_retention_from_the_settings(app: Flas
             "secrets": 1,
             "codes": 1,
             "privacy": 0,
+            "outbox": 0,
+            "pending_replies": 0,
+            "handoff_tickets": 0,
         }
