@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # /rasa/model with ETag): activating a version in the console then reaches every Rasa
     # replica within its pull interval, instead of PUT /model on each server RASA_URL lists.
     rasa_model_pull: bool = False
+    # With RASA_MODEL_PULL, a newly activated model goes to one replica at a time: the next
+    # gets it once the previous reports it loaded, or after this many seconds without that
+    # report (services/teaching/model_rollout.py). 0: every replica pulls on its next poll.
+    rasa_rollout_step_seconds: float = Field(600.0, ge=0, le=3600)
     # Rasa's tracker store (bot/endpoints.yml reads the same variable): the retention job
     # removes old conversations from it (services/conversation/retention.py).
     rasa_tracker_store_url: str = f"sqlite:///{VAR / 'rasa' / 'tracker.db'}"

@@ -20,6 +20,8 @@ from models.conversation import ConversationMessage
 from models.conversation import RasaSender as RasaSender
 from models.handoff import FallbackStreak, HandoffTicket, StaffReply
 from models.hospital import Department, Doctor, Schedule, Slot
+from models.model_rollout import ModelRollout as ModelRollout
+from models.model_rollout import RasaReplica as RasaReplica
 from models.notifications import NurseTask, QuestionnaireResponse, WaitlistEntry
 from models.otp import OtpCode, OtpPhone
 from models.outbox import OutboxMessage

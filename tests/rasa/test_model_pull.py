@@ -41,6 +41,7 @@ def test_the_pull_endpoints_are_the_usual_ones_plus_models() -> None:
     assert pull == usual, "endpoints-pull.yml must differ from endpoints.yml only by `models`"
     assert models["url"] == "${RASA_MODEL_SERVER_URL}" and models["token"] == "${RASA_AUTH_TOKEN}"
     assert isinstance(models["wait_time_between_pulls"], int)  # Rasa schedules with it as a number
+    assert models["headers"] == {"X-Rasa-Replica": "${RASA_REPLICA_ID}"}  # the rollout's turns
 
 
 def _status(url: str) -> dict[str, Any] | None:
@@ -103,6 +104,7 @@ def replicas(app_server: tuple[str, str, Path], tmp_path: Path) -> Iterator[tupl
                 RASA_LOCK_STORE_PASSWORD="",
                 RASA_MODEL_SERVER_URL=f"{base}/rasa/model",
                 RASA_AUTH_TOKEN=TOKEN,
+                RASA_REPLICA_ID=f"replica-{n}",
             )
             log = tmp_path / f"rasa{n}.log"
             args = [str(RASA), "run", "--enable-api", "--auth-token", TOKEN, "--endpoints", str(PULL_ENDPOINTS)]
@@ -121,11 +123,14 @@ def replicas(app_server: tuple[str, str, Path], tmp_path: Path) -> Iterator[tupl
 def test_activation_in_the_console_reaches_every_replica(
     app_server: tuple[str, str, Path], replicas: tuple[list[str], list[Path]]
 ) -> None:
-    _, database_url, models = app_server
+    base, database_url, models = app_server
     urls, logs = replicas
     # No `-m`: what each replica runs, it pulled from the app.
     first = _wait_for_model(urls, lambda name: name.startswith("bootstrap-"), 900, logs)  # a busy 2-core machine
     assert len(set(first.values())) == 1
+    # Each said who it is (X-Rasa-Replica from endpoints-pull.yml): the rollout's turns are per replica.
+    rollout = requests.get(f"{base}/rasa/rollout", params={"token": TOKEN}, timeout=10).json()
+    assert {r["replica"] for r in rollout["replicas"]} == {f"replica-{n}" for n in range(REPLICAS)}
 
     ctx = build_context(settings_for(database_url, rasa_models_dir=models, rasa_model_pull=True))
     try:
