@@ -10,8 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from integrations.rasa.client import RasaRestClient, parse_transcript
-from services.conversation import turns
+from services.conversation import pseudonyms, turns
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.web_chat import web_conversation
 from tests.wiring import use
 
 EVENTS = [
@@ -44,7 +45,7 @@ def rasa(app: Flask) -> Iterator[FakeServer]:
         yield server
 
 
-def test_a_reload_gets_this_sessions_conversation_back(client: FlaskClient, rasa: FakeServer) -> None:
+def test_a_reload_gets_this_sessions_conversation_back(app: Flask, client: FlaskClient, rasa: FakeServer) -> None:
     client.get("/")
     history = client.get("/api/v1/chat/history")
     assert history.status_code == 200
@@ -56,7 +57,9 @@ def test_a_reload_gets_this_sessions_conversation_back(client: FlaskClient, rasa
     ]
     assert lines[0]["buttons"] == [{"title": "1 预约挂号", "payload": "/book_appointment"}]
     asked = [r.path for r in rasa.requests if "/tracker" in r.path]
-    assert asked and asked[0].startswith("/conversations/web:w")  # the session's own conversation
+    # the session's own conversation, by the pseudonym Rasa knows it by
+    conversation = pseudonyms.of(app.extensions["hospital"].cipher, web_conversation(app, client))
+    assert asked and asked[0].startswith(f"/conversations/{conversation}/")
 
 
 def test_without_the_dialogue_engine_the_page_starts_afresh(app: Flask, client: FlaskClient) -> None:

@@ -20,7 +20,7 @@ from integrations.rasa.client import RasaRestClient
 from models import ConversationMessage
 from services.context import ServiceContext
 from services.conversation import log as conversation_log
-from services.conversation import understanding_reads
+from services.conversation import pseudonyms, understanding_reads
 from tests.console_helpers import audit_actions, login, make_staff, post
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.web_chat import web_conversation
@@ -92,8 +92,8 @@ def test_each_answered_message_keeps_the_intent_and_confidence(
         ("fallback", "query_result", 0.31),
         ("emergency", None, None),
     ]
-    p1, p2, p3 = (web_conversation(app, client, hint) for hint in ("p1", "p2", "p3"))
-    # The colon stays: Rasa does not decode the path, `web%3Ap3` would be another conversation.
+    # Rasa knows each conversation by its pseudonym (services/conversation/pseudonyms.py)
+    p1, p2, p3 = (pseudonyms.of(ctx.cipher, web_conversation(app, client, hint)) for hint in ("p1", "p2", "p3"))
     assert [r.path for r in nlu.requests if r.method == "POST" and "/tracker/events" in r.path] == [
         f"/conversations/{p3}/tracker/events"
     ]
