@@ -149,7 +149,9 @@ class HospitalBackend(abc.ABC):
 
     @abc.abstractmethod
     def payable_refills(self, patient_id: str) -> List[Dict[str, Any]]:
-        """Signed refills whose fee is open: ``[{refill_id, amount_fen, drugs, pay_link}]``."""
+        """Approved refills whose fee is open, and signed ones waiting for the pharmacist
+        (``pay_link`` None, ``waiting_for`` "pharmacist"):
+        ``[{refill_id, status, amount_fen, drugs, pay_link, waiting_for}]``."""
 
     @abc.abstractmethod
     def results(self, patient_id: str, token: str, conversation_id: Optional[str] = None) -> List[Dict[str, Any]]: ...
