@@ -46,6 +46,8 @@ from sqlalchemy import create_engine, text
 from bench.chat_checks import summarize, turn_problems
 from bench.chat_profile import LogMark, profile_lines
 from bench.chat_stack import ChatStack, Processes, chat_stack
+from services.conversation import pseudonyms
+from services.crypto import FieldCipher
 
 CONVERSATION = ["你好", "我想挂心内科", "明天", "医院几点开门", "能停车吗", "头疼两天了", "谢谢"]
 MAX_SHED_RETRIES = 20
@@ -122,13 +124,20 @@ def tracker_problems(stack: ChatStack, conversation_ids: list[str]) -> list[str]
     return problems
 
 
-def kept_conversations(stack: ChatStack, since: int) -> dict[str, list[tuple[str, str]]]:
-    """Our database: each conversation's kept messages since `since`, decrypted, in order."""
+def _cipher(stack: ChatStack) -> FieldCipher:
     from app import build_context
     from config import load_settings
+
+    ctx = build_context(load_settings(app_env="test", database_url=stack.database_url))
+    ctx.db.dispose()
+    return ctx.cipher
+
+
+def kept_conversations(stack: ChatStack, since: int) -> dict[str, list[tuple[str, str]]]:
+    """Our database: each conversation's kept messages since `since`, decrypted, in order."""
     from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 
-    cipher = build_context(load_settings(app_env="test", database_url=stack.database_url)).cipher
+    cipher = _cipher(stack)
     engine = create_engine(stack.database_url)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -154,7 +163,9 @@ def our_problems(stack: ChatStack, since: int, conversations: int) -> list[str]:
         problems += [f"ours {conversation[:12]}: {t!r} never settled" for t, s in rows if s == "received"]
     if len(kept) != conversations:
         problems.append(f"ours: {len(kept)} conversations kept, expected {conversations}")
-    return problems + tracker_problems(stack, list(kept))
+    # Rasa knows each conversation by its pseudonym (services/conversation/pseudonyms.py)
+    cipher = _cipher(stack)
+    return problems + tracker_problems(stack, [pseudonyms.of(cipher, conversation) for conversation in kept])
 
 
 def last_kept_id(stack: ChatStack) -> int:

@@ -1,0 +1,115 @@
+"""Chat throughput with 1, 2 and 3 Rasa processes behind the app, in one run.
+
+Starts the fleet of bench/fleet_stack.py once (three Rasa processes pulling
+var/rasa/models/current.tar.gz from the app, sharing a PostgreSQL tracker store and a
+Redis lock store; one action server; the v1 API), then, for each replica count in
+turn, starts the chat edge with RASA_URL listing that many servers and has the same
+concurrent patients hold the seven-message conversation of bench/chat_latency.py
+through POST /api/v1/chat. The first count (1 replica) is the baseline, and it is
+measured again at the end, so drift from other work on the machine shows.
+
+Per row: turns/s, p50/p95, shed (the admission gate's 503, retried as the page does),
+lost or duplicated turns (our database and Rasa's tracker, every conversation), errors,
+the CPU seconds each Rasa process spent in that row (how the work spread) and the load
+average. Replicas not listed in RASA_URL for a row sit idle (loaded, polling the model
+server every 10 s).
+
+    PYTHONPATH=. .venv/bin/python bench/rasa_fleet.py [--counts 1,2,3,1] [--patients 8] [--rounds 3]
+
+Needs PostgreSQL (TEST_POSTGRES_URL) and Redis on 127.0.0.1:6379, and about 6 GB of
+memory for three Rasa processes. Heavy: run it once, when you mean to record figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from bench.chat_checks import summarize
+from bench.chat_latency import CONVERSATION, converse, last_kept_id, our_problems, turns
+from bench.chat_stack import RASA_TOKEN, ChatStack
+from bench.fleet_stack import Fleet, fleet_stack
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of one process so far (/proc/<pid>/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def measure(fleet: Fleet, replicas: int, patients: int, rounds: int, label: str) -> tuple[float, float, int]:
+    """One row: the chat edge over `replicas` servers; returns turns/s, p50 and problems."""
+    with fleet.web(replicas):
+        stack = ChatStack(fleet.web_url, fleet.rasa_urls[0], RASA_TOKEN, fleet.database_url, fleet.directory)
+        ours = turns(stack)["/api/v1/chat (ours)"]
+        converse(ours, [f"warm-{label}-{n}" for n in range(replicas * 2)], replicas * 2)  # each server's first turns
+        senders = [f"fleet-{label}-{r}-{p}" for r in range(rounds) for p in range(patients)]
+        since = last_kept_id(stack)
+        cpu_before = [cpu_seconds(pid) for pid in fleet.rasa_pids]
+        run, wall = converse(ours, senders, patients)
+        cpu = [cpu_seconds(pid) - before for pid, before in zip(fleet.rasa_pids, cpu_before, strict=True)]
+        problems = our_problems(stack, since, len(senders))
+    s = summarize(run.latencies, wall)
+    spread = " / ".join(f"{c:.0f}" for c in cpu)
+    print(
+        f"| {replicas} | {patients} | {s.turns} | {s.per_second:.2f} | {s.p50_ms:,.0f} | {s.p95_ms:,.0f} | {run.shed} "
+        f"| {len(problems)} | {len(run.errors)} | {spread} | {os.getloadavg()[0]:.1f} |",
+        flush=True,
+    )
+    for problem in (run.errors + problems)[:10]:
+        print(f"PROBLEM [{replicas} replicas]: {problem}")
+    return s.per_second, s.p50_ms, len(run.errors) + len(problems)
+
+
+def replicas_seen(fleet: Fleet) -> str:
+    """What the model server knows of the replicas (their X-Rasa-Replica and model)."""
+    status = requests.get(f"{fleet.api_url}/rasa/rollout", params={"token": RASA_TOKEN}, timeout=10).json()
+    return ", ".join(f"{r['replica']} runs {r['running']}" for r in status["replicas"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--counts", type=lambda s: [int(n) for n in s.split(",")], default=[1, 2, 3, 1])
+    parser.add_argument("--patients", type=lambda s: [int(n) for n in s.split(",")], default=[8])
+    parser.add_argument("--rounds", type=int, default=3, help="conversations per patient in each row")
+    args = parser.parse_args()
+    print(f"machine: {os.uname().sysname} {os.uname().release}, {os.cpu_count()} cores")
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"conversation: {len(CONVERSATION)} messages; {args.rounds} per patient per row")
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="rasa-fleet-") as tmp:
+        started = time.monotonic()
+        with fleet_stack(Path(tmp), max(args.counts)) as fleet:
+            print(f"fleet up in {time.monotonic() - started:.0f} s ({len(fleet.rasa_urls)} Rasa processes loaded)")
+            print(f"model server: {replicas_seen(fleet)}")
+            print(
+                "\n| Rasa processes | patients | turns | turns/s | p50 ms | p95 ms | shed (503) "
+                "| lost or duplicated | errors | Rasa CPU s per process | load |"
+            )
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
+            for patients in args.patients:
+                baseline: tuple[float, float] | None = None
+                for index, count in enumerate(args.counts):
+                    rate, p50, problems = measure(fleet, count, patients, args.rounds, f"{patients}-{index}")
+                    failures += problems
+                    baseline = baseline or (rate, p50)
+                    print(
+                        f"| vs the first row: turns/s x{rate / baseline[0]:.2f}, p50 x{p50 / baseline[1]:.2f} "
+                        "| | | | | | | | | | |",
+                        flush=True,
+                    )
+            print(f"\nmodel server at the end: {replicas_seen(fleet)}")
+    print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
