@@ -158,4 +158,6 @@ def test_beat_runs_the_job_hourly_with_the_retention_from_the_settings(app: Flas
             "outbox": 0,
             "pending_replies": 0,
             "handoff_tickets": 0,
+            "legacy_trackers_renamed": 0,
+            "legacy_trackers_dropped": 0,
         }
