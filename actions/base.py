@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.corrections import ForgivingFormValidation, corrected_name, named_slot
 from actions.numbers import parse_choice
+from actions.patient_names import masked_name, patient_named
 from integrations.hospital import (
     BackendUnavailable,
     CodeSent,
@@ -197,13 +198,21 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
         choice = parse_choice(value)
         if choice is not None and 0 < choice <= len(offered):
             return {"patient_id": offered[choice - 1]}
-        # set by an action (e.g. a reschedule keeps the patient): only the account's own
+        # set by an action (e.g. a reschedule keeps the patient): only the account's own;
+        # or the patient's name typed instead of a number ("张建国", "查王小明的")
         try:
-            if value and value in {str(p.get("id")) for p in bound_patients(tracker)}:
-                return {"patient_id": value}
+            patients = bound_patients(tracker)
         except HospitalError as exc:
             utter_error(dispatcher, exc)
             return {"patient_id": None}
+        if value and value in {str(p.get("id")) for p in patients}:
+            return {"patient_id": value}
+        said = common.latest_text(tracker) or value
+        if NEW_PATIENT in offered and re.search(r"添加|新增|新的就诊人|新就诊人|加一个", said):
+            return {"patient_id": NEW_PATIENT}
+        named = patient_named(said, patients)
+        if named is not None and named in offered:
+            return {"patient_id": named}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"patient_id": None}
 
@@ -357,14 +366,15 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
 
 
 class AskPatientAction(HospitalAction, abc.ABC):
-    """Ask "which patient?" with the bound patients as numbered buttons."""
+    """Ask "which patient?" with the bound patients as numbered buttons, names masked
+    (a phone's code may have found a family's records)."""
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         patients = bound_patients(tracker)
         buttons = [
             common.button(
                 i,
-                f"{p.get('name', '')} {p.get('phone', '')}".strip(),
+                f"{masked_name(str(p.get('name', '')))} {p.get('phone', '')}".strip(),
                 common.inform_payload("patient_id", str(p["id"])),
             )
             for i, p in enumerate(patients, start=1)

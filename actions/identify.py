@@ -9,7 +9,11 @@ code before being asked (at the "which patient?" buttons) gets the same.
 
 The SMS goes only to a phone some patient has on file, and the answer is the same
 either way, so the bot says "if this phone is registered"; a wrong code can be typed
-again, an expired one asks for the phone again.
+again, an expired one asks for the phone again. A patient who is not on file (a
+"复查" booking read as "my appointments") gets no SMS and used to type the phone
+again and again, each time sent back to the phone question: the same phone typed at
+the code question, or "没收到", is no wrong code and sends nothing; it says what to do
+instead (book as a first visit, another phone, a person).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
+from actions.patient_names import masked_name
 from integrations.hospital import HospitalError, InvalidInput
-from shared_rules import MOBILE_IN_TEXT
+from shared_rules import MOBILE_IN_TEXT, placeholder_mask
 
 try:  # the chat edge's placeholders (services/conversation/placeholders.py), where present
     from shared_rules import find_placeholder
@@ -36,6 +41,30 @@ IDENTIFY_SLOTS = ["phone", "otp_code"]
 REGISTRATION_SLOTS = ("patient_name", "id_number", "registration_ok", "bind_code")
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 MAX_TRIES = 3
+NOT_RECEIVED = re.compile(
+    r"(没|沒|未|不)(有)?(收到|收着|来|來)|收不到|没看到|沒看到|没短信|沒短信|还没到|還沒到|唔见|冇收到"
+)
+
+
+def same_phone(one: Optional[str], other: Optional[str]) -> bool:
+    """Two answers name the same phone: digits alike, or the masks of the edge's placeholders
+    (each typing of a phone gets a new placeholder)."""
+    if not one or not other:
+        return False
+    return one == other or (
+        common.mask_phone(placeholder_mask(one) or one) == common.mask_phone(placeholder_mask(other) or other)
+    )
+
+
+def waiting_for_code(tracker: Tracker) -> bool:
+    return tracker.get_slot("requested_slot") == "otp_code" and bool(tracker.get_slot("phone"))
+
+
+def say_code_not_received(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    phone = str(tracker.get_slot("phone") or "")
+    dispatcher.utter_message(
+        response="utter_identify_code_not_received", phone_masked=common.mask_phone(placeholder_mask(phone) or phone)
+    )
 
 
 def bound_ids(tracker: Tracker) -> List[str]:
@@ -97,6 +126,11 @@ def claim(value: Any, purpose: str, dispatcher: CollectingDispatcher, tracker: T
     attempts = int(tracker.get_slot("otp_attempts") or 0) + 1
     if not phone:  # a code before any phone: ask the phone first
         return {"otp_code": None}
+    if not code and typed_phone(value, tracker):  # the phone again (validate_phone answered it): no wrong code
+        return {"otp_code": None}
+    if not code and NOT_RECEIVED.search(common.latest_text(tracker)):
+        say_code_not_received(dispatcher, tracker)
+        return {"otp_code": None}
     if code:
         channel, user_id = common.chat_account(tracker)
         try:
@@ -115,7 +149,7 @@ def claim(value: Any, purpose: str, dispatcher: CollectingDispatcher, tracker: T
             return {"otp_code": None, "phone": None}
         patients = [p for p in answer.get("patients") or [] if p.get("id")]
         if patients:
-            names = "、".join(str(p.get("name", "")) for p in patients)
+            names = "、".join(masked_name(str(p.get("name", ""))) for p in patients)
             dispatcher.utter_message(response="utter_identified", names=names)
             slots: Dict[Text, Any] = {"otp_code": "verified", "otp_token": answer.get("token"), "otp_attempts": 0}
             # one patient on that phone, or one of them this chat already held: that one
@@ -155,6 +189,9 @@ class PhoneIdentification:
                 return {"phone": tracker.get_slot("phone")}
             dispatcher.utter_message(response="utter_invalid_phone")
             return {"phone": None}
+        if waiting_for_code(tracker) and same_phone(phone, tracker.get_slot("phone")):
+            say_code_not_received(dispatcher, tracker)  # sent already: nothing new to send, no loop
+            return {"phone": tracker.get_slot("phone")}
         return send_code(phone, self.identify_purpose, dispatcher, tracker)
 
     async def validate_otp_code(

@@ -182,7 +182,7 @@ async def test_patient_buttons_list_bound_patients_and_add_new(hospital: FakeHos
     dispatcher = CollectingDispatcher()
     events = await ActionAskPatientId().run(dispatcher, make_tracker(), domain)
     titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
-    assert titles == ["1 李秀英 138****5678", "2 添加新的就诊人"]
+    assert titles == ["1 李*英 138****5678", "2 添加新的就诊人"]  # names masked on buttons
     assert slot_events(events) == {"offered_choices": [pid, "new"]}
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.appointments import ActionQueryAppointments, ValidateAppointmentsForm, ValidateCancelForm
+from actions.booking import ActionAskPatientId
 from actions.refill import ActionAskPrescriptionId, ValidateRefillForm
 from actions.results import ActionShowResults, ValidateResultsForm
 from tests.actions.fake_hospital import FakeHospital
@@ -65,7 +66,7 @@ async def test_results_for_a_fresh_chat_after_the_code_sent_to_the_phone_on_file
         "246810", dispatcher, make_tracker(slots={"phone": PHONE}, text="246810", sender=FRESH), domain
     )
     assert slots["otp_code"] == "verified" and slots["patient_id"] == pid and slots["otp_token"] == f"otp-{PHONE}"
-    assert responses(dispatcher) == ["utter_identified"] and dispatcher.messages[0]["names"] == "张建国"
+    assert responses(dispatcher) == ["utter_identified"] and dispatcher.messages[0]["names"] == "张*国"  # masked
     assert hospital.accounts[("web", FRESH)] == [pid]  # the chat now holds the patient
     # nothing more to ask: the reports are shown with the grant the code earned
     after = make_tracker(slots={"phone": PHONE, **slots}, sender=FRESH)
@@ -190,7 +191,7 @@ async def test_the_patient_this_chat_already_held_is_chosen_among_the_phones(
     tracker = make_tracker(slots={"phone": PHONE}, text="246810")
     slots = await ValidateRefillForm().validate_otp_code("246810", dispatcher, tracker, domain)
     assert slots["patient_id"] == grandpa and slots["otp_code"] == "verified"
-    assert dispatcher.messages[0]["names"] == "张建国、张小明"
+    assert dispatcher.messages[0]["names"] == "张*国、张*明"
 
 
 async def test_the_only_renewable_prescription_is_taken_without_a_choice(hospital: FakeHospital, domain: dict) -> None:
@@ -201,3 +202,57 @@ async def test_the_only_renewable_prescription_is_taken_without_a_choice(hospita
     assert "氨氯地平" in dispatcher.messages[0]["prescription"]
     chosen = slot_events(events)
     assert chosen["prescription_id"] == "rx1" and chosen["requested_slot"] == "refill_question"
+
+
+async def test_a_fresh_chat_whose_phone_holds_two_patients_is_asked_which_by_masked_name(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    """The phone on file holds a grandfather and his grandson: the code finds both, the
+    bot asks which one (names masked), the name typed is taken, and the reports follow
+    with the grant the code earned."""
+    grandpa = on_file(hospital)
+    hospital.add_patient("王小明", PHONE, user="someone-else")
+    hospital.otp_codes[PHONE] = "246810"
+    form, dispatcher = ValidateResultsForm(), CollectingDispatcher()
+    coded = make_tracker(slots={"phone": PHONE, "requested_slot": "otp_code"}, text="246810", sender=FRESH)
+    slots = await form.validate_otp_code("246810", dispatcher, coded, domain)
+    assert slots["otp_code"] == "verified" and "patient_id" not in slots
+    assert dispatcher.messages[0]["names"] == "张*国、王*明"
+    known = {"phone": PHONE, **slots}
+    tracker = make_tracker(slots=known, sender=FRESH)
+    required = await form.required_slots(domain_slots(domain, "results_form"), dispatcher, tracker, domain)
+    assert required[0] == "patient_id"
+    dispatcher = CollectingDispatcher()
+    asked = slot_events(await ActionAskPatientId().run(dispatcher, tracker, domain))
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles[:2] == ["1 张*国 138****5678", "2 王*明 138****5678"]
+    typed = make_tracker(slots={**known, **asked, "requested_slot": "patient_id"}, text="张建国", sender=FRESH)
+    chosen = await form.validate_patient_id("张建国", CollectingDispatcher(), typed, domain)
+    assert chosen == {"patient_id": grandpa}
+    dispatcher = CollectingDispatcher()
+    await ActionShowResults().run(dispatcher, make_tracker(slots={**known, **chosen}, sender=FRESH), domain)
+    assert "utter_result_item" in responses(dispatcher) and dispatcher.messages[0]["name"] == "血常规"
+
+
+async def test_the_same_phone_again_at_the_code_question_sends_nothing_and_says_what_to_do(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    """A patient who is not on file gets no SMS and typed the phone again: each time it went
+    back to the phone question (a "复查" booking read as "my appointments" looped there)."""
+    new_phone = "13900001235"  # nobody on file
+    form = ValidateAppointmentsForm()
+    waiting = {"phone": new_phone, "requested_slot": "otp_code", "otp_attempts": 0}
+    sends_before = sum(1 for r in hospital.requests if r.get("path") == "/api/v1/otp")
+    dispatcher = CollectingDispatcher()
+    again = make_tracker(slots=waiting, text=new_phone, sender=FRESH)
+    assert await form.validate_phone(new_phone, dispatcher, again, domain) == {"phone": new_phone}
+    assert responses(dispatcher) == ["utter_identify_code_not_received"]
+    assert dispatcher.messages[0]["phone_masked"] == "139****1235"
+    assert sum(1 for r in hospital.requests if r.get("path") == "/api/v1/otp") == sends_before
+    dispatcher = CollectingDispatcher()
+    slots = await form.validate_otp_code(new_phone, dispatcher, again, domain)
+    assert slots == {"otp_code": None} and responses(dispatcher) == []  # not a wrong code
+    dispatcher = CollectingDispatcher()
+    none_came = make_tracker(slots=waiting, text="我没收到验证码", sender=FRESH)
+    assert await form.validate_otp_code("我没收到验证码", dispatcher, none_came, domain) == {"otp_code": None}
+    assert responses(dispatcher) == ["utter_identify_code_not_received"]
