@@ -83,7 +83,10 @@ class HospitalBackend(abc.ABC):
         """Open slots of a department on a day (``YYYY-MM-DD``)."""
 
     @abc.abstractmethod
-    def account_patients(self, channel: str, channel_user_id: str) -> List[Patient]: ...
+    def account_patients(self, channel: str, channel_user_id: str) -> List[Patient]:
+        """The chat account's patients. ``channel_user_id`` (here and in every account
+        argument) is what Rasa knows the patient by: the conversation's pseudonym
+        (``c_<hex>``), which the API maps back to the platform's id; the bot never has that."""
 
     @abc.abstractmethod
     def register_patient(
