@@ -28,6 +28,7 @@ CHIEF_TITLE = "主任医师"
 # "要主任医师的", "挂主任的号": a 主任医师 (not a 副主任医师) is asked for
 CHIEF_WORDS = re.compile(r"(?<!副)主任医师|(?<!副)主任(?:的|号)|[挂要找看](?:个)?主任")
 _DOCTOR_WORD = re.compile(r"医生|大夫|主任|教授")
+PRICE_WORDS = re.compile(r"多少钱|多少元|几块|费用|价格|价钱|贵不贵|收费")
 # The hospital's data have no doctor's sex: such a wish is answered kindly, with every place.
 SEX_WORDS = re.compile(r"[女男](?:的)?(?:医生|大夫|专家|主任|教授)")
 # A wish asked as a question ("有没有下午的", "换个专家号") names no place to take.
@@ -91,9 +92,13 @@ def view_from_words(text: str, view: Dict[str, Any], slots: List[Slot]) -> Optio
     if period in ("morning", "afternoon", "evening") and no_date:
         changed.update(period=period, page=0)
         steered = True
+    if PRICE_WORDS.search(text):  # "专家号多少钱" asks a fee: no wish for the list
+        return None
     if CHIEF_WORDS.search(text):
         changed.update(title="chief", page=0)
         steered = True
+    elif view.get("title") == "chief" and EXPERT_WORDS.search(text) and not MORE_WORDS.search(text):
+        pass  # a 主任医师 is an expert already: "专家号" after "要主任医师的" keeps the narrower wish
     elif (EXPERT_WORDS.search(text) and "号" in text) or re.search(r"专家号|要专家|挂专家", text):
         changed.update(title="expert", page=0)
         steered = True

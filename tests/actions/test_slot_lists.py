@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import ActionAskSlotId, ValidateBookingForm
 from actions.dates import today_in_shanghai
+from actions.slot_lists import view_from_journey
 from tests.actions.fake_hospital import FakeHospital
 from tests.actions.helpers import make_tracker, slot_events
 
@@ -143,3 +144,12 @@ async def test_just_this_beside_a_choice_takes_the_choice(hospital: FakeHospital
     stock(hospital)
     result, _ = await wish(domain, "第二个，别的不要了", DAY)
     assert result["slot_id"] == "m1"
+
+
+def test_a_fee_question_is_no_wish_and_a_chief_stays_a_chief() -> None:
+    """ "要主任医师的", then "专家号多少钱" (a fee asked, mid-form): the list was narrowed to
+    专家号 and a 副主任医师 was booked."""
+    texts = ["预约骨科 要主任医师的", "专家号多少钱", "好 那就挂明天上午的"]
+    view = view_from_journey(texts, f"{DAY} morning", [])
+    assert (view["title"], view["period"]) == ("chief", "morning")
+    assert view_from_journey(["要主任医师的", "专家号也行"], DAY, [])["title"] == "chief"
