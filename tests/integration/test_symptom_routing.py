@@ -22,7 +22,7 @@ TRIAGE_REPLY = "您哪里不舒服，持续多久了？"
 # What the fake NLU makes of each message (a deliberately poor classifier).
 MISREAD = {
     "孩子发烧39度，要不要去医院": "faq",
-    "肚子一阵一阵绞着疼还吐了": "out_of_scope",
+    "肚子一阵一阵疼还拉稀": "out_of_scope",
     "你好，我这两天头晕得厉害": "greet",
     "我头疼想挂神经内科": "book_appointment",
     "医院几点开门": "faq",
@@ -60,7 +60,7 @@ def _chat(client: FlaskClient, text: str) -> list[str]:
     return [m["text"] for m in response.json["messages"]]
 
 
-@pytest.mark.parametrize("text", ["孩子发烧39度，要不要去医院", "肚子一阵一阵绞着疼还吐了", "你好，我这两天头晕得厉害"])
+@pytest.mark.parametrize("text", ["孩子发烧39度，要不要去医院", "肚子一阵一阵疼还拉稀", "你好，我这两天头晕得厉害"])
 def test_a_symptom_the_nlu_sent_elsewhere_goes_to_triage(nlu: FakeServer, client: FlaskClient, text: str) -> None:
     assert _chat(client, text) == [TRIAGE_REPLY]
     trigger = rasa.sent[-1]  # type: ignore[attr-defined]
