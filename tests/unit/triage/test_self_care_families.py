@@ -1,0 +1,113 @@
+"""Self-care for common benign complaints the rules used to send to a clinic (issue 10).
+
+Each family in our own words: the clean wording reaches self-care (on the rules, or - for
+complaints self-care only when the wording is mild - by being allowed to the learned
+layer's lowering), and a risk group or a worrying phrase still keeps it out. Never a
+vignette's sentence.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
+
+
+@pytest.fixture(scope="module")
+def rules() -> TriageEngine:
+    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
+
+
+def level(rules: TriageEngine, text: str, **fields: object) -> TriageLevel:
+    return rules.assess(TriageInput.model_validate({"text": text, **fields})).level
+
+
+def lowerable(rules: TriageEngine, text: str, **fields: object) -> bool:
+    """Whether the learned layer would be allowed to turn the rules' answer into self-care."""
+    return rules.may_lower(rules.rules_only(TriageInput.model_validate({"text": text, **fields})))
+
+
+# -- red urine or stool after red food -----------------------------------------------------
+def test_red_urine_after_red_food_is_self_care_with_its_advice(rules: TriageEngine) -> None:
+    for text in ("前天晚上吃了半个甜菜根，今天小便有点发红，别的挺好", "大便红红的，昨天吃了一大盘桑葚"):
+        result = rules.assess(TriageInput(text=text))
+        assert result.level is TriageLevel.SELF_CARE, text
+        assert "火龙果" in result.advice and "如果出现" in result.advice
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("吃了火龙果，尿是红的，还尿痛，腰也疼", {}),  # urinary infection or stone signs
+        ("尿是红的，最近没吃什么特别的东西", {}),  # no food to explain it: haematuria
+        ("吃了火龙果以后尿发红，别的没事", {"pregnant": True, "sex": "female"}),
+        ("吃了火龙果以后尿发红，别的没事", {"age": 78}),
+    ],
+)
+def test_red_urine_with_a_sign_or_a_risk_group_is_not_self_care(
+    rules: TriageEngine, text: str, fields: dict[str, object]
+) -> None:
+    assert level(rules, text, **fields) is not TriageLevel.SELF_CARE
+
+
+# -- reassuring words --------------------------------------------------------------------------
+def test_reassuring_words_let_a_plain_complaint_stay_home(rules: TriageEngine) -> None:
+    for bare in ("咳嗽", "腰疼", "孩子咳嗽"):  # nothing said about how it goes
+        assert level(rules, bare) is TriageLevel.ROUTINE, bare
+    for text in ("咳嗽，别的都没事", "孩子咳嗽，照样玩", "腰疼，人好好的", "咳嗽，没有任何不舒服"):
+        assert level(rules, text) is TriageLevel.SELF_CARE, text
+
+
+def test_reassuring_words_do_not_override_a_risk_group_or_a_worrying_sign(rules: TriageEngine) -> None:
+    assert level(rules, "宝宝两个月，咳嗽，照样吃奶玩") is not TriageLevel.SELF_CARE
+    assert level(rules, "咳嗽，别的没事", age=80) is not TriageLevel.SELF_CARE
+    assert level(rules, "咳嗽，有点喘，别的还好") is not TriageLevel.SELF_CARE
+
+
+# -- complaints the learned layer may now lower (earwax, piles, stress, a mild fever) ----------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "耳朵有点堵，好像是耳屎，不疼",
+        "痔疮又犯了，有点痒，擦的时候纸上有一点点血",
+        "下周面试，这几天紧张，睡得不太好",
+        "有点低烧37.5，流鼻涕，吃饭睡觉都正常",
+    ],
+)
+def test_a_clean_benign_complaint_may_be_lowered_to_self_care(rules: TriageEngine, text: str) -> None:
+    assert level(rules, text) is TriageLevel.ROUTINE  # the rules alone still say a clinic
+    assert lowerable(rules, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("耳朵堵住了，听力下降了", {}),  # hearing loss is not for home care
+        ("耳朵有点堵，好像是耳屎", {"pregnant": True, "sex": "female"}),
+        ("痔疮犯了，大便带血", {}),
+        ("痔疮犯了，有点痒", {"age": 72}),
+        ("压力大睡不着，有时候不想活了", {}),
+        ("发烧38.8，浑身疼", {}),  # a fever of 38.5 or more is seen
+        ("孩子两岁，发烧37.9，照样玩", {}),  # under three years a fever is seen the same day
+        ("低烧37.6，在做化疗", {}),
+    ],
+)
+def test_a_risk_group_or_a_worrying_sign_keeps_it_out_of_self_care(
+    rules: TriageEngine, text: str, fields: dict[str, object]
+) -> None:
+    assert level(rules, text, **fields) is not TriageLevel.SELF_CARE
+    assert not lowerable(rules, text, **fields)
+
+
+# -- wording that only looked like a complaint -------------------------------------------------
+def test_hours_of_hiccups_or_sport_are_no_head_injury(rules: TriageEngine) -> None:
+    for text in ("打嗝打了半个钟头还没停", "昨天打了三个钟头网球，今天胳膊酸"):
+        assert "head_injury_any" not in rules.safety_nets(text), text
+    assert "head_injury_any" in rules.safety_nets("打球的时候被球砸到头了")
+    assert "head_injury_any" in rules.safety_nets("头撞到门框上了")
+
+
+def test_a_blister_on_the_heel_is_not_joint_pain(rules: TriageEngine) -> None:
+    assert "joint_pain" not in rules.matched_symptoms(rules.normalize("新皮鞋把脚后跟磨出一个水泡"))
+    assert "joint_pain" in rules.matched_symptoms(rules.normalize("早上下床脚后跟疼"))
