@@ -9,7 +9,9 @@ through POST /api/v1/chat. The first count (1 replica) is the baseline, and it i
 measured again at the end, so drift from other work on the machine shows.
 
 Per row: turns/s, p50/p95, shed (the admission gate's 503, retried as the page does),
-lost or duplicated turns (our database and Rasa's tracker, every conversation), errors,
+turns answered with the apology (Rasa slower than RASA_TIMEOUT_SECONDS; Rasa may then
+drop the turn, which its tracker check shows as lost), lost or duplicated turns (our
+database and Rasa's tracker, every conversation), errors,
 the CPU seconds each Rasa process spent in that row (how the work spread) and the load
 average. Replicas not listed in RASA_URL for a row sit idle (loaded, polling the model
 server every 10 s).
@@ -32,7 +34,7 @@ from pathlib import Path
 import requests
 
 from bench.chat_checks import summarize
-from bench.chat_latency import CONVERSATION, converse, last_kept_id, our_problems, turns
+from bench.chat_latency import CONVERSATION, UNANSWERED, converse, last_kept_id, our_problems, turns
 from bench.chat_stack import RASA_TOKEN, ChatStack
 from bench.fleet_stack import Fleet, fleet_stack
 
@@ -59,12 +61,16 @@ def measure(fleet: Fleet, replicas: int, patients: int, rounds: int, label: str)
         problems = our_problems(stack, since, len(senders))
     s = summarize(run.latencies, wall)
     spread = " / ".join(f"{c:.0f}" for c in cpu)
+    unanswered = [p for p in problems if p.endswith(UNANSWERED)]
+    lost_ours = [p for p in problems if p.startswith("ours") and p not in unanswered]
+    lost_rasa = [p for p in problems if p.startswith("rasa")]
     print(
         f"| {replicas} | {patients} | {s.turns} | {s.per_second:.2f} | {s.p50_ms:,.0f} | {s.p95_ms:,.0f} | {run.shed} "
-        f"| {len(problems)} | {len(run.errors)} | {spread} | {os.getloadavg()[0]:.1f} |",
+        f"| {len(unanswered)} | {len(lost_ours)} | {len(lost_rasa)} | {len(run.errors)} | {spread} "
+        f"| {os.getloadavg()[0]:.1f} |",
         flush=True,
     )
-    for problem in (run.errors + problems)[:10]:
+    for problem in (run.errors + lost_ours + lost_rasa + unanswered)[:10]:
         print(f"PROBLEM [{replicas} replicas]: {problem}")
     return s.per_second, s.p50_ms, len(run.errors) + len(problems)
 
@@ -92,9 +98,10 @@ def main() -> int:
             print(f"model server: {replicas_seen(fleet)}")
             print(
                 "\n| Rasa processes | patients | turns | turns/s | p50 ms | p95 ms | shed (503) "
-                "| lost or duplicated | errors | Rasa CPU s per process | load |"
+                "| unanswered (apology) | lost or duplicated: ours | in Rasa's tracker | errors "
+                "| Rasa CPU s per process | load |"
             )
-            print("|---|---|---|---|---|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
             for patients in args.patients:
                 baseline: tuple[float, float] | None = None
                 for index, count in enumerate(args.counts):
@@ -103,7 +110,7 @@ def main() -> int:
                     baseline = baseline or (rate, p50)
                     print(
                         f"| vs the first row: turns/s x{rate / baseline[0]:.2f}, p50 x{p50 / baseline[1]:.2f} "
-                        "| | | | | | | | | | |",
+                        "| | | | | | | | | | | | |",
                         flush=True,
                     )
             print(f"\nmodel server at the end: {replicas_seen(fleet)}")
