@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     rasa_auth_token: str = ""
     # Rasa pulls its model from the app (`models: url` in bot/endpoints-pull.yml, GET
     # /rasa/model with ETag): activating a version in the console then reaches every Rasa
-    # replica within its pull interval, instead of PUT /model on each server RASA_URL lists.
+    # replica, one at a time, instead of PUT /model on each server RASA_URL lists.
     rasa_model_pull: bool = False
     # With RASA_MODEL_PULL, a newly activated model goes to one replica at a time: the next
     # gets it once the previous reports it loaded, or after this many seconds without that

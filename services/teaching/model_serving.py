@@ -2,8 +2,9 @@
 
 Rasa started with a `models: url` endpoint (bot/endpoints-pull.yml) asks the app every
 few seconds for its model, sending the ETag of the one it runs; it downloads and loads a
-new file only when the tag differs. So activating a version in the console reaches every
-Rasa replica, however many run behind one Service: each pulls the change on its own.
+new file only when the app hands it one. So activating a version in the console reaches
+every Rasa replica, however many run behind one Service, one replica at a time
+(services/teaching/model_rollout.py).
 
 The tag names the version, never the file's bytes: hashing a 50 MB model for every
 poll of every replica would cost more than the answer.
