@@ -219,17 +219,13 @@ class TriageEngine:
         kept = [m for m in matched if m.id not in explained] or matched
         kept.sort(key=lambda m: (-m.level.severity, m.position))
         level, departments, modifiers = self._combine(hits, kept, matched, who)
-        for net in nets:
-            if net.level is not TriageLevel.EMERGENCY and net.level >= level:
-                level = net.level
-                if net.departments_first or not kept:
-                    departments = _unique([*net.departments, *departments])
-                else:
-                    departments = _unique([*departments, *net.departments])
-        if who.is_child:
-            departments = _unique(self._for_children(departments))
+        # An urgent net a self-care entry may stand in for (a minor head bump) waits for that entry.
+        yielding = interview.yielding_nets(self.knowledge.interview, [m.id for m in kept])
+        waiting = [n for n in nets if n.id in yielding and n.level is TriageLevel.URGENT]
+        others = [n for n in nets if n not in waiting]
+        level, departments = _raise_by_nets(others, level, departments, bool(kept))
         care = None
-        if level <= TriageLevel.ROUTINE and not hits and not nets:
+        if level <= TriageLevel.ROUTINE and not hits and not others:
             mild = {m.id: m.mild for m in kept}
             care = interview.self_care_entry(
                 self.knowledge.interview,
@@ -238,8 +234,15 @@ class TriageEngine:
                 who,
                 bool(self._severe.search(text)) or find(self.knowledge.interview.worrying, text) is not None,
                 bool(self.knowledge.interview.reassuring.search(text)),
+                text,
             )
             level = TriageLevel.SELF_CARE if care is not None else max(level, TriageLevel.ROUTINE)
+        if care is None:
+            level, departments = _raise_by_nets(waiting, level, departments, bool(kept))
+        else:
+            nets = others
+        if who.is_child:
+            departments = _unique(self._for_children(departments))
         return Evaluation(text, who, findings, hits, nets, matched, kept, level, departments, modifiers, care)
 
     def matched_symptoms(self, text: str) -> list[str]:
@@ -337,6 +340,20 @@ class TriageEngine:
         if who.is_child:
             return [self.knowledge.child.department]
         return list(self.knowledge.default_departments)
+
+
+def _raise_by_nets(
+    nets: list[NetHit], level: TriageLevel, departments: list[str], understood: bool
+) -> tuple[TriageLevel, list[str]]:
+    """Non-emergency nets raise the level to theirs and bring their departments in."""
+    for net in nets:
+        if net.level is not TriageLevel.EMERGENCY and net.level >= level:
+            level = net.level
+            if net.departments_first or not understood:
+                departments = _unique([*net.departments, *departments])
+            else:
+                departments = _unique([*departments, *net.departments])
+    return level, departments
 
 
 def _uncovered(nets: list[NetHit], hits: list[RedFlagHit]) -> list[NetHit]:

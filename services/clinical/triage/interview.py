@@ -15,14 +15,14 @@ concrete care and explicit "如果出现…请及时就医" worsening signs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.clinical.triage.demographics import Demographics
 from services.clinical.triage.errors import TriageDataError
 from services.clinical.triage.findings import Findings
-from services.clinical.triage.patterns import compile_alternatives
+from services.clinical.triage.patterns import compile_alternatives, find
 
 #: Conditions that make any "stay at home" advice unsafe.
 _HIGH_RISK_CONDITIONS = frozenset({"chemotherapy", "immunosuppressed", "dialysis", "heart_failure", "anticoagulant"})
@@ -59,6 +59,14 @@ class SelfCareSpec(_Strict):
     plain: bool = False
     advice: str = Field(min_length=10)
     worsening: str = Field(pattern=r"如果")
+    #: Words one of which the patient must have said ("没晕", "照样玩") for this entry to apply.
+    needs: list[str] = []
+    #: Words that rule this entry out (a head bump after drinking).
+    unless: list[str] = []
+    #: Youngest age (years) the entry is for; a younger or infant patient is seen.
+    min_age: float | None = Field(default=None, gt=0)
+    #: Urgent safety nets (nets.yml) this entry may stand in for when all its conditions hold.
+    yields: list[str] = []
 
 
 class QuestionsFile(_Strict):
@@ -84,6 +92,9 @@ class InterviewKnowledge:
     self_care: dict[str, SelfCareSpec]
     reassuring: re.Pattern[str]
     worrying: re.Pattern[str]
+    #: Compiled ``needs`` and ``unless`` of the entries that have them, by entry id.
+    needs: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    unless: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 class UnknownAnswer(ValueError):
@@ -119,7 +130,9 @@ def load_interview(questions_data: object, self_care_data: object, symptom_ids: 
             by_symptom[symptom] = entry
     reassuring = compile_alternatives(care.reassuring, {}, "self_care.yml reassuring")
     worrying = compile_alternatives(care.worrying, {}, "self_care.yml worrying")
-    return InterviewKnowledge(tuple(compiled), by_id, by_symptom, reassuring, worrying)
+    needed = {e.id: compile_alternatives(e.needs, {}, f"self_care.yml {e.id}") for e in care.self_care if e.needs}
+    excluded = {e.id: compile_alternatives(e.unless, {}, f"self_care.yml {e.id}") for e in care.self_care if e.unless}
+    return InterviewKnowledge(tuple(compiled), by_id, by_symptom, reassuring, worrying, needed, excluded)
 
 
 def answered_text(knowledge: InterviewKnowledge, answers: dict[str, str]) -> str:
@@ -222,6 +235,7 @@ def self_care_entry(
     who: Demographics,
     severe: bool,
     reassured: bool = False,
+    text: str = "",
 ) -> SelfCareSpec | None:
     """The self-care advice when every complaint is mild, short and low-risk; else None.
 
@@ -230,6 +244,9 @@ def self_care_entry(
     qualifies only when its entry says ``plain`` and the patient said how
     long it has lasted or something reassuring ("精神挺好", "没发烧"): some
     complaints are self-care only when the patient says they are slight.
+    An entry with ``needs`` applies only when one of its words is in ``text``
+    (and they reassure for it), never with one of its ``unless`` words, nor
+    below its ``min_age``.
     """
     if not symptoms or severe or not low_risk(findings, who, infants=True):
         return None
@@ -237,12 +254,33 @@ def self_care_entry(
     entries = []
     for symptom, mild in symptoms.items():
         entry = knowledge.self_care.get(symptom)
+        if entry is None or not _conditions_hold(knowledge, entry, text, infant, who):
+            return None
         # A plain complaint needs a stated short duration ("嗓子疼两天"); unknown stays routine.
-        known_mild = findings.duration_hours is not None or reassured
-        plain = entry is not None and entry.plain and not infant and known_mild
-        if entry is None or not (mild or plain):
+        known_mild = findings.duration_hours is not None or reassured or entry.id in knowledge.needs
+        plain = entry.plain and not infant and known_mild
+        if not (mild or plain):
             return None
         if findings.duration_hours is not None and findings.duration_hours > entry.max_days * 24:
             return None
         entries.append(entry)
     return entries[0]
+
+
+def _conditions_hold(
+    knowledge: InterviewKnowledge, entry: SelfCareSpec, text: str, infant: bool, who: Demographics
+) -> bool:
+    """An entry's own conditions: a word it needs said, none it excludes, and the patient old enough."""
+    needs = knowledge.needs.get(entry.id)
+    if needs is not None and find(needs, text) is None:
+        return False
+    unless = knowledge.unless.get(entry.id)
+    if unless is not None and find(unless, text) is not None:
+        return False
+    too_young = infant or (who.age is not None and who.age < entry.min_age) if entry.min_age is not None else False
+    return not too_young
+
+
+def yielding_nets(knowledge: InterviewKnowledge, symptoms: list[str]) -> set[str]:
+    """Urgent nets that a self-care entry of these complaints may stand in for (``yields``)."""
+    return {net for s in symptoms if (entry := knowledge.self_care.get(s)) is not None for net in entry.yields}

@@ -238,6 +238,10 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
         _read_yaml(data_dir / "questions.yml"), _read_yaml(data_dir / "self_care.yml"), symptom_ids
     )
     net_levels = {net.spec.id: net.spec.level for net in nets.nets}
+    for entry in interview.self_care.values():
+        wrong = [n for n in entry.yields if net_levels.get(n) is not TriageLevel.URGENT]
+        if wrong:
+            raise TriageDataError(f"self_care.yml {entry.id}: yields only urgent nets of nets.yml, not {wrong}")
     protocols, dangling = load_protocols(
         _read_yaml(data_dir / "protocols.yml"),
         symptoms=symptom_ids,

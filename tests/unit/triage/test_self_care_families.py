@@ -8,9 +8,14 @@ vignette's sentence.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+import yaml
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage.errors import TriageDataError
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 
 
@@ -111,3 +116,46 @@ def test_hours_of_hiccups_or_sport_are_no_head_injury(rules: TriageEngine) -> No
 def test_a_blister_on_the_heel_is_not_joint_pain(rules: TriageEngine) -> None:
     assert "joint_pain" not in rules.matched_symptoms(rules.normalize("新皮鞋把脚后跟磨出一个水泡"))
     assert "joint_pain" in rules.matched_symptoms(rules.normalize("早上下床脚后跟疼"))
+
+
+# -- a minor head bump -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "弯腰起来的时候脑袋撞到抽屉上了，有点疼，没晕也没吐",
+        "女儿六岁，额头磕在桌子边上鼓了个包，哭了几声，现在照样玩",
+    ],
+)
+def test_a_minor_head_bump_said_to_be_without_signs_is_self_care(rules: TriageEngine, text: str) -> None:
+    result = rules.assess(TriageInput(text=text))
+    assert result.level is TriageLevel.SELF_CARE
+    assert "冷敷" in result.advice and "反复呕吐" in result.advice
+    assert "head_injury_any" not in [reason.rule for reason in result.reasons]
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("脑袋撞到抽屉上了", {}),  # nothing said about how the patient is
+        ("脑袋撞到抽屉上了，没晕，吐了一次", {}),
+        ("脑袋撞到抽屉上了，没晕，头越来越疼", {}),
+        ("宝宝九个月，额头磕到床栏，照样玩", {}),  # under one year
+        ("晚上喝多了，头撞到门框，没晕", {}),
+        ("从梯子上摔下来，头磕到地上，没晕", {}),
+        ("被门框撞到头，没晕", {"age": 79}),
+        ("吃着利伐沙班，头撞了一下柜门，没晕", {}),
+    ],
+)
+def test_a_head_bump_with_a_risk_or_a_sign_is_seen(rules: TriageEngine, text: str, fields: dict[str, object]) -> None:
+    assert level(rules, text, **fields) in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
+
+
+def test_an_entry_may_stand_in_only_for_an_urgent_net(tmp_path: Path) -> None:
+    data = tmp_path / "triage"
+    shutil.copytree(DEFAULT_DATA_DIR, data, ignore=shutil.ignore_patterns("corpus"))
+    shutil.copy(DEFAULT_DATA_DIR.parent / "departments.yml", tmp_path / "departments.yml")
+    care = yaml.safe_load((data / "self_care.yml").read_text(encoding="utf-8"))
+    next(e for e in care["self_care"] if e["id"] == "head_bump")["yields"] = ["anticoagulant_head_injury"]
+    (data / "self_care.yml").write_text(yaml.safe_dump(care, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(TriageDataError, match="yields only urgent nets"):
+        TriageEngine.from_directory(data)
