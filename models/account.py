@@ -25,16 +25,20 @@ class Account(Base):
 class ChannelIdentity(Base):
     """A WeChat openid, Alipay user id, phone or web sender that leads to an account.
 
-    Phone identities store the blind index, never the number, in `external_id`.
+    The platform id (for SMS the patient's phone) is personal data: `external_hash`
+    is its blind index (lookups, the unique key), `external_enc` its FieldCipher
+    token, opened only to send to it (services/patients/identities.py). A phone
+    identity's value is the phone's blind index and the account id.
     """
 
     __tablename__ = "channel_identities"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (UniqueConstraint("channel", "external_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     channel: Mapped[str] = mapped_column(String(12))  # wechat | alipay | sms | web | phone
-    external_id: Mapped[str] = mapped_column(String(128))
+    external_hash: Mapped[str] = mapped_column(String(64))
+    external_enc: Mapped[str] = mapped_column(String(600))  # up to 128 characters, sealed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="identities")

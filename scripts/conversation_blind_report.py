@@ -169,7 +169,7 @@ class Runner:
         sid = URLSafeTimedSerializer(key, salt=chat_session.SALT).loads(browser.cookies[chat_session.COOKIE])
         digest = hmac.new(key.encode(), f"{sid}\x00{hint}".encode(), hashlib.sha256).hexdigest()
         with self.ctx.db.transaction() as session:
-            account = find_or_create_account(session, "web", f"w{digest[:31]}")
+            account = find_or_create_account(session, self.ctx.cipher, "web", f"w{digest[:31]}")
             session.add(AccountPatient(account_id=account.id, patient_id=patient_id, relation="self"))
 
     def play(self, conv: dict[str, Any], serial: int, linked: bool = False) -> Outcome:

@@ -25,6 +25,7 @@ from sqlalchemy import CursorResult, bindparam, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models import (
+    ChannelIdentity,
     ChannelToken,
     ChatSecret,
     ConversationMessage,
@@ -35,6 +36,7 @@ from models import (
     PendingReply,
     Prescription,
     QuestionnaireResponse,
+    RasaSender,
     RefillRequest,
     ReportItem,
     StaffAccount,
@@ -50,8 +52,10 @@ from services.conversation.channel_state import REPLY_BODY_CONTEXT, REPLY_RECIPI
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.conversation.handoff import REPLY_CONTEXT
 from services.conversation.placeholders import _context as chat_secret_context
+from services.conversation.pseudonyms import _ROW_CONTEXT as SENDER_CONTEXT
 from services.crypto import DecryptionError
 from services.notifications.outbox import BODY_CONTEXT, RECIPIENT_CONTEXT
+from services.patients.identities import CONTEXT as IDENTITY_CONTEXT
 from services.patients.registry import BIRTH_DATE_CONTEXT, ID_CONTEXT, NAME_CONTEXT, PHONE_CONTEXT
 from services.staff.credentials import TOTP_CONTEXT
 
@@ -80,6 +84,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(Patient.phone_enc, PHONE_CONTEXT),
     SealedColumn(Patient.name_enc, NAME_CONTEXT),
     SealedColumn(Patient.birth_date_enc, BIRTH_DATE_CONTEXT),
+    SealedColumn(ChannelIdentity.external_enc, IDENTITY_CONTEXT),
     SealedColumn(LabReport.title_enc, TITLE_CONTEXT),
     SealedColumn(LabReport.findings_enc, FINDINGS_CONTEXT),
     SealedColumn(ReportItem.value_enc, VALUE_CONTEXT),
@@ -97,6 +102,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(OutboxMessage.body_enc, BODY_CONTEXT),
     SealedColumn(ConversationMessage.conversation_enc, CONVERSATION_CONTEXT),
     SealedColumn(ConversationMessage.text_enc, TEXT_CONTEXT),
+    SealedColumn(RasaSender.conversation_enc, SENDER_CONTEXT),
     # A placeholder's value opens only as that placeholder (its kind and token name the context).
     SealedColumn(ChatSecret.value_enc, lambda row: chat_secret_context(row.kind, row.token), (ChatSecret.kind,)),
 )

@@ -177,7 +177,7 @@ def _schedules(session: Session, rng: random.Random, doctors: list[Doctor], star
 def _patients(ctx: ServiceContext, session: Session) -> list[Patient]:
     from services.patients.identity import parse_id_number
 
-    account = find_or_create_account(session, "web", DEMO_WEB_SENDER)
+    account = find_or_create_account(session, ctx.cipher, "web", DEMO_WEB_SENDER)
     patients = []
     for index, demo in enumerate(DEMO_PATIENTS):
         facts = parse_id_number(demo.id_number)
@@ -199,7 +199,7 @@ def _patients(ctx: ServiceContext, session: Session) -> list[Patient]:
                 )
             )
         patients.append(patient)
-    other = find_or_create_account(session, "wechat", "demo-openid-lixiuying")
+    other = find_or_create_account(session, ctx.cipher, "wechat", "demo-openid-lixiuying")
     session.add(AccountPatient(account_id=other.id, patient_id=patients[1].id, relation="self"))
     return patients
 

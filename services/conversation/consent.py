@@ -37,6 +37,7 @@ from services import audit
 from services.clinical.triage.routing import looks_like_symptom
 from services.context import ServiceContext
 from services.hospital_facts import hospital_phone
+from services.patients.identities import is_identity
 from services.patients.registry import find_or_create_account
 
 CONSENT_FILE = ROOT / "data" / "consent.yml"
@@ -112,7 +113,7 @@ def _latest(ctx: ServiceContext, channel: str, sender: str, *, answers_only: boo
     query = (
         select(PrivacyConsent)
         .join(ChannelIdentity, ChannelIdentity.account_id == PrivacyConsent.account_id)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender)
+        .where(is_identity(ctx.cipher, channel, sender))
         .order_by(PrivacyConsent.decided_at.desc(), PrivacyConsent.id.desc())
         .limit(1)
     )
@@ -135,7 +136,7 @@ def _numbered(ctx: ServiceContext, channel: str, sender: str, text: str) -> str 
 def record(ctx: ServiceContext, channel: str, sender: str, answer: str) -> None:
     """Keep one answer with the wording's version and the time, audited (no content)."""
     with ctx.db.transaction() as session:
-        account = find_or_create_account(session, channel, sender)
+        account = find_or_create_account(session, ctx.cipher, channel, sender)
         session.add(PrivacyConsent(account_id=account.id, version=version(), decision=answer, channel=channel))
         audit.record(
             ctx,
@@ -209,6 +210,6 @@ def question(ctx: ServiceContext, channel: str, sender: str, current: str | None
     if current in (DECLINED, WITHDRAWN):
         return [say(ctx, "still_declined")]
     with ctx.db.transaction() as session:
-        account = find_or_create_account(session, channel, sender)
+        account = find_or_create_account(session, ctx.cipher, channel, sender)
         session.add(PrivacyConsent(account_id=account.id, version=version(), decision=ASKED, channel=channel))
     return [ask()]

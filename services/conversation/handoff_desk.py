@@ -44,8 +44,10 @@ from services.conversation.handoff import (
     split_conversation,
 )
 from services.conversation.handoff_inbox import TicketRow, ticket_row, urgent_expr
+from services.crypto import FieldCipher
 from services.errors import Conflict, InvalidInput, NotFound
 from services.notifications import outbox
+from services.patients.identities import is_identity
 
 
 class HeldByOther(Conflict):
@@ -126,12 +128,12 @@ def _current_row(ctx: ServiceContext, session: Session, ticket: HandoffTicket) -
     return ticket_row(ctx, session, ticket, holder.display_name if holder else None, bool(urgent))
 
 
-def linked_patient(session: Session, channel: str, sender: str) -> str | None:
+def linked_patient(session: Session, cipher: FieldCipher, channel: str, sender: str) -> str | None:
     """The patient this platform user manages as "self" (or first), for the audit log."""
     return session.scalar(
         select(AccountPatient.patient_id)
         .join(ChannelIdentity, ChannelIdentity.account_id == AccountPatient.account_id)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender)
+        .where(is_identity(cipher, channel, sender))
         .order_by(AccountPatient.relation.desc())
         .limit(1)
     )
@@ -144,7 +146,7 @@ def view_ticket(ctx: ServiceContext, ticket_id: int, why: str) -> TicketView:
         ticket = _ticket(session, ticket_id)
         channel, sender = split_conversation(ctx.cipher.decrypt(ticket.conversation_enc, CONVERSATION_CONTEXT))
         lines, cursor = _lines(ctx, session, ticket, None)
-        patient_id = linked_patient(session, channel, sender)
+        patient_id = linked_patient(session, ctx.cipher, channel, sender)
         audit.record(
             ctx,
             session,

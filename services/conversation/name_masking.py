@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from models import AccountPatient, ChannelIdentity, Patient
 from services.crypto import FieldCipher
+from services.patients.identities import is_identity
 from services.patients.identity import mask_name
 from services.patients.registry import NAME_CONTEXT
 
@@ -46,6 +47,6 @@ def known_names(session: Session, cipher: FieldCipher, channel: str, sender: str
             select(Patient.name_enc)
             .join(AccountPatient, AccountPatient.patient_id == Patient.id)
             .join(ChannelIdentity, ChannelIdentity.account_id == AccountPatient.account_id)
-            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender)
+            .where(is_identity(cipher, channel, sender))
         )
     ]

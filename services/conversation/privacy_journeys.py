@@ -13,8 +13,8 @@ held back for consent is neither in the conversation log nor in Rasa's tracker.
   patient (services/patients/my_data.py); the code typed back shows what is held
   (masked) or deletes what may be deleted: every trace of every conversation of the
   account (erasure.py: the log, Rasa's tracker, the placeholder vault, hand-offs,
-  notifications, pending answers), its bindings and its consent, and says plainly what
-  the hospital must keep and for how long. Audited.
+  notifications, pending answers), its bindings, its consent and its chat identities
+  (platform ids), and says plainly what the hospital must keep and for how long. Audited.
 - Consent (consent.py) for everything else. What the consent question stood in for
   waits (consent_hold.py): after "同意" the held message is replayed to the bot
   (`replay`, the turn's own path) or the form's question is shown, so agreeing costs
@@ -40,6 +40,7 @@ from services.conversation import consent, consent_hold, emergency, erasure
 from services.conversation.contexts import CONVERSATION_CONTEXT
 from services.errors import DomainError
 from services.patients import my_data, window_binding
+from services.patients.identities import opened
 from services.patients.identity import mask_name
 from services.patients.otp import OtpWrong
 from services.patients.registry import CHANNELS
@@ -192,7 +193,7 @@ def _conversations(ctx: ServiceContext, who: Sender, account: str | None) -> lis
     if account is not None:
         with ctx.db.reading() as session:
             identities = session.scalars(select(ChannelIdentity).where(ChannelIdentity.account_id == account)).all()
-            found |= {f"{i.channel}:{i.external_id}" for i in identities if i.channel in CHANNELS}
+            found |= {f"{i.channel}:{opened(ctx.cipher, i.external_enc)}" for i in identities if i.channel in CHANNELS}
     return sorted(found)
 
 
@@ -255,6 +256,7 @@ def _delete(ctx: ServiceContext, who: Sender, account: str | None) -> str:
     erased = erasure.erase(ctx, _conversations(ctx, who, account))
     bindings = my_data.unbind_all(ctx, account) if account else 0
     consents = consent.forget(ctx, account) if account else 0
+    identities = my_data.unlink_identities(ctx, account) if account else 0
     with ctx.db.transaction() as session:
         audit.record(
             ctx,
@@ -265,6 +267,7 @@ def _delete(ctx: ServiceContext, who: Sender, account: str | None) -> str:
                 **asdict(erased),
                 "bindings": bindings,
                 "consents": consents,
+                "identities": identities,
                 "kept": ["medical_record", "payments", "audit"],
             },
         )

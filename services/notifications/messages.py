@@ -17,16 +17,18 @@ from sqlalchemy.orm import Session
 
 from models import AccountPatient, ChannelIdentity, Patient
 from services.context import ServiceContext
+from services.crypto import FieldCipher
 from services.notifications import outbox
+from services.patients.identities import opened
 from services.patients.registry import patient_phone
 
 APP_CHANNELS = ("wechat", "alipay")
 
 
-def app_channel(session: Session, patient_id: str) -> tuple[str, str] | None:
+def app_channel(session: Session, cipher: FieldCipher, patient_id: str) -> tuple[str, str] | None:
     """(channel, platform user id) of the patient's preferred app channel, if any."""
     row = session.execute(
-        select(ChannelIdentity.channel, ChannelIdentity.external_id)
+        select(ChannelIdentity.channel, ChannelIdentity.external_enc)
         .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
         .where(AccountPatient.patient_id == patient_id, ChannelIdentity.channel.in_(APP_CHANNELS))
         .order_by(
@@ -36,19 +38,20 @@ def app_channel(session: Session, patient_id: str) -> tuple[str, str] | None:
         )
         .limit(1)
     ).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], opened(cipher, row[1])) if row else None
 
 
-def identity_on(session: Session, patient_id: str, channel: str) -> str | None:
+def identity_on(session: Session, cipher: FieldCipher, patient_id: str, channel: str) -> str | None:
     """The platform user id on `channel` of an account managing the patient (the newest, for
     the web page, whose sender ids are per browser); None when there is none."""
-    return session.scalar(
-        select(ChannelIdentity.external_id)
+    token = session.scalar(
+        select(ChannelIdentity.external_enc)
         .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
         .where(AccountPatient.patient_id == patient_id, ChannelIdentity.channel == channel)
         .order_by(case((AccountPatient.relation == "self", 0), else_=1), ChannelIdentity.id.desc())
         .limit(1)
     )
+    return opened(cipher, token) if token is not None else None
 
 
 def to_patient(
@@ -67,9 +70,11 @@ def to_patient(
     if channel == "sms":
         target = ("sms", patient_phone(ctx.cipher, patient))
     elif channel in (*APP_CHANNELS, "web"):
-        found = identity_on(session, patient.id, channel)
+        found = identity_on(session, ctx.cipher, patient.id, channel)
         target = (channel, found) if found else None
-    chosen, recipient = target or app_channel(session, patient.id) or ("sms", patient_phone(ctx.cipher, patient))
+    chosen, recipient = (
+        target or app_channel(session, ctx.cipher, patient.id) or ("sms", patient_phone(ctx.cipher, patient))
+    )
     return outbox.enqueue(
         session,
         ctx.cipher,

@@ -63,7 +63,7 @@ def queue_for_appointment(
     patient = session.get(Patient, appointment.patient_id)
     assert patient is not None
     added = 0
-    channel = messages.app_channel(session, patient.id)
+    channel = messages.app_channel(session, ctx.cipher, patient.id)
     for kind, at in reminder_times(ctx, appointment.slot.start_at).items():
         if at <= now:
             continue  # booked after that moment: the confirmation told them already

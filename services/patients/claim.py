@@ -60,7 +60,7 @@ def claim_by_phone(
         on_file = session.scalars(
             select(Patient).where(Patient.phone_hash == hashed_phone).order_by(Patient.created_at, Patient.id)
         ).all()
-        account = patients.find_or_create_account(session, channel, channel_user_id)
+        account = patients.find_or_create_account(session, ctx.cipher, channel, channel_user_id)
         views = []
         for patient in on_file:
             if session.get(AccountPatient, (account.id, patient.id)) is None:

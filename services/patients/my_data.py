@@ -8,10 +8,11 @@ only the code typed back in the same conversation opens the request
 and covers the account's bound patients; every view is audited per patient.
 
 Deletion here is the patient side: the account loses its bindings (and the
-per-phone count they took). The medical record itself (the patient, appointments,
-reports, prescriptions, refills) and payment records stay, because the law makes the
-hospital keep them (data/consent.yml says which law and how long); the conversation
-side (log, tracker, consent) is services/conversation/privacy_journeys.py.
+per-phone count they took) and its chat identities. The medical record itself (the
+patient, appointments, reports, prescriptions, refills) and payment records stay,
+because the law makes the hospital keep them (data/consent.yml says which law and how
+long); the conversation side (log, tracker, consent) is
+services/conversation/privacy_journeys.py.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from services.clinical.sealed import title_of
 from services.context import ServiceContext
 from services.patients import otp
 from services.patients import registry as patients
+from services.patients.identities import is_identity, opened
 
 PURPOSE = "my_data"
 REQUEST_TTL = otp.CODE_TTL
@@ -80,11 +82,7 @@ class Held:
 
 def account_id(ctx: ServiceContext, channel: str, sender: str) -> str | None:
     with ctx.db.reading() as session:
-        return session.scalar(
-            select(ChannelIdentity.account_id).where(
-                ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender
-            )
-        )
+        return session.scalar(select(ChannelIdentity.account_id).where(is_identity(ctx.cipher, channel, sender)))
 
 
 def _bound(session: Session, account: str) -> list[AccountPatient]:
@@ -249,7 +247,7 @@ def unbind_all(ctx: ServiceContext, account: str) -> int:
             select(ChannelIdentity).where(ChannelIdentity.account_id == account, ChannelIdentity.channel == "phone")
         ).all()
         for identity in phones:
-            hashed_phone = identity.external_id.rsplit(":", 1)[0]
+            hashed_phone = opened(ctx.cipher, identity.external_enc).rsplit(":", 1)[0]
             session.execute(
                 update(PhoneBinding)
                 .where(PhoneBinding.phone_hash == hashed_phone, PhoneBinding.account_count > 0)
@@ -258,6 +256,15 @@ def unbind_all(ctx: ServiceContext, account: str) -> int:
             session.delete(identity)
         session.execute(delete(AccountPatient).where(AccountPatient.account_id == account))
         return len(links)
+
+
+def unlink_identities(ctx: ServiceContext, account: str) -> int:
+    """Remove the account's chat identities (its platform ids: an SMS patient's phone, an
+    openid), so after deletion they lead to nothing here. The bare account row (an id and
+    a date) stays: the audit trail the law keeps names it. How many went."""
+    with ctx.db.transaction() as session:
+        result: Any = session.execute(delete(ChannelIdentity).where(ChannelIdentity.account_id == account))
+        return int(result.rowcount or 0)
 
 
 def purge_requests(ctx: ServiceContext, older_than: timedelta = timedelta(days=1)) -> int:

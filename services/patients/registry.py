@@ -15,6 +15,7 @@ from services import audit
 from services.context import ServiceContext
 from services.crypto import FieldCipher
 from services.errors import DomainError, InvalidInput, NotFound, PhoneLimitReached
+from services.patients.identities import is_identity, new_identity
 from services.patients.identity import InvalidIdentity, mask_id_number, mask_phone, normalize_phone, parse_id_number
 
 ID_CONTEXT = "patients.id_number"
@@ -104,15 +105,13 @@ def phone_hash(cipher: FieldCipher, phone: str) -> str:
     return cipher.blind_index(phone, PHONE_CONTEXT)
 
 
-def find_or_create_account(session: Session, channel: str, external_id: str) -> Account:
-    identity = session.scalar(
-        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-    )
+def find_or_create_account(session: Session, cipher: FieldCipher, channel: str, external_id: str) -> Account:
+    identity = session.scalar(select(ChannelIdentity).where(is_identity(cipher, channel, external_id)))
     if identity is not None:
         return identity.account
     account = Account()
     session.add(account)
-    session.add(ChannelIdentity(account=account, channel=channel, external_id=external_id))
+    session.add(new_identity(cipher, account, channel, external_id))
     session.flush()
     return account
 
@@ -125,9 +124,7 @@ def _bind_phone(ctx: ServiceContext, session: Session, account: Account, hashed_
     """
     # A phone is an identity of several accounts, so the unique key includes the account.
     binding_id = f"{hashed_phone}:{account.id}"
-    already = session.scalar(
-        select(ChannelIdentity).where(ChannelIdentity.channel == "phone", ChannelIdentity.external_id == binding_id)
-    )
+    already = session.scalar(select(ChannelIdentity).where(is_identity(ctx.cipher, "phone", binding_id)))
     if already is not None:
         return
     if session.get(PhoneBinding, hashed_phone) is None:
@@ -144,7 +141,7 @@ def _bind_phone(ctx: ServiceContext, session: Session, account: Account, hashed_
     )
     if claimed != 1:
         raise PhoneLimitReached(limit=ctx.settings.max_accounts_per_phone)
-    session.add(ChannelIdentity(account=account, channel="phone", external_id=binding_id))
+    session.add(new_identity(ctx.cipher, account, "phone", binding_id))
 
 
 def _parse(name: str, id_number: str, phone: str) -> tuple[str, str, str]:
@@ -157,16 +154,12 @@ def _parse(name: str, id_number: str, phone: str) -> tuple[str, str, str]:
         raise InvalidInput(str(exc)) from None
 
 
-def _linked(session: Session, channel: str, channel_user_id: str, patient_id: str) -> bool:
+def _linked(session: Session, cipher: FieldCipher, channel: str, channel_user_id: str, patient_id: str) -> bool:
     return (
         session.scalar(
             select(AccountPatient.patient_id)
             .join(ChannelIdentity, ChannelIdentity.account_id == AccountPatient.account_id)
-            .where(
-                ChannelIdentity.channel == channel,
-                ChannelIdentity.external_id == channel_user_id,
-                AccountPatient.patient_id == patient_id,
-            )
+            .where(is_identity(cipher, channel, channel_user_id), AccountPatient.patient_id == patient_id)
         )
         is not None
     )
@@ -201,13 +194,9 @@ def binding_needed(
         )
         if patient is not None and patient_name(ctx.cipher, patient) != name:
             raise InvalidInput("姓名与身份证号不一致，请核对", field="name")
-        if patient is not None and _linked(session, channel, channel_user_id, patient.id):
+        if patient is not None and _linked(session, ctx.cipher, channel, channel_user_id, patient.id):
             return None
-        identity = session.scalar(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == channel, ChannelIdentity.external_id == channel_user_id
-            )
-        )
+        identity = session.scalar(select(ChannelIdentity).where(is_identity(ctx.cipher, channel, channel_user_id)))
         new_phone = phone_hash(ctx.cipher, phone_digits) if patient is None else None
         _check_caps(ctx, session, identity.account_id if identity else None, new_phone)
         if patient is None:
@@ -265,7 +254,7 @@ def register_patient(
         if channel and channel_user_id:
             if channel not in CHANNELS:
                 raise InvalidInput("不支持的渠道", field="channel")
-            account = find_or_create_account(session, channel, channel_user_id)
+            account = find_or_create_account(session, cipher, channel, channel_user_id)
             link = session.get(AccountPatient, (account.id, patient.id))
             if link is None:
                 if proven_phone_hash is None or proven_phone_hash != patient.phone_hash:
@@ -285,11 +274,7 @@ def register_patient(
 
 def account_patients(ctx: ServiceContext, channel: str, channel_user_id: str) -> list[PatientView]:
     with ctx.db.reading() as session:
-        identity = session.scalar(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == channel, ChannelIdentity.external_id == channel_user_id
-            )
-        )
+        identity = session.scalar(select(ChannelIdentity).where(is_identity(ctx.cipher, channel, channel_user_id)))
         if identity is None:
             return []
         links = session.scalars(

@@ -50,7 +50,7 @@ def issue_code(ctx: ServiceContext, channel: str, sender: str) -> str:
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     with ctx.db.transaction() as session:
         now = utcnow()
-        account = patients.find_or_create_account(session, channel, sender)
+        account = patients.find_or_create_account(session, ctx.cipher, channel, sender)
         session.execute(
             update(WindowBindCode)
             .where(

@@ -140,7 +140,7 @@ def view(ctx: ServiceContext, out_trade_no: str, now: datetime | None = None) ->
 def wechat_openid(ctx: ServiceContext, patient_id: str) -> str | None:
     """The openid JSAPI needs: the patient's own WeChat identity with this hospital's account."""
     with ctx.db.reading() as session:
-        found = app_channel(session, patient_id)
+        found = app_channel(session, ctx.cipher, patient_id)
     return found[1] if found and found[0] == "wechat" else None
 
 

@@ -41,6 +41,7 @@ from models import (
 from services.context import ServiceContext
 from services.conversation import channel_state, handoff, handoff_desk, pseudonyms, retention
 from services.notifications import outbox
+from services.patients.identities import is_identity, new_identity
 from services.patients.registry import find_or_create_account, register_patient
 from tests import databases
 from tests.clinical_factories import last_code, make_report
@@ -153,9 +154,9 @@ def a_patient_everywhere(app: Flask, ctx: ServiceContext, client: FlaskClient) -
     web = f"web:{web_sender(app, client, 'p1')}"
     view, _ = register_patient(ctx, name="张建国", id_number=valid_id_number("19491231", sequence=26), phone=PHONE)
     with ctx.db.transaction() as session:
-        account = find_or_create_account(session, "web", web.removeprefix("web:"))
+        account = find_or_create_account(session, ctx.cipher, "web", web.removeprefix("web:"))
         session.add(AccountPatient(account_id=account.id, patient_id=view.id, relation="self"))
-        session.add(ChannelIdentity(account_id=account.id, channel="wechat", external_id=OPENID))  # the same account
+        session.add(new_identity(ctx.cipher, account, "wechat", OPENID))  # the same account
     make_report(ctx, view.id, title="乙肝两对半")
     desk = staff_id(ctx)
     for conversation in (web, "web:someone-else"):
@@ -183,7 +184,7 @@ def a_patient_everywhere(app: Flask, ctx: ServiceContext, client: FlaskClient) -
 def test_deletion_reaches_the_tracker_hand_offs_notifications_and_pending_answers(
     app: Flask, ctx: ServiceContext, client: FlaskClient, rasa: FakeServer
 ) -> None:
-    patient, _ = a_patient_everywhere(app, ctx, client)
+    patient, web = a_patient_everywhere(app, ctx, client)
     assert count(ctx, HandoffTicket) == 2 and count(ctx, StaffReply) == 2
     assert count(ctx, RasaSender) == 1  # the web conversation reached Rasa (by pseudonym)
     asked = chat(client, "删除我的数据")
@@ -199,6 +200,12 @@ def test_deletion_reaches_the_tracker_hand_offs_notifications_and_pending_answer
         left = session.scalars(select(OutboxMessage.recipient_hash).where(OutboxMessage.kind == "reminder")).all()
         pending = session.scalars(select(PendingReply)).all()
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "privacy.delete"))
+        identities = session.scalars(
+            select(ChannelIdentity).where(
+                is_identity(ctx.cipher, "web", web.removeprefix("web:")) | is_identity(ctx.cipher, "wechat", OPENID)
+            )
+        ).all()
+    assert identities == []  # the platform ids lead nowhere now
     assert [
         handoff.split_conversation(ctx.cipher.decrypt(t.conversation_enc, "inbound_messages.conversation"))[1]
         for t in tickets
@@ -207,7 +214,8 @@ def test_deletion_reaches_the_tracker_hand_offs_notifications_and_pending_answer
     assert left == [ctx.cipher.blind_index("o-other", outbox.RECIPIENT_CONTEXT)]
     assert [channel_state_recipient(ctx, p) for p in pending] == ["o-other"]
     assert entry is not None and entry.detail is not None
-    for counted in ('"tracker_events": 3', '"handoff_tickets": 1', '"staff_replies": 1', '"pending_replies": 1'):
+    counts = ('"tracker_events": 3', '"handoff_tickets": 1', '"staff_replies": 1', '"pending_replies": 1')
+    for counted in (*counts, '"identities": 2'):  # web and WeChat (the phone one went with the binding)
         assert counted in entry.detail
     assert count(ctx, LabReport) == 1 and patient  # the medical record stays
 

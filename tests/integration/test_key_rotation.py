@@ -15,13 +15,14 @@ from sqlalchemy import func, select, update
 
 import models
 from app import create_app
-from models import AuditEntry, Patient
+from models import AuditEntry, ChannelIdentity, Patient
 from services import key_rotation
 from services.context import ServiceContext
 from services.conversation.placeholders import PLACEHOLDER_IN_TEXT, protect, resolve
 from services.crypto import FieldCipher, key_version
 from services.notifications.outbox import enqueue
-from services.patients.registry import NAME_CONTEXT, get_patient, register_patient
+from services.patients.identities import is_identity, opened
+from services.patients.registry import NAME_CONTEXT, find_or_create_account, get_patient, register_patient
 from tests.clinical_factories import make_prescription, make_report
 from tests.conftest import settings_for
 from tests.console_helpers import make_staff
@@ -29,6 +30,7 @@ from tests.factories import valid_id_number
 
 OLD, NEW = os.urandom(32), os.urandom(32)
 CHAT = "web:rotation-test"
+SMS_SENDER = "+8613912340000"  # an SMS patient's chat identity: the phone, sealed
 
 
 def _b64(key: bytes) -> str:
@@ -66,6 +68,7 @@ def hospital(request: pytest.FixtureRequest) -> Iterator[Hospital]:
     make_staff(ctx, "pharmacist1", "pharmacist")
     with ctx.db.transaction() as session:
         enqueue(session, ctx.cipher, dedupe_key="k1", channel="sms", kind="t", recipient="13912340000", text="您好")
+        find_or_create_account(session, ctx.cipher, "sms", SMS_SENDER)
     kept = protect(ctx, CHAT, f"我的身份证{id_number}，电话13912340000")
     app.extensions["hospital"].db.dispose()
     placeholder = PLACEHOLDER_IN_TEXT.search(kept)
@@ -128,6 +131,8 @@ def test_rotation_moves_every_row_to_the_new_key_in_resumable_idempotent_batches
     assert again_view.id == hospital.patient_id and not created
     assert resolve(ctx, CHAT, hospital.placeholder) == hospital.id_number
     with ctx.db.reading() as session:
+        identity = session.scalar(select(ChannelIdentity).where(is_identity(ctx.cipher, "sms", SMS_SENDER)))
+        assert identity is not None and opened(ctx.cipher, identity.external_enc) == SMS_SENDER
         for sealed in key_rotation.SEALED_COLUMNS:
             key = sealed.column.class_.__mapper__.primary_key[0]
             for row in session.execute(select(key, sealed.column, *sealed.extra).where(sealed.column.is_not(None))):

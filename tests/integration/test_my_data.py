@@ -87,7 +87,7 @@ def bound_patient(app: Flask, ctx: ServiceContext, client: FlaskClient, clinic_d
     sender = web_sender(app, client, "p1")
     patient = register(ctx, "张建国")
     with ctx.db.transaction() as session:
-        account = find_or_create_account(session, "web", sender)
+        account = find_or_create_account(session, ctx.cipher, "web", sender)
         session.add(AccountPatient(account_id=account.id, patient_id=patient, relation="self"))
     make_report(ctx, patient, title="乙肝两对半")
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx, "neuro", "神经内科")), clinic_day)

@@ -19,7 +19,6 @@ from models import (
     Account,
     AccountPatient,
     Appointment,
-    ChannelIdentity,
     LabReport,
     NurseTask,
     OutboxMessage,
@@ -35,6 +34,7 @@ from services.context import ServiceContext
 from services.errors import Conflict
 from services.notifications import delivery as notifications
 from services.notifications import reminders
+from services.patients.identities import new_identity
 from services.payments import settlement as payments
 from tests.conftest import AUTH
 from tests.factories import make_department, make_doctor, make_patient, make_slot
@@ -118,7 +118,7 @@ def test_an_app_channel_that_refuses_for_good_falls_back_to_sms(
         session.add(account)
         session.flush()
         session.add(AccountPatient(account_id=account.id, patient_id=patient))
-        session.add(ChannelIdentity(account_id=account.id, channel="wechat", external_id="oOPENID123"))
+        session.add(new_identity(ctx.cipher, account, "wechat", "oOPENID123"))
     start = local_datetime(clinic_day, time(9))
     slot = make_slot(ctx, make_doctor(ctx, make_department(ctx)), clinic_day)
     with time_machine.travel(start - timedelta(days=2), tick=False):

@@ -151,7 +151,7 @@ def test_a_new_wording_version_asks_again(
     chat(client, "你好")
     sender = web_sender(app, client, "p1")
     with ctx.db.transaction() as session:
-        account = find_or_create_account(session, "web", sender)
+        account = find_or_create_account(session, ctx.cipher, "web", sender)
         session.add(PrivacyConsent(account_id=account.id, version="2020-01-01", decision="granted", channel="web"))
     assert chat(client, "我要挂号")[0]["text"] == consent.wording()["ask"]
 

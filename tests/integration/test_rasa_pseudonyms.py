@@ -83,7 +83,7 @@ def test_the_action_server_reaches_the_real_account_and_conversation_through_the
     sender = sms_pseudonym(client, rasa)
     view, _ = register_patient(ctx, name="钱秀兰", id_number=ID_NUMBER, phone=NUMBER)
     with ctx.db.transaction() as session:
-        account = find_or_create_account(session, "sms", PATIENT)
+        account = find_or_create_account(session, ctx.cipher, "sms", PATIENT)
         session.add(AccountPatient(account_id=account.id, patient_id=view.id, relation="self"))
     # GET /accounts/patients, as integrations/hospital/http.py asks it
     query = {"channel": "sms", "channel_user_id": sender}
