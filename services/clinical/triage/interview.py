@@ -254,7 +254,7 @@ def self_care_entry(
     entries = []
     for symptom, mild in symptoms.items():
         entry = knowledge.self_care.get(symptom)
-        if entry is None or not _conditions_hold(knowledge, entry, text, infant, who):
+        if entry is None or not _conditions_hold(knowledge, entry, text, findings, who):
             return None
         # A plain complaint needs a stated short duration ("嗓子疼两天"); unknown stays routine.
         known_mild = findings.duration_hours is not None or reassured or entry.id in knowledge.needs
@@ -268,17 +268,23 @@ def self_care_entry(
 
 
 def _conditions_hold(
-    knowledge: InterviewKnowledge, entry: SelfCareSpec, text: str, infant: bool, who: Demographics
+    knowledge: InterviewKnowledge, entry: SelfCareSpec, text: str, findings: Findings, who: Demographics
 ) -> bool:
-    """An entry's own conditions: a word it needs said, none it excludes, and the patient old enough."""
+    """An entry's own conditions: a word it needs said, none it excludes, and the patient old enough.
+
+    An unknown age passes ``min_age`` unless the words say an infant ("宝宝十个月").
+    """
+    infant = _infant(findings, who)
     needs = knowledge.needs.get(entry.id)
     if needs is not None and find(needs, text) is None:
         return False
     unless = knowledge.unless.get(entry.id)
     if unless is not None and find(unless, text) is not None:
         return False
-    too_young = infant or (who.age is not None and who.age < entry.min_age) if entry.min_age is not None else False
-    return not too_young
+    if entry.min_age is None:
+        return True
+    age = who.age if who.age is not None else (findings.age_days / 365 if findings.age_days is not None else None)
+    return (age is not None and age >= entry.min_age) or (age is None and not infant)
 
 
 def yielding_nets(knowledge: InterviewKnowledge, symptoms: list[str]) -> set[str]:

@@ -159,3 +159,46 @@ def test_an_entry_may_stand_in_only_for_an_urgent_net(tmp_path: Path) -> None:
     (data / "self_care.yml").write_text(yaml.safe_dump(care, allow_unicode=True), encoding="utf-8")
     with pytest.raises(TriageDataError, match="yields only urgent nets"):
         TriageEngine.from_directory(data)
+
+
+# -- small benign complaints with home care of their own -------------------------------------
+@pytest.mark.parametrize(
+    ("text", "fields", "advice"),
+    [
+        ("每个月来例假之前两边乳房都胀痛，例假来了就好", {"sex": "female"}, "内衣"),
+        ("最近天天加班到半夜，整个人很累，这两天想好好睡一觉", {}, "休息"),
+        ("一到冬天就手脚冰凉", {}, "保暖"),
+        ("宝宝五个月，头顶上有一层黄黄的痂，不痒", {}, "婴儿油"),
+        ("得了脚气，脚趾缝里又痒又脱皮", {}, "抗真菌"),
+        ("剃完胡子，脖子上冒出几个小红疙瘩", {}, "热敷"),
+        ("宝宝十个月在长牙，老咬手，口水多，有点闹", {}, "牙胶"),
+    ],
+)
+def test_a_small_benign_complaint_gets_its_own_home_care(
+    rules: TriageEngine, text: str, fields: dict[str, object], advice: str
+) -> None:
+    result = rules.assess(TriageInput.model_validate({"text": text, **fields}))
+    assert result.level is TriageLevel.SELF_CARE
+    assert advice in result.advice and "如果出现" in result.advice
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("来例假之前左边乳房胀痛，还摸到一个硬块", {"sex": "female"}),
+        ("每个月例假前乳房胀痛，来了就好", {"sex": "female", "pregnant": True}),
+        ("加班两个月了，很累，人瘦了好几斤", {}),
+        ("一到冬天就手脚冰凉，手指头发白发麻", {}),
+        ("手脚冰凉", {"age": 70}),
+        ("宝宝五个月，头顶上的黄痂下面红红的在流水", {}),
+        ("有糖尿病，脚气，脚趾缝烂了", {}),
+        ("剃完胡子长了个疙瘩，现在化脓了", {}),
+        ("宝宝十个月在长牙，发烧38.5", {}),
+        ("宝宝十个月在长牙，这两天拉肚子", {}),
+        ("宝宝两个月，好像在长牙，口水多", {}),
+    ],
+)
+def test_the_same_complaint_with_a_sign_or_a_risk_group_is_seen(
+    rules: TriageEngine, text: str, fields: dict[str, object]
+) -> None:
+    assert level(rules, text, **fields) is not TriageLevel.SELF_CARE
