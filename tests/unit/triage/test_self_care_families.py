@@ -172,6 +172,8 @@ def test_an_entry_may_stand_in_only_for_an_urgent_net(tmp_path: Path) -> None:
         ("得了脚气，脚趾缝里又痒又脱皮", {}, "抗真菌"),
         ("剃完胡子，脖子上冒出几个小红疙瘩", {}, "热敷"),
         ("宝宝十个月在长牙，老咬手，口水多，有点闹", {}, "牙胶"),
+        ("下眼皮边上长了一个小脓点，有点疼，应该是针眼", {}, "热敷"),
+        ("邻居家的狗扑上来抓了我胳膊一下，皮没破", {}, "狂犬疫苗"),
     ],
 )
 def test_a_small_benign_complaint_gets_its_own_home_care(
@@ -196,6 +198,10 @@ def test_a_small_benign_complaint_gets_its_own_home_care(
         ("宝宝十个月在长牙，发烧38.5", {}),
         ("宝宝十个月在长牙，这两天拉肚子", {}),
         ("宝宝两个月，好像在长牙，口水多", {}),
+        ("长了个针眼，现在整个眼皮都肿了，看东西模糊", {}),
+        ("被狗咬了一口，没破皮", {}),
+        ("被猫抓了一下，破了皮，渗血", {}),
+        ("在山里被猴子抓了一下，没破皮", {}),
     ],
 )
 def test_the_same_complaint_with_a_sign_or_a_risk_group_is_seen(
