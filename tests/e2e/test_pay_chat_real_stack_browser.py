@@ -201,7 +201,7 @@ def test_a_patient_books_by_chatting_taps_pay_pays_and_the_chat_confirms(
             shot(pay, "pay_page_paid")
 
             chat.bring_to_front()
-            # The held reply says "付完款后会收到预约成功的短信": the confirmation is a new bubble.
+            # The held reply says the confirmation will follow: it comes as a new bubble.
             confirmation = bots.filter(has_text="您已预约成功")
             expect(confirmation).to_have_count(1, timeout=30_000)
             expect(confirmation).to_contain_text("心血管内科")
