@@ -74,6 +74,20 @@ def wants_to_leave(text: str) -> bool:
     return bool(_LEAVE.search(_simplified(text)))
 
 
+# Only the words that say "no person" (not "返回"/"算了", which mean other things outside a queue).
+_NO_HUMAN = re.compile(
+    r"(不要|不用|不找|不需要|结束|取消|退出|关掉|别|唔(使|驶|洗|要|需要|用|找|揾|搵))(了|喇|啦)?(转|找|搵|揾)?人工"
+    r"|^我?自己(嚟|来|搞|处理|弄)(啦|喇|吧|了)?$"
+)
+
+
+def declines_human(text: str) -> bool:
+    """ "结束人工", "唔使人工喇" with no queue to leave: the NLU read the 人工 in it as a
+    request for a person and opened a hand-off the patient had just said no to."""
+    said = _simplified(text)
+    return bool(_NO_HUMAN.search(said)) and not asks_for_journey(said)
+
+
 def asks_for_journey(text: str) -> bool:
     """ "我要挂号", "帮我查报告", "我要掛號": a request the bot serves, so the queue is left for it."""
     return bool(_JOURNEY.search(_simplified(text)))

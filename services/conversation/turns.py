@@ -214,6 +214,8 @@ def _answer(
         paused = _while_paused(ctx, message)
         if paused is not None:
             return paused
+    elif handoff_choice.declines_human(message.text):  # "结束人工" with no queue: no hand-off to open
+        return _Answer([handoff_choice.left_reply()], answered=True)
     # Rasa keeps no ID number, phone or code, and knows the patient only by a pseudonym
     rasa_sender = pseudonyms.remember(ctx, message.conversation_id)
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))

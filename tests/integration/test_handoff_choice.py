@@ -109,3 +109,16 @@ def test_the_action_server_hears_when_someone_will_answer(client: FlaskClient) -
     body = {"conversation_id": "web:p9", "reason": "asked_for_human"}
     response = client.post("/api/v1/handoffs", json=body, headers=AUTH)
     assert response.status_code == 201 and "回复" in response.json["answer_when"]
+
+
+@pytest.mark.parametrize("no_person", ["结束人工", "不要人工了", "唔使人工喇", "結束人工"])
+def test_saying_no_to_a_person_with_no_queue_opens_no_hand_off(
+    app: Flask, ctx: ServiceContext, rasa: FakeServer, no_person: str
+) -> None:
+    """The NLU read the 人工 in "结束人工" as a request and opened a ticket the patient had
+    just declined; with nothing to leave, the bot simply goes on."""
+    assert chat(app, no_person) == [handoff_choice.LEFT_TEXT]
+    with ctx.db.reading() as session:
+        assert session.scalars(select(HandoffTicket)).all() == []
+    assert not [r for r in rasa.requests if r.path.startswith("/webhooks")]
+    assert chat(app, "不要人工了，我要挂号") == ["机器人收到：不要人工了，我要挂号"]  # a request still reaches the bot
