@@ -205,7 +205,10 @@ class TriageEngine:
         """Whether the learned layer may turn this routine answer into self-care (no flag, net, risk, severity)."""
         if find(self.knowledge.interview.worrying, found.text) is not None or self._severe.search(found.text):
             return False
-        allowed = interview.self_care_allowed(self.knowledge.interview, [m.id for m in found.kept], found.findings)
+        complaints = [m.id for m in found.kept]
+        allowed = interview.self_care_allowed(
+            self.knowledge.interview, complaints, found.findings, found.text, found.who
+        )
         return allowed and blend.clean_for_self_care(found)
 
     def _evaluate(self, text: str, data: TriageInput) -> Evaluation:

@@ -212,16 +212,19 @@ def _normal_vital_signs(findings: Findings) -> bool:
     return True
 
 
-def self_care_allowed(knowledge: InterviewKnowledge, complaints: list[str], findings: Findings) -> bool:
+def self_care_allowed(
+    knowledge: InterviewKnowledge, complaints: list[str], findings: Findings, text: str, who: Demographics
+) -> bool:
     """Whether every complaint may be self-care at all, and not for longer than its entry allows.
 
     The learned layer may judge the wording mild where the lexicon has no
-    word for it, but never a complaint the protocols keep out of home care
-    or a duration beyond its limit ("打嗝三天了").
+    word for it, but never a complaint the protocols keep out of home care,
+    a duration beyond its limit ("打嗝三天了"), nor an entry whose own
+    conditions fail (a scratch from a stray, a teething baby with fever).
     """
     for symptom in complaints:
         entry = knowledge.self_care.get(symptom)
-        if entry is None:
+        if entry is None or not _conditions_hold(knowledge, entry, text, findings, who):
             return False
         if findings.duration_hours is not None and findings.duration_hours > entry.max_days * 24:
             return False

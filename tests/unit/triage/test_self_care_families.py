@@ -208,3 +208,10 @@ def test_the_same_complaint_with_a_sign_or_a_risk_group_is_seen(
     rules: TriageEngine, text: str, fields: dict[str, object]
 ) -> None:
     assert level(rules, text, **fields) is not TriageLevel.SELF_CARE
+
+
+def test_the_learned_layer_may_not_lower_what_an_entry_itself_rules_out(rules: TriageEngine) -> None:
+    """The layer's gate holds the entry's own exclusions too, not only that an entry exists."""
+    assert lowerable(rules, "被家里的猫挠了一下，手背上红了一道，没破皮，猫也打过针")
+    for text in ("被流浪猫挠了一下，手背上红了一道，好像没破皮", "宝宝十个月在长牙，口水很多，今天有点发烧"):
+        assert not lowerable(rules, text), text
