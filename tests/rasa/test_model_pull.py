@@ -28,7 +28,7 @@ from tests.databases import sqlite_copy
 from tests.rasa.conftest import MODEL, RASA, ROOT, free_port, rasa_env, require_model, stop
 
 pytestmark = [pytest.mark.slow, pytest.mark.rasa]
-LOADS = pytest.mark.timeout(1800)  # two replicas load a 100 MB model twice; minutes on a busy 2-core machine
+LOADS = pytest.mark.timeout(2700)  # two replicas load a 100 MB model twice, the second time one after the other
 PULL_ENDPOINTS = ROOT / "bot" / "endpoints-pull.yml"
 TOKEN = "rasa-pull-test-token-0123456789abcdef0123456789ab"
 REPLICAS = 2
@@ -140,8 +140,11 @@ def test_activation_in_the_console_reaches_every_replica(
     finally:
         ctx.db.dispose()
 
-    _wait_for_model(urls, lambda name: name == f"{version}.tar.gz", 600, logs)
+    _wait_for_model(urls, lambda name: name == f"{version}.tar.gz", 1200, logs)  # staggered: one load after the other
     print(f"\nthe activated model reached {REPLICAS} replicas in {time.monotonic() - activated_at:.1f} s")
+    time.sleep(12)  # one more poll each: the last replica reports the new tag, which ends the rollout
+    rollout = requests.get(f"{base}/rasa/rollout", params={"token": TOKEN}, timeout=10).json()
+    assert rollout["done"] and {r["running"] for r in rollout["replicas"]} == {f"version-{version}"}, rollout
     for url in urls:  # and each answers with it
         parsed = requests.post(f"{url}/model/parse", params={"token": TOKEN}, json={"text": "我想挂号"}, timeout=60)
         assert parsed.status_code == 200 and parsed.json()["intent"]["name"], parsed.text[:300]
