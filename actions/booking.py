@@ -205,12 +205,16 @@ class ActionAskSlotId(HospitalAction):
             day_slots, period = open_slots(department, day, tracker.get_slot("doctor")), None
         slots, more, _left = slot_lists.arrange(day_slots, view)
         wanted = slot_lists.describe(view)
-        if not slots and wanted:  # "下午" with no afternoon places: say so, and show the whole day
+        if not slots and wanted:  # "下午" with no afternoon places: say so, and show the nearest
             dispatcher.utter_message(
                 response="utter_no_slots_as_wished", date_text=common.day_text(day, None), wanted=wanted.strip("（）")
             )
-            view = slot_lists.fresh_view(date_slot)
-            slots, more, _left = slot_lists.arrange(open_slots(department, day, tracker.get_slot("doctor")), view)
+            whole_day = open_slots(department, day, tracker.get_slot("doctor"))
+            view, period = {**view, "period": None, "page": 0}, None  # the same doctor or title at another hour
+            slots, more, _left = slot_lists.arrange(whole_day, view)
+            if not slots:  # else every place of the day
+                view = slot_lists.fresh_view(date_slot)
+                slots, more, _left = slot_lists.arrange(whole_day, view)
         date_text = common.day_text(day, period) + slot_lists.describe(view)
         names = {"department_name": common.department_name(department), "date_text": date_text}
         if not slots:

@@ -153,3 +153,18 @@ def test_a_fee_question_is_no_wish_and_a_chief_stays_a_chief() -> None:
     view = view_from_journey(texts, f"{DAY} morning", [])
     assert (view["title"], view["period"]) == ("chief", "morning")
     assert view_from_journey(["要主任医师的", "专家号也行"], DAY, [])["title"] == "chief"
+
+
+async def test_the_nearest_keeps_the_title_at_another_hour(hospital: FakeHospital, domain: dict) -> None:
+    """A 主任医师 in the morning, and only afternoons have one: the afternoon 主任医师 are the
+    nearest, and the list says 下午's places without calling them 上午."""
+    stock(hospital)  # mornings 张伟 主治医师, afternoons 李娜 主任医师
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        slots={"department": "cardiology", "date": f"{DAY} morning"},
+        events=[{"event": "user", "text": "要主任医师的"}, {"event": "action", "name": "action_reset_journey"}],
+    )
+    events = slot_events(await ActionAskSlotId().run(dispatcher, tracker, domain))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_no_slots_as_wished", "utter_ask_slot_id"]
+    assert events["offered_choices"] == ["a0", "a1", "a2", "a3", "a4", "a5"]
+    assert "上午" not in dispatcher.messages[1]["date_text"]
