@@ -25,9 +25,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
+from actions.base import previous_value
 from actions.patient_names import masked_name
 from integrations.hospital import HospitalError, InvalidInput
-from shared_rules import MOBILE_IN_TEXT, placeholder_mask
+from shared_rules import MOBILE_IN_TEXT
 
 try:  # the chat edge's placeholders (services/conversation/placeholders.py), where present
     from shared_rules import find_placeholder
@@ -46,25 +47,29 @@ NOT_RECEIVED = re.compile(
 )
 
 
+_SHOWN_PHONE = re.compile(r"1[3-9]\d\*{4}\d{4}")
+
+
+def _phone_key(value: str) -> str:
+    """A phone as the edge's placeholder shows it ("139****7777"), from a placeholder (even
+    one the NLU cut short of its "]") or from the digits typed."""
+    shown = _SHOWN_PHONE.search(value or "")
+    if shown:
+        return shown.group(0)
+    typed = MOBILE_IN_TEXT.search(value or "")
+    return common.mask_phone(typed.group(0)) if typed else ""
+
+
 def same_phone(one: Optional[str], other: Optional[str]) -> bool:
-    """Two answers name the same phone: digits alike, or the masks of the edge's placeholders
-    (each typing of a phone gets a new placeholder)."""
-    if not one or not other:
-        return False
-    return one == other or (
-        common.mask_phone(placeholder_mask(one) or one) == common.mask_phone(placeholder_mask(other) or other)
-    )
+    """Two answers name the same phone: each typing of a phone gets a new placeholder, so
+    they are compared as shown (the first three and last four digits)."""
+    key = _phone_key(str(one or ""))
+    return bool(key) and key == _phone_key(str(other or ""))
 
 
-def waiting_for_code(tracker: Tracker) -> bool:
-    return tracker.get_slot("requested_slot") == "otp_code" and bool(tracker.get_slot("phone"))
-
-
-def say_code_not_received(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    phone = str(tracker.get_slot("phone") or "")
-    dispatcher.utter_message(
-        response="utter_identify_code_not_received", phone_masked=common.mask_phone(placeholder_mask(phone) or phone)
-    )
+def say_code_not_received(dispatcher: CollectingDispatcher, tracker: Tracker, phone: Optional[str] = None) -> None:
+    shown = _phone_key(str(phone or tracker.get_slot("phone") or "")) or "您的手机"
+    dispatcher.utter_message(response="utter_identify_code_not_received", phone_masked=shown)
 
 
 def bound_ids(tracker: Tracker) -> List[str]:
@@ -189,9 +194,10 @@ class PhoneIdentification:
                 return {"phone": tracker.get_slot("phone")}
             dispatcher.utter_message(response="utter_invalid_phone")
             return {"phone": None}
-        if waiting_for_code(tracker) and same_phone(phone, tracker.get_slot("phone")):
-            say_code_not_received(dispatcher, tracker)  # sent already: nothing new to send, no loop
-            return {"phone": tracker.get_slot("phone")}
+        before = previous_value(tracker, "phone")  # this turn's extraction overwrote the slot already
+        if tracker.get_slot("requested_slot") == "otp_code" and same_phone(phone, before):
+            say_code_not_received(dispatcher, tracker, before)  # sent already: nothing new to send, no loop
+            return {"phone": before}
         return send_code(phone, self.identify_purpose, dispatcher, tracker)
 
     async def validate_otp_code(

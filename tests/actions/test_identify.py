@@ -238,21 +238,29 @@ async def test_the_same_phone_again_at_the_code_question_sends_nothing_and_says_
     hospital: FakeHospital, domain: dict
 ) -> None:
     """A patient who is not on file gets no SMS and typed the phone again: each time it went
-    back to the phone question (a "复查" booking read as "my appointments" looped there)."""
-    new_phone = "13900001235"  # nobody on file
+    back to the phone question (a "复查" booking read as "my appointments" looped there).
+    As in the real stack: the edge gives each typing a new placeholder, and the NLU's
+    entity (which overwrote the slot before validation) may lose the placeholder's "]"."""
+    first, again = "[手机#139****1235#AAAA1111]", "[手机#139****1235#BBBB2222]"
     form = ValidateAppointmentsForm()
-    waiting = {"phone": new_phone, "requested_slot": "otp_code", "otp_attempts": 0}
+    before = [{"event": "slot", "name": "phone", "value": first}]
+    waiting = {"phone": again[:-1], "requested_slot": "otp_code", "otp_attempts": 0}
     sends_before = sum(1 for r in hospital.requests if r.get("path") == "/api/v1/otp")
     dispatcher = CollectingDispatcher()
-    again = make_tracker(slots=waiting, text=new_phone, sender=FRESH)
-    assert await form.validate_phone(new_phone, dispatcher, again, domain) == {"phone": new_phone}
+    typed = make_tracker(slots=waiting, text=again, sender=FRESH, events=before)
+    assert await form.validate_phone(again[:-1], dispatcher, typed, domain) == {"phone": first}
     assert responses(dispatcher) == ["utter_identify_code_not_received"]
     assert dispatcher.messages[0]["phone_masked"] == "139****1235"
     assert sum(1 for r in hospital.requests if r.get("path") == "/api/v1/otp") == sends_before
     dispatcher = CollectingDispatcher()
-    slots = await form.validate_otp_code(new_phone, dispatcher, again, domain)
+    slots = await form.validate_otp_code(again, dispatcher, typed, domain)
     assert slots == {"otp_code": None} and responses(dispatcher) == []  # not a wrong code
     dispatcher = CollectingDispatcher()
-    none_came = make_tracker(slots=waiting, text="我没收到验证码", sender=FRESH)
+    none_came = make_tracker(slots={**waiting, "phone": first}, text="我没收到验证码", sender=FRESH)
     assert await form.validate_otp_code("我没收到验证码", dispatcher, none_came, domain) == {"otp_code": None}
     assert responses(dispatcher) == ["utter_identify_code_not_received"]
+    # another phone typed there is a new phone: a code goes to it
+    dispatcher = CollectingDispatcher()
+    other = make_tracker(slots={**waiting, "phone": "13900009999"}, text="13900009999", sender=FRESH, events=before)
+    assert (await form.validate_phone("13900009999", dispatcher, other, domain))["phone"] == "13900009999"
+    assert responses(dispatcher) == ["utter_identify_code_sent"]
