@@ -27,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.base import previous_value
 from actions.patient_names import masked_name
-from integrations.hospital import HospitalError, InvalidInput
+from integrations.hospital import HospitalError, InvalidInput, RateLimited
 from shared_rules import MOBILE_IN_TEXT
 
 try:  # the chat edge's placeholders (services/conversation/placeholders.py), where present
@@ -113,6 +113,9 @@ def send_code(phone: str, purpose: str, dispatcher: CollectingDispatcher, tracke
     """Send the code to the phone on file; the slots to set."""
     try:
         common.backend().send_otp(phone, purpose, tracker.sender_id)
+    except RateLimited:  # a code went to this phone a minute ago (a journey switched midway): ask for it
+        say_code_not_received(dispatcher, tracker, phone)
+        return {"phone": phone, "otp_code": None, "otp_token": None}
     except HospitalError as exc:
         if exc.message and (exc.status or 500) < 500:
             dispatcher.utter_message(response="utter_backend_message", message=exc.message)

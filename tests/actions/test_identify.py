@@ -264,3 +264,15 @@ async def test_the_same_phone_again_at_the_code_question_sends_nothing_and_says_
     other = make_tracker(slots={**waiting, "phone": "13900009999"}, text="13900009999", sender=FRESH, events=before)
     assert (await form.validate_phone("13900009999", dispatcher, other, domain))["phone"] == "13900009999"
     assert responses(dispatcher) == ["utter_identify_code_sent"]
+
+
+async def test_a_code_sent_a_minute_ago_is_asked_for_not_the_phone_again(hospital: FakeHospital, domain: dict) -> None:
+    """ "明天的号去不了了", then "改时间吧": the new journey asked the phone again, the code
+    was sent a minute ago (429), and the phone was asked again and again."""
+    on_file(hospital)
+    hospital.fail_next.append((429, {"error": "rate_limited", "message": "验证码发送太频繁，请59秒后再试"}))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"requested_slot": "phone"}, text=PHONE, sender=FRESH)
+    slots = await ValidateCancelForm().validate_phone(PHONE, dispatcher, tracker, domain)
+    assert slots["phone"] == PHONE and slots["otp_code"] is None  # the code question comes next
+    assert responses(dispatcher) == ["utter_identify_code_not_received"]
