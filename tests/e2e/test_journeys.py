@@ -167,6 +167,10 @@ def test_the_scan_finds_a_number_planted_in_any_of_those_places(stack: Stack, tm
         first = "(SELECT MIN(id) FROM inbound_messages)"
         planted = conn.execute(f"UPDATE inbound_messages SET text_enc = '我的手机13912345678' WHERE id = {first}")
         assert planted.rowcount == 1
+        # an SMS chat account kept by its phone, as channel_identities did before migration 0021
+        newest = "(SELECT MAX(id) FROM channel_identities)"
+        planted = conn.execute(f"UPDATE channel_identities SET external_enc = '+8613912345678' WHERE id = {newest}")
+        assert planted.rowcount == 1
     with sqlite3.connect(tracker) as conn:
         user = json.dumps({"event": "user", "text": "身份证11010519491231002X"}, ensure_ascii=False)
         planted = conn.execute("UPDATE events SET data = ? WHERE id = (SELECT MIN(id) FROM events)", (user,))
@@ -186,8 +190,9 @@ def test_the_scan_finds_a_number_planted_in_any_of_those_places(stack: Stack, tm
                      tuple(sorted(tmp_path.glob("*.log"))))  # fmt: skip
     found = personal_data_left(planted)
     assert "database inbound_messages.text_enc: 1 plaintext phone" in found
+    assert "database channel_identities.external_enc: 1 plaintext phone" in found
     assert "tracker events.data: 1 plaintext id_number" in found
     assert "tracker events.sender_id: 1 plaintext phone" in found
     assert "broker kombu_message.payload: 1 plaintext phone" in found
     assert f"logs {tmp_path / 'rasa.log'}: 1 plaintext phone" in found
-    assert len(found) == 5  # nothing else: the copies were clean before
+    assert len(found) == 6  # nothing else: the copies were clean before
