@@ -18,3 +18,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # outlive the fixture's start and reach every later test's settings (production checks).
     with full_stack(tmp_path_factory.mktemp("stack"), app_env={"PRIVACY_CONSENT_REQUIRED": "false"}) as running:
         yield running
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_triage_engine() -> None:
+    """Train the triage learned layer once, before any browser test times a reply: gunicorn
+    does it at worker start (gunicorn.conf.py), a test's in-process server would pay it on
+    the first long chat message (services/clinical/triage/edge.py) and miss a 5 s wait."""
+    from services.clinical.triage import default_engine
+
+    default_engine().warm_up()

@@ -19,7 +19,7 @@ from integrations.rasa.client import RasaRestClient
 from models import RefillRequest
 from services.clinical import refills
 from services.context import ServiceContext
-from services.conversation import handoff
+from services.conversation import handoff, pseudonyms
 from tests.clinical_factories import make_prescription
 from tests.console_helpers import PASSWORD, make_staff
 from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -37,7 +37,8 @@ def live_console(app: Flask, ctx: ServiceContext) -> Iterator[str]:
             return 200, {}
         sent = request.json()
         if "人工" in sent["message"]:  # what the action server does for `request_human`
-            handoff.open_ticket(ctx.acting_as("service:actions"), sent["sender"], "asked_for_human")
+            conversation = pseudonyms.conversation_of(ctx, sent["sender"])  # as the v1 API maps it
+            handoff.open_ticket(ctx.acting_as("service:actions"), conversation, "asked_for_human")
             return 200, [{"recipient_id": sent["sender"], "text": "好的，正在为您转接人工客服，请稍候。"}]
         return 200, [{"recipient_id": sent["sender"], "text": "您好！我是医院的小助手，您想办哪件事？"}]
 

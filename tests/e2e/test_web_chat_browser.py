@@ -116,7 +116,7 @@ def test_a_patient_books_an_appointment_on_the_chat_page(live_app: tuple[str, Fa
     sent = [json.loads(r.body)["message"] for r in rasa.requests if r.path.startswith("/webhooks")]
     assert sent == list(BOOKING)
     senders = {json.loads(r.body)["sender"] for r in rasa.requests if r.path.startswith("/webhooks")}
-    assert len(senders) == 1 and next(iter(senders)).startswith("web:w")
+    assert len(senders) == 1 and next(iter(senders)).startswith("c_")  # one conversation, by its pseudonym
 
 
 PAGE_ADVICE = "请马上拨打120，或立即去急诊"
