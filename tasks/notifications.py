@@ -7,7 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from services.booking import waitlist
-from services.clinical import followups
+from services.clinical import followups, refill_announcements
 from services.notifications import delivery as notifications
 from services.notifications import reminders
 from tasks.context import task_context
@@ -30,7 +30,7 @@ def announce_results() -> int:
 
 @shared_task(name="followups.refill_decisions")
 def announce_refill_decisions() -> int:
-    return followups.announce_refill_decisions(task_context("worker:notify"))
+    return refill_announcements.announce_refill_decisions(task_context("worker:notify"))
 
 
 @shared_task(name="waitlist.notify_released")

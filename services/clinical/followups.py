@@ -24,16 +24,13 @@ from models import (
     LabReport,
     NurseTask,
     Patient,
-    Prescription,
     QuestionnaireResponse,
     RefillRequest,
-    RefillReview,
     utcnow,
 )
 from services import audit
-from services.clinical import refill_fee
 from services.clinical.refills import red_flags_in
-from services.clinical.sealed import diagnosis_of, title_of
+from services.clinical.sealed import title_of
 from services.context import ServiceContext
 from services.errors import Conflict, InvalidInput, NotFound
 from services.notifications import messages
@@ -44,7 +41,7 @@ WORSE = re.compile(r"^(c|C|3)$|更不舒服|加重|更严重|更差|没有好转
 QUESTION = "您现在感觉怎么样？请回复：A 好多了 B 差不多 C 更不舒服了；如有新的不适也请直接告诉我们。"
 
 
-def _patient(session: Session, patient_id: str) -> Patient:
+def patient_of(session: Session, patient_id: str) -> Patient:
     patient = session.get(Patient, patient_id)
     assert patient is not None
     return patient
@@ -71,7 +68,7 @@ def announce_results(ctx: ServiceContext, now: datetime | None = None) -> int:
             added += messages.to_patient(
                 ctx,
                 session,
-                _patient(session, report.patient_id),
+                patient_of(session, report.patient_id),
                 kind="results_ready",
                 dedupe_key=f"results_ready:{report.id}",
                 text=text,
@@ -80,52 +77,6 @@ def announce_results(ctx: ServiceContext, now: datetime | None = None) -> int:
 
 
 # --- refills ----------------------------------------------------------------------
-
-
-def announce_refill_decisions(ctx: ServiceContext, now: datetime | None = None) -> int:
-    """The doctor's decision (signed: the pharmacist checks next; declined: why), and for an
-    approved refill the pay link whose order could not be made at the approval."""
-    now = now or utcnow()
-    with ctx.db.reading() as session:
-        ids = session.scalars(
-            select(RefillRequest.id).where(
-                RefillRequest.status.in_(("signed", "declined")),
-                RefillRequest.decided_at >= now - SWEEP_WINDOW,
-            )
-        ).all()
-        approved = session.scalars(
-            select(RefillRequest.id)
-            .join(RefillReview, RefillReview.refill_id == RefillRequest.id)
-            .where(RefillRequest.status == "reviewed", RefillReview.reviewed_at >= now - SWEEP_WINDOW)
-        ).all()
-        untold = [refill_id for refill_id in approved if not refill_fee.already_told(session, refill_id)]
-    added = 0
-    for refill_id in ids:
-        with ctx.db.transaction() as session:
-            refill = session.get(RefillRequest, refill_id)
-            assert refill is not None
-            prescription = session.get(Prescription, refill.prescription_id)
-            what = diagnosis_of(ctx.cipher, prescription) if prescription else "慢病"
-            if refill.status == "declined":
-                reason = f"：{refill.decision_reason}" if refill.decision_reason else ""
-                text = (
-                    f"{messages.signature(ctx)}很抱歉，医生未通过您的{what}续方申请{reason}。"
-                    "请到医院门诊复诊，如有不适请及时就医。"
-                )
-            else:
-                text = (
-                    f"{messages.signature(ctx)}医生已通过您的{what}续方申请。"
-                    "药师审核处方后，我们会把付款链接发给您，现在还不用付款。"
-                )
-            added += messages.to_patient(
-                ctx,
-                session,
-                _patient(session, refill.patient_id),
-                kind="refill_decision",
-                dedupe_key=f"refill_decision:{refill.id}",
-                text=text,
-            )
-    return added + sum(refill_fee.offer(ctx, refill_id) for refill_id in untold)
 
 
 def queue_refill_paid(ctx: ServiceContext, session: Session, refill: RefillRequest, patient: Patient) -> None:
@@ -169,7 +120,7 @@ def send_questionnaires(ctx: ServiceContext, now: datetime | None = None) -> int
             added += messages.to_patient(
                 ctx,
                 session,
-                _patient(session, appointment.patient_id),
+                patient_of(session, appointment.patient_id),
                 kind="followup",
                 dedupe_key=f"followup:{appointment.id}",
                 text=text,

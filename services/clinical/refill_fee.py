@@ -4,7 +4,7 @@ both the doctor and the pharmacist have said yes, so a rejection never has money
 
 The approval commits first (making the order may need the platform: WeChat Native asks
 it for a code). If the order cannot be made then, the minute's sweep
-(followups.announce_refill_decisions) calls `offer` again until the patient is told.
+(refill_announcements.announce_refill_decisions) calls `offer` again until the patient is told.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from models import (
 )
 from services.booking import holds, queries, transitions, waitlist
 from services.booking.calendar import SHANGHAI, local_datetime
-from services.clinical import followups
+from services.clinical import followups, refill_announcements
 from services.context import ServiceContext
 from services.errors import Conflict
 from services.notifications import delivery as notifications
@@ -313,8 +313,8 @@ def test_a_signed_refill_is_announced_and_an_approved_one_paid_and_its_delivery_
         patient_id = session.scalar(select(Appointment.patient_id))
     assert patient_id is not None
     signed = _refill(ctx, patient_id, "signed")
-    assert followups.announce_refill_decisions(ctx) == 1
-    assert followups.announce_refill_decisions(ctx) == 0  # told once
+    assert refill_announcements.announce_refill_decisions(ctx) == 1
+    assert refill_announcements.announce_refill_decisions(ctx) == 0  # told once
     with pytest.raises(payments.NotPayable):  # the pharmacist has not approved it yet
         payments.create_refill_payment(ctx, signed)
     refill = _refill(ctx, patient_id, "reviewed")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models import PaymentOrder
 from payments.base import PaymentError, PaymentLink, PaymentRequest
 from payments.console import ConsolePaymentProvider
-from services.clinical import followups
+from services.clinical import refill_announcements
 from services.context import ServiceContext
 from tests.console_helpers import post
 from tests.integration.test_refill_review import PRICED, refill, staff_client, submitted, texts_to_patient
@@ -41,11 +41,11 @@ def test_an_approval_while_the_platform_is_down_is_told_with_its_link_by_the_swe
     assert post(pharmacist, f"/console/refills/{refill_id}/approve", confirmed="1").status_code == 302
     assert refill(ctx, refill_id).status == "reviewed"  # the approval stands
     assert _orders(ctx, refill_id) == [] and not [t for t in texts_to_patient(client) if "药师已审核通过" in t]
-    assert followups.announce_refill_decisions(app.extensions["hospital"]) == 0  # still down: nothing told
+    assert refill_announcements.announce_refill_decisions(app.extensions["hospital"]) == 0  # still down: nothing told
 
     back = use(app, payments=working)
-    assert followups.announce_refill_decisions(back) == 1
-    assert followups.announce_refill_decisions(back) == 0  # once
+    assert refill_announcements.announce_refill_decisions(back) == 1
+    assert refill_announcements.announce_refill_decisions(back) == 0  # once
     [order] = _orders(back, refill_id)
     assert order.status == "pending" and order.amount_fen == 5700
     [told] = [t for t in texts_to_patient(client) if "药师已审核通过" in t]
