@@ -37,6 +37,10 @@ FAQ_WORDS = {
     "hours": ("8:00", "周一到周五", "门诊时间", "开诊"),
     "documents": ("身份证", "医保卡", "证件"),
     "refund": ("原路", "退回", "工作日"),
+    # set 3 (and DESIGN.md) name three more topics; the words are the seeded facts' (data/hospital.yml)
+    "address": ("安贞西里街", "地址"),
+    "fees": ("挂号费", "元"),
+    "contact": ("电话", "010-"),
 }
 
 
