@@ -3,12 +3,14 @@ in real headless Chromium at phone size (issue 12): the web chat page → the ap
 gunicorn → the real Rasa model (var/rasa/models/current.tar.gz) → the action server →
 the v1 API. The patient books a paid slot by chatting as the bot asks (department,
 day, slot, name, ID number, phone, the SMS code), taps 去支付, pays on the pay page,
-sees 支付成功, and the confirmation arrives in the chat. Twice, one stack each:
+sees 支付成功, and the confirmation arrives in the chat. Three times, one stack each:
 - Alipay WAP in a phone browser: the local fake of Alipay's cashier checks the signed
   request, sends the signed notification and returns the browser to the page;
 - WeChat JSAPI with the chat opened inside WeChat: the pay page asks WeChat's web
   authorisation (a local fake) for the openid, a fake `WeixinJSBridge` whose WeChat side
-  checks `paySign` sends the signed, encrypted v3 notification before answering ok.
+  checks `paySign` sends the signed, encrypted v3 notification before answering ok;
+- WeChat Native on a desktop browser: the pay page shows the platform's QR code, and
+  WeChat Pay's signed, encrypted notification (the phone that scanned it paid) flips it.
 
 Only the far side of the network is faked. Starting Rasa costs a minute or more (far
 more on a loaded machine), so the test is `slow` (`make test-slow`) and starts its own
@@ -16,6 +18,7 @@ stacks: the session's stack (tests/e2e/conftest.py) pays with the console provid
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from services.booking.calendar import local_today
 from tests.e2e.stack import MODEL, Stack, full_stack
 from tests.e2e.test_pay_page_browser import ANDROID_UA, PHONE
-from tests.e2e.test_pay_wechat_qr_browser import WECHAT_UA
+from tests.e2e.test_pay_wechat_qr_browser import DESKTOP, DESKTOP_UA, WECHAT_UA
 from tests.e2e.test_web_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.factories import valid_id_number
 from tests.fakes import payment_platforms as fake
@@ -54,6 +58,7 @@ class Platform:
     cashier: Cashier | None = None
     wechat: WeChatApp | None = None
     oauth: WeChatOAuthServer | None = None
+    gateway: fake.WeChatGateway | None = None  # WeChat Pay's side, for the QR code on a desktop
 
 
 def _env(settings: dict[str, Any]) -> dict[str, str]:
@@ -63,7 +68,8 @@ def _env(settings: dict[str, Any]) -> dict[str, str]:
 @contextmanager
 def _platform(name: str) -> Iterator[Platform]:
     """The app in live payment mode on the test keys, `name` taking the orders."""
-    live = _env({**fake.live_settings(), "payment_live_provider": name})
+    provider = "wechat" if name.startswith("wechat") else name
+    live = _env({**fake.live_settings(), "payment_live_provider": provider})
     if name == "alipay":
         cashier = Cashier()
         with cashier_server(cashier) as gateway:
@@ -76,10 +82,13 @@ def _platform(name: str) -> Iterator[Platform]:
             "WECHAT_PAY_GATEWAY_URL": gateway,
             **_env(oauth_settings(authorize)),
         }
-        yield Platform(name, env, wechat=WeChatApp(gateway_side), oauth=oauth)
+        if name == "wechat_qr":  # the chat on a desktop browser: the pay page shows a Native QR code
+            yield Platform(name, env, gateway=gateway_side)
+        else:
+            yield Platform(name, env, wechat=WeChatApp(gateway_side), oauth=oauth)
 
 
-@pytest.fixture(scope="module", params=["alipay", "wechat"])
+@pytest.fixture(scope="module", params=["alipay", "wechat", "wechat_qr"])
 def paying_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Stack, Platform]]:
@@ -131,7 +140,10 @@ def test_a_patient_books_by_chatting_taps_pay_pays_and_the_chat_confirms(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             agent = WECHAT_UA if platform.wechat else ANDROID_UA  # the chat opened inside WeChat, or not
-            context = browser.new_context(user_agent=agent, **PHONE)  # type: ignore[arg-type]
+            screen: dict[str, Any] = dict(PHONE)
+            if platform.gateway:  # a desktop browser: the pay page shows the QR code to scan
+                agent, screen = DESKTOP_UA, dict(DESKTOP)
+            context = browser.new_context(user_agent=agent, **screen)
             context.set_default_timeout(TURN_MS)
             if platform.wechat:  # every page WeChat opens has its bridge
                 context.expose_function(BRIDGE_FUNCTION, platform.wechat.invoke)
@@ -194,6 +206,16 @@ def test_a_patient_books_by_chatting_taps_pay_pays_and_the_chat_confirms(
                 pay.get_by_role("link", name="使用支付宝支付").click()
                 pay.locator("#alipay-pay").click()  # on the cashier: the order's amount, and 付款
                 pay.wait_for_url(link)
+            elif platform.gateway:  # scanned with a phone: WeChat Pay notifies the app, the page polls
+                expect(pay.locator("#qr")).to_be_visible()
+                pay.wait_for_function("document.getElementById('qr').naturalWidth > 100")
+                shot(pay, "pay_page_qr")
+                natives = [json.loads(body) for _, path, body in platform.gateway.calls if path.endswith("/native")]
+                assert natives and {n["out_trade_no"] for n in natives} == {natives[0]["out_trade_no"]}  # one order
+                order = natives[-1]
+                headers, body = fake.wechat_notification(order["out_trade_no"], order["amount"]["total"])
+                told = requests.post(f"{stack.app_url}/payments/wechat/notify", data=body, headers=headers, timeout=30)
+                assert told.status_code in (200, 204), told.text
             else:  # the openid from WeChat's web authorisation on the way in, then the bridge
                 expect(pay).to_have_url(re.compile(re.escape(link) + "(#wechat_redirect)?$"))
                 pay.get_by_role("button", name="使用微信支付").click()
@@ -213,7 +235,10 @@ def test_a_patient_books_by_chatting_taps_pay_pays_and_the_chat_confirms(
             browser.close()
 
     assert sent_to_bot == []  # tapping 去支付 sent nothing to the bot
-    if platform.cashier:
+    if platform.gateway:
+        assert order["amount"]["total"] == int(Decimal(fee.group(1)) * 100)  # the fee the bot named, in fen
+        assert not [path for _, path, _ in platform.gateway.calls if path.endswith("/jsapi")]
+    elif platform.cashier:
         [opened_request] = platform.cashier.opened
         assert opened_request["return_url"] == link and platform.cashier.notified == [200]
     else:
