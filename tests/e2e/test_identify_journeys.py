@@ -33,7 +33,8 @@ def test_a_fresh_visitor_sees_results_after_the_phone_on_file_and_its_code(stack
     assert "手机号" in reply(stack.chat(sender, "查报告"))  # not a registration: the phone on file
     assert "验证码" in reply(stack.chat(sender, LI))
     found = reply(stack.chat(sender, newest_code(stack, LI)))
-    assert "李秀英" in found and "血糖" in found  # one patient on that phone: her reports at once
+    assert "李*英" in found and "血糖" in found  # one patient on that phone: her reports at once
+    assert "李秀英" not in found  # the name is masked in the chat, as everywhere the bot writes it
 
 
 def test_a_fresh_visitor_cancels_by_the_phone_on_file(stack: Stack) -> None:

@@ -83,7 +83,8 @@ def test_a_red_flag_gets_120_before_anything_else(stack: Stack) -> None:
 def test_results_only_after_the_sms_code(stack: Stack) -> None:
     sender = "demo"  # the seeded web account of 张建国 and his grandson
     choose = stack.chat(sender, "查报告")
-    assert "张建国" in said(choose) or any("张建国" in b["title"] for b in buttons(choose))
+    assert any("张*国" in b["title"] for b in buttons(choose))  # masked: the account holds two patients
+    assert "张建国" not in said(choose) + " ".join(b["title"] for b in buttons(choose))
     assert "手机号" in said(stack.chat(sender, "1"))
     assert "验证码" in said(stack.chat(sender, "13800138001"))
     [otp] = [m for m in stack.api("GET", "/api/v1/dev/outbox?to=13800138001").json() if m["kind"] == "otp"]
