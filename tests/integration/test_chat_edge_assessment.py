@@ -123,3 +123,33 @@ def test_a_failing_assessment_leaves_the_rules_answering(rules_removed: TriageEn
     broken = BrokenAssessment(shipped)
     assert emergency_hits(broken, CRISIS) == []  # the rules do not name it; nothing raised
     assert [hit.id for hit in emergency_hits(broken, "我爸胸口压着疼，一直出冷汗")]  # a rule still answers
+
+
+class CountingAssessment(TriageEngine):
+    """The real engine, counting whole assessments (and failing the first when asked)."""
+
+    def __init__(self, *args: object, fail_first: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.assessed, self.fail_first = 0, fail_first
+
+    def assess(self, data: TriageInput) -> TriageResult:
+        self.assessed += 1
+        if self.fail_first and self.assessed == 1:
+            raise RuntimeError("learned layer broke once")
+        return super().assess(data)
+
+
+def test_a_message_is_assessed_once_however_often_the_edge_asks(rules_removed: TriageEngine) -> None:
+    counting = CountingAssessment(rules_removed.knowledge)
+    counting.learned = rules_removed.learned  # the trained layer, not a second training
+    first, again = emergency_hits(counting, CRISIS), emergency_hits(counting, CRISIS)
+    assert first == again and first[0].label == "综合判断"
+    assert counting.assessed == 1
+
+
+def test_a_failed_assessment_is_not_remembered(rules_removed: TriageEngine) -> None:
+    flaky = CountingAssessment(rules_removed.knowledge, fail_first=True)
+    flaky.learned = rules_removed.learned
+    assert emergency_hits(flaky, POISONED) == []  # the failure: the rules alone, which are silent
+    assert emergency_hits(flaky, POISONED)[0].label == "综合判断"  # assessed again, not the failure
+    assert flaky.assessed == 2

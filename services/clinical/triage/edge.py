@@ -19,6 +19,7 @@ flagged none of 653 non-symptom messages (docs/triage-blind.md).
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from services.clinical.triage import blend
 from services.clinical.triage.engine import TriageEngine
@@ -40,15 +41,23 @@ def emergency_hits(engine: TriageEngine, text: str) -> list[RedFlagHit]:
     if hits or not worth_assessing(text):
         return hits
     try:
-        result = engine.assess(TriageInput(text=text[:MAX_ASSESSED_CHARS]))
+        return list(_assessed(engine, text[:MAX_ASSESSED_CHARS]))
     except Exception:  # the rules have answered; the edge must not fail on the rest
         log.exception("edge assessment failed; the red-flag rules answered alone")
         return []
+
+
+@lru_cache(maxsize=512)
+def _assessed(engine: TriageEngine, text: str) -> tuple[RedFlagHit, ...]:
+    """The whole assessment's emergency, remembered: one chat message is judged by the
+    limiter's exemption and then by the turn, and a conversation's emergency state judges
+    its alert message again on every later turn. A failure raises and is not remembered."""
+    result = engine.assess(TriageInput(text=text))
     if result.level is not TriageLevel.EMERGENCY:
-        return []
+        return ()
     rule = "+".join(result.red_flags) or blend.LEARNED_RULE
     departments = tuple(code for code in result.departments if code != "emergency")
-    return [RedFlagHit(rule, ASSESSED_LABEL, ("emergency", *departments), ASSESSED_SOURCE, "")]
+    return (RedFlagHit(rule, ASSESSED_LABEL, ("emergency", *departments), ASSESSED_SOURCE, ""),)
 
 
 def worth_assessing(text: str) -> bool:
