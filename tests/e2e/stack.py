@@ -26,7 +26,9 @@ from tests.concurrency.server import free_port, running_server
 from tests.databases import migrate
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-MODEL = ROOT / "var" / "rasa" / "models" / "current.tar.gz"
+# STACK_RASA_MODEL lets a developer play a model trained elsewhere (e.g. /tmp) without
+# replacing the one `make train` keeps.
+MODEL = Path(os.environ.get("STACK_RASA_MODEL") or ROOT / "var" / "rasa" / "models" / "current.tar.gz")
 # Loading the model takes ~40-60 s on a quiet 2-core machine, far longer on a loaded one.
 RASA_START_SECONDS = float(os.environ.get("STACK_RASA_START_SECONDS", "300"))
 TOKEN = "e2e-service-token-0123456789"
@@ -110,7 +112,7 @@ def seeded_database(directory: Path) -> str:
 @contextmanager
 def full_stack(directory: Path, app_env: dict[str, str] | None = None) -> Iterator[Stack]:
     if not MODEL.exists():
-        raise RuntimeError("no trained model at var/rasa/models/current.tar.gz: run `make train`")
+        raise RuntimeError(f"no trained model at {MODEL}: run `make train`")
     database_url = seeded_database(directory)
     app_port, api_port, rasa_port, action_port = free_port(), free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
