@@ -14,6 +14,16 @@ learned layer should judge. On tuning material (sets B and T, blind set 1 of
 whole conversations, the first NLU set) the gate "looks like a complaint, or at
 least 15 characters" kept every emergency the assessment found (425/425) and
 flagged none of 653 non-symptom messages (docs/triage-blind.md).
+
+Why errands about an appointment already made are judged by the rules only: the learned
+layer alone said emergency to "帮我妈把明天的号退了，她去不了了", a husband asking his
+pregnant wife's appointment, the SMS code he typed next, and an angry double payment (23
+alarms over 1611 non-emergency messages of conversation sets 1-3 and NLU sets 1-2). Its
+emergency is set aside only when it is the sole reason and the message reads as such an
+errand with nothing sudden and no complaint in it (data/triage/routing.yml, errand_words,
+acute_words): 11 of the 23 alarms go, and of the 1175 emergencies the edge caught on
+triage sets A-D and the red-flag corpus none is lost. Booking a new visit is no such
+errand: "帮我挂个号，我爸说话都听不懂了" stays the layer's to judge.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from functools import lru_cache
 from services.clinical.triage import blend
 from services.clinical.triage.engine import TriageEngine
 from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel
-from services.clinical.triage.routing import looks_like_symptom
+from services.clinical.triage.routing import looks_like_symptom, reads_as_errand
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +51,18 @@ def emergency_hits(engine: TriageEngine, text: str) -> list[RedFlagHit]:
     if hits or not worth_assessing(text):
         return hits
     try:
-        return list(_assessed(engine, text[:MAX_ASSESSED_CHARS]))
+        assessed = list(_assessed(engine, text[:MAX_ASSESSED_CHARS]))
+        if assessed and learned_alone(assessed) and reads_as_errand(text):
+            return []
+        return assessed
     except Exception:  # the rules have answered; the edge must not fail on the rest
         log.exception("edge assessment failed; the red-flag rules answered alone")
         return []
+
+
+def learned_alone(hits: list[RedFlagHit]) -> bool:
+    """Only the learned layer called it an emergency: no rule, net or symptom score did."""
+    return all(hit.id == blend.LEARNED_RULE for hit in hits)
 
 
 @lru_cache(maxsize=512)

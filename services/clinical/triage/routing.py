@@ -42,6 +42,8 @@ class RoutingFile(BaseModel):
     admin_words: list[str] = Field(min_length=1)
     complaint_words: list[str] = Field(min_length=1)
     asking_words: list[str] = Field(min_length=1)
+    errand_words: list[str] = []
+    acute_words: list[str] = []
 
 
 def sound(text: str) -> tuple[str, ...]:
@@ -120,6 +122,8 @@ class SymptomRouter:
     admin: re.Pattern[str]
     complaint: re.Pattern[str]
     asking: re.Pattern[str]
+    errand: re.Pattern[str] | None = None
+    acute: re.Pattern[str] | None = None
 
     def looks_like_symptom(self, text: str) -> bool:
         normalized = self.engine.normalize(text or "")
@@ -136,6 +140,18 @@ class SymptomRouter:
         if complaints:
             return said_complaint or find(self.asking, normalized) is not None or not errand
         return said_complaint and not errand
+
+    def reads_as_errand(self, text: str) -> bool:
+        """An errand about an appointment, a code or a payment already made, with nothing
+        sudden and no complaint in it: the learned layer alone called "帮我妈把明天的号退了，
+        她去不了了" an emergency. Booking a new visit is not such an errand ("帮我挂个号，我爸
+        说话都听不懂了" is the layer's to judge)."""
+        normalized = self.engine.normalize(text or "")
+        if self.errand is None or not self.errand.search(normalized):
+            return False
+        if self.acute is not None and self.acute.search(normalized):
+            return False
+        return not self.looks_like_symptom(text)
 
 
 def load_routing(data_dir: Path = DEFAULT_DATA_DIR) -> RoutingFile:
@@ -163,12 +179,19 @@ def default_router() -> SymptomRouter:
         compile_alternatives(routing.admin_words, {}, ROUTING_FILE),
         compile_alternatives(routing.complaint_words, {}, ROUTING_FILE),
         compile_alternatives(routing.asking_words, {}, ROUTING_FILE),
+        compile_alternatives(routing.errand_words, {}, ROUTING_FILE) if routing.errand_words else None,
+        compile_alternatives(routing.acute_words, {}, ROUTING_FILE) if routing.acute_words else None,
     )
 
 
 def looks_like_symptom(text: str) -> bool:
     """True when ``text`` describes a complaint (even as a question): send it to triage."""
     return default_router().looks_like_symptom(text)
+
+
+def reads_as_errand(text: str) -> bool:
+    """True when ``text`` asks an errand (cancel, my appointment, pay, a person) and describes no complaint."""
+    return default_router().reads_as_errand(text)
 
 
 def resolve_department(text: str) -> str | None:
