@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     # Closed hand-off tickets and the staff's replies in them, counted from when they closed;
     # open ones stay while staff still need them (docs/security.md, personal data).
     handoff_retention_days: int = Field(30, ge=1, le=3650)
+    # An open hand-off ticket on which neither the patient nor staff said anything for this
+    # long is closed by beat (handoffs.close_idle): no ticket stays open for good, and 72 h
+    # outlasts a weekend (services/conversation/handoff_expiry.py).
+    handoff_idle_hours: float = Field(72.0, gt=0, le=24 * 30)
     # The chat asks a separate consent (data/consent.yml) before the first sensitive question
     # (services/conversation/consent.py); off only for suites that predate it, never in production.
     privacy_consent_required: bool = True

@@ -19,6 +19,7 @@ from tasks.worker_metrics import init_worker_metrics
 TASK_MODULES = [
     "tasks.maintenance",
     "tasks.channels",
+    "tasks.handoffs",
     "tasks.payments",
     "tasks.notifications",
     "tasks.training",

@@ -16,6 +16,7 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "announce-refill-decisions": {"task": "followups.refill_decisions", "schedule": 60.0},
     "notify-waitlist": {"task": "waitlist.notify_released", "schedule": 60.0},
     "resend-stuck-channel-replies": {"task": "channels.resend_stuck_replies", "schedule": 60.0},
+    "close-idle-handoffs": {"task": "handoffs.close_idle", "schedule": 600.0},
     # hourly: conversations past CONVERSATION_RETENTION_DAYS, placeholder values past their hour
     "purge-old-conversations": {"task": "conversations.purge_old", "schedule": 3600.0},
 }

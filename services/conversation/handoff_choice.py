@@ -47,9 +47,13 @@ WAITING_PREFIX = "已转人工，请稍候。"
 
 # Matched on OpenCC-simplified text, so "結束人工" and "唔駛人工" read as "结束人工", "唔驶人工";
 # Cantonese says no with 唔 (唔使/唔洗/唔驶/唔要/唔需要) and "I'll do it myself" with 自己嚟.
+# "我还是晚点打电话吧，先退出", "不排了", "再见": a patient who says they are done leaves too
+# (set 3's E56 said so and stayed in the queue, its ticket open for good).
 _LEAVE = re.compile(
     r"(不要|不用|不找|不需要|结束|取消|退出|关掉|别|唔(使|驶|洗|要|需要|用|找|揾|搵))(了|喇|啦)?(转|找|搵|揾)?人工"
     r"|不等了|返回|回到(主菜单|智能助手|机器人)|^算了|我?自己(嚟|来|搞|处理|弄)(啦|喇|吧|了)?$"
+    r"|退出|不排了|不排队了|不等(啦|喇|咯)|(晚点|晚些|回头|等会|一会|改天)儿?再?(打|拨|来)?(电话|过去|问)(?!给我|给俺)"
+    r"|我?(自己)?打电话(问|吧)|^(不用了|没事了|先这样吧?|我先走了|不聊了)|(^|[，,。 ])(再见|拜拜|88)[。!！]?$"
 )
 _JOURNEY = re.compile(
     r"(我要|我想|帮我|给我|想要|要|再)(挂|约|预约|查|看|开|续|取消|改|退)"
