@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import AccountPatient, Appointment, AppointmentStatus, Patient
@@ -28,35 +28,53 @@ class HoldLimitReached(DomainError):
     code = "hold_limit"
 
 
-def _open_holds(now: datetime) -> ColumnElement[bool]:
-    return (Appointment.status == AppointmentStatus.HELD.value) & (Appointment.hold_expires_at > now)
+def _open_holds() -> ColumnElement[bool]:
+    return (Appointment.status == AppointmentStatus.HELD.value) & (Appointment.hold_expires_at > bindparam("now"))
 
 
-def check_open_holds(ctx: ServiceContext, session: Session, patient_id: str, now: datetime) -> None:
-    """Refuse a new hold when the patient's phone or any account managing them is at its cap."""
-    settings = ctx.settings
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        return  # the booking itself reports the unknown patient
-    on_phone = session.scalar(
+def _counts() -> Select[tuple[int | None, int | None]]:
+    """Both counts in one statement, built once: the holds open on the phone, and on the
+    busiest account managing the patient."""
+    on_phone = (
         select(func.count(Appointment.id))
         .join(Patient, Patient.id == Appointment.patient_id)
-        .where(Patient.phone_hash == patient.phone_hash, _open_holds(now))
+        .where(Patient.phone_hash == bindparam("phone_hash"), _open_holds())
+        .scalar_subquery()
     )
-    if (on_phone or 0) >= settings.max_open_holds_per_phone:
-        raise HoldLimitReached(
-            f"这个手机号下已有{settings.max_open_holds_per_phone}个待支付的预约，请先支付或取消后再预约"
-        )
-    accounts = select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id)
-    busiest = session.scalar(
+    accounts = select(AccountPatient.account_id).where(AccountPatient.patient_id == bindparam("patient_id"))
+    busiest = (
         select(func.count(Appointment.id))
         .join(AccountPatient, AccountPatient.patient_id == Appointment.patient_id)
-        .where(AccountPatient.account_id.in_(accounts), _open_holds(now))
+        .where(AccountPatient.account_id.in_(accounts), _open_holds())
         .group_by(AccountPatient.account_id)
         .order_by(func.count(Appointment.id).desc())
         .limit(1)
+        .scalar_subquery()
     )
-    if (busiest or 0) >= settings.max_open_holds_per_account:
+    return select(on_phone.label("on_phone"), busiest.label("busiest"))
+
+
+_COUNTS = _counts()
+_PHONE_HASH = select(Patient.phone_hash).where(Patient.id == bindparam("patient_id"))
+
+
+def check_open_holds(
+    ctx: ServiceContext, session: Session, patient_id: str, now: datetime, phone_hash: str | None = None
+) -> None:
+    """Refuse a new hold when the patient's phone or any account managing them is at its cap.
+    `phone_hash`: the patient's, when the caller read it already (the booking's row lock)."""
+    settings = ctx.settings
+    connection = session.connection()
+    if phone_hash is None:
+        phone_hash = connection.execute(_PHONE_HASH, {"patient_id": patient_id}).scalar_one_or_none()
+        if phone_hash is None:
+            return  # the booking itself reports the unknown patient
+    counts = connection.execute(_COUNTS, {"phone_hash": phone_hash, "patient_id": patient_id, "now": now}).one()
+    if (counts.on_phone or 0) >= settings.max_open_holds_per_phone:
+        raise HoldLimitReached(
+            f"这个手机号下已有{settings.max_open_holds_per_phone}个待支付的预约，请先支付或取消后再预约"
+        )
+    if (counts.busiest or 0) >= settings.max_open_holds_per_account:
         raise HoldLimitReached(
             f"您的账号下已有{settings.max_open_holds_per_account}个待支付的预约，请先支付或取消后再预约"
         )

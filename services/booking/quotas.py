@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models import ACTIVE, OCCUPYING, Appointment, AppointmentStatus, Patient, utcnow
@@ -25,6 +25,19 @@ from services.errors import Conflict, DuplicateAppointment, NotFound, QuotaExcee
 S = AppointmentStatus
 _OCCUPYING_VALUES = [s.value for s in OCCUPYING]
 _ACTIVE_VALUES = frozenset(s.value for s in ACTIVE)
+# The patient's week, built once (it runs in every booking's transaction).
+_WEEK = select(
+    Appointment.id,
+    Appointment.slot_id,
+    Appointment.department_id,
+    Appointment.clinic_date,
+    Appointment.status,
+    Appointment.hold_expires_at,
+).where(
+    Appointment.patient_id == bindparam("patient_id"),
+    Appointment.clinic_date.between(bindparam("monday"), bindparam("sunday")),
+    Appointment.status.in_(_OCCUPYING_VALUES),
+)
 
 
 def lock_patient(session: Session, patient_id: str) -> datetime | None:
@@ -50,20 +63,7 @@ def check_patient_week(
     even before the expiry task has run.
     """
     monday, sunday = iso_week_bounds(clinic_date)
-    week = session.execute(
-        select(
-            Appointment.id,
-            Appointment.slot_id,
-            Appointment.department_id,
-            Appointment.clinic_date,
-            Appointment.status,
-            Appointment.hold_expires_at,
-        ).where(
-            Appointment.patient_id == patient_id,
-            Appointment.clinic_date.between(monday, sunday),
-            Appointment.status.in_(_OCCUPYING_VALUES),
-        )
-    ).all()
+    week = session.connection().execute(_WEEK, {"patient_id": patient_id, "monday": monday, "sunday": sunday}).all()
     live = []
     for row in week:
         if row.status == S.HELD.value and row.hold_expires_at is not None and row.hold_expires_at <= now:

@@ -218,14 +218,34 @@ def complete(ctx: ServiceContext, appointment_id: str) -> None:
         audit.record(ctx, session, action="appointment.complete", subject=appointment_id)
 
 
+def confirmation_text(
+    ctx: ServiceContext,
+    *,
+    patient_name: str,
+    start_at: datetime,
+    department_name: str,
+    doctor_name: str,
+    location: str,
+) -> str:
+    """The booking's confirmation, from plain values (the booking's hot path has rows, not objects)."""
+    start = start_at.astimezone(SHANGHAI)
+    return (
+        f"【{ctx.settings.hospital_name}】{patient_name[:1]}**，您已预约成功："
+        f"{start:%m月%d日 %H:%M} {department_name} {doctor_name}医生。"
+        f"请提前15分钟到{location}签到。"
+        f"如需取消，最晚请在就诊前{ctx.settings.cancel_cutoff_hours}小时操作。"
+    )
+
+
 def queue_confirmation(ctx: ServiceContext, session: Session, appointment: Appointment, patient: Patient) -> None:
     slot = appointment.slot
-    start = slot.start_at.astimezone(SHANGHAI)
-    text = (
-        f"【{ctx.settings.hospital_name}】{patient_name(ctx.cipher, patient)[:1]}**，您已预约成功："
-        f"{start:%m月%d日 %H:%M} {slot.department.name} {slot.doctor.name}医生。"
-        f"请提前15分钟到{slot.department.location}签到。"
-        f"如需取消，最晚请在就诊前{ctx.settings.cancel_cutoff_hours}小时操作。"
+    text = confirmation_text(
+        ctx,
+        patient_name=patient_name(ctx.cipher, patient),
+        start_at=slot.start_at,
+        department_name=slot.department.name,
+        doctor_name=slot.doctor.name,
+        location=slot.department.location,
     )
     # In the chat it was booked from (else the patient's app channel, else SMS); the
     # reminders follow from the beat sweep (services.reminders.schedule_upcoming).

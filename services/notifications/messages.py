@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session
 
 from models import AccountPatient, ChannelIdentity, Patient
@@ -20,37 +20,42 @@ from services.context import ServiceContext
 from services.crypto import FieldCipher
 from services.notifications import outbox
 from services.patients.identities import opened
-from services.patients.registry import patient_phone
+from services.patients.registry import PHONE_CONTEXT
 
 APP_CHANNELS = ("wechat", "alipay")
 
 
+# Built once: these run in every free booking's transaction (services/booking/holds.py).
+_APP_CHANNEL = (
+    select(ChannelIdentity.channel, ChannelIdentity.external_enc)
+    .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
+    .where(AccountPatient.patient_id == bindparam("patient_id"), ChannelIdentity.channel.in_(APP_CHANNELS))
+    .order_by(
+        case((AccountPatient.relation == "self", 0), else_=1),
+        case((ChannelIdentity.channel == "wechat", 0), else_=1),
+        ChannelIdentity.id,
+    )
+    .limit(1)
+)
+_IDENTITY_ON = (
+    select(ChannelIdentity.external_enc)
+    .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
+    .where(AccountPatient.patient_id == bindparam("patient_id"), ChannelIdentity.channel == bindparam("channel"))
+    .order_by(case((AccountPatient.relation == "self", 0), else_=1), ChannelIdentity.id.desc())
+    .limit(1)
+)
+
+
 def app_channel(session: Session, cipher: FieldCipher, patient_id: str) -> tuple[str, str] | None:
     """(channel, platform user id) of the patient's preferred app channel, if any."""
-    row = session.execute(
-        select(ChannelIdentity.channel, ChannelIdentity.external_enc)
-        .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
-        .where(AccountPatient.patient_id == patient_id, ChannelIdentity.channel.in_(APP_CHANNELS))
-        .order_by(
-            case((AccountPatient.relation == "self", 0), else_=1),
-            case((ChannelIdentity.channel == "wechat", 0), else_=1),
-            ChannelIdentity.id,
-        )
-        .limit(1)
-    ).first()
+    row = session.connection().execute(_APP_CHANNEL, {"patient_id": patient_id}).first()
     return (row[0], opened(cipher, row[1])) if row else None
 
 
 def identity_on(session: Session, cipher: FieldCipher, patient_id: str, channel: str) -> str | None:
     """The platform user id on `channel` of an account managing the patient (the newest, for
     the web page, whose sender ids are per browser); None when there is none."""
-    token = session.scalar(
-        select(ChannelIdentity.external_enc)
-        .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
-        .where(AccountPatient.patient_id == patient_id, ChannelIdentity.channel == channel)
-        .order_by(case((AccountPatient.relation == "self", 0), else_=1), ChannelIdentity.id.desc())
-        .limit(1)
-    )
+    token = session.connection().scalar(_IDENTITY_ON, {"patient_id": patient_id, "channel": channel})
     return opened(cipher, token) if token is not None else None
 
 
@@ -66,14 +71,44 @@ def to_patient(
     channel: str | None = None,
 ) -> bool:
     """Queue `text` for `patient`; False when this effect was queued before."""
+    return to_patient_id(
+        ctx,
+        session,
+        patient.id,
+        patient.phone_enc,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        text=text,
+        not_before=not_before,
+        channel=channel,
+    )
+
+
+def to_patient_id(
+    ctx: ServiceContext,
+    session: Session,
+    patient_id: str,
+    phone_enc: str,
+    *,
+    kind: str,
+    dedupe_key: str,
+    text: str,
+    not_before: datetime | None = None,
+    channel: str | None = None,
+    fresh: bool = False,
+) -> bool:
+    """`to_patient` from the patient's id and sealed phone, for callers holding a row, not an
+    object. `fresh`: the dedupe key names an effect made in this very transaction (a new
+    appointment's id), so no earlier message can hold it and the lookup is skipped (the
+    unique index still stands behind it)."""
     target: tuple[str, str] | None = None
     if channel == "sms":
-        target = ("sms", patient_phone(ctx.cipher, patient))
+        target = ("sms", ctx.cipher.decrypt(phone_enc, PHONE_CONTEXT))
     elif channel in (*APP_CHANNELS, "web"):
-        found = identity_on(session, ctx.cipher, patient.id, channel)
+        found = identity_on(session, ctx.cipher, patient_id, channel)
         target = (channel, found) if found else None
     chosen, recipient = (
-        target or app_channel(session, ctx.cipher, patient.id) or ("sms", patient_phone(ctx.cipher, patient))
+        target or app_channel(session, ctx.cipher, patient_id) or ("sms", ctx.cipher.decrypt(phone_enc, PHONE_CONTEXT))
     )
     return outbox.enqueue(
         session,
@@ -83,8 +118,9 @@ def to_patient(
         kind=kind,
         recipient=recipient,
         text=text,
-        patient_id=patient.id,
+        patient_id=patient_id,
         not_before=not_before,
+        fresh=fresh,
     )
 
 

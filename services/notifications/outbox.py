@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, utcnow
 from services.crypto import FieldCipher
 
+_INSERT = insert(OutboxMessage)
 RECIPIENT_CONTEXT = "outbox.recipient"
 BODY_CONTEXT = "outbox.body"
 
@@ -30,8 +31,35 @@ def enqueue(
     text: str,
     patient_id: str | None = None,
     not_before: datetime | None = None,
+    fresh: bool = False,
 ) -> bool:
-    """Add a message unless one with this dedupe key exists. Returns whether it was added."""
+    """Add a message unless one with this dedupe key exists. Returns whether it was added.
+
+    `fresh`: the key names an effect of this very transaction, so the lookup is skipped and
+    the row goes in with one Core insert (the booking's hot path); the unique index still
+    refuses a duplicate."""
+    recipient_enc = cipher.encrypt(recipient, RECIPIENT_CONTEXT)
+    recipient_hash = cipher.blind_index(recipient, RECIPIENT_CONTEXT)
+    body_enc = cipher.encrypt(text, BODY_CONTEXT)
+    if fresh:
+        now = utcnow()
+        session.connection().execute(
+            _INSERT,
+            {
+                "dedupe_key": dedupe_key,
+                "patient_id": patient_id,
+                "channel": channel,
+                "kind": kind,
+                "recipient_enc": recipient_enc,
+                "recipient_hash": recipient_hash,
+                "body_enc": body_enc,
+                "status": "pending",
+                "attempts": 0,
+                "not_before": not_before or now,
+                "created_at": now,
+            },
+        )
+        return True
     exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
     if exists is not None:
         return False
@@ -41,9 +69,9 @@ def enqueue(
             patient_id=patient_id,
             channel=channel,
             kind=kind,
-            recipient_enc=cipher.encrypt(recipient, RECIPIENT_CONTEXT),
-            recipient_hash=cipher.blind_index(recipient, RECIPIENT_CONTEXT),
-            body_enc=cipher.encrypt(text, BODY_CONTEXT),
+            recipient_enc=recipient_enc,
+            recipient_hash=recipient_hash,
+            body_enc=body_enc,
             not_before=not_before or utcnow(),
         )
     )
