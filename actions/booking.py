@@ -9,15 +9,15 @@ over, only a difference is paid or refunded) and the patient hears it in one mes
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional, Text
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import common, slot_lists
+from actions import booking_wishes, common, slot_lists
 from actions.base import (
     AskPatientAction,
     HospitalAction,
@@ -26,7 +26,7 @@ from actions.base import (
     previous_value,
     utter_error,
 )
-from actions.dates import example_date, parse_date_slot, period_of, resolve, today_in_shanghai
+from actions.dates import DatePhrase, example_date, parse_date_slot, period_of, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Appointment, Slot
@@ -61,9 +61,105 @@ def _starts_within(slot: Slot, low: int, high: int) -> bool:
     return hour is not None and low <= hour < high
 
 
+def _open_on(department: str, day: date) -> List[Slot]:
+    return [s for s in common.backend().slots(department, day.isoformat()) if int(s.get("remaining", 0) or 0) > 0]
+
+
+def days_near(day: date, today: date) -> List[date]:
+    """The other bookable days, nearest first (the day after before the day before)."""
+    last = today + timedelta(days=BOOKING_WINDOW_DAYS)
+    near: List[date] = []
+    for step in range(1, BOOKING_WINDOW_DAYS + 1):
+        near += [d for d in (day + timedelta(days=step), day - timedelta(days=step)) if today <= d <= last]
+    return near
+
+
+def nearest_day_as_wished(department: str, day: str, view: Dict[str, Any]) -> Optional[Tuple[str, List[Slot]]]:
+    """The nearest other day with places that fit the wish (time of day, title, doctor), and
+    those places; None when no day in the booking window has one."""
+    start = date.fromisoformat(day)
+    for other in days_near(start, today_in_shanghai()):
+        _page, _more, fitting = slot_lists.arrange(_open_on(department, other), {**view, "page": 0})
+        if fitting:
+            return other.isoformat(), fitting
+    return None
+
+
+def earliest_day_with_places(department: str, after: Optional[date] = None) -> Optional[date]:
+    """ "随便", "最早的那个": the first day from today (or after ``after``) with a free place."""
+    today = today_in_shanghai()
+    for step in range(BOOKING_WINDOW_DAYS + 1):
+        day = today + timedelta(days=step)
+        if (after is None or day > after) and _open_on(department, day):
+            return day
+    return None
+
+
+def date_of_slot(value: Any) -> Optional[DatePhrase]:
+    """A date slot's own form ("2026-12-08 afternoon"), as a phrase with its period."""
+    day, period = parse_date_slot(str(value or ""))
+    try:
+        return DatePhrase(day=date.fromisoformat(day), period=period)
+    except ValueError:
+        return None
+
+
 class ValidateBookingForm(PatientFormValidation):
     def name(self) -> Text:
         return "validate_booking_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        """Every turn of the form reads the patient's wish (time of day, title, doctor) into
+        ``booking_wish``, so a wish said anywhere - the opening message, with the day, at the
+        list - is kept for the whole form and narrows every day's list."""
+        events = list(await super().run(dispatcher, tracker, domain))
+        if tracker.active_loop.get("name") != "booking_form":
+            return events
+        kept = tracker.get_slot("booking_wish")
+        start = slot_lists.with_wish(slot_lists.fresh_view(None), kept)
+        wish = slot_lists.wish_of(slot_lists.view_from_journey([common.latest_text(tracker)], None, [], start))
+        if not any(wish.values()) or wish == (kept if isinstance(kept, dict) else None):
+            return events
+        events.append(SlotSet("booking_wish", wish))
+        date_slot, saved = tracker.get_slot("date"), tracker.get_slot("slot_list_view")
+        steered = any(isinstance(e, dict) and e.get("name") == "slot_list_view" for e in events)
+        if isinstance(saved, dict) and saved.get("for") == date_slot and not steered:
+            # a wish the NLU read as a question ("都是主治医师吗？我想找个主任医师") narrows the list too
+            events.append(SlotSet("slot_list_view", slot_lists.with_wish(saved, wish)))
+        return events
+
+    async def extract_date(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A day the NLU did not tag: said in the message that started the booking ("聽日上晝得唔得"),
+        or left to us at the day question ("哪天都行，随便", "你看着办，最早的那个吧")."""
+        requested, text = tracker.get_slot("requested_slot"), common.latest_text(tracker)
+        if tracker.get_slot("date") or next(tracker.get_latest_entity_values("date"), None) or not text:
+            return {}
+        if requested in (None, "department"):
+            phrase = resolve(text, today_in_shanghai())
+            return {"date": phrase.iso() + (f" {phrase.period}" if phrase.period else "")} if phrase else {}
+        if requested == "date" and resolve(text) is None and booking_wishes.wants_anything(text):
+            department = tracker.get_slot("department")
+            try:
+                earliest = earliest_day_with_places(department) if department else today_in_shanghai()
+            except HospitalError:
+                return {}
+            return {"date": earliest.isoformat()} if earliest else {}
+        return {}
+
+    async def extract_slot_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "随便", "哪个都行", "最早的那个" at the list: the first place offered (the earliest),
+        whatever the NLU took the words for."""
+        offered = tracker.get_slot("offered_choices") or []
+        text = common.latest_text(tracker)
+        if tracker.get_slot("requested_slot") != "slot_id" or not offered or tracker.get_slot("slot_id"):
+            return {}
+        if booking_wishes.wants_anything(text) and not slot_lists.is_wish(text) and parse_choice(text) is None:
+            return {"slot_id": offered[0]}
+        return {}
 
     async def extract_department(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -91,7 +187,7 @@ class ValidateBookingForm(PatientFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         today = today_in_shanghai()
-        phrase = resolve(str(value or ""), today) or resolve(common.latest_text(tracker), today)
+        phrase = date_of_slot(value) or resolve(str(value or ""), today) or resolve(common.latest_text(tracker), today)
         if phrase is None:  # "1" for the first day button ("1 今天") of the question just asked
             choice, days = parse_choice(common.latest_text(tracker)), common.latest_button_payloads(tracker)
             if choice is not None and 0 < choice <= len(days):
@@ -112,13 +208,25 @@ class ValidateBookingForm(PatientFormValidation):
                 utter_error(dispatcher, exc)
                 return {"date": None}
             if not slots:
-                dispatcher.utter_message(
-                    response="utter_no_slots",
-                    department_name=common.department_name(department),
-                    date_text=common.day_text(phrase.iso(), phrase.period),
-                )
-                return {"date": None}
+                return self._nearest_day(dispatcher, department, phrase)
         return {"date": date_slot, "slot_id": None}
+
+    def _nearest_day(self, dispatcher: CollectingDispatcher, department: str, phrase: DatePhrase) -> Dict[Text, Any]:
+        """A full day: said kindly, and the nearest day with places is listed instead of
+        asking again (a patient who tapped 今天 on a Sunday saw the day question loop)."""
+        names = {"department_name": common.department_name(department), "date_text": common.day_text(phrase.iso())}
+        try:
+            near = next((d for d in days_near(phrase.day, today_in_shanghai()) if _open_on(department, d)), None)
+        except HospitalError as exc:
+            utter_error(dispatcher, exc)
+            return {"date": None}
+        if near is None:
+            dispatcher.utter_message(response="utter_no_slots", **names)
+            return {"date": None}
+        dispatcher.utter_message(
+            response="utter_no_slots_nearest_day", other_date=common.day_text(near.isoformat()), **names
+        )
+        return {"date": near.isoformat() + (f" {phrase.period}" if phrase.period else ""), "slot_id": None}
 
     async def validate_slot_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -141,7 +249,9 @@ class ValidateBookingForm(PatientFormValidation):
         if steered is not None:  # "更多", "下午", "李医生", "专家号": the list is shown again, narrowed
             if slot_lists.asks_about_sex(text):
                 dispatcher.utter_message(response="utter_doctor_sex_unknown")
-            return {"slot_id": None, "slot_list_view": steered}
+            return {"slot_id": None, "slot_list_view": steered, "booking_wish": slot_lists.wish_of(steered)}
+        if offered and booking_wishes.wants_anything(text):  # "随便", "哪个都行": the first (earliest)
+            return {"slot_id": offered[0]}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"slot_id": None}
 
@@ -199,40 +309,64 @@ class ActionAskSlotId(HospitalAction):
         saved = tracker.get_slot("slot_list_view")
         if isinstance(saved, dict) and saved.get("for") == date_slot:
             view = slot_lists.current_view(saved, date_slot)
-        else:  # a new day's list: what the journey asked for so far
-            view = slot_lists.view_from_journey(slot_lists.journey_texts(tracker.events), date_slot, day_slots)
+        else:  # a new day's list: the wish kept so far, and what the journey asked for
+            kept = slot_lists.with_wish(slot_lists.fresh_view(date_slot), tracker.get_slot("booking_wish"))
+            texts = slot_lists.journey_texts(tracker.events)
+            view = slot_lists.view_from_journey(texts, date_slot, day_slots, kept)
+            if period:  # the day was said last, with its half ("那后天下午呢")
+                view["period"] = period
         if view.get("period") and view.get("period") != period:  # "明天上午", then "有没有下午的"
             day_slots, period = open_slots(department, day, tracker.get_slot("doctor")), None
         slots, more, _left = slot_lists.arrange(day_slots, view)
         wanted = slot_lists.describe(view)
+        elsewhere: List[Slot] = []
+        other_day = ""
         if not slots and wanted:  # "下午" with no afternoon places: say so, and show the nearest
-            dispatcher.utter_message(
-                response="utter_no_slots_as_wished", date_text=common.day_text(day, None), wanted=wanted.strip("（）")
-            )
+            near = nearest_day_as_wished(department, day, view)
             whole_day = open_slots(department, day, tracker.get_slot("doctor"))
             view, period = {**view, "period": None, "page": 0}, None  # the same doctor or title at another hour
             slots, more, _left = slot_lists.arrange(whole_day, view)
             if not slots:  # else every place of the day
                 view = slot_lists.fresh_view(date_slot)
                 slots, more, _left = slot_lists.arrange(whole_day, view)
+            if near:  # the wish as said, on the nearest day that has it, first
+                other_day, elsewhere = common.day_text(near[0]), near[1][: slot_lists.PAGE_SIZE // 2]
+                slots = slots[: slot_lists.PAGE_SIZE - len(elsewhere)]
+            say_nothing_as_wished(dispatcher, common.day_text(day, None), wanted.strip("（）"), other_day)
         date_text = common.day_text(day, period) + slot_lists.describe(view)
+        if other_day:
+            date_text = f"{other_day}{wanted}和{date_text}"
         names = {"department_name": common.department_name(department), "date_text": date_text}
-        if not slots:
+        if not slots and not elsewhere:
             dispatcher.utter_message(response="utter_no_slots", **names)
             return [SlotSet("date", None), SlotSet("requested_slot", "date")]
+        shown = [*elsewhere, *slots]
         buttons = [
-            common.button(
-                i,
-                f"{common.doctor_label(s.get('doctor'))} {common.start_text(str(s.get('start', '')))[-7:]} "
-                f"{common.yuan(s.get('fee_fen'))}元 余{s.get('remaining')}",
-                common.inform_payload("slot_id", str(s["id"])),
-            )
-            for i, s in enumerate(slots, start=1)
+            common.button(i, slot_title(s, with_day=s in elsewhere), common.inform_payload("slot_id", str(s["id"])))
+            for i, s in enumerate(shown, start=1)
         ]
         if more:  # unnumbered, so typed numbers still mean the places
             buttons.append({"title": slot_lists.MORE_TITLE, "payload": common.inform_payload("slot_id", "more")})
         dispatcher.utter_message(response="utter_ask_slot_id", buttons=buttons, **names)
-        return [SlotSet("offered_choices", common.ids_from(list(slots))), SlotSet("slot_list_view", view)]
+        return [SlotSet("offered_choices", common.ids_from(list(shown))), SlotSet("slot_list_view", view)]
+
+
+def say_nothing_as_wished(dispatcher: CollectingDispatcher, day_text: str, wanted: str, other_day: str) -> None:
+    """Nothing fits the wish on the day asked: said kindly, with where it can still be had."""
+    if other_day:
+        dispatcher.utter_message(
+            response="utter_no_slots_as_wished_nearest", date_text=day_text, wanted=wanted, other_date=other_day
+        )
+    else:
+        dispatcher.utter_message(response="utter_no_slots_as_wished", date_text=day_text, wanted=wanted)
+
+
+def slot_title(slot: Slot, with_day: bool = False) -> str:
+    """ "郭立新 主治医师 上午08:00 15元 余4"; a place of another day says its day first."""
+    start = common.start_text(str(slot.get("start", "")))
+    when = start if with_day else start[-7:]
+    fee = common.yuan(slot.get("fee_fen"))
+    return f"{common.doctor_label(slot.get('doctor'))} {when} {fee}元 余{slot.get('remaining')}"
 
 
 class ActionAskPatientId(AskPatientAction):

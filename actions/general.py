@@ -46,6 +46,7 @@ JOURNEY_SLOTS = (
     "refill_question",
     "lab_test",
     "offered_choices",
+    "booking_wish",
     "booking_ok",
     "sold_out",
     "triage_level",

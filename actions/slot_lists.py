@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from actions import common
+from actions import booking_wishes, common
+from actions.booking_wishes import simplified
 from actions.dates import period_of
 from integrations.hospital.base import Slot
 
@@ -27,12 +28,14 @@ EXPERT_TITLES = ("主任医师", "副主任医师", "教授", "专家")
 CHIEF_TITLE = "主任医师"
 # "要主任医师的", "挂主任的号": a 主任医师 (not a 副主任医师) is asked for
 CHIEF_WORDS = re.compile(r"(?<!副)主任医师|(?<!副)主任(?:的|号)|[挂要找看](?:个)?主任")
+TITLE_WORDS = re.compile(r"主治|副主任")
 _DOCTOR_WORD = re.compile(r"医生|大夫|主任|教授")
-PRICE_WORDS = re.compile(r"多少钱|多少元|几块|费用|价格|价钱|贵不贵|收费")
+PRICE_WORDS = booking_wishes.PRICE_WORDS
 # The hospital's data have no doctor's sex: such a wish is answered kindly, with every place.
 SEX_WORDS = re.compile(r"[女男](?:的)?(?:医生|大夫|专家|主任|教授)")
 # A wish asked as a question ("有没有下午的", "换个专家号") names no place to take.
 ASKING_WORDS = re.compile(r"有没有|有木有|有吗|有没|还有|换个|换一个|换成|想要|最好|能不能|可不可以|行不行")
+WISH_KEYS = ("period", "doctor", "title")
 
 
 def asks_about_sex(text: str) -> bool:
@@ -42,15 +45,16 @@ def asks_about_sex(text: str) -> bool:
 def is_wish(text: str) -> bool:
     """Words that steer the list: a time of day, a title, a doctor's sex, "更多". Digits
     beside them ("有没有下午3点的") are no place number."""
-    text = text or ""
+    text = simplified(text or "")
     return any(
-        pattern.search(text) for pattern in (MORE_WORDS, CHIEF_WORDS, EXPERT_WORDS, ORDINARY_WORDS, SEX_WORDS)
+        pattern.search(text)
+        for pattern in (MORE_WORDS, CHIEF_WORDS, EXPERT_WORDS, ORDINARY_WORDS, SEX_WORDS, TITLE_WORDS)
     ) or bool(period_of(text))
 
 
 def is_question(text: str) -> bool:
     """ "有没有下午的", "换个专家号": asked, so no offered place is taken by it."""
-    return bool(ASKING_WORDS.search(text or ""))
+    return bool(ASKING_WORDS.search(simplified(text or "")))
 
 
 def _hour(slot: Slot) -> Optional[int]:
@@ -79,7 +83,7 @@ def current_view(saved: Any, date_slot: Optional[str]) -> Dict[str, Any]:
 
 def view_from_words(text: str, view: Dict[str, Any], slots: List[Slot]) -> Optional[Dict[str, Any]]:
     """The view the patient's words ask for, or None when they do not steer the list."""
-    text = (text or "").strip()
+    text = simplified(text or "").strip()
     if not text:
         return None
     changed = dict(view)
@@ -87,23 +91,16 @@ def view_from_words(text: str, view: Dict[str, Any], slots: List[Slot]) -> Optio
     if MORE_WORDS.search(text):
         changed["page"] = int(view.get("page") or 0) + 1
         steered = True
-    period = period_of(text)
+    period = booking_wishes.period_wished(text)
     no_date = not re.search(r"\d", re.sub(r"\d{1,2}\s*[点时:：]", "", text))  # "下午3点" is a time, "12月8号下午" a day
     if period in ("morning", "afternoon", "evening") and no_date:
         changed.update(period=period, page=0)
         steered = True
     if PRICE_WORDS.search(text):  # "专家号多少钱" asks a fee: no wish for the list
         return None
-    if CHIEF_WORDS.search(text):
-        changed.update(title="chief", page=0)
-        steered = True
-    elif view.get("title") == "chief" and EXPERT_WORDS.search(text) and not MORE_WORDS.search(text):
-        pass  # a 主任医师 is an expert already: "专家号" after "要主任医师的" keeps the narrower wish
-    elif (EXPERT_WORDS.search(text) and "号" in text) or re.search(r"专家号|要专家|挂专家", text):
-        changed.update(title="expert", page=0)
-        steered = True
-    elif ORDINARY_WORDS.search(text):
-        changed.update(title="ordinary", page=0)
+    title = booking_wishes.title_of(text)
+    if title and not (title == "expert" and view.get("title") in ("chief", "deputy")):
+        changed.update(title=title, page=0)  # "专家号" after "要主任医师的" keeps the narrower wish
         steered = True
     wanted = _doctor_wanted(text, slots)
     if wanted:
@@ -140,8 +137,9 @@ def arrange(slots: List[Slot], view: Dict[str, Any]) -> Tuple[List[Slot], bool, 
         chosen = [s for s in chosen if (_hour(s) or 0) >= 18]
     if view.get("doctor"):
         chosen = [s for s in chosen if str(_doctor(s).get("name") or "").startswith(str(view["doctor"]))]
-    if view.get("title") == "chief":
-        chosen = [s for s in chosen if str(_doctor(s).get("title") or "").strip() == CHIEF_TITLE]
+    exact = booking_wishes.TITLES.get(str(view.get("title")))
+    if exact:
+        chosen = [s for s in chosen if str(_doctor(s).get("title") or "").strip() == exact]
     elif view.get("title") == "expert":
         chosen = [s for s in chosen if is_expert(s)]
     elif view.get("title") == "ordinary":
@@ -173,7 +171,7 @@ def describe(view: Dict[str, Any]) -> str:
     parts = [
         {"morning": "上午", "afternoon": "下午", "evening": "晚上"}.get(str(view.get("period")), ""),
         f"{doctor}医生" if len(doctor) == 1 else doctor,
-        {"chief": "主任医师", "expert": "专家号", "ordinary": "普通号"}.get(str(view.get("title")), ""),
+        booking_wishes.TITLE_NAMES.get(str(view.get("title")), ""),
     ]
     shown = "、".join(p for p in parts if p)
     return f"（{shown}）" if shown else ""
@@ -191,11 +189,13 @@ def journey_texts(events: List[Dict[str, Any]]) -> List[str]:
     return texts
 
 
-def view_from_journey(texts: List[str], date_slot: Optional[str], slots: List[Slot]) -> Dict[str, Any]:
+def view_from_journey(
+    texts: List[str], date_slot: Optional[str], slots: List[Slot], start: Optional[Dict[str, Any]] = None
+) -> Dict[str, Any]:
     """The first view of a day's list: the time of day, doctor and title asked for anywhere
     in the journey ("预约骨科 要主任医师的", then "明天上午") carry to the list, so what is
-    offered, and booked, is what was asked for."""
-    view = fresh_view(date_slot)
+    offered, and booked, is what was asked for. ``start``: the wish kept from before."""
+    view = {**(start or {}), "for": date_slot} if start else fresh_view(date_slot)
     for text in texts:
         if text.startswith("/"):
             continue  # a button's payload
@@ -203,3 +203,15 @@ def view_from_journey(texts: List[str], date_slot: Optional[str], slots: List[Sl
         if changed:
             view = changed
     return {**view, "page": 0}
+
+
+def wish_of(view: Dict[str, Any]) -> Dict[str, Any]:
+    """The patient's wish a view carries (time of day, doctor, title), for the ``booking_wish`` slot."""
+    return {key: view.get(key) for key in WISH_KEYS}
+
+
+def with_wish(view: Dict[str, Any], wish: Any) -> Dict[str, Any]:
+    """A day's view narrowed by the wish kept from earlier turns (another day's list included)."""
+    if not isinstance(wish, dict):
+        return view
+    return {**view, **{key: wish[key] for key in WISH_KEYS if wish.get(key)}, "page": 0}

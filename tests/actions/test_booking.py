@@ -68,7 +68,13 @@ async def test_date_phrase_resolves_with_period(stocked: FakeHospital, domain: d
     assert result == {"date": f"{TOMORROW} afternoon", "slot_id": None} and said == []
 
 
-async def test_date_without_slots_says_full(stocked: FakeHospital, domain: dict) -> None:
+async def test_a_full_day_lists_the_nearest_day_with_places(stocked: FakeHospital, domain: dict) -> None:
+    """后天 is full: the patient hears so and sees 明天's places, instead of the day question again."""
+    result, said = await run_validate("date", "后天下午", domain, slots={"department": "cardiology"})
+    assert result == {"date": f"{TOMORROW} afternoon", "slot_id": None} and said == ["utter_no_slots_nearest_day"]
+
+
+async def test_date_without_slots_in_the_window_says_full(hospital: FakeHospital, domain: dict) -> None:
     result, said = await run_validate("date", "后天", domain, slots={"department": "cardiology"})
     assert result["date"] is None and said == ["utter_no_slots"]
 

@@ -1,0 +1,110 @@
+"""What a patient wishes of a booking, read from any turn of the journey.
+
+A wish is a time of day (上午/下午, 上晝/下半晌 ...), a doctor's title (主任医师,
+副主任医师, 主治医师, 专家号, 普通号) or a doctor. Patients say it in the opening message
+("挂心内科 要主任医师的"), with the day ("后天上午嘛"), or at the list when they change their
+mind ("改成下午噻", "有没有副主任医师的号"); each later word overrides the earlier one of its
+kind. The reader is deterministic and works on the simplified text (OpenCC t2s), so
+"主任醫師" and "下晝" count like "主任医师" and "下午". The wish is kept in the
+``booking_wish`` slot for the whole booking form and narrows every day's slot list.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from actions.dates import period_of
+
+TITLES = {"chief": "主任医师", "deputy": "副主任医师", "attending": "主治医师"}
+TITLE_NAMES = {**TITLES, "expert": "专家号", "ordinary": "普通号"}
+# Each title's words; a later mention in the message wins ("都是主治医师吗？我想找个主任医师").
+_TITLE_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
+    ("deputy", re.compile(r"副主任|副教授")),
+    ("chief", re.compile(r"(?<!副)主任医师|正主任|(?<!副)主任(?:的|号|看|吧|呢)|[挂要找看请](?:个|一个)?(?:老)?主任")),
+    ("attending", re.compile(r"主治")),
+    ("expert", re.compile(r"专家号|[要挂找看](?:个)?专家|专家的|教授的|名医")),
+    ("ordinary", re.compile(r"普通号|普通门诊|便宜的|便宜点")),
+)
+# "不要主任的", "不是主治": the words right before a title take it back.
+_NEGATED = re.compile(r"(?:不要|不是|不用|不想要|别|不找)\s*(?:个|那个)?$")
+PRICE_WORDS = re.compile(r"多少钱|多少元|几块|费用|价格|价钱|贵不贵|收费")
+# "随便", "哪天都行", "你看着办", "最早的那个": any day or place will do; the earliest is taken.
+ANY_WORDS = re.compile(
+    r"随便|都行|都可以|都成|无所谓|哪天都|哪个都|你看着办|你看着安排|你定|最早|越早越好|尽早|尽快|最近的那|有哪个算哪个"
+)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    import opencc  # the action server's environment has it (the NLU pipeline uses it too)
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters as simplified ones; ASCII and simplified text unchanged."""
+    text = text or ""
+    return text if text.isascii() else str(_converter().convert(text))
+
+
+def title_of(text: str) -> Optional[str]:
+    """The title a message asks for (chief, deputy, attending, expert, ordinary), or None.
+    A fee question ("专家号多少钱") asks for nothing."""
+    text = simplified(text)
+    if PRICE_WORDS.search(text):
+        return None
+    mentions: List[Tuple[int, str]] = []
+    for code, pattern in _TITLE_WORDS:
+        for match in pattern.finditer(text):
+            if code == "expert" and mentions and any(m[0] == match.start() for m in mentions):
+                continue
+            if not _NEGATED.search(text[max(0, match.start() - 5) : match.start()]):
+                mentions.append((match.start(), code))
+    if not mentions:
+        return None
+    return max(mentions)[1]
+
+
+def narrower(old: Optional[str], new: Optional[str]) -> Optional[str]:
+    """ "专家号" after "要主任医师的" keeps the narrower wish: a 主任医师 is an expert already."""
+    if new == "expert" and old in ("chief", "deputy"):
+        return old
+    return new or old
+
+
+def wants_anything(text: str) -> bool:
+    """ "随便", "哪天都行", "你看着办，最早的那个吧": the patient leaves the choice to us."""
+    return bool(ANY_WORDS.search(simplified(text)))
+
+
+def period_wished(text: str) -> Optional[str]:
+    """The half of the day asked for, not a time inside a complaint ("一上午都没...")."""
+    text = simplified(text)
+    period = period_of(re.sub(r"[一整]上午|[一整]下午", "", text))
+    return period
+
+
+def read(texts: Iterable[str], wish: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The wish after these messages, in order: each one's time of day and title override
+    the earlier ones; button payloads ("/inform...") say nothing."""
+    current: Dict[str, Any] = {"period": None, "title": None, **(wish or {})}
+    for text in texts:
+        if not text or text.startswith("/"):
+            continue
+        period = period_wished(text)
+        if period:
+            current["period"] = period
+        current["title"] = narrower(current.get("title"), title_of(text))
+    return current
+
+
+def describe(wish: Dict[str, Any]) -> str:
+    """ "下午、主任医师": the wish in the patient's words."""
+    parts = [
+        {"morning": "上午", "afternoon": "下午", "evening": "晚上"}.get(str(wish.get("period")), ""),
+        str(wish.get("doctor") or ""),
+        TITLE_NAMES.get(str(wish.get("title")), ""),
+    ]
+    return "、".join(p for p in parts if p)
