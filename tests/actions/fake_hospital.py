@@ -160,7 +160,12 @@ class FakeHospital:
         mine = [pid for pid, p in self.patients.items() if p["_phone"] == phone]
         bound = self.accounts.setdefault(account, [])
         bound.extend(pid for pid in mine if pid not in bound)
-        return 200, {"patients": [self.public(self.patients[p]) for p in mine], "token": f"otp-{phone}"}
+        records = {"results": self.results, "refill": self.prescriptions}.get(body.get("purpose", ""))
+        patients = [
+            {**self.public(self.patients[p]), "has_records": bool(records.get(p)) if records is not None else True}
+            for p in mine
+        ]
+        return 200, {"patients": patients, "token": f"otp-{phone}"}
 
     def reschedule(self, old_id: str, body: dict[str, Any], key: str | None) -> tuple[int, Any]:
         """As the hospital moves a visit: what was paid is carried, the difference settled."""

@@ -207,11 +207,12 @@ async def test_the_only_renewable_prescription_is_taken_without_a_choice(hospita
 async def test_a_fresh_chat_whose_phone_holds_two_patients_is_asked_which_by_masked_name(
     hospital: FakeHospital, domain: dict
 ) -> None:
-    """The phone on file holds a grandfather and his grandson: the code finds both, the
-    bot asks which one (names masked), the name typed is taken, and the reports follow
-    with the grant the code earned."""
+    """The phone on file holds a grandfather and his grandson, both with reports: the code
+    finds both, the bot asks which one (names masked), the name typed is taken, and the
+    reports follow with the grant the code earned."""
     grandpa = on_file(hospital)
-    hospital.add_patient("王小明", PHONE, user="someone-else")
+    grandson = hospital.add_patient("王小明", PHONE, user="someone-else")
+    hospital.results[grandson] = [{"title": "微量元素", "status": "final", "items": []}]
     hospital.otp_codes[PHONE] = "246810"
     form, dispatcher = ValidateResultsForm(), CollectingDispatcher()
     coded = make_tracker(slots={"phone": PHONE, "requested_slot": "otp_code"}, text="246810", sender=FRESH)

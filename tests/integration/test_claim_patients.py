@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from models import AccountPatient, AuditEntry
 from services.context import ServiceContext
-from tests.clinical_factories import last_code, make_report, send_otp
+from services.patients.claim import has_records
+from tests.clinical_factories import last_code, make_prescription, make_report, send_otp
 from tests.conftest import AUTH
 from tests.factories import make_patient
 
@@ -71,3 +72,18 @@ def test_bad_input_is_refused_in_chinese_and_changes_nothing(client: FlaskClient
     body = {"phone": PHONE, "code": "123456", "purpose": "bind_patient", "account": CHAT}
     assert client.post("/api/v1/accounts/patients/claim", json=body, headers=AUTH).status_code in (400, 422)
     assert client.get("/api/v1/accounts/patients", query_string=CHAT, headers=AUTH).json == []
+
+
+def test_each_patient_says_whether_it_has_records_for_the_journey(client: FlaskClient, ctx: ServiceContext) -> None:
+    """A grandfather with reports and his grandson without: the bot takes the one with
+    records instead of asking "which patient?" (blind set 3, E43 and E45 ended there)."""
+    grandpa = make_patient(ctx, name="张建国", phone=PHONE)
+    grandson = make_patient(ctx, name="张小明", phone=PHONE)
+    make_report(ctx, grandpa)
+    make_prescription(ctx, grandson)
+    assert send_otp(client, PHONE, "results").status_code == 202
+    body = claim(client, last_code(client, PHONE)).json  # type: ignore[attr-defined]
+    assert {p["id"]: p["has_records"] for p in body["patients"]} == {grandpa: True, grandson: False}
+    with ctx.db.reading() as session:  # a refill looks for prescriptions, not reports
+        assert [has_records(session, "refill", p) for p in (grandpa, grandson)] == [False, True]
+        assert has_records(session, "appointments", grandpa)  # appointments are listed for all

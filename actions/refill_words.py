@@ -1,0 +1,114 @@
+"""Which prescription a refill is for, in the patient's own words.
+
+Blind set 3 lost three refills here: "二甲雙胍" in traditional characters never
+matched the prescription's 二甲双胍, "降压药" names no drug at all but means the
+hypertension prescription, and "胰岛素" (not on file) silently became whatever was
+on file. So the words of the whole request are read (the drug may be said in the
+first message, before any question), in simplified characters, against the drug
+names on file, then against what the drug is for (data/refill_words.yml); a drug
+that is named and not on file is said so, never swapped for another unasked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import yaml
+from rasa_sdk import Tracker
+
+WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "refill_words.yml"
+DRUG_LOOKUP_PATH = Path(__file__).resolve().parent.parent / "data" / "nlu" / "lookups" / "drugs.yml"
+JOURNEY_INTENT = "request_refill"
+MAX_TEXTS = 8
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> Any:
+    import opencc  # in both environments (the NLU pipeline uses it too); loaded on first use
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    return str(_to_simplified().convert(text or ""))
+
+
+@dataclass(frozen=True)
+class DrugWords:
+    by_diagnosis: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    any_prescription: Tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def drug_words(path: Path = WORDS_PATH) -> DrugWords:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    by_diagnosis = {str(k): tuple(str(v) for v in vs) for k, vs in (raw.get("by_diagnosis") or {}).items()}
+    return DrugWords(by_diagnosis, tuple(str(w) for w in raw.get("any_prescription") or ()))
+
+
+@lru_cache(maxsize=1)
+def known_drugs(path: Path = DRUG_LOOKUP_PATH) -> Tuple[str, ...]:
+    """Drug names the NLU knows (its lookup table), longest first: a drug said but not on file."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    names = [
+        line.strip()[2:].strip()
+        for entry in raw.get("nlu") or []
+        for line in str(entry.get("examples") or "").splitlines()
+        if line.strip().startswith("- ")
+    ]
+    return tuple(sorted({n for n in names if n}, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Named:
+    """What the patient called the drug (None: no particular one) and the prescriptions it fits."""
+
+    said: Optional[str] = None
+    matches: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def drug_names(rx: Dict[str, Any]) -> List[str]:
+    items = rx.get("items") or []
+    return [simplified(str(i.get("drug") or i.get("name"))) for i in items if isinstance(i, dict) and i.get("drug")]
+
+
+def diagnosis(rx: Dict[str, Any]) -> str:
+    return simplified(str(rx.get("diagnosis") or ""))
+
+
+def named_prescriptions(prescriptions: Sequence[Dict[str, Any]], drug: Optional[str], texts: Sequence[str]) -> Named:
+    """The prescriptions the patient's words point at, by drug name, then by what the drug is for."""
+    said = [simplified(t) for t in texts if t and not t.startswith("/")]
+    wanted = simplified(drug or "").strip()
+    if wanted:
+        said.append(wanted)
+    by_name = [rx for rx in prescriptions if any(name and name in t for name in drug_names(rx) for t in said)]
+    if by_name:
+        return Named(next((n for rx in by_name for n in drug_names(rx) if any(n in t for t in said)), None), by_name)
+    words = drug_words()
+    for word, diagnoses in words.by_diagnosis.items():
+        if any(word in t for t in said):
+            fits = [
+                rx for rx in prescriptions if any(d in simplified(str(rx.get("diagnosis") or "")) for d in diagnoses)
+            ]
+            return Named(word, fits)
+    if any(word in t for word in words.any_prescription for t in said):
+        return Named(None, [])
+    other = next((name for name in known_drugs() for t in said if name in t), None)
+    return Named(wanted or other, [])
+
+
+def journey_texts(tracker: Tracker) -> List[str]:
+    """What the patient typed since asking for the refill (that message included)."""
+    texts: List[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        texts.append(str(event.get("text") or ""))
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent == JOURNEY_INTENT or len(texts) >= MAX_TEXTS:
+            break
+    return list(reversed(texts))
