@@ -16,6 +16,7 @@ from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
 from actions.booking import hold_minutes
 from actions.numbers import parse_choice
+from actions.triage import TRIAGE_SLOTS, continues_a_triage
 from integrations.hospital import HospitalError
 
 # Slots one journey fills that must not leak into the next one. Slots filled
@@ -54,8 +55,12 @@ JOURNEY_SLOTS = (
 
 
 def _kept(tracker: Tracker, slot: str) -> bool:
-    """An emergency stays for the whole conversation: no later turn talks it down."""
-    return slot == "triage_level" and tracker.get_slot(slot) == "emergency"
+    """An emergency stays for the whole conversation: no later turn talks it down. More
+    details right after a triage answer ("精神还行，能玩") keep the complaint, how long and
+    the age, so the interview is not asked again and the advice is given anew on all of it."""
+    if slot == "triage_level":
+        return tracker.get_slot(slot) == "emergency"
+    return slot in (*TRIAGE_SLOTS, "sex") and continues_a_triage(tracker)
 
 
 class ActionResetJourney(Action):

@@ -16,6 +16,15 @@ from actions import common
 from actions.base import HospitalAction
 from actions.corrections import ForgivingFormValidation
 from actions.numbers import parse_age
+from actions.triage_answers import (
+    answer_age,
+    asks_for_advice,
+    describes_complaint,
+    is_bare_age,
+    says_dont_know,
+    stated_age,
+    stated_duration,
+)
 from integrations.hospital import HospitalError
 
 LEVEL_RESPONSES = {
@@ -30,36 +39,92 @@ LOCAL_RED_FLAGS = re.compile(
     r"昏倒|晕倒|昏迷|意识不清|叫不醒|抽搐|抽风|呕血|吐血|大出血|便血很多|自杀|不想活"
 )
 SEX_WORDS = {"男": "male", "女": "female"}
-# "不知道" at the age question is an answer (a relative may not know); the advice goes on without it
-DONT_KNOW = re.compile(r"不知道|不清楚|不记得|记不清|不太清楚|说不准|不晓得|唔知")
-UNKNOWN_AGE = "unknown"
+# "不知道" at the age or duration question is an answer (a relative may not know), and so is
+# an answer that gives none after one asking again: the advice goes on without it
+UNKNOWN_AGE = UNKNOWN = "unknown"
+TRIAGE_SLOTS = ("symptom", "duration", "age")
+AGE_ASKED_AGAIN = "没看出是多大年纪"  # utter_invalid_age in bot/domain.yml
+
+
+def said(event: Dict[str, Any]) -> str:
+    """What the patient said in a user event: its text, or for the front door's
+    ``/report_symptom{"symptom": ...}`` (a complaint the NLU sent elsewhere) the complaint;
+    a button's bare payload says nothing."""
+    text = str(event.get("text") or "").strip()
+    if not text.startswith("/"):
+        return text
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    return next((str(e.get("value") or "") for e in entities if e.get("entity") == "symptom"), "").strip()
 
 
 def triage_text(tracker: Tracker) -> str:
-    """Everything the patient typed since this triage began: the message that started it
+    """Everything the patient said since this triage began: the message that started it
     (the one before ``action_reset_journey``) and every answer since, so "没发烧", "不咳嗽"
     said at the age question are part of what is assessed. (It used to stop at the latest
     symptom-like message, and "不咳嗽" alone was then assessed: "我还不太清楚您哪里不舒服".)
-    Without a journey start in the tracker, the text since the latest symptom report."""
+    Without a journey start in the tracker, the text since the latest symptom report.
+
+    A bare age ("五十一", "72岁") goes to the engine as the age, not as words ("五十一岁"
+    holds "一岁"); a triage started by more details right after an answer ("精神还行，能玩")
+    is assessed with the complaint it adds to."""
+    age = parse_age(str(tracker.get_slot("age") or ""))
+    return "；".join(_texts(list(tracker.events), len(tracker.events), age))
+
+
+def _texts(events: List[Dict[str, Any]], end: int, age: Optional[float]) -> List[str]:
     texts: List[str] = []
     started, fallback = False, None
-    for event in reversed(tracker.events):
+    for index in range(end - 1, -1, -1):
+        event = events[index]
         if event.get("event") == "action" and event.get("name") == "action_triage":
             break  # the previous assessment: what came before it is another complaint
         if event.get("event") == "action" and event.get("name") == "action_reset_journey":
             started = True
             continue
-        if event.get("event") == "user" and event.get("text"):
-            if not str(event["text"]).startswith("/"):
-                texts.append(str(event["text"]))
+        if event.get("event") == "user":
+            text = said(event)
+            if text and not (age is not None and is_bare_age(text) and parse_age(text) == age):
+                texts.append(text)
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             if started:
-                break  # the message that started this journey
+                before = follows_an_answer(events, index)
+                earlier = _texts(events, before, age) if before is not None else []
+                return [*earlier, *reversed(texts)]  # the message that started this journey
             if intent == "report_symptom" and fallback is None:
                 fallback = len(texts)
     if not started and fallback is not None:
         texts = texts[:fallback]
-    return "；".join(reversed(texts))
+    return list(reversed(texts))
+
+
+def follows_an_answer(events: List[Dict[str, Any]], index: int) -> Optional[int]:
+    """The index of the triage answer (``action_triage``) that the user message at ``index``
+    follows with no other journey between, else None: "精神还行，能玩" after the advice adds
+    to the complaint just assessed."""
+    for back in range(index - 1, -1, -1):
+        event = events[back]
+        if event.get("event") == "action" and event.get("name") == "action_triage":
+            return back
+        if event.get("event") == "action" and event.get("name") == "action_reset_journey":
+            return None
+        if event.get("event") == "active_loop" and event.get("name"):
+            return None
+        if event.get("event") == "user":
+            return None  # only the first message after the answer continues it
+    return None
+
+
+def continues_a_triage(tracker: Tracker) -> bool:
+    """The latest message reports more right after a triage answer: the journey it
+    starts keeps the complaint, how long and the age (actions/general.py)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    events = list(tracker.events)
+    latest = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"), None)
+    return intent == "report_symptom" and latest is not None and follows_an_answer(events, latest) is not None
+
+
+def _latest_said(tracker: Tracker) -> str:
+    return said({"text": common.latest_text(tracker), "parse_data": tracker.latest_message or {}})
 
 
 def sex_of(value: Optional[str]) -> Optional[str]:
@@ -69,13 +134,6 @@ def sex_of(value: Optional[str]) -> Optional[str]:
         if word in value:
             return sex
     return None
-
-
-_SPAN = r"(?:[0-9０-９]+|[一二两三四五六七八九十几半多好来]+)\s*个?多?(?:分钟|钟头|小时|天|周|星期|礼拜|个月|月|年)多?"
-STATED_DURATION = re.compile(
-    rf"(?P<span>{_SPAN}了|(?<=有){_SPAN}|(?<=已经){_SPAN}|(?<=持续){_SPAN}|"
-    r"(?:从)?(?:昨天|前天|今天早上|今天|上周|上个月|去年)[^，。,]{0,2}(?:开始|起))"
-)
 
 
 class ValidateTriageForm(ForgivingFormValidation):
@@ -92,6 +150,36 @@ class ValidateTriageForm(ForgivingFormValidation):
             return ["symptom"]  # red flag: no more questions, straight to advice
         return slots
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        """ "需要去医院吗", "那俺该挂啥科" asked instead of an answer: the questions still open
+        are answered "不知道" and the advice comes now (it used to be an FAQ answer or a
+        journey switch, and the interview then asked again, never to reach a level)."""
+        requested = tracker.get_slot("requested_slot")
+        if requested in TRIAGE_SLOTS and tracker.get_slot("symptom") and asks_for_advice(_latest_said(tracker)):
+            return self._rest_unknown(tracker)
+        return list(await super().run(dispatcher, tracker, domain))
+
+    @staticmethod
+    def _rest_unknown(tracker: Tracker) -> List[EventType]:
+        events: List[EventType] = []
+        if not tracker.get_slot("duration"):
+            events.append(SlotSet("duration", stated_duration(triage_text(tracker)) or UNKNOWN))
+        if not tracker.get_slot("age"):
+            age = stated_age(triage_text(tracker))
+            events.append(SlotSet("age", UNKNOWN if age is None else str(age)))
+        return [*events, SlotSet("requested_slot", None)]
+
+    async def extract_symptom(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The message that started the journey is the complaint when it says one, even with
+        no symptom the NLU tags ("大腿酸得下楼梯都难受😂", or replayed after the consent
+        question): "您哪里不舒服？" is asked only when it says nothing ("我想自诊")."""
+        if tracker.get_slot("symptom") or tracker.get_slot("requested_slot"):
+            return {}
+        said_first = triage_text(tracker)
+        return {"symptom": said_first} if describes_complaint(said_first) else {}
+
     async def validate_symptom(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -103,32 +191,49 @@ class ValidateTriageForm(ForgivingFormValidation):
     async def extract_duration(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        """A duration said with the symptom ("我头疼三天了") when the NLU tagged none, so the
-        patient is not asked what they just said. Only clear spans count: a span ending
-        in 了 or after 有/已经/持续, or "从…开始" - "宝宝8个月" stays an age."""
+        """A duration said along the way ("我头疼三天了", "得有俩月了", "最近两个月") when the
+        NLU tagged none, so the patient is not asked what they just said. Only clear spans
+        count (actions/triage_answers.py): "宝宝8个月" stays an age."""
         if tracker.get_slot("duration") or tracker.get_slot("requested_slot") == "duration":
             return {}
-        found = STATED_DURATION.search(common.latest_text(tracker))
-        return {"duration": found.group("span")} if found else {}
+        found = stated_duration(triage_text(tracker) or _latest_said(tracker))
+        return {"duration": found} if found else {}
 
     async def validate_duration(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """Any answer is taken: "不知道" as unknown, anything else is assessed with the rest."""
         text = str(value or "").strip()
+        if text and says_dont_know(text) and not stated_duration(text):
+            return {"duration": UNKNOWN}
         return {"duration": text or None}
 
     async def validate_age(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = common.latest_text(tracker)
-        if DONT_KNOW.search(text) or DONT_KNOW.search(str(value or "")):
+        """An age; else one said with the complaint ("宝宝一岁半"); else asked once more,
+        saying why, and after that the assessment goes on without one."""
+        text = _latest_said(tracker) if tracker.get_slot("requested_slot") == "age" else ""
+        if says_dont_know(text) or says_dont_know(str(value or "")):
             return {"age": UNKNOWN_AGE}  # an answer: the assessment goes on without an age
-        age = parse_age(str(value or "")) or parse_age(text)
-        if age is None:
-            # say why it is asked again ("两天" is how long, not how old)
-            dispatcher.utter_message(response="utter_invalid_age", age_text=text[:20])
-            return {"age": None}
-        return {"age": str(age)}
+        age = answer_age(str(value or "")) or answer_age(text) or stated_age(triage_text(tracker))
+        if age is not None:
+            return {"age": str(age)}
+        if _asked_age_again(tracker):
+            return {"age": UNKNOWN_AGE}  # at most one more asking: the interview must end
+        # say why it is asked again ("两天" is how long, not how old)
+        dispatcher.utter_message(response="utter_invalid_age", age_text=text[:20])
+        return {"age": None}
+
+
+def _asked_age_again(tracker: Tracker) -> bool:
+    """Whether this triage already said "…我没看出是多大年纪" once."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in ("action_reset_journey", "action_triage"):
+            return False
+        if event.get("event") == "bot" and AGE_ASKED_AGAIN in str(event.get("text") or ""):
+            return True
+    return False
 
 
 class ActionTriage(HospitalAction):
@@ -138,7 +243,7 @@ class ActionTriage(HospitalAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         text = triage_text(tracker)
         duration = tracker.get_slot("duration")
-        if duration and duration not in text:
+        if duration and duration != UNKNOWN and duration not in text:
             text = f"{text}；持续{duration}"
         age = parse_age(str(tracker.get_slot("age") or ""))
         result = common.backend().triage(text=text, age=age, sex=sex_of(tracker.get_slot("sex")))

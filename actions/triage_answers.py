@@ -1,0 +1,140 @@
+"""How the triage interview reads the patient's answers (pure functions, no Rasa).
+
+Set 3's blind conversations ended without a level because answers were not taken:
+a complaint that named no symptom the NLU knew ("大腿酸得下楼梯都难受😂") was asked
+for again, "得有俩月了" was not read as a duration, "宝宝一岁半" was not an age, and
+a patient who asked "需要去醫院嗎" at the age question got the hospital's address and
+the age question again. A nurse takes whatever the patient says and, asked "do I
+need to go?", answers. These readers say what an answer gives, in simplified or
+traditional characters, so the form can take it and move on.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Optional
+
+from actions.numbers import cn_to_int, parse_age
+
+_CN = "一二两俩仨三四五六七八九十几半多好来"
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    import opencc  # in both environments (the NLU pipeline uses it too); loaded on first use
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters as simplified ones; ASCII and simplified text unchanged."""
+    text = text or ""
+    return text if text.isascii() else str(_converter().convert(text))
+
+
+_SPAN = rf"(?:[0-9０-９]+|[{_CN}]+)\s*个?多?(?:分钟|钟头|小时|天|日|周|星期|礼拜|个月|月|年)多?"
+STATED_DURATION = re.compile(
+    rf"(?P<span>{_SPAN}(?:了|前|左右)|(?<=有){_SPAN}|(?<=已经){_SPAN}|(?<=持续){_SPAN}|(?<=最近){_SPAN}|"
+    rf"(?<=这){_SPAN}|(?<=近){_SPAN}|"
+    r"(?:从)?(?:昨天|前天|今天早上|今天|上周|上个月|去年)[^，。,；;]{0,2}(?:开始|起))"
+)
+
+
+def stated_duration(text: str) -> Optional[str]:
+    """How long, when said plainly: "三天了", "得有俩月了", "最近两个月", "一个钟头前",
+    "从昨天开始"; never an age ("宝宝8个月", "孩子3岁")."""
+    found = STATED_DURATION.search(simplified(text))
+    return found.group("span") if found else None
+
+
+# An age said inside a complaint: "宝宝一岁半", "我妈63岁", "今年35", "孩子8个月大".
+_NUM = r"[0-9０-９]{1,3}|[零一二两三四五六七八九十]{1,4}"
+_AGE_IN_TEXT = re.compile(
+    rf"(?P<years>(?:{_NUM})\s*(?:周岁|岁)半?)"
+    rf"|(?:宝宝|孩子|小孩|娃|儿子|女儿|婴儿|孙子|孙女)[^，。,；;]{{0,3}}?(?P<months>(?:{_NUM})\s*个?多?月)(?:大)?(?!了)"
+    rf"|(?P<months_old>(?:{_NUM})\s*个?月大)"
+    rf"|今年(?P<this_year>{_NUM})"
+)
+
+
+def stated_age(text: str) -> Optional[float]:
+    """The patient's age when the complaint says it, in years (months as a fraction)."""
+    found = _AGE_IN_TEXT.search(simplified(text))
+    if not found:
+        return None
+    span = next(group for group in found.groups() if group)
+    if found.group("this_year"):
+        value = cn_to_int(span)
+        return float(value) if value is not None and 0 < value <= 120 else None
+    return parse_age(span)
+
+
+_BARE_AGE = re.compile(rf"^\s*(?:今年|我|他|她|看病的人)?\s*(?:{_NUM})\s*(?:周岁|岁)?半?(?:了|啦)?\s*[。.!！]?\s*$")
+
+
+def is_bare_age(text: str) -> bool:
+    """ "五十一", "72岁", "35": an answer that is only an age (given to the engine as the
+    age, never as words: "五十一岁" read as words holds "一岁", a baby's age)."""
+    return bool(_BARE_AGE.match(simplified(text)))
+
+
+# "需要去医院吗", "那我要挂号吗🤔", "那俺该挂啥科", "今天要去看吗", "需要去醫院嗎", "俺该咋办":
+# the patient asks for the answer; the questions still open are answered "不知道".
+_PLACE = r"(马上|今天|现在|赶紧|立刻|早点)?(去|上|到)?(医院|看医生|看病|就医|就诊|挂号|看一下|看看|去看|看|急诊|检查)"
+_ASKS_FOR_ADVICE = re.compile(
+    rf"(需不需要|要不要|用不用|该不该|应不应该|得不得){_PLACE}"
+    rf"|(需要|应该|该|得|要|需|必须|用){_PLACE}[^，。,]{{0,4}}(吗|嘛|么|不|没|呢|[?？])"
+    r"|(挂|看|去)(啥|什么|哪个|哪|哪一个)科"
+    r"|(严不严重|严重吗|严重不|要紧吗|要紧不|要不要紧|有事吗|没事吧|怎么办|咋办|咋整|怎么弄|点算|怎么处理)"
+)
+
+
+def asks_for_advice(text: str) -> bool:
+    """The patient asks what to do now, instead of answering the question."""
+    return bool(_ASKS_FOR_ADVICE.search(simplified(text)))
+
+
+DONT_KNOW = re.compile(
+    r"不知道|不清楚|不记得|记不清|不太清楚|说不准|说不好|不好说|不晓得|唔知|随便|无所谓|没注意|没留意|没量"
+)
+
+
+def says_dont_know(text: str) -> bool:
+    """ "不知道", "随便", "唔知": an answer (a relative may not know), the interview goes on."""
+    return bool(DONT_KNOW.search(simplified(text)))
+
+
+# What a journey-starting message may say without describing anything ("我想自诊",
+# "不知道挂哪个科", "身体不舒服"): the interview then asks where it hurts.
+_NOT_A_COMPLAINT = re.compile(
+    r"你好|您好|医生|请问|麻烦|帮我|帮忙|我想|我要|想要|想问|问一下|问问|咨询|一下|自诊|自查|分诊|看病|"
+    r"不知道|该|应该|需要|要|挂|去|看|医院|哪个|哪|什么|啥|科室?|身体|有点|有些|哪里|不太?舒服|难受|"
+    r"那|这|就|还|是|我|俺|咱|的|了|吗|嘛|么|呢|吧|啊|呀|嗯|"
+    r"[\s，。,.!！?？、~～…]|[^\u4e00-\u9fff0-9]"
+)
+
+
+def describes_complaint(text: str) -> bool:
+    """Whether a journey-starting message says what is wrong (then it is the symptom)."""
+    text = simplified(text)
+    if not text or text.startswith("/"):
+        return False
+    return len(_NOT_A_COMPLAINT.sub("", text)) >= 2
+
+
+_AGE_WORDS = re.compile(r"岁|个?月|周|星期|多")
+
+
+def answer_age(text: str) -> Optional[float]:
+    """The age in an answer to "多大年纪": "五十一", "72岁", "5个月", "八十多", "我妈今年63";
+    never a numeral inside other words ("一直咳嗽" is not a one-year-old)."""
+    text = simplified(text).strip()
+    if is_bare_age(text):
+        return parse_age(text)
+    found = stated_age(text)
+    if found is not None:
+        return found
+    if _AGE_WORDS.search(text) and len(text) <= 8:
+        return parse_age(text)
+    return None

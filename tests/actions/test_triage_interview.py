@@ -1,0 +1,294 @@
+"""The triage interview always reaches a level (blind set 3, E16-E24).
+
+Each case is in a patient's words from set 3 (tuning material) and in variants of our
+own: the complaint said before the consent question, "得有俩月了", "宝宝一岁半",
+"需要去醫院嗎" at the age question, an answer that is no age, "五十一" as words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.general import ActionResetJourney
+from actions.triage import UNKNOWN, ActionTriage, ValidateTriageForm, triage_text
+from actions.triage_answers import (
+    answer_age,
+    asks_for_advice,
+    describes_complaint,
+    is_bare_age,
+    says_dont_know,
+    stated_age,
+    stated_duration,
+)
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, responses, slot_events
+
+
+def said(text: str, intent: str = "inform", entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": entities or []}}
+
+
+def started(text: str) -> list[dict[str, Any]]:
+    """A triage journey begun by ``text`` (the reset follows the message that starts it)."""
+    return [
+        said(text, "report_symptom"),
+        {"event": "action", "name": "action_reset_journey"},
+        {"event": "action", "name": "triage_form"},
+        {"event": "active_loop", "name": "triage_form"},
+    ]
+
+
+# --- reading the answers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("俺这心口窝老是烧得慌，反酸水，得有俩月了", "俩月了"),
+        ("最近两个月一直睡不好", "两个月"),
+        ("一个钟头前", "一个钟头前"),
+        ("咳嗽有仨礼拜了", "仨礼拜了"),
+        ("頭痛兩個星期了", "两个星期了"),
+        ("腰疼这半年", "半年"),
+    ],
+)
+def test_durations_said_plainly_are_read(text: str, span: str) -> None:
+    assert stated_duration(text) == span
+
+
+@pytest.mark.parametrize("text", ["宝宝8个月，发烧", "孩子3岁", "昨天第一次去健身房练腿", "伤口很浅，大概半公分"])
+def test_no_duration_is_read_from_an_age_or_other_words(text: str) -> None:
+    assert stated_duration(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("宝宝一岁半，发烧两天了，最高39.2", 1.5),
+        ("我妈63岁，膝盖疼", 63),
+        ("孩子8个月大，拉肚子", 0.7),
+        ("我今年35，最近老失眠", 35),
+        ("寶寶兩歲，咳嗽", 2),
+    ],
+)
+def test_an_age_said_with_the_complaint_is_read(text: str, age: float) -> None:
+    assert stated_age(text) == age
+
+
+@pytest.mark.parametrize("text", ["发烧两天了，最高39.2", "咳嗽两个月了", "一直咳嗽"])
+def test_no_age_is_read_from_a_duration_or_a_temperature(text: str) -> None:
+    assert stated_age(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("五十一", 51), ("72岁", 72), ("5个月", 0.4), ("八十多", 80), ("我妈今年63", 63), ("四十二", 42)],
+)
+def test_answers_to_the_age_question(text: str, age: float) -> None:
+    assert answer_age(text) == age
+
+
+@pytest.mark.parametrize(
+    "text", ["一直咳嗽", "精神还行，能玩，就是吃得少", "没吐过血，解手也不黑", "去年打過破傷風", "两天"]
+)
+def test_other_answers_at_the_age_question_are_no_age(text: str) -> None:
+    assert answer_age(text) is None
+
+
+def test_bare_ages_are_told_from_words() -> None:
+    assert all(is_bare_age(t) for t in ["五十一", "72岁", "35", "三岁半", "今年35了"])
+    assert not any(is_bare_age(t) for t in ["39.2", "没抽过", "五十一岁那年摔过"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "需要去醫院嗎",
+        "那我要挂号吗🤔",
+        "那俺该挂啥科",
+        "今天要去看吗",
+        "需要看医生吗",
+        "要去医院吗",
+        "俺该咋办",
+        "该看哪个科",
+        "严重吗？",
+        "要不要紧啊",
+        "用不用去医院看看",
+    ],
+)
+def test_asking_what_to_do_is_recognised(text: str) -> None:
+    assert asks_for_advice(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["不肿，也没变色，尿的颜色正常", "精神还行，能玩，就是吃得少", "吃了退烧药能退下去，过会又烧起来了", "我要挂号"],
+)
+def test_details_are_not_questions(text: str) -> None:
+    assert not asks_for_advice(text)
+
+
+def test_dont_know_in_several_words() -> None:
+    assert all(says_dont_know(t) for t in ["不知道", "随便", "唔知", "不清楚", "沒量過，不記得"])
+
+
+def test_a_complaint_is_told_from_a_request_for_triage() -> None:
+    assert describes_complaint("昨天第一次去健身房练腿，今天大腿酸得下楼梯都难受😂")
+    assert describes_complaint("我头疼")
+    assert not any(
+        describes_complaint(t)
+        for t in ["我想自诊", "不知道挂哪个科", "身体不舒服", "/report_symptom", "您好，想问问挂哪个科"]
+    )
+
+
+# --- the form -------------------------------------------------------------------------------
+
+
+async def test_the_complaint_that_started_the_journey_is_not_asked_again(domain: dict) -> None:
+    """E16: no symptom entity in "大腿酸得下楼梯都难受😂" (replayed after the consent question)."""
+    text = "昨天第一次去健身房练腿，今天大腿酸得下楼梯都难受😂"
+    tracker = make_tracker(text=text, intent="report_symptom")
+    tracker.events.append({"event": "action", "name": "action_reset_journey"})
+    extracted = await ValidateTriageForm().extract_symptom(CollectingDispatcher(), tracker, domain)
+    assert extracted == {"symptom": text}
+
+
+async def test_a_request_for_triage_is_asked_where_it_hurts(domain: dict) -> None:
+    tracker = make_tracker(text="我想自诊", intent="report_symptom")
+    tracker.events.append({"event": "action", "name": "action_reset_journey"})
+    assert await ValidateTriageForm().extract_symptom(CollectingDispatcher(), tracker, domain) == {}
+
+
+async def test_a_duration_said_in_dialect_is_not_asked(domain: dict) -> None:
+    text = "俺这心口窝老是烧得慌，反酸水，得有俩月了"
+    tracker = make_tracker(text=text, intent="report_symptom", slots={"symptom": text})
+    extracted = await ValidateTriageForm().extract_duration(CollectingDispatcher(), tracker, domain)
+    assert extracted == {"duration": "俩月了"}
+
+
+@pytest.mark.parametrize(("question", "asked"), [("需要去醫院嗎", "age"), ("今天要去看吗", "duration")])
+async def test_asking_for_the_advice_answers_the_rest_unknown(domain: dict, question: str, asked: str) -> None:
+    """E17/E24: the question at the age (or duration) question used to get the hospital's
+    address or a menu, and the interview asked again, never to reach a level."""
+    complaint = "切菜時不小心把手指劃了一個小口子，血已經止住了"
+    tracker = make_tracker(
+        text=question,
+        intent="faq",
+        slots={"symptom": complaint, "requested_slot": asked, "duration": "昨天" if asked == "age" else None},
+        events=started(complaint),
+        active_loop="triage_form",
+    )
+    events = await ValidateTriageForm().run(CollectingDispatcher(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["requested_slot"] is None
+    assert slots["age"] == UNKNOWN
+    assert asked != "duration" or slots["duration"] == UNKNOWN
+
+
+async def test_the_age_in_the_complaint_is_taken_when_the_answer_gives_none(domain: dict) -> None:
+    """E23: "精神还行，能玩，就是吃得少" at the age question; "宝宝一岁半" was said first."""
+    complaint = "宝宝一岁半，发烧两天了，最高39.2"
+    answer = "精神还行，能玩，就是吃得少"
+    tracker = make_tracker(text=answer, slots={"requested_slot": "age"}, events=started(complaint))
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age(answer, dispatcher, tracker, domain) == {"age": "1.5"}
+    assert responses(dispatcher) == []
+
+
+async def test_an_answer_that_is_no_age_is_asked_again_once_then_taken(domain: dict) -> None:
+    """E18/E21: "没吐过血，解手也不黑" at the age question is asked again, saying why; a
+    second answer without an age ends the interview without one."""
+    complaint = "最近两个月一直睡不好，早上四点就醒"
+    answer = "没有，没有想伤害自己的想法"
+    form, first = ValidateTriageForm(), CollectingDispatcher()
+    tracker = make_tracker(text=answer, intent="deny", slots={"requested_slot": "age"}, events=started(complaint))
+    assert await form.validate_age(answer, first, tracker, domain) == {"age": None}
+    assert responses(first) == ["utter_invalid_age"]
+    again = [*started(complaint), said(answer, "deny"), {"event": "bot", "text": "“没有”我没看出是多大年纪。"}]
+    tracker = make_tracker(text="工作压力挺大的", slots={"requested_slot": "age"}, events=again)
+    second = CollectingDispatcher()
+    assert await form.validate_age("工作压力挺大的", second, tracker, domain) == {"age": UNKNOWN}
+    assert responses(second) == []
+
+
+async def test_dont_know_at_the_duration_question_is_an_answer(domain: dict) -> None:
+    tracker = make_tracker(text="随便吧，不记得了", slots={"requested_slot": "duration"})
+    assert await ValidateTriageForm().validate_duration(
+        "随便吧，不记得了", CollectingDispatcher(), tracker, domain
+    ) == {"duration": UNKNOWN}
+
+
+# --- what is assessed -----------------------------------------------------------------------
+
+
+def test_a_bare_age_is_given_as_the_age_not_as_words() -> None:
+    """E18: "五十一" read as words holds "一岁" and the engine said urgent for heartburn."""
+    complaint = "俺这心口窝老是烧得慌，反酸水，得有俩月了"
+    events = [*started(complaint), said("没吐过血，解手也不黑")]
+    tracker = make_tracker(text="五十一", slots={"age": "51"}, events=events)
+    assert triage_text(tracker) == f"{complaint}；没吐过血，解手也不黑"
+
+
+def test_a_complaint_rerouted_by_the_front_door_is_assessed() -> None:
+    payload = '/report_symptom{"symptom": "打球崴了脚，肿了"}'
+    events = [
+        said("打球崴了脚，肿了", "faq"),
+        {"event": "bot", "text": "医院地址：…"},
+        said(payload, "report_symptom", [{"entity": "symptom", "value": "打球崴了脚，肿了"}]),
+        {"event": "action", "name": "action_reset_journey"},
+    ]
+    tracker = make_tracker(text="30", slots={"age": "30"}, events=events)
+    assert triage_text(tracker) == "打球崴了脚，肿了"
+
+
+def test_details_right_after_the_advice_are_assessed_with_the_complaint() -> None:
+    complaint = "宝宝一岁半，发烧两天了，最高39.2"
+    events = [
+        *started(complaint),
+        said("精神还行，能玩，就是吃得少"),
+        {"event": "action", "name": "action_triage"},
+        {"event": "bot", "text": "建议您24小时内尽快看医生"},
+        {"event": "action", "name": "action_listen"},
+        said("没抽过，身上没有疹子", "report_symptom"),
+        {"event": "action", "name": "action_reset_journey"},
+    ]
+    tracker = make_tracker(text="", slots={"age": "1.5"}, events=events)
+    tracker.events.pop()  # make_tracker's own latest message is not part of this story
+    assert triage_text(tracker) == f"{complaint}；精神还行，能玩，就是吃得少；没抽过，身上没有疹子"
+
+
+async def test_details_right_after_the_advice_keep_the_interview_slots(domain: dict) -> None:
+    events = [
+        *started("头疼"),
+        {"event": "action", "name": "action_triage"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    slots = {"symptom": "头疼", "duration": "三天了", "age": "40", "triage_level": "routine", "department": "neurology"}
+    tracker = make_tracker(text="还有点恶心", intent="report_symptom", slots=slots, events=events)
+    reset = slot_events(await ActionResetJourney().run(CollectingDispatcher(), tracker, domain))
+    assert "symptom" not in reset and "duration" not in reset and "age" not in reset
+    assert reset["department"] is None and reset["triage_level"] is None
+
+
+async def test_a_new_journey_later_forgets_the_interview(domain: dict) -> None:
+    events = [
+        *started("头疼"),
+        {"event": "action", "name": "action_triage"},
+        said("好的", "affirm"),
+        {"event": "active_loop", "name": "booking_form"},
+    ]
+    slots = {"symptom": "头疼", "duration": "三天了", "age": "40"}
+    tracker = make_tracker(text="我嗓子疼", intent="report_symptom", slots=slots, events=events)
+    reset = slot_events(await ActionResetJourney().run(CollectingDispatcher(), tracker, domain))
+    assert reset == {"symptom": None, "duration": None, "age": None}
+
+
+async def test_an_unknown_duration_is_not_sent_as_words(hospital: FakeHospital, domain: dict) -> None:
+    events = [*started("大腿酸得下楼梯都难受")]
+    tracker = make_tracker(text="25", slots={"duration": UNKNOWN, "age": "25"}, events=events)
+    await ActionTriage().run(CollectingDispatcher(), tracker, domain)
+    sent = next(r["body"] for r in hospital.requests if r["path"] == "/api/v1/triage")
+    assert sent == {"text": "大腿酸得下楼梯都难受", "age": 25}
