@@ -102,7 +102,7 @@ async def test_prescriptions_offered_as_numbered_buttons(hospital: FakeHospital,
         "1 高血压 氨氯地平 2026-10-01",
         "2 2型糖尿病 二甲双胍 2026-10-02",
     ]
-    assert slot_events(events) == {"offered_choices": ["rx1", "rx2"]}
+    assert slot_events(events) == {"offered_choices": ["rx1", "rx2"], "requested_slot": "prescription_id"}
 
 
 async def test_drug_named_earlier_preselects(hospital: FakeHospital, patient: str, domain: dict) -> None:
@@ -110,7 +110,7 @@ async def test_drug_named_earlier_preselects(hospital: FakeHospital, patient: st
     tracker = make_tracker(slots={"patient_id": patient, "drug": "二甲双胍"})
     events = await ActionAskPrescriptionId().run(dispatcher, tracker, domain)
     assert slot_events(events)["prescription_id"] == "rx2"
-    assert responses(dispatcher) == ["utter_ask_refill_question"]
+    assert responses(dispatcher) == ["utter_refill_only_one", "utter_ask_refill_question"]  # which one, said
 
 
 async def test_refill_submitted_with_question(hospital: FakeHospital, patient: str, domain: dict) -> None:
