@@ -44,6 +44,7 @@ SEX_WORDS = {"男": "male", "女": "female"}
 UNKNOWN_AGE = UNKNOWN = "unknown"
 TRIAGE_SLOTS = ("symptom", "duration", "age")
 AGE_ASKED_AGAIN = "没看出是多大年纪"  # utter_invalid_age in bot/domain.yml
+DETAILS_AFTER_ADVICE = 3  # messages after a triage answer that still add to its complaint
 
 
 def said(event: Dict[str, Any]) -> str:
@@ -86,10 +87,13 @@ def _texts(events: List[Dict[str, Any]], end: int, age: Optional[float]) -> List
             if text and not (age is not None and is_bare_age(text) and parse_age(text) == age):
                 texts.append(text)
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if started:
+            if started:  # the message that started this journey
                 before = follows_an_answer(events, index)
-                earlier = _texts(events, before, age) if before is not None else []
-                return [*earlier, *reversed(texts)]  # the message that started this journey
+                if before is None:
+                    return list(reversed(texts))
+                between = [said(e) for e in events[before + 1 : index] if e.get("event") == "user"]
+                kept = [t for t in between if t and not (age is not None and is_bare_age(t) and parse_age(t) == age)]
+                return [*_texts(events, before, age), *kept, *reversed(texts)]
             if intent == "report_symptom" and fallback is None:
                 fallback = len(texts)
     if not started and fallback is not None:
@@ -99,18 +103,22 @@ def _texts(events: List[Dict[str, Any]], end: int, age: Optional[float]) -> List
 
 def follows_an_answer(events: List[Dict[str, Any]], index: int) -> Optional[int]:
     """The index of the triage answer (``action_triage``) that the user message at ``index``
-    follows with no other journey between, else None: "精神还行，能玩" after the advice adds
-    to the complaint just assessed."""
+    follows with no other journey between, else None: "精神还行，能玩", "没抽过" and "尿也正常"
+    said after the advice, whatever the bot made of each, add to the complaint just assessed;
+    only within a few messages (a complaint much later may be someone else's)."""
+    messages = 0
     for back in range(index - 1, -1, -1):
         event = events[back]
         if event.get("event") == "action" and event.get("name") == "action_triage":
             return back
+        if event.get("event") == "user":
+            messages += 1
+            if messages > DETAILS_AFTER_ADVICE:
+                return None
         if event.get("event") == "action" and event.get("name") == "action_reset_journey":
             return None
         if event.get("event") == "active_loop" and event.get("name"):
             return None
-        if event.get("event") == "user":
-            return None  # only the first message after the answer continues it
     return None
 
 
@@ -203,7 +211,7 @@ class ValidateTriageForm(ForgivingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """Any answer is taken: "不知道" as unknown, anything else is assessed with the rest."""
-        text = str(value or "").strip()
+        text = _answer(value, tracker)
         if text and says_dont_know(text) and not stated_duration(text):
             return {"duration": UNKNOWN}
         return {"duration": text or None}
@@ -214,9 +222,10 @@ class ValidateTriageForm(ForgivingFormValidation):
         """An age; else one said with the complaint ("宝宝一岁半"); else asked once more,
         saying why, and after that the assessment goes on without one."""
         text = _latest_said(tracker) if tracker.get_slot("requested_slot") == "age" else ""
-        if says_dont_know(text) or says_dont_know(str(value or "")):
+        value = _answer(value, tracker)
+        if says_dont_know(text) or says_dont_know(value):
             return {"age": UNKNOWN_AGE}  # an answer: the assessment goes on without an age
-        age = answer_age(str(value or "")) or answer_age(text) or stated_age(triage_text(tracker))
+        age = answer_age(value) or answer_age(text) or stated_age(triage_text(tracker))
         if age is not None:
             return {"age": str(age)}
         if _asked_age_again(tracker):
@@ -224,6 +233,13 @@ class ValidateTriageForm(ForgivingFormValidation):
         # say why it is asked again ("两天" is how long, not how old)
         dispatcher.utter_message(response="utter_invalid_age", age_text=text[:20])
         return {"age": None}
+
+
+def _answer(value: Any, tracker: Tracker) -> str:
+    """The answer as said: the front door's ``/report_symptom{...}`` (sent when the NLU took
+    the answer for something else) stands for the words in it, never for itself."""
+    text = str(value or "").strip()
+    return _latest_said(tracker) if text.startswith("/") else text
 
 
 def _asked_age_again(tracker: Tracker) -> bool:

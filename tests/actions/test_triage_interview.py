@@ -292,3 +292,52 @@ async def test_an_unknown_duration_is_not_sent_as_words(hospital: FakeHospital, 
     await ActionTriage().run(CollectingDispatcher(), tracker, domain)
     sent = next(r["body"] for r in hospital.requests if r["path"] == "/api/v1/triage")
     assert sent == {"text": "大腿酸得下楼梯都难受", "age": 25}
+
+
+def test_details_said_after_the_advice_are_all_kept_while_no_other_journey_starts() -> None:
+    """E23: "没抽过，身上没有疹子" got "您还想办哪件事", then "尿也正常" started a triage of its
+    own, assessed alone; it adds to the fever just assessed, with everything said since."""
+    complaint = "宝宝一岁半，发烧两天了，最高39.2"
+    events = [
+        *started(complaint),
+        said("精神还行，能玩，就是吃得少"),
+        {"event": "action", "name": "action_triage"},
+        {"event": "action", "name": "action_listen"},
+        said("没抽过，身上没有疹子", "deny"),
+        {"event": "action", "name": "utter_anything_else"},
+        {"event": "action", "name": "action_listen"},
+        said("尿也正常", "report_symptom"),
+        {"event": "action", "name": "action_reset_journey"},
+    ]
+    tracker = make_tracker(text="", slots={"age": "1.5"}, events=events)
+    tracker.events.pop()
+    assert triage_text(tracker) == f"{complaint}；精神还行，能玩，就是吃得少；没抽过，身上没有疹子；尿也正常"
+
+
+def test_a_complaint_many_messages_after_the_advice_is_a_new_one() -> None:
+    events = [*started("我头疼"), {"event": "action", "name": "action_triage"}]
+    events += [said(f"医院几点开门{n}", "faq") for n in range(4)]
+    events += [said("孩子发烧了", "report_symptom"), {"event": "action", "name": "action_reset_journey"}]
+    tracker = make_tracker(text="", events=events)
+    tracker.events.pop()
+    assert triage_text(tracker) == "孩子发烧了"
+
+
+async def test_an_answer_rerouted_by_the_front_door_is_read_as_its_words(domain: dict) -> None:
+    """E17: "去年打過破傷風" at the age question came back as '/report_symptom{...}', and the
+    bot said it saw no age in '/report_symptom{"sym'."""
+    payload = '/report_symptom{"symptom": "去年打過破傷風"}'
+    entities = [{"entity": "symptom", "value": "去年打過破傷風"}]
+    complaint = "切菜時不小心把手指劃了一個小口子"
+    tracker = make_tracker(
+        text=payload,
+        intent="report_symptom",
+        entities=entities,
+        slots={"requested_slot": "age"},
+        events=started(complaint),
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age(payload, dispatcher, tracker, domain) == {"age": None}
+    assert dispatcher.messages[0]["age_text"] == "去年打過破傷風"
+    duration = await ValidateTriageForm().validate_duration(payload, CollectingDispatcher(), tracker, domain)
+    assert duration == {"duration": "去年打過破傷風"}
