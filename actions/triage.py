@@ -44,6 +44,9 @@ SEX_WORDS = {"男": "male", "女": "female"}
 UNKNOWN_AGE = UNKNOWN = "unknown"
 TRIAGE_SLOTS = ("symptom", "duration", "age")
 AGE_ASKED_AGAIN = "没看出是多大年纪"  # utter_invalid_age in bot/domain.yml
+# utter_ask_symptom, utter_ask_duration and utter_ask_age in bot/domain.yml
+QUESTION_MARKERS = ("您哪里不舒服", "有多长时间了", "看病的人多大年纪")
+MAX_QUESTIONS = 3  # a triage nurse's few questions, not a form to fill
 DETAILS_AFTER_ADVICE = 3  # messages after a triage answer that still add to its complaint
 
 
@@ -228,8 +231,8 @@ class ValidateTriageForm(ForgivingFormValidation):
         age = answer_age(value) or answer_age(text) or stated_age(triage_text(tracker))
         if age is not None:
             return {"age": str(age)}
-        if _asked_age_again(tracker):
-            return {"age": UNKNOWN_AGE}  # at most one more asking: the interview must end
+        if _asked_age_again(tracker) or _questions_asked(tracker) >= MAX_QUESTIONS:
+            return {"age": UNKNOWN_AGE}  # at most three questions: the interview must end
         # say why it is asked again ("两天" is how long, not how old)
         dispatcher.utter_message(response="utter_invalid_age", age_text=text[:20])
         return {"age": None}
@@ -240,6 +243,17 @@ def _answer(value: Any, tracker: Tracker) -> str:
     the answer for something else) stands for the words in it, never for itself."""
     text = str(value or "").strip()
     return _latest_said(tracker) if text.startswith("/") else text
+
+
+def _questions_asked(tracker: Tracker) -> int:
+    """How many of the interview's questions this triage has asked so far."""
+    asked = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in ("action_reset_journey", "action_triage"):
+            break
+        if event.get("event") == "bot" and any(m in str(event.get("text") or "") for m in QUESTION_MARKERS):
+            asked += 1
+    return asked
 
 
 def _asked_age_again(tracker: Tracker) -> bool:

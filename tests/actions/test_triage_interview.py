@@ -341,3 +341,29 @@ async def test_an_answer_rerouted_by_the_front_door_is_read_as_its_words(domain:
     assert dispatcher.messages[0]["age_text"] == "去年打過破傷風"
     duration = await ValidateTriageForm().validate_duration(payload, CollectingDispatcher(), tracker, domain)
     assert duration == {"duration": "去年打過破傷風"}
+
+
+async def test_no_fourth_question(domain: dict) -> None:
+    """Where it hurts, how long and how old were asked: an answer that is no age ends the
+    interview instead of a fourth question."""
+    events = [
+        said("我想自诊", "report_symptom"),
+        {"event": "action", "name": "action_reset_journey"},
+        {"event": "bot", "text": "您哪里不舒服？用几个字说说就行"},
+        said("头晕", "report_symptom"),
+        {"event": "bot", "text": "这样有多长时间了？比如“两天”"},
+        said("好几天"),
+        {"event": "bot", "text": "看病的人多大年纪？小宝宝请说几个月"},
+    ]
+    tracker = make_tracker(text="还有点恶心", slots={"requested_slot": "age"}, events=events)
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age("还有点恶心", dispatcher, tracker, domain) == {"age": UNKNOWN}
+    assert responses(dispatcher) == []
+
+
+def test_the_question_markers_are_the_domain_wording(domain: dict) -> None:
+    from actions.triage import AGE_ASKED_AGAIN, QUESTION_MARKERS
+
+    asks = [domain["responses"][f"utter_ask_{slot}"][0]["text"] for slot in ("symptom", "duration", "age")]
+    assert all(marker in ask for marker, ask in zip(QUESTION_MARKERS, asks, strict=True))
+    assert AGE_ASKED_AGAIN in domain["responses"]["utter_invalid_age"][0]["text"]
