@@ -41,6 +41,7 @@ except ImportError:  # pragma: no cover - before the placeholders land
 IDENTIFY_SLOTS = ["phone", "otp_code"]
 REGISTRATION_SLOTS = ("patient_name", "id_number", "registration_ok", "bind_code")
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+ID_NUMBER_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])|身份证")
 MAX_TRIES = 3
 NOT_RECEIVED = re.compile(
     r"(没|沒|未|不)(有)?(收到|收着|来|來)|收不到|没看到|沒看到|没短信|沒短信|还没到|還沒到|唔见|冇收到"
@@ -96,6 +97,12 @@ def typed_phone(value: Any, tracker: Tracker) -> Optional[str]:
         return kept
     match = MOBILE_IN_TEXT.search(text) or MOBILE_IN_TEXT.search(latest)
     return match.group(0) if match else None
+
+
+def typed_id_number(tracker: Tracker) -> bool:
+    """An ID number typed where the phone was asked ("身份证号…", hoping to skip the SMS)."""
+    latest = common.latest_text(tracker)
+    return bool(find_placeholder(latest, "id_number") or ID_NUMBER_RE.search(latest))
 
 
 def typed_code(value: Any, tracker: Tracker) -> Optional[str]:
@@ -214,7 +221,10 @@ class PhoneIdentification:
         if phone is None:
             if tracker.get_slot("requested_slot") != "phone":  # the NLU saw a number elsewhere
                 return {"phone": tracker.get_slot("phone")}
-            dispatcher.utter_message(response="utter_invalid_phone")
+            if typed_id_number(tracker):  # an ID number instead: it cannot stand for the code (E45)
+                dispatcher.utter_message(response="utter_identify_phone_not_id")
+            else:
+                dispatcher.utter_message(response="utter_invalid_phone")
             return {"phone": None}
         before = previous_value(tracker, "phone")  # this turn's extraction overwrote the slot already
         if tracker.get_slot("requested_slot") == "otp_code" and same_phone(phone, before):

@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import common, identify
 from actions.base import HospitalAction, PatientFormValidation, yes_no
 from actions.numbers import parse_choice
+from actions.only_patient import OnlyPatient
 from actions.refill_words import journey_texts, named_prescriptions, simplified
 from integrations.hospital import Conflict, HospitalError, InvalidInput
 from shared_rules import find_placeholder
@@ -38,7 +39,7 @@ def prescription_label(rx: Dict[str, Any]) -> str:
     return " ".join(p for p in parts if p) or str(rx.get("id"))
 
 
-class ValidateRefillForm(identify.PhoneIdentification, PatientFormValidation):
+class ValidateRefillForm(OnlyPatient, identify.PhoneIdentification, PatientFormValidation):
     identify_purpose = "refill"
 
     def name(self) -> Text:

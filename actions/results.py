@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common, identify
 from actions.base import HospitalAction, PatientFormValidation, bound_patients, placeholder_in, utter_error
+from actions.only_patient import OnlyPatient
 from integrations.hospital import HospitalError, InvalidInput
 from shared_rules import placeholder_mask
 
@@ -42,7 +43,7 @@ def phone_matches(phone: str, masked: str) -> bool:
     return all(m == "*" or m == p for m, p in zip(shown, phone, strict=True))
 
 
-class ValidateResultsForm(identify.PhoneIdentification, PatientFormValidation):
+class ValidateResultsForm(OnlyPatient, identify.PhoneIdentification, PatientFormValidation):
     identify_purpose = OTP_PURPOSE
 
     def name(self) -> Text:

@@ -157,3 +157,54 @@ async def test_the_code_takes_the_one_patient_of_the_phone_with_records(
     assert responses(dispatcher) == ["utter_identified_for"]
     assert dispatcher.messages[0]["names"] == "张*国、王*明" and dispatcher.messages[0]["chosen"] == "张*国"
     assert hospital.requests[-1]["body"]["purpose"] == purpose
+
+
+@pytest.mark.parametrize("text", ["身份证号110105195803122014", "110105195803122014", "用身份证查不行吗"])
+async def test_an_id_number_at_the_phone_question_is_told_the_code_still_goes_to_the_phone(
+    hospital: FakeHospital, domain: dict, text: str
+) -> None:
+    """E45 typed her ID number to skip the SMS: no code is skipped and none is sent; the bot
+    says why the phone is needed, not that the phone looks wrong."""
+    hospital.add_patient("张建国", PHONE, user="someone-else")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"requested_slot": "phone"}, text=text, sender=FRESH)
+    answer = await ValidateResultsForm().validate_phone(text, dispatcher, tracker, domain)
+    assert answer == {"phone": None} and responses(dispatcher) == ["utter_identify_phone_not_id"]
+    assert hospital.otp_codes == {}
+
+
+@pytest.mark.parametrize("form", [ValidateResultsForm, ValidateRefillForm])
+async def test_a_returning_chat_with_one_patient_is_not_asked_which(
+    hospital: FakeHospital, domain: dict, form: Any
+) -> None:
+    """E46-E48 returning: the chat holds 李秀英 only; "俺的胰岛素快使完了" speaks of nobody else."""
+    pid = hospital.add_patient("李秀英", "13800138002", user="u1")
+    dispatcher = CollectingDispatcher()
+    taken = await form().extract_patient_id(
+        dispatcher, make_tracker(text="俺的胰岛素快使完了，能不能在网上再开点"), domain
+    )
+    assert taken == {"patient_id": pid} and responses(dispatcher) == ["utter_patient_is"]
+    assert dispatcher.messages[0]["name"] == "李*英"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("帮我老公查一下CT结果", {}),  # a relative: who is asked, the relative may need adding
+        ("替我媽續開降壓藥", {}),
+        ("我想續開二甲雙胍", {"requested_slot": "patient_id"}),  # answering the question: validation's
+    ],
+)
+async def test_the_only_patient_is_not_taken_for_someone_else_or_mid_question(
+    hospital: FakeHospital, domain: dict, text: str, slots: dict[str, Any]
+) -> None:
+    hospital.add_patient("李秀英", "13800138002", user="u1")
+    tracker = make_tracker(slots=slots, text=text)
+    assert await ValidateRefillForm().extract_patient_id(CollectingDispatcher(), tracker, domain) == {}
+
+
+async def test_two_patients_on_the_chat_are_still_asked_which(hospital: FakeHospital, domain: dict) -> None:
+    hospital.add_patient("张建国", PHONE, user="u1")
+    hospital.add_patient("王小明", PHONE, user="u1")
+    tracker = make_tracker(text="查报告")
+    assert await ValidateResultsForm().extract_patient_id(CollectingDispatcher(), tracker, domain) == {}
