@@ -143,8 +143,16 @@ class Runner:
             who["phone"] = DEMO_PHONE.get(conv["id"], ZHANG_PHONE)
             demo = "李秀英" if who["phone"] == LI_PHONE else "张建国"
             who["patient"] = self.patient_named(demo)
-            # Each conversation is a separate episode: the SMS send limit (1/min, 5/h) starts afresh.
+            # Each conversation is a separate episode: the SMS send limit (1/min, 5/h) starts afresh,
+            # and an earlier conversation's refill of the same demo patient is no longer waiting for
+            # the doctor (set 3's refills played second met "已经有一个续方申请在处理中" and submitted none).
             self.sql("DELETE FROM otp_codes")
+            if kind == "refill":
+                self.sql(
+                    "UPDATE refill_requests SET status = 'cancelled' WHERE patient_id = :p "
+                    "AND status NOT IN ('declined', 'dispensed', 'cancelled')",
+                    p=who["patient"],
+                )
         if conv["id"] in APPOINTMENT_FOR:
             department, holder = APPOINTMENT_FOR[conv["id"]]
             made = self.stack.api(
