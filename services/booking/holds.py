@@ -9,14 +9,14 @@ Correctness under a flash crowd rests on the database, not on Python:
 - the patient's row is updated first, serialising their bookings (see `quotas`).
 
 Speed at the 08:00 peak (issue 14) rests on keeping the locking transaction
-short: rows, not ORM objects, and Core statements run on the session's own
-connection, past the ORM's execution layer (the patient's lock returns
-what the department check needs; one joined read of the slot; the decrement;
-the inserts). Nothing in it waits on the network: the payment order's row is
-written inside (so a hold never lacks its order), but the provider is asked for
-the pay URL only after the commit. When the provider fails, the hold is
-released at once; if even that fails, the hold-expiry task returns the place
-when the hold lapses, as for any unpaid hold.
+short and cheap: rows, not ORM objects, and statements built once and run on the
+session's own connection (the patient's lock returns what the checks and a free
+place's message need; one joined read of the slot; the week; both hold caps in one
+read); the writes go through `place_writes` (one statement on PostgreSQL). Nothing
+in it waits on the network: the payment order's row is written inside (so a hold
+never lacks its order), but the provider is asked for the pay URL only after the
+commit. When the provider fails, the hold is released at once; if even that fails,
+the hold-expiry task returns the place when the hold lapses, as for any unpaid hold.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,21 +33,18 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models import (
-    Appointment,
     AppointmentStatus,
-    AuditEntry,
     Department,
     Doctor,
     IdempotencyRecord,
     Patient,
-    PaymentOrder,
     Schedule,
     Slot,
     new_id,
     utcnow,
 )
 from payments.base import PaymentError, PaymentRequest
-from services.booking import catalogue, slot_cache
+from services.booking import catalogue, place_writes, slot_cache
 from services.booking.calendar import SHANGHAI
 from services.booking.eligibility import check_fits
 from services.booking.hold_caps import check_open_holds
@@ -64,7 +61,7 @@ from services.errors import (
     SlotUnavailable,
     SoldOut,
 )
-from services.notifications import messages
+from services.notifications import messages, outbox
 from services.patients.registry import NAME_CONTEXT, birth_date_of
 from services.payments.links import make_code
 
@@ -254,9 +251,6 @@ _LOAD_SLOT = (
 _TAKE_PLACE = (
     update(Slot).where(Slot.id == bindparam("slot_id"), Slot.remaining > 0).values(remaining=Slot.remaining - 1)
 )
-_INSERT_APPOINTMENT = insert(Appointment)
-_INSERT_ORDER = insert(PaymentOrder).returning(PaymentOrder.id)
-_INSERT_AUDIT = insert(AuditEntry)
 
 
 def _lock_patient(session: Session, patient_id: str) -> Any:
@@ -332,17 +326,13 @@ def _book_in(
     if slot.fee_fen:  # a free place is confirmed at once: no hold to cap
         check_open_holds(ctx, session, patient_id, now, phone_hash=patient.phone_hash)
 
-    _take_place(ctx, session, slot_id, now)
-
     free = slot.fee_fen == 0
     status = S.CONFIRMED if free else S.HELD
     hold_expires_at = None if free else now + timedelta(minutes=ctx.settings.hold_minutes)
     appointment_id = new_id("apt")
-    connection = session.connection()
-    # The partial unique index (one per patient, department and day) speaks here.
-    connection.execute(
-        _INSERT_APPOINTMENT,
-        {
+    body = _view(appointment_id, status.value, patient_id, slot, hold_expires_at)
+    rows = place_writes.Rows(
+        appointment={
             "id": appointment_id,
             "patient_id": patient_id,
             "slot_id": slot.id,
@@ -353,38 +343,11 @@ def _book_in(
             "fee_fen": slot.fee_fen,
             "channel": channel,
             "hold_expires_at": hold_expires_at,
-            "confirmed_at": now if free else None,
             "created_at": now,
+            "confirmed_at": now if free else None,
         },
-    )
-    body = _view(appointment_id, status.value, patient_id, slot, hold_expires_at)
-    order: _PendingOrder | None = None
-    if free:
-        _queue_confirmation(ctx, session, appointment_id, channel, patient_id, patient, slot)
-    else:
-        assert hold_expires_at is not None
-        out_trade_no = new_id("pay")
-        order_id = connection.execute(
-            _INSERT_ORDER,
-            {
-                "out_trade_no": out_trade_no,
-                "kind": "registration",
-                "appointment_id": appointment_id,
-                "patient_id": patient_id,
-                "amount_fen": slot.fee_fen,
-                "provider": ctx.payments.name,
-                "expires_at": hold_expires_at,
-                "status": "pending",
-                "created_at": now,
-            },
-        ).scalar_one()
-        subject = f"挂号费-{slot.department_name}"
-        order = _PendingOrder(out_trade_no, slot.fee_fen, subject, appointment_id, slot.id, order_id, hold_expires_at)
-        body["payment"] = {"out_trade_no": out_trade_no, "amount_fen": slot.fee_fen}
-    # The audit entry commits (or vanishes) with the booking, as `audit.record` writes it.
-    connection.execute(
-        _INSERT_AUDIT,
-        {
+        # The audit entry commits (or vanishes) with the booking, as `audit.record` writes it.
+        audit={
             "at": now,
             "actor": ctx.actor,
             "action": "appointment.create",
@@ -395,10 +358,36 @@ def _book_in(
             "detail": json.dumps({"slot_id": slot.id, "status": status.value}, ensure_ascii=False),
         },
     )
+    out_trade_no = new_id("pay")
+    if free:  # confirmed at once: its message goes in with it (the outbox)
+        rows = replace(rows, message=_confirmation(ctx, session, appointment_id, channel, patient_id, patient, slot))
+    else:
+        assert hold_expires_at is not None
+        order_row = {
+            "out_trade_no": out_trade_no,
+            "kind": "registration",
+            "appointment_id": appointment_id,
+            "patient_id": patient_id,
+            "amount_fen": slot.fee_fen,
+            "provider": ctx.payments.name,
+            "expires_at": hold_expires_at,
+            "status": "pending",
+            "created_at": now,
+        }
+        rows = replace(rows, order=order_row)
+    order_id = place_writes.write(
+        session, slot_id, rows, free_expired=lambda: expire_holds_of_slot(ctx, session, slot_id, now)
+    )
+    order: _PendingOrder | None = None
+    if not free:
+        assert hold_expires_at is not None and order_id is not None
+        subject = f"挂号费-{slot.department_name}"
+        order = _PendingOrder(out_trade_no, slot.fee_fen, subject, appointment_id, slot.id, order_id, hold_expires_at)
+        body["payment"] = {"out_trade_no": out_trade_no, "amount_fen": slot.fee_fen}
     return BookingOutcome(body), order, slot.clinic_date
 
 
-def _queue_confirmation(
+def _confirmation(
     ctx: ServiceContext,
     session: Session,
     appointment_id: str,
@@ -406,9 +395,8 @@ def _queue_confirmation(
     patient_id: str,
     patient: Row[Any],
     slot: Row[Any],
-) -> None:
-    """A free place is confirmed at once: its message is queued in the same transaction
-    (the outbox), from the rows in hand rather than reloaded objects."""
+) -> dict[str, Any]:
+    """A free place's confirmation message, sealed, from the rows in hand (no objects loaded)."""
     text = confirmation_text(
         ctx,
         patient_name=ctx.cipher.decrypt(patient.name_enc, NAME_CONTEXT),
@@ -417,14 +405,13 @@ def _queue_confirmation(
         doctor_name=slot.doctor_name,
         location=slot.department_location,
     )
-    messages.to_patient_id(
-        ctx,
-        session,
-        patient_id,
-        patient.phone_enc,
-        kind="booking_confirmed",
+    to_channel, recipient = messages.recipient_of(ctx, session, patient_id, patient.phone_enc, channel)
+    return outbox.message_row(
+        ctx.cipher,
         dedupe_key=f"booking_confirmed:{appointment_id}",
+        channel=to_channel,
+        kind="booking_confirmed",
+        recipient=recipient,
         text=text,
-        channel=channel,
-        fresh=True,
+        patient_id=patient_id,
     )

@@ -71,45 +71,7 @@ def to_patient(
     channel: str | None = None,
 ) -> bool:
     """Queue `text` for `patient`; False when this effect was queued before."""
-    return to_patient_id(
-        ctx,
-        session,
-        patient.id,
-        patient.phone_enc,
-        kind=kind,
-        dedupe_key=dedupe_key,
-        text=text,
-        not_before=not_before,
-        channel=channel,
-    )
-
-
-def to_patient_id(
-    ctx: ServiceContext,
-    session: Session,
-    patient_id: str,
-    phone_enc: str,
-    *,
-    kind: str,
-    dedupe_key: str,
-    text: str,
-    not_before: datetime | None = None,
-    channel: str | None = None,
-    fresh: bool = False,
-) -> bool:
-    """`to_patient` from the patient's id and sealed phone, for callers holding a row, not an
-    object. `fresh`: the dedupe key names an effect made in this very transaction (a new
-    appointment's id), so no earlier message can hold it and the lookup is skipped (the
-    unique index still stands behind it)."""
-    target: tuple[str, str] | None = None
-    if channel == "sms":
-        target = ("sms", ctx.cipher.decrypt(phone_enc, PHONE_CONTEXT))
-    elif channel in (*APP_CHANNELS, "web"):
-        found = identity_on(session, ctx.cipher, patient_id, channel)
-        target = (channel, found) if found else None
-    chosen, recipient = (
-        target or app_channel(session, ctx.cipher, patient_id) or ("sms", ctx.cipher.decrypt(phone_enc, PHONE_CONTEXT))
-    )
+    chosen, recipient = recipient_of(ctx, session, patient.id, patient.phone_enc, channel)
     return outbox.enqueue(
         session,
         ctx.cipher,
@@ -118,9 +80,25 @@ def to_patient_id(
         kind=kind,
         recipient=recipient,
         text=text,
-        patient_id=patient_id,
+        patient_id=patient.id,
         not_before=not_before,
-        fresh=fresh,
+    )
+
+
+def recipient_of(
+    ctx: ServiceContext, session: Session, patient_id: str, phone_enc: str, channel: str | None
+) -> tuple[str, str]:
+    """(channel, address) a message for the patient goes to: the named channel when they are
+    reachable there, else their app channel, else SMS to their (sealed) phone. From the id and
+    sealed phone, so a caller holding a row, not an object (the booking), can ask too."""
+    target: tuple[str, str] | None = None
+    if channel == "sms":
+        target = ("sms", ctx.cipher.decrypt(phone_enc, PHONE_CONTEXT))
+    elif channel in (*APP_CHANNELS, "web"):
+        found = identity_on(session, ctx.cipher, patient_id, channel)
+        target = (channel, found) if found else None
+    return (
+        target or app_channel(session, ctx.cipher, patient_id) or ("sms", ctx.cipher.decrypt(phone_enc, PHONE_CONTEXT))
     )
 
 

@@ -8,14 +8,14 @@ business effect produce one message however often it is triggered.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, utcnow
 from services.crypto import FieldCipher
 
-_INSERT = insert(OutboxMessage)
 RECIPIENT_CONTEXT = "outbox.recipient"
 BODY_CONTEXT = "outbox.body"
 
@@ -31,51 +31,56 @@ def enqueue(
     text: str,
     patient_id: str | None = None,
     not_before: datetime | None = None,
-    fresh: bool = False,
 ) -> bool:
-    """Add a message unless one with this dedupe key exists. Returns whether it was added.
-
-    `fresh`: the key names an effect of this very transaction, so the lookup is skipped and
-    the row goes in with one Core insert (the booking's hot path); the unique index still
-    refuses a duplicate."""
-    recipient_enc = cipher.encrypt(recipient, RECIPIENT_CONTEXT)
-    recipient_hash = cipher.blind_index(recipient, RECIPIENT_CONTEXT)
-    body_enc = cipher.encrypt(text, BODY_CONTEXT)
-    if fresh:
-        now = utcnow()
-        session.connection().execute(
-            _INSERT,
-            {
-                "dedupe_key": dedupe_key,
-                "patient_id": patient_id,
-                "channel": channel,
-                "kind": kind,
-                "recipient_enc": recipient_enc,
-                "recipient_hash": recipient_hash,
-                "body_enc": body_enc,
-                "status": "pending",
-                "attempts": 0,
-                "not_before": not_before or now,
-                "created_at": now,
-            },
-        )
-        return True
+    """Add a message unless one with this dedupe key exists. Returns whether it was added."""
     exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
     if exists is not None:
         return False
     session.add(
         OutboxMessage(
-            dedupe_key=dedupe_key,
-            patient_id=patient_id,
-            channel=channel,
-            kind=kind,
-            recipient_enc=recipient_enc,
-            recipient_hash=recipient_hash,
-            body_enc=body_enc,
-            not_before=not_before or utcnow(),
+            **message_row(
+                cipher,
+                dedupe_key=dedupe_key,
+                channel=channel,
+                kind=kind,
+                recipient=recipient,
+                text=text,
+                patient_id=patient_id,
+                not_before=not_before,
+            )
         )
     )
     return True
+
+
+def message_row(
+    cipher: FieldCipher,
+    *,
+    dedupe_key: str,
+    channel: str,
+    kind: str,
+    recipient: str,
+    text: str,
+    patient_id: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """A pending message's column values, sealed: for a caller that writes the row itself in
+    its own statement (the booking's, services/booking/place_writes.py) under a dedupe key
+    no earlier message can hold (a new appointment's); the unique index still stands."""
+    now = utcnow()
+    return {
+        "dedupe_key": dedupe_key,
+        "patient_id": patient_id,
+        "channel": channel,
+        "kind": kind,
+        "recipient_enc": cipher.encrypt(recipient, RECIPIENT_CONTEXT),
+        "recipient_hash": cipher.blind_index(recipient, RECIPIENT_CONTEXT),
+        "body_enc": cipher.encrypt(text, BODY_CONTEXT),
+        "status": "pending",
+        "attempts": 0,
+        "not_before": not_before or now,
+        "created_at": now,
+    }
 
 
 def read_outbox(session: Session, cipher: FieldCipher, recipient: str | None, limit: int = 50) -> list[dict[str, str]]:
