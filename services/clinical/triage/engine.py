@@ -72,7 +72,9 @@ class TriageEngine:
         #: The learned layer beside the rules (trained on first use); rules alone when None.
         self.learned = LearnedLayer(self._normalize) if learned else None
         self._mild = re.compile("|".join(map(re.escape, knowledge.lexicon.mild)))
-        self._severe = re.compile("|".join(map(re.escape, knowledge.lexicon.severe)))
+        # "是不是很严重啊", "会不会越来越重", "厉害吗": a worry asked about, not a severity said.
+        severe = "|".join(map(re.escape, knowledge.lexicon.severe))
+        self._severe = re.compile(rf"(?<!是不是)(?<!会不会)(?<!严不严)(?:{severe})(?![吗么嘛])")
         self._needs_demographics = any(rule.spec.when for rule in knowledge.red_flags)
 
     @classmethod

@@ -46,6 +46,13 @@ _HISTORY_AFTER = re.compile(
 # asked ("呼吸很快正常吗") or denied ("不正常"); at most two characters in between
 # so the term's own qualifier ("喘气都正常") is allowed but a new clause is not.
 _NORMAL_AFTER = re.compile(r"[\u4e00-\u9fff]{0,2}?(?:都|也|还|一切)?(?:正常|没问题|挺好|好好的)(?![吗么嘛不])")
+# "喘气吞东西都正常", "呼吸和吃奶也没问题": the term, then other named functions, then
+# "都/也" normal. Only a closed list of functions may stand between, so a sign followed
+# by a test result ("胸痛心电图都正常") is never read as denied.
+_NORMAL_LIST_AFTER = re.compile(
+    r"(?:[、/和跟与及]?(?:吞咽|吞东西|咽东西|咽口水|吃饭|吃奶|吃东西|吃喝|喝水|说话|走路|睡觉|呼吸|喘气|大小便|小便|大便)){1,3}"
+    r"(?:都|也都|也|全都)(?:正常|没问题|挺好|好好的)(?![吗么嘛不])"
+)
 _LOOKBACK = 18
 
 
@@ -58,7 +65,7 @@ def is_negated(text: str, start: int, end: int, *, history: bool = True) -> bool
     before = text[max(0, start - _LOOKBACK) : start]
     if before and _NEGATED_BEFORE.search(before):
         return True
-    if _NORMAL_AFTER.match(text, end):
+    if _NORMAL_AFTER.match(text, end) or _NORMAL_LIST_AFTER.match(text, end):
         return True
     if not history:
         return False

@@ -54,3 +54,21 @@ def test_every_family_has_a_paraphrase_of_its_own() -> None:
         assert case["text"] in texts, case["id"]  # the vignette is D's own words
         for said in case["paraphrases"] + case.get("keep", []):
             assert said["text"] not in texts, said["text"]  # ours, not D's
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        # D005's family: functions said to be normal together deny each of them.
+        ("手上起了几个小红疹，喘气吃饭都正常", "shortness_of_breath"),
+        ("宝宝有点流鼻涕，呼吸和吃奶也没问题", "shortness_of_breath"),
+    ],
+)
+def test_functions_said_normal_together_are_denied(rules: TriageEngine, text: str, denied: str) -> None:
+    assert denied not in rules.matched_symptoms(rules.normalize(text))
+
+
+def test_a_sign_followed_by_a_normal_test_is_still_a_sign(rules: TriageEngine) -> None:
+    # Only named functions may stand between a sign and "都正常": an ECG does not deny chest pain.
+    assert "chest_pain" in rules.matched_symptoms(rules.normalize("突然胸痛，心电图都正常"))
+    assert rules.assess(TriageInput(text="胸口痛出冷汗，吃饭说话都正常")).level is TriageLevel.EMERGENCY
