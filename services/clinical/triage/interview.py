@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from services.clinical.triage.demographics import Demographics
 from services.clinical.triage.errors import TriageDataError
@@ -67,6 +68,16 @@ class SelfCareSpec(_Strict):
     min_age: float | None = Field(default=None, gt=0)
     #: Urgent safety nets (nets.yml) this entry may stand in for when all its conditions hold.
     yields: list[str] = []
+    #: Risk groups this entry is written for (the common discomforts of pregnancy): their
+    #: patients may have it only when none of ``group_unless`` (the group's danger signs) is said.
+    groups: list[Literal["pregnancy"]] = []
+    group_unless: list[str] = []
+
+    @model_validator(mode="after")
+    def _groups_have_danger_signs(self) -> SelfCareSpec:
+        if self.groups and not self.group_unless:
+            raise ValueError(f"{self.id}: an entry open to a risk group must list its danger signs (group_unless)")
+        return self
 
 
 class QuestionsFile(_Strict):
@@ -95,6 +106,7 @@ class InterviewKnowledge:
     #: Compiled ``needs`` and ``unless`` of the entries that have them, by entry id.
     needs: dict[str, re.Pattern[str]] = field(default_factory=dict)
     unless: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    group_unless: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 class UnknownAnswer(ValueError):
@@ -132,7 +144,10 @@ def load_interview(questions_data: object, self_care_data: object, symptom_ids: 
     worrying = compile_alternatives(care.worrying, {}, "self_care.yml worrying")
     needed = {e.id: compile_alternatives(e.needs, {}, f"self_care.yml {e.id}") for e in care.self_care if e.needs}
     excluded = {e.id: compile_alternatives(e.unless, {}, f"self_care.yml {e.id}") for e in care.self_care if e.unless}
-    return InterviewKnowledge(tuple(compiled), by_id, by_symptom, reassuring, worrying, needed, excluded)
+    dangers = {
+        e.id: compile_alternatives(e.group_unless, {}, f"self_care.yml {e.id}") for e in care.self_care if e.groups
+    }
+    return InterviewKnowledge(tuple(compiled), by_id, by_symptom, reassuring, worrying, needed, excluded, dangers)
 
 
 def answered_text(knowledge: InterviewKnowledge, answers: dict[str, str]) -> str:
@@ -178,14 +193,16 @@ def _infant(findings: Findings, who: Demographics) -> bool:
     return (who.age is not None and who.age < 1) or (findings.age_days is not None and findings.age_days < 365)
 
 
-def low_risk(findings: Findings, who: Demographics, *, infants: bool) -> bool:
+def low_risk(findings: Findings, who: Demographics, *, infants: bool, pregnancy: bool = False) -> bool:
     """No risk group and no abnormal number: the only patients whose answer may go down to self-care.
 
     Pregnancy, postpartum, elders, high-risk conditions, recurrence and an
     abnormal vital sign always rule it out; babies under three months too, and
     every infant when ``infants`` is false (the learned layer's stricter gate).
+    ``pregnancy`` lets a pregnant (not a postpartum) patient through, for entries
+    written for pregnancy whose danger signs were checked by the caller.
     """
-    if who.pregnant or findings.pregnant or findings.postpartum or who.is_elder:
+    if findings.postpartum or who.is_elder or ((who.pregnant or findings.pregnant) and not pregnancy):
         return False
     if findings.conditions & _HIGH_RISK_CONDITIONS:
         return False
@@ -251,7 +268,10 @@ def self_care_entry(
     (and they reassure for it), never with one of its ``unless`` words, nor
     below its ``min_age``.
     """
-    if not symptoms or severe or not low_risk(findings, who, infants=True):
+    if not symptoms or severe:
+        return None
+    chosen = [knowledge.self_care.get(symptom) for symptom in symptoms]
+    if not low_risk(findings, who, infants=True, pregnancy=_pregnancy_allowed(knowledge, chosen, text)):
         return None
     infant = _infant(findings, who)
     entries = []
@@ -268,6 +288,13 @@ def self_care_entry(
             return None
         entries.append(entry)
     return entries[0]
+
+
+def _pregnancy_allowed(knowledge: InterviewKnowledge, entries: list[SelfCareSpec | None], text: str) -> bool:
+    """Every complaint's entry is written for pregnancy, and none of their danger signs is said."""
+    if not entries or any(e is None or "pregnancy" not in e.groups for e in entries):
+        return False
+    return all(find(knowledge.group_unless[e.id], text) is None for e in entries if e is not None)
 
 
 def _conditions_hold(

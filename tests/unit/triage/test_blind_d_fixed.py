@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage.interview import SelfCareSpec
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 
 FIXED = Path(__file__).resolve().parents[2] / "triage" / "set_d_fixed.yml"
@@ -72,3 +74,18 @@ def test_a_sign_followed_by_a_normal_test_is_still_a_sign(rules: TriageEngine) -
     # Only named functions may stand between a sign and "都正常": an ECG does not deny chest pain.
     assert "chest_pain" in rules.matched_symptoms(rules.normalize("突然胸痛，心电图都正常"))
     assert rules.assess(TriageInput(text="胸口痛出冷汗，吃饭说话都正常")).level is TriageLevel.EMERGENCY
+
+
+def test_an_entry_open_to_pregnancy_must_name_the_danger_signs_it_checks() -> None:
+    entry = {
+        "id": "pregnancy_thing",
+        "symptoms": ["pregnancy_care"],
+        "source": "NHS",
+        "max_days": 1,
+        "advice": "少吃多餐，饭后别马上躺下。",
+        "worsening": "如果出现出血，请及时就医。",
+        "groups": ["pregnancy"],
+    }
+    with pytest.raises(ValidationError, match="group_unless"):
+        SelfCareSpec.model_validate(entry)
+    assert SelfCareSpec.model_validate({**entry, "group_unless": ["出血"]}).groups == ["pregnancy"]
