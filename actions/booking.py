@@ -85,12 +85,12 @@ def nearest_day_as_wished(department: str, day: str, view: Dict[str, Any]) -> Op
     return None
 
 
-def earliest_day_with_places(department: str, after: Optional[date] = None) -> Optional[date]:
-    """ "随便", "最早的那个": the first day from today (or after ``after``) with a free place."""
+def earliest_day_with_places(department: str) -> Optional[date]:
+    """ "随便", "最早的那个": the first day from today with a free place."""
     today = today_in_shanghai()
     for step in range(BOOKING_WINDOW_DAYS + 1):
         day = today + timedelta(days=step)
-        if (after is None or day > after) and _open_on(department, day):
+        if _open_on(department, day):
             return day
     return None
 
