@@ -68,9 +68,10 @@ class SelfCareSpec(_Strict):
     min_age: float | None = Field(default=None, gt=0)
     #: Urgent safety nets (nets.yml) this entry may stand in for when all its conditions hold.
     yields: list[str] = []
-    #: Risk groups this entry is written for (the common discomforts of pregnancy): their
-    #: patients may have it only when none of ``group_unless`` (the group's danger signs) is said.
-    groups: list[Literal["pregnancy"]] = []
+    #: Risk groups this entry is written for (the common discomforts of pregnancy, a newborn's
+    #: normal findings): their patients may have it only when none of ``group_unless`` (the
+    #: group's danger signs) is said.
+    groups: list[Literal["pregnancy", "young_infant"]] = []
     group_unless: list[str] = []
 
     @model_validator(mode="after")
@@ -193,14 +194,17 @@ def _infant(findings: Findings, who: Demographics) -> bool:
     return (who.age is not None and who.age < 1) or (findings.age_days is not None and findings.age_days < 365)
 
 
-def low_risk(findings: Findings, who: Demographics, *, infants: bool, pregnancy: bool = False) -> bool:
+def low_risk(
+    findings: Findings, who: Demographics, *, infants: bool, pregnancy: bool = False, young_infant: bool = False
+) -> bool:
     """No risk group and no abnormal number: the only patients whose answer may go down to self-care.
 
     Pregnancy, postpartum, elders, high-risk conditions, recurrence and an
     abnormal vital sign always rule it out; babies under three months too, and
     every infant when ``infants`` is false (the learned layer's stricter gate).
-    ``pregnancy`` lets a pregnant (not a postpartum) patient through, for entries
-    written for pregnancy whose danger signs were checked by the caller.
+    ``pregnancy`` lets a pregnant (not a postpartum) patient through, and
+    ``young_infant`` a baby under three months, for entries written for them
+    whose danger signs the caller has checked.
     """
     if findings.postpartum or who.is_elder or ((who.pregnant or findings.pregnant) and not pregnancy):
         return False
@@ -208,7 +212,10 @@ def low_risk(findings: Findings, who: Demographics, *, infants: bool, pregnancy:
         return False
     if findings.recurrent or not _normal_vital_signs(findings):
         return False
-    young = who.age is not None and who.age < 0.25
+    if young_infant and infants and _infant(findings, who):
+        return True
+    # Under three months by the age given or by the days the words say ("出生一周").
+    young = (who.age is not None and who.age < 0.25) or (findings.age_days is not None and findings.age_days < 91)
     return not (_infant(findings, who) and (young or not infants))
 
 
@@ -271,7 +278,9 @@ def self_care_entry(
     if not symptoms or severe:
         return None
     chosen = [knowledge.self_care.get(symptom) for symptom in symptoms]
-    if not low_risk(findings, who, infants=True, pregnancy=_pregnancy_allowed(knowledge, chosen, text)):
+    pregnancy = _group_allowed(knowledge, chosen, text, "pregnancy")
+    young_infant = _group_allowed(knowledge, chosen, text, "young_infant")
+    if not low_risk(findings, who, infants=True, pregnancy=pregnancy, young_infant=young_infant):
         return None
     infant = _infant(findings, who)
     entries = []
@@ -290,9 +299,9 @@ def self_care_entry(
     return entries[0]
 
 
-def _pregnancy_allowed(knowledge: InterviewKnowledge, entries: list[SelfCareSpec | None], text: str) -> bool:
-    """Every complaint's entry is written for pregnancy, and none of their danger signs is said."""
-    if not entries or any(e is None or "pregnancy" not in e.groups for e in entries):
+def _group_allowed(knowledge: InterviewKnowledge, entries: list[SelfCareSpec | None], text: str, group: str) -> bool:
+    """Every complaint's entry is written for ``group``, and none of their danger signs is said."""
+    if not entries or any(e is None or group not in e.groups for e in entries):
         return False
     return all(find(knowledge.group_unless[e.id], text) is None for e in entries if e is not None)
 

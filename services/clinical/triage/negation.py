@@ -40,7 +40,7 @@ _HISTORY_BEFORE = re.compile(rf"{_HISTORY_CUE}(?:{_FILLER}|{_LIST_ITEM})*$")
 # "心梗病史", "脑梗后遗症", "支架术后": history, not an event now.
 _HISTORY_AFTER = re.compile(
     r"(?:的)?(?:病史|史|后遗症|术后|手术后|恢复期|康复|支架|搭桥|出院|以后|之后"
-    r"|(?:已经|有)?(?:\d+|[一二两三四五六七八九十几多]+)(?:多)?(?:年|个月))"
+    r"|(?:已经|有)?(?:\d+|[一二两三四五六七八九十几多]+)(?:多)?(?:年|个月)|(?:已经|有)?半(?:年|个月))"
 )
 # "喘气正常", "呼吸也没问题": the patient reports the function as normal. Not when
 # asked ("呼吸很快正常吗") or denied ("不正常"); at most two characters in between
