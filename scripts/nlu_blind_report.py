@@ -6,7 +6,10 @@ Prints intent accuracy (the bot's answer: below the fallback threshold counts as
 `nlu_fallback`, i.e. wrong), the department entity accuracy on messages that name a
 department, and the share of symptom messages that reach triage: the NLU said
 `report_symptom`, or the front door hands them over (services/conversation/
-symptom_routing.py), or the edge's red-flag rules answer them first.
+symptom_routing.py), or the edge's red-flag rules answer them first. Printed beside
+it: the share the triage engine judges at all, counting also a booking that names its
+department, which books after the edge has run the whole assessment on the message
+(services/clinical/triage/edge.py: an emergency is answered there, before the bot).
 
     PYTHONPATH=. .venv/bin/python scripts/nlu_blind_report.py [--model var/rasa/models/current.tar.gz]
 """
@@ -25,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from integrations.rasa.client import Understanding  # noqa: E402
 from services.clinical.triage import default_engine  # noqa: E402
+from services.clinical.triage.edge import worth_assessing  # noqa: E402
 from services.conversation.symptom_routing import should_reroute  # noqa: E402
 
 BLIND_SET = ROOT / "tests" / "blind" / "nlu_set.jsonl"
@@ -50,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
     parsed = parse_all(args.model, cases)
     engine = default_engine()
-    intent_right = dept_total = dept_right = symptoms = reached = 0
+    intent_right = dept_total = dept_right = symptoms = reached = judged = 0
     wrong: Counter[tuple[str, str]] = Counter()
     for case in cases:
         p = parsed[case["id"]]
@@ -67,16 +71,19 @@ def main(argv: list[str] | None = None) -> int:
         if case.get("symptom"):
             symptoms += 1
             understanding = Understanding(answered, float(score))
-            reached += bool(
+            to_triage = bool(
                 answered == "report_symptom"
                 or engine.red_flags(case["text"])
                 or should_reroute(understanding, case["text"], answered == "nlu_fallback")
             )
+            reached += to_triage
+            judged += to_triage or (answered == "book_appointment" and worth_assessing(case["text"]))
     n = len(cases)
     print(f"blind NLU set: {n} messages ({args.set.resolve().relative_to(ROOT)}), model {args.model.name}")
     print(f"intent accuracy (as the bot answers)  {intent_right / n:.3f}")
     print(f"department entity accuracy            {dept_right / max(dept_total, 1):.3f} ({dept_right}/{dept_total})")
     print(f"symptom messages reaching triage      {reached / max(symptoms, 1):.3f} ({reached}/{symptoms})")
+    print(f"  or judged by triage before a booking {judged / max(symptoms, 1):.3f} ({judged}/{symptoms})")
     print("most frequent confusions (expected -> answered):")
     for (expected, got), count in wrong.most_common(12):
         print(f"  {expected} -> {got}: {count}")

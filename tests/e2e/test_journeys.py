@@ -75,6 +75,24 @@ def test_self_triage_asks_what_it_needs_and_names_a_department(stack: Stack) -> 
     assert any(b["payload"] == "/affirm" for b in buttons(answer))  # offers to book it
 
 
+def test_a_booking_with_a_complaint_and_no_department_goes_to_triage(stack: Stack) -> None:
+    """ "孩子咳嗽，想挂个号": the booking form would ask which department; triage asks what
+    it needs, names the department and offers to book it (services/conversation/symptom_routing.py)."""
+    first = said(stack.chat("e2e-book-complaint", "孩子咳嗽，想挂个号"))
+    assert "哪个科" not in first and "科室" not in first, first
+    answer = said(stack.chat("e2e-book-complaint", "5岁")) if "多大" in first else first
+    for reply in ("两天了", "没有", "不知道"):
+        if "儿科" in answer:
+            break
+        answer = said(stack.chat("e2e-book-complaint", reply))
+    assert "儿科" in answer, answer
+
+
+def test_a_booking_that_names_its_department_books(stack: Stack) -> None:
+    answer = said(stack.chat("e2e-book-named", "我头疼，想挂神经内科"))
+    assert "哪一天" in answer, answer  # the booking form's next question: the date
+
+
 def test_a_red_flag_gets_120_before_anything_else(stack: Stack) -> None:
     answer = said(stack.chat("e2e-redflag", "我爸突然说话不清楚，半边身子没力气"))
     assert "120" in answer and "急诊" in answer
