@@ -44,6 +44,7 @@ from config import load_settings  # noqa: E402
 from models import AccountPatient  # noqa: E402
 from services.booking.calendar import SHANGHAI, local_today  # noqa: E402
 from services.clinical.sealed import TITLE_CONTEXT  # noqa: E402
+from services.clinical.triage.routing import resolve_department  # noqa: E402
 from services.conversation.consent import wording as consent_wording  # noqa: E402
 from services.patients.registry import NAME_CONTEXT, find_or_create_account  # noqa: E402
 from web import chat_session  # noqa: E402
@@ -68,6 +69,31 @@ APPOINTMENT_FOR = {
     "E39": ("neurology", "顾美娟"), "E40": ("gastroenterology", "林志遠"), "E41": ("obstetrics", "许晓静"),
 }  # fmt: skip
 RETURNING = ("cancel", "query_appointment", "result", "refill")  # played again with a linked account
+# A set that has no entry above (set 4 on): the department the script names (any turn, as
+# the triage router resolves names, 耳鼻猴科 and 眼睛 included), else cardiology; the holder is
+# the name typed before the ID number, else 张三. Diabetes words take 李秀英's records.
+DEFAULT_APPOINTMENT_DEPARTMENT = "cardiology"
+DIABETES_WORDS = re.compile(r"二甲双胍|二甲雙胍|降糖|糖尿|血糖|胰岛素|胰島素|格列")
+
+
+def appointment_for(conv: dict[str, Any]) -> tuple[str, str] | None:
+    """The appointment a cancel or query script assumes exists (department, holder)."""
+    if conv["id"] in APPOINTMENT_FOR:
+        return APPOINTMENT_FOR[conv["id"]]
+    if conv["goal"]["type"] not in ("cancel", "query_appointment"):
+        return None
+    named = (resolve_department(turn) for turn in conv["turns"] if not turn.startswith("{"))
+    department = next((code for code in named if code and code != "emergency"), DEFAULT_APPOINTMENT_DEPARTMENT)
+    return department, patient_name(conv["turns"])
+
+
+def demo_phone(conv: dict[str, Any]) -> str:
+    """Whose records a result or refill script is played with."""
+    if conv["id"] in DEMO_PHONE:
+        return DEMO_PHONE[conv["id"]]
+    return LI_PHONE if any(DIABETES_WORDS.search(turn) for turn in conv["turns"]) else ZHANG_PHONE
+
+
 MAX_INSERTS = 2  # answers the runner gives to a form question the script did not foresee, per kind
 
 
@@ -129,7 +155,8 @@ class Runner:
     def prepare(self, conv: dict[str, Any], serial: int, outcome: Outcome) -> dict[str, Any]:
         """The patient's identity, and the data the script assumes already exists."""
         name = patient_name(conv["turns"])
-        dept = conv["goal"].get("department") or APPOINTMENT_FOR.get(conv["id"], (None, ""))[0]
+        planned = appointment_for(conv)
+        dept = conv["goal"].get("department") or (planned[0] if planned else None)
         birth = date(2018, 5, 6) if dept == "pediatrics" else date(1958 + serial % 30, 3, 12)
         sex = "F" if dept in ("gynecology", "obstetrics") else cb.sex_of(name)
         who = {
@@ -140,7 +167,7 @@ class Runner:
         }
         kind = conv["goal"]["type"]
         if kind in ("result", "refill"):
-            who["phone"] = DEMO_PHONE.get(conv["id"], ZHANG_PHONE)
+            who["phone"] = demo_phone(conv)
             demo = "李秀英" if who["phone"] == LI_PHONE else "张建国"
             who["patient"] = self.patient_named(demo)
             # Each conversation is a separate episode: the SMS send limit (1/min, 5/h) starts afresh,
@@ -153,8 +180,8 @@ class Runner:
                     "AND status NOT IN ('declined', 'dispensed', 'cancelled')",
                     p=who["patient"],
                 )
-        if conv["id"] in APPOINTMENT_FOR:
-            department, holder = APPOINTMENT_FOR[conv["id"]]
+        if planned is not None:
+            department, holder = planned
             made = self.stack.api(
                 "POST", "/api/v1/patients", json={"name": holder, "id_number": who["id"], "phone": who["phone"]}
             )
