@@ -41,6 +41,7 @@ FAQ_WORDS = {
     "address": ("安贞西里街", "地址"),
     "fees": ("挂号费", "元"),
     "contact": ("电话", "010-"),
+    "visiting": ("探视",),  # DESIGN.md's topic; set 4's README names it
 }
 
 
