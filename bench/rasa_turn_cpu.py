@@ -1,0 +1,296 @@
+"""Rasa's own CPU per chat turn for our bot, and where it goes.
+
+Starts only what a Rasa turn needs (the v1 API in one gunicorn on a seeded SQLite
+database, scripts/action_server.py, and Rasa with a SQL tracker store of its own, as
+bench/chat_stack.py wires them), then sends bench/chat_latency.py's seven-message
+conversation through Rasa's REST webhook, one patient at a time, and reads the Rasa
+process's CPU time from /proc before and after: CPU ms per turn does not move with
+the load on a shared machine the way turns/s do. Then the same texts through
+`/model/parse` alone (the NLU's share). With `--py-spy`, py-spy samples the Rasa
+process during the conversations and the CPU is broken down by component
+(bench/stack_breakdown.py).
+
+    PYTHONPATH=. .venv/bin/python bench/rasa_turn_cpu.py [--conversations 15] [--rounds 1]
+        [--model PATH] [--endpoints bot/endpoints.yml] [--py-spy /tmp/py-spy] [--keep DIR]
+
+`--rounds 3` has each patient say the conversation three times over (21 turns), to see
+how the cost grows with the tracker's length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from bench.chat_latency import CONVERSATION
+from bench.chat_stack import _gunicorn
+from bench.cpu import TICK
+from bench.stack_breakdown import Component, breakdown, parse, top_functions
+from config import ROOT
+from tests.concurrency.server import free_port
+from tests.e2e.stack import _process, seeded_database
+
+TOKEN = "bench-service-token-0123456789"
+RASA_TOKEN = "bench-rasa-token-0123456789"
+ACTION_TOKEN = "bench-action-token-0123456789"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+
+# Rasa 3.6's own functions, by what they do in a turn (the innermost one wins a sample).
+# py-spy's --function names a function by its first line: Rasa 3.6.21's `run` methods of
+# action.py are told apart by theirs.
+COMPONENTS = [
+    Component("sanic/http server", "*", "sanic/"),
+    Component("rest channel", "*", "rasa/core/channels/"),
+    Component("handle_message (processor)", "handle_message", "rasa/core/processor.py"),
+    Component("NLU (whole)", "_parse_message_with_graph", "rasa/core/processor.py"),
+    Component("nlu: jieba tokenizer", "*", "bot/components/simplified_tokenizer.py"),
+    Component("nlu: jieba tokenizer", "*", "rasa/nlu/tokenizers/"),
+    Component("nlu: regex featurizer", "*", "rasa/nlu/featurizers/sparse_featurizer/regex_featurizer.py"),
+    Component("nlu: regex featurizer", "*", "bot/components/simplified_regex_featurizer.py"),
+    Component("nlu: lexical featurizer", "*", "lexical_syntactic_featurizer.py"),
+    Component("nlu: count vectors", "*", "count_vectors_featurizer.py"),
+    Component("nlu: DIET", "*", "rasa/nlu/classifiers/diet_classifier.py"),
+    Component("nlu: logistic regression", "*", "rasa/nlu/classifiers/logistic_regression_classifier.py"),
+    Component("nlu: department normalizer", "*", "bot/components/department_normalizer.py"),
+    Component("nlu: response selector", "*", "rasa/nlu/selectors/response_selector.py"),
+    Component("nlu: fallback + just_this + synonyms", "*", "rasa/nlu/classifiers/fallback_classifier.py"),
+    Component("nlu: fallback + just_this + synonyms", "*", "bot/components/just_this.py"),
+    Component("nlu: fallback + just_this + synonyms", "*", "rasa/nlu/extractors/entity_synonyms.py"),
+    Component("tracker store: retrieve", "_retrieve", "rasa/core/tracker_store.py"),
+    Component("tracker store: save", "save", "rasa/core/tracker_store.py"),
+    Component("action_extract_slots", "run", "rasa/core/actions/action.py:1231"),
+    Component("policies (whole prediction)", "_predict_next_with_tracker", "rasa/core/processor.py"),
+    Component("policy: Memoization", "predict_action_probabilities", "rasa/core/policies/memoization.py"),
+    Component("policy: Rule", "predict_action_probabilities", "rasa/core/policies/rule_policy.py"),
+    Component("policy: TED", "predict_action_probabilities", "rasa/core/policies/ted_policy.py"),
+    Component("policy ensemble", "*", "rasa/core/policies/ensemble.py"),
+    Component("past_states (featurisation)", "states_for_tracker_history", "rasa/shared/core/domain.py"),
+    Component("TED featurize + TF", "*", "tensorflow/"),
+    Component("run an action (processor)", "_run_action", "rasa/core/processor.py"),
+    Component("tracker.copy", "copy", "rasa/shared/core/trackers.py"),
+    Component("form action", "*", "rasa/core/actions/forms.py"),
+    Component("remote action: call", "run", "rasa/core/actions/action.py:748"),
+    Component("remote action: jsonschema check of the reply", "_validate_action_result", "rasa/core/actions/action.py"),
+    Component("remote action: tracker to JSON", "current_state", "rasa/shared/core/trackers.py"),
+    Component("remote action: domain.as_dict", "as_dict", "rasa/shared/core/domain.py"),
+    Component("remote action: http (aiohttp)", "*", "aiohttp/"),
+    Component("apply events", "update_with_events", "rasa/shared/core/trackers.py"),
+    Component("apply events", "_log_action_on_tracker", "rasa/core/processor.py"),
+    Component("deepcopy for debug logs", "deepcopy", "copy.py"),
+    Component("structlog", "*", "structlog/"),
+    Component("sqlalchemy", "*", "sqlalchemy/"),
+    Component("json", "*", "json/"),
+]
+
+
+@dataclass(frozen=True)
+class RasaUnderTest:
+    url: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name (TensorFlow's pools apart from the event loop's thread)."""
+    found: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            raw = (task / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw.rsplit(")", 1)[1].split()
+        found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICK
+    return found
+
+
+@contextmanager
+def rasa_stack(directory: Path, model: Path, endpoints: Path, path_first: str = "") -> Iterator[RasaUnderTest]:
+    """`path_first`: directories put before the repository on Rasa's PYTHONPATH (another
+    version of a library, tried before it is pinned)."""
+    database_url = seeded_database(directory)
+    api_port, rasa_port, action_port = free_port(), free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SANIC_HOST": "127.0.0.1",
+        "PYTHONPATH": os.pathsep.join(p for p in (path_first, str(ROOT)) if p),
+        "HOSPITAL_API_URL": f"http://127.0.0.1:{api_port}",
+        "HOSPITAL_API_TOKEN": TOKEN,
+        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_TRACKER_STORE_URL": f"sqlite:///{directory / 'tracker.db'}",
+        "RASA_LOCK_STORE_TYPE": "in_memory",
+        **{f"RASA_LOCK_STORE_{k}": "" for k in ("HOST", "PORT", "DB", "PASSWORD")},
+        "LOG_LEVEL": "WARNING",
+    }
+    app = {
+        "DATABASE_URL": database_url,
+        "HOSPITAL_API_TOKEN": TOKEN,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+        "CELERY_BROKER_URL": f"sqla+sqlite:///{directory / 'broker.sqlite3'}",
+        "LOG_LEVEL": "WARNING",
+    }
+    with ExitStack() as stack:
+        stack.enter_context(_gunicorn(directory / "api", api_port, 1, 20, app, 300))
+        stack.enter_context(
+            _process(
+                [str(RASA_PYTHON), "scripts/action_server.py", "--port", str(action_port)],
+                env, directory / "actions.log", f"http://127.0.0.1:{action_port}/health", 180,
+            )
+        )  # fmt: skip
+        log = directory / "rasa.log"
+        argv = [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN, "-m", str(model),
+                "--endpoints", str(endpoints), "--credentials", str(ROOT / "bot" / "credentials.yml"),
+                "-i", "127.0.0.1", "-p", str(rasa_port)]  # fmt: skip
+        with log.open("wb") as out:
+            rasa = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{rasa_port}"
+            deadline = time.monotonic() + 900
+            while True:
+                if rasa.poll() is not None:
+                    raise RuntimeError(log.read_text(errors="replace")[-3000:])
+                try:
+                    if requests.get(f"{url}/status", params={"token": RASA_TOKEN}, timeout=2).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("Rasa did not start in 900 s")
+                time.sleep(1)
+            yield RasaUnderTest(url, rasa.pid)
+        finally:
+            rasa.terminate()
+            rasa.wait(timeout=30)
+
+
+def converse(rasa: RasaUnderTest, sender: str, rounds: int) -> list[list[str]]:
+    """One patient says the conversation `rounds` times; the bot's texts per turn."""
+    replies = []
+    with requests.Session() as session:
+        for message in CONVERSATION * rounds:
+            body = {"sender": sender, "message": message, "metadata": {"channel": "web"}}
+            r = session.post(f"{rasa.url}/webhooks/rest/webhook", json=body, timeout=120)
+            r.raise_for_status()
+            replies.append([str(m.get("text", "")) for m in r.json()])
+    return replies
+
+
+@contextmanager
+def sampled(pid: int, out: Path | None) -> Iterator[None]:
+    if out is None:
+        yield
+        return
+    pyspy = os.environ.get("PY_SPY", "py-spy")
+    argv = [pyspy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "--function", "-o", str(out)]
+    spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(2)  # attached before the first turn
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+
+
+def measure(rasa: RasaUnderTest, conversations: int, rounds: int, tag: str, spy: Path | None) -> dict[str, object]:
+    for n in range(2):  # the first turns of a process pay one-off costs (TensorFlow's graph)
+        converse(rasa, f"{tag}-warm-{n}", rounds)
+    threads_before, before = thread_cpu_seconds(rasa.pid), cpu_seconds(rasa.pid)
+    started = time.perf_counter()
+    transcript = {}
+    with sampled(rasa.pid, spy):
+        for n in range(conversations):
+            transcript[f"{tag}-{n}"] = converse(rasa, f"{tag}-{n}", rounds)
+    wall = time.perf_counter() - started
+    used, threads_after = cpu_seconds(rasa.pid) - before, thread_cpu_seconds(rasa.pid)
+    turns = conversations * rounds * len(CONVERSATION)
+    texts = [m for n in range(conversations) for m in CONVERSATION * rounds]
+    parse_before = cpu_seconds(rasa.pid)
+    with requests.Session() as session:
+        for text in texts:
+            session.post(f"{rasa.url}/model/parse", params={"token": RASA_TOKEN}, json={"text": text}, timeout=60)
+    parse_used = cpu_seconds(rasa.pid) - parse_before
+    per_thread = {
+        name: round((seconds - threads_before.get(name, 0.0)) * 1000 / turns, 1)
+        for name, seconds in threads_after.items()
+        if seconds - threads_before.get(name, 0.0) > 0.005
+    }
+    return {
+        "turns": turns,
+        "rasa_cpu_ms_per_turn": round(used * 1000 / turns, 1),
+        "cpu_ms_per_turn_by_thread": per_thread,
+        "parse_cpu_ms_per_text": round(parse_used * 1000 / len(texts), 1),
+        "wall_ms_per_turn": round(wall * 1000 / turns, 1),
+        "load": round(os.getloadavg()[0], 1),
+        "transcript": transcript,
+    }
+
+
+def print_breakdown(raw: Path, turns: int, cpu_ms_per_turn: float) -> None:
+    stacks = parse(raw.read_text(errors="replace"))
+    found = breakdown(stacks, COMPONENTS)
+    scale = cpu_ms_per_turn / found.samples if found.samples else 0.0  # samples → ms per turn
+    print(f"\n{found.samples} samples over {turns} turns; ms per turn scaled to the measured Rasa CPU")
+    print("\n| component | inclusive ms/turn | exclusive ms/turn |\n|---|---|---|")
+    names = sorted(set(found.inclusive) | set(found.exclusive), key=lambda n: -found.inclusive.get(n, 0))
+    for name in names:
+        inc, exc = found.inclusive.get(name, 0) * scale, found.exclusive.get(name, 0) * scale
+        print(f"| {name} | {inc:.1f} | {exc:.1f} |")
+    print("\nheaviest frames (inclusive ms/turn, self ms/turn):")
+    for frame, inclusive, own in top_functions(stacks, 60):
+        print(f"  {inclusive * scale:7.1f} {own * scale:6.1f}  {frame[:150]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=ROOT / "var" / "rasa" / "models" / "current.tar.gz")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        help="ENDPOINTS[:PYTHONPATH_FIRST], repeatable: each is measured in turn (default: bot/endpoints.yml)",
+    )
+    parser.add_argument("--conversations", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--py-spy", type=Path, help="write py-spy's raw stacks here (prefix) and break them down")
+    parser.add_argument("--keep", type=Path, help="keep the stack's directory (logs, tracker.db) here")
+    parser.add_argument("--transcripts", type=Path, help="write each variant's bot replies here (prefix)")
+    args = parser.parse_args()
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    directory = args.keep or Path(tempfile.mkdtemp(prefix="rasa-turn-cpu-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for index, variant in enumerate(args.variant or [str(ROOT / "bot" / "endpoints.yml")]):
+        endpoints, _, path_first = variant.partition(":")
+        run_dir = directory / f"run-{index}"
+        run_dir.mkdir(exist_ok=True)
+        with rasa_stack(run_dir, args.model, Path(endpoints), path_first) as rasa:
+            spy = Path(f"{args.py_spy}-{index}.txt") if args.py_spy else None
+            result = measure(rasa, args.conversations, args.rounds, f"cpu{index}", spy)
+        transcript = result.pop("transcript")
+        if args.transcripts:
+            Path(f"{args.transcripts}-{index}.json").write_text(json.dumps(transcript, ensure_ascii=False, indent=1))
+        print(json.dumps({"model": str(args.model), "variant": variant, **result}, ensure_ascii=False), flush=True)
+        if spy is not None and spy.exists():
+            print_breakdown(spy, int(str(result["turns"])), float(str(result["rasa_cpu_ms_per_turn"])))
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
