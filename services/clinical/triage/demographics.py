@@ -17,7 +17,11 @@ import cn2an
 Sex = Literal["male", "female"]
 
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
-_BABY = r"(?:宝宝|宝贝|婴儿|小孩|孩子|娃娃?|儿子|女儿|闺女|小宝|baby|新生儿|外孙女?|孙子|孙女|小朋友|侄子|侄女)"
+# "bb" is how Cantonese and Hong Kong parents write "baby" (not "bb霜" cream nor a pager "bb机").
+_BABY = (
+    r"(?:宝宝|宝贝|婴儿|小孩|孩子|娃娃?|儿子|女儿|闺女|小宝|baby|(?<![a-z])bb(?![a-z霜机])"
+    r"|新生儿|外孙女?|孙子|孙女|小朋友|侄子|侄女)"
+)
 
 # Age in years: "45岁", "七十多岁", "1岁半", "八旬", "年过六旬".
 _YEARS = re.compile(rf"({_NUM})\s*(多|来)?\s*(?:周岁|岁)(半)?")
