@@ -180,6 +180,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     import web.ratelimit_storage  # noqa: F401  (registers the embedded limiter storage)
     from web import (
         admission,
+        booking_limit,
         channels,
         chat_page,
         cli,
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     errors.register_error_handlers(app)
     database_errors.init_app(app)  # a lost database: 503 + Retry-After, not a 500
     limiter.init_app(app)
+    booking_limit.init_app(app)  # the booking route counts its own per-patient limit
     limiter.exempt(api_bp)  # the service API is limited per patient, not per caller IP
     limiter.exempt(health.bp)
     limiter.exempt(metrics.bp)

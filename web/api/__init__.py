@@ -34,7 +34,11 @@ def _no_store(response: Any) -> Any:
 
 
 def service_context() -> ServiceContext:
-    return hospital_context().acting_as("service:api", g.get("request_id"))
+    """The context acting as the API, built once per request (a view asks for it several times)."""
+    ctx: ServiceContext | None = g.get("api_context")
+    if ctx is None:
+        ctx = g.api_context = hospital_context().acting_as("service:api", g.get("request_id"))
+    return ctx
 
 
 def body(model: type[Model]) -> Model:

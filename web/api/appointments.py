@@ -6,15 +6,16 @@ from services.booking import holds, queries, reschedule, transitions
 from services.errors import DomainError, InvalidInput
 from services.payments import checkout
 from services.payments.links import with_pay_link
+from web import booking_limit
 from web.api import body, bp, service_context
 from web.api.schemas import AppointmentIn, CancelIn, RescheduleIn
-from web.extensions import limiter, patient_key
+from web.extensions import limiter
 from web.metrics import BOOKINGS
 
 
 @bp.post("/appointments")
-@limiter.limit(lambda: service_context().settings.rate_limit_bookings_per_patient, key_func=patient_key)
 def create_appointment() -> tuple[Response, int]:
+    booking_limit.check(service_context().settings.rate_limit_bookings_per_patient)  # per patient
     data = body(AppointmentIn)
     key = _idempotency_key()
     try:
