@@ -21,14 +21,13 @@ the hold-expiry task returns the place when the hold lapses, as for any unpaid h
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -48,13 +47,14 @@ from services.booking import catalogue, place_writes, slot_cache
 from services.booking.calendar import SHANGHAI
 from services.booking.eligibility import check_fits
 from services.booking.hold_caps import check_open_holds
+from services.booking.outcomes import BookingOutcome, remember_outcome, replay_outcome
+from services.booking.outcomes import fingerprint as _fingerprint
 from services.booking.quotas import check_patient_week
 from services.booking.transitions import confirmation_text, expire_holds_of_slot, expire_one
 from services.context import ServiceContext
 from services.errors import (
     DomainError,
     DuplicateAppointment,
-    IdempotencyMismatch,
     NotFound,
     NotReleased,
     Restricted,
@@ -75,20 +75,6 @@ class PaymentUnavailable(DomainError):
 
 
 @dataclass(frozen=True)
-class BookingOutcome:
-    """What became of a booking request: the appointment as the patient sees it, and
-    whether this call made it or gave again what an earlier call with the same
-    Idempotency-Key got. The edge chooses how to say that in HTTP."""
-
-    appointment: dict[str, Any]
-    replayed: bool = False
-
-    @property
-    def created(self) -> bool:
-        return not self.replayed
-
-
-@dataclass(frozen=True)
 class _PendingOrder:
     """A hold's order row, written in the transaction; the provider is asked after the commit."""
 
@@ -99,36 +85,6 @@ class _PendingOrder:
     slot_id: str
     order_id: int
     expires_at: datetime
-
-
-def _fingerprint(patient_id: str, slot_id: str) -> str:
-    return hashlib.sha256(f"{patient_id}\x00{slot_id}".encode()).hexdigest()
-
-
-def replay_outcome(session: Session, scope: str, key: str, fingerprint: str) -> BookingOutcome | None:
-    """The answer a request with this Idempotency-Key got (booking and rescheduling share it)."""
-    record = session.execute(
-        select(IdempotencyRecord.fingerprint, IdempotencyRecord.response_json).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-        )
-    ).one_or_none()
-    if record is None:
-        return None
-    if record.fingerprint != fingerprint:
-        raise IdempotencyMismatch()
-    return BookingOutcome(json.loads(record.response_json), replayed=True)
-
-
-def remember_outcome(session: Session, scope: str, key: str, fingerprint: str, outcome: BookingOutcome) -> None:
-    """Keep the answer in the same transaction as the change it describes."""
-    session.connection().execute(
-        insert(IdempotencyRecord).values(
-            scope=scope,
-            key=key,
-            fingerprint=fingerprint,
-            response_json=json.dumps(outcome.appointment, ensure_ascii=False),
-        )
-    )
 
 
 def _replayed(ctx: ServiceContext, key: str, fingerprint: str) -> BookingOutcome | None:

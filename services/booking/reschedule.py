@@ -36,16 +36,8 @@ from payments.router import provider_for
 from services import audit
 from services.booking import catalogue, slot_cache
 from services.booking.hold_caps import check_open_holds
-from services.booking.holds import (
-    BookingOutcome,
-    _check_slot,
-    _load_slot,
-    _lock_patient,
-    _take_place,
-    _view,
-    remember_outcome,
-    replay_outcome,
-)
+from services.booking.holds import _check_slot, _load_slot, _lock_patient, _take_place, _view
+from services.booking.outcomes import BookingOutcome, remember_outcome, replay_outcome
 from services.booking.quotas import check_patient_week
 from services.booking.transitions import (
     _close_pending_orders,
