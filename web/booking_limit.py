@@ -18,7 +18,6 @@ from functools import lru_cache
 
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse
-from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from limits.strategies import RateLimiter
 from werkzeug.exceptions import TooManyRequests
@@ -44,7 +43,7 @@ def check(limit: str) -> None:
     identifiers = (prefix, SCOPE, patient_key()) if prefix else (SCOPE, patient_key())
     try:
         allowed = strategy.hit(item, *identifiers)
-    except (StorageError, ConnectionError, OSError) as exc:
+    except Exception as exc:  # any storage failure: redis-py's ConnectionError is no OSError
         log.warning("booking limit storage failed, counting in memory: %s", type(exc).__name__)
         kind = type(strategy)
         allowed = _fallback.setdefault(kind, kind(MemoryStorage())).hit(item, *identifiers)
