@@ -36,6 +36,9 @@ from services.clinical.triage.patterns import Found, find
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；\n]|但是|可是|不过")
 _SENTENCE_BREAK = re.compile(r"[。.!！?？;；\n]")
 _CLAUSE_SPAN = 12
+# "是不是过敏很严重", "会不会发展得很严重": a worry asked about a few words on; removed before
+# looking for severity words (a question ending "…严重吗" is handled by the pattern itself).
+_ASKED = re.compile(r"(?:是不是|会不会|是否|严不严重|要不要紧)[^，。,.!！?？;；]{0,8}?(?:严重|厉害|重)")
 log = logging.getLogger(__name__)
 
 
@@ -205,7 +208,7 @@ class TriageEngine:
 
     def may_lower(self, found: Evaluation) -> bool:
         """Whether the learned layer may turn this routine answer into self-care (no flag, net, risk, severity)."""
-        if find(self.knowledge.interview.worrying, found.text) is not None or self._severe.search(found.text):
+        if find(self.knowledge.interview.worrying, found.text) is not None or self._said_severe(found.text):
             return False
         complaints = [m.id for m in found.kept]
         allowed = interview.self_care_allowed(
@@ -237,7 +240,7 @@ class TriageEngine:
                 mild,
                 findings,
                 who,
-                bool(self._severe.search(text)) or find(self.knowledge.interview.worrying, text) is not None,
+                self._said_severe(text) or find(self.knowledge.interview.worrying, text) is not None,
                 bool(self.knowledge.interview.reassuring.search(text)),
                 text,
             )
@@ -249,6 +252,10 @@ class TriageEngine:
         if who.is_child:
             departments = _unique(self._for_children(departments))
         return Evaluation(text, who, findings, hits, nets, matched, kept, level, departments, modifiers, care)
+
+    def _said_severe(self, text: str) -> bool:
+        """A severity word the patient said, not one they asked about ("是不是很严重")."""
+        return self._severe.search(_ASKED.sub("", text)) is not None
 
     def matched_symptoms(self, text: str) -> list[str]:
         """Ids of the complaints named in normalised ``text`` (for routing messages)."""
@@ -263,7 +270,7 @@ class TriageEngine:
             spec = symptom.spec
             level = spec.level
             clause = self._clause(text, found)
-            if spec.severe_level is not None and self._severe.search(self._sentence(text, found)):
+            if spec.severe_level is not None and self._said_severe(self._sentence(text, found)):
                 level = spec.severe_level
             elif spec.mild_level is not None and self._mild.search(clause):
                 level = spec.mild_level
