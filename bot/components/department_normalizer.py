@@ -112,7 +112,8 @@ class DepartmentNormalizer(GraphComponent, EntityExtractorMixin):
         In a complaint (``complaint``: the intent is report_symptom) a bare body word
         that is also a department alias ("皮肤痒", "口腔溃疡") is the complaint, not a
         request for that department: there only a name that says it is one (ends in
-        科 or names a 门诊) or a span the extractors tagged counts.
+        科 or names a 门诊), one the patient goes to ("去急诊还是打120", "挂风湿"),
+        or a span the extractors tagged counts.
         """
         finder = self.finder or DepartmentFinder.from_files()
         found = finder.find(text)
@@ -121,7 +122,9 @@ class DepartmentNormalizer(GraphComponent, EntityExtractorMixin):
             found = [
                 m
                 for m in found
-                if _says_department(text[m.start : m.end]) or any(s < m.end and m.start < e for s, e in tagged)
+                if _says_department(text[m.start : m.end])
+                or _goes_to(text[: m.start])
+                or any(s < m.end and m.start < e for s, e in tagged)
             ]
         kept: list[dict[str, Any]] = []
         for entity in entities:
@@ -158,3 +161,14 @@ def _says_department(wording: str) -> bool:
     """ "心内科", "发热门诊", "看心脏的": a wording that can only mean a department."""
     plain = simplify(wording)
     return plain.endswith(("科", "课", "可", "的")) or "门诊" in plain
+
+
+# Verbs of going to or asking for a place, just before a name: "去急诊", "挂风湿",
+# "转到肿瘤", "看口腔". A body word in a complaint has none ("口腔溃疡", "皮肤痒").
+_GOING = ("去", "到", "挂", "看", "转", "送", "找", "睇", "掛", "轉")
+
+
+def _goes_to(before: str) -> bool:
+    """The words before a mention end in a verb of going there (a particle may follow: 去个, 挂个)."""
+    plain = simplify(before).rstrip(" 个一下那这的")
+    return plain.endswith(_GOING)

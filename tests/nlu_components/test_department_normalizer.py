@@ -120,6 +120,14 @@ def test_in_a_complaint_a_body_word_is_not_a_department(tmp_path: Path) -> None:
     assert [e["value"] for e in said] == ["gastroenterology"]
 
 
+def test_in_a_complaint_a_place_gone_to_is_a_department(tmp_path: Path) -> None:
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    gone = normalizer.normalise("胸口疼得厉害，现在去急诊还是叫救护车", [], complaint=True)
+    assert [e["value"] for e in gone] == ["emergency"]
+    assert normalizer.normalise("脸上皮肤痒，口腔溃疡", [], complaint=True) == []  # body words, no going
+
+
 def test_process_reads_the_intent(tmp_path: Path) -> None:
     normalizer, *_ = component(tmp_path)
     normalizer.train(TrainingData())
