@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RASA_VENV = ROOT / ".venv-rasa"
 RASA = RASA_VENV / "bin" / "rasa"
 RASA_PYTHON = RASA_VENV / "bin" / "python"
-MODEL = ROOT / "var" / "rasa" / "models" / "current.tar.gz"
+# STACK_RASA_MODEL: a model trained elsewhere (e.g. /tmp), as for tests/e2e/stack.py
+MODEL = Path(os.environ.get("STACK_RASA_MODEL") or ROOT / "var" / "rasa" / "models" / "current.tar.gz")
 
 
 def rasa_env(**extra: str) -> dict[str, str]:
