@@ -43,6 +43,9 @@ NEW_PATIENT = "new"
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 ID_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
 NAME_NOISE = re.compile(r"^(我叫|叫|名字是|名字叫|姓名是|姓名|就诊人叫|就诊人是|是)|[，,。.！!\s]")
+# An answer, not a name: "对的没问题确认" typed at the name question was registered as the
+# patient's name (blind set 3, E07). No Chinese given name carries these words.
+NOT_A_NAME = re.compile(r"确认|没问题|好的|是的|对的|不对|谢谢|知道|随便|可以|挂号|预约|医生|明天|后天|上午|下午")
 
 
 def error_response(exc: HospitalError) -> str:
@@ -220,7 +223,7 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         name = NAME_NOISE.sub("", str(value or ""))
-        if 2 <= len(name) <= 20 and re.fullmatch(r"[\u4e00-\u9fff·A-Za-z]+", name):
+        if 2 <= len(name) <= 20 and re.fullmatch(r"[\u4e00-\u9fff·A-Za-z]+", name) and not NOT_A_NAME.search(name):
             return {"patient_name": name, "registration_ok": None}  # read back again before writing
         dispatcher.utter_message(response="utter_invalid_name")
         return {"patient_name": None}

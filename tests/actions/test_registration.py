@@ -26,3 +26,16 @@ async def test_other_refusals_still_ask_the_id_number_and_phone(hospital: FakeHo
     tracker = make_tracker(slots=details, text="对", intent="affirm")
     result = await ValidateBookingForm().validate_registration_ok(True, CollectingDispatcher(), tracker, domain)
     assert result == {"registration_ok": None, "phone": None, "id_number": None}
+
+
+async def test_an_answer_at_the_name_question_is_no_name(domain: dict) -> None:
+    """ "对的没问题确认" was registered as a patient's name (blind set 3, E07)."""
+    form = ValidateBookingForm()
+    for said in ("对的没问题确认", "好的", "确认", "随便吧", "明天上午"):
+        dispatcher = CollectingDispatcher()
+        result = await form.validate_patient_name(said, dispatcher, make_tracker(text=said), domain)
+        assert result == {"patient_name": None}, said
+        assert responses(dispatcher) == ["utter_invalid_name"]
+    for name in ("周建国", "欧阳可欣", "阿依古丽·买买提", "我叫李敏"):
+        result = await form.validate_patient_name(name, CollectingDispatcher(), make_tracker(text=name), domain)
+        assert result["patient_name"] == name.removeprefix("我叫"), name
