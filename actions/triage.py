@@ -50,6 +50,15 @@ MAX_QUESTIONS = 3  # a triage nurse's few questions, not a form to fill
 DETAILS_AFTER_ADVICE = 3  # messages after a triage answer that still add to its complaint
 
 
+def slot_age(value: Any) -> Optional[float]:
+    """The age slot in years: "0.7" is eight months (parse_age read its "0", a newborn, and
+    C22's eight-month-old with fever was told to call 120), "72岁" and "unknown" as typed."""
+    try:
+        return float(str(value))
+    except (TypeError, ValueError):
+        return parse_age(str(value or ""))
+
+
 def said(event: Dict[str, Any]) -> str:
     """What the patient said in a user event: its text, or for the front door's
     ``/report_symptom{"symptom": ...}`` (a complaint the NLU sent elsewhere) the complaint;
@@ -71,7 +80,7 @@ def triage_text(tracker: Tracker) -> str:
     A bare age ("五十一", "72岁") goes to the engine as the age, not as words ("五十一岁"
     holds "一岁"); a triage started by more details right after an answer ("精神还行，能玩")
     is assessed with the complaint it adds to."""
-    age = parse_age(str(tracker.get_slot("age") or ""))
+    age = slot_age(tracker.get_slot("age"))
     return "；".join(_texts(list(tracker.events), len(tracker.events), age))
 
 
@@ -275,7 +284,7 @@ class ActionTriage(HospitalAction):
         duration = tracker.get_slot("duration")
         if duration and duration != UNKNOWN and duration not in text:
             text = f"{text}；持续{duration}"
-        age = parse_age(str(tracker.get_slot("age") or ""))
+        age = slot_age(tracker.get_slot("age"))
         result = common.backend().triage(text=text, age=age, sex=sex_of(tracker.get_slot("sex")))
         level = result.get("level", "routine")
         departments = [d for d in result.get("departments", []) if d]

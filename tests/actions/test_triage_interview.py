@@ -367,3 +367,16 @@ def test_the_question_markers_are_the_domain_wording(domain: dict) -> None:
     asks = [domain["responses"][f"utter_ask_{slot}"][0]["text"] for slot in ("symptom", "duration", "age")]
     assert all(marker in ask for marker, ask in zip(QUESTION_MARKERS, asks, strict=True))
     assert AGE_ASKED_AGAIN in domain["responses"]["utter_invalid_age"][0]["text"]
+
+
+@pytest.mark.parametrize(("slot", "age"), [("0.7", 0.7), ("1.5", 1.5), ("72", 72)])
+async def test_a_fraction_of_a_year_reaches_the_engine_as_it_is(
+    hospital: FakeHospital, domain: dict, slot: str, age: float
+) -> None:
+    """Set 1's C22: "宝宝8个月" kept as "0.7" went to the engine as 0 (a newborn): 120."""
+    tracker = make_tracker(
+        text="精神还可以 能吃奶", slots={"duration": "一天了", "age": slot}, events=started("宝宝发烧39度 一天了")
+    )
+    await ActionTriage().run(CollectingDispatcher(), tracker, domain)
+    sent = next(r["body"] for r in hospital.requests if r["path"] == "/api/v1/triage")
+    assert sent["age"] == age
