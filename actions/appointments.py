@@ -20,6 +20,7 @@ from actions import common, identify
 from actions.base import HospitalAction, bound_patients, yes_no
 from actions.dates import SHANGHAI
 from actions.numbers import parse_choice
+from actions.patient_names import masked_name
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Appointment
 
@@ -100,7 +101,7 @@ def describe(appt: Appointment) -> Dict[str, str]:
         left = max(1, int((expires - datetime.now(timezone.utc)).total_seconds() // 60))
         status = f"{status}，请在{left}分钟内支付"
     return {
-        "patient_name": str(appt.get("patient_name", "")),
+        "patient_name": masked_name(str(appt.get("patient_name", ""))),  # names are shown masked (张*国)
         "department_name": str(appt.get("department_name") or common.department_name(appt.get("department"))),
         "doctor": common.doctor_label(appt.get("doctor")),
         "start_text": common.start_text(str(appt.get("start", ""))),

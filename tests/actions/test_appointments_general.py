@@ -38,7 +38,7 @@ async def test_lists_only_the_accounts_patients(hospital: FakeHospital, domain: 
     events = await ActionQueryAppointments().run(dispatcher, make_tracker(sender="u1"), domain)
     assert responses(dispatcher) == ["utter_appointment_item", "utter_appointments_actions"]
     item = dispatcher.messages[0]
-    assert item["patient_name"] == "李秀英" and item["status_text"].startswith("待支付，请在")
+    assert item["patient_name"] == "李*英" and item["status_text"].startswith("待支付，请在")  # masked
     # A held visit offers 去支付 as a link to its pay page, not a choice to send back.
     assert item["buttons"] == [{"title": "去支付", "url": item["buttons"][0]["url"]}]
     assert item["buttons"][0]["url"].startswith("http://hospital.local/p/")
