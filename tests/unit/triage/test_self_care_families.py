@@ -118,6 +118,12 @@ def test_a_blister_on_the_heel_is_not_joint_pain(rules: TriageEngine) -> None:
     assert "joint_pain" in rules.matched_symptoms(rules.normalize("早上下床脚后跟疼"))
 
 
+def test_a_tetanus_shot_is_no_cold(rules: TriageEngine) -> None:
+    """破伤风 (tetanus) holds 伤风 (a cold): a small cut "去年打過破傷風" was read as a cold too."""
+    assert "common_cold" not in rules.matched_symptoms(rules.normalize("伤口很浅，去年打过破伤风针"))
+    assert "common_cold" in rules.matched_symptoms(rules.normalize("有点伤风，流清鼻涕"))
+
+
 # -- a minor head bump -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",
