@@ -9,8 +9,8 @@ over, only a difference is paid or refunded) and the patient hears it in one mes
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional, Text, Tuple
+from datetime import timedelta
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -28,80 +28,20 @@ from actions.base import (
 )
 from actions.dates import DatePhrase, example_date, parse_date_slot, period_of, resolve, today_in_shanghai
 from actions.numbers import parse_choice
+from actions.open_places import (
+    BOOKING_WINDOW_DAYS,
+    PERIOD_HOURS,
+    date_of_slot,
+    days_near,
+    earliest_day_with_places,
+    nearest_day_as_wished,
+    open_on,
+    open_slots,
+    starts_within,
+)
+from actions.visit_money import hold_minutes, say_money_moved
 from integrations.hospital import HospitalError, SoldOut
-from integrations.hospital.base import Appointment, Slot
-
-BOOKING_WINDOW_DAYS = 14  # booking_horizon_days of the hospital API
-MAX_SLOT_BUTTONS = 8
-PERIOD_HOURS = {"morning": (0, 12), "afternoon": (12, 18), "evening": (18, 24)}
-
-
-def open_slots(department: str, date_slot: str, doctor: Optional[str] = None) -> List[Slot]:
-    """Bookable slots for the day, narrowed to the period and doctor asked for
-    (when that leaves nothing, the whole day is offered instead)."""
-    day, period = parse_date_slot(date_slot)
-    slots = [s for s in common.backend().slots(department, day) if int(s.get("remaining", 0) or 0) > 0]
-    narrowed = slots
-    if period in PERIOD_HOURS:
-        low, high = PERIOD_HOURS[period]
-        narrowed = [s for s in narrowed if _starts_within(s, low, high)]
-    if doctor:
-        narrowed = [s for s in narrowed if doctor in common.doctor_label(s.get("doctor"))] or narrowed
-    return narrowed or slots
-
-
-def _hour(slot: Slot) -> Optional[int]:
-    parsed = common.parse_iso(str(slot.get("start", "")))
-    return parsed.astimezone(common.SHANGHAI).hour if parsed else None
-
-
-def _starts_within(slot: Slot, low: int, high: int) -> bool:
-    """The slot starts in [low, high) o'clock, Shanghai time (a slot without a start does not)."""
-    hour = _hour(slot)
-    return hour is not None and low <= hour < high
-
-
-def _open_on(department: str, day: date) -> List[Slot]:
-    return [s for s in common.backend().slots(department, day.isoformat()) if int(s.get("remaining", 0) or 0) > 0]
-
-
-def days_near(day: date, today: date) -> List[date]:
-    """The other bookable days, nearest first (the day after before the day before)."""
-    last = today + timedelta(days=BOOKING_WINDOW_DAYS)
-    near: List[date] = []
-    for step in range(1, BOOKING_WINDOW_DAYS + 1):
-        near += [d for d in (day + timedelta(days=step), day - timedelta(days=step)) if today <= d <= last]
-    return near
-
-
-def nearest_day_as_wished(department: str, day: str, view: Dict[str, Any]) -> Optional[Tuple[str, List[Slot]]]:
-    """The nearest other day with places that fit the wish (time of day, title, doctor), and
-    those places; None when no day in the booking window has one."""
-    start = date.fromisoformat(day)
-    for other in days_near(start, today_in_shanghai()):
-        _page, _more, fitting = slot_lists.arrange(_open_on(department, other), {**view, "page": 0})
-        if fitting:
-            return other.isoformat(), fitting
-    return None
-
-
-def earliest_day_with_places(department: str) -> Optional[date]:
-    """ "随便", "最早的那个": the first day from today with a free place."""
-    today = today_in_shanghai()
-    for step in range(BOOKING_WINDOW_DAYS + 1):
-        day = today + timedelta(days=step)
-        if _open_on(department, day):
-            return day
-    return None
-
-
-def date_of_slot(value: Any) -> Optional[DatePhrase]:
-    """A date slot's own form ("2026-12-08 afternoon"), as a phrase with its period."""
-    day, period = parse_date_slot(str(value or ""))
-    try:
-        return DatePhrase(day=date.fromisoformat(day), period=period)
-    except ValueError:
-        return None
+from integrations.hospital.base import Slot
 
 
 class ValidateBookingForm(PatientFormValidation):
@@ -216,7 +156,7 @@ class ValidateBookingForm(PatientFormValidation):
         asking again (a patient who tapped 今天 on a Sunday saw the day question loop)."""
         names = {"department_name": common.department_name(department), "date_text": common.day_text(phrase.iso())}
         try:
-            near = next((d for d in days_near(phrase.day, today_in_shanghai()) if _open_on(department, d)), None)
+            near = next((d for d in days_near(phrase.day, today_in_shanghai()) if open_on(department, d)), None)
         except HospitalError as exc:
             utter_error(dispatcher, exc)
             return {"date": None}
@@ -286,7 +226,7 @@ def offered_by_words(text: str, tracker: Tracker, offered: List[str]) -> Optiona
     picked = by_doctor or slots
     if period in PERIOD_HOURS:
         low, high = PERIOD_HOURS[period]
-        picked = [s for s in picked if _starts_within(s, low, high)]
+        picked = [s for s in picked if starts_within(s, low, high)]
     if (by_doctor or period) and len(picked) == 1:
         return str(picked[0]["id"])
     return None
@@ -431,39 +371,3 @@ class ActionBookAppointment(HospitalAction):
                 FollowupAction("booking_form"),
             ]
         return [SlotSet("booking_ok", False), SlotSet("slot_id", None), SlotSet("reschedule_from", None)]
-
-
-def say_money_moved(
-    dispatcher: CollectingDispatcher, appointment: Appointment, carried: Dict[str, Any], names: Dict[str, str]
-) -> None:
-    """A paid visit moved: one message says where the money went (carried over, the
-    difference refunded, or the difference to pay with its link)."""
-    difference = int(carried.get("difference_fen") or 0)
-    money = {
-        "paid_yuan": common.yuan(carried.get("paid_fen")),
-        "fee_yuan": common.yuan(appointment.get("fee_fen")),
-        "difference_yuan": common.yuan(abs(difference)),
-    }
-    payment = appointment.get("payment") or {}
-    if difference > 0 and common.pay_link(payment):
-        dispatcher.utter_message(
-            response="utter_rescheduled_pay_difference",
-            pay_url=common.pay_link(payment),
-            hold_minutes=hold_minutes(appointment.get("hold_expires_at")),
-            **money,
-            **names,
-        )
-    elif difference < 0:
-        refund = carried.get("refund") or {}
-        days = str(refund.get("working_days") or 7)
-        dispatcher.utter_message(response="utter_rescheduled_refund_difference", refund_days=days, **money, **names)
-    else:
-        dispatcher.utter_message(response="utter_rescheduled_carried", **money, **names)
-
-
-def hold_minutes(expires_at: Optional[str]) -> int:
-    parsed = common.parse_iso(str(expires_at or ""))
-    if parsed is None:
-        return 15
-    minutes = int((parsed - datetime.now(timezone.utc)).total_seconds() // 60)
-    return max(1, minutes)

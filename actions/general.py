@@ -14,9 +14,9 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
-from actions.booking import hold_minutes
 from actions.numbers import parse_choice
 from actions.triage import TRIAGE_SLOTS, continues_a_triage
+from actions.visit_money import hold_minutes
 from integrations.hospital import HospitalError
 
 # Slots one journey fills that must not leak into the next one. Slots filled
