@@ -87,6 +87,13 @@ def appointment_for(conv: dict[str, Any]) -> tuple[str, str] | None:
     return department, patient_name(conv["turns"])
 
 
+def open_slot(slots: list[dict[str, Any]]) -> str:
+    """The last place of the day that is still free: one department serves every script that
+    names none, and the last slot alone runs out (409) after a few of them."""
+    free = [slot for slot in slots if int(slot.get("remaining") or 0) > 0] or slots
+    return str(free[-1]["id"])
+
+
 def demo_phone(conv: dict[str, Any]) -> str:
     """Whose records a result or refill script is played with."""
     if conv["id"] in DEMO_PHONE:
@@ -188,7 +195,7 @@ class Runner:
             made.raise_for_status()
             slots = self.stack.api("GET", f"/api/v1/slots?department={department}&date={self.tomorrow}").json()
             held = self.stack.api(
-                "POST", "/api/v1/appointments", json={"patient_id": made.json()["id"], "slot_id": slots[-1]["id"]}
+                "POST", "/api/v1/appointments", json={"patient_id": made.json()["id"], "slot_id": open_slot(slots)}
             )
             held.raise_for_status()
             who["patient"] = made.json()["id"]
