@@ -33,12 +33,15 @@ from functools import lru_cache
 
 from services.clinical.triage import blend
 from services.clinical.triage.engine import TriageEngine
-from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel
+from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel, TriageResult
 from services.clinical.triage.routing import looks_like_symptom, reads_as_errand
 
 log = logging.getLogger(__name__)
 
 MIN_ASSESSED_CHARS = 15
+# The learned layer's P(emergency) above which it answers alone on a message with no
+# complaint words (`_unsure_without_words`); its own threshold is data/triage/learned.yml's.
+SURE_WITHOUT_COMPLAINT = 0.6
 MAX_ASSESSED_CHARS = 2000
 ASSESSED_LABEL = "综合判断"
 ASSESSED_SOURCE = "分诊引擎综合评估（规则、症状组合与学习模型），docs/triage.md"
@@ -51,8 +54,9 @@ def emergency_hits(engine: TriageEngine, text: str) -> list[RedFlagHit]:
     if hits or not worth_assessing(text):
         return hits
     try:
-        assessed = list(_assessed(engine, text[:MAX_ASSESSED_CHARS]))
-        if assessed and learned_alone(assessed) and reads_as_errand(text):
+        found, probability = _assessed(engine, text[:MAX_ASSESSED_CHARS])
+        assessed = list(found)
+        if assessed and learned_alone(assessed) and (reads_as_errand(text) or _unsure_without_words(text, probability)):
             return []
         return assessed
     except Exception:  # the rules have answered; the edge must not fail on the rest
@@ -65,17 +69,40 @@ def learned_alone(hits: list[RedFlagHit]) -> bool:
     return all(hit.id == blend.LEARNED_RULE for hit in hits)
 
 
+def _unsure_without_words(text: str, probability: float | None) -> bool:
+    """The learned layer alone, unsure, on a message with no complaint in it: no alarm.
+
+    Blind conversation set 4 (its first, sealed run): a mother mid-booking asked "对了你们
+    医院停车方便吗 我开车带他过去" and the layer alone said emergency at 0.38 (threshold
+    0.35); the 120 advice then locked her child's booking. Words the layer has seen in
+    emergencies ("开车", "孩子") carry it over the threshold when nothing in the message is
+    a complaint. The layer still answers alone where it is sure (a teenager giving away his
+    things, 0.75) or where the message reads as a complaint."""
+    return probability is not None and probability < SURE_WITHOUT_COMPLAINT and not looks_like_symptom(text)
+
+
+def _emergency_probability(result: TriageResult) -> float | None:
+    """P(emergency) of the learned layer, as its reason states it."""
+    for reason in result.reasons:
+        if reason.rule == blend.LEARNED_RULE:
+            for finding in reason.findings:
+                if finding.startswith("P(emergency)="):
+                    return float(finding.split("=", 1)[1])
+    return None
+
+
 @lru_cache(maxsize=512)
-def _assessed(engine: TriageEngine, text: str) -> tuple[RedFlagHit, ...]:
+def _assessed(engine: TriageEngine, text: str) -> tuple[tuple[RedFlagHit, ...], float | None]:
     """The whole assessment's emergency, remembered: one chat message is judged by the
     limiter's exemption and then by the turn, and a conversation's emergency state judges
     its alert message again on every later turn. A failure raises and is not remembered."""
     result = engine.assess(TriageInput(text=text))
     if result.level is not TriageLevel.EMERGENCY:
-        return ()
+        return (), None
     rule = "+".join(result.red_flags) or blend.LEARNED_RULE
     departments = tuple(code for code in result.departments if code != "emergency")
-    return (RedFlagHit(rule, ASSESSED_LABEL, ("emergency", *departments), ASSESSED_SOURCE, ""),)
+    hit = RedFlagHit(rule, ASSESSED_LABEL, ("emergency", *departments), ASSESSED_SOURCE, "")
+    return (hit,), _emergency_probability(result)
 
 
 def worth_assessing(text: str) -> bool:

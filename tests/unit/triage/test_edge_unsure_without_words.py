@@ -1,0 +1,37 @@
+"""The learned layer alone, unsure, on a message with no complaint in it, raises no alarm at
+the chat edge (services/clinical/triage/edge.py): blind set 4's mother asking about parking
+mid-booking was told to call 120 (P(emergency) 0.38 over a 0.35 threshold), and her child's
+booking was then refused. Where the layer is sure, or the message reads as a complaint,
+or a rule fires, the edge still answers an emergency."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.clinical.triage import TriageEngine
+from services.clinical.triage.edge import emergency_hits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "对了你们医院停车方便吗 我开车带他过去",  # set 4, F02, in the patient's words
+        "好的 那继续。身份证是孩子的：[身份证号]",  # the next message, as Rasa sees it
+        "顺便问一下你们那边地铁能到吗，我带孩子坐地铁过去",
+        "行吧那就这个时间，我下班以后开车过去",
+    ],
+)
+def test_unsure_wordless_messages_get_no_120(engine: TriageEngine, text: str) -> None:
+    assert emergency_hits(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "把吉他和游戏账号都送人了，跟大家说了再见",  # the layer alone, and sure (0.75)
+        "我现在在楼顶，不想活了",  # a rule
+        "孩子突然喘不上气，嘴唇发紫",  # a complaint
+    ],
+)
+def test_emergencies_are_still_answered(engine: TriageEngine, text: str) -> None:
+    assert emergency_hits(engine, text) != []
