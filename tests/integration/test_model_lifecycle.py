@@ -69,7 +69,10 @@ class FakeRunner(RasaRunner):
             raise RasaStepFailed("train", "Killed")
         out_dir.mkdir(parents=True, exist_ok=True)
         model = out_dir / f"{name}.tar.gz"
-        model.write_bytes(b"model " + (workspace / "data/nlu/payment.yml").read_bytes())
+        # the whole NLU snapshot: a new example lands in whichever file holds its intent
+        # (`pay` is in payment.yml and more_errands.yml)
+        nlu = b"".join(path.read_bytes() for path in sorted((workspace / "data/nlu").rglob("*.yml")))
+        model.write_bytes(b"model " + nlu)
         return model
 
     def evaluate(self, workspace: Path, candidate: Path, active: Path | None) -> dict[str, Any]:
