@@ -102,7 +102,7 @@ def _item_url(kind: str, name: str) -> str:
 def teaching_example_add() -> ResponseReturnValue:
     kind, name = form_field("kind", 20), form_field("name", 120).strip()
     create = form_field("create", 1) == "1"  # only the explicit "新建" form makes a new item
-    td.add_example(
+    added = td.add_example(
         staff_context(),
         kind,
         name,
@@ -112,7 +112,15 @@ def teaching_example_add() -> ResponseReturnValue:
         create=create,
     )
     flash(f"已新建 {name}（待导出或训练后生效）" if create else "已添加例句（待导出或训练后生效）")
-    return redirect(_item_url(kind, name))
+    return redirect(_page_showing(kind, name, added))
+
+
+def _page_showing(kind: str, name: str, example_id: int) -> str:
+    """The item page on which the new example is listed: an item spread over several files
+    ("pay" has more than one page) lists it in its file's place, not always on page 1."""
+    ids = [example.id for example in td.get_item(staff_context(), kind, name).examples]
+    page = ids.index(example_id) // PAGE_SIZE + 1 if example_id in ids else 1
+    return _item_url(kind, name) + (f"?page={page}" if page > 1 else "")
 
 
 @bp.post("/teaching/examples/<int:example_id>/edit")

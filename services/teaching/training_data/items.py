@@ -91,9 +91,11 @@ def ensure_item(
     query = query.where(TrainingItem.kind == kind, TrainingItem.name == name)
     if source_file:
         query = query.where(TrainingItem.source_file == source_file)
-    row = session.scalars(query.order_by(TrainingItem.source_file).limit(1)).first()
-    if row is not None:
-        return row
+    rows = list(session.scalars(query.order_by(TrainingItem.source_file)))
+    if rows:
+        # An intent may be spread over several files (payment.yml and more_errands.yml both
+        # hold `pay`): a new example goes to its home, the file with most of its examples.
+        return max(rows, key=lambda row: (len(row.examples), -rows.index(row)))
     if not create:
         raise _unknown(session, kind, name)
     path = source_file or _default_file(kind, name)
