@@ -118,9 +118,11 @@ def test_results_only_after_the_sms_code(stack: Stack) -> None:
 def test_a_refill_starts_only_from_an_earlier_offline_prescription(stack: Stack) -> None:
     sender = "demo"
     assert "就诊人" in said(stack.chat(sender, "我想开降压药"))
-    assert "复诊" in said(stack.chat(sender, "1"))
-    prescriptions = stack.chat(sender, "1")  # his one renewable prescription is named, no choice to make
+    # his one renewable prescription (an earlier offline visit's) is named at once: "开过吗?"
+    # is asked only when nothing is on file, and there is no choice to make
+    prescriptions = stack.chat(sender, "1")
     assert "苯磺酸氨氯地平片" in said(prescriptions) + " ".join(b["title"] for b in buttons(prescriptions))
+    assert "医生" in said(prescriptions)  # then: anything to ask the doctor?
 
 
 def test_faq_hand_off_and_out_of_scope(stack: Stack) -> None:
