@@ -134,7 +134,7 @@ def resolve(text: str, today: Optional[date] = None) -> Optional[DatePhrase]:
     if not text:
         return None
     today = today or today_in_shanghai()
-    text = text.translate(FULLWIDTH).replace(" ", "")
+    text = text.translate(FULLWIDTH).replace(" ", "").replace("週", "周")  # 下週三 (traditional)
     day = _explicit(text, today) or _weekday(text, today) or _relative(text, today)
     if day is None:
         return None

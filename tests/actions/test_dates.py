@@ -16,6 +16,7 @@ THURSDAY = date(2026, 11, 26)
     [
         ("明天下午", date(2026, 11, 27), "afternoon"),
         ("下周三", date(2026, 12, 2), None),
+        ("下週三得唔得", date(2026, 12, 2), None),  # traditional 週 (blind set 4, F03)
         ("周五上午", date(2026, 11, 27), "morning"),
         ("12月3号", date(2026, 12, 3), None),
         ("十二月三号", date(2026, 12, 3), None),
