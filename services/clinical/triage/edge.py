@@ -47,6 +47,10 @@ SURE_WITHOUT_COMPLAINT = 0.6
 # (blind set 4's first run: "整个骨科的号 腰疼得够呛 明儿个上午的" at 0.48 and "帮我爸挂个眼科，
 # 他看东西模糊，老花镜也不管用了" at 0.74 were told to call 120 and could not book).
 SURE_FOR_A_BOOKING = 0.8
+# A phone, an ID number or a code: six digits or more are never a temperature, a pressure,
+# a dose or an age, and the learned layer read "身份证是孩子的：110101…" and "手机号打错俩数
+# 重新来 139…" as emergencies by their digits (blind set 4). Rules still see the whole text.
+NOT_CLINICAL_NUMBER = re.compile(r"\d{6,}[Xx]?")
 BOOKING_WORDS = re.compile(r"挂|掛|约|約|预约|預約|号|號")
 MAX_ASSESSED_CHARS = 2000
 ASSESSED_LABEL = "综合判断"
@@ -57,6 +61,7 @@ def emergency_hits(engine: TriageEngine, text: str) -> list[RedFlagHit]:
     """The red flags in ``text``; failing those, one hit when the whole assessment of the
     message alone says emergency. Never raises: an assessment that fails leaves the rules."""
     hits = engine.red_flags(text)
+    text = NOT_CLINICAL_NUMBER.sub("", text)
     if hits or not worth_assessing(text):
         return hits
     try:

@@ -23,6 +23,10 @@ from services.clinical.triage.edge import emergency_hits
         "整个骨科的号 腰疼得够呛 明儿个上午的",  # set 4, F05
         "帮我爸挂个眼科，他看东西模糊，老花镜也不管用了",  # set 4, F06
         "想约个皮肤科的号，胳膊上起了一片红疙瘩挺痒的",
+        # a phone, an ID number or a code is no clinical number (set 4, F02 and F08)
+        "好的 那继续。身份证是孩子的：110101201903070012",
+        "刚才手机号打错俩数 重新来 13900000412",
+        "验证码是 482913 麻烦快点",
     ],
 )
 def test_unsure_wordless_messages_get_no_120(engine: TriageEngine, text: str) -> None:
