@@ -9,7 +9,7 @@ over, only a difference is paid or refunded) and the patient hears it in one mes
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -74,7 +74,9 @@ class ValidateBookingForm(PatientFormValidation):
         """A day the NLU did not tag: said in the message that started the booking ("聽日上晝得唔得"),
         or left to us at the day question ("哪天都行，随便", "你看着办，最早的那个吧")."""
         requested, text = tracker.get_slot("requested_slot"), common.latest_text(tracker)
-        if tracker.get_slot("date") or next(tracker.get_latest_entity_values("date"), None) or not text:
+        tagged = next(tracker.get_latest_entity_values("date"), None)
+        # a tag that is no day ("哪天" of "哪天都行，随便") leaves the choice to us as well
+        if tracker.get_slot("date") or (tagged and resolve(str(tagged), today_in_shanghai())) or not text:
             return {}
         if requested in (None, "department"):
             phrase = resolve(text, today_in_shanghai())
@@ -132,6 +134,10 @@ class ValidateBookingForm(PatientFormValidation):
             choice, days = parse_choice(common.latest_text(tracker)), common.latest_button_payloads(tracker)
             if choice is not None and 0 < choice <= len(days):
                 phrase = resolve(days[choice - 1], today)
+        if phrase is None and asked(tracker, "date") and booking_wishes.wants_anything(common.latest_text(tracker)):
+            # "哪天都行，随便" read as inform fills the day with its own words: the earliest day
+            earliest = self._earliest(tracker.get_slot("department"))
+            phrase = DatePhrase(day=earliest) if earliest else None
         if phrase is None and next(tracker.get_latest_entity_values("department"), None):
             return {"date": None}  # "不对，我要挂眼科": a new department, the day is simply asked again
         if phrase is None and not asked(tracker, "date"):
@@ -150,6 +156,13 @@ class ValidateBookingForm(PatientFormValidation):
             if not slots:
                 return self._nearest_day(dispatcher, department, phrase)
         return {"date": date_slot, "slot_id": None}
+
+    @staticmethod
+    def _earliest(department: Optional[str]) -> Optional[date]:
+        try:
+            return earliest_day_with_places(department) if department else today_in_shanghai()
+        except HospitalError:
+            return None
 
     def _nearest_day(self, dispatcher: CollectingDispatcher, department: str, phrase: DatePhrase) -> Dict[Text, Any]:
         """A full day: said kindly, and the nearest day with places is listed instead of

@@ -180,6 +180,22 @@ async def test_any_day_is_the_earliest_with_places(hospital: FakeHospital, domai
     )
     extracted = await ValidateBookingForm().extract_date(CollectingDispatcher(), tracker, domain)
     assert extracted == {"date": NEXT}
+    # the model may tag "哪天" as a date: a tag that is no day leaves the choice to us too
+    tagged = make_tracker(
+        slots={"department": "respiratory", "requested_slot": "date"},
+        text="哪天都行，随便",
+        entities=[{"entity": "date", "value": "哪天", "start": 0, "end": 2}],
+    )
+    assert await ValidateBookingForm().extract_date(CollectingDispatcher(), tagged, domain) == {"date": NEXT}
+    # read as inform, the words fill the day themselves: the day question takes the earliest
+    asked_day = make_tracker(
+        slots={"department": "respiratory", "requested_slot": "date"},
+        text="哪天都行，随便",
+        events=[{"event": "slot", "name": "requested_slot", "value": "date"}],
+    )
+    form, dispatcher = ValidateBookingForm(), CollectingDispatcher()
+    validated = await form.validate_date("哪天都行，随便", dispatcher, asked_day, domain)
+    assert validated == {"date": NEXT, "slot_id": None}
 
 
 async def test_any_place_is_the_first_offered(hospital: FakeHospital, domain: dict) -> None:
