@@ -100,7 +100,10 @@ async def test_a_number_counts_only_for_the_buttons_just_shown(stocked: FakeHosp
 
 
 async def test_past_or_far_date_is_refused(hospital: FakeHospital, domain: dict) -> None:
-    result, said = await run_validate("date", "随便哪天", domain, text="随便哪天")
+    # a day past the 14-day window ("随便哪天" now takes the earliest day: test_booking_wishes.py)
+    result, said = await run_validate("date", "2027年3月5号", domain, text="2027年3月5号")
+    assert result == {"date": None} and said == ["utter_invalid_date"]
+    result, said = await run_validate("date", "看不懂的日子", domain, text="看不懂的日子")
     assert result == {"date": None} and said == ["utter_invalid_date"]
 
 
