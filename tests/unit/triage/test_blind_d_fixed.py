@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
 from services.clinical.triage.interview import SelfCareSpec
-from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
+from tests.unit.triage.conftest import vignette_input
 
 FIXED = Path(__file__).resolve().parents[2] / "triage" / "set_d_fixed.yml"
 _DATA = yaml.safe_load(FIXED.read_text(encoding="utf-8"))
@@ -27,18 +27,9 @@ CASES: list[dict[str, Any]] = _DATA["cases"]
 PARTLY: list[dict[str, Any]] = _DATA["partly"]
 
 
-def _input(case: dict[str, Any]) -> TriageInput:
-    return TriageInput.model_validate({k: case.get(k) for k in ("text", "age", "sex", "pregnant")})
-
-
-@pytest.fixture(scope="module")
-def rules() -> TriageEngine:
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_the_set_d_vignette_gets_its_level(engine: TriageEngine, case: dict[str, Any]) -> None:
-    assessed = engine.assess(_input(case))
+    assessed = engine.assess(vignette_input(case))
     assert assessed.level is TriageLevel(case["level"]), case["family"]
     if "departments" in case:  # a department miss: one of D's departments among the first three
         assert set(assessed.departments[:3]) & set(case["departments"]), assessed.departments
@@ -46,7 +37,7 @@ def test_the_set_d_vignette_gets_its_level(engine: TriageEngine, case: dict[str,
 
 @pytest.mark.parametrize("case", PARTLY, ids=[c["id"] for c in PARTLY])
 def test_a_set_d_vignette_moved_part_of_the_way(engine: TriageEngine, case: dict[str, Any]) -> None:
-    level = engine.assess(_input(case)).level
+    level = engine.assess(vignette_input(case)).level
     assert level is TriageLevel(case["level"]), case["family"]
     assert abs(level.severity - TriageLevel(case["expected"]).severity) == 1
 
@@ -58,7 +49,7 @@ _PARAPHRASES = [(c["id"], p) for c in CASES + PARTLY for p in c.get("paraphrases
 def test_a_paraphrase_of_the_family_gets_its_level_on_the_rules_alone(
     rules: TriageEngine, family: str, said: dict[str, Any]
 ) -> None:
-    assessed = rules.assess(_input(said))
+    assessed = rules.assess(vignette_input(said))
     assert assessed.level is TriageLevel(said["level"]), (family, said["text"])
     if "departments" in said:
         assert set(assessed.departments[:3]) & set(said["departments"]), (said["text"], assessed.departments)

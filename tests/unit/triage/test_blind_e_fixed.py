@@ -17,23 +17,15 @@ import yaml
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
+from tests.unit.triage.conftest import vignette_input
 
 TRIAGE_TESTS = Path(__file__).resolve().parents[2] / "triage"
 CASES: list[dict[str, Any]] = yaml.safe_load((TRIAGE_TESTS / "set_e_fixed.yml").read_text(encoding="utf-8"))["cases"]
 
 
-def _input(case: dict[str, Any]) -> TriageInput:
-    return TriageInput.model_validate({k: case.get(k) for k in ("text", "age", "sex", "pregnant")})
-
-
-@pytest.fixture(scope="module")
-def rules() -> TriageEngine:
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_the_set_e_vignette_gets_its_level(engine: TriageEngine, case: dict[str, Any]) -> None:
-    assessed = engine.assess(_input(case))
+    assessed = engine.assess(vignette_input(case))
     assert assessed.level is TriageLevel(case["level"]), case["family"]
     if "departments" in case:
         assert set(assessed.departments[:3]) & set(case["departments"]), assessed.departments
@@ -46,7 +38,7 @@ _PARAPHRASES = [(c["id"], p) for c in CASES for p in c.get("paraphrases", []) + 
 def test_a_paraphrase_of_the_family_gets_its_level_on_the_rules_alone(
     rules: TriageEngine, family: str, said: dict[str, Any]
 ) -> None:
-    assessed = rules.assess(_input(said))
+    assessed = rules.assess(vignette_input(said))
     assert assessed.level is TriageLevel(said["level"]), (family, said["text"])
     if "departments" in said:
         assert set(assessed.departments[:3]) & set(said["departments"]), (said["text"], assessed.departments)

@@ -11,12 +11,6 @@ from __future__ import annotations
 import pytest
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
-from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
-
-
-@pytest.fixture(scope="module")
-def rules() -> TriageEngine:
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,6 @@ from services.clinical.triage.errors import TriageDataError
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 
 
-@pytest.fixture(scope="module")
-def rules() -> TriageEngine:
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
-
-
 def level(rules: TriageEngine, text: str, **fields: object) -> TriageLevel:
     return rules.assess(TriageInput.model_validate({"text": text, **fields})).level
 
