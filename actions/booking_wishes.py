@@ -12,10 +12,10 @@ kind. The reader is deterministic and works on the simplified text (OpenCC t2s),
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from actions.dates import period_of
+from actions.simplified import simplified
 
 TITLES = {"chief": "主任医师", "deputy": "副主任医师", "attending": "主治医师"}
 TITLE_NAMES = {**TITLES, "expert": "专家号", "ordinary": "普通号"}
@@ -34,19 +34,6 @@ PRICE_WORDS = re.compile(r"多少钱|多少元|几块|费用|价格|价钱|贵�
 ANY_WORDS = re.compile(
     r"随便|都行|都可以|都成|无所谓|哪天都|哪个都|你看着办|你看着安排|你定|最早|越早越好|尽早|尽快|最近的那|有哪个算哪个"
 )
-
-
-@lru_cache(maxsize=1)
-def _converter() -> Any:
-    import opencc  # the action server's environment has it (the NLU pipeline uses it too)
-
-    return opencc.OpenCC("t2s")
-
-
-def simplified(text: str) -> str:
-    """Traditional characters as simplified ones; ASCII and simplified text unchanged."""
-    text = text or ""
-    return text if text.isascii() else str(_converter().convert(text))
 
 
 def title_of(text: str) -> Optional[str]:

@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import bound_patients
 from actions.patient_names import masked_name
-from actions.refill_words import simplified
+from actions.simplified import simplified
 from integrations.hospital import HospitalError
 
 SOMEONE_ELSE = re.compile(

@@ -16,7 +16,8 @@ from actions import common, identify
 from actions.base import HospitalAction, PatientFormValidation, yes_no
 from actions.numbers import parse_choice
 from actions.only_patient import OnlyPatient
-from actions.refill_words import journey_texts, named_prescriptions, simplified
+from actions.refill_words import journey_texts, named_prescriptions
+from actions.simplified import simplified
 from integrations.hospital import Conflict, HospitalError, InvalidInput
 from shared_rules import find_placeholder
 

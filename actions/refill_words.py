@@ -19,21 +19,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 from rasa_sdk import Tracker
 
+from actions.simplified import simplified
+
 WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "refill_words.yml"
 DRUG_LOOKUP_PATH = Path(__file__).resolve().parent.parent / "data" / "nlu" / "lookups" / "drugs.yml"
 JOURNEY_INTENT = "request_refill"
 MAX_TEXTS = 8
-
-
-@lru_cache(maxsize=1)
-def _to_simplified() -> Any:
-    import opencc  # in both environments (the NLU pipeline uses it too); loaded on first use
-
-    return opencc.OpenCC("t2s")
-
-
-def simplified(text: str) -> str:
-    return str(_to_simplified().convert(text or ""))
 
 
 @dataclass(frozen=True)

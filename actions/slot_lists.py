@@ -15,8 +15,8 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from actions import booking_wishes, common
-from actions.booking_wishes import simplified
 from actions.dates import period_of
+from actions.simplified import simplified
 from integrations.hospital.base import Slot
 
 PAGE_SIZE = 8

@@ -12,25 +12,12 @@ traditional characters, so the form can take it and move on.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any, Optional
+from typing import Optional
 
 from actions.numbers import cn_to_int, parse_age
+from actions.simplified import simplified
 
 _CN = "一二两俩仨三四五六七八九十几半多好来"
-
-
-@lru_cache(maxsize=1)
-def _converter() -> Any:
-    import opencc  # in both environments (the NLU pipeline uses it too); loaded on first use
-
-    return opencc.OpenCC("t2s")
-
-
-def simplified(text: str) -> str:
-    """Traditional characters as simplified ones; ASCII and simplified text unchanged."""
-    text = text or ""
-    return text if text.isascii() else str(_converter().convert(text))
 
 
 _SPAN = rf"(?:[0-9０-９]+|[{_CN}]+)\s*个?多?(?:分钟|钟头|小时|天|日|周|星期|礼拜|个月|月|年)多?"
