@@ -62,22 +62,7 @@ def chat_stack(directory: Path, processes: Processes, app_env: dict[str, str]) -
     database_url = seeded_database(directory)
     app_port, api_port, rasa_port, action_port = free_port(), free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "SANIC_HOST": "127.0.0.1",
-        "PYTHONPATH": str(ROOT),
-        "HOSPITAL_API_URL": f"http://127.0.0.1:{api_port}",  # the Procfile's `api`, never the chat edge
-        "HOSPITAL_API_TOKEN": TOKEN,
-        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
-        "ACTION_SERVER_THREADS": str(processes.action_threads),
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "RASA_TRACKER_STORE_URL": f"sqlite:///{directory / 'tracker.db'}",
-        "RASA_LOCK_STORE_TYPE": "in_memory",
-        **{f"RASA_LOCK_STORE_{k}": "" for k in ("HOST", "PORT", "DB", "PASSWORD")},
-        "LOG_LEVEL": "WARNING",
-    }
+    env = {**rasa_env(directory, api_port, action_port), "ACTION_SERVER_THREADS": str(processes.action_threads)}
     app = {
         "DATABASE_URL": database_url,
         "HOSPITAL_API_TOKEN": TOKEN,
@@ -109,6 +94,28 @@ def chat_stack(directory: Path, processes: Processes, app_env: dict[str, str]) -
         ):
             stack.enter_context(_gunicorn(directory / name, port, workers, threads, app, processes.app_start_seconds))
         yield ChatStack(f"http://127.0.0.1:{app_port}", rasa_url, RASA_TOKEN, database_url, directory)
+
+
+def rasa_env(directory: Path, api_port: int, action_port: int, path_first: str | None = None) -> dict[str, str]:
+    """The environment of Rasa and the action server: the action server calls the v1 API on
+    `api_port` (the Procfile's `api`, never the chat edge); one SQLite tracker store and an
+    in-memory lock store, as under `make run`. `path_first`: directories put before the
+    repository on PYTHONPATH (another version of a library, tried before it is pinned)."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SANIC_HOST": "127.0.0.1",
+        "PYTHONPATH": os.pathsep.join(p for p in (path_first, str(ROOT)) if p),
+        "HOSPITAL_API_URL": f"http://127.0.0.1:{api_port}",
+        "HOSPITAL_API_TOKEN": TOKEN,
+        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_TRACKER_STORE_URL": f"sqlite:///{directory / 'tracker.db'}",
+        "RASA_LOCK_STORE_TYPE": "in_memory",
+        **{f"RASA_LOCK_STORE_{k}": "" for k in ("HOST", "PORT", "DB", "PASSWORD")},
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def _gunicorn(

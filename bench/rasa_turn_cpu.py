@@ -34,16 +34,13 @@ from pathlib import Path
 import requests
 
 from bench.chat_latency import CONVERSATION
-from bench.chat_stack import _gunicorn
+from bench.chat_stack import RASA_TOKEN, TOKEN, _gunicorn, rasa_env
 from bench.cpu import TICK
 from bench.stack_breakdown import Component, breakdown, parse, top_functions
 from config import ROOT
 from tests.concurrency.server import free_port
 from tests.e2e.stack import _process, seeded_database
 
-TOKEN = "bench-service-token-0123456789"
-RASA_TOKEN = "bench-rasa-token-0123456789"
-ACTION_TOKEN = "bench-action-token-0123456789"
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 
@@ -126,21 +123,7 @@ def rasa_stack(directory: Path, model: Path, endpoints: Path, path_first: str = 
     version of a library, tried before it is pinned)."""
     database_url = seeded_database(directory)
     api_port, rasa_port, action_port = free_port(), free_port(), free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "SANIC_HOST": "127.0.0.1",
-        "PYTHONPATH": os.pathsep.join(p for p in (path_first, str(ROOT)) if p),
-        "HOSPITAL_API_URL": f"http://127.0.0.1:{api_port}",
-        "HOSPITAL_API_TOKEN": TOKEN,
-        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "RASA_TRACKER_STORE_URL": f"sqlite:///{directory / 'tracker.db'}",
-        "RASA_LOCK_STORE_TYPE": "in_memory",
-        **{f"RASA_LOCK_STORE_{k}": "" for k in ("HOST", "PORT", "DB", "PASSWORD")},
-        "LOG_LEVEL": "WARNING",
-    }
+    env = rasa_env(directory, api_port, action_port, path_first)
     app = {
         "DATABASE_URL": database_url,
         "HOSPITAL_API_TOKEN": TOKEN,
