@@ -82,11 +82,7 @@ class ValidateBookingForm(PatientFormValidation):
             phrase = resolve(text, today_in_shanghai())
             return {"date": phrase.iso() + (f" {phrase.period}" if phrase.period else "")} if phrase else {}
         if requested == "date" and resolve(text) is None and booking_wishes.wants_anything(text):
-            department = tracker.get_slot("department")
-            try:
-                earliest = earliest_day_with_places(department) if department else today_in_shanghai()
-            except HospitalError:
-                return {}
+            earliest = self._earliest(tracker.get_slot("department"))
             return {"date": earliest.isoformat()} if earliest else {}
         return {}
 
@@ -159,6 +155,8 @@ class ValidateBookingForm(PatientFormValidation):
 
     @staticmethod
     def _earliest(department: Optional[str]) -> Optional[date]:
+        """The day "随便" means: the first with a free place (read at extraction when the NLU
+        left the day untagged, at validation when it filled the day with the words)."""
         try:
             return earliest_day_with_places(department) if department else today_in_shanghai()
         except HospitalError:
