@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common, identify
+from actions.appointment_words import cancels_the_one, points_at_the_one
 from actions.base import HospitalAction, bound_patients, yes_no
 from actions.dates import SHANGHAI
 from actions.numbers import parse_choice
@@ -184,6 +185,8 @@ NOTHING_TO_CHOOSE = "action_query_appointments"
 class _AppointmentChoice:
     """``appointment_id`` from a button, a number, or nothing to choose from."""
 
+    confirms_with_choice = False  # the cancel form: "确认取消" at the choice confirms as well
+
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
@@ -202,15 +205,18 @@ class _AppointmentChoice:
     async def extract_appointment_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        """ "是" / "係" / "对" at "是哪一个预约？" when only one was offered: that one (blind
-        conversations C36, C37 were lost there)."""
+        """ "是" / "係" / "对" / "那就退了吧" at "是哪一个预约？" when only one was offered:
+        that one (blind conversations C36, C37 and set 4's cancellations were lost there)."""
         offered = tracker.get_slot("offered_choices") or []
         if tracker.get_slot("requested_slot") != "appointment_id" or tracker.get_slot("appointment_id"):
             return {}
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        if len(offered) == 1 and (intent == "affirm" or THAT_ONE.fullmatch(common.latest_text(tracker).strip())):
-            return {"appointment_id": offered[0]}
-        return {}
+        said = common.latest_text(tracker)
+        if len(offered) != 1 or not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said)):
+            return {}
+        if self.confirms_with_choice and cancels_the_one(said):  # "确认取消": the confirmation is given too
+            return {"appointment_id": offered[0], "confirm_cancel": True}
+        return {"appointment_id": offered[0]}
 
     async def validate_appointment_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -227,6 +233,8 @@ class _AppointmentChoice:
 
 
 class ValidateCancelForm(identify.PhoneIdentification, _AppointmentChoice, FormValidationAction):
+    confirms_with_choice = True
+
     def name(self) -> Text:
         return "validate_cancel_form"
 

@@ -1,0 +1,71 @@
+"""Errands answered in the patient's own words: which appointment and whether to cancel it,
+a delivery question at a refill (blind set 4's cancel and refill classes, wordings our own)."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.appointment_words import cancels_the_one, points_at_the_one
+from actions.appointments import ValidateCancelForm, ValidateRescheduleForm
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, slot_events
+from tests.actions.test_appointments_general import book
+
+AT_CHOICE = {"requested_slot": "appointment_id", "offered_choices": ["apt_1"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["行，麻烦帮我退掉吧", "確定取消", "嗯 就这个 退了😮‍💨", "对的，伊只号退脱", "就它，取消掉", "这个号我不要了"],
+)
+def test_that_one_with_a_cancel_word_answers_both_questions(text: str) -> None:
+    assert points_at_the_one(text) and cancels_the_one(text)
+
+
+@pytest.mark.parametrize("text", ["对", "就这个吧", "嗯嗯", "好的，是那个"])
+def test_that_one_alone_chooses_but_does_not_confirm(text: str) -> None:
+    assert points_at_the_one(text) and not cancels_the_one(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["不取消了", "先别退", "算了不退了", "退款多久到账", "能改到周五吗", "我要取消另一个", "3号那个"]
+)
+def test_a_no_a_question_or_another_wish_is_neither(text: str) -> None:
+    assert not cancels_the_one(text)
+    if text != "3号那个":
+        assert not points_at_the_one(text)
+
+
+async def test_cancel_at_the_choice_takes_the_only_one_and_confirms(domain: dict) -> None:
+    tracker = make_tracker(slots=AT_CHOICE, text="好，那就帮我取消吧", intent="cancel_appointment")
+    got = await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain)
+    assert got == {"appointment_id": "apt_1", "confirm_cancel": True}
+
+
+async def test_cancel_words_never_confirm_when_two_are_listed(domain: dict) -> None:
+    two = {**AT_CHOICE, "offered_choices": ["apt_1", "apt_2"]}
+    tracker = make_tracker(slots=two, text="确定取消", intent="cancel_appointment")
+    assert await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain) == {}
+
+
+async def test_a_reschedule_choice_is_never_a_cancellation(domain: dict) -> None:
+    tracker = make_tracker(slots=AT_CHOICE, text="对，就这个", intent="affirm")
+    got = await ValidateRescheduleForm().extract_appointment_id(CollectingDispatcher(), tracker, domain)
+    assert got == {"appointment_id": "apt_1"}
+
+
+async def test_the_whole_form_turn_fills_both_slots(hospital: FakeHospital, domain: dict) -> None:
+    """Through rasa-sdk's form run: both slots extracted, both validated, nothing asked again."""
+    pid = hospital.add_patient("周丽", "13812345670", user="u1")
+    aid = book(hospital, pid)
+    tracker = make_tracker(
+        slots={"requested_slot": "appointment_id", "offered_choices": [aid]},
+        text="嗯，退了吧",
+        intent="cancel_appointment",
+        active_loop="cancel_form",
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ValidateCancelForm().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"appointment_id": aid, "confirm_cancel": True, "requested_slot": None}
+    assert not dispatcher.messages  # the form is done: the cancellation runs next
