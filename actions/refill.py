@@ -33,6 +33,9 @@ NOT_A_QUESTION = re.compile(
     r"谢谢|\d{1,2}|1[3-9]\d{9}|\d{6})[的了吧啊呀啦嘞哈]*)+"
 )
 
+# How the drugs reach the patient: asked at the refill question, answered by the submission.
+DELIVERY = re.compile(r"寄|快递|邮|配送|送(到|药|过来|上门|家)|到家|上门|取药|拿药|领药|自取|药房")
+
 
 def prescription_label(rx: Dict[str, Any]) -> str:
     drugs = [str(i.get("drug") or i.get("name")) for i in rx.get("items", []) or [] if isinstance(i, dict)]
@@ -87,6 +90,19 @@ class ValidateRefillForm(OnlyPatient, identify.PhoneIdentification, PatientFormV
             return {"prescription_id": offered[choice - 1]}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"prescription_id": None}
+
+    async def extract_refill_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "能给寄到家吗" / "送到家裡" at "有没有想问医生的？": how the drugs reach the patient is
+        answered when the request is submitted ("到院取药或送药上门"), so the question goes
+        with it instead of being read as a FAQ (set 4's refills were re-asked until the end)."""
+        if tracker.get_slot("requested_slot") != "refill_question" or tracker.get_slot("refill_question") is not None:
+            return {}
+        said = common.latest_text(tracker)
+        if said.startswith("/") or not DELIVERY.search(simplified(said)):
+            return {}
+        return {"refill_question": said}
 
     async def validate_refill_question(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

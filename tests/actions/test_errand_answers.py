@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.appointment_words import cancels_the_one, points_at_the_one
 from actions.appointments import ValidateCancelForm, ValidateRescheduleForm
+from actions.refill import ValidateRefillForm
 from tests.actions.fake_hospital import FakeHospital
 from tests.actions.helpers import make_tracker, slot_events
 from tests.actions.test_appointments_general import book
@@ -69,3 +70,29 @@ async def test_the_whole_form_turn_fills_both_slots(hospital: FakeHospital, doma
     events = await ValidateCancelForm().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"appointment_id": aid, "confirm_cancel": True, "requested_slot": None}
     assert not dispatcher.messages  # the form is done: the cancellation runs next
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [("药能快递过来吗，我出门不方便", "faq"), ("可以送藥上門嗎", "faq"), ("是去药房自取吗", "out_of_scope")],
+)
+async def test_a_delivery_question_at_the_refill_question_goes_with_the_request(
+    text: str, intent: str, domain: dict
+) -> None:
+    tracker = make_tracker(slots={"requested_slot": "refill_question"}, text=text, intent=intent)
+    form = ValidateRefillForm()
+    got = await form.extract_refill_question(CollectingDispatcher(), tracker, domain)
+    assert got == {"refill_question": text}
+    checked = await form.validate_refill_question(text, CollectingDispatcher(), tracker, domain)
+    assert checked == {"refill_question": text}  # kept for the pharmacist, not dropped as "no question"
+
+
+async def test_other_faqs_at_the_refill_question_are_still_answered_first(domain: dict) -> None:
+    form = ValidateRefillForm()
+    for slots, text in [
+        ({"requested_slot": "refill_question"}, "医院几点开门"),
+        ({"requested_slot": "prescription_id"}, "能寄到家吗"),
+        ({"requested_slot": "refill_question", "refill_question": "头晕"}, "能寄到家吗"),
+    ]:
+        tracker = make_tracker(slots=slots, text=text, intent="faq")
+        assert await form.extract_refill_question(CollectingDispatcher(), tracker, domain) == {}
