@@ -56,6 +56,9 @@ _POSTPARTUM = re.compile(
     # "剖腹产出院一周了", "顺产第三天": the birth, then how long since (not a planned caesarean).
     r"|(?:剖(?:腹|宫)?产|顺产)(?:了|过)?[^，。]{0,2}(?:出院|回家|第?[一二两三四五六七八九十\d]+(?:天|周|个月|个多月))"
 )
+# A newborn is under 28 days (WHO); a word that says so but not which day counts as 14.
+NEWBORN_DAYS = 28.0
+NEWBORN_WORD_DAYS = 14.0
 _NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|月子里的?(?:宝宝|孩子|婴儿)")
 _AGE_DAYS = re.compile(
     rf"(?:出生|生下来|宝宝|孩子|婴儿|新生儿)(?:才|刚|刚出生|出生|现在|已经|满|刚满|第)*{_NUM}\s*(?:天|日)"
@@ -204,6 +207,14 @@ def _pregnancy_weeks(text: str) -> tuple[float, str] | None:
 
 
 def _age_days(text: str, who: Demographics) -> tuple[float, str] | None:
+    """A baby's age in days, the most specific statement first.
+
+    Days or weeks said in the text, then an age under one year (the structured field, or
+    months read from the text), and only then a newborn word: "刚生下来" or "新生儿" says
+    under 28 days, not which day, so its 14 must never hide an age field of a few hours
+    (the first-day jaundice net needs under two days). A field of a month or more beside a
+    newborn word (a month rounded to 0.1 year is 36.5 days, "没满月" says under 28) leaves
+    the word's 14: the younger reading keeps the newborn nets."""
     for pattern in (_AGE_DAYS, _AGE_DAYS_BEFORE):
         found = _first_number(pattern, text, 0, 120)
         if found:
@@ -211,11 +222,10 @@ def _age_days(text: str, who: Demographics) -> tuple[float, str] | None:
     weeks = _first_number(_AGE_WEEKS, text, 0, 20)
     if weeks and not _PREG_WEEKS.search(text):
         return weeks[0] * 7, weeks[1]
-    if _NEWBORN.search(text):
-        return 14.0, "新生儿"
-    if who.age is not None and who.age < 1:
-        return round(who.age * 365), "年龄"
-    return None
+    field_days = round(who.age * 365, 1) if who.age is not None and who.age < 1 else None
+    if _NEWBORN.search(text) and (field_days is None or field_days >= NEWBORN_DAYS):
+        return NEWBORN_WORD_DAYS, "新生儿"
+    return (field_days, "年龄") if field_days is not None else None
 
 
 def _tablets(text: str) -> tuple[float, str] | None:

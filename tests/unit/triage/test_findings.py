@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine
-from services.clinical.triage.demographics import extract
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage.demographics import extract, merge
 from services.clinical.triage.findings import Findings
 
 
@@ -80,6 +80,32 @@ def test_vital_signs(engine: TriageEngine, text: str, name: str, value: float) -
 )
 def test_age_in_days(engine: TriageEngine, text: str, days: float) -> None:
     assert findings(engine, text).age_days == pytest.approx(days, abs=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "age", "days"),
+    [
+        ("刚生下来的宝宝，脸有点黄", 0.0003, 0.1),  # a field of a few hours beats the word's 14
+        ("刚生下来的宝宝，脸有点黄", None, 14),
+        ("新生儿", 0.01, 3.6),
+        ("宝宝出生12天，刚生下来就挺能吃", 0.0003, 12),  # days said in the text are specific too
+        ("没满月的宝宝", 0.1, 14),  # a month rounded to 0.1 year (36.5 days) beside "under a month"
+        ("刚生下来的宝宝", 30, 14),  # an adult's age in the field is the parent's, not the baby's
+    ],
+)
+def test_a_newborn_word_never_hides_a_more_specific_age(
+    engine: TriageEngine, text: str, age: float | None, days: float
+) -> None:
+    normalized = engine.normalize(text)
+    found = engine._findings(normalized, merge(extract(normalized), age, None, None))
+    assert found.age_days == pytest.approx(days, abs=0.1)
+
+
+def test_first_day_jaundice_with_the_age_in_the_field(rules: TriageEngine) -> None:
+    """Set E's open end: "刚生下来" with an age field of a few hours is the first day of life."""
+    result = rules.assess(TriageInput(text="刚生下来的宝宝，脸有点黄", age=0.0003))
+    assert result.level is TriageLevel.EMERGENCY
+    assert "newborn_jaundice_first_day" in result.red_flags
 
 
 def test_pregnancy_weeks_are_not_an_age(engine: TriageEngine) -> None:
