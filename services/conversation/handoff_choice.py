@@ -44,6 +44,14 @@ LEFT_BUTTONS = (
 )
 ON_DUTY_TEXT = "人工客服在班（{hours}），一般几分钟内回复您，请稍候。"
 WAITING_PREFIX = "已转人工，请稍候。"
+BACK_TO_BOT = "回复“不要人工了”可以回到智能助手。"
+QUEUED_TEXT = (
+    "您已经在人工客服的队列里了，不用重复发送，位置也不会丢。"
+    "可以先把要办的事写在这里（比如扣费的时间和金额），客服一来就能看到。"
+)
+CALLBACK_TEXT = "收到。客服会在这个对话里回复您，暂时不能按留的号码回电。"
+COMPLAINT_TEXT = "非常抱歉让您有这样的经历。投诉和意见由人工客服受理并回复您，要现在转给人工客服吗？"
+CALL_TEXT = "可以打电话：医院电话{phone}。您在这里的排队也保留着。"
 
 # Matched on OpenCC-simplified text, so "結束人工" and "唔駛人工" read as "结束人工", "唔驶人工";
 # Cantonese says no with 唔 (唔使/唔洗/唔驶/唔要/唔需要) and "I'll do it myself" with 自己嚟.
@@ -59,6 +67,20 @@ _JOURNEY = re.compile(
     r"(我要|我想|帮我|给我|想要|要|再)(挂|约|预约|查|看|开|续|取消|改|退)"
     r"|^(挂号|预约|查报告|查结果|续方|开药|自诊|取消预约|改约)"
 )
+
+
+# While waiting: a callback asked for, a phone call asked about, a person asked for again.
+_CALLBACK = re.compile(
+    r"回电|回个电话|(给|打给)(我|俺)(打|回|来)?个?电话|电话给(我|俺)|打(过来|回来)|联系我|我(的)?(电话|手机)(号)?是"
+)
+_ASKS_TO_CALL = re.compile(r"电话|致电|打过去")
+# A complaint about the hospital or its staff, not a symptom ("态度" and "差" about people or service).
+_COMPLAINT = re.compile(
+    r"投诉|(态度|服务)(太|很|真|好|特别|非常)?(差|恶劣|不好)|破医院|什么破|垃圾(医院|服务)|爱答不理|爱理不理|"
+    r"不耐烦|(把我|就把我)?打发(我|了我|走|了)|骗钱|黑心|太不负责"
+)
+_ASKS_PERSON = re.compile(r"人工|真人|客服|工作人员|管事|负责人|领导|活人|跟人说|找人")
+_PERSON_AGAIN = re.compile(f"{_ASKS_PERSON.pattern}|投诉")
 
 
 @cache
@@ -113,11 +135,37 @@ def when_answered(ctx: ServiceContext, now: datetime | None = None, facts: Hospi
 
 
 def waiting_reply(ctx: ServiceContext, now: datetime | None = None) -> BotMessage:
-    return BotMessage(f"{WAITING_PREFIX}{when_answered(ctx, now)}回复“不要人工了”可以回到智能助手。")
+    return BotMessage(f"{WAITING_PREFIX}{when_answered(ctx, now)}{BACK_TO_BOT}")
+
+
+def paused_reply(ctx: ServiceContext, text: str, now: datetime | None = None) -> BotMessage:
+    """What a waiting patient hears, by what they said: a callback asked for ("让人给我回电话")
+    is told how the answer comes; "打电话行不行" gets the number; a person asked for again
+    ("人工 人工客服", "我要真人处理") hears that the place in the queue is kept. The same
+    "已转人工，请稍候" three times over read as a bot that had not heard (set 4, F54-F56)."""
+    said = _simplified(text)
+    if _CALLBACK.search(said):
+        told = CALLBACK_TEXT
+    elif _ASKS_TO_CALL.search(said):
+        told = CALL_TEXT.format(phone=load_facts().phone)
+    elif _PERSON_AGAIN.search(said):
+        told = QUEUED_TEXT
+    else:
+        return waiting_reply(ctx, now)
+    return BotMessage(f"{WAITING_PREFIX}{told}{when_answered(ctx, now)}{BACK_TO_BOT}")
 
 
 def offer_reply() -> BotMessage:
     return BotMessage(OFFER_TEXT, OFFER_BUTTONS)
+
+
+def complaint_offer(text: str) -> BotMessage | None:
+    """An angry complaint ("什么破医院", "态度太差了") is offered a person at once: the NLU
+    read such messages as nothing, or as a goodbye, and the patient was told "再见" (set 4, F54)."""
+    said = _simplified(text)
+    if not _COMPLAINT.search(said) or asks_for_journey(said) or _ASKS_PERSON.search(said):
+        return None  # a journey, or a person asked for outright ("投诉！转人工！"): the bot serves it
+    return BotMessage(COMPLAINT_TEXT, OFFER_BUTTONS)
 
 
 def left_reply() -> BotMessage:
