@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.corrections import ForgivingFormValidation, corrected_name, named_slot
 from actions.numbers import parse_choice
-from actions.patient_names import masked_name, patient_named
+from actions.patient_names import masked_name, name_in, patient_named
 from integrations.hospital import (
     BackendUnavailable,
     CodeSent,
@@ -222,7 +222,10 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     async def validate_patient_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        name = NAME_NOISE.sub("", str(value or ""))
+        # "孩子叫李沐阳，木子李", "我叫何丽娟何是何必的何": the name, not its spelling
+        name = name_in(common.latest_text(tracker) or str(value or ""), bare=False) or NAME_NOISE.sub(
+            "", str(value or "")
+        )
         if 2 <= len(name) <= 20 and re.fullmatch(r"[\u4e00-\u9fff·A-Za-z]+", name) and not NOT_A_NAME.search(name):
             return {"patient_name": name, "registration_ok": None}  # read back again before writing
         dispatcher.utter_message(response="utter_invalid_name")

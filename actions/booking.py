@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import booking_wishes, common, slot_lists
+from actions import booking_answers, booking_wishes, common, slot_lists
 from actions.base import (
     AskPatientAction,
     HospitalAction,
@@ -39,6 +39,7 @@ from actions.open_places import (
     open_slots,
     starts_within,
 )
+from actions.typed_choices import chosen_place
 from actions.visit_money import hold_minutes, say_money_moved
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
@@ -51,7 +52,11 @@ class ValidateBookingForm(PatientFormValidation):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         """Every turn of the form reads the patient's wish (time of day, title, doctor) into
         ``booking_wish``, so a wish said anywhere - the opening message, with the day, at the
-        list - is kept for the whole form and narrows every day's list."""
+        list - is kept for the whole form and narrows every day's list. Answers given out
+        of turn (actions/booking_answers.py) are kept before any validator refuses them."""
+        out_of_turn = booking_answers.out_of_turn(dispatcher, tracker, domain)
+        if out_of_turn:
+            return out_of_turn
         events = list(await super().run(dispatcher, tracker, domain))
         if tracker.active_loop.get("name") != "booking_form":
             return events
@@ -134,6 +139,10 @@ class ValidateBookingForm(PatientFormValidation):
             # "哪天都行，随便" read as inform fills the day with its own words: the earliest day
             earliest = self._earliest(tracker.get_slot("department"))
             phrase = DatePhrase(day=earliest) if earliest else None
+        half = booking_wishes.period_wished(common.latest_text(tracker)) if asked(tracker, "date") else None
+        if phrase is None and half:  # "上晝啦", "下昼": the half alone, on the first day that has it
+            earliest = self._earliest(tracker.get_slot("department"), half)
+            phrase = DatePhrase(day=earliest, period=half) if earliest else None
         if phrase is None and next(tracker.get_latest_entity_values("department"), None):
             return {"date": None}  # "不对，我要挂眼科": a new department, the day is simply asked again
         if phrase is None and not asked(tracker, "date"):
@@ -154,11 +163,11 @@ class ValidateBookingForm(PatientFormValidation):
         return {"date": date_slot, "slot_id": None}
 
     @staticmethod
-    def _earliest(department: Optional[str]) -> Optional[date]:
+    def _earliest(department: Optional[str], period: Optional[str] = None) -> Optional[date]:
         """The day "随便" means: the first with a free place (read at extraction when the NLU
         left the day untagged, at validation when it filled the day with the words)."""
         try:
-            return earliest_day_with_places(department) if department else today_in_shanghai()
+            return earliest_day_with_places(department, period) if department else today_in_shanghai()
         except HospitalError:
             return None
 
@@ -191,6 +200,8 @@ class ValidateBookingForm(PatientFormValidation):
         text = common.latest_text(tracker) or value
         wish = slot_lists.is_wish(text)  # "有没有下午3点的": a wish, not place 3
         choice = parse_choice(text) or (None if wish else parse_choice(value))
+        if choice is None and not wish:  # "第一個就得", "头一个就好", "就它吧" (one place left)
+            choice = chosen_place(text, len(offered))
         if choice is not None and 0 < choice <= len(offered):
             return {"slot_id": offered[choice - 1]}
         picked = None if slot_lists.is_question(text) else offered_by_words(text, tracker, offered)

@@ -64,12 +64,16 @@ def nearest_day_as_wished(department: str, day: str, view: Dict[str, Any]) -> Op
     return None
 
 
-def earliest_day_with_places(department: str) -> Optional[date]:
-    """ "随便", "最早的那个": the first day from today with a free place."""
+def earliest_day_with_places(department: str, period: Optional[str] = None) -> Optional[date]:
+    """ "随便", "最早的那个": the first day from today with a free place; with ``period``
+    ("上晝啦" said at the day question), the first with a place in that half of the day."""
     today = today_in_shanghai()
     for step in range(BOOKING_WINDOW_DAYS + 1):
         day = today + timedelta(days=step)
-        if open_on(department, day):
+        places = open_on(department, day)
+        if period in PERIOD_HOURS:
+            places = [s for s in places if starts_within(s, *PERIOD_HOURS[str(period)])]
+        if places:
             return day
     return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
+from actions.dates import period_of, resolve
 from integrations.hospital.base import Patient
 
 
@@ -31,3 +32,71 @@ def patient_named(text: str, patients: List[Patient]) -> Optional[str]:
     given = [p for p in patients if len(str(p.get("name") or "")) >= 3 and str(p["name"])[1:] in text]
     found = whole or given
     return str(found[0]["id"]) if len(found) == 1 else None
+
+
+# The commonest surnames (simplified; a traditional name is read through OpenCC first): a
+# message of two to four characters that starts with one of these is taken for a name
+# when a name is what the patient is giving ("陳嘉欣" typed at the slot list), and nothing
+# else is ("上晝啦", "就它吧" start with none of them).
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+    "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季"
+    "裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦"
+    "戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻"
+    "苑迟邝封"
+)
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "令狐", "司徒")
+# "叫蔡玉珠", "名字是彭桂兰", "姓名：陈嘉欣", "就诊人是马长山": the name follows these words.
+_NAME_MARK = re.compile(r"(?:名字|姓名|就诊人|病人|患者)(?:是|叫|为)?[:：\s]*|叫(?:做)?|名字是")
+_RUN = re.compile(r"[\u4e00-\u9fff·]+")
+# Words no name holds: a request, an answer, a time, a relative ("我叫他来" is no name).
+_NOT_NAME = re.compile(
+    r"确认|没问题|好的|是的|对的|不对|谢谢|知道|随便|可以|挂号|预约|医生|大夫|明天|后天|上午|下午|早上|晚上|"
+    r"身份|手机|电话|号码|验证|多少|什么|怎么|哪|吗|呢|吧|啦|了|的|就|它|这|那|个|他|她|我|你|"
+    r"明白|高兴|方便|安排|马上|周[一二三四五六日天末]|金额|费用"
+)
+
+
+def has_surname(name: str) -> bool:
+    return name[:2] in COMPOUND_SURNAMES or name[:1] in SURNAMES
+
+
+def _spelled_after(rest: str, name: str) -> bool:
+    """ "何是何必的何…", "木子李" after "李沐阳": the patient spells the name just given."""
+    return len(rest) >= 2 and rest[0] in name and rest[1] in "是的"
+
+
+def _name_from_run(run: str) -> Optional[str]:
+    """The name at the start of a run of characters: the whole run when it is 2-4 long,
+    else the 2-4 characters the patient goes on to spell ("何丽娟何是何必的何")."""
+    if 2 <= len(run) <= 4:
+        return run
+    for size in (3, 2, 4):
+        if _spelled_after(run[size:], run[:size]):
+            return run[:size]
+    return None
+
+
+def name_in(text: str, bare: bool = True) -> Optional[str]:
+    """The patient's name in a message: after 叫/名字是/姓名 ("孩子叫李沐阳，木子李",
+    "伊叫蔡玉珠", "晓得哒。名字是彭桂兰"), or (``bare``) the whole message when it is two
+    to four characters starting with a surname ("陈嘉欣"). None when no name is said."""
+    from actions.simplified import simplified  # OpenCC is loaded on first use
+
+    text = re.sub(r"\[[^\]]*\]", " ", str(text or ""))  # the chat edge's placeholders are no name
+    plain = simplified(text)
+    for mark in _NAME_MARK.finditer(plain):
+        run = _RUN.match(plain, mark.end())
+        name = _name_from_run(run.group(0)) if run else None
+        if name and has_surname(name) and not _NOT_NAME.search(name):
+            return text[run.start() : run.start() + len(name)] if run else name
+    if not bare:
+        return None
+    whole = re.sub(r"[\s，,。.！!~～]+", "", text)
+    if not (2 <= len(whole) <= 4 and _RUN.fullmatch(whole) and has_surname(simplified(whole))):
+        return None
+    said = simplified(whole)
+    if _NOT_NAME.search(said) or resolve(said) or period_of(said):  # "明儿", "明朝", "晏昼" are times
+        return None
+    return whole

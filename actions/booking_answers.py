@@ -1,0 +1,209 @@
+"""Answers the booking form gets out of turn, kept instead of refused.
+
+Patients do not answer in the form's order. At the slot list they type the name, ID
+number or phone (they think the place is chosen), ask where to park or which floor,
+or change their mind about the time after a place was picked ("不对 上午要送孩子 改下午
+吧"). Each used to meet "请点按钮" or "请输入真实姓名" and then loop. Here:
+
+- details said ahead (a name after 叫/名字是 or alone, an ID number, a phone) are kept
+  for the registration step, which then skips those questions (the read-back before
+  anything is written still shows them);
+- a side question is answered from the hospital's facts and the same question asked
+  again, with no "wrong answer" said;
+- a time of day said after a place was picked that the place does not fit undoes the
+  pick, so the list comes back narrowed to the new wish.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import booking_wishes, common, slot_lists
+from actions.base import ID_RE, previous_value, valid_id_number
+from actions.corrections import GO_BACK_INTENT, corrected_name
+from actions.dates import parse_date_slot
+from actions.faq import selected_topic
+from actions.open_places import PERIOD_HOURS, starts_within
+from actions.patient_names import name_in
+from actions.simplified import simplified
+from actions.typed_choices import chosen_place
+from integrations.hospital import HospitalError
+from integrations.hospital.base import Slot
+from services.hospital_facts import FactsError, load_facts
+from shared_rules import MOBILE_IN_TEXT, find_placeholder
+
+log = logging.getLogger(__name__)
+
+# The steps after the place is chosen: a change of time here undoes the pick.
+AFTER_PICK = ("patient_id", "patient_name", "id_number", "phone", "registration_ok", "bind_code")
+# Where a side question may come: the list and the registration steps.
+SIDE_STEPS = ("slot_id", *AFTER_PICK)
+DETAIL_NAMES = {"patient_name": "姓名", "id_number": "身份证号", "phone": "手机号"}
+# A question, not an answer: asked with a question word or mark.
+_QUESTION = re.compile(r"[?？]|吗|嘛$|呢|几楼|哪里|哪儿|在哪|多少|怎么|咋|啥|能不能|可不可以|方便不|有没有")
+# Side questions by their words (data/hospital.yml holds the facts they answer with);
+# the NLU's response selector decides only when none of these is said.
+SIDE_TOPICS = (
+    ("utter_faq/parking", re.compile(r"停车|车位|开车")),
+    ("utter_faq/address", re.compile(r"几楼|哪层|在哪|哪里|地址|怎么走|怎么去|坐车|地铁")),
+    ("utter_faq/fees", re.compile(r"多少钱|挂号费|费用|几块|收费|贵不贵")),
+    ("utter_faq/insurance", re.compile(r"医保|报销|社保")),
+    ("utter_faq/documents", re.compile(r"带什么|要带|证件|带身份证")),
+    ("utter_faq/hours", re.compile(r"几点|上班时间|开门|关门")),
+)
+SELECTOR_SURE = 0.6
+
+
+def details_in(tracker: Tracker) -> Dict[str, Any]:
+    """The name, ID number and phone the latest message holds, by slot."""
+    text = common.latest_text(tracker)
+    found: Dict[str, Any] = {}
+    id_number = find_placeholder(text, "id_number")
+    digits = ID_RE.search(text)
+    if id_number is None and digits and valid_id_number(digits.group(0)):
+        id_number = digits.group(0).upper()
+    if id_number:
+        found["id_number"] = id_number
+    typed = MOBILE_IN_TEXT.search(text)
+    phone = find_placeholder(text, "phone") or (typed.group(0) if typed else None)
+    if phone:
+        found["phone"] = phone
+    name = name_in(text)
+    if name:
+        found["patient_name"] = name
+    return found
+
+
+def side_topic(tracker: Tracker) -> Optional[str]:
+    """The FAQ topic of a question asked in the middle of the form, or None for an answer."""
+    text = simplified(common.latest_text(tracker))
+    if not text or not _QUESTION.search(text) or details_in(tracker):
+        return None
+    for topic, words in SIDE_TOPICS:
+        if words.search(text):
+            return topic
+    latest = tracker.latest_message or {}
+    response = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    if float(response.get("confidence") or 0.0) >= SELECTOR_SURE:
+        return selected_topic(latest)
+    return None
+
+
+def answer_side_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> bool:
+    """Answer a side question from the hospital's facts; False when there is none."""
+    topic = side_topic(tracker)
+    responses = (domain or {}).get("responses") or {}
+    if topic is None or (responses and topic not in responses):
+        return False
+    try:
+        values = load_facts().template_values()
+    except (OSError, FactsError) as exc:
+        log.error("hospital facts unreadable: %s", exc)
+        return False
+    dispatcher.utter_message(response=topic, **values)
+    return True
+
+
+def _fits(slot: Slot, wish: Dict[str, Any]) -> bool:
+    period = wish.get("period")
+    return period not in PERIOD_HOURS or starts_within(slot, *PERIOD_HOURS[str(period)])
+
+
+def undo_pick_for_new_time(tracker: Tracker) -> List[EventType]:
+    """ "改下午吧" after a morning place was picked: the pick is undone and the list shown
+    again for the new half of the day. [] when the message changes no time, or the place
+    picked already fits it."""
+    if tracker.get_slot("requested_slot") not in AFTER_PICK or not tracker.get_slot("slot_id"):
+        return []
+    text = common.latest_text(tracker)
+    period = booking_wishes.period_wished(text)
+    if period not in PERIOD_HOURS or details_in(tracker):
+        return []
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    if not department or not date_slot:
+        return []
+    try:
+        day_slots = common.backend().slots(department, parse_date_slot(date_slot)[0])
+    except HospitalError:
+        return []
+    picked = next((s for s in day_slots if str(s.get("id")) == str(tracker.get_slot("slot_id"))), None)
+    wish = {**(tracker.get_slot("booking_wish") or {}), "period": period}
+    if picked is None or _fits(picked, wish):
+        return []
+    view = slot_lists.with_wish(slot_lists.current_view(tracker.get_slot("slot_list_view"), date_slot), wish)
+    return [
+        SlotSet("slot_id", None),
+        SlotSet("booking_wish", slot_lists.wish_of({**slot_lists.fresh_view(date_slot), **wish})),
+        SlotSet("slot_list_view", view),
+        SlotSet("requested_slot", "slot_id"),
+    ]
+
+
+def _back_to_before(tracker: Tracker, keep: Dict[str, Any]) -> List[EventType]:
+    """This turn's slot extractions undone (the raw text the from_text mappings put in the
+    slot asked), except the slots set on purpose in ``keep``."""
+    return [SlotSet(slot, previous_value(tracker, slot)) for slot in tracker.slots_to_validate() if slot not in keep]
+
+
+def _slots(tracker: Tracker, values: Dict[str, Any]) -> List[EventType]:
+    return [*_back_to_before(tracker, values), *(SlotSet(slot, value) for slot, value in values.items())]
+
+
+def _answers_the_list(tracker: Tracker, found: Dict[str, Any], offered: int) -> bool:
+    """At the slot list, a place chosen or the list steered ("第二个", "下午的", "李娜"
+    the doctor) is no detail typed ahead, even when it looks like a name."""
+    text = common.latest_text(tracker)
+    if chosen_place(text, offered) is not None or slot_lists.is_wish(text):
+        return True
+    name = str(found.get("patient_name") or "")
+    if not name or set(found) != {"patient_name"}:
+        return False
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    try:
+        day_slots = common.backend().slots(department, parse_date_slot(date_slot)[0]) if department else []
+    except HospitalError:
+        return False
+    doctors = {str((s.get("doctor") or {}).get("name") or "") for s in day_slots if isinstance(s.get("doctor"), dict)}
+    return any(doctor and (doctor.startswith(name) or name.startswith(doctor)) for doctor in doctors)
+
+
+def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+    """The booking form's events for an answer given out of turn, said to the patient;
+    [] when the message answers the question asked (the validators take it then)."""
+    if tracker.active_loop.get("name") != "booking_form":
+        return []
+    requested = tracker.get_slot("requested_slot")
+    undo = undo_pick_for_new_time(tracker)
+    if undo:
+        dispatcher.utter_message(response="utter_go_back")
+        return [*_back_to_before(tracker, {"slot_id": None}), *undo]
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent == GO_BACK_INTENT or requested not in ("date", *SIDE_STEPS):
+        return []
+    if requested != "date" and answer_side_question(dispatcher, tracker, domain):
+        return _slots(tracker, {str(requested): None})  # asked again, with no "wrong answer"
+    fixed = corrected_name(common.latest_text(tracker)) if requested in AFTER_PICK else None
+    if fixed:  # "名字打错了，是张建伟" typed at the ID question, read as an answer
+        dispatcher.utter_message(response="utter_name_corrected", patient_name=fixed)
+        return _slots(tracker, {str(requested): None, "patient_name": fixed, "registration_ok": None})
+    found = details_in(tracker)
+    offered = tracker.get_slot("offered_choices") or []
+    if not found or set(found) == {requested}:
+        return []
+    if requested == "slot_id" and _answers_the_list(tracker, found, len(offered)):
+        return []
+    if requested in ("registration_ok", "bind_code"):  # "手机号打错了 重新来 139…": read back again
+        dispatcher.utter_message(response="utter_go_back")
+        return _slots(tracker, {**found, "registration_ok": None, "bind_code": None})
+    values = {**found, "registration_ok": None, "bind_code": None}
+    if requested not in found:
+        kept = "、".join(DETAIL_NAMES[slot] for slot in DETAIL_NAMES if slot in found)
+        dispatcher.utter_message(response="utter_details_kept", kept=kept)
+        values[str(requested)] = None
+    return _slots(tracker, values)

@@ -1,0 +1,59 @@
+"""A place on the slot list chosen in words, not by its number.
+
+Patients answer a list the way they would at a counter: "第一個就得", "头一个就好",
+"第二个就要得", "最后那个吧", "就它吧" (when one place is left). The numbered reading
+(actions/numbers.py ``parse_choice``) wants the number alone; here the words that
+accept it ("就得", "就好", "就行", "可以", "吧") and the words that point at it ("头一个",
+"最前面的", "最后一个") are read too, on the OpenCC-simplified text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from actions.numbers import cn_to_int, parse_choice, without_just_this
+from actions.simplified import simplified
+
+# "就得" (Cantonese), "就要得" (Hunan), "就好", "就行", "就可以", "得了", "吧", "啦"...
+_ACCEPTING = re.compile(
+    r"(?:就|也)?(?:要得|得|好|行|成|可以|中|ok|OK)(?:了|啦|喇|嘞|咯|啰|哒)?$|"
+    r"(?:吧|啦|喇|嘞|咯|啰|哒|呗|嘛|哈|了|呀|哦|喔)$"
+)
+_LEADING = re.compile(r"^(?:那|那就|就|我要|要|我选|选|给我|帮我[挂约]|挂|约)+")
+_FIRST = re.compile(r"^(?:头一个|头个|最前面(?:那|的|那个)?个?|最上面(?:那|的|那个)?个?|最早(?:那|的)个?)$")
+_LAST = re.compile(r"^(?:最后一个|最后那个|最后的|最后面(?:那|的)?个?|最下面(?:那|的)?个?|最晚(?:那|的)个?)$")
+_ORDINAL = re.compile(r"^第?([0-9]+|[一二两三四五六七八九十]+)(?:个|号)?(?:号源|时段|位)?$")
+# "就它", "就这个", "这个吧": the one place there is
+_THIS_ONE = re.compile(r"^(?:它|这个|那个|这|那|就它|就这个|就那个)$")
+
+
+def _core(text: str) -> str:
+    """The words that name the place: "第一个" of "那就第一個就得吧"."""
+    core = re.sub(r"[\s，,。.！!~～]+", "", simplified(without_just_this(text or "")))
+    for _ in range(3):  # "就要得吧": strip the accepting words one after another
+        core = _ACCEPTING.sub("", core)
+    return _LEADING.sub("", core)
+
+
+def chosen_place(text: str, count: int) -> Optional[int]:
+    """The 1-based place a patient chose in words among ``count`` offered, or None."""
+    if count <= 0:
+        return None
+    plain = parse_choice(text)
+    if plain is not None:
+        return plain if plain <= count else None
+    core = _core(text)
+    if not core:
+        return None
+    if _FIRST.match(core):
+        return 1
+    if _LAST.match(core):
+        return count
+    if _THIS_ONE.match(core):
+        return 1 if count == 1 else None
+    ordinal = _ORDINAL.match(core)
+    if ordinal:
+        value = cn_to_int(ordinal.group(1))
+        return value if value and 0 < value <= count else None
+    return None
