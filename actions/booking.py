@@ -129,8 +129,10 @@ class ValidateBookingForm(PatientFormValidation):
     async def validate_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        today = today_in_shanghai()
-        phrase = date_of_slot(value) or resolve(str(value or ""), today) or resolve(common.latest_text(tracker), today)
+        today, text = today_in_shanghai(), common.latest_text(tracker)
+        # the whole answer to the day question before the NLU's tag: "下礼拜三" tagged "下礼拜" is no Monday
+        said = resolve(text, today) if asked(tracker, "date") else None
+        phrase = date_of_slot(value) or said or resolve(str(value or ""), today) or resolve(text, today)
         if phrase is None:  # "1" for the first day button ("1 今天") of the question just asked
             choice, days = parse_choice(common.latest_text(tracker)), common.latest_button_payloads(tracker)
             if choice is not None and 0 < choice <= len(days):

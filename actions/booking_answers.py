@@ -155,6 +155,12 @@ def _slots(tracker: Tracker, values: Dict[str, Any]) -> List[EventType]:
     return [*_back_to_before(tracker, values), *(SlotSet(slot, value) for slot, value in values.items())]
 
 
+def _a_code(tracker: Tracker) -> bool:
+    """A six-digit code (or the chat edge's placeholder of one) typed as the answer."""
+    text = common.latest_text(tracker)
+    return bool(find_placeholder(text, "code") or re.fullmatch(r"\D{0,6}\d{6}\D{0,6}", text))
+
+
 def _answers_the_list(tracker: Tracker, found: Dict[str, Any], offered: int) -> bool:
     """At the slot list, a place chosen or the list steered ("第二个", "下午的", "李娜"
     the doctor) is no detail typed ahead, even when it looks like a name."""
@@ -192,6 +198,9 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     if fixed:  # "名字打错了，是张建伟" typed at the ID question, read as an answer
         dispatcher.utter_message(response="utter_name_corrected", patient_name=fixed)
         return _slots(tracker, {str(requested): None, "patient_name": fixed, "registration_ok": None})
+    if requested == "registration_ok" and _a_code(tracker):  # the code before it was sent: read back again
+        dispatcher.utter_message(response="utter_confirm_before_code")
+        return _slots(tracker, {"registration_ok": None})
     found = details_in(tracker)
     offered = tracker.get_slot("offered_choices") or []
     if not found or set(found) == {requested}:

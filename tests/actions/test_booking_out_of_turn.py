@@ -218,3 +218,21 @@ async def test_a_new_phone_at_the_read_back_is_read_back_again(ent: FakeHospital
     tracker = in_form(text, {**read_back, "requested_slot": "registration_ok"}, extracted={"phone": PHONE})
     changed, said = await run_form(tracker, domain)
     assert changed["phone"] == PHONE and changed["registration_ok"] is None and said == ["utter_go_back"]
+
+
+async def test_a_code_typed_before_it_was_sent_asks_for_the_read_back_first(ent: FakeHospital, domain: dict) -> None:
+    read_back = {**PICKED, "patient_name": "吴敏", "id_number": ID_NUMBER, "phone": PHONE}
+    tracker = in_form("[验证码#Kk22Ll33]", {**read_back, "requested_slot": "registration_ok"})
+    changed, said = await run_form(tracker, domain)
+    assert changed == {"registration_ok": None} and said == ["utter_confirm_before_code"]
+
+
+async def test_the_whole_answer_names_the_day_when_the_tag_is_cut_short(hospital: FakeHospital, domain: dict) -> None:
+    """ "下礼拜四" tagged only "下礼拜" (next Monday): the day said is the Thursday."""
+    monday = TODAY + timedelta(days=7 - TODAY.weekday())
+    thursday = (monday + timedelta(days=3)).isoformat()
+    hospital.slots[f"ent|{thursday}"] = [place("t1", 9, day=thursday)]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"department": "ent", "requested_slot": "date"}, text="下礼拜四吧")
+    result = await ValidateBookingForm().validate_date("下礼拜", dispatcher, tracker, domain)
+    assert result == {"date": thursday, "slot_id": None}
