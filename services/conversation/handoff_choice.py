@@ -51,6 +51,7 @@ QUEUED_TEXT = (
 )
 CALLBACK_TEXT = "收到。客服会在这个对话里回复您，暂时不能按留的号码回电。"
 COMPLAINT_TEXT = "非常抱歉让您有这样的经历。投诉和意见由人工客服受理并回复您，要现在转给人工客服吗？"
+CANNOT_OPERATE_TEXT = "没关系，慢慢来。可以让人工客服帮您办，也可以直接打医院电话{phone}。要转给人工客服吗？"
 CALL_TEXT = "可以打电话：医院电话{phone}。您在这里的排队也保留着。"
 
 # Matched on OpenCC-simplified text, so "結束人工" and "唔駛人工" read as "结束人工", "唔驶人工";
@@ -78,6 +79,11 @@ _ASKS_TO_CALL = re.compile(r"电话|致电|打过去")
 _COMPLAINT = re.compile(
     r"投诉|(态度|服务)(太|很|真|好|特别|非常)?(差|恶劣|不好)|破医院|什么破|垃圾(医院|服务)|爱答不理|爱理不理|"
     r"不耐烦|(把我|就把我)?打发(我|了我|走|了)|骗钱|黑心|太不负责"
+)
+# The chat itself is the trouble: the screen, the typing, how to work it.
+_CANNOT_OPERATE = re.compile(
+    r"字(太|好|有点)?小|看不清(字|屏幕|手机|上面)|(这个?|这东西|手机)?怎么(弄|用|操作|点)(啊|呀)?[？?。 ]*(我)?不会|"
+    r"我?不会(弄|用|操作|打字|点|玩)|弄不来|搞不懂(这个|手机)|不会用手机"
 )
 _ASKS_PERSON = re.compile(r"人工|真人|客服|工作人员|管事|负责人|领导|活人|跟人说|找人")
 _PERSON_AGAIN = re.compile(f"{_ASKS_PERSON.pattern}|投诉")
@@ -157,6 +163,21 @@ def paused_reply(ctx: ServiceContext, text: str, now: datetime | None = None) ->
 
 def offer_reply() -> BotMessage:
     return BotMessage(OFFER_TEXT, OFFER_BUTTONS)
+
+
+def person_offer(text: str) -> BotMessage | None:
+    """A person offered before the bot guesses: an angry complaint, or a patient who
+    cannot work the chat ("字太小看不清", "这个怎么弄 我不会"); None for anything else."""
+    return complaint_offer(text) or cannot_operate_offer(text)
+
+
+def cannot_operate_offer(text: str) -> BotMessage | None:
+    """An elder who cannot read or work the chat is offered a person and the phone: the
+    bot had read "字太小 看不清" as an eye complaint and asked how long (set 4, F55)."""
+    said = _simplified(text)
+    if not _CANNOT_OPERATE.search(said) or asks_for_journey(said) or _ASKS_PERSON.search(said):
+        return None
+    return BotMessage(CANNOT_OPERATE_TEXT.format(phone=load_facts().phone), OFFER_BUTTONS)
 
 
 def complaint_offer(text: str) -> BotMessage | None:

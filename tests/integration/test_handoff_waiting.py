@@ -52,3 +52,14 @@ def test_a_complaint_is_offered_a_person(text: str) -> None:
 @pytest.mark.parametrize("text", ["最近胃口很差", "睡眠质量差", "投诉完了，帮我挂个号", "投诉！转人工！", "找你们领导"])
 def test_a_symptom_a_journey_or_a_person_asked_outright_is_left_to_the_bot(text: str) -> None:
     assert handoff_choice.complaint_offer(text) is None
+
+
+@pytest.mark.parametrize("text", ["屏幕上的字好小，我看不清字", "手机怎么用啊 我不会", "俺不会打字", "这东西我弄不来"])
+def test_a_patient_who_cannot_work_the_chat_is_offered_a_person_and_the_phone(text: str) -> None:
+    offer = handoff_choice.person_offer(text)
+    assert offer is not None and offer.buttons == handoff_choice.OFFER_BUTTONS and load_facts().phone in offer.text
+
+
+@pytest.mark.parametrize("text", ["左眼看不清两天了", "看东西模糊", "怎么挂号", "我不会挂号，帮我挂个眼科"])
+def test_an_eye_complaint_or_a_how_to_is_left_to_the_bot(text: str) -> None:
+    assert handoff_choice.person_offer(text) is None
