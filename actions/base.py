@@ -45,7 +45,10 @@ ID_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
 NAME_NOISE = re.compile(r"^(我叫|叫|名字是|名字叫|姓名是|姓名|就诊人叫|就诊人是|是)|[，,。.！!\s]")
 # An answer, not a name: "对的没问题确认" typed at the name question was registered as the
 # patient's name (blind set 3, E07). No Chinese given name carries these words.
-NOT_A_NAME = re.compile(r"确认|没问题|好的|是的|对的|不对|谢谢|知道|随便|可以|挂号|预约|医生|明天|后天|上午|下午")
+NOT_A_NAME = re.compile(
+    r"确认|没问题|好的|是的|对的|不对|谢谢|知道|随便|可以|挂号|预约|医生|明天|后天|上午|下午|"
+    r"那个|这个|哪个|最早|最晚|第[一二三四五六七八九十\d]"  # "最早那个", "第一个" meant the list
+)
 
 
 def error_response(exc: HospitalError) -> str:

@@ -104,6 +104,14 @@ class ValidateBookingForm(PatientFormValidation):
             return {"slot_id": offered[0]}
         return {}
 
+    async def extract_registration_ok(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "确认预约", "妥了 确认" at the read-back: a yes, however the NLU read the words."""
+        if tracker.get_slot("requested_slot") != "registration_ok" or tracker.get_slot("registration_ok") is not None:
+            return {}
+        return {"registration_ok": True} if booking_answers.confirms(common.latest_text(tracker)) else {}
+
     async def extract_department(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

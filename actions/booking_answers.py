@@ -155,6 +155,18 @@ def _slots(tracker: Tracker, values: Dict[str, Any]) -> List[EventType]:
     return [*_back_to_before(tracker, values), *(SlotSet(slot, value) for slot, value in values.items())]
 
 
+# "确认预约", "妥了 确认", "好，確定", "要得": the read-back confirmed in words the NLU may
+# read as another request; a 不/没/错/改 anywhere makes it no confirmation.
+_CONFIRM = re.compile(r"确认|确定|没问题|都对|对的|没错|妥了|要得|好的|可以|行|中")
+_NOT_CONFIRM = re.compile(r"不|没有|错|改|别|等等|等一下")
+
+
+def confirms(text: str) -> bool:
+    """The read-back confirmed in words: "确认预约", "中 确认", "好，確定"."""
+    said = simplified(text or "").replace("没问题", "")
+    return bool(_CONFIRM.search(simplified(text or ""))) and not _NOT_CONFIRM.search(said)
+
+
 def _a_code(tracker: Tracker) -> bool:
     """A six-digit code (or the chat edge's placeholder of one) typed as the answer."""
     text = common.latest_text(tracker)

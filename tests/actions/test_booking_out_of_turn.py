@@ -236,3 +236,20 @@ async def test_the_whole_answer_names_the_day_when_the_tag_is_cut_short(hospital
     tracker = make_tracker(slots={"department": "ent", "requested_slot": "date"}, text="下礼拜四吧")
     result = await ValidateBookingForm().validate_date("下礼拜", dispatcher, tracker, domain)
     assert result == {"date": thursday, "slot_id": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "yes"),
+    [("确认挂号", True), ("行 就这样", True), ("好，確定", True), ("不对 要改", False), ("等一下 名字错了", False)],
+)
+async def test_the_read_back_confirmed_in_words(hospital: FakeHospital, domain: dict, text: str, yes: bool) -> None:
+    tracker = make_tracker(slots={"requested_slot": "registration_ok"}, text=text, intent="book_appointment")
+    found = await ValidateBookingForm().extract_registration_ok(CollectingDispatcher(), tracker, domain)
+    assert found == ({"registration_ok": True} if yes else {})
+
+
+async def test_words_about_the_list_are_no_name(hospital: FakeHospital, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"requested_slot": "patient_name"}, text="最早那个")
+    result = await ValidateBookingForm().validate_patient_name("最早那个", dispatcher, tracker, domain)
+    assert result == {"patient_name": None} and responses(dispatcher) == ["utter_invalid_name"]
