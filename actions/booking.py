@@ -10,7 +10,7 @@ over, only a difference is paid or refunded) and the patient hears it in one mes
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -39,7 +39,7 @@ from actions.open_places import (
     open_slots,
     starts_within,
 )
-from actions.typed_choices import chosen_place
+from actions.typed_choices import chosen_place, clock_time
 from actions.visit_money import hold_minutes, say_money_moved
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
@@ -259,9 +259,19 @@ def offered_by_words(text: str, tracker: Tracker, offered: List[str]) -> Optiona
     if period in PERIOD_HOURS:
         low, high = PERIOD_HOURS[period]
         picked = [s for s in picked if starts_within(s, low, high)]
-    if (by_doctor or period) and len(picked) == 1:
+    clock = clock_time(text, period)  # "两点钟左右的": the one place at that time
+    at_clock = [s for s in picked if clock and _starts_at(s, clock)]
+    if at_clock:
+        picked = at_clock
+    if (by_doctor or period or at_clock) and len(picked) == 1:
         return str(picked[0]["id"])
     return None
+
+
+def _starts_at(slot: Slot, clock: Tuple[int, int]) -> bool:
+    start = common.parse_iso(str(slot.get("start", "")))
+    local = start.astimezone(common.SHANGHAI) if start else None
+    return local is not None and (local.hour, local.minute) == clock
 
 
 def _doctor_name(slot: Slot) -> str:

@@ -57,3 +57,24 @@ def chosen_place(text: str, count: int) -> Optional[int]:
         value = cn_to_int(ordinal.group(1))
         return value if value and 0 < value <= count else None
     return None
+
+
+_CLOCK = re.compile(
+    r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:[点點时:：](?:钟|鐘)?)\s*(半|\d{2}|[一二三四五]十分?)?"
+)
+
+
+def clock_time(text: str, period: Optional[str] = None) -> Optional[tuple[int, int]]:
+    """ "两点钟左右", "下午2点半", "9:30": (hour on the 24-hour clock, minute), or None.
+    An hour without a half of the day is read as a clinic hour: 1-6 in the afternoon."""
+    match = _CLOCK.search(simplified(text or ""))
+    if not match:
+        return None
+    hour = cn_to_int(match.group(1))
+    if hour is None or not 0 < hour <= 23:
+        return None
+    if hour <= 6 or (period in ("afternoon", "evening") and hour < 12):
+        hour += 12
+    minute_text = match.group(2) or ""
+    minute = 30 if minute_text == "半" else (cn_to_int(minute_text.rstrip("分")) or 0) if minute_text else 0
+    return hour, minute

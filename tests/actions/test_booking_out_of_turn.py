@@ -17,7 +17,7 @@ from actions.booking_answers import details_in, side_topic
 from actions.booking_wishes import period_wished
 from actions.dates import today_in_shanghai
 from actions.patient_names import name_in
-from actions.typed_choices import chosen_place
+from actions.typed_choices import chosen_place, clock_time
 from tests.actions.fake_hospital import FakeHospital
 from tests.actions.helpers import make_tracker, responses, slot_events
 
@@ -253,3 +253,18 @@ async def test_words_about_the_list_are_no_name(hospital: FakeHospital, domain: 
     tracker = make_tracker(slots={"requested_slot": "patient_name"}, text="最早那个")
     result = await ValidateBookingForm().validate_patient_name("最早那个", dispatcher, tracker, domain)
     assert result == {"patient_name": None} and responses(dispatcher) == ["utter_invalid_name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "clock"), [("下午三点半那个", (15, 30)), ("两点钟左右的", (14, 0)), ("9:30", (9, 30))]
+)
+def test_a_time_of_the_clock(text: str, clock: tuple[int, int]) -> None:
+    assert clock_time(text) == clock
+
+
+async def test_the_one_place_at_the_time_said_is_taken(ent: FakeHospital, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    text = "九点那个吧"
+    tracker = make_tracker(slots=AT_LIST, text=text)
+    result = await ValidateBookingForm().validate_slot_id(text, dispatcher, tracker, domain)
+    assert result == {"slot_id": "m2"} and responses(dispatcher) == []
