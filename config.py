@@ -184,8 +184,8 @@ class Settings(BaseSettings):
     admission_triage: int = Field(4, ge=1)
     web_chat_idle_minutes: int = Field(30, ge=1, le=24 * 60)  # a web chat session lapses after this idle time
     rasa_timeout_seconds: float = 8.0
-    # After each answered turn the edge reads the NLU's intent and confidence back from
-    # Rasa (one cheap tracker read, skipped when slower than this) for the conversation review.
+    # Before a message that may hold a one-time code the edge asks Rasa which slot the open
+    # form wants (a tracker read without events); past this it keeps the digits from Rasa.
     rasa_understanding_timeout_seconds: float = Field(1.0, gt=0)
     review_low_confidence: float = Field(0.6, gt=0, le=1)  # the review's "low confidence": below this
 

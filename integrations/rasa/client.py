@@ -6,7 +6,6 @@ channel goes through the Flask app, which verifies and normalises first.
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +50,15 @@ class Understanding:
     confidence: float
 
 
+@dataclass(frozen=True)
+class Turn:
+    """What one patient message got from the dialogue engine: its replies and, when the
+    engine sends it with them, how its NLU understood the message (one parse per turn)."""
+
+    messages: list[BotMessage]
+    understanding: Understanding | None = None
+
+
 FALLBACK_INTENT = "nlu_fallback"
 SESSION_MARKERS = ("session_started", "restart")
 
@@ -69,18 +77,13 @@ class TranscriptLine:
 
 class DialogueEngine(ABC):
     @abstractmethod
-    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
-        """Hand one patient message to the dialogue engine; return its replies."""
+    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> Turn:
+        """Hand one patient message to the dialogue engine; return its replies and, if it
+        tells, how it understood the message."""
 
     @abstractmethod
     def set_slot(self, sender: str, name: str, value: object) -> None:
         """Record a fact in the conversation (e.g. an emergency found at the edge)."""
-
-    def understood(self, sender: str, text: str) -> Understanding | None:
-        """How the engine understood `text`, the sender's latest message, if it can tell.
-        Raises RasaUnavailable when it could not be asked; engines that keep no
-        such record answer None."""
-        return None
 
     def requested_slot(self, sender: str) -> str | None:
         """The slot the conversation's open form asks for (`otp_code` …), if any; the edge
@@ -106,6 +109,18 @@ def parse_rest_replies(payload: object) -> list[BotMessage]:
         if text or buttons:
             messages.append(BotMessage(str(text), buttons))
     return messages
+
+
+def parse_turn(payload: object, text: str) -> Turn:
+    """The webhook's answer with `?parse_data=true` (bot/whole_turn_channel.py):
+    `{"messages": [...], "parse_data": {...}}`. Rasa's bare list (a REST channel without
+    our class) is a turn whose understanding is unknown."""
+    if isinstance(payload, list):
+        return Turn(parse_rest_replies(payload))
+    if not isinstance(payload, dict):
+        raise RasaUnavailable("unexpected reply shape")
+    messages = parse_rest_replies(payload.get("messages"))
+    return Turn(messages, understanding_from_parse(payload.get("parse_data"), text.strip()))
 
 
 def parse_transcript(tracker: object, limit: int = 60) -> list[TranscriptLine]:
@@ -152,7 +167,7 @@ def _dict(value: object) -> dict[str, Any]:
 
 
 def understanding_from_parse(parse: object, text: str) -> Understanding | None:
-    """Rasa's parse of a message (`/model/parse`, or a tracker's `latest_message`), if it is `text`."""
+    """Rasa's parse of a message (the turn's `parse_data`, as `/model/parse` answers it), if it is `text`."""
     latest = _dict(parse)
     if latest.get("text") != text:
         return None
@@ -172,13 +187,6 @@ def understanding_from_parse(parse: object, text: str) -> Understanding | None:
     return Understanding(name[:120], round(float(confidence), 4))
 
 
-def parse_understanding(tracker: object, text: str) -> Understanding | None:
-    """The `latest_message` of a tracker (`GET /conversations/<id>/tracker`), if it is
-    `text`: another turn of the same sender may have landed in between, and Rasa's
-    fallback action rewinds the message it did not understand out of the tracker."""
-    return understanding_from_parse(_dict(tracker).get("latest_message"), text)
-
-
 def _path_id(sender: str) -> str:
     """A conversation id in a Rasa URL path. Rasa does not decode the path, so the
     channel's colon must stay as it is (`web%3Ax` would name another, empty conversation)."""
@@ -192,7 +200,7 @@ class RasaRestClient(DialogueEngine):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.token = token
-        # The NLU read follows the patient's turn: it must never hold the answer up for long.
+        # The open-form read before a message that may hold a code: it must never hold the turn up for long.
         self.understanding_timeout = min(understanding_timeout, timeout)
         self._session = requests.Session()
 
@@ -215,9 +223,12 @@ class RasaRestClient(DialogueEngine):
         except (requests.RequestException, ValueError) as exc:
             raise RasaUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
 
-    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
+    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> Turn:
+        """One request per turn: the replies and the NLU's reading of the message come
+        together (bot/whole_turn_channel.py), never from a second parse."""
         payload = {"sender": sender, "message": text, "metadata": metadata}
-        return parse_rest_replies(self._request("POST", "/webhooks/rest/webhook", json=payload))
+        answer = self._request("POST", "/webhooks/rest/webhook", params={"parse_data": "true"}, json=payload)
+        return parse_turn(answer, text)
 
     def set_slot(self, sender: str, name: str, value: object) -> None:
         event = {"event": "slot", "name": name, "value": value}
@@ -238,22 +249,3 @@ class RasaRestClient(DialogueEngine):
         )
         value = _dict(_dict(tracker).get("slots")).get("requested_slot")
         return str(value) if value else None
-
-    def understood(self, sender: str, text: str) -> Understanding | None:
-        """Read the tracker's latest message without its events (a few milliseconds). When
-        the tracker no longer holds it (a fallback rewound it), ask the NLU again
-        (`/model/parse`, about 10 ms): both within `understanding_timeout` together."""
-        deadline = time.monotonic() + self.understanding_timeout
-        tracker = self._request(
-            "GET",
-            f"/conversations/{_path_id(sender)}/tracker",
-            params={"include_events": "NONE"},
-            timeout=self.understanding_timeout,
-        )
-        found = parse_understanding(tracker, text)
-        if found is not None:
-            return found
-        left = deadline - time.monotonic()
-        if left <= 0.01:
-            raise RasaUnavailable("no time left to parse the message again")
-        return understanding_from_parse(self._request("POST", "/model/parse", json={"text": text}, timeout=left), text)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from integrations.rasa.client import BotMessage, DialogueEngine, Understanding
+from integrations.rasa.client import DialogueEngine, Turn
 from integrations.rasa.model_api import ModelServer
 
 
@@ -51,14 +51,11 @@ class RasaFleet(DialogueEngine):
     def engine(self, sender: str) -> DialogueEngine:
         return self.engines[pick(list(self.engines), sender)]
 
-    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
+    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> Turn:
         return self.engine(sender).send(sender, text, metadata)
 
     def set_slot(self, sender: str, name: str, value: object) -> None:
         self.engine(sender).set_slot(sender, name, value)
-
-    def understood(self, sender: str, text: str) -> Understanding | None:
-        return self.engine(sender).understood(sender, text)
 
     def requested_slot(self, sender: str) -> str | None:
         return self.engine(sender).requested_slot(sender)

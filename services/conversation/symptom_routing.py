@@ -2,8 +2,8 @@
 
 A patient who writes "孩子发烧39度，要不要去医院" describes a symptom even though it reads
 as a question; the NLU may call it an FAQ, out of scope, a greeting or nothing it
-knows, and the bot would then answer the FAQ or its fallback. After the bot's reply
-the front door reads how the message was understood (it does that anyway, for the
+knows, and the bot would then answer the FAQ or its fallback. The bot's reply comes
+with how the message was understood (the turn's own parse, also kept for the
 conversation review); when the intent is one of those and the triage engine's own
 router says the text describes a complaint, the message is handed to the triage
 journey instead: Rasa gets `/report_symptom{"symptom": <the text>}` (an intent it
@@ -53,10 +53,3 @@ def triage_trigger(text: str) -> str:
     """The message Rasa takes as the intent `report_symptom` with the text as its symptom."""
     entities = json.dumps({"symptom": text.strip()[:MAX_SYMPTOM_CHARS]}, ensure_ascii=False)
     return f"/report_symptom{entities}"
-
-
-def needs_intent(text: str, bot_fell_back: bool) -> bool:
-    """Whether `should_reroute` needs the NLU's intent of this message: only for a complaint
-    the bot did not send to its fallback. Every other message's intent is read after the
-    reply (services/conversation/understanding_reads.py), off the patient's turn."""
-    return not bot_fell_back and looks_like_symptom(text)

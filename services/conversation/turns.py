@@ -12,10 +12,10 @@ For a while after a red flag the conversation is in its emergency journey
 (services/conversation/emergency.py): follow-ups such as "好的", "等明天再看" or
 "救护车还没到" are answered here, never with a goodbye, whether or not Rasa is up.
 
-After the bot answered, the NLU's reading of the message (intent, confidence)
-is read back from Rasa and kept with it for the conversation review, after the
-reply and off the patient's turn (services/conversation/understanding_reads.py);
-only a complaint the symptom check must route is read inside the turn.
+The NLU's reading of the message (intent, confidence) comes back with the bot's
+replies, from the turn's own parse (bot/whole_turn_channel.py): it is kept with the
+message for the conversation review and tells the symptom check whether to route a
+complaint to triage, without a second Rasa request or parse.
 
 Rasa knows the conversation only by a pseudonym and the message's metadata carries
 no platform id (services/conversation/pseudonyms.py): for SMS the sender is the
@@ -50,7 +50,6 @@ from services.conversation import (
     privacy_journeys,
     pseudonyms,
     symptom_routing,
-    understanding_reads,
 )
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.hospital_facts import hospital_phone
@@ -62,6 +61,9 @@ MAX_MESSAGE_CHARS = 500
 EDGE_EMERGENCIES = Counter("hospital_edge_emergencies_total", "Messages answered by the red-flag rules", ["channel"])
 BOT_UNAVAILABLE = Counter(
     "hospital_bot_unavailable_total", "Messages the dialogue engine could not answer", ["channel"]
+)
+UNDERSTANDING_UNREAD = Counter(
+    "hospital_nlu_read_failures_total", "Answered messages whose reply came without the NLU's reading", ["channel"]
 )
 
 
@@ -148,9 +150,6 @@ def handle_message(
     status = "emergency" if replies.emergency else ("answered" if replies.answered else "unanswered")
     status = replies.status or status
     settle(ctx, row_id, status, replies.understanding)
-    if replies.read_text is not None:  # the intent for the review, after the reply
-        read = (row_id, pseudonyms.of(ctx.cipher, message.conversation_id), replies.read_text, message.channel)
-        understanding_reads.after_reply(ctx, engine, *read)
     return replies.messages
 
 
@@ -171,7 +170,6 @@ class _Answer:
     emergency: bool = False
     status: str | None = None  # fallback | handed_off (services/conversation/handoff.py), else from the flags
     understanding: Understanding | None = None
-    read_text: str | None = None  # the text Rasa got, when its reading is to be read after the reply
 
 
 def _while_paused(ctx: ServiceContext, message: InboundMessage) -> _Answer | None:
@@ -221,29 +219,26 @@ def _answer(
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))
     try:
         metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
-        replies = _shown(engine.send(rasa_sender, message.text, metadata))
+        turn = engine.send(rasa_sender, message.text, metadata)
     except RasaUnavailable as exc:
         BOT_UNAVAILABLE.labels(message.channel).inc()
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
         return _Answer([unavailable_reply(ctx)], answered=False)
+    replies, understanding = _shown(turn.messages), turn.understanding
+    if understanding is None:  # a REST channel without bot/whole_turn_channel.py: the review lacks it
+        UNDERSTANDING_UNREAD.labels(message.channel).inc()
     if state is not None:
         replies = emergency.without_goodbyes(replies, state, ctx.settings)
     if emergency.bot_said_emergency(replies):  # its triage reached an emergency: the journey starts here too
         replies = [*replies, emergency.after_bot_emergency(ctx.settings)]
-        return _Answer(replies, answered=True, emergency=True, read_text=message.text)
-    fell_back = bool(replies) and replies[0].text.startswith(handoff.FALLBACK_MARKER)
-    understanding: Understanding | None = None
-    read_text: str | None = message.text
-    if symptom_routing.needs_intent(message.text, fell_back):  # the one read inside the turn
-        read_text = None
-        understanding = understanding_reads.read_now(engine, rasa_sender, message.text, message.channel)
+        return _Answer(replies, answered=True, emergency=True, understanding=understanding)
     replies = _to_triage_if_symptom(engine, rasa_sender, message, metadata, replies, understanding)
     texts = [reply.text for reply in replies]
     if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
         replies = [*replies, handoff_choice.offer_reply()]
     fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
     status = "fallback" if fallback else None
-    return _Answer(replies, answered=True, status=status, understanding=understanding, read_text=read_text)
+    return _Answer(replies, answered=True, status=status, understanding=understanding)
 
 
 def _to_triage_if_symptom(
@@ -259,7 +254,7 @@ def _to_triage_if_symptom(
     if not symptom_routing.should_reroute(understanding, message.text, fell_back):
         return replies
     try:
-        rerouted = _shown(engine.send(rasa_sender, symptom_routing.triage_trigger(message.text), metadata))
+        rerouted = _shown(engine.send(rasa_sender, symptom_routing.triage_trigger(message.text), metadata).messages)
     except RasaUnavailable:
         return replies
     symptom_routing.SYMPTOMS_REROUTED.labels(understanding.intent if understanding else "unknown").inc()

@@ -66,7 +66,7 @@ def test_conversations_spread_and_stay_on_their_server(database_url: str, server
     senders = [f"web:patient-{n}" for n in range(60)]
     for turn in range(2):
         for sender in senders:
-            assert fleet.send(sender, f"第{turn}句", {})[0].text == "您好"
+            assert fleet.send(sender, f"第{turn}句", {}).messages[0].text == "您好"
     seen = [Counter(_senders_seen(server)) for server in servers]
     # Every server carries a share, and each conversation's both turns went to one server.
     assert all(len(counter) >= 8 for counter in seen), [len(c) for c in seen]

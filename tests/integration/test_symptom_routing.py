@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from urllib.parse import unquote
 
 import pytest
 from flask import Flask
@@ -33,25 +32,24 @@ MISREAD = {
 
 
 def rasa(request: Recorded) -> tuple[int, object]:
+    """Our REST channel: the replies, and the turn's parse beside them (`?parse_data=true`)."""
     if request.path.startswith("/webhooks/rest/webhook"):
         sent = request.json()
         rasa.sent.append(sent["message"])  # type: ignore[attr-defined]
         message = sent["message"]
-        rasa.last[sent["sender"]] = message  # type: ignore[attr-defined]
+        intent = "report_symptom" if message.startswith("/") else MISREAD.get(message, "nlu_fallback")
+        parse_data = {"text": message, "intent": {"name": intent, "confidence": 0.9}, "intent_ranking": []}
         if message.startswith("/report_symptom"):
-            return 200, [{"recipient_id": sent["sender"], "text": TRIAGE_REPLY}]
-        return 200, [{"recipient_id": sent["sender"], "text": f"answer for {MISREAD.get(message, 'x')}"}]
-    if request.method == "GET" and "/tracker" in request.path:
-        said = rasa.last.get(unquote(request.path.split("/")[2]), "")  # type: ignore[attr-defined]
-        intent = "report_symptom" if said.startswith("/") else MISREAD.get(said, "nlu_fallback")
-        latest = {"text": said, "intent": {"name": intent, "confidence": 0.9}, "intent_ranking": []}
-        return 200, {"latest_message": latest}
+            replies = [{"recipient_id": sent["sender"], "text": TRIAGE_REPLY}]
+        else:
+            replies = [{"recipient_id": sent["sender"], "text": f"answer for {MISREAD.get(message, 'x')}"}]
+        return 200, {"messages": replies, "parse_data": parse_data}
     return 200, {}
 
 
 @pytest.fixture
 def nlu(app: Flask) -> Iterator[FakeServer]:
-    rasa.sent, rasa.last = [], {}  # type: ignore[attr-defined]
+    rasa.sent = []  # type: ignore[attr-defined]
     with fake_server(rasa) as server:
         use(app, dialogue=RasaRestClient(server.url, timeout=2.0, understanding_timeout=1.0))
         yield server
@@ -76,6 +74,8 @@ def _chat(client: FlaskClient, text: str) -> list[str]:
 )
 def test_a_symptom_the_nlu_sent_elsewhere_goes_to_triage(nlu: FakeServer, client: FlaskClient, text: str) -> None:
     assert _chat(client, text) == [TRIAGE_REPLY]
+    # the message, then the trigger: the intent came with the first answer, no other request
+    assert [r.path.split("?")[0] for r in nlu.requests] == ["/webhooks/rest/webhook"] * 2
     trigger = rasa.sent[-1]  # type: ignore[attr-defined]
     assert trigger.startswith("/report_symptom")
     assert json.loads(trigger.removeprefix("/report_symptom")) == {"symptom": text}
@@ -85,6 +85,7 @@ def test_a_symptom_the_nlu_sent_elsewhere_goes_to_triage(nlu: FakeServer, client
 def test_journeys_and_real_questions_are_left_alone(nlu: FakeServer, client: FlaskClient, text: str) -> None:
     assert _chat(client, text) == [f"answer for {MISREAD[text]}"]
     assert rasa.sent == [text]  # type: ignore[attr-defined]
+    assert len(nlu.requests) == 1
 
 
 def test_the_trigger_carries_the_text_as_the_symptom_entity() -> None:

@@ -1,4 +1,5 @@
-"""Reading what the NLU made of a message out of Rasa's tracker (latest_message)."""
+"""Reading what the NLU made of a message out of the turn's answer: the replies and the
+turn's own parse (`?parse_data=true`, bot/whole_turn_channel.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,21 @@ from typing import Any
 
 import pytest
 
-from integrations.rasa.client import Understanding, parse_understanding, understanding_from_parse
+from integrations.rasa.client import BotMessage, RasaUnavailable, Understanding, parse_turn
 
 
-def tracker(text: str, intent: dict[str, Any], ranking: list[dict[str, Any]] | None = None, **extra: Any) -> dict:  # type: ignore[type-arg]
-    latest = {"text": text, "intent": intent, "entities": [], **extra}
+def tracker(
+    text: str, intent: dict[str, Any], ranking: list[dict[str, Any]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The webhook's answer to one message, with its parse."""
+    parse_data = {"text": text, "intent": intent, "entities": [], **extra}
     if ranking is not None:
-        latest["intent_ranking"] = ranking
-    return {"sender_id": "web:p1", "latest_message": latest, "events": None}
+        parse_data["intent_ranking"] = ranking
+    return {"messages": [{"recipient_id": "p1", "text": "好的"}], "parse_data": parse_data}
+
+
+def parse_understanding(answer: object, text: str) -> Understanding | None:
+    return parse_turn(answer, text).understanding
 
 
 def test_the_top_intent_and_its_confidence() -> None:
@@ -55,32 +63,42 @@ def test_without_a_ranking_the_intent_itself_counts() -> None:
     )
 
 
-def test_another_turn_of_the_same_sender_is_not_taken_for_this_one() -> None:
+def test_a_parse_of_another_text_is_not_taken_for_this_one() -> None:
     found = tracker("我要退号", {"name": "cancel_appointment", "confidence": 0.9})
     assert parse_understanding(found, "我想挂号") is None
 
 
 @pytest.mark.parametrize(
-    "payload",
+    "parse_data",
     [
         None,
         [],
         {},
-        {"latest_message": "x"},
-        {"latest_message": {"text": "你好"}},
-        {"latest_message": {"text": "你好", "intent": {"name": "greet"}}},
-        {"latest_message": {"text": "你好", "intent": {"name": "greet", "confidence": "high"}}},
-        {"latest_message": {"text": "你好", "intent": {"name": "greet", "confidence": True}}},
-        {"latest_message": {"text": "你好", "intent": {}, "intent_ranking": ["greet"]}},
-        {"latest_message": {"text": "你好", "intent": {"name": "", "confidence": 0.9}, "response_selector": []}},
+        "x",
+        {"text": "你好"},
+        {"text": "你好", "intent": {"name": "greet"}},
+        {"text": "你好", "intent": {"name": "greet", "confidence": "high"}},
+        {"text": "你好", "intent": {"name": "greet", "confidence": True}},
+        {"text": "你好", "intent": {}, "intent_ranking": ["greet"]},
+        {"text": "你好", "intent": {"name": "", "confidence": 0.9}, "response_selector": []},
     ],
 )
-def test_odd_shapes_give_nothing_rather_than_an_error(payload: object) -> None:
-    assert parse_understanding(payload, "你好") is None
+def test_odd_shapes_give_nothing_rather_than_an_error(parse_data: object) -> None:
+    turn = parse_turn({"messages": [{"text": "好的"}], "parse_data": parse_data}, "你好")
+    assert turn.messages == [BotMessage("好的")] and turn.understanding is None
 
 
-def test_a_parse_answer_reads_like_the_trackers_latest_message() -> None:
-    parsed = {"text": "你好", "intent": {"name": "greet", "confidence": 0.8}, "intent_ranking": []}
-    assert understanding_from_parse(parsed, "你好") == Understanding("greet", 0.8)
-    assert parse_understanding({"latest_message": parsed}, "你好") == Understanding("greet", 0.8)
-    assert parse_understanding({"latest_message": {"intent": {}, "text": None}}, "你好") is None  # rewound
+def test_rasas_bare_list_is_a_turn_without_a_reading() -> None:
+    turn = parse_turn([{"recipient_id": "p1", "text": "您好"}], "你好")
+    assert turn.messages == [BotMessage("您好")] and turn.understanding is None
+
+
+def test_the_text_is_compared_as_rasa_keeps_it_stripped() -> None:
+    answer = {"messages": [], "parse_data": {"text": "你好", "intent": {"name": "greet", "confidence": 0.8}}}
+    assert parse_understanding(answer, " 你好\n") == Understanding("greet", 0.8)
+
+
+@pytest.mark.parametrize("answer", [None, "x", {"messages": "x"}, {"parse_data": {}}])
+def test_an_answer_of_another_shape_is_rasa_unavailable(answer: object) -> None:
+    with pytest.raises(RasaUnavailable):
+        parse_turn(answer, "你好")
