@@ -224,6 +224,11 @@ class ValidateBookingForm(PatientFormValidation):
             return {"slot_id": None, "slot_list_view": steered, "booking_wish": slot_lists.wish_of(steered)}
         if offered and booking_wishes.wants_anything(text):  # "随便", "哪个都行": the first (earliest)
             return {"slot_id": offered[0]}
+        missing = booking_answers.missing_doctor(tracker)
+        if missing:  # "就要周医生那个" with no 周 that day: said, and the list offered again
+            day_text = common.day_text(parse_date_slot(tracker.get_slot("date"))[0])
+            dispatcher.utter_message(response="utter_no_slots_as_wished", date_text=day_text, wanted=missing)
+            return {"slot_id": None}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"slot_id": None}
 

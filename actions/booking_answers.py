@@ -30,7 +30,7 @@ from actions.corrections import GO_BACK_INTENT, corrected_name
 from actions.dates import parse_date_slot
 from actions.faq import selected_topic
 from actions.open_places import PERIOD_HOURS, starts_within
-from actions.patient_names import name_in
+from actions.patient_names import has_surname, name_in
 from actions.simplified import simplified
 from actions.typed_choices import chosen_place
 from integrations.hospital import HospitalError
@@ -228,3 +228,29 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
         dispatcher.utter_message(response="utter_details_kept", kept=kept)
         values[str(requested)] = None
     return _slots(tracker, values)
+
+
+_DOCTOR_ASKED = re.compile(r"([\u4e00-\u9fff]{1,3})(?:医生|大夫)")
+
+
+def _doctor_asked(words: str) -> Optional[str]:
+    """The doctor's name before 医生 ("就要周" -> "周", "张伟" -> "张伟"): the longest end of
+    the words that starts with a surname; "专家", "女", "好" name nobody."""
+    return next((words[-k:] for k in (3, 2, 1) if len(words) >= k and has_surname(words[-k:])), None)
+
+
+def missing_doctor(tracker: Tracker) -> Optional[str]:
+    """ "就要周医生那个" when the day has no doctor 周: "周医生", to say so kindly before
+    the list is offered again (instead of "请点按钮"). None when no such doctor is asked."""
+    text = simplified(common.latest_text(tracker))
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    asked_for = [name for m in _DOCTOR_ASKED.finditer(text) if (name := _doctor_asked(m.group(1)))]
+    if not asked_for or not department or not date_slot:
+        return None
+    try:
+        day_slots = common.backend().slots(department, parse_date_slot(date_slot)[0])
+    except HospitalError:
+        return None
+    names = [str((s.get("doctor") or {}).get("name") or "") for s in day_slots if isinstance(s.get("doctor"), dict)]
+    name = asked_for[-1]
+    return None if any(n.startswith(name) for n in names) else f"{name}医生"

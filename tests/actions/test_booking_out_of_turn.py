@@ -268,3 +268,12 @@ async def test_the_one_place_at_the_time_said_is_taken(ent: FakeHospital, domain
     tracker = make_tracker(slots=AT_LIST, text=text)
     result = await ValidateBookingForm().validate_slot_id(text, dispatcher, tracker, domain)
     assert result == {"slot_id": "m2"} and responses(dispatcher) == []
+
+
+async def test_a_doctor_the_day_lacks_is_said_kindly(ent: FakeHospital, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    text = "就要吴大夫那个"
+    tracker = make_tracker(slots=AT_LIST, text=text)
+    result = await ValidateBookingForm().validate_slot_id(text, dispatcher, tracker, domain)
+    assert result == {"slot_id": None} and responses(dispatcher) == ["utter_no_slots_as_wished"]
+    assert dispatcher.messages[0]["wanted"] == "吴医生"
