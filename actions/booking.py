@@ -10,7 +10,7 @@ over, only a difference is paid or refunded) and the patient hears it in one mes
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -26,20 +26,18 @@ from actions.base import (
     previous_value,
     utter_error,
 )
-from actions.dates import DatePhrase, example_date, parse_date_slot, period_of, resolve, today_in_shanghai
+from actions.dates import DatePhrase, example_date, parse_date_slot, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from actions.open_places import (
     BOOKING_WINDOW_DAYS,
-    PERIOD_HOURS,
     date_of_slot,
     days_near,
     earliest_day_with_places,
     nearest_day_as_wished,
     open_on,
     open_slots,
-    starts_within,
 )
-from actions.typed_choices import chosen_place, clock_time
+from actions.typed_choices import chosen_place, offered_by_words
 from actions.visit_money import hold_minutes, say_money_moved
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
@@ -244,44 +242,6 @@ def steer_slot_list(value: str, tracker: Tracker) -> Optional[Dict[str, Any]]:
     except HospitalError:
         return None
     return slot_lists.view_from_words(common.latest_text(tracker) or value, view, day_slots)
-
-
-def offered_by_words(text: str, tracker: Tracker, offered: List[str]) -> Optional[str]:
-    """The one offered slot a patient named in words: "张伟医生", "要李娜的",
-    "下午那个". None when the words fit none or several of them."""
-    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
-    if not text or not offered or not department or not date_slot:
-        return None
-    try:
-        slots = [
-            s for s in common.backend().slots(department, parse_date_slot(date_slot)[0]) if str(s["id"]) in offered
-        ]
-    except HospitalError:
-        return None
-    by_doctor = [s for s in slots if (name := _doctor_name(s)) and name in text]
-    period = period_of(text)
-    picked = by_doctor or slots
-    if period in PERIOD_HOURS:
-        low, high = PERIOD_HOURS[period]
-        picked = [s for s in picked if starts_within(s, low, high)]
-    clock = clock_time(text, period)  # "两点钟左右的": the one place at that time
-    at_clock = [s for s in picked if clock and _starts_at(s, clock)]
-    if at_clock:
-        picked = at_clock
-    if (by_doctor or period or at_clock) and len(picked) == 1:
-        return str(picked[0]["id"])
-    return None
-
-
-def _starts_at(slot: Slot, clock: Tuple[int, int]) -> bool:
-    start = common.parse_iso(str(slot.get("start", "")))
-    local = start.astimezone(common.SHANGHAI) if start else None
-    return local is not None and (local.hour, local.minute) == clock
-
-
-def _doctor_name(slot: Slot) -> str:
-    doctor = slot.get("doctor")
-    return str(doctor.get("name") or "") if isinstance(doctor, dict) else str(doctor or "")
 
 
 class ActionAskSlotId(HospitalAction):

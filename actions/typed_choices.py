@@ -4,16 +4,24 @@ Patients answer a list the way they would at a counter: "第一個就得", "头�
 "第二个就要得", "最后那个吧", "就它吧" (when one place is left). The numbered reading
 (actions/numbers.py ``parse_choice``) wants the number alone; here the words that
 accept it ("就得", "就好", "就行", "可以", "吧") and the words that point at it ("头一个",
-"最前面的", "最后一个") are read too, on the OpenCC-simplified text.
+"最前面的", "最后一个") are read too, on the OpenCC-simplified text. A place is also
+named by its doctor ("张伟医生"), its half of the day ("下午那个") or its time ("两点钟的").
 """
 
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import List, Optional, Tuple
 
+from rasa_sdk import Tracker
+
+from actions import common
+from actions.dates import parse_date_slot, period_of
 from actions.numbers import cn_to_int, parse_choice, without_just_this
+from actions.open_places import PERIOD_HOURS, starts_within
 from actions.simplified import simplified
+from integrations.hospital import HospitalError
+from integrations.hospital.base import Slot
 
 # "就得" (Cantonese), "就要得" (Hunan), "就好", "就行", "就可以", "得了", "吧", "啦"...
 _ACCEPTING = re.compile(
@@ -64,7 +72,7 @@ _CLOCK = re.compile(
 )
 
 
-def clock_time(text: str, period: Optional[str] = None) -> Optional[tuple[int, int]]:
+def clock_time(text: str, period: Optional[str] = None) -> Optional[Tuple[int, int]]:
     """ "两点钟左右", "下午2点半", "9:30": (hour on the 24-hour clock, minute), or None.
     An hour without a half of the day is read as a clinic hour: 1-6 in the afternoon."""
     match = _CLOCK.search(simplified(text or ""))
@@ -78,3 +86,41 @@ def clock_time(text: str, period: Optional[str] = None) -> Optional[tuple[int, i
     minute_text = match.group(2) or ""
     minute = 30 if minute_text == "半" else (cn_to_int(minute_text.rstrip("分")) or 0) if minute_text else 0
     return hour, minute
+
+
+def offered_by_words(text: str, tracker: Tracker, offered: List[str]) -> Optional[str]:
+    """The one offered slot a patient named in words: "张伟医生", "要李娜的",
+    "下午那个". None when the words fit none or several of them."""
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    if not text or not offered or not department or not date_slot:
+        return None
+    try:
+        slots = [
+            s for s in common.backend().slots(department, parse_date_slot(date_slot)[0]) if str(s["id"]) in offered
+        ]
+    except HospitalError:
+        return None
+    by_doctor = [s for s in slots if (name := _doctor_name(s)) and name in text]
+    period = period_of(text)
+    picked = by_doctor or slots
+    if period in PERIOD_HOURS:
+        low, high = PERIOD_HOURS[period]
+        picked = [s for s in picked if starts_within(s, low, high)]
+    clock = clock_time(text, period)  # "两点钟左右的": the one place at that time
+    at_clock = [s for s in picked if clock and _starts_at(s, clock)]
+    if at_clock:
+        picked = at_clock
+    if (by_doctor or period or at_clock) and len(picked) == 1:
+        return str(picked[0]["id"])
+    return None
+
+
+def _starts_at(slot: Slot, clock: Tuple[int, int]) -> bool:
+    start = common.parse_iso(str(slot.get("start", "")))
+    local = start.astimezone(common.SHANGHAI) if start else None
+    return local is not None and (local.hour, local.minute) == clock
+
+
+def _doctor_name(slot: Slot) -> str:
+    doctor = slot.get("doctor")
+    return str(doctor.get("name") or "") if isinstance(doctor, dict) else str(doctor or "")
