@@ -142,10 +142,12 @@ class SymptomRouter:
         return said_complaint and not errand
 
     def reads_as_errand(self, text: str) -> bool:
-        """An errand about an appointment, a code or a payment already made, with nothing
-        sudden and no complaint in it: the learned layer alone called "帮我妈把明天的号退了，
-        她去不了了" an emergency. Booking a new visit is not such an errand ("帮我挂个号，我爸
-        说话都听不懂了" is the layer's to judge)."""
+        """An errand about an appointment, a code or a payment already made, or the
+        conversation's own business (a correction, a changed time of day, a form answer,
+        results, asking for a person, visiting), with nothing sudden and no complaint in it:
+        the learned layer alone called "帮我妈把明天的号退了，她去不了了" and "哎不对不对 上午俺得
+        送孩子 改下午吧" emergencies. Booking a new visit is not such an errand ("帮我挂个号，
+        我爸说话都听不懂了" is the layer's to judge)."""
         normalized = self.engine.normalize(text or "")
         if self.errand is None or not self.errand.search(normalized):
             return False
