@@ -12,9 +12,18 @@ process during the conversations and the CPU is broken down by component
 
     PYTHONPATH=. .venv/bin/python bench/rasa_turn_cpu.py [--conversations 15] [--rounds 1]
         [--model PATH] [--endpoints bot/endpoints.yml] [--py-spy /tmp/py-spy] [--keep DIR]
+        [--modes rest,edge-before,edge]
 
 `--rounds 3` has each patient say the conversation three times over (21 turns), to see
 how the cost grows with the tracker's length.
+
+`--modes rest,edge-before,edge` measures how a turn is asked for, on the same Rasa process,
+conversations of each mode taking turns (the baseline in the same run, under the same
+load): `rest` is Rasa's bare REST turn; `edge-before` is what the chat edge asked of Rasa
+per turn until the reading came with the reply: the turn, then its intent read back (the
+tracker's `latest_message` without events, and `/model/parse` again when the fallback had
+rewound the message); `edge` is the turn with `?parse_data=true`, the reading in its
+answer (bot/whole_turn_channel.py), one request.
 """
 
 from __future__ import annotations
@@ -165,16 +174,36 @@ def rasa_stack(directory: Path, model: Path, endpoints: Path, path_first: str = 
             rasa.wait(timeout=30)
 
 
-def converse(rasa: RasaUnderTest, sender: str, rounds: int) -> list[list[str]]:
+MODES = ("rest", "edge-before", "edge")
+PARSED_AGAIN: dict[str, int] = {}  # per mode: turns whose reading took a second /model/parse
+
+
+def turn(session: requests.Session, rasa: RasaUnderTest, sender: str, message: str, mode: str) -> list[str]:
+    """One turn asked for as `mode` does (module docstring); the bot's texts."""
+    body = {"sender": sender, "message": message, "metadata": {"channel": "web"}}
+    params = {"parse_data": "true"} if mode == "edge" else {}
+    r = session.post(f"{rasa.url}/webhooks/rest/webhook", params=params, json=body, timeout=120)
+    r.raise_for_status()
+    answer = r.json()
+    messages = answer["messages"] if mode == "edge" else answer
+    if mode == "edge":
+        assert answer["parse_data"]["text"] == message.strip(), "the turn's reading is of another text"
+    if mode == "edge-before":
+        token = {"token": RASA_TOKEN, "include_events": "NONE"}
+        tracker = session.get(f"{rasa.url}/conversations/{sender}/tracker", params=token, timeout=60).json()
+        if (tracker.get("latest_message") or {}).get("text") != message:  # rewound by the fallback
+            PARSED_AGAIN[mode] = PARSED_AGAIN.get(mode, 0) + 1
+            parsed = session.post(
+                f"{rasa.url}/model/parse", params={"token": RASA_TOKEN}, json={"text": message}, timeout=60
+            )
+            parsed.raise_for_status()
+    return [str(m.get("text", "")) for m in messages]
+
+
+def converse(rasa: RasaUnderTest, sender: str, rounds: int, mode: str = "rest") -> list[list[str]]:
     """One patient says the conversation `rounds` times; the bot's texts per turn."""
-    replies = []
     with requests.Session() as session:
-        for message in CONVERSATION * rounds:
-            body = {"sender": sender, "message": message, "metadata": {"channel": "web"}}
-            r = session.post(f"{rasa.url}/webhooks/rest/webhook", json=body, timeout=120)
-            r.raise_for_status()
-            replies.append([str(m.get("text", "")) for m in r.json()])
-    return replies
+        return [turn(session, rasa, sender, message, mode) for message in CONVERSATION * rounds]
 
 
 @contextmanager
@@ -191,6 +220,37 @@ def sampled(pid: int, out: Path | None) -> Iterator[None]:
     finally:
         spy.send_signal(signal.SIGINT)
         spy.wait(timeout=60)
+
+
+def measure_modes(
+    rasa: RasaUnderTest, conversations: int, rounds: int, tag: str, modes: list[str]
+) -> list[dict[str, object]]:
+    """Each mode's Rasa CPU per turn, its conversations taking turns with the others'."""
+    for mode in modes:
+        for n in range(2):  # the first turns of a process pay one-off costs (TensorFlow's graph)
+            converse(rasa, f"{tag}-{mode}-warm-{n}", rounds, mode)
+    used = dict.fromkeys(modes, 0.0)
+    wall = dict.fromkeys(modes, 0.0)
+    transcripts: dict[str, dict[str, list[list[str]]]] = {mode: {} for mode in modes}
+    for n in range(conversations):
+        for mode in modes:
+            before, started = cpu_seconds(rasa.pid), time.perf_counter()
+            transcripts[mode][f"{n}"] = converse(rasa, f"{tag}-{mode}-{n}", rounds, mode)
+            used[mode] += cpu_seconds(rasa.pid) - before
+            wall[mode] += time.perf_counter() - started
+    turns = conversations * rounds * len(CONVERSATION)
+    return [
+        {
+            "mode": mode,
+            "turns": turns,
+            "rasa_cpu_ms_per_turn": round(used[mode] * 1000 / turns, 1),
+            "parsed_again": PARSED_AGAIN.get(mode, 0),
+            "wall_ms_per_turn": round(wall[mode] * 1000 / turns, 1),
+            "load": round(os.getloadavg()[0], 1),
+            "transcript": transcripts[mode],
+        }
+        for mode in modes
+    ]
 
 
 def measure(rasa: RasaUnderTest, conversations: int, rounds: int, tag: str, spy: Path | None) -> dict[str, object]:
@@ -255,7 +315,11 @@ def main() -> None:
     parser.add_argument("--py-spy", type=Path, help="write py-spy's raw stacks here (prefix) and break them down")
     parser.add_argument("--keep", type=Path, help="keep the stack's directory (logs, tracker.db) here")
     parser.add_argument("--transcripts", type=Path, help="write each variant's bot replies here (prefix)")
+    parser.add_argument("--modes", help=f"comma-separated, of {', '.join(MODES)}: how each turn is asked for")
     args = parser.parse_args()
+    modes = [m.strip() for m in (args.modes or "").split(",") if m.strip()]
+    if any(mode not in MODES for mode in modes):
+        parser.error(f"--modes takes {', '.join(MODES)}")
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     directory = args.keep or Path(tempfile.mkdtemp(prefix="rasa-turn-cpu-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -264,6 +328,14 @@ def main() -> None:
         run_dir = directory / f"run-{index}"
         run_dir.mkdir(exist_ok=True)
         with rasa_stack(run_dir, args.model, Path(endpoints), path_first) as rasa:
+            if modes:
+                for row in measure_modes(rasa, args.conversations, args.rounds, f"cpu{index}", modes):
+                    transcript = row.pop("transcript")
+                    if args.transcripts:
+                        out = Path(f"{args.transcripts}-{index}-{row['mode']}.json")
+                        out.write_text(json.dumps(transcript, ensure_ascii=False, indent=1))
+                    print(json.dumps({"model": str(args.model), "variant": variant, **row}), flush=True)
+                continue
             spy = Path(f"{args.py_spy}-{index}.txt") if args.py_spy else None
             result = measure(rasa, args.conversations, args.rounds, f"cpu{index}", spy)
         transcript = result.pop("transcript")
