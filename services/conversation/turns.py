@@ -177,7 +177,7 @@ def _while_paused(ctx: ServiceContext, message: InboundMessage) -> _Answer | Non
     queue: "不要人工了" ends it here, a journey request ("我要挂号") goes on to the bot (None)."""
     journey = handoff_choice.asks_for_journey(message.text)
     if not (journey or handoff_choice.wants_to_leave(message.text)):
-        return _Answer([handoff_choice.waiting_reply(ctx)], answered=True, status="handed_off")
+        return _Answer([handoff_choice.paused_reply(ctx, message.text)], answered=True, status="handed_off")
     handoff_choice.leave_queue(ctx, message.conversation_id)
     return None if journey else _Answer([handoff_choice.left_reply()], answered=True)
 
@@ -214,6 +214,8 @@ def _answer(
             return paused
     elif handoff_choice.declines_human(message.text):  # "结束人工" with no queue: no hand-off to open
         return _Answer([handoff_choice.left_reply()], answered=True)
+    elif (offer := handoff_choice.person_offer(message.text)) is not None:  # a complaint, or the chat is the trouble
+        return _Answer([offer], answered=True)
     # Rasa keeps no ID number, phone or code, and knows the patient only by a pseudonym
     rasa_sender = pseudonyms.remember(ctx, message.conversation_id)
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))

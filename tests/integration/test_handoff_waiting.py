@@ -3,14 +3,22 @@ person before the bot guesses at it (blind set 4's hand-off class; wordings our 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
+from integrations.rasa.client import RasaRestClient
+from models import HandoffTicket
 from services.context import ServiceContext
 from services.conversation import handoff, handoff_choice
 from services.hospital_facts import load_facts
+from tests.fakes.http_server import FakeServer, fake_server
+from tests.integration.test_handoff_choice import CONVERSATION, chat, rasa_reply, ticket_status
+from tests.wiring import use
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUNDAY = datetime(2026, 12, 6, 10, 0, tzinfo=SHANGHAI)  # nobody on duty
@@ -63,3 +71,32 @@ def test_a_patient_who_cannot_work_the_chat_is_offered_a_person_and_the_phone(te
 @pytest.mark.parametrize("text", ["左眼看不清两天了", "看东西模糊", "怎么挂号", "我不会挂号，帮我挂个眼科"])
 def test_an_eye_complaint_or_a_how_to_is_left_to_the_bot(text: str) -> None:
     assert handoff_choice.person_offer(text) is None
+
+
+# --- through the chat edge every channel shares (services/conversation/turns.py) ---------
+
+
+@pytest.fixture
+def bot(app: Flask) -> Iterator[FakeServer]:
+    """A fake Rasa that echoes: any reply from it means the message went past the edge."""
+    with fake_server(rasa_reply) as server:
+        use(app, dialogue=RasaRestClient(server.url, timeout=2.0))
+        yield server
+
+
+def test_the_edge_answers_a_waiting_patient_by_what_they_said(app: Flask, ctx: ServiceContext, bot: FakeServer) -> None:
+    handoff.open_ticket(ctx, CONVERSATION, "asked_for_human")
+    [again] = chat(app, "人工客服！！")
+    [call] = chat(app, "能打电话吗")
+    assert handoff_choice.QUEUED_TEXT in again and load_facts().phone in call
+    assert ticket_status(ctx) == "open"  # still waiting for a person: nothing here leaves the queue
+    assert not [r for r in bot.requests if r.path.startswith("/webhooks")]
+
+
+def test_the_edge_offers_a_person_for_a_complaint_before_the_bot(
+    app: Flask, ctx: ServiceContext, bot: FakeServer
+) -> None:
+    assert chat(app, "你们护士态度太差了") == [handoff_choice.COMPLAINT_TEXT]
+    assert not [r for r in bot.requests if r.path.startswith("/webhooks")]
+    with ctx.db.reading() as session:
+        assert session.scalars(select(HandoffTicket)).all() == []  # offered, not opened on its own
