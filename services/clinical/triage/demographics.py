@@ -26,6 +26,8 @@ _BABY = (
 # Age in years: "45岁", "七十多岁", "1岁半", "八旬", "年过六旬".
 _YEARS = re.compile(rf"({_NUM})\s*(多|来)?\s*(?:周岁|岁)(半)?")
 _DECADES = re.compile(r"([六七八九])旬")
+# "宝宝半岁": half a year said without a number ("一岁半" is read by _YEARS).
+_HALF_YEAR = re.compile(r"(?<![\d一二两三四五六七八九十个])半岁")
 # "我婆婆七十五了": a relative's age without 岁.
 _RELATIVE_AGE = re.compile(
     r"(?:老人|爷爷|奶奶|外公|外婆|姥姥|姥爷|婆婆|公公|爸|妈|父亲|母亲|老伴|老公|老婆|丈夫|妻子|岳父|岳母)"
@@ -102,6 +104,8 @@ def number(token: str) -> float | None:
 
 
 def _years(text: str) -> float | None:
+    if _HALF_YEAR.search(text) and not _YEARS.search(text):
+        return 0.5
     match = _YEARS.search(text)
     if match:
         value = number(match.group(1))

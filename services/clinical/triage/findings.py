@@ -243,6 +243,8 @@ def _duration(text: str) -> float | None:
         value = number(token.rstrip("几")) if token.rstrip("几") else None
         if value is None or token.endswith("几"):
             value = (value or 0) + 3  # "几个月", "十几天": count a few
+        elif "多" in match.group(0):
+            value += 0.5  # "两个多礼拜" is more than two weeks, past a 14-day limit
         return value * _UNIT_HOURS[match.group(2)]
     return _duration_words(text)
 
