@@ -132,6 +132,35 @@ def asks_for(texts: list[str]) -> set[str]:
     return wanted
 
 
+# Words of the hand-off's "when someone answers" (services/conversation/handoff_choice.when_answered).
+WHEN_ANSWERED_WORDS = ("回复您", "上班后")
+# A patient who gives up on the person they asked for (the runner's own list, not the bot's
+# patterns, so the bot is not measured with its own reading): sets 1-3's scripts end so.
+LEAVE_WORDS = ("不等了", "退出", "算了", "不用了", "不用人工", "不排", "唔使", "我自己", "取消排队", "不要人工")
+
+
+def patient_left(turns: list[str]) -> bool:
+    """Whether the script leaves the queue after asking for a person (any turn after the first)."""
+    return any(w in turn for turn in turns[1:] for w in LEAVE_WORDS)
+
+
+def human_settled(statuses: list[str], patient_left: bool, texts: list[str]) -> tuple[bool, str]:
+    """A person was asked for: a ticket opened. A patient who then left the queue ("算了，不等
+    了") has every ticket closed; one who did not is still waiting for staff (a ticket open)
+    and was told when someone answers. Sets 1-3's hand-off scripts end by leaving; set 4's
+    (F54-F56) never do, and "all closed" there would count a dropped patient as a success."""
+    if not statuses:
+        return False, "no hand-off ticket was opened"
+    closed = all(s == "closed" for s in statuses)
+    if patient_left:
+        return closed, f"{len(statuses)} ticket(s) opened; the patient left; closed at the end: {closed}"
+    told = any(w in t for t in texts for w in WHEN_ANSWERED_WORDS)
+    waiting = not closed
+    return waiting and told, (
+        f"{len(statuses)} ticket(s) opened; the patient stayed; still open: {waiting}; told when answered: {told}"
+    )
+
+
 def mask(text: str) -> str:
     """ID numbers and phones masked the way the app masks them in logs."""
     text = ID_RE.sub(lambda m: f"{m.group(1)}*********{m.group(3)[1:]}{m.group(4)}", text)

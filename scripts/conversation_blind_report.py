@@ -360,12 +360,9 @@ def check(
         words = cb.FAQ_WORDS[goal["topic"]]
         hit = any(w in t for t in texts for w in words)
         return hit, f"a reply on {goal['topic']} ({'/'.join(words)}): {hit}"
-    if kind == "human":
-        new = _new(runner, "handoff_tickets", before, "tickets")
-        if not new:
-            return False, "no hand-off ticket was opened"
-        left = all(r._mapping["status"] == "closed" for r in new)
-        return left, f"{len(new)} ticket(s) opened; left (closed) at the end: {left}"
+    if kind == "human":  # opened; closed if the patient left the queue, else open and told when
+        statuses = [r._mapping["status"] for r in _new(runner, "handoff_tickets", before, "tickets")]
+        return cb.human_settled(statuses, cb.patient_left(out.conv["turns"]), texts)
     return False, f"unknown goal type {kind}"
 
 

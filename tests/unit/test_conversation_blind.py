@@ -61,3 +61,21 @@ def test_the_bot_s_last_triage_wording_is_the_level() -> None:
     assert cb.level_said([advice]) == "routine"  # the advice's 120 is not an emergency level
     assert cb.level_said(["⚠️ 这可能很危险，请马上拨打120，或立刻去最近医院的急诊科！"]) == "emergency"
     assert cb.asks_for(["请输入短信里的6位验证码："]) == {"SMS_CODE"}
+
+
+def test_a_hand_off_is_settled_by_whether_the_patient_left_the_queue() -> None:
+    told = ["已转人工，请稍候。现在人工客服不在班，会在明天8:00上班后回复您。"]
+    # left the queue (sets 1-3): every ticket closed
+    assert cb.human_settled(["closed"], True, told)[0]
+    assert not cb.human_settled(["open"], True, told)[0]
+    # stayed (set 4's F54-F56): still waiting for staff, and told when someone answers
+    assert cb.human_settled(["open"], False, told)[0]
+    assert not cb.human_settled(["closed"], False, told)[0]  # a patient dropped is no success
+    assert not cb.human_settled(["open"], False, ["已转人工，请稍候"])[0]  # never told when
+    assert cb.human_settled([], False, told) == (False, "no hand-off ticket was opened")
+
+
+def test_a_script_that_gives_up_on_the_person_is_read_as_leaving() -> None:
+    assert cb.patient_left(["转人工", "等好久了", "算了，我明天自己去窗口"])
+    assert cb.patient_left(["找客服", "唔使喇，我自己嚟"])
+    assert not cb.patient_left(["我要人工", "人工！！", "我的电话是{PHONE}，叫人打给我"])
