@@ -214,8 +214,8 @@ class _AppointmentChoice:
         said = common.latest_text(tracker)
         if len(offered) != 1 or not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said)):
             return {}
-        if self.confirms_with_choice and cancels_the_one(said):  # "确认取消": the confirmation is given too
-            return {"appointment_id": offered[0], "confirm_cancel": True}
+        if cancels_the_one(said):  # "确认取消": the confirmation is given too; when moving it, a change of mind
+            return {"appointment_id": offered[0], "confirm_cancel": True} if self.confirms_with_choice else {}
         return {"appointment_id": offered[0]}
 
     async def validate_appointment_id(

@@ -54,6 +54,9 @@ async def test_a_reschedule_choice_is_never_a_cancellation(domain: dict) -> None
     tracker = make_tracker(slots=AT_CHOICE, text="对，就这个", intent="affirm")
     got = await ValidateRescheduleForm().extract_appointment_id(CollectingDispatcher(), tracker, domain)
     assert got == {"appointment_id": "apt_1"}
+    # "改不了就退了吧" while moving it: not a choice of the one to move (the cancellation is asked for)
+    changed_mind = make_tracker(slots=AT_CHOICE, text="那还是退了吧", intent="cancel_appointment")
+    assert await ValidateRescheduleForm().extract_appointment_id(CollectingDispatcher(), changed_mind, domain) == {}
 
 
 async def test_the_whole_form_turn_fills_both_slots(hospital: FakeHospital, domain: dict) -> None:
