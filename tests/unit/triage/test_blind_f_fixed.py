@@ -26,6 +26,8 @@ CASES: list[dict[str, Any]] = yaml.safe_load((TRIAGE_TESTS / "set_f_fixed.yml").
 def test_the_set_f_vignette_gets_its_level(engine: TriageEngine, case: dict[str, Any]) -> None:
     assessed = engine.assess(vignette_input(case))
     assert assessed.level is TriageLevel(case.get("answered", case["level"])), case["family"]
+    if "departments" in case:
+        assert set(assessed.departments[:3]) & set(case["departments"]), assessed.departments
 
 
 _PARAPHRASES = [(c["id"], p) for c in CASES for p in c.get("paraphrases", []) + c.get("keep", [])]
@@ -37,6 +39,8 @@ def test_a_paraphrase_of_the_family_gets_its_level_on_the_rules_alone(
 ) -> None:
     assessed = rules.assess(vignette_input(said))
     assert assessed.level is TriageLevel(said["level"]), (family, said["text"])
+    if "departments" in said:
+        assert set(assessed.departments[:3]) & set(said["departments"]), (said["text"], assessed.departments)
 
 
 def test_every_family_has_a_paraphrase_of_its_own() -> None:
