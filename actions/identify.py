@@ -223,8 +223,9 @@ class PhoneIdentification:
                 return {"phone": tracker.get_slot("phone")}
             if typed_id_number(tracker):  # an ID number instead: it cannot stand for the code (E45)
                 dispatcher.utter_message(response="utter_identify_phone_not_id")
-            else:
+            elif any(c.isdigit() for c in common.latest_text(tracker)):  # a number, but not a phone
                 dispatcher.utter_message(response="utter_invalid_phone")
+            # words and no number ("心内科开的，吃了好几年了"): no "wrong phone", the question comes again
             return {"phone": None}
         before = previous_value(tracker, "phone")  # this turn's extraction overwrote the slot already
         if tracker.get_slot("requested_slot") == "otp_code" and same_phone(phone, before):

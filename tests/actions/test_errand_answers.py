@@ -99,3 +99,13 @@ async def test_other_faqs_at_the_refill_question_are_still_answered_first(domain
     ]:
         tracker = make_tracker(slots=slots, text=text, intent="faq")
         assert await form.extract_refill_question(CollectingDispatcher(), tracker, domain) == {}
+
+
+async def test_words_at_the_phone_question_are_not_called_a_wrong_phone(domain: dict) -> None:
+    """A patient who tells their story at "请输入手机号" hears the question again, not "这个手机号好像不对"."""
+    form = ValidateRefillForm()
+    for text, said in [("是在你们这开的，吃了好些年了", []), ("1391234567", ["utter_invalid_phone"])]:
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(slots={"requested_slot": "phone"}, text=text)
+        assert await form.validate_phone(text, dispatcher, tracker, domain) == {"phone": None}
+        assert [m.get("response") for m in dispatcher.messages] == said
