@@ -54,7 +54,7 @@ class ValidateBookingForm(PatientFormValidation):
         of turn (actions/booking_answers.py) are kept before any validator refuses them."""
         out_of_turn = booking_answers.out_of_turn(dispatcher, tracker, domain)
         if out_of_turn:
-            return out_of_turn
+            return [*out_of_turn, *await self._ask_next(out_of_turn, dispatcher, tracker, domain)]
         events = list(await super().run(dispatcher, tracker, domain))
         if tracker.active_loop.get("name") != "booking_form":
             return events
@@ -70,6 +70,26 @@ class ValidateBookingForm(PatientFormValidation):
             # a wish the NLU read as a question ("都是主治医师吗？我想找个主任医师") narrows the list too
             events.append(SlotSet("slot_list_view", slot_lists.with_wish(saved, wish)))
         return events
+
+    async def _ask_next(
+        self, events: List[EventType], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """After an answer kept out of turn, the first of this form's own slots still empty
+        (Rasa's domain order would ask "which patient?" of a patient being registered)."""
+        if any(e.get("name") == "requested_slot" for e in events):
+            return []
+        tracker.add_slots(events)
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        ask = next((s for s in required if tracker.get_slot(s) in (None, "")), None)
+        return [SlotSet("requested_slot", ask)]
+
+    async def validate_id_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """An ID tag in the opening message ("挂心内课") is dropped quietly (set 4's F01)."""
+        if tracker.get_slot("requested_slot") is None and not booking_answers.typed_id_like(tracker):
+            return {"id_number": None}
+        return dict(await super().validate_id_number(value, dispatcher, tracker, domain))
 
     async def extract_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -80,6 +80,12 @@ def details_in(tracker: Tracker) -> Dict[str, Any]:
     return found
 
 
+def typed_id_like(tracker: Tracker) -> bool:
+    """Something the patient typed as an ID number: the edge's placeholder or 15-18 digits."""
+    text = common.latest_text(tracker)
+    return bool(find_placeholder(text, "id_number") or re.search(r"\d{15,18}", text))
+
+
 def side_topic(tracker: Tracker) -> Optional[str]:
     """The FAQ topic of a question asked in the middle of the form, or None for an answer."""
     text = simplified(common.latest_text(tracker))

@@ -132,7 +132,7 @@ async def test_a_name_typed_at_the_list_is_kept_and_the_list_offered_again(ent: 
     tracker = in_form("徐佳怡", AT_LIST, extracted={"slot_id": "徐佳怡"})
     changed, said = await run_form(tracker, domain)
     assert changed["patient_name"] == "徐佳怡" and changed["slot_id"] is None
-    assert said == ["utter_details_kept"]
+    assert said == ["utter_details_kept"] and changed["requested_slot"] == "slot_id"
 
 
 async def test_a_phone_typed_at_the_list_is_kept(ent: FakeHospital, domain: dict) -> None:
@@ -151,7 +151,7 @@ async def test_an_id_number_typed_at_the_name_question_is_kept(ent: FakeHospital
     tracker = in_form(ID_NUMBER, PICKED, extracted={"patient_name": ID_NUMBER, "id_number": ID_NUMBER})
     changed, said = await run_form(tracker, domain)
     assert changed["id_number"] == ID_NUMBER and changed["patient_name"] is None
-    assert said == ["utter_details_kept"]
+    assert said == ["utter_details_kept"] and changed["requested_slot"] == "patient_name"
 
 
 # --- the day question ---------------------------------------------------------------
@@ -195,7 +195,7 @@ async def test_a_side_question_is_answered_and_the_question_asked_again(ent: Fak
     tracker = in_form(text, at_id, extracted={"id_number": text})
     assert side_topic(tracker) == "utter_faq/parking"
     changed, said = await run_form(tracker, domain)
-    assert changed == {"id_number": None} and said == ["utter_faq/parking"]
+    assert changed == {"id_number": None, "requested_slot": "id_number"} and said == ["utter_faq/parking"]
 
 
 def test_an_answer_is_no_side_question() -> None:
@@ -218,13 +218,16 @@ async def test_a_new_phone_at_the_read_back_is_read_back_again(ent: FakeHospital
     tracker = in_form(text, {**read_back, "requested_slot": "registration_ok"}, extracted={"phone": PHONE})
     changed, said = await run_form(tracker, domain)
     assert changed["phone"] == PHONE and changed["registration_ok"] is None and said == ["utter_go_back"]
+    assert changed["requested_slot"] == "registration_ok"
 
 
 async def test_a_code_typed_before_it_was_sent_asks_for_the_read_back_first(ent: FakeHospital, domain: dict) -> None:
     read_back = {**PICKED, "patient_name": "吴敏", "id_number": ID_NUMBER, "phone": PHONE}
     tracker = in_form("[验证码#Kk22Ll33]", {**read_back, "requested_slot": "registration_ok"})
     changed, said = await run_form(tracker, domain)
-    assert changed == {"registration_ok": None} and said == ["utter_confirm_before_code"]
+    # the read-back is asked again, not "which patient?" (the domain's order) of a patient being registered
+    assert changed == {"registration_ok": None, "requested_slot": "registration_ok"}
+    assert said == ["utter_confirm_before_code"]
 
 
 async def test_the_whole_answer_names_the_day_when_the_tag_is_cut_short(hospital: FakeHospital, domain: dict) -> None:
@@ -277,3 +280,10 @@ async def test_a_doctor_the_day_lacks_is_said_kindly(ent: FakeHospital, domain: 
     result = await ValidateBookingForm().validate_slot_id(text, dispatcher, tracker, domain)
     assert result == {"slot_id": None} and responses(dispatcher) == ["utter_no_slots_as_wished"]
     assert dispatcher.messages[0]["wanted"] == "吴医生"
+
+
+async def test_an_id_like_tag_in_the_opening_message_is_dropped_quietly(hospital: FakeHospital, domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="想挂个号 心口老是闷 挂心内课")
+    result = await ValidateBookingForm().validate_id_number("心内课", dispatcher, tracker, domain)
+    assert result == {"id_number": None} and responses(dispatcher) == []
