@@ -73,3 +73,15 @@ def test_a_sign_denied_between_the_body_part_and_the_word_does_not_count(
 )
 def test_the_same_sign_said_still_counts(rules: TriageEngine, text: str, rule: str) -> None:
     assert rule in {r.rule for r in rules.assess(TriageInput(text=text)).reasons}
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [("牙疼三天了 吃冷的更疼 脸没肿", TriageLevel.ROUTINE), ("口腔溃疡 有点疼", TriageLevel.SELF_CARE)],
+)
+def test_a_toothache_with_its_face_not_swollen_goes_to_the_dentist_not_home_care(
+    rules: TriageEngine, text: str, level: TriageLevel
+) -> None:
+    # Once "脸没肿" counts as denied, a toothache of days or on cold fell to the mouth-ulcer advice;
+    # NHS 111 "Toothache": two days or more, or pain with cold, hot, sweet or biting, see a dentist.
+    assert rules.assess(TriageInput(text=text)).level is level
