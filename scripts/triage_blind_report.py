@@ -45,7 +45,12 @@ def _binom_cdf(k: int, n: int, p: float) -> float:
         return 1.0
     if p >= 1:
         return 0.0 if k < n else 1.0
-    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+    # In logs: math.comb(n, i) * p**i overflows a float past about 1,000 cases (the corpus has 2,800).
+    log_p, log_q, log_n = math.log(p), math.log1p(-p), math.lgamma(n + 1)
+    return sum(
+        math.exp(log_n - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
+        for i in range(k + 1)
+    )
 
 
 def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
