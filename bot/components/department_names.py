@@ -10,7 +10,17 @@ and the app agree on what a patient meant:
 
 * ``data/departments.yml`` - names and aliases (also the NLU synonyms);
 * ``data/triage/routing.yml`` ``department_typos`` - wordings that neither
-  spelling nor sound gives away (colloquial descriptions, dialect).
+  spelling nor sound gives away (colloquial descriptions, dialect);
+* ``data/department_words.yml`` - what a department treats ("关节", "痛风",
+  "前列腺"), found only inside a frame that makes it a department: "看关节的",
+  "治痛风的医生", "糖尿病门诊", "看前列腺那个科", "睇皮膚嘅".
+
+A typo that is neither a homophone nor listed ("消化内课" is a homophone; "消化丙科",
+one syllable off in its initial or final) is read as the one department of four or
+more characters it is that close to, when it ends in 科 and no other name is as close.
+Departments this hospital does not book (检验科, 营养科, 超声科 …, ``not_ours`` in
+data/department_words.yml) are found first so their 验科, 养科, 声科 are not read as
+眼科 or 肾科 by sound.
 
 No Rasa import here: the Rasa component (:mod:`bot.components.department_normalizer`)
 wraps it, and unit tests use it directly.
@@ -31,6 +41,16 @@ from pypinyin import lazy_pinyin
 ROOT = Path(__file__).resolve().parents[2]
 DEPARTMENTS_FILE = ROOT / "data" / "departments.yml"
 ROUTING_FILE = ROOT / "data" / "triage" / "routing.yml"
+WORDS_FILE = ROOT / "data" / "department_words.yml"
+NOT_OURS = "!"  # prefix of a words-table key naming a department we do not book
+
+# Frames that make a treated thing a department. Before it, a verb of treating
+# ("看关节的", "治痛风的"); after it, a word for a department ("糖尿病门诊",
+# "前列腺那个科"). Without either, "关节疼" is a complaint and names nothing.
+_TREATS = "专看|专治|治疗|看|治|瞧|睇"
+_IS_ONE = "的|嘅|滴"
+_DEPARTMENT_WORD = "的那个科|那个科|那科|这个科|的科室|科室|专科|专家门诊|的门诊|门诊|的科|科"
+_DOCTOR = "的医生|的大夫|嘅医生"
 
 # Pinyin confusions of southern accents and hurried typing, folded to one form
 # (the same folds as the app's resolver): z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing.
@@ -47,6 +67,8 @@ _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _MIN_FREE_SOUND = 3
 
 _T2S = opencc.OpenCC("t2s")
+# Characters typed for 科 by a pinyin keyboard: a two-character window may end in one.
+_KE = ("科", "课")
 
 
 def simplify_characters(text: str) -> str:
@@ -98,15 +120,39 @@ def load_names(departments_file: Path = DEPARTMENTS_FILE, routing_file: Path = R
     return names
 
 
+def load_words(words_file: Path = WORDS_FILE, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """What a department treats -> its code (data/department_words.yml); a department
+    the hospital does not book -> "" (found, then dropped)."""
+    if not words_file.exists():
+        return {}
+    data = yaml.safe_load(words_file.read_text(encoding="utf-8")) or {}
+    table = data.get("words") or {}
+    known = set(codes) if codes is not None else None
+    words: dict[str, str] = {}
+    for code, listed in table.items():
+        if known is not None and code not in known:
+            raise ValueError(f"{words_file.name}: unknown department code {code!r}")
+        for word in listed:
+            words[simplify(str(word))] = str(code)
+    for other in data.get("not_ours") or []:
+        words[NOT_OURS + simplify(str(other))] = ""
+    return words
+
+
 class DepartmentFinder:
     """Finds department mentions: exact wordings first, then by sound; longest wins."""
 
-    def __init__(self, names: Mapping[str, str]) -> None:
+    def __init__(self, names: Mapping[str, str], words: Mapping[str, str] | None = None) -> None:
         self.names = {k: v for k, v in names.items() if k}
+        self.words = {k: v for k, v in (words or {}).items() if k and not k.startswith(NOT_OURS)}
+        self.not_ours = [k[len(NOT_OURS) :] for k in (words or {}) if k.startswith(NOT_OURS) and len(k) > 1]
         self.codes = frozenset(self.names.values())
         spoken = {name: code for name, code in self.names.items() if len(name) >= 2 and not name.isascii()}
-        self.by_sound = {sound(name): code for name, code in spoken.items()}
+        self.by_sound = _unambiguous((sound(name), code) for name, code in spoken.items())
+        # Names ending in 科 by the sound of what comes before it, for one-syllable typos.
+        self.ke_names = _unambiguous((sound(name)[:-1], code) for name, code in spoken.items() if name.endswith("科"))
         self.longest = max(map(len, self.names), default=0)
+        self.framed = _framed(self.words)
 
     @classmethod
     def from_files(cls, extra: Iterable[tuple[str, str]] = ()) -> DepartmentFinder:
@@ -114,10 +160,10 @@ class DepartmentFinder:
         for wording, code in extra:
             if code in set(names.values()):
                 names.setdefault(simplify(wording), code)
-        return cls(names)
+        return cls(names, load_words(codes=set(names.values())))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"names": self.names}
+        return {"names": self.names, "words": {**self.words, **{NOT_OURS + k: "" for k in self.not_ours}}}
 
     def resolve(self, text: str) -> str | None:
         """The first department named in ``text``, or None."""
@@ -138,6 +184,9 @@ class DepartmentFinder:
         plain = "".join(converted[i] for i in kept_at)
         spans = [(start, start + len(name), code) for name, code in self.names.items() for start in _all(plain, name)]
         spans += self._by_sound(plain)
+        spans += self._by_frame(plain)
+        spans += [s for s in self._one_syllable_off(plain) if all(s[1] <= a or s[0] >= b for a, b, _ in spans)]
+        spans += [(start, start + len(other), "") for other in self.not_ours for start in _all(plain, other)]
         # Longest first, so "新内科" (心内科 by sound) beats the 内科 inside it.
         spans.sort(key=lambda span: (span[0] - span[1], span[0]))
         kept: list[tuple[int, int, str]] = []
@@ -145,13 +194,13 @@ class DepartmentFinder:
             if all(end <= s or start >= e for s, e, _ in kept):
                 kept.append((start, end, code))
         kept.sort()
-        return [Mention(kept_at[start], kept_at[end - 1] + 1, code) for start, end, code in kept]
+        return [Mention(kept_at[start], kept_at[end - 1] + 1, code) for start, end, code in kept if code]
 
     def _by_sound(self, text: str) -> list[tuple[int, int, str]]:
         """Windows compared by pronunciation: any ending in 科, and longer ones anywhere."""
         hits = []
         for end in range(2, len(text) + 1):
-            ends_in_ke = text[end - 1] == "科"
+            ends_in_ke = text[end - 1] in _KE
             for start in range(max(0, end - self.longest), end - 1):
                 if not ends_in_ke and end - start < _MIN_FREE_SOUND:
                     break
@@ -163,6 +212,70 @@ class DepartmentFinder:
                     hits.append((start, end, code))
                     break
         return hits
+
+    def _by_frame(self, text: str) -> list[tuple[int, int, str]]:
+        """ "看关节的", "糖尿病门诊": a treated thing inside a frame that makes it a department."""
+        if self.framed is None:
+            return []
+        found = self.framed.finditer(text)
+        return [(m.start(), m.end(), self.words[m.group("word")]) for m in found if _frames_a_department(m)]
+
+    def _one_syllable_off(self, text: str) -> list[tuple[int, int, str]]:
+        """ "皮湖科": a window ending in 科 one syllable away from exactly one name ending in 科."""
+        hits = []
+        for end in range(4, len(text) + 1):
+            if text[end - 1] not in _KE:
+                continue
+            for start in range(max(0, end - self.longest), end - 3):
+                window = text[start : end - 1]
+                if not _is_chinese(window):
+                    continue
+                heard = sound(window)
+                near = {code for known, code in self.ke_names.items() if _one_apart(heard, known)}
+                if len(near) == 1:
+                    hits.append((start, end, near.pop()))
+        return hits
+
+
+def _framed(words: Mapping[str, str]) -> re.Pattern[str] | None:
+    """One pattern for every word in its frames; the longest word first, so 肾结石 beats 肾."""
+    if not words:
+        return None
+    word = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    after = f"(?:{_IS_ONE})(?:那个科|科室|科|门诊|医生|大夫)?|{_DEPARTMENT_WORD}"
+    return re.compile(f"(?P<treats>{_TREATS})?(?P<word>{word})(?P<after>{after})")
+
+
+def _frames_a_department(match: re.Match[str]) -> bool:
+    """After a verb of treating any frame will do; without one it must say 科 or 门诊."""
+    return bool(match.group("treats")) or "科" in match.group("after") or "门诊" in match.group("after")
+
+
+def _unambiguous(pairs: Iterable[tuple[tuple[str, ...], str]]) -> dict[tuple[str, ...], str]:
+    """Sounds that name one department only: 神内 and 肾内 sound alike, so neither is read by sound."""
+    seen: dict[tuple[str, ...], set[str]] = {}
+    for heard, code in pairs:
+        seen.setdefault(heard, set()).add(code)
+    return {heard: codes.pop() for heard, codes in seen.items() if len(codes) == 1}
+
+
+def _one_apart(heard: tuple[str, ...], known: tuple[str, ...]) -> bool:
+    """Same number of syllables (two or more), exactly one different and only in its
+    initial or only in its final ("湖" for "肤"; not "射" for "疗": 放射科 is no 放疗科)."""
+    if len(heard) != len(known) or len(heard) < 3:
+        return False
+    apart = [(a, b) for a, b in zip(heard, known, strict=True) if a != b]
+    return len(apart) == 1 and _near(*apart[0])
+
+
+_INITIAL = re.compile(r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?")
+
+
+def _near(one: str, other: str) -> bool:
+    """Two syllables that share their initial or their final."""
+    a, b = _INITIAL.match(one), _INITIAL.match(other)
+    start_a, start_b = a.end() if a else 0, b.end() if b else 0
+    return one[:start_a] == other[:start_b] or one[start_a:] == other[start_b:]
 
 
 def _all(text: str, name: str) -> list[int]:

@@ -73,7 +73,7 @@ class DepartmentNormalizer(GraphComponent, EntityExtractorMixin):
         synonyms = [(str(k), str(v)) for k, v in training_data.entity_synonyms.items()]
         self.finder = DepartmentFinder.from_files(extra=synonyms)
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / TABLE_FILE).write_text(json.dumps(self.finder.names, ensure_ascii=False), encoding="utf-8")
+            (directory / TABLE_FILE).write_text(json.dumps(self.finder.as_dict(), ensure_ascii=False), encoding="utf-8")
         return self._resource
 
     @classmethod
@@ -88,8 +88,8 @@ class DepartmentNormalizer(GraphComponent, EntityExtractorMixin):
         """The tables kept in the model; the data files if the model has none."""
         try:
             with model_storage.read_from(resource) as directory:
-                names = json.loads((directory / TABLE_FILE).read_text(encoding="utf-8"))
-            finder = DepartmentFinder(names)
+                tables = json.loads((directory / TABLE_FILE).read_text(encoding="utf-8"))
+            finder = _finder_from(tables)
         except (ValueError, OSError):
             finder = DepartmentFinder.from_files()
         return cls(config, model_storage, resource, finder)
@@ -157,10 +157,20 @@ class DepartmentNormalizer(GraphComponent, EntityExtractorMixin):
         return kept
 
 
+def _finder_from(tables: dict[str, Any]) -> DepartmentFinder:
+    """The tables a model keeps: ``{"names", "words"}``, or only the names (models
+    trained before the words table)."""
+    if isinstance(tables.get("names"), dict):
+        return DepartmentFinder(tables["names"], tables.get("words") or {})
+    return DepartmentFinder(tables)
+
+
 def _says_department(wording: str) -> bool:
-    """ "心内科", "发热门诊", "看心脏的": a wording that can only mean a department."""
+    """ "心内科", "发热门诊", "看心脏的", "睇皮肤嘅", "看关节的医生": a wording that can only
+    mean a department."""
     plain = simplify(wording)
-    return plain.endswith(("科", "课", "可", "的")) or "门诊" in plain
+    framed_doctor = plain.startswith(("看", "治", "睇", "瞧", "专")) and plain.endswith(("医生", "大夫"))
+    return plain.endswith(("科", "课", "可", "的", "嘅")) or "门诊" in plain or framed_doctor
 
 
 # Verbs of going to or asking for a place, just before a name: "去急诊", "挂风湿",

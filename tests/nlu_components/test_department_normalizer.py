@@ -134,3 +134,65 @@ def test_process_reads_the_intent(tmp_path: Path) -> None:
     message = Message(data={TEXT: "口腔溃疡好几天", ENTITIES: [], "intent": {"name": "report_symptom"}})
     [out] = normalizer.process([message])
     assert out.get(ENTITIES) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("想找个看关节的医生", "orthopedics"),  # what it treats, after a verb of treating
+        ("治痛风的是哪个科", "rheumatology"),
+        ("糖尿病门诊几点开", "endocrinology"),  # what it treats, before a word for a department
+        ("看前列腺那个科", "urology"),
+        ("睇皮膚嘅", "dermatology"),  # Cantonese, traditional
+        ("化疗科在几楼", "oncology"),
+        ("消化丙科", "gastroenterology"),  # one syllable off in its initial, nothing else as close
+        ("风湿免役科", "rheumatology"),
+    ],
+)
+def test_department_named_by_what_it_treats_or_one_syllable_off(finder: DepartmentFinder, text: str, code: str) -> None:
+    assert finder.resolve(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "关节疼了半年",  # a treated thing outside a frame is a complaint
+        "检验科在哪",  # not ours: its 验科 is not 眼科 by sound
+        "营养科",
+        "超声科几点上班",  # 声科 is not 肾科
+        "病理科",
+        "看完的单子",
+        "我想看的",
+    ],
+)
+def test_frames_and_near_sounds_do_not_invent_departments(finder: DepartmentFinder, text: str) -> None:
+    assert finder.find(text) == []
+
+
+def test_sounds_shared_by_two_departments_are_not_read_by_sound(finder: DepartmentFinder) -> None:
+    from bot.components.department_names import sound
+
+    assert sound("神内") == sound("肾内")
+    assert sound("神内") not in finder.by_sound  # the exact names still resolve
+    assert (finder.resolve("神内"), finder.resolve("肾内")) == ("neurology", "nephrology")
+
+
+def test_the_words_table_is_kept_in_the_model_and_old_models_still_load(tmp_path: Path) -> None:
+    normalizer, storage, resource, context = component(tmp_path)
+    normalizer.train(TrainingData())
+    loaded = DepartmentNormalizer.load({}, storage, resource, context)
+    assert loaded.finder is not None and loaded.finder.resolve("看痛风的") == "rheumatology"
+    assert loaded.finder.find("检验科") == []
+    with storage.write_to(resource) as directory:  # a model trained before the words table
+        (directory / "department_names.json").write_text('{"心内科": "cardiology"}', encoding="utf-8")
+    old = DepartmentNormalizer.load({}, storage, resource, context)
+    assert old.finder is not None and old.finder.resolve("心内科") == "cardiology"
+    assert old.finder.resolve("看痛风的") is None
+
+
+def test_in_a_complaint_a_framed_department_counts(tmp_path: Path) -> None:
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    said = normalizer.normalise("膝盖疼半年了，想找看关节的医生", [], complaint=True)
+    assert [e["value"] for e in said] == ["orthopedics"]
+    assert normalizer.normalise("膝盖和关节都疼", [], complaint=True) == []
