@@ -22,6 +22,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     wrong: Counter[tuple[str, str]] = Counter()
     for case in cases:
         p = parsed[case["id"]]
-        top, score = p["ranking"][0] if p["ranking"] else ["nlu_fallback", 0.0]
+        best: list[Any] = p["ranking"][0] if p["ranking"] else ["nlu_fallback", 0.0]
+        top, score = str(best[0]), float(best[1])
         answered = top if score >= FALLBACK_THRESHOLD else "nlu_fallback"
         if answered == case["intent"]:
             intent_right += 1
@@ -79,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             reached += to_triage
             judged += to_triage or (answered == "book_appointment" and worth_assessing(case["text"]))
     n = len(cases)
-    print(f"blind NLU set: {n} messages ({args.set.resolve().relative_to(ROOT)}), model {args.model.name}")
+    where = args.set.resolve()
+    shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where  # a split kept in /tmp
+    print(f"blind NLU set: {n} messages ({shown}), model {args.model.name}")
     print(f"intent accuracy (as the bot answers)  {intent_right / n:.3f}")
     print(f"department entity accuracy            {dept_right / max(dept_total, 1):.3f} ({dept_right}/{dept_total})")
     print(f"symptom messages reaching triage      {reached / max(symptoms, 1):.3f} ({reached}/{symptoms})")
