@@ -12,8 +12,9 @@ trained on.
 - Blind NLU set 2 (already tuning material) is halved, stratified by intent: half A
   may be read while tuning, half B is only scored.
 
-Not adopted yet (2026-12-06): the training file is written for a trial training only
-and is not committed until a model trained with it is scored on the held-out part.
+Measured before it was adopted (2026-12-06, docs/nlu-blind.md): on the held-out 70% of
+the vignettes, symptom messages reaching triage 0.983 -> 0.995, and on set 2's half B
+intent accuracy 0.988 -> 0.984 (one message).
 
     PYTHONPATH=. .venv/bin/python scripts/nlu_tuning_split.py --out /tmp/nlu_h
     PYTHONPATH=. .venv/bin/python scripts/nlu_blind_report.py --set /tmp/nlu_h/heldout_vignettes.jsonl --model ...
@@ -29,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VIGNETTES = sorted((ROOT / "tests" / "triage" / "blind").glob("set_*.jsonl"))
+VIGNETTES = [ROOT / "tests" / "triage" / "blind" / f"set_{x}.jsonl" for x in "abcde"]  # set F came later
 NLU_SET_2 = ROOT / "tests" / "blind" / "nlu_set_2.jsonl"
 TRAINING_FILE = ROOT / "data" / "nlu" / "symptoms_vignettes.yml"
 SEED = 20261206
