@@ -14,6 +14,12 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "20"))
 worker_class = "gthread"
 timeout = 30
+# Idle keep-alive connections are held longer than a balancer's or client's idle pool (nginx's
+# upstream keepalive_timeout is 60 s): at gunicorn's 2 s a connection reused just as the server
+# closes it is reset, and a patient's message sent on it never arrives (seen once in the fleet
+# bench at 32 patients; 1 reset in 40 posts at 1.99 s idle, none at 75 s). Idle connections
+# wait in the worker's poller, not on a thread.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 graceful_timeout = 20
 accesslog = None  # the app logs each request itself, as JSON with a request id
 
