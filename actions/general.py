@@ -14,11 +14,14 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
+from actions.booking_answers import details_in
+from actions.journey_words import other_errand
 from actions.numbers import parse_choice
-from actions.triage import TRIAGE_SLOTS, continues_a_triage
+from actions.triage import TRIAGE_SLOTS, continues_a_triage, said
 from actions.visit_money import hold_minutes
 from integrations.hospital import HospitalError
 
+OFFER_BOOKING = "utter_triage_offer_booking"  # triage's "要我帮您预约…吗？"
 # Slots one journey fills that must not leak into the next one. Slots filled
 # by entities of the message that starts the journey are kept ("挂心内科").
 JOURNEY_SLOTS = (
@@ -71,11 +74,30 @@ class ActionResetJourney(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         fresh = {e.get("entity") for e in (tracker.latest_message or {}).get("entities", [])}
-        return [
+        reset: List[Dict[Text, Any]] = [
             SlotSet(slot, None)
             for slot in JOURNEY_SLOTS
             if slot not in fresh and tracker.get_slot(slot) is not None and not _kept(tracker, slot)
         ]
+        return [*reset, *_instead_of_triage(tracker)]
+
+
+def _instead_of_triage(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """A symptom reading whose words ask to book a named department or to renew a
+    prescription starts that journey, not self-triage (actions/journey_words.py)."""
+    if ((tracker.latest_message or {}).get("intent") or {}).get("name") != "report_symptom":
+        return []
+    errand = other_errand(
+        said({"text": common.latest_text(tracker), "parse_data": tracker.latest_message or {}}),
+        common.resolve_department,
+    )
+    if errand is None:
+        return []
+    form, department = errand
+    events: List[Dict[Text, Any]] = [SlotSet("symptom", None), SlotSet("duration", None), SlotSet("age", None)]
+    if department:
+        events.append(SlotSet("department", department))
+    return [*events, FollowupAction(form)]
 
 
 class ActionHandoff(HospitalAction):
@@ -249,8 +271,25 @@ class ActionMenuChoice(Action):
             events = followup_for(str(buttons[choice - 1].get("payload", "")), asked_by, tracker)
             if events is not None:
                 return events
+        offered = _details_at_booking_offer(tracker, asked_by)
+        if offered is not None:
+            return offered
         department = common.normalise_department(next(tracker.get_latest_entity_values("department"), None))
         if department:
             return [*reset_events(tracker), SlotSet("department", department), FollowupAction("booking_form")]
         dispatcher.utter_message(response="utter_default")
         return []
+
+
+def _details_at_booking_offer(tracker: Tracker, asked_by: str) -> Optional[List[Dict[Text, Any]]]:
+    """A name, ID number or phone typed at triage's "要我帮您预约…吗？" is a yes: the
+    patient went straight on to the booking's details (set 4's F08 typed "孙秀英" and met
+    the fallback). The recommended department is kept and so are the details."""
+    department = tracker.get_slot("department")
+    if asked_by != OFFER_BOOKING or not department:
+        return None
+    found = details_in(tracker)
+    if not found:
+        return None
+    slots = [SlotSet(slot, value) for slot, value in found.items()]
+    return [*reset_events(tracker, ("department",)), *slots, FollowupAction("booking_form")]

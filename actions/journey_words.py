@@ -1,0 +1,56 @@
+"""A message read as a symptom that the patient's own words make another errand.
+
+The NLU reads a complaint said along the way as `report_symptom`, and self-triage then
+asks how long and how old, when the patient asked for something else: "俺想挂耳鼻猴科
+嗓子哑了半个月" names the department to book (set 4's F08 went through triage and never
+booked), "我想给我爸续一下二甲双胍他糖尿病好多年了" asks for a refill (F47 was asked the
+father's age). A booking that names its department books it, as the chat edge already
+does for a booking the NLU read as one (services/conversation/symptom_routing.py); a
+request to renew a prescription renews it. Only these clear words count: a complaint
+with no department ("孩子咳嗽想挂个号") still goes to triage, which can name one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional, Tuple
+
+from actions.refill_words import drug_words, known_drugs
+from actions.simplified import simplified
+
+BOOKING_FORM, REFILL_FORM = "booking_form", "refill_form"
+
+# Asking for a place: 挂(个)号, 挂X科, 预约, 约个(X科的)号; not "挂水"/"挂吊瓶" (a drip).
+_BOOK = re.compile(r"挂(?!水|吊|点滴|盐水)|预约|约[^，。,.！!？?\s]{0,6}号")
+# Renewing a prescription: 续方, 续药, 续开, 续一下/续点 (with a drug or its use said).
+# 继续/持续/连续/手续 are no refill.
+_RENEW = re.compile(r"(?<![继持连陆断延手存])续(方|药|开|一下|下|点|些|个)")
+_MORE_OF = re.compile(r"再开|开点|开些|配点|配些|配药")
+
+
+def names_a_drug(text: str) -> bool:
+    """A drug on the NLU's list, or a word for one by what it treats ("降压药")."""
+    words = drug_words()
+    return any(name in text for name in known_drugs()) or any(w in text for w in words.by_diagnosis)
+
+
+def asks_to_renew(text: str) -> bool:
+    """ "续一下二甲双胍", "我想續方", "降压药再开点": a refill, whatever else is said."""
+    said = simplified(text or "")
+    return bool(_RENEW.search(said)) or (bool(_MORE_OF.search(said)) and names_a_drug(said))
+
+
+def other_errand(text: str, department_of: Callable[[str], Optional[str]]) -> Optional[Tuple[str, Optional[str]]]:
+    """(the form to run instead of triage, the department to book) when the words ask for
+    another errand; None when the message is a complaint to assess. ``department_of`` is
+    the booking form's own resolver (typos and homophones: "耳鼻猴科")."""
+    said = simplified(text or "")
+    if not said:
+        return None
+    if asks_to_renew(said):
+        return REFILL_FORM, None
+    if _BOOK.search(said):
+        department = department_of(said)
+        if department:
+            return BOOKING_FORM, department
+    return None
