@@ -76,7 +76,7 @@ class ValidateRefillForm(OnlyPatient, identify.PhoneIdentification, PatientFormV
         said = [p for p in re.split(r"[，,。.！!\s]+", simplified(common.latest_text(tracker))) if p]
         if len(offered) == 1 and (intent == "affirm" or (said and all(THAT_ONE.fullmatch(p) for p in said))):
             return {"prescription_id": offered[0]}
-        return {}
+        return remark_for_doctor(tracker)
 
     async def validate_prescription_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -109,6 +109,27 @@ class ValidateRefillForm(OnlyPatient, identify.PhoneIdentification, PatientFormV
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
         return {"refill_question": "" if no_question(text) else text[:500]}
+
+
+# Intents a remark about one's health is read as: "上個月複查過甲功，醫生說正常" is no
+# booking (复查 reads as one) and no new complaint to triage.
+REMARK_READ_AS = frozenset({"book_appointment", "report_symptom", "inform", "nlu_fallback", "out_of_scope"})
+_NEW_ERRAND = re.compile(r"挂号|挂个|挂一个|预约|约个号|不续|不开了|算了|取消")
+
+
+def remark_for_doctor(tracker: Tracker) -> Dict[Text, Any]:
+    """A remark at "要续开哪一张处方？" (how the last check went, how the patient is) is kept
+    for the reviewing doctor, and the question is asked again: set 4's F48 said "上個月複查
+    過甲功，醫生說正常" there, the NLU read a booking and the refill was left for "您想挂哪个
+    科？". A choice, a number, a new errand in words or a remark already kept is none."""
+    text = common.latest_text(tracker).strip()
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent not in REMARK_READ_AS or tracker.get_slot("refill_question") is not None or text.startswith("/"):
+        return {}
+    plain = simplified(text)
+    if len(plain) < 4 or re.search(r"\d", plain) or _NEW_ERRAND.search(plain) or parse_choice(plain) is not None:
+        return {}
+    return {"refill_question": text[:500]}
 
 
 def no_question(text: str) -> bool:
