@@ -26,6 +26,7 @@ from actions.base import (
     previous_value,
     utter_error,
 )
+from actions.booking_dates import names_the_listed_day
 from actions.dates import DatePhrase, example_date, parse_date_slot, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from actions.open_places import (
@@ -247,7 +248,8 @@ class ValidateBookingForm(PatientFormValidation):
             day_text = common.day_text(parse_date_slot(tracker.get_slot("date"))[0])
             dispatcher.utter_message(response="utter_no_slots_as_wished", date_text=day_text, wanted=missing)
             return {"slot_id": None}
-        dispatcher.utter_message(response="utter_invalid_choice")
+        if not names_the_listed_day(text, tracker.get_slot("date")):  # "下周一吧" at Monday's list: asked again
+            dispatcher.utter_message(response="utter_invalid_choice")
         return {"slot_id": None}
 
 
