@@ -15,7 +15,7 @@ from actions import common
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
 from actions.booking_answers import details_in
-from actions.journey_words import other_errand
+from actions.journey_words import CANCEL_FORM, gives_a_place_back, other_errand
 from actions.numbers import parse_choice
 from actions.triage import TRIAGE_SLOTS, continues_a_triage, said
 from actions.visit_money import hold_minutes
@@ -84,13 +84,15 @@ class ActionResetJourney(Action):
 
 def _instead_of_triage(tracker: Tracker) -> List[Dict[Text, Any]]:
     """A symptom reading whose words ask to book a named department or to renew a
-    prescription starts that journey, not self-triage (actions/journey_words.py)."""
-    if ((tracker.latest_message or {}).get("intent") or {}).get("name") != "report_symptom":
+    prescription starts that journey, not self-triage, and a booking reading whose words
+    give a place back starts the cancellation (actions/journey_words.py)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    text = said({"text": common.latest_text(tracker), "parse_data": tracker.latest_message or {}})
+    if intent == "book_appointment" and gives_a_place_back(text):  # "我明朝个号要退脱"
+        return [SlotSet("department", None), FollowupAction(CANCEL_FORM)]
+    if intent != "report_symptom":
         return []
-    errand = other_errand(
-        said({"text": common.latest_text(tracker), "parse_data": tracker.latest_message or {}}),
-        common.resolve_department,
-    )
+    errand = other_errand(text, common.resolve_department)
     if errand is None:
         return []
     form, department = errand

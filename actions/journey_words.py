@@ -18,7 +18,7 @@ from typing import Callable, Optional, Tuple
 from actions.refill_words import drug_words, known_drugs
 from actions.simplified import simplified
 
-BOOKING_FORM, REFILL_FORM = "booking_form", "refill_form"
+BOOKING_FORM, REFILL_FORM, CANCEL_FORM = "booking_form", "refill_form", "cancel_form"
 
 # Asking for a place: 挂(个)号, 挂X科, 预约, 约个(X科的)号; not "挂水"/"挂吊瓶" (a drip).
 _BOOK = re.compile(r"挂(?!水|吊|点滴|盐水)|预约|约[^，。,.！!？?\s]{0,6}号")
@@ -26,6 +26,10 @@ _BOOK = re.compile(r"挂(?!水|吊|点滴|盐水)|预约|约[^，。,.！!？?\s
 # 继续/持续/连续/手续 are no refill.
 _RENEW = re.compile(r"(?<![继持连陆断延手存])续(方|药|开|一下|下|点|些|个)")
 _MORE_OF = re.compile(r"再开|开点|开些|配点|配些|配药")
+# Giving a place back: 退掉/退脱(Shanghai)/退了/退号, 取消; a question about it ("挂了号不去了
+# 能退钱吗") is for the FAQ, not a cancellation.
+_CANCEL = re.compile(r"退(掉|脱|了|号)|取消")
+_ASKS = re.compile(r"[?？]|吗|能不能|可不可以|怎么|多久|几天")
 
 
 def names_a_drug(text: str) -> bool:
@@ -38,6 +42,13 @@ def asks_to_renew(text: str) -> bool:
     """ "续一下二甲双胍", "我想續方", "降压药再开点": a refill, whatever else is said."""
     said = simplified(text or "")
     return bool(_RENEW.search(said)) or (bool(_MORE_OF.search(said)) and names_a_drug(said))
+
+
+def gives_a_place_back(text: str) -> bool:
+    """ "我明朝个号要退脱" (Shanghainese), "后天的号退了吧": a cancellation the NLU may read as a
+    booking (set 4's F33 was asked "您想挂哪个科？")."""
+    said = simplified(text or "")
+    return bool(_CANCEL.search(said)) and not _ASKS.search(said)
 
 
 def other_errand(text: str, department_of: Callable[[str], Optional[str]]) -> Optional[Tuple[str, Optional[str]]]:

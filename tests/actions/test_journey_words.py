@@ -10,7 +10,14 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.general import ActionMenuChoice, ActionResetJourney
-from actions.journey_words import BOOKING_FORM, REFILL_FORM, asks_to_renew, other_errand
+from actions.journey_words import (
+    BOOKING_FORM,
+    CANCEL_FORM,
+    REFILL_FORM,
+    asks_to_renew,
+    gives_a_place_back,
+    other_errand,
+)
 from tests.actions.fake_hospital import FakeHospital
 from tests.actions.helpers import make_tracker, slot_events
 
@@ -116,3 +123,22 @@ async def test_a_stray_word_at_the_booking_offer_still_gets_the_menu(hospital: F
     tracker = make_tracker(text="嗯嗯嗯", events=OFFER, slots={"department": "ent"})
     events = await ActionMenuChoice().run(dispatcher, tracker, domain)
     assert events == [] and dispatcher.messages[0]["response"] == "utter_default"
+
+
+@pytest.mark.parametrize("text", ["后天那个号退了吧，单位走不开", "我下礼拜二的预约要取消", "阿拉明朝的号退脱伊"])
+def test_giving_a_place_back_is_a_cancellation(text: str) -> None:
+    assert gives_a_place_back(text)
+
+
+@pytest.mark.parametrize("text", ["挂了号不去了能退钱吗", "取消了还能再挂吗？", "帮我挂周三的，周一去不了", "挂个号"])
+def test_a_question_about_refunds_or_a_booking_is_no_cancellation(text: str) -> None:
+    assert not gives_a_place_back(text)
+
+
+async def test_reset_sends_a_cancellation_read_as_a_booking_to_the_cancel_form(domain: dict) -> None:
+    tracker = make_tracker(text="后天那个号退了吧，单位走不开", intent="book_appointment")
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert events[-1]["name"] == CANCEL_FORM and events[-1]["event"] == "followup"
+    symptom = make_tracker(text="后天那个号退了吧，单位走不开", intent="report_symptom")
+    events = await ActionResetJourney().run(CollectingDispatcher(), symptom, domain)
+    assert not any(e.get("event") == "followup" for e in events)
