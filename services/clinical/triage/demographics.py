@@ -40,7 +40,12 @@ _MONTHS_AFTER = re.compile(
 _MONTHS_BEFORE = re.compile(rf"({_NUM})\s*(多)?个(半)?月(?:大)?(?:的)?{_BABY}")
 _MONTHS_BIG = re.compile(rf"({_NUM})\s*(多)?个(半)?月大")
 _DAYS = re.compile(
-    rf"(?:出生|生下来|{_BABY}(?:才|刚|刚出生|出生|现在)*)(?:才|刚)?({_NUM})\s*天|({_NUM})\s*天(?:大)?的?{_BABY}"
+    rf"(?:出生|出世|生下来|{_BABY}(?:才|刚|刚出生|出生|出世|现在)*)(?:才|刚|啱啱)?({_NUM})\s*天|({_NUM})\s*天(?:大)?的?{_BABY}"
+)
+# Weeks since birth: "出生一个礼拜", "出世两周" (Cantonese 出世), "三周大的宝宝"; a bare "宝宝一周没拉" is no age.
+_WEEKS = re.compile(
+    rf"(?:出生|出世|生下来)(?:才|刚|刚刚|啱啱|了)*({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)(?!前|以前|之前)"
+    rf"|({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)大"
 )
 _NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|刚满月|月子里的?宝宝|满月")
 _ELDER = re.compile(
@@ -133,6 +138,11 @@ def _months(text: str) -> float | None:
         value = number(match.group(1) or match.group(2))
         if value is not None and value <= 120:
             return round(value / 365, 3)
+    match = _WEEKS.search(text)
+    if match:
+        value = number(match.group(1) or match.group(2))
+        if value is not None and value <= 16:
+            return round(value * 7 / 365, 3)
     if _NEWBORN.search(text):
         return 0.08
     return None
