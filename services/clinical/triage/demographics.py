@@ -48,8 +48,10 @@ _WEEKS = re.compile(
     rf"|({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)大"
 )
 _NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|刚满月|月子里的?宝宝|满月")
+# Northern "俺奶" / "俺爷" (grandma, grandpa, set H) are elder words; "我奶水少" is breast milk.
 _ELDER = re.compile(
     r"老人|老年人|老爷子|老太太|老大爷|老奶奶|大爷|大妈|爷爷|奶奶|外公|外婆|姥姥|姥爷|老伴|老父亲|老母亲|老头|老太"
+    r"|(?:俺|咱)(?:奶|爷)(?![奶水粉瓶嘴头茶们])"
 )
 _CHILD = re.compile(rf"{_BABY}|幼儿|儿童|小儿")
 _ADULT_CHILD = re.compile(r"(?:儿子|女儿|闺女|孩子)(?:今年)?(?:已经)?\s*[2-9]\d岁")
