@@ -16,7 +16,7 @@ from actions import common, identify
 from actions.base import HospitalAction, PatientFormValidation, yes_no
 from actions.numbers import parse_choice
 from actions.only_patient import OnlyPatient
-from actions.refill_words import journey_texts, named_prescriptions
+from actions.refill_words import journey_texts, known_drugs, named_prescriptions
 from actions.simplified import simplified
 from integrations.hospital import Conflict, HospitalError, InvalidInput
 from shared_rules import find_placeholder
@@ -121,13 +121,16 @@ def remark_for_doctor(tracker: Tracker) -> Dict[Text, Any]:
     """A remark at "要续开哪一张处方？" (how the last check went, how the patient is) is kept
     for the reviewing doctor, and the question is asked again: set 4's F48 said "上個月複查
     過甲功，醫生說正常" there, the NLU read a booking and the refill was left for "您想挂哪个
-    科？". A choice, a number, a new errand in words or a remark already kept is none."""
+    科？". A choice, a number, a drug named, a new errand in words or a remark already kept
+    is none."""
     text = common.latest_text(tracker).strip()
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     if intent not in REMARK_READ_AS or tracker.get_slot("refill_question") is not None or text.startswith("/"):
         return {}
     plain = simplified(text)
     if len(plain) < 4 or re.search(r"\d", plain) or _NEW_ERRAND.search(plain) or parse_choice(plain) is not None:
+        return {}
+    if any(drug in plain for drug in known_drugs()):  # "我要的是胰岛素": which drug, not a remark
         return {}
     return {"refill_question": text[:500]}
 

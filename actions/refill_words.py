@@ -76,9 +76,16 @@ def named_prescriptions(prescriptions: Sequence[Dict[str, Any]], drug: Optional[
     wanted = simplified(drug or "").strip()
     if wanted:
         said.append(wanted)
-    by_name = [rx for rx in prescriptions if any(name and name in t for name in drug_names(rx) for t in said)]
+    # a drug said by its short name matches the longer one on file ("二甲双胍" is the
+    # prescription's 盐酸二甲双胍片: set 4's F47 was told it was not on file)
+    short = [d for d in (*known_drugs(), wanted) if d and len(d) >= 2 and any(d in t for t in said)]
+    by_name = [
+        rx
+        for rx in prescriptions
+        if any(name and (any(name in t for t in said) or any(d in name for d in short)) for name in drug_names(rx))
+    ]
     if by_name:
-        return Named(next((n for rx in by_name for n in drug_names(rx) if any(n in t for t in said)), None), by_name)
+        return Named(next((n for rx in by_name for n in drug_names(rx)), None), by_name)
     words = drug_words()
     for word, diagnoses in words.by_diagnosis.items():
         if any(word in t for t in said):

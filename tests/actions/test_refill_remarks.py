@@ -7,6 +7,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.refill import ValidateRefillForm, remark_for_doctor
+from actions.refill_words import named_prescriptions
 from tests.actions.helpers import make_tracker
 
 AT_PRESCRIPTION = {"requested_slot": "prescription_id", "offered_choices": ["rx_1", "rx_2"]}
@@ -45,3 +46,14 @@ def test_only_one_remark_is_kept() -> None:
     slots = {**AT_PRESCRIPTION, "refill_question": "上周复查过，正常"}
     tracker = make_tracker(slots=slots, text="医生说可以接着吃", intent="inform")
     assert remark_for_doctor(tracker) == {}
+
+
+def test_a_drug_said_by_its_short_name_finds_the_longer_one_on_file() -> None:
+    on_file = [
+        {"id": "rx_1", "diagnosis": "高血压", "items": [{"drug": "苯磺酸氨氯地平片"}]},
+        {"id": "rx_2", "diagnosis": "2型糖尿病", "items": [{"drug": "盐酸二甲双胍缓释片"}]},
+    ]
+    named = named_prescriptions(on_file, None, ["帮我妈把二甲双胍续上，快吃没了"])
+    assert [rx["id"] for rx in named.matches] == ["rx_2"]
+    assert named_prescriptions(on_file, "氨氯地平", ["降压的那个"]).matches == [on_file[0]]
+    assert named_prescriptions(on_file, None, ["续一下阿托伐他汀"]).matches == []
