@@ -75,19 +75,26 @@ class WholeTurnRestInput(RestInput):
             if bool_arg(request, "stream", default=False):
                 stream = self.stream_response(whole_turn, text, sender_id, input_channel, metadata)
                 return response.stream(stream, content_type="text/event-stream")
-            parse_data = await parse_once(request, text)
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                text, collector, sender_id, parse_data, input_channel=input_channel, metadata=metadata
-            )
+            reading: dict[str, Any] = {}
+
+            async def parse_then_turn() -> None:
+                # Shielded together: a client hanging up during the parse must not leave
+                # the message unhandled either.
+                reading["parse_data"] = await parse_once(request, text)
+                message = UserMessage(
+                    text, collector, sender_id, reading["parse_data"], input_channel=input_channel, metadata=metadata
+                )
+                await on_new_message(message)
+
             try:
-                await whole_turn(message)
+                await asyncio.shield(parse_then_turn())
             except asyncio.CancelledError:  # the client hung up; the shielded turn goes on
                 structlogger.error("rest.message.received.timeout")
             except Exception:  # as Rasa's own channel: logged, and the replies so far are sent
                 structlogger.exception("rest.message.received.failure")
             if bool_arg(request, "parse_data", default=False):
-                return response.json({"messages": collector.messages, "parse_data": parse_data})
+                return response.json({"messages": collector.messages, "parse_data": reading.get("parse_data")})
             return response.json(collector.messages)
 
         return rest

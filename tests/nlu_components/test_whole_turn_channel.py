@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
@@ -212,3 +213,54 @@ def test_control_rasas_processor_parses_a_message_given_without_parse_data() -> 
     processor = rasa_processor(nlu)
     asyncio.run(processor.log_message(UserMessage("你好", CollectingOutputChannel(), "c_1")))
     assert nlu.parsed == ["你好"]
+
+
+# --- a hang-up during the channel's own parse -----------------------------------------
+
+
+class SlowParsingAgent:
+    """An agent whose NLU parse takes longer than the app waits (a loaded Rasa)."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def parse_message(self, text: str) -> dict[str, Any]:
+        await asyncio.sleep(0.5)
+        return {"text": text, "intent": {"name": "greet", "confidence": 0.9}}
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.done.append(f"turn {message.text} parsed {bool(message.parse_data)}")
+
+
+async def hang_up_during_the_parse() -> list[str]:
+    agent = SlowParsingAgent()
+    app = Sanic(f"slow-parse-{uuid.uuid4().hex[:8]}")
+    app.ctx.agent = agent
+    app.blueprint(WholeTurnRestInput().blueprint(agent.handle_message), url_prefix="/webhooks/rest")
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    assert server is not None
+    await server.startup()
+    try:
+        await hang_up(port, "rest")  # gone after 0.1 s, while the parse takes 0.5 s
+        await asyncio.sleep(1.0)
+    finally:
+        server.close()
+        await server.wait_closed()
+    return agent.done
+
+
+def run_hang_up_during_the_parse() -> list[str]:
+    return asyncio.run(hang_up_during_the_parse())
+
+
+def test_a_hang_up_during_the_parse_still_runs_the_turn() -> None:
+    # Sanic serves one app per process (the module's fixture has had this one's).
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        done = pool.apply(run_hang_up_during_the_parse)
+    assert done == ["turn 我想挂号 parsed True"], (
+        "the message was dropped with the request: the parse is not shielded with the turn"
+    )
