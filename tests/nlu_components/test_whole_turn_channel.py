@@ -14,7 +14,8 @@ import json
 import multiprocessing
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -115,6 +116,20 @@ async def hang_up(port: int, prefix: str) -> None:
     writer.close()
 
 
+@asynccontextmanager
+async def serving(app: Sanic) -> AsyncIterator[int]:
+    """The app served on a free local port for the block (Sanic serves one app per process)."""
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    assert server is not None
+    await server.startup()
+    try:
+        yield port
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def serve_and_send(channels: dict[str, RestInput], paths: list[str]) -> Served:
     """Serve each hang-up channel under its own prefix, and our channel as Rasa registers
     it (`app.ctx.agent`, `/webhooks/rest`) over Rasa's own processor; hang up on each of
@@ -137,11 +152,7 @@ async def serve_and_send(channels: dict[str, RestInput], paths: list[str]) -> Se
     for prefix, channel in channels.items():
         app.blueprint(channel.blueprint(turn_for(prefix)), url_prefix=f"/webhooks/{prefix}")
     app.blueprint(WholeTurnRestInput().blueprint(agent.handle_message), url_prefix="/webhooks/rest")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    assert server is not None
-    await server.startup()
-    try:
+    async with serving(app) as port:
         for prefix in channels:
             await hang_up(port, prefix)
         await asyncio.sleep(1.0)
@@ -153,9 +164,6 @@ async def serve_and_send(channels: dict[str, RestInput], paths: list[str]) -> Se
                     assert response.status == 200
                     served.answers.append(await response.json())
                 served.parsed.append(nlu.parsed)
-    finally:
-        server.close()
-        await server.wait_closed()
     return served
 
 
@@ -240,16 +248,9 @@ async def hang_up_during_the_parse() -> list[str]:
     app = Sanic(f"slow-parse-{uuid.uuid4().hex[:8]}")
     app.ctx.agent = agent
     app.blueprint(WholeTurnRestInput().blueprint(agent.handle_message), url_prefix="/webhooks/rest")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    assert server is not None
-    await server.startup()
-    try:
+    async with serving(app) as port:
         await hang_up(port, "rest")  # gone after 0.1 s, while the parse takes 0.5 s
         await asyncio.sleep(1.0)
-    finally:
-        server.close()
-        await server.wait_closed()
     return agent.done
 
 
