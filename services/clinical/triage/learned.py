@@ -118,28 +118,32 @@ def load_settings(path: Path = SETTINGS_FILE) -> LearnedSettings:
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[Vignette]:
     """Every ``*.jsonl`` of ``directory`` in name order (deterministic training)."""
+    return [case for path in sorted(directory.glob("*.jsonl")) for case in load_vignettes(path)]
+
+
+def load_vignettes(path: Path) -> list[Vignette]:
+    """One JSONL file of labelled cases (a corpus file, or a blind set a study weighs adding)."""
     cases: list[Vignette] = []
-    for path in sorted(directory.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            try:
-                cases.append(
-                    Vignette(
-                        id=str(row.get("id") or f"{path.stem}:{number}"),
-                        text=str(row["text"]),
-                        level=TriageLevel(row["expected_level"]),
-                        departments=tuple(row.get("departments") or ()),
-                        family=str(row.get("family") or "unknown"),
-                        age=row.get("age"),
-                        sex=row.get("sex"),
-                        pregnant=row.get("pregnant"),
-                        train_only=row.get("use") == "train_only",
-                    )
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        try:
+            cases.append(
+                Vignette(
+                    id=str(row.get("id") or f"{path.stem}:{number}"),
+                    text=str(row["text"]),
+                    level=TriageLevel(row["expected_level"]),
+                    departments=tuple(row.get("departments") or ()),
+                    family=str(row.get("family") or "unknown"),
+                    age=row.get("age"),
+                    sex=row.get("sex"),
+                    pregnant=row.get("pregnant"),
+                    train_only=row.get("use") == "train_only",
                 )
-            except (KeyError, ValueError) as exc:
-                raise ValueError(f"{path.name} line {number}: {exc}") from exc
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"{path.name} line {number}: {exc}") from exc
     return cases
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.clinical.triage import TriageEngine, TriageLevel, crossval
-from services.clinical.triage.learned import LEVELS, Vignette, load_corpus, load_settings
+from services.clinical.triage.learned import LEVELS, Vignette, features_text, load_corpus, load_settings, train
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +43,25 @@ def test_the_chosen_thresholds_keep_the_sensitivity_target(engine: TriageEngine,
     caught = sum(o.level is TriageLevel.EMERGENCY for o in emergencies)
     assert emergencies and caught / len(emergencies) >= crossval.EMERGENCY_SENSITIVITY_TARGET
     assert all(o.level >= o.rules_level or o.level is TriageLevel.SELF_CARE for o in outcomes)  # rules floor
+
+
+@pytest.mark.slow  # three small fits: a few seconds
+def test_a_held_out_set_is_predicted_without_itself_and_an_outside_set_by_the_whole_corpus(
+    engine: TriageEngine,
+) -> None:
+    corpus = load_corpus()
+    house = [c for c in corpus if c.train_only][::10]
+    a = [c for c in corpus if c.id.startswith("A")][::10]
+    b = [c for c in corpus if c.id.startswith("B")][::10]
+    outside = [c for c in corpus if c.id.startswith("C")][:3]
+    settings, normalize = load_settings(), engine.normalize
+    predicted = dict(crossval.held_out_by_set([*house, *a, *b], [a[0], b[0], *outside], settings, normalize))
+
+    def seen_by(training: list[Vignette], case: Vignette) -> object:
+        text = features_text(normalize(case.text), case.age, case.sex, case.pregnant)
+        return train(training, settings, normalize).predict_one(text)
+
+    assert house[0].id.startswith("H")  # in-house ids share set H's letter, yet never leave training
+    assert predicted[a[0]] == seen_by([*house, *b], a[0])
+    assert predicted[b[0]] == seen_by([*house, *a], b[0])
+    assert predicted[outside[0]] == seen_by([*house, *a, *b], outside[0])
