@@ -28,10 +28,12 @@ _YEARS = re.compile(rf"({_NUM})\s*(多|来)?\s*(?:周岁|岁)(半)?")
 _DECADES = re.compile(r"([六七八九])旬")
 # "宝宝半岁": half a year said without a number ("一岁半" is read by _YEARS).
 _HALF_YEAR = re.compile(r"(?<![\d一二两三四五六七八九十个])半岁")
-# "我婆婆七十五了": a relative's age without 岁.
+# "我婆婆七十五了", "我妈七十五", "奶奶九十": a relative's age without 岁. Without 了 the number
+# must end there: "我妈二十分钟前", "奶奶九十斤", "妈三十九度" are a time, a weight, a temperature.
 _RELATIVE_AGE = re.compile(
     r"(?:老人|爷爷|奶奶|外公|外婆|姥姥|姥爷|婆婆|公公|爸|妈|父亲|母亲|老伴|老公|老婆|丈夫|妻子|岳父|岳母)"
-    r"(?:今年|已经|都)?([1-9]\d|[一二三四五六七八九]十[一二三四五六七八九]?)(?:多)?了"
+    r"(?:今年|已经|都)?([1-9]\d|[一二三四五六七八九]十[一二三四五六七八九]?)(?:多)?"
+    r"(了|(?![\d.%/a-z零〇一二两三四五六七八九十百千万点号日月年天周星礼小分秒度斤公块元次个片粒支瓶袋克毫升楼层床米厘]))"
 )
 # Months/days count only next to a baby word, otherwise "咳嗽两个月" would be an age.
 _MONTHS_AFTER = re.compile(
@@ -42,6 +44,9 @@ _MONTHS_BIG = re.compile(rf"({_NUM})\s*(多)?个(半)?月大")
 _DAYS = re.compile(
     rf"(?:出生|出世|生下来|{_BABY}(?:才|刚|刚出生|出生|出世|现在)*)(?:才|刚|啱啱)?({_NUM})\s*天|({_NUM})\s*天(?:大)?的?{_BABY}"
 )
+# "三岁宝宝两天了": days right after the baby word, with no birth word ("出生", "才", "刚") and
+# nothing saying size ("天大"), may be how long the complaint has lasted; an age in 岁 said too wins.
+_DAYS_BARE = re.compile(rf"{_BABY}(?:现在)?({_NUM})\s*天(?!大)")
 # Weeks since birth: "出生一个礼拜", "出世两周" (Cantonese 出世), "三周大的宝宝"; a bare "宝宝一周没拉" is no age.
 _WEEKS = re.compile(
     rf"(?:出生|出世|生下来)(?:才|刚|刚刚|啱啱|了)*({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)(?!前|以前|之前)"
@@ -120,7 +125,10 @@ def _years(text: str) -> float | None:
             return value + (0.5 if match.group(3) else 0.0)
     match = _RELATIVE_AGE.search(text)
     if match:
-        return number(match.group(1))
+        value = number(match.group(1))
+        # "奶奶三十九" without 了 or 度 is more likely a temperature than a grandmother's age.
+        if value is not None and (match.group(2) or not 35 <= value <= 42):
+            return value
     match = _DECADES.search(text)
     if match:
         decade = number(match.group(1))
@@ -150,9 +158,20 @@ def _months(text: str) -> float | None:
     return None
 
 
+def _only_a_duration_in_days(text: str) -> bool:
+    """The days _months read are the bare "宝宝两天" kind, with no month or birth word."""
+    days = _DAYS.search(text)
+    bare = _DAYS_BARE.search(text)
+    if days is None or bare is None or days.start() != bare.start():
+        return False
+    return not any(p.search(text) for p in (_MONTHS_BEFORE, _MONTHS_AFTER, _MONTHS_BIG))
+
+
 def _age(text: str) -> float | None:
     months = _months(text)
     years = _years(text)
+    if months is not None and years is not None and _YEARS.search(text) and _only_a_duration_in_days(text):
+        return years
     if months is not None and (years is None or text.find("岁") > text.find("月")):
         return months
     return years if years is not None else months
