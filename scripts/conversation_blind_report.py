@@ -366,12 +366,30 @@ def check(
     return False, f"unknown goal type {kind}"
 
 
+def policy_counts(tracker_url: str) -> str:
+    """Which policy chose each action Rasa ran, over every conversation of the run (the
+    `policy` of the tracker store's `action` events): where TEDPolicy, rather than a rule or
+    a memorised story, decides what the bot does (issue 14 asks whether TED can be skipped)."""
+    counts: dict[str, int] = defaultdict(int)
+    with create_engine(tracker_url).connect() as conn:
+        for (data,) in conn.execute(text("SELECT data FROM events WHERE type_name = 'action'")):
+            event = json.loads(data)
+            if event.get("name") != "action_listen" or event.get("policy"):
+                counts[str(event.get("policy") or "(none: forced by the processor)")] += 1
+    total = sum(counts.values()) or 1
+    lines = [f"  {name}: {n} ({n / total:.1%})" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return "actions by deciding policy:\n" + "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=SET, help="the frozen set to play (default: the first)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "conversations.md")
     parser.add_argument("--only", nargs="*", help="conversation ids (for a partial run; not for the doc)")
     parser.add_argument("--reuse", type=Path, help="JSON {app, rasa, db} of a running stack (development only)")
+    parser.add_argument(
+        "--policies", action="store_true", help="also print which dialogue policy chose the bot's actions"
+    )
     args = parser.parse_args()
     from tests.e2e.stack import Stack, full_stack
 
@@ -404,6 +422,8 @@ def main() -> int:
                 outcome = Outcome(conv, why=f"runner error: {type(exc).__name__}: {exc}"[:300])
             print(f"{conv['id']} (returning) {'pass' if outcome.passed else 'FAIL'}: {outcome.why}", flush=True)
             returning.append(outcome)
+        if args.policies and stack.tracker_url:
+            print(policy_counts(stack.tracker_url), flush=True)
     args.out.write_text(render(outcomes, returning, started, time.monotonic() - clock), encoding="utf-8")
     print(f"{sum(o.passed for o in outcomes)}/{len(outcomes)} passed; wrote {args.out}")
     return 0
