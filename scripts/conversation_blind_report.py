@@ -46,7 +46,7 @@ from services.booking.calendar import SHANGHAI, local_today  # noqa: E402
 from services.clinical.sealed import TITLE_CONTEXT  # noqa: E402
 from services.clinical.triage.routing import resolve_department  # noqa: E402
 from services.conversation.consent import wording as consent_wording  # noqa: E402
-from services.patients.registry import NAME_CONTEXT, find_or_create_account  # noqa: E402
+from services.patients.registry import NAME_CONTEXT, find_or_create_account, phone_hash  # noqa: E402
 from web import chat_session  # noqa: E402
 
 SET = ROOT / "tests" / "blind" / "conversations.jsonl"
@@ -87,11 +87,12 @@ def appointment_for(conv: dict[str, Any]) -> tuple[str, str] | None:
     return department, patient_name(conv["turns"])
 
 
-def open_slot(slots: list[dict[str, Any]]) -> str:
-    """The last place of the day that is still free: one department serves every script that
-    names none, and the last slot alone runs out (409) after a few of them."""
+def open_slots(slots: list[dict[str, Any]]) -> list[str]:
+    """The day's places still free, the last first: one department serves every script that
+    names none. The list's counts can lag a hold just made (set 5's G38 was refused with 409
+    on the slot it named as free), so the runner tries each in turn until one is held."""
     free = [slot for slot in slots if int(slot.get("remaining") or 0) > 0] or slots
-    return str(free[-1]["id"])
+    return [str(slot["id"]) for slot in reversed(free)]
 
 
 def demo_phone(conv: dict[str, Any]) -> str:
@@ -181,6 +182,7 @@ class Runner:
             # and an earlier conversation's refill of the same demo patient is no longer waiting for
             # the doctor (set 3's refills played second met "已经有一个续方申请在处理中" and submitted none).
             self.sql("DELETE FROM otp_codes")
+            self.fresh_phone_bindings(demo_phone(conv))
             if kind == "refill":
                 self.sql(
                     "UPDATE refill_requests SET status = 'cancelled' WHERE patient_id = :p "
@@ -193,15 +195,33 @@ class Runner:
                 "POST", "/api/v1/patients", json={"name": holder, "id_number": who["id"], "phone": who["phone"]}
             )
             made.raise_for_status()
-            slots = self.stack.api("GET", f"/api/v1/slots?department={department}&date={self.tomorrow}").json()
-            held = self.stack.api(
-                "POST", "/api/v1/appointments", json={"patient_id": made.json()["id"], "slot_id": open_slot(slots)}
-            )
-            held.raise_for_status()
-            who["patient"] = made.json()["id"]
-            who["apt"] = held.json()["id"]
+            patient_id = str(made.json()["id"])
+            who["patient"] = patient_id
+            who["apt"] = self.hold_a_place(department, patient_id)
             outcome.notes.append(f"created by the runner (seed has none): {holder}'s {department} appointment")
         return who
+
+    def hold_a_place(self, department: str, patient_id: str) -> str:
+        """An appointment the next clinic day for the script to find: the first free place
+        that holds (a place just taken answers 409, and the next one is tried)."""
+        slots = self.stack.api("GET", f"/api/v1/slots?department={department}&date={self.tomorrow}").json()
+        refused: requests.Response | None = None
+        for slot_id in open_slots(slots):
+            held = self.stack.api("POST", "/api/v1/appointments", json={"patient_id": patient_id, "slot_id": slot_id})
+            if held.status_code != 409:
+                held.raise_for_status()
+                return str(held.json()["id"])
+            refused = held
+        assert refused is not None, f"no {department} places on {self.tomorrow}"
+        refused.raise_for_status()
+        raise AssertionError("unreachable: a 409 raises")
+
+    def fresh_phone_bindings(self, phone: str) -> None:
+        """The demo phone stands for a different patient's phone in each script: the browsers it
+        was bound to by earlier scripts no longer count against MAX_ACCOUNTS_PER_PHONE (2), or
+        the third fresh visitor of set 5 was told "这个手机号已绑定的账号数量已达上限"."""
+        hashed = phone_hash(self.ctx.cipher, phone)
+        self.sql("UPDATE phone_bindings SET account_count = 0 WHERE phone_hash = :h", h=hashed)
 
     def link(self, browser: requests.Session, hint: str, patient_id: str) -> None:
         """Make this browser's chat account a returning patient's: the account already holds the
