@@ -7,6 +7,13 @@ until the conversation ended with the appointment still held (blind set 4, cance
 1/5). A message made only of "that one" words, cancel words and fillers points at
 the one listed; one that also says cancel, with no "不"/"别"/"算了" in it, has
 answered the confirmation as well.
+
+Set 5 lost three more there: "確定取消，謝謝" (the thanks was no "that one" word, and the
+bot said "不客气" and asked again), and "算了算了还是直接取消吧下礼拜也不一定有空" (a
+reason and a change of mind around the cancel word). With one appointment listed, a
+message that says to cancel it, does not negate the cancel word, asks nothing, and
+names no other appointment or a move, is the choice and the confirmation
+(`decides_to_cancel`).
 """
 
 from __future__ import annotations
@@ -21,9 +28,19 @@ _THAT_ONE = (
     r"确认|确定|没错|冇错|对的|对个|是的|好的|可以|就是|就它|这个|那个|迭只|伊只|嗰个|呢个|该只|"
     r"这只|那只|一个|预约|行|是|对|好|嗯|係|系|就|这|那|迭|伊|嗰|呢|个|只|号|它"
 )
-_FILLER = r"请|麻烦|帮我|给我|帮忙|你|我|的|啊|呀|了|吧|喇|啦|嘛|哈|哦|噢|呐|哇|喔|咯|直接"
+_FILLER = (
+    r"谢谢|多谢|谢了|感谢|唔该|辛苦|"  # thanks said with the answer ("確定取消，謝謝")
+    r"请|麻烦|帮我|给我|帮忙|你|我|的|啊|呀|了|吧|喇|啦|嘛|哈|哦|噢|呐|哇|喔|咯|直接"
+)
 _TOKEN = re.compile(f"{_CANCEL}|{_THAT_ONE}|{_FILLER}")
 _CANCEL_WORD = re.compile(_CANCEL)
+# The cancel words a whole sentence may carry (a lone "退" may be 退款/退回, money, not the visit).
+_CANCEL_SAID = re.compile(r"取消|退掉|退号|退脱|退咗|退了|不想去了|不去了|去不了|不要了")
+# "不取消", "先别退", "要不要取消", "唔好取消", "没想取消": the cancel word negated.
+_NEGATED = re.compile(r"(不|别|甭|勿|莫|唔|没|未|冇)(好|要|用|想|再|必|打算|需要|急着|着急)?(取消|退)")
+_ASKS = re.compile(r"[?？]|吗|嘛$|能不能|可不可以|可以不|怎么|多久|几天|会不会|要不要|是否")
+# Another appointment ("另一个", "其他的"), or a move instead ("改到下周"): not this one, not cancelled.
+_ELSEWHERE = re.compile(r"另|其他|其它|别的|改|换")
 _NOT_WORDS = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z]+")  # punctuation, spaces, emoji and their joiners
 
 
@@ -41,3 +58,16 @@ def cancels_the_one(text: str) -> bool:
     """ "确认取消", "那請幫我取消", "对 就那个 取消": points at the one listed and says cancel
     (a "不", "别" or "算了" is never among the words, so "不取消了" is not this)."""
     return points_at_the_one(text) and bool(_CANCEL_WORD.search(_words(text)))
+
+
+def decides_to_cancel(text: str) -> bool:
+    """ "確定取消，謝謝", "算了算了还是直接取消吧下礼拜也不一定有空", "好，那麻煩幫我取消，身分證是…":
+    a cancellation of the one listed, whatever reason or thanks comes with it; never "不取消了",
+    "取消了能退钱吗", "我要取消另一个" or "取消，改到下周"."""
+    words = _words(text)
+    said = simplified(text or "")
+    if cancels_the_one(text):
+        return True
+    return bool(_CANCEL_SAID.search(words)) and not (
+        _NEGATED.search(words) or _ASKS.search(said) or _ELSEWHERE.search(words)
+    )

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common, identify
-from actions.appointment_words import cancels_the_one, points_at_the_one
+from actions.appointment_words import cancels_the_one, decides_to_cancel, points_at_the_one
 from actions.base import HospitalAction, bound_patients, yes_no
 from actions.dates import SHANGHAI
 from actions.numbers import parse_choice
@@ -212,7 +212,11 @@ class _AppointmentChoice:
             return {}
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         said = common.latest_text(tracker)
-        if len(offered) != 1 or not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said)):
+        if len(offered) != 1:
+            return {}
+        if self.confirms_with_choice and decides_to_cancel(said):  # "確定取消，謝謝": both questions answered
+            return {"appointment_id": offered[0], "confirm_cancel": True}
+        if not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said)):
             return {}
         if cancels_the_one(said):  # "确认取消": the confirmation is given too; when moving it, a change of mind
             return {"appointment_id": offered[0], "confirm_cancel": True} if self.confirms_with_choice else {}

@@ -109,3 +109,48 @@ async def test_words_at_the_phone_question_are_not_called_a_wrong_phone(domain: 
         tracker = make_tracker(slots={"requested_slot": "phone"}, text=text)
         assert await form.validate_phone(text, dispatcher, tracker, domain) == {"phone": None}
         assert [m.get("response") for m in dispatcher.messages] == said
+
+
+# Blind set 5 (G35, G37) and our own variants: a thanks, a reason or a change of mind
+# around the cancel word still cancels the one listed.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "確定取消，謝謝",
+        "算了算了还是直接取消吧下礼拜也不一定有空",
+        "好，那麻煩幫我取消，身分證是110101195803120011",
+        "确认取消，多谢啦",
+        "想了一下还是取消吧，那天要上班",
+        "唔该帮我取消咗佢",
+        "那天去不了，帮我退了吧谢谢",
+    ],
+)
+async def test_a_cancel_said_with_more_words_chooses_and_confirms(text: str, domain: dict) -> None:
+    tracker = make_tracker(slots=AT_CHOICE, text=text, intent="thank")
+    got = await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain)
+    assert got == {"appointment_id": "apt_1", "confirm_cancel": True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "嗯等一下我先想想要不要改到下个礼拜",
+        "先不取消了，我再想想",
+        "还没想好要不要取消",
+        "取消了挂号费能退回支付宝吗",
+        "我要取消的是另一个",
+        "别取消，帮我改到周五",
+        "取消以后多久退款？",
+        "唔好取消住",
+    ],
+)
+async def test_a_doubt_a_question_or_another_appointment_cancels_nothing(text: str, domain: dict) -> None:
+    tracker = make_tracker(slots=AT_CHOICE, text=text, intent="cancel_appointment")
+    got = await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain)
+    assert got.get("confirm_cancel") is not True
+
+
+async def test_a_cancel_with_more_words_never_picks_among_two(domain: dict) -> None:
+    two = {**AT_CHOICE, "offered_choices": ["apt_1", "apt_2"]}
+    tracker = make_tracker(slots=two, text="確定取消，謝謝", intent="thank")
+    assert await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain) == {}
