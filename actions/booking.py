@@ -38,7 +38,7 @@ from actions.open_places import (
     open_on,
     open_slots,
 )
-from actions.typed_choices import chosen_place, offered_by_words
+from actions.typed_choices import chosen_place, offered_by_words, offered_slots, several_at_the_time
 from actions.visit_money import hold_minutes, say_money_moved
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
@@ -235,6 +235,8 @@ class ValidateBookingForm(PatientFormValidation):
             return {"slot_id": offered[choice - 1]}
         picked = None if slot_lists.is_question(text) else offered_by_words(text, tracker, offered)
         if picked:
+            if several_at_the_time(text, tracker, offered):  # the patient hears which one was taken
+                say_first_of_several(dispatcher, tracker, offered, picked)
             return {"slot_id": picked}
         steered = steer_slot_list(value, tracker)
         if steered is not None:  # "更多", "下午", "李医生", "专家号": the list is shown again, narrowed
@@ -318,6 +320,18 @@ class ActionAskSlotId(HospitalAction):
             buttons.append({"title": slot_lists.MORE_TITLE, "payload": common.inform_payload("slot_id", "more")})
         dispatcher.utter_message(response="utter_ask_slot_id", buttons=buttons, **names)
         return [SlotSet("offered_choices", common.ids_from(list(shown))), SlotSet("slot_list_view", view)]
+
+
+def say_first_of_several(dispatcher: CollectingDispatcher, tracker: Tracker, offered: List[str], picked: str) -> None:
+    """ "两点半那个" with two doctors at 14:30: the first listed was taken; said with its
+    doctor and day, and how to change it, so the patient is not booked blind."""
+    try:
+        slots = offered_slots(tracker.get_slot("department"), tracker.get_slot("date"), offered)
+    except HospitalError:
+        return
+    slot = next((s for s in slots if str(s["id"]) == picked), None)
+    if slot is not None:
+        dispatcher.utter_message(response="utter_first_of_several_taken", place=slot_title(slot, with_day=True))
 
 
 def say_nothing_as_wished(dispatcher: CollectingDispatcher, day_text: str, wanted: str, other_day: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from actions.dates import PERIODS, period_of
+from actions.dates import PERIODS, period_of, with_periods_spelt
 from actions.simplified import simplified
 
 TITLES = {"chief": "主任医师", "deputy": "副主任医师", "attending": "主治医师"}
@@ -69,7 +69,7 @@ def wants_anything(text: str) -> bool:
 def period_wished(text: str) -> Optional[str]:
     """The half of the day asked for, not a time inside a complaint ("一上午都没..."): the
     one said last, so "上午俺得送孩子 改下午吧" and "下午不行，上午吧" ask for the other half."""
-    text = re.sub(r"[一整]上午|[一整]下午", "", simplified(text))
+    text = re.sub(r"[一整]上午|[一整]下午", "", with_periods_spelt(simplified(text)))
     said = [(match.start(), period) for word, period in PERIODS for match in re.finditer(word, text)]
     return max(said)[1] if said else period_of(text)
 

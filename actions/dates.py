@@ -122,7 +122,18 @@ def today_in_shanghai(now: Optional[datetime] = None) -> date:
     return now.astimezone(SHANGHAI).date()
 
 
+# "上五"/"下五": 上午/下午 typed by sound (a pinyin keyboard's first guess for shangwu); not
+# the fifth of anything ("礼拜五", "上五楼", "下五个", "上五点").
+_PERIOD_BY_SOUND = re.compile(r"(?<![周期拜第])([上下])五(?![楼层点點个個号號天次年月分岁歲位百十千万块元级級])")
+
+
+def with_periods_spelt(text: str) -> str:
+    """The text with 上五/下五 written 上午/下午 (a homophone typo of older patients)."""
+    return _PERIOD_BY_SOUND.sub(r"\1午", text)
+
+
 def period_of(text: str) -> Optional[str]:
+    text = with_periods_spelt(text)
     for word, period in PERIODS:
         if word in text:
             return period

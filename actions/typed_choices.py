@@ -11,14 +11,15 @@ named by its doctor ("张伟医生"), its half of the day ("下午那个") or it
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
 from actions import common
-from actions.dates import parse_date_slot, period_of
+from actions.dates import parse_date_slot, period_of, today_in_shanghai
 from actions.numbers import cn_to_int, parse_choice, without_just_this
-from actions.open_places import PERIOD_HOURS, starts_within
+from actions.open_places import PERIOD_HOURS, days_near, starts_within
 from actions.simplified import simplified
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Slot
@@ -95,24 +96,56 @@ def offered_by_words(text: str, tracker: Tracker, offered: List[str]) -> Optiona
     if not text or not offered or not department or not date_slot:
         return None
     try:
-        slots = [
-            s for s in common.backend().slots(department, parse_date_slot(date_slot)[0]) if str(s["id"]) in offered
-        ]
+        slots = offered_slots(department, date_slot, offered)
     except HospitalError:
         return None
     by_doctor = [s for s in slots if (name := _doctor_name(s)) and name in text]
-    period = period_of(text)
+    period = period_of(simplified(text))
     picked = by_doctor or slots
     if period in PERIOD_HOURS:
         low, high = PERIOD_HOURS[period]
         picked = [s for s in picked if starts_within(s, low, high)]
     clock = clock_time(text, period)  # "两点钟左右的": the one place at that time
     at_clock = [s for s in picked if clock and _starts_at(s, clock)]
-    if at_clock:
-        picked = at_clock
-    if (by_doctor or period or at_clock) and len(picked) == 1:
+    if at_clock:  # "下午两点半那个" with two doctors at 14:30: the first listed, as a clerk would
+        return str(at_clock[0]["id"])
+    if (by_doctor or period) and len(picked) == 1:
         return str(picked[0]["id"])
     return None
+
+
+def several_at_the_time(text: str, tracker: Tracker, offered: List[str]) -> bool:
+    """More than one offered place starts at the time the patient named: the first was
+    taken, which the patient is told (and may change)."""
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    clock = clock_time(text, period_of(simplified(text or "")))
+    if not clock or not department or not date_slot:
+        return False
+    try:
+        return sum(1 for s in offered_slots(department, date_slot, offered) if _starts_at(s, clock)) > 1
+    except HospitalError:
+        return False
+
+
+def offered_slots(department: str, date_slot: str, offered: List[str]) -> List[Slot]:
+    """The offered places in list order. A list may show the nearest day that has the wish
+    before the day asked ("12月8日上午 ... 和12月9日"), so the days around are looked
+    at until every offered id is found."""
+    day = parse_date_slot(date_slot)[0]
+    wanted = set(offered)
+    found = {str(s["id"]): s for s in common.backend().slots(department, day) if str(s["id"]) in wanted}
+    if len(found) < len(wanted):
+        for other in days_near(date.fromisoformat(day), today_in_shanghai()):
+            found.update(
+                {
+                    str(s["id"]): s
+                    for s in common.backend().slots(department, other.isoformat())
+                    if str(s["id"]) in wanted
+                }
+            )
+            if len(found) == len(wanted):
+                break
+    return [found[i] for i in offered if i in found]
 
 
 def _starts_at(slot: Slot, clock: Tuple[int, int]) -> bool:
