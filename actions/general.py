@@ -20,7 +20,9 @@ from actions.numbers import parse_choice
 from actions.triage import TRIAGE_SLOTS, continues_a_triage, said
 from actions.visit_money import hold_minutes
 from integrations.hospital import HospitalError
+from services.conversation.records_errands import asks_after_appointment
 
+APPOINTMENT_LIST = "action_query_appointments"  # proves the phone first on a fresh chat
 OFFER_BOOKING = "utter_triage_offer_booking"  # triage's "要我帮您预约…吗？"
 # Slots one journey fills that must not leak into the next one. Slots filled
 # by entities of the message that starts the journey are kept ("挂心内科").
@@ -85,11 +87,15 @@ class ActionResetJourney(Action):
 def _instead_of_triage(tracker: Tracker) -> List[Dict[Text, Any]]:
     """A symptom reading whose words ask to book a named department or to renew a
     prescription starts that journey, not self-triage, and a booking reading whose words
-    give a place back starts the cancellation (actions/journey_words.py)."""
+    give a place back starts the cancellation (actions/journey_words.py). Either reading
+    that asks after an appointment already made lists the appointments
+    (services/conversation/records_errands.py)."""
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     text = said({"text": common.latest_text(tracker), "parse_data": tracker.latest_message or {}})
     if intent == "book_appointment" and gives_a_place_back(text):  # "我明朝个号要退脱"
         return [SlotSet("department", None), FollowupAction(CANCEL_FORM)]
+    if intent in ("book_appointment", "report_symptom") and asks_after_appointment(text):  # "我約咗邊日覆診"
+        return [SlotSet("department", None), SlotSet("symptom", None), FollowupAction(APPOINTMENT_LIST)]
     if intent != "report_symptom":
         return []
     errand = other_errand(text, common.resolve_department)

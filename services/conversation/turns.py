@@ -49,6 +49,7 @@ from services.conversation import (
     placeholders,
     privacy_journeys,
     pseudonyms,
+    records_errands,
     symptom_routing,
 )
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
@@ -61,6 +62,9 @@ MAX_MESSAGE_CHARS = 500
 EDGE_EMERGENCIES = Counter("hospital_edge_emergencies_total", "Messages answered by the red-flag rules", ["channel"])
 BOT_UNAVAILABLE = Counter(
     "hospital_bot_unavailable_total", "Messages the dialogue engine could not answer", ["channel"]
+)
+RECORDS_REROUTED = Counter(
+    "hospital_records_errands_rerouted_total", "Fallbacks whose words asked for reports or appointments", ["intent"]
 )
 UNDERSTANDING_UNREAD = Counter(
     "hospital_nlu_read_failures_total", "Answered messages whose reply came without the NLU's reading", ["channel"]
@@ -235,6 +239,7 @@ def _answer(
         replies = [*replies, emergency.after_bot_emergency(ctx.settings)]
         return _Answer(replies, answered=True, emergency=True, understanding=understanding)
     replies = _to_triage_if_symptom(engine, rasa_sender, message, metadata, replies, understanding)
+    replies = _to_records_if_asked(engine, rasa_sender, message, metadata, replies)
     texts = [reply.text for reply in replies]
     if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
         replies = [*replies, handoff_choice.offer_reply()]
@@ -260,6 +265,27 @@ def _to_triage_if_symptom(
     except RasaUnavailable:
         return replies
     symptom_routing.SYMPTOMS_REROUTED.labels(understanding.intent if understanding else "unknown").inc()
+    return rerouted or replies
+
+
+def _to_records_if_asked(
+    engine: DialogueEngine,
+    rasa_sender: str,
+    message: InboundMessage,
+    metadata: dict[str, Any],
+    replies: list[BotMessage],
+) -> list[BotMessage]:
+    """A message the bot fell back on whose words ask for one's reports or appointments
+    goes to that journey ("病理结果出来没有，帮俺瞅瞅": records_errands.py)."""
+    fell_back = bool(replies) and replies[0].text.startswith(handoff.FALLBACK_MARKER)
+    trigger = records_errands.records_trigger(message.text) if fell_back else None
+    if trigger is None:
+        return replies
+    try:
+        rerouted = _shown(engine.send(rasa_sender, trigger, metadata).messages)
+    except RasaUnavailable:
+        return replies
+    RECORDS_REROUTED.labels(trigger.lstrip("/")).inc()
     return rerouted or replies
 
 

@@ -1,0 +1,75 @@
+"""A patient asking after their own records in words the NLU did not read as that errand.
+
+Blind set 5 lost every appointment query and a pathology report this way: "俺给俺闺女约了
+个号，俺寻思着是礼拜四，记不清了，帮俺查查" (G39) and "我是不是约了明天的号🤔" (G40) went
+to self-triage ("这样有多长时间了？"), Cantonese "我想睇下我約咗邊日覆診" (G41) to the
+booking form ("您想挂哪个科？"), and "俺爹前天做哩胃镜，病理结果出来没有，帮俺瞅瞅" (G45)
+to the fallback menu. Two readers, one list of words:
+
+- the actions (actions/general.py, the journey's first action) send a symptom or booking
+  reading that asks after an appointment already made to the appointment list;
+- the chat edge (turns.py) hands a message the bot fell back on to the results or
+  appointments journey when its words clearly ask for one (`records_trigger`).
+
+Only clear words count: something already booked ("约了", "约咗", "预约的") together with a
+wish to look it up ("查", "忘了", "哪天", "是不是"), never with a cancel, a move or a new
+booking; a report ("结果", "报告", "病理", "化验单") together with "出来没有", "查", "看看".
+Standard library and OpenCC only: both environments import it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+QUERY_RESULT, QUERY_APPOINTMENT = "/query_result", "/query_appointment"
+
+# Already booked: 约了/约过/约好/约的/约咗/约左 (Cantonese), 预约了/预约的, 挂了/挂过/挂的号.
+_BOOKED = re.compile(r"约(了|过|好|的|咗|左|着)|预约(了|的|过)|挂(了|过|的|咗)[^，。,.！!？?\s]{0,6}号")
+# Looking it up: 查/看看/瞅/睇, forgot, which day/time, "is it ...".
+_LOOK_UP = re.compile(
+    r"查|看看|看下|看一下|瞅|瞧|睇|忘|记不清|记不得|记不住|唔记得|不记得|哪天|哪一天|几号|几点|边日|边一日|"
+    r"几时|啥时候|什么时候|是不是|系唔系|是哪|在哪"
+)
+# Not a look-up: giving it back, moving it, or booking another.
+_OTHER_WISH = re.compile(r"取消|退|改|换|推迟|提前到|再挂|还想挂|还要挂|另外挂|再约|帮我挂|给我挂|想挂")
+# A report, and asking whether it is out or what it says.
+_REPORT = re.compile(r"结果|报告|病理|化验单|检查单|化验|检验|片子|活检")
+_REPORT_ASK = re.compile(r"出来|出了|出咗|出没出|出冇|好了没|好了吗|查|看看|看下|看一下|瞅|瞧|睇|拿|取|在哪看|怎么看")
+# A report question that is about the hospital, not one's own report (the FAQ answers these).
+_REPORT_FAQ = re.compile(r"几天|多久|多长时间|要多少钱|怎么打印|能打印|自助机")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    import opencc  # both environments have it (the NLU pipeline and the triage engine use it)
+
+    return opencc.OpenCC("t2s")
+
+
+def _simplified(text: str) -> str:
+    text = text or ""
+    return text if text.isascii() else str(_converter().convert(text))
+
+
+def asks_after_appointment(text: str) -> bool:
+    """ "俺给俺闺女约了个号…记不清了，帮俺查查", "我是不是约了明天的号", "我想睇下我約咗邊日覆診"."""
+    said = _simplified(text)
+    return bool(_BOOKED.search(said) and _LOOK_UP.search(said)) and not _OTHER_WISH.search(said)
+
+
+def asks_for_results(text: str) -> bool:
+    """ "俺爹前天做哩胃镜，病理结果出来没有，帮俺瞅瞅", "我的化验单出来了吗"; not "报告几天能出"
+    (the FAQ's question about the hospital)."""
+    said = _simplified(text)
+    return bool(_REPORT.search(said) and _REPORT_ASK.search(said)) and not _REPORT_FAQ.search(said)
+
+
+def records_trigger(text: str) -> str | None:
+    """The journey intent to hand a message to, or None when its words ask neither."""
+    if asks_after_appointment(text):
+        return QUERY_APPOINTMENT
+    if asks_for_results(text):
+        return QUERY_RESULT
+    return None

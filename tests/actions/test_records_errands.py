@@ -1,0 +1,63 @@
+"""An appointment query the NLU read as a complaint or a booking lists the appointments
+(blind set 5: G39, G40 went to self-triage, G41 to "您想挂哪个科？"), through the journey's
+first action; our own variants beside the patients' words."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.general import APPOINTMENT_LIST, ActionResetJourney
+from tests.actions.helpers import make_tracker, slot_events
+
+
+def _followup(events: list[dict[str, Any]]) -> str | None:
+    return next((e["name"] for e in events if e.get("event") == "followup"), None)
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("俺给俺闺女约了个号，俺寻思着是礼拜四，记不清了，帮俺查查", "report_symptom"),
+        ("我是不是约了明天的号🤔 忘了到底是不是12月7日", "report_symptom"),
+        ("我想睇下我約咗邊日覆診", "book_appointment"),
+        ("我 约的 是 哪天 忘了", "book_appointment"),
+        ("上礼拜给我妈挂了个眼科的号，是哪天来着", "book_appointment"),
+    ],
+)
+async def test_a_query_read_as_a_complaint_or_booking_lists_the_appointments(
+    text: str, intent: str, domain: dict
+) -> None:
+    tracker = make_tracker(text=text, intent=intent, slots={"symptom": text})
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert _followup(events) == APPOINTMENT_LIST
+    assert slot_events(events).get("symptom", "kept") is None  # no complaint is left for triage
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("我约了明天的心内科，现在胸口有点闷", "report_symptom"),  # no look-up asked: triage
+        ("帮我挂个明天的号", "book_appointment"),
+        ("约了周三的号，能不能改到周五", "book_appointment"),
+    ],
+)
+async def test_a_complaint_a_booking_or_a_move_is_left_to_its_journey(text: str, intent: str, domain: dict) -> None:
+    tracker = make_tracker(text=text, intent=intent)
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert _followup(events) != APPOINTMENT_LIST
+
+
+async def test_the_front_doors_symptom_trigger_is_read_by_its_words(domain: dict) -> None:
+    """The edge's `/report_symptom{"symptom": …}` carries the patient's words as the entity."""
+    text = "俺给俺闺女约了个号，记不清是礼拜几了，帮俺查查"
+    tracker = make_tracker(
+        text="/report_symptom" + json.dumps({"symptom": text}, ensure_ascii=False),
+        intent="report_symptom",
+        entities=[{"entity": "symptom", "value": text}],
+    )
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert _followup(events) == APPOINTMENT_LIST
