@@ -16,6 +16,7 @@ from actions import common
 from actions.base import HospitalAction
 from actions.corrections import ForgivingFormValidation
 from actions.numbers import parse_age
+from actions.simplified import simplified
 from actions.triage_answers import (
     answer_age,
     asks_for_advice,
@@ -214,10 +215,28 @@ class ValidateTriageForm(ForgivingFormValidation):
         """A duration said along the way ("我头疼三天了", "得有俩月了", "最近两个月") when the
         NLU tagged none, so the patient is not asked what they just said. Only clear spans
         count (actions/triage_answers.py): "宝宝8个月" stays an age."""
-        if tracker.get_slot("duration") or tracker.get_slot("requested_slot") == "duration":
+        if tracker.get_slot("duration"):
             return {}
+        if tracker.get_slot("requested_slot") == "duration":
+            return {"duration": _latest_said(tracker)} if _misread_answer(tracker) else {}
         found = stated_duration(triage_text(tracker) or _latest_said(tracker))
         return {"duration": found} if found else {}
+
+    async def extract_age(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """An age said with the complaint ("我屋里崽崽三岁，烧了三天了") when the NLU tagged
+        none, so the parent is not asked what they just said (set 5's G23 was, and the answer
+        to that question was then read as a cancellation). At the age question itself, an
+        answer the NLU took for another errand is still the answer (``_misread_answer``)."""
+        if tracker.get_slot("age"):
+            return {}
+        if tracker.get_slot("requested_slot") == "age":
+            return {"age": _latest_said(tracker)} if _misread_answer(tracker) else {}
+        if not tracker.get_slot("symptom") and not describes_complaint(triage_text(tracker)):
+            return {}
+        found = stated_age(triage_text(tracker) or _latest_said(tracker))
+        return {"age": str(found)} if found is not None else {}
 
     async def validate_duration(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -245,6 +264,26 @@ class ValidateTriageForm(ForgivingFormValidation):
         # say why it is asked again ("两天" is how long, not how old)
         dispatcher.utter_message(response="utter_invalid_age", age_text=text[:20])
         return {"age": None}
+
+
+# Readings the NLU gives an interview answer it does not know ("狗有没有打针我毋知", "吃了
+# 退烧药能退下来，退了就蛮有精神" read as a cancellation): at a question of the interview they
+# are the answer, unless the words ask for that errand plainly (ERRAND_WORDS).
+MISREAD_INTENTS = frozenset(
+    {"out_of_scope", "nlu_fallback", "cancel_appointment", "query_appointment", "reschedule_appointment", "pay"}
+)
+ERRAND_WORDS = re.compile(
+    r"取消|退号|退掉|预约|挂号|改约|改时间|报告|结果|化验单|续方|开药|人工|客服|缴费|支付|付款|退款|退钱|菜单|主菜单"
+)
+
+
+def _misread_answer(tracker: Tracker) -> bool:
+    """The latest message answers the interview's question though the NLU read it as
+    another errand or nothing it knows (the form would be rejected and the patient
+    shown the menu or another journey)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    text = simplified(_latest_said(tracker))
+    return intent in MISREAD_INTENTS and bool(text) and not text.startswith("/") and not ERRAND_WORDS.search(text)
 
 
 def _answer(value: Any, tracker: Tracker) -> str:
