@@ -9,16 +9,43 @@ fee changes in one file without retraining the bot.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.simplified import simplified
 from services.hospital_facts import FactsError, load_facts
 
 log = logging.getLogger(__name__)
 FALLBACK_TOPIC = "utter_faq/phone"  # the number to call answers any question we cannot
+REFUND_TOPIC, DOUBLE_CHARGE = "utter_faq/refund", "utter_double_charge"
+# Money charged twice: the patient wants the extra back, not to cancel the visit.
+_CHARGED_TWICE = re.compile(r"多扣|重复扣|重复缴|重复支付|扣重|扣了?两[遍次回笔]|[付交缴]了?两[遍次回笔]|扣多了|多收")
+# Money coming back: words the response selector has sent to the address or the fees.
+_REFUND = re.compile(r"退款|退钱|退费|钱.{0,4}退|退回来|退给我|到账|到帐")
+
+
+def topic_by_words(text: str) -> Optional[str]:
+    """The refund topics when the words name them plainly ("大概几个工作日能到账" was answered
+    with the hospital's address, "扣了两遍钱" with how to pay: set 5's G53); None to leave
+    the choice to the response selector."""
+    said = simplified(text or "")
+    if _CHARGED_TWICE.search(said):
+        return DOUBLE_CHARGE
+    return REFUND_TOPIC if _REFUND.search(said) else None
+
+
+def refund_response(text: str, domain: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The response answering a refund or a double charge in ``text``, among those the
+    model's domain has (a response added since the model was trained is not spoken)."""
+    topic = topic_by_words(text)
+    responses = (domain or {}).get("responses") or {}
+    if topic == DOUBLE_CHARGE and responses and topic not in responses:
+        topic = REFUND_TOPIC
+    return topic
 
 
 def selected_topic(latest_message: Dict[str, Any]) -> Optional[str]:
@@ -41,7 +68,9 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        topic = selected_topic(tracker.latest_message or {})
+        topic = refund_response(tracker.latest_message.get("text") or "", domain) or selected_topic(
+            tracker.latest_message or {}
+        )
         responses = (domain or {}).get("responses") or {}
         if topic is None or (responses and topic not in responses):
             topic = FALLBACK_TOPIC

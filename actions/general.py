@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any, Dict, List, Mapping, Optional, Text, Tuple
 
@@ -15,13 +16,16 @@ from actions import common
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
 from actions.booking_answers import details_in
+from actions.faq import refund_response
 from actions.journey_words import CANCEL_FORM, gives_a_place_back, other_errand
 from actions.numbers import parse_choice
 from actions.triage import TRIAGE_SLOTS, continues_a_triage, said
 from actions.visit_money import hold_minutes
 from integrations.hospital import HospitalError
 from services.conversation.records_errands import asks_after_appointment
+from services.hospital_facts import FactsError, load_facts
 
+log = logging.getLogger(__name__)
 APPOINTMENT_LIST = "action_query_appointments"  # proves the phone first on a fresh chat
 OFFER_BOOKING = "utter_triage_offer_booking"  # triage's "要我帮您预约…吗？"
 # Slots one journey fills that must not leak into the next one. Slots filled
@@ -173,6 +177,13 @@ class ActionPaymentHelp(HospitalAction):
         return "action_payment_help"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        refund = refund_response(common.latest_text(tracker), domain)
+        if refund:  # "缴检查费扣了两遍钱": the extra back, not how to pay (set 5's G53)
+            try:
+                dispatcher.utter_message(response=refund, **load_facts().template_values())
+                return []
+            except (OSError, FactsError) as exc:  # unreadable facts: how paying works, as before
+                log.error("hospital facts unreadable: %s", exc)
         unpaid = [a for a in upcoming_appointments(tracker) if a.get("status") == "held"]
         pay = next((a for a in unpaid if common.pay_link(a.get("payment") or {})), None)
         wants_refill = any(word in common.latest_text(tracker) for word in REFILL_WORDS)

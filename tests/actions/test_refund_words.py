@@ -1,0 +1,73 @@
+"""A refund or a double charge named plainly is answered as one (set 5's G53, issue 13).
+
+The patient wrote "上次在手机上缴检查费，扣了两遍钱" (read as a payment: she was told how to
+pay), then "大概几个工作日能到账" (the response selector chose the hospital's address). The
+wordings are hers and variants of ours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import DOUBLE_CHARGE, REFUND_TOPIC, ActionAnswerFaq, refund_response, topic_by_words
+from actions.general import ActionPaymentHelp
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, responses
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("上次在手机上缴检查费，扣了两遍钱", DOUBLE_CHARGE),  # G53
+        ("多扣的那笔怎么退回来？我不是要取消检查", DOUBLE_CHARGE),  # G53
+        ("大概几个工作日能到账", REFUND_TOPIC),  # G53
+        ("付了两次挂号费咋整", DOUBLE_CHARGE),
+        ("微信重复支付了", DOUBLE_CHARGE),
+        ("退的钱啥时候到帐", REFUND_TOPIC),
+        ("取消了钱怎么还没退", REFUND_TOPIC),
+        ("醫院停車場在哪", None),
+        ("挂号费多少钱", None),
+        ("怎么付款", None),
+    ],
+)
+def test_refund_words(text: str, topic: str | None) -> None:
+    assert topic_by_words(text) == topic
+
+
+def _asked(text: str, intent: str, selected: str | None = None) -> Any:
+    tracker = make_tracker(text=text, intent=intent)
+    if selected:
+        tracker.latest_message["response_selector"] = {
+            "faq": {"response": {"utter_action": f"utter_faq/{selected}", "intent_response_key": f"faq/{selected}"}}
+        }
+    return tracker
+
+
+async def test_the_selectors_wrong_topic_gives_way_to_the_words(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFaq().run(dispatcher, _asked("大概几个工作日能到账", "faq", "address"), domain)
+    assert responses(dispatcher) == [REFUND_TOPIC]
+    text = domain["responses"][REFUND_TOPIC][0]["text"]
+    assert "原路" in text and "工作日" in text
+
+
+async def test_a_double_charge_read_as_paying_is_answered_as_a_refund(
+    hospital: FakeHospital, domain: dict[str, Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, _asked("上次在手机上缴检查费，扣了两遍钱", "pay"), domain)
+    assert responses(dispatcher) == [DOUBLE_CHARGE]
+    assert "原路退回" in domain["responses"][DOUBLE_CHARGE][0]["text"]
+
+
+def test_a_model_without_the_double_charge_answer_gives_the_refund_one(domain: dict[str, Any]) -> None:
+    older = {"responses": {k: v for k, v in domain["responses"].items() if k != DOUBLE_CHARGE}}
+    assert refund_response("扣了两遍钱", older) == REFUND_TOPIC
+
+
+async def test_asking_how_to_pay_is_still_answered_so(hospital: FakeHospital, domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionPaymentHelp().run(dispatcher, _asked("怎么付款", "pay"), domain)
+    assert responses(dispatcher) == ["utter_pay_help"]
