@@ -86,11 +86,18 @@ def claim_by_phone(
 def has_records(session: Session, purpose: str, patient_id: str) -> bool:
     """Whether the patient has what the journey looks for: a report that is out for results
     (blind set 3 E43: the grandfather's results were out, his grandson's blood test pending),
-    a prescription for a refill (appointments are listed for all of them anyway)."""
+    a prescription the refill journey lists (appointments are listed for all of them anyway).
+    Only a chronic prescription from an offline visit is ever listed for renewal
+    (services/clinical/refills.py): a child's cold medicine on the family phone made set 5's
+    fresh refills (G46-G48) ask "which patient?" between the grandfather and the child."""
     if purpose == "results":  # a result that is out (a pending one is listed once chosen, not a reason to choose)
         found = select(LabReport.id).where(LabReport.patient_id == patient_id, LabReport.status == "final")
     elif purpose == "refill":
-        found = select(Prescription.id).where(Prescription.patient_id == patient_id)
+        found = select(Prescription.id).where(
+            Prescription.patient_id == patient_id,
+            Prescription.is_chronic.is_(True),
+            Prescription.origin == "offline",
+        )
     else:
         return True
     return session.scalar(found.limit(1)) is not None

@@ -89,3 +89,18 @@ def test_each_patient_says_whether_it_has_records_for_the_journey(client: FlaskC
     with ctx.db.reading() as session:  # a refill looks for prescriptions, not reports
         assert [has_records(session, "refill", p) for p in (grandpa, grandson)] == [False, True]
         assert has_records(session, "appointments", grandpa)  # appointments are listed for all
+
+
+def test_only_a_renewable_prescription_counts_for_a_refill(client: FlaskClient, ctx: ServiceContext) -> None:
+    """Set 5's fresh refills (G46-G48): the grandfather's blood-pressure pills and the child's
+    cold medicine on the same phone; the refill journey lists only chronic prescriptions from
+    an offline visit, so only the grandfather has anything to renew and nobody is asked which."""
+    grandpa = make_patient(ctx, name="张建国", phone=PHONE)
+    child = make_patient(ctx, name="王小明", phone=PHONE)
+    online_only = make_patient(ctx, name="张小红", phone=PHONE)
+    make_prescription(ctx, grandpa)
+    make_prescription(ctx, child, diagnosis="急性上呼吸道感染", is_chronic=False, drugs=[])
+    make_prescription(ctx, online_only, origin="online")
+    assert send_otp(client, PHONE, "refill").status_code == 202
+    body = claim(client, last_code(client, PHONE), purpose="refill").json  # type: ignore[attr-defined]
+    assert {p["id"]: p["has_records"] for p in body["patients"]} == {grandpa: True, child: False, online_only: False}
