@@ -79,6 +79,8 @@ class ActionResetJourney(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        if _still_cancelling(tracker):  # "我先想想要不要改到下个礼拜": the cancellation's question stays open
+            return [FollowupAction(CANCEL_FORM)]
         fresh = {e.get("entity") for e in (tracker.latest_message or {}).get("entities", [])}
         reset: List[Dict[Text, Any]] = [
             SlotSet(slot, None)
@@ -86,6 +88,24 @@ class ActionResetJourney(Action):
             if slot not in fresh and tracker.get_slot(slot) is not None and not _kept(tracker, slot)
         ]
         return [*reset, *_instead_of_triage(tracker)]
+
+
+# Not yet a decision: "要不要改", "先想想", "考虑一下", "还没想好".
+_UNDECIDED = re.compile(r"要不要|想想|想一想|考虑|还没想好|没想好|不确定|犹豫|再看看|等一下|等等")
+
+
+def _still_cancelling(tracker: Tracker) -> bool:
+    """A patient choosing which appointment to cancel who only wonders aloud about moving it
+    instead ("嗯等一下我先想想要不要改到下个礼拜", set 5's G37) has not asked to move it: the
+    NLU's reschedule reading started the reschedule form, and the "算了还是直接取消吧" that came
+    next was then no answer there. A decided "帮我改到下周五" still moves it."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    loop = (tracker.active_loop or {}).get("name")
+    return (
+        intent == "reschedule_appointment"
+        and loop == CANCEL_FORM
+        and bool(_UNDECIDED.search(common.latest_text(tracker)))
+    )
 
 
 def _instead_of_triage(tracker: Tracker) -> List[Dict[Text, Any]]:

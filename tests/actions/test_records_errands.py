@@ -61,3 +61,25 @@ async def test_the_front_doors_symptom_trigger_is_read_by_its_words(domain: dict
     )
     events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
     assert _followup(events) == APPOINTMENT_LIST
+
+
+@pytest.mark.parametrize(
+    "text", ["嗯等一下我先想想要不要改到下个礼拜", "我考虑一下改不改到周五", "还没想好，要不要改个时间"]
+)
+async def test_wondering_about_a_move_while_cancelling_keeps_the_cancellation(text: str, domain: dict) -> None:
+    """Set 5's G37: the reschedule reading of a thought aloud no longer starts the reschedule
+    form, so "算了算了还是直接取消吧" next is an answer to the cancellation's question."""
+    slots = {"requested_slot": "appointment_id", "offered_choices": ["apt_1"]}
+    tracker = make_tracker(text=text, intent="reschedule_appointment", slots=slots, active_loop="cancel_form")
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "cancel_form"}]
+
+
+async def test_a_decided_move_or_a_move_outside_a_cancellation_reschedules(domain: dict) -> None:
+    slots = {"requested_slot": "appointment_id", "offered_choices": ["apt_1"]}
+    decided = make_tracker(
+        text="还是帮我改到下周五吧", intent="reschedule_appointment", slots=slots, active_loop="cancel_form"
+    )
+    assert _followup(await ActionResetJourney().run(CollectingDispatcher(), decided, domain)) is None
+    fresh = make_tracker(text="我想想要不要改到下周", intent="reschedule_appointment")
+    assert _followup(await ActionResetJourney().run(CollectingDispatcher(), fresh, domain)) is None
