@@ -26,7 +26,7 @@ from actions.base import (
     previous_value,
     utter_error,
 )
-from actions.booking_dates import names_the_listed_day
+from actions.booking_dates import day_said_otherwise, first_day_said, names_the_listed_day
 from actions.dates import DatePhrase, example_date, parse_date_slot, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from actions.open_places import (
@@ -158,7 +158,7 @@ class ValidateBookingForm(PatientFormValidation):
     ) -> Dict[Text, Any]:
         today, text = today_in_shanghai(), common.latest_text(tracker)
         # the whole answer to the day question before the NLU's tag: "下礼拜三" tagged "下礼拜" is no Monday
-        said = resolve(text, today) if asked(tracker, "date") else None
+        said = first_day_said(text, today) if asked(tracker, "date") else None
         phrase = date_of_slot(value) or said or resolve(str(value or ""), today) or resolve(text, today)
         if phrase is None:  # "1" for the first day button ("1 今天") of the question just asked
             choice, days = parse_choice(common.latest_text(tracker)), common.latest_button_payloads(tracker)
@@ -188,6 +188,9 @@ class ValidateBookingForm(PatientFormValidation):
                 utter_error(dispatcher, exc)
                 return {"date": None}
             if not slots:
+                other = day_said_otherwise(text, phrase.day, today) if asked(tracker, "date") else None
+                if other is not None and today <= other.day <= today + timedelta(days=BOOKING_WINDOW_DAYS):
+                    return self._day_said_otherwise(dispatcher, domain, department, phrase, other)
                 return self._nearest_day(dispatcher, department, phrase)
         return {"date": date_slot, "slot_id": None}
 
@@ -199,6 +202,30 @@ class ValidateBookingForm(PatientFormValidation):
             return earliest_day_with_places(department, period) if department else today_in_shanghai()
         except HospitalError:
             return None
+
+    def _day_said_otherwise(
+        self,
+        dispatcher: CollectingDispatcher,
+        domain: DomainDict,
+        department: str,
+        phrase: DatePhrase,
+        other: DatePhrase,
+    ) -> Dict[Text, Any]:
+        """The first day is full and the patient said which to try then ("没有的话下礼拜一也行"):
+        that day, not the nearest one (set 5's G07 was shown Friday for "Saturday or Monday")."""
+        try:
+            has_places = bool(open_on(department, other.day))
+        except HospitalError as exc:
+            utter_error(dispatcher, exc)
+            return {"date": None}
+        if not has_places:
+            return self._nearest_day(dispatcher, department, phrase)
+        names = {"department_name": common.department_name(department), "date_text": common.day_text(phrase.iso())}
+        said = "utter_no_slots_day_said_otherwise"
+        response = said if said in ((domain or {}).get("responses") or {}) else "utter_no_slots_nearest_day"
+        dispatcher.utter_message(response=response, other_date=common.day_text(other.iso()), **names)
+        period = other.period or phrase.period
+        return {"date": other.iso() + (f" {period}" if period else ""), "slot_id": None}
 
     def _nearest_day(self, dispatcher: CollectingDispatcher, department: str, phrase: DatePhrase) -> Dict[Text, Any]:
         """A full day: said kindly, and the nearest day with places is listed instead of

@@ -3,13 +3,15 @@ again at its own list."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.dates import example_date, parse_date_slot, resolve, today_in_shanghai
+from actions.dates import DatePhrase, example_date, parse_date_slot, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 
 
@@ -35,3 +37,25 @@ def names_the_listed_day(text: str, date_slot: Optional[str]) -> bool:
     phrase = resolve(text, today_in_shanghai())
     day, period = parse_date_slot(date_slot)
     return phrase is not None and phrase.iso() == day and phrase.period in (None, period)
+
+
+# "这个礼拜六有没有没有的话下礼拜一也行", "周五不行的话周一": the day to try when the first is full.
+_OTHERWISE = re.compile(r"没有的话|没号的话|没了的话|满了的话|约满的话|不行的话|要不然|不然的话|要不|或者|实在不行")
+
+
+def day_said_otherwise(text: str, first: date, today: Optional[date] = None) -> Optional[DatePhrase]:
+    """The other day the patient offered for when ``first`` is full, said after "没有的话",
+    "不行的话", "或者"...; None when no other day is said."""
+    parts = _OTHERWISE.split(text or "", maxsplit=1)
+    if len(parts) < 2:
+        return None
+    other = resolve(parts[1], today or today_in_shanghai())
+    return other if other is not None and other.day != first else None
+
+
+def first_day_said(text: str, today: Optional[date] = None) -> Optional[DatePhrase]:
+    """The day asked for first: "明天或者后天" is tomorrow (the whole text would read 后天,
+    the longer word found first), "这个礼拜六有没有没有的话下礼拜一" is Saturday."""
+    today = today or today_in_shanghai()
+    head = _OTHERWISE.split(text or "", maxsplit=1)[0]
+    return resolve(head, today) or resolve(text, today)

@@ -67,13 +67,27 @@ def _spelled_after(rest: str, name: str) -> bool:
     return len(rest) >= 2 and rest[0] in name and rest[1] in "是的"
 
 
+def _spelled_by_parts(rest: str, name: str) -> bool:
+    """ "关耳郑石头磊" after "郑磊": each character said by its two parts and itself (关耳郑,
+    石头磊, 弓长张, 木子李, 口天吴), in the name's order, for all of the rest and at least one."""
+    if not rest:
+        return False
+    for char in name:
+        if not rest:
+            return True
+        if len(rest) < 3 or rest[2] != char:
+            return False
+        rest = rest[3:]
+    return not rest
+
+
 def _name_from_run(run: str) -> Optional[str]:
     """The name at the start of a run of characters: the whole run when it is 2-4 long,
-    else the 2-4 characters the patient goes on to spell ("何丽娟何是何必的何")."""
+    else the 2-4 characters the patient goes on to spell ("何丽娟何是何必的何", "郑磊关耳郑石头磊")."""
     if 2 <= len(run) <= 4:
         return run
     for size in (3, 2, 4):
-        if _spelled_after(run[size:], run[:size]):
+        if _spelled_after(run[size:], run[:size]) or _spelled_by_parts(run[size:], run[:size]):
             return run[:size]
     return None
 
@@ -94,6 +108,8 @@ def name_in(text: str, bare: bool = True) -> Optional[str]:
     if not bare:
         return None
     whole = re.sub(r"[\s，,。.！!~～]+", "", text)
+    if len(whole) > 4 and _RUN.fullmatch(whole):  # "郑磊关耳郑石头磊": the name, then its spelling
+        whole = next((whole[:k] for k in (2, 3) if _spelled_by_parts(whole[k:], whole[:k])), whole)
     if not (2 <= len(whole) <= 4 and _RUN.fullmatch(whole) and has_surname(simplified(whole))):
         return None
     said = simplified(whole)
