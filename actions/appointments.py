@@ -20,6 +20,7 @@ from actions import common, identify
 from actions.appointment_words import cancels_the_one, decides_to_cancel, points_at_the_one
 from actions.base import HospitalAction, bound_patients, yes_no
 from actions.dates import SHANGHAI
+from actions.journey_words import CANCEL_FORM, gives_a_place_back
 from actions.numbers import parse_choice
 from actions.patient_names import masked_name
 from integrations.hospital import HospitalError
@@ -122,11 +123,23 @@ class ValidateAppointmentsForm(identify.PhoneIdentification, FormValidationActio
         return identify.appointments_identification(domain_slots, tracker) or []
 
 
+def _gives_it_back(tracker: Tracker) -> bool:
+    """The patient's own words at the start of the list say to give the place back (set 5's
+    G34: "我 那个 约的号 不去 了" was read as query_appointment, the list asked "需要取消或改时间吗？"
+    and the ID number, phone and code typed next were no answer there)."""
+    if tracker.latest_action_name not in (None, "action_listen"):
+        return False  # handed over by another action (the identification, a cancel with nothing to cancel)
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    return intent == "query_appointment" and gives_a_place_back(common.latest_text(tracker))
+
+
 class ActionQueryAppointments(HospitalAction):
     def name(self) -> Text:
         return "action_query_appointments"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if _gives_it_back(tracker):  # "我 那个 约的号 不去 了" read as a look at the list: cancel it
+            return [FollowupAction(CANCEL_FORM)]
         if tracker.latest_action_name != IDENTIFY_FORM and identify.needs_identifying(tracker):
             return [FollowupAction(IDENTIFY_FORM)]  # who is asking? the phone on file first
         everything = future_appointments(tracker, (*ACTIVE_STATUSES, "expired"))

@@ -28,7 +28,8 @@ _RENEW = re.compile(r"(?<![继持连陆断延手存])续(方|药|开|一下|下|
 _MORE_OF = re.compile(r"再开|开点|开些|配点|配些|配药")
 # Giving a place back: 退掉/退脱(Shanghai)/退了/退号, 取消; a question about it ("挂了号不去了
 # 能退钱吗") is for the FAQ, not a cancellation.
-_CANCEL = re.compile(r"退(掉|脱|了|号)|取消")
+# "约的号不去了" / "那天去不了了" (set 5's G34, read as a look at the appointments) gives it back too.
+_CANCEL = re.compile(r"退(掉|脱|了|号)|取消|号[^，。,.！!？?]{0,4}不去了|不去了|去不了了|不想去了")
 _ASKS = re.compile(r"[?？]|吗|能不能|可不可以|怎么|多久|几天")
 
 
@@ -46,8 +47,9 @@ def asks_to_renew(text: str) -> bool:
 
 def gives_a_place_back(text: str) -> bool:
     """ "我明朝个号要退脱" (Shanghainese), "后天的号退了吧": a cancellation the NLU may read as a
-    booking (set 4's F33 was asked "您想挂哪个科？")."""
-    said = simplified(text or "")
+    booking (set 4's F33 was asked "您想挂哪个科？"); spaces between the words ("约的号 不去 了",
+    typed slowly) do not hide them."""
+    said = re.sub(r"\s+", "", simplified(text or ""))
     return bool(_CANCEL.search(said)) and not _ASKS.search(said)
 
 

@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.appointments import ActionQueryAppointments
 from actions.general import APPOINTMENT_LIST, ActionResetJourney
-from tests.actions.helpers import make_tracker, slot_events
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, responses, slot_events
+from tests.actions.test_appointments_general import book
 
 
 def _followup(events: list[dict[str, Any]]) -> str | None:
@@ -83,3 +86,22 @@ async def test_a_decided_move_or_a_move_outside_a_cancellation_reschedules(domai
     assert _followup(await ActionResetJourney().run(CollectingDispatcher(), decided, domain)) is None
     fresh = make_tracker(text="我想想要不要改到下周", intent="reschedule_appointment")
     assert _followup(await ActionResetJourney().run(CollectingDispatcher(), fresh, domain)) is None
+
+
+@pytest.mark.parametrize("text", ["我 那个 约的号 不去 了", "明天那个号我不去了", "周三约的那个去不了了"])
+async def test_giving_a_place_back_read_as_a_look_at_the_list_cancels(text: str, domain: dict) -> None:
+    """Set 5's G34 (returning): the list's "需要取消或改时间吗？" took no ID number, phone or
+    code typed after it; the cancellation asks which appointment and takes the tap."""
+    tracker = make_tracker(text=text, intent="query_appointment")
+    events = await ActionQueryAppointments().run(CollectingDispatcher(), tracker, domain)
+    assert _followup(events) == "cancel_form"
+
+
+@pytest.mark.parametrize("text", ["/query_appointment", "我约的是哪天", "挂了号不去了能退钱吗"])
+async def test_a_look_at_the_list_or_a_question_lists(text: str, hospital: FakeHospital, domain: dict) -> None:
+    pid = hospital.add_patient("周丽", "13812345670", user="u1")
+    book(hospital, pid)
+    tracker = make_tracker(text=text, intent="query_appointment", sender="u1")
+    dispatcher = CollectingDispatcher()
+    events = await ActionQueryAppointments().run(dispatcher, tracker, domain)
+    assert _followup(events) is None and "utter_appointment_item" in responses(dispatcher)
