@@ -70,3 +70,48 @@ def test_a_returning_patients_refill_in_traditional_characters_is_submitted(rasa
     rasa_stack.say(sender, "確認")
     assert hospital.refills and hospital.refills[-1]["prescription_id"] == "rx_dm"
     assert "question" not in (hospital.refills[-1].get("answers") or {})
+
+
+def _returning_with_a_visit(rasa_stack: RasaStack, sender: str, name: str) -> str:
+    """A returning patient of this chat with one cardiology visit in two days; its id."""
+    hospital = rasa_stack.hospital
+    patient = hospital.add_patient(name, "13944445555", user=sender)
+    on = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=2)).isoformat()
+    aid = f"apt_{sender}"
+    hospital.appointments[aid] = {
+        "id": aid, "status": "confirmed", "patient_id": patient, "department": "cardiology",
+        "department_name": "心血管内科", "doctor": {"id": "d3", "name": "郭立新", "title": "主治医师"},
+        "start": f"{on}T16:30:00+08:00", "fee_fen": 0,
+    }  # fmt: skip
+    return aid
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "我想睇下我約咗邊日覆診",  # set 5's G41 (read as a booking)
+        "俺给俺闺女约了个号，俺寻思着是礼拜四，记不清了，帮俺查查",  # G39 (read as a complaint)
+        "我是不是约了后天的号 忘了",
+    ],
+)
+def test_asking_after_an_appointment_lists_it_whatever_the_reading(rasa_stack: RasaStack, first: str) -> None:
+    sender = f"query-{abs(hash(first))}"
+    _returning_with_a_visit(rasa_stack, sender, "陈美玲")
+    assert "心血管内科" in texts(rasa_stack.say(sender, first))
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["不好意思，我下週的門診臨時要出差，想取消", "確定取消，謝謝"],  # set 5's G35
+        ["我想把预约的号取消", "嗯等一下我先想想要不要改到下个礼拜", "算了算了还是直接取消吧下礼拜也不一定有空"],  # G37
+        ["我 那个 约的号 不去 了", "<tap>", "是的 取消"],  # G34
+    ],
+)
+def test_a_returning_patient_cancels_in_their_own_words(rasa_stack: RasaStack, turns: list[str]) -> None:
+    sender = f"cancel-{abs(hash(turns[0]))}"
+    aid = _returning_with_a_visit(rasa_stack, sender, "林志明")
+    answer: list[dict[str, Any]] = []
+    for turn in turns:
+        answer = rasa_stack.say(sender, first_payload(answer) if turn == "<tap>" else turn)
+    assert rasa_stack.hospital.appointments[aid]["status"] == "cancelled", texts(answer)
