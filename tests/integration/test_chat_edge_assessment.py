@@ -121,7 +121,9 @@ class BrokenAssessment(TriageEngine):
 def test_a_failing_assessment_leaves_the_rules_answering(rules_removed: TriageEngine) -> None:
     shipped = load(DEFAULT_DATA_DIR)
     broken = BrokenAssessment(shipped)
-    assert emergency_hits(broken, CRISIS) == []  # the rules do not name it; nothing raised
+    # Despair with no place or means named: the rules do not name it (CRISIS, on a bridge, is now a
+    # rule of its own, suicide_despair_with_means), only the whole assessment would; nothing raised.
+    assert emergency_hits(broken, "我真的撑不下去了 现在一个人在外面") == []
     assert [hit.id for hit in emergency_hits(broken, "我爸胸口压着疼，一直出冷汗")]  # a rule still answers
 
 
