@@ -77,7 +77,12 @@ async def test_the_whole_form_turn_fills_both_slots(hospital: FakeHospital, doma
 
 @pytest.mark.parametrize(
     "text,intent",
-    [("药能快递过来吗，我出门不方便", "faq"), ("可以送藥上門嗎", "faq"), ("是去药房自取吗", "out_of_scope")],
+    [
+        ("药能快递过来吗，我出门不方便", "faq"),
+        ("可以送藥上門嗎", "faq"),
+        ("是去药房自取吗", "out_of_scope"),
+        ("能 送 到 家 吗 我 走不动", "faq"),  # set 5's G47, typed with spaces (was answered on refunds)
+    ],
 )
 async def test_a_delivery_question_at_the_refill_question_goes_with_the_request(
     text: str, intent: str, domain: dict
