@@ -6,15 +6,19 @@ the whole engine (rules + learned layer, what a patient gets), and each family's
 our own words, of the rules alone (the floor the learned layer may not lower and the edge's first
 check), so a rule that only matched the vignette's wording fails here. ``keep`` holds look-alikes
 the new patterns must leave at their level; ``partly`` (set D) those moved the right way but not
-all the way. Sets E to I are tuning material for the rules only: none of their vignettes may reach
-the learned layer's corpus (with F in training the older sets lost emergencies out of fold,
-docs/triage-blind.md); set D joined it.
+all the way. Blind sets A-D are in the learned layer's corpus, each copied unchanged; sets E to I
+are tuning material for the rules only: none of their vignettes may reach it (held out one set
+at a time, the layer trained with F-I in its corpus caught 11 fewer emergencies, 1,365 against
+1,376 of 1,382: docs/triage-blind.md, "Sets F-I and the learned layer's corpus"). Sealed set J
+(``tests/triage/blind/sealed/``, never opened here: only its recorded checksum and its letter
+are compared) must stay out too.
 
 Checks that belong to one set's fixes alone stay in ``test_blind_<x>_fixed.py``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -27,7 +31,11 @@ from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 from tests.unit.triage.conftest import vignette_input
 
 TRIAGE_TESTS = Path(__file__).resolve().parents[2] / "triage"
+CORPUS = Path(DEFAULT_DATA_DIR) / "corpus"
 SETS = ("d", "e", "f", "g", "h", "i")
+#: Blind sets the learned layer trains on, as ``data/triage/corpus/triage_set_<x>.jsonl`` (set T,
+#: written as training data, is the corpus's own).
+IN_CORPUS = ("a", "b", "c", "d")
 OUT_OF_CORPUS = ("e", "f", "g", "h", "i")
 FIXED: dict[str, dict[str, Any]] = {
     s: yaml.safe_load((TRIAGE_TESTS / f"set_{s}_fixed.yml").read_text(encoding="utf-8")) for s in SETS
@@ -105,7 +113,7 @@ def _copied_into_the_corpus(letter: str) -> list[tuple[str, str]]:
     learned layer's shortest message), unless the line is another set's own vignette."""
     texts = _set_texts(letter)
     copied = []
-    for path in (Path(DEFAULT_DATA_DIR) / "corpus").rglob("*.jsonl"):
+    for path in CORPUS.rglob("*.jsonl"):
         for line in filter(str.strip, path.read_text(encoding="utf-8").splitlines()):
             said = json.loads(line)
             hit = any(t == said["text"] or (len(t) >= 12 and t in said["text"]) for t in texts)
@@ -122,3 +130,42 @@ def test_the_set_stays_out_of_the_learned_corpus(letter: str) -> None:
 def test_the_corpus_check_can_see_a_set_that_joined() -> None:
     # The control: set D's vignettes are in the corpus, so the check above would catch a set that joined.
     assert _copied_into_the_corpus("d")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("letter", IN_CORPUS)
+def test_a_set_in_the_corpus_is_its_blind_file_unchanged(letter: str) -> None:
+    copied = CORPUS / f"triage_set_{letter}.jsonl"
+    assert _sha256(copied) == _sha256(TRIAGE_TESTS / "blind" / f"set_{letter}.jsonl")
+
+
+def test_the_corpus_holds_the_listed_blind_sets_and_no_other() -> None:
+    joined = {p.stem.removeprefix("triage_set_") for p in CORPUS.glob("triage_set_*.jsonl")}
+    assert joined == {*IN_CORPUS, "t"}
+
+
+def _sealed_sets() -> list[tuple[str, str]]:
+    """(file name, recorded sha256) of the sealed sets, from SHA256SUMS: the sets themselves stay unopened."""
+    lines = (TRIAGE_TESTS / "blind" / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    return [(Path(name).name, digest) for digest, name in map(str.split, lines) if name.startswith("sealed/")]
+
+
+def test_no_sealed_set_is_in_the_corpus() -> None:
+    sealed = _sealed_sets()
+    assert "set_j.jsonl" in {name for name, _ in sealed}  # the fresh set for the final check
+    files = sorted(CORPUS.glob("*.jsonl"))
+    digests = {_sha256(p) for p in files}
+    ids = {
+        str(json.loads(line).get("id", ""))[:1]
+        for p in files
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    for name, digest in sealed:
+        letter = name.removeprefix("set_").removesuffix(".jsonl")
+        assert digest not in digests, name
+        assert not (CORPUS / f"triage_set_{letter}.jsonl").exists(), name
+        assert letter.upper() not in ids, name  # no vignette of the sealed set's letter, copied alone
