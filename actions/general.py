@@ -22,7 +22,7 @@ from actions.numbers import parse_choice
 from actions.triage import TRIAGE_SLOTS, continues_a_triage, said
 from actions.visit_money import hold_minutes
 from integrations.hospital import HospitalError
-from services.conversation.records_errands import asks_after_appointment
+from services.conversation.records_errands import asks_after_appointment, mentions_complaint
 from services.hospital_facts import FactsError, load_facts
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,11 @@ def _instead_of_triage(tracker: Tracker) -> List[Dict[Text, Any]]:
     text = said({"text": common.latest_text(tracker), "parse_data": tracker.latest_message or {}})
     if intent == "book_appointment" and gives_a_place_back(text):  # "我明朝个号要退脱"
         return [SlotSet("department", None), FollowupAction(CANCEL_FORM)]
-    if intent in ("book_appointment", "report_symptom") and asks_after_appointment(text):  # "我約咗邊日覆診"
+    if (
+        intent in ("book_appointment", "report_symptom")
+        and asks_after_appointment(text)  # "我約咗邊日覆診"
+        and not mentions_complaint(text)  # "约了明天的号，现在发烧了还能去吗": triage first
+    ):
         return [SlotSet("department", None), SlotSet("symptom", None), FollowupAction(APPOINTMENT_LIST)]
     if intent != "report_symptom":
         return []

@@ -53,6 +53,20 @@ def _simplified(text: str) -> str:
     return text if text.isascii() else str(_converter().convert(text))
 
 
+# A complaint said with it ("我约了明天的号，现在发烧了还能去吗"): triage hears it first.
+_COMPLAINT = re.compile(
+    r"痛|疼|不舒服|难受|发烧|发热|高烧|低烧|咳|吐|泻|拉肚子|拉稀|晕|出血|流血|肿|痒|麻木|喘|胸闷|心慌|"
+    r"没力气|乏力|抽搐|昏|疹|伤|摔|烫|咬"
+)
+
+
+def mentions_complaint(text: str) -> bool:
+    """A complaint word in the message: the actions, which cannot run the triage router, keep
+    such a message for triage rather than the appointment list (issue 10: every symptom
+    reaches triage)."""
+    return bool(_COMPLAINT.search(_simplified(text)))
+
+
 def asks_after_appointment(text: str) -> bool:
     """ "俺给俺闺女约了个号…记不清了，帮俺查查", "我是不是约了明天的号", "我想睇下我約咗邊日覆診"."""
     said = _simplified(text)

@@ -44,6 +44,8 @@ async def test_a_query_read_as_a_complaint_or_booking_lists_the_appointments(
     "text,intent",
     [
         ("我约了明天的心内科，现在胸口有点闷", "report_symptom"),  # no look-up asked: triage
+        ("我约了明天的号，现在发烧了，是不是还能去", "report_symptom"),  # a complaint with it: triage first
+        ("孩子约的是哪天来着，他又咳嗽了", "report_symptom"),
         ("帮我挂个明天的号", "book_appointment"),
         ("约了周三的号，能不能改到周五", "book_appointment"),
     ],
