@@ -29,6 +29,7 @@ answer (bot/whole_turn_channel.py), one request.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import signal
@@ -39,6 +40,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -302,9 +304,24 @@ def print_breakdown(raw: Path, turns: int, cpu_ms_per_turn: float) -> None:
         print(f"  {inclusive * scale:7.1f} {own * scale:6.1f}  {frame[:150]}")
 
 
+def replies_only(transcript: Any) -> list[Any]:
+    """The bot's replies of a run in order, without the senders (each run names its own
+    patients), so runs of two models can be compared turn by turn."""
+    if isinstance(transcript, dict):
+        return [replies_only(transcript[key]) for key in sorted(transcript)]
+    if isinstance(transcript, list):
+        return [replies_only(item) for item in transcript]
+    return transcript
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=ROOT / "var" / "rasa" / "models" / "current.tar.gz")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        help="repeatable, measured in turn, e.g. A B A for a baseline before and after (default: current.tar.gz)",
+    )
     parser.add_argument(
         "--variant",
         action="append",
@@ -323,25 +340,34 @@ def main() -> None:
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     directory = args.keep or Path(tempfile.mkdtemp(prefix="rasa-turn-cpu-"))
     directory.mkdir(parents=True, exist_ok=True)
-    for index, variant in enumerate(args.variant or [str(ROOT / "bot" / "endpoints.yml")]):
+    models = args.model or [ROOT / "var" / "rasa" / "models" / "current.tar.gz"]
+    variants = args.variant or [str(ROOT / "bot" / "endpoints.yml")]
+    first_replies: list[Any] | None = None
+    for index, (model, variant) in enumerate(itertools.product(models, variants)):
         endpoints, _, path_first = variant.partition(":")
         run_dir = directory / f"run-{index}"
         run_dir.mkdir(exist_ok=True)
-        with rasa_stack(run_dir, args.model, Path(endpoints), path_first) as rasa:
+        with rasa_stack(run_dir, model, Path(endpoints), path_first) as rasa:
             if modes:
                 for row in measure_modes(rasa, args.conversations, args.rounds, f"cpu{index}", modes):
                     transcript = row.pop("transcript")
                     if args.transcripts:
                         out = Path(f"{args.transcripts}-{index}-{row['mode']}.json")
                         out.write_text(json.dumps(transcript, ensure_ascii=False, indent=1))
-                    print(json.dumps({"model": str(args.model), "variant": variant, **row}), flush=True)
+                    print(json.dumps({"model": str(model), "variant": variant, **row}), flush=True)
                 continue
             spy = Path(f"{args.py_spy}-{index}.txt") if args.py_spy else None
             result = measure(rasa, args.conversations, args.rounds, f"cpu{index}", spy)
         transcript = result.pop("transcript")
         if args.transcripts:
             Path(f"{args.transcripts}-{index}.json").write_text(json.dumps(transcript, ensure_ascii=False, indent=1))
-        print(json.dumps({"model": str(args.model), "variant": variant, **result}, ensure_ascii=False), flush=True)
+        replies = replies_only(transcript)
+        first_replies = replies if first_replies is None else first_replies
+        differing = sum(a != b for a, b in zip(first_replies, replies, strict=False)) + abs(
+            len(first_replies) - len(replies)
+        )
+        result["turns_replied_unlike_the_first_run"] = differing
+        print(json.dumps({"model": str(model), "variant": variant, **result}, ensure_ascii=False), flush=True)
         if spy is not None and spy.exists():
             print_breakdown(spy, int(str(result["turns"])), float(str(result["rasa_cpu_ms_per_turn"])))
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -1,9 +1,9 @@
 """Fixtures that drive the Rasa side from the app's pytest (Python 3.11).
 
 Rasa lives in its own venv (.venv-rasa, Python 3.10), so everything here shells
-out to it: ``rasa data validate``, ``rasa test core``, and one module-scoped
-``rasa run --enable-api`` (loading the model costs ~40 s, so it is loaded
-once) wired to a real action server, which talks over HTTP to a fake hospital
+out to it: ``rasa data validate``, ``rasa test core``, and one session-wide
+``rasa run --enable-api`` (loading the model costs a minute or more, so it is loaded
+once; each module gets a fresh fake hospital) wired to a real action server, which talks over HTTP to a fake hospital
 running in this process (tests/actions/fake_hospital.py, standard library).
 """
 
@@ -102,9 +102,11 @@ class RasaStack:
         return list(resp.json())
 
 
-@pytest.fixture(scope="module")
-def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
-    """Fake hospital <- action server <- Rasa server with the trained model."""
+@pytest.fixture(scope="session")
+def _rasa_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
+    """Fake hospital <- action server <- Rasa server with the trained model, started once
+    for the session: loading the model costs a minute or more on a 2-core machine, and
+    five modules talk to it (one load each cost CI about five minutes)."""
     require_model()
     tmp = tmp_path_factory.mktemp("rasa")
     rasa_port, action_port = free_port(), free_port()
@@ -134,3 +136,12 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
             finally:
                 stop(rasa)
                 stop(actions)
+
+
+@pytest.fixture(scope="module")
+def rasa_stack(_rasa_servers: RasaStack) -> RasaStack:
+    """The session's Rasa stack with a fresh fake hospital for each module, as when every
+    module started its own: a module's slots, patients and triage answer never reach the
+    next. (Senders are unique per test, so Rasa's in-memory trackers do not mix.)"""
+    _rasa_servers.hospital.__dict__.update(FakeHospital().__dict__)
+    return _rasa_servers
