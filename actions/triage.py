@@ -253,6 +253,8 @@ class ValidateTriageForm(ForgivingFormValidation):
         """An age; else one said with the complaint ("宝宝一岁半"); else asked once more,
         saying why, and after that the assessment goes on without one."""
         text = _latest_said(tracker) if tracker.get_slot("requested_slot") == "age" else ""
+        if not text and value in (None, ""):  # the slot cleared by a journey's start: nothing was answered
+            return {"age": None}
         value = _answer(value, tracker)
         if says_dont_know(text) or says_dont_know(value):
             return {"age": UNKNOWN_AGE}  # an answer: the assessment goes on without an age

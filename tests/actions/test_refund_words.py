@@ -71,3 +71,22 @@ async def test_asking_how_to_pay_is_still_answered_so(hospital: FakeHospital, do
     dispatcher = CollectingDispatcher()
     await ActionPaymentHelp().run(dispatcher, _asked("怎么付款", "pay"), domain)
     assert responses(dispatcher) == ["utter_pay_help"]
+
+
+async def test_the_refund_answer_needs_money_in_the_words(domain: dict[str, Any]) -> None:
+    """G22's "今天上班走不开，能不能过两天再说" got the refund answer from the selector (the
+    refund examples speak of days): a message that names no money gets the next topic."""
+    tracker = _asked("今天上班走不开，能不能过两天再说", "faq", "refund")
+    tracker.latest_message["response_selector"]["faq"]["ranking"] = [
+        {"intent_response_key": "faq/refund", "confidence": 0.5},
+        {"intent_response_key": "faq/hours", "confidence": 0.3},
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFaq().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_faq/hours"]
+
+
+async def test_the_selectors_refund_answer_stands_when_money_is_named(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFaq().run(dispatcher, _asked("号不要了挂号费能拿回来吗", "faq", "refund"), domain)
+    assert responses(dispatcher) == [REFUND_TOPIC]

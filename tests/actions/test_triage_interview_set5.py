@@ -136,3 +136,13 @@ def test_details_are_no_request_for_advice(text: str) -> None:
 )
 def test_just_now_and_this_morning_are_durations(text: str, span: str) -> None:
     assert stated_duration(text) == span
+
+
+async def test_an_age_cleared_by_a_new_journey_is_no_answer_to_refuse(domain: dict) -> None:
+    """G19's "那我应该挂哪个科" after the advice started the interview again; the age the reset
+    cleared was validated as an empty answer: "“”我没看出是多大年纪"."""
+    complaint = "身上起了好多红疙瘩特别痒"
+    tracker = make_tracker(text="那我应该挂哪个科", intent="report_symptom", events=started(complaint))
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age(None, dispatcher, tracker, domain) == {"age": None}
+    assert dispatcher.messages == []
