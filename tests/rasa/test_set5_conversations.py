@@ -1,7 +1,8 @@
 """Whole conversations of set 5's failure classes through the trained model, the action
 server and a fake hospital (issue 13): a place chosen by the time said when two doctors
 share it, a child's age said with the complaint and an answer read as a cancellation,
-and a double charge. The patients' words are set 5's (G09, G23, G53); the variants ours."""
+and a double charge. The patients' words are set 5's (G09, G23, G53); the variants ours.
+The refund cases need a model trained on the NLU data of 37be755 or later."""
 
 from __future__ import annotations
 
@@ -63,7 +64,15 @@ def test_fever_going_down_said_at_the_age_question_is_no_cancellation(rasa_stack
     [
         (1, "上次在手机上缴检查费，扣了两遍钱"),  # G53
         (2, "多扣的那笔怎么退回来？我不是要取消检查"),  # G53
-        (3, "付了两次挂号费，多的那笔咋退"),
+        pytest.param(
+            3,
+            "付了两次挂号费，多的那笔咋退",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="read as cancel_appointment: the cancel journey asks for the phone before any "
+                "double-charge check (open, issue 13)",
+            ),
+        ),
     ],
 )
 def test_a_double_charge_is_answered_with_the_refund(rasa_stack: RasaStack, n: int, text: str) -> None:
