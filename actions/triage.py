@@ -252,15 +252,18 @@ class ValidateTriageForm(ForgivingFormValidation):
     ) -> Dict[Text, Any]:
         """An age; else one said with the complaint ("宝宝一岁半"); else asked once more,
         saying why, and after that the assessment goes on without one."""
-        text = _latest_said(tracker) if tracker.get_slot("requested_slot") == "age" else ""
-        if not text and value in (None, ""):  # the slot cleared by a journey's start: nothing was answered
-            return {"age": None}
-        value = _answer(value, tracker)
+        asked_now = tracker.get_slot("requested_slot") == "age"
+        text = _latest_said(tracker) if asked_now else ""
+        if value == UNKNOWN_AGE:  # kept from the interview just answered
+            return {"age": UNKNOWN_AGE}
+        value = _answer(value, tracker) if value not in (None, "") else ""
         if says_dont_know(text) or says_dont_know(value):
             return {"age": UNKNOWN_AGE}  # an answer: the assessment goes on without an age
         age = answer_age(value) or answer_age(text) or stated_age(triage_text(tracker))
         if age is not None:
             return {"age": str(age)}
+        if not asked_now:  # set or cleared by a journey's start (G19 heard "“”我没看出是多大年纪")
+            return {"age": None}
         if _asked_age_again(tracker) or _questions_asked(tracker) >= MAX_QUESTIONS:
             return {"age": UNKNOWN_AGE}  # at most three questions: the interview must end
         # say why it is asked again ("两天" is how long, not how old)

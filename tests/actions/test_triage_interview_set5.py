@@ -146,3 +146,11 @@ async def test_an_age_cleared_by_a_new_journey_is_no_answer_to_refuse(domain: di
     dispatcher = CollectingDispatcher()
     assert await ValidateTriageForm().validate_age(None, dispatcher, tracker, domain) == {"age": None}
     assert dispatcher.messages == []
+
+
+async def test_an_unknown_age_kept_from_the_interview_stays_unknown(domain: dict) -> None:
+    complaint = "身上起了好多红疙瘩特别痒"
+    tracker = make_tracker(text="那我应该挂哪个科", intent="report_symptom", events=started(complaint))
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age("unknown", dispatcher, tracker, domain) == {"age": "unknown"}
+    assert dispatcher.messages == []
