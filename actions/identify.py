@@ -43,6 +43,9 @@ REGISTRATION_SLOTS = ("patient_name", "id_number", "registration_ok", "bind_code
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 ID_NUMBER_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])|身份证")
 MAX_TRIES = 3
+# The phone is bound to as many accounts as allowed and none could be released
+# (services/patients/phone_release.py): asking the phone again would only loop.
+PHONE_LIMIT = "phone_limit"
 NOT_RECEIVED = re.compile(
     r"(没|沒|未|不)(有)?(收到|收着|来|來)|收不到|没看到|沒看到|没短信|沒短信|还没到|還沒到|唔见|冇收到"
 )
@@ -133,6 +136,14 @@ def send_code(phone: str, purpose: str, dispatcher: CollectingDispatcher, tracke
     return {"phone": phone, "otp_code": None, "otp_token": None, "otp_attempts": 0}
 
 
+def utter_plain(dispatcher: CollectingDispatcher, exc: HospitalError) -> None:
+    """The API's own words for a refusal (plain Chinese for patients), or a kind apology."""
+    if exc.message and (exc.status or 500) < 500:
+        dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+    else:
+        dispatcher.utter_message(response="utter_backend_error")
+
+
 def claim(value: Any, purpose: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
     """Check the code by claiming the phone's patients; the slots to set."""
     code, phone = typed_code(value, tracker), tracker.get_slot("phone")
@@ -157,10 +168,10 @@ def claim(value: Any, purpose: str, dispatcher: CollectingDispatcher, tracker: T
         except InvalidInput:
             answer = {}
         except HospitalError as exc:  # expired or locked: say so, and ask the phone again
-            if exc.message and (exc.status or 500) < 500:
-                dispatcher.utter_message(response="utter_backend_message", message=exc.message)
-            else:
-                dispatcher.utter_message(response="utter_backend_error")
+            if exc.code == PHONE_LIMIT:  # the code was right, the phone has no free place: no new code helps
+                utter_plain(dispatcher, exc)
+                return {"otp_code": "failed", "otp_token": None, "otp_attempts": 0}
+            utter_plain(dispatcher, exc)
             return {"otp_code": None, "phone": None}
         patients = [p for p in answer.get("patients") or [] if p.get("id")]
         if patients:

@@ -70,4 +70,11 @@ class QuotaExceeded(DomainError):
 
 
 class PhoneLimitReached(DomainError):
-    code, message = "phone_limit", "这个手机号已绑定的账号数量已达上限，请换一个手机号"
+    """The phone's accounts are all in use (stable ids such as WeChat or Alipay, or web chats
+    still open): none could be released, so the patient is told what frees a place."""
+
+    code, message = (
+        "phone_limit",
+        "这个手机号已绑定的账号数量已达上限，暂时不能再绑定新的账号。"
+        "请在原来绑定的微信、支付宝或设备上发送“删除我的数据”解除绑定，或致电医院由工作人员核实身份后办理",
+    )

@@ -15,6 +15,7 @@ from services import audit
 from services.context import ServiceContext
 from services.crypto import FieldCipher
 from services.errors import DomainError, InvalidInput, NotFound, PhoneLimitReached
+from services.patients import phone_release
 from services.patients.identities import is_identity, new_identity
 from services.patients.identity import InvalidIdentity, mask_id_number, mask_phone, normalize_phone, parse_id_number
 
@@ -120,7 +121,10 @@ def _bind_phone(ctx: ServiceContext, session: Session, account: Account, hashed_
     """Bind a phone to an account, at most `max_accounts_per_phone` accounts per phone.
 
     The cap is enforced by a conditional increment, so two accounts racing for
-    the last place cannot both win.
+    the last place cannot both win. Every caller has just proven the phone (a spent
+    code, an ID card at the window), so a full phone first releases its least recently
+    used lapsed web session's binding, if it has one (services/patients/phone_release.py):
+    each web visit is a new account, and three visits must not lock a patient out.
     """
     # A phone is an identity of several accounts, so the unique key includes the account.
     binding_id = f"{hashed_phone}:{account.id}"
@@ -130,6 +134,16 @@ def _bind_phone(ctx: ServiceContext, session: Session, account: Account, hashed_
     if session.get(PhoneBinding, hashed_phone) is None:
         session.add(PhoneBinding(phone_hash=hashed_phone, account_count=0))
         session.flush()
+    if not _claim_place(ctx, session, hashed_phone) and not (
+        phone_release.release_lapsed(ctx, session, hashed_phone, for_account=account.id)
+        and _claim_place(ctx, session, hashed_phone)
+    ):
+        raise PhoneLimitReached(limit=ctx.settings.max_accounts_per_phone)
+    session.add(new_identity(ctx.cipher, account, "phone", binding_id))
+
+
+def _claim_place(ctx: ServiceContext, session: Session, hashed_phone: str) -> bool:
+    """Take one of the phone's places, if one is free (a conditional increment)."""
     claimed = rows_changed(
         session,
         update(PhoneBinding)
@@ -139,9 +153,7 @@ def _bind_phone(ctx: ServiceContext, session: Session, account: Account, hashed_
         )
         .values(account_count=PhoneBinding.account_count + 1),
     )
-    if claimed != 1:
-        raise PhoneLimitReached(limit=ctx.settings.max_accounts_per_phone)
-    session.add(new_identity(ctx.cipher, account, "phone", binding_id))
+    return claimed == 1
 
 
 def _parse(name: str, id_number: str, phone: str) -> tuple[str, str, str]:

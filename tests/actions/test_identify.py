@@ -277,3 +277,25 @@ async def test_a_code_sent_a_minute_ago_is_asked_for_not_the_phone_again(hospita
     slots = await ValidateCancelForm().validate_phone(PHONE, dispatcher, tracker, domain)
     assert slots["phone"] == PHONE and slots["otp_code"] is None  # the code question comes next
     assert responses(dispatcher) == ["utter_identify_code_not_received"]
+
+
+async def test_a_full_phone_after_a_right_code_says_what_to_do_and_asks_the_phone_no_more(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    """The phone is bound to as many accounts as allowed and none could be released (WeChat,
+    Alipay, open web chats): the code was right, so asking the phone again only looped
+    (set 5's third fresh visitor). The API's plain message is said and the form ends."""
+    on_file(hospital)
+    message = (
+        "这个手机号已绑定的账号数量已达上限，暂时不能再绑定新的账号。"
+        "请在原来绑定的微信、支付宝或设备上发送“删除我的数据”解除绑定，或致电医院由工作人员核实身份后办理"
+    )
+    held_before: tuple[int, Any] = (200, [])  # the chat's patients, read before the claim
+    hospital.fail_next += [held_before, (409, {"error": "phone_limit", "message": message})]
+    form, dispatcher = ValidateResultsForm(), CollectingDispatcher()
+    tracker = make_tracker(slots={"phone": PHONE}, text="246810", sender=FRESH)
+    slots = await form.validate_otp_code("246810", dispatcher, tracker, domain)
+    assert slots["otp_code"] == "failed" and "phone" not in slots  # the phone is not asked again
+    assert responses(dispatcher) == ["utter_backend_message"] and dispatcher.messages[0]["message"] == message
+    after = make_tracker(slots={"phone": PHONE, **slots}, sender=FRESH)
+    assert await form.required_slots(domain_slots(domain, "results_form"), dispatcher, after, domain) == []
