@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 
 REGISTRATION_SLOTS = ("patient_name", "id_number", "phone", "registration_ok", "bind_code")
 NEW_PATIENT = "new"
+# The code was right but the phone is bound to as many chat accounts as allowed and none
+# could be released (services/patients/phone_release.py). Only the phone on file can prove
+# the record, so asking the ID number and phone again would loop: the form ends instead.
+PHONE_LIMIT = "phone_limit"
+BIND_FAILED = "failed"
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 ID_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
 NAME_NOISE = re.compile(r"^(我叫|叫|名字是|名字叫|姓名是|姓名|就诊人叫|就诊人是|是)|[，,。.！!\s]")
@@ -174,6 +179,8 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[Text]:
+        if tracker.get_slot("bind_code") == BIND_FAILED:  # the phone has no free place: nothing to ask
+            return []
         slots = list(domain_slots)
         patient_id = tracker.get_slot("patient_id")
         register = patient_id == NEW_PATIENT
@@ -322,7 +329,9 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
             dispatcher.utter_message(response="utter_backend_message", message=exc.message)
             return {"bind_code": None}
         except HospitalError as exc:
-            utter_error(dispatcher, exc)
+            utter_error(dispatcher, exc)  # phone_limit: the API's message says what frees a place
+            if exc.code == PHONE_LIMIT:  # no new code, ID number or phone helps: end the form
+                return {"bind_code": BIND_FAILED}
             if isinstance(exc, InvalidInput):  # a wrong code: the same code may be typed again
                 return {"bind_code": None}
             return {"bind_code": None, "phone": None}  # expired or locked: ask the phone, send anew
@@ -344,7 +353,7 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
         name_errors: bool = False,
     ) -> Optional[str]:
         """The patient's id, or None after saying why not. Raises CodeSent when a code
-        went out and (with ``quiet``) any error of the code itself."""
+        went out and (with ``quiet``) any error of the code itself, or a full phone's."""
         channel, user_id = common.chat_account(tracker)
         try:
             patient = common.backend().register_patient(
@@ -359,7 +368,7 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
         except CodeSent:
             raise
         except HospitalError as exc:
-            if quiet and exc.code.startswith("otp_"):
+            if quiet and (exc.code.startswith("otp_") or exc.code == PHONE_LIMIT):
                 raise
             if name_errors and isinstance(exc, InvalidInput) and "姓名" in (exc.message or ""):
                 raise NameMismatch(exc.message) from exc

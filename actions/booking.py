@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import booking_answers, booking_wishes, common, slot_lists
 from actions.base import (
+    BIND_FAILED,
     AskPatientAction,
     HospitalAction,
     PatientFormValidation,
@@ -390,6 +391,13 @@ class ActionBookAppointment(HospitalAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         patient_id, slot_id = tracker.get_slot("patient_id"), tracker.get_slot("slot_id")
+        if tracker.get_slot("bind_code") == BIND_FAILED:  # the full phone's refusal was said: no booking
+            return [
+                SlotSet("booking_ok", False),
+                SlotSet("bind_code", None),  # a later booking asks anew
+                SlotSet("slot_id", None),
+                SlotSet("offered_choices", None),
+            ]
         if not patient_id or not slot_id:
             dispatcher.utter_message(response="utter_backend_error")
             return []

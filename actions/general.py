@@ -40,6 +40,7 @@ JOURNEY_SLOTS = (
     "id_number",
     "phone",
     "registration_ok",
+    "bind_code",  # "failed" (a full phone) ends the registration until the next journey
     "otp_code",
     "otp_token",
     "otp_attempts",

@@ -225,6 +225,7 @@ class ActionRequestRefill(HospitalAction):
             SlotSet("prescription_id", None),
             SlotSet("refill_question", None),
             SlotSet("refill_followup", None),
+            SlotSet("bind_code", None),  # "failed" (a full phone, actions/base.py) must not end a later form
         ]
         patient_id, rx = tracker.get_slot("patient_id"), tracker.get_slot("prescription_id")
         if tracker.get_slot("refill_followup") is not True or not patient_id or not rx or rx == "none":

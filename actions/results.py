@@ -112,7 +112,8 @@ class ActionShowResults(HospitalAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         token, patient_id = tracker.get_slot("otp_token"), tracker.get_slot("patient_id")
-        forget: List[EventType] = [SlotSet("otp_token", None), SlotSet("otp_code", None)]
+        # bind_code: "failed" (a full phone, actions/base.py) must not end a later form at once
+        forget: List[EventType] = [SlotSet("otp_token", None), SlotSet("otp_code", None), SlotSet("bind_code", None)]
         if not token or not patient_id or tracker.get_slot("otp_code") != "verified":
             return forget
         results = common.backend().results(patient_id, token, tracker.sender_id)

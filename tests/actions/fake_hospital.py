@@ -13,6 +13,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 TOKEN = "test-token"
+# services/errors.py PhoneLimitReached: what frees a place on a full phone
+PHONE_LIMIT_MESSAGE = (
+    "这个手机号已绑定的账号数量已达上限，暂时不能再绑定新的账号。"
+    "请在原来绑定的微信、支付宝或设备上发送“删除我的数据”解除绑定，或致电医院由工作人员核实身份后办理"
+)
 
 
 DEPARTMENT_WORDS = {"皮服科": "dermatology", "皮膚科": "dermatology", "看心脏": "cardiology", "内分秘": "endocrinology"}
@@ -27,6 +32,8 @@ class FakeHospital:
     prescriptions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     otp_codes: dict[str, str] = field(default_factory=dict)
+    # phones bound to MAX_ACCOUNTS_PER_PHONE chat accounts, none of them a lapsed web session
+    full_phones: set[str] = field(default_factory=set)
     triage_answer: dict[str, Any] = field(
         default_factory=lambda: {
             "level": "routine",
@@ -91,6 +98,8 @@ class FakeHospital:
                 return 403, {"error": "phone_code_sent", "message": f"已向手机号{masked}发送验证码", "phone": masked}
             if account and self.otp_codes.get(f"bind:{body['phone']}") != body.get("code"):
                 return 422, {"error": "otp_invalid", "message": "验证码不正确，还可以再试4次"}
+            if account and body["phone"] in self.full_phones:  # the code is spent first, then the cap
+                return 409, {"error": "phone_limit", "message": PHONE_LIMIT_MESSAGE}
             pid = self.add_patient(
                 body["name"], body["phone"], account.get("channel", "web"), account.get("channel_user_id", "-")
             )
