@@ -7,6 +7,11 @@ term (a clause break, "但是", another symptom without a list separator) ends
 the negation, because missing a real emergency is worse than a false alarm.
 Cues that are themselves findings ("没劲", "没反应", "喘不上气") or
 idioms ("不停", "是不是") are excluded.
+
+Dialect and traditional negations ("勿", "呒没", "唔", "冇", "没得", "莫得", "無")
+reach this module already rewritten to "不/没有" by the lexicon
+(data/triage/lexicon.yml), so one set of cues reads them all and the same
+exclusions keep "勿能动" ("不能动") and "冇知觉" ("没知觉") findings.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ _CUE = (
     rf"|(?<!有)没有?(?!{_MEI_FINDINGS})"
     r"|无(?!力|法|缘|故|意|精|神|助|聊|奈|端|数|论|所|事)"
     r"|未(?!来|经|满|足)"
-    r"|否认|并非|从未|排除了"
+    r"|否认|并非|从未|排除了|(?<![是有])不是"
     r"|预防|防止|避免|以防"
     r")"
 )
@@ -30,7 +35,7 @@ _FILLER = (
     r"(?:有|明显|出现|什么|任何|感到|觉得|感觉|过|的|太|怎么|再|发生|伴有?|其他|别的|特别|很|那么|这么|"
     r"啥|也|都|一点|一点儿|有点|啊|呀|了|那种|这种|类似|吃什么|用什么|吃过|用过|想过|想|打算)"
 )
-_LIST_ITEM = r"(?:[\u4e00-\u9fff]{1,5}?[、/和或及与])"
+_LIST_ITEM = r"(?:[\u4e00-\u9fff]{1,5}?[、/和或及与]|(?:跌跤|摔跤|跌倒|摔倒)(?:过)?)"
 _HISTORY_CUE = (
     r"(?:(?:以前|之前|曾经|去年|前年|早年|几年前|年前|上次|既往)[^，,。；;]{0,3}?(?:得过|患过|有过|犯过|发过|做过)"
     r"|得过|患过)"
@@ -53,6 +58,18 @@ _NORMAL_LIST_AFTER = re.compile(
     r"(?:[、/和跟与及]?(?:吞咽|吞东西|咽东西|咽口水|吃饭|吃奶|吃东西|吃喝|喝水|说话|走路|睡觉|呼吸|喘气|大小便|小便|大便)){1,3}"
     r"(?:都|也都|也|全都)(?:正常|没问题|挺好|好好的)(?![吗么嘛不])"
 )
+# "嘴唇眼睛都不肿", "手脚不麻": body parts, then "(都/也)不/没" and a plain sign, said
+# as one phrase. Covers a term that is the body part alone ("眼睛" routes to
+# ophthalmology) and a pattern whose match spans the denial ("手[^，]{0,4}麻").
+# Only this closed list of signs: "不能动", "没知觉", "呼吸不畅" stay findings.
+_BODY = (
+    r"(?:嘴唇|嘴巴|嘴|眼睛|眼皮|眼|脸|脸上|舌头|喉咙|嗓子|手脚|手|脚|腿|胳膊|四肢"
+    r"|身上|肚子|头|脖子|颈|皮肤|鼻子|耳朵|脸皮)"
+)
+_PLAIN_SIGN = r"(?:肿|痛|疼|麻|痒|红|烫|烧|发烧|发热|吐|呕|晕|出血|流血|发紫|发青|发黄|黄|歪)"
+_BODY_DENIED = re.compile(
+    rf"(?:{_BODY}[、/和跟与及]?){{1,4}}(?:都|也|也都|全都)?(?:不|没有?|无){_PLAIN_SIGN}(?![得的吗么嘛])"
+)
 _LOOKBACK = 18
 
 
@@ -63,6 +80,9 @@ def is_negated(text: str, start: int, end: int, *, history: bool = True) -> bool
     Symptom mapping passes ``False``: the old illness still picks the department.
     """
     before = text[max(0, start - _LOOKBACK) : start]
+    denied = _BODY_DENIED.match(text, start)
+    if denied and denied.end() >= end:
+        return True
     if before and _NEGATED_BEFORE.search(before):
         return True
     if _NORMAL_AFTER.match(text, end) or _NORMAL_LIST_AFTER.match(text, end):
