@@ -112,3 +112,15 @@ def test_denied_body_parts_route_no_department(engine: TriageEngine) -> None:
 def test_dialect_findings_still_raise_red_flags(engine: TriageEngine, text: str) -> None:
     assert engine.red_flags(text)
     assert assess(engine, text, age=70).level is TriageLevel.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "右边蛋蛋这几天慢慢肿起来了，有点痛，不是一下子痛的",
+        "后腰突然一阵一阵地绞痛，以前没得过结石",
+    ],
+)
+def test_a_denied_word_leaves_the_complaint_urgent(rules: TriageEngine, text: str) -> None:
+    """Denying "突然" or a past stone must not leave a scrotal or loin-colic pain routine."""
+    assert assess(rules, text, age=35).level is TriageLevel.URGENT
