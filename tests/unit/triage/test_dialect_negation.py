@@ -124,3 +124,23 @@ def test_dialect_findings_still_raise_red_flags(engine: TriageEngine, text: str)
 def test_a_denied_word_leaves_the_complaint_urgent(rules: TriageEngine, text: str) -> None:
     """Denying "突然" or a past stone must not leave a scrotal or loin-colic pain routine."""
     assert assess(rules, text, age=35).level is TriageLevel.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "阿公早上起来讲话讲袂清楚，正手无力",  # Minnan: 讲袂清楚 = slurred, 正手 = the right hand
+        "阮阿嬷今仔日讲话袂清楚",
+        "阿伯倒手突然无力，拿不住碗",  # 倒手 = the left hand
+        "我老爸倒爿身躯麻麻的",  # 倒爿 = the left side
+    ],
+)
+def test_minnan_stroke_words_raise_the_stroke_flag_on_the_rules_alone(rules: TriageEngine, text: str) -> None:
+    """The character 袂 before 清楚 is "cannot (speak) clearly", not "will not": read as 不会 it hid a stroke
+    from the rules (set F's F237 was caught by the learned layer alone)."""
+    assert any(flag.id == "stroke_signs" for flag in rules.red_flags(text)), rules.normalize(text)
+    assert assess(rules, text, age=72).level is TriageLevel.EMERGENCY
+
+
+def test_minnan_sides_are_not_a_stroke_by_themselves(rules: TriageEngine) -> None:
+    assert assess(rules, "正手手腕扭到了，有点肿", age=30).level is not TriageLevel.EMERGENCY
