@@ -35,8 +35,8 @@ CORPUS = Path(DEFAULT_DATA_DIR) / "corpus"
 SETS = ("d", "e", "f", "g", "h", "i")
 #: Blind sets the learned layer trains on, as ``data/triage/corpus/triage_set_<x>.jsonl`` (set T,
 #: written as training data, is the corpus's own).
-IN_CORPUS = ("a", "b", "c", "d")
-OUT_OF_CORPUS = ("e", "f", "g", "h", "i")
+IN_CORPUS = ("a", "b", "c", "d", "f", "g", "h", "i")
+OUT_OF_CORPUS = ("e",)
 FIXED: dict[str, dict[str, Any]] = {
     s: yaml.safe_load((TRIAGE_TESTS / f"set_{s}_fixed.yml").read_text(encoding="utf-8")) for s in SETS
 }
