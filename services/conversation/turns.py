@@ -257,12 +257,10 @@ def _to_triage_if_symptom(
     understanding: Understanding | None,
 ) -> list[BotMessage]:
     """A symptom the NLU sent elsewhere goes to the triage journey (symptom_routing.py)."""
-    fell_back = bool(replies) and replies[0].text.startswith(handoff.FALLBACK_MARKER)
-    if not symptom_routing.should_reroute(understanding, message.text, fell_back):
+    if not symptom_routing.should_reroute(understanding, message.text, _fell_back(replies)):
         return replies
-    try:
-        rerouted = _shown(engine.send(rasa_sender, symptom_routing.triage_trigger(message.text), metadata).messages)
-    except RasaUnavailable:
+    rerouted = _rerouted(engine, rasa_sender, symptom_routing.triage_trigger(message.text), metadata)
+    if rerouted is None:
         return replies
     symptom_routing.SYMPTOMS_REROUTED.labels(understanding.intent if understanding else "unknown").inc()
     return rerouted or replies
@@ -277,16 +275,27 @@ def _to_records_if_asked(
 ) -> list[BotMessage]:
     """A message the bot fell back on whose words ask for one's reports or appointments
     goes to that journey ("病理结果出来没有，帮俺瞅瞅": records_errands.py)."""
-    fell_back = bool(replies) and replies[0].text.startswith(handoff.FALLBACK_MARKER)
-    trigger = records_errands.records_trigger(message.text) if fell_back else None
-    if trigger is None:
+    trigger = records_errands.records_trigger(message.text) if _fell_back(replies) else None
+    rerouted = _rerouted(engine, rasa_sender, trigger, metadata) if trigger else None
+    if rerouted is None:
         return replies
-    try:
-        rerouted = _shown(engine.send(rasa_sender, trigger, metadata).messages)
-    except RasaUnavailable:
-        return replies
-    RECORDS_REROUTED.labels(trigger.lstrip("/")).inc()
+    RECORDS_REROUTED.labels(str(trigger).lstrip("/")).inc()
     return rerouted or replies
+
+
+def _fell_back(replies: list[BotMessage]) -> bool:
+    return bool(replies) and replies[0].text.startswith(handoff.FALLBACK_MARKER)
+
+
+def _rerouted(
+    engine: DialogueEngine, rasa_sender: str, trigger: str, metadata: dict[str, Any]
+) -> list[BotMessage] | None:
+    """The journey `trigger` starts, as the patient would see it; None when Rasa is down
+    (the first answer stands). Shared by the symptom and the records re-routes."""
+    try:
+        return _shown(engine.send(rasa_sender, trigger, metadata).messages)
+    except RasaUnavailable:
+        return None
 
 
 def _for_bot(ctx: ServiceContext, engine: DialogueEngine, rasa_sender: str, message: InboundMessage) -> str:
