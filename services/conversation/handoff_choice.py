@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import cache
 
-import opencc
 from sqlalchemy import select, update
 
 from db import rows_changed
@@ -25,6 +23,7 @@ from services import audit
 from services.booking.calendar import is_clinic_day
 from services.context import ServiceContext
 from services.conversation.contexts import CONVERSATION_CONTEXT
+from services.conversation.simplified import simplified
 from services.hospital_facts import HospitalFacts, load_facts, opening_text
 from shared_rules import SHANGHAI
 
@@ -89,15 +88,9 @@ _ASKS_PERSON = re.compile(r"人工|真人|客服|工作人员|管事|负责人|�
 _PERSON_AGAIN = re.compile(f"{_ASKS_PERSON.pattern}|投诉")
 
 
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 def _simplified(text: str) -> str:
     """The words as the patterns are written: simplified, whatever script was typed."""
-    text = text.strip()
-    return text if text.isascii() else str(_t2s().convert(text))
+    return simplified(text.strip())
 
 
 def wants_to_leave(text: str) -> bool:

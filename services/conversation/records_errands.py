@@ -20,8 +20,8 @@ Standard library and OpenCC only: both environments import it.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
+
+from services.conversation.simplified import simplified as _simplified
 
 QUERY_RESULT, QUERY_APPOINTMENT = "/query_result", "/query_appointment"
 
@@ -39,18 +39,6 @@ _REPORT = re.compile(r"结果|报告|病理|化验单|检查单|化验|检验|�
 _REPORT_ASK = re.compile(r"出来|出了|出咗|出没出|出冇|好了没|好了吗|查|看看|看下|看一下|瞅|瞧|睇|拿|取|在哪看|怎么看")
 # A report question that is about the hospital, not one's own report (the FAQ answers these).
 _REPORT_FAQ = re.compile(r"几天|多久|多长时间|要多少钱|怎么打印|能打印|自助机")
-
-
-@lru_cache(maxsize=1)
-def _converter() -> Any:
-    import opencc  # both environments have it (the NLU pipeline and the triage engine use it)
-
-    return opencc.OpenCC("t2s")
-
-
-def _simplified(text: str) -> str:
-    text = text or ""
-    return text if text.isascii() else str(_converter().convert(text))
 
 
 # A complaint said with it ("我约了明天的号，现在发烧了还能去吗"): triage hears it first.
