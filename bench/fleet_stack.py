@@ -48,6 +48,7 @@ class Fleet:
     database_url: str
     directory: Path
     app_env: dict[str, str]
+    tracker_url: str = ""
 
     def web(self, replicas: int, workers: int = 2, threads: int = 20) -> AbstractContextManager[None]:
         """The chat edge spreading conversations over the first `replicas` servers."""
@@ -61,6 +62,19 @@ class Fleet:
     @property
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def tracker_backends(self) -> list[tuple[int, str]]:
+        """The PostgreSQL backends serving Rasa's tracker store now, as (pid, "postgres")."""
+        if not self.tracker_url:
+            return []
+        name = self.tracker_url.rsplit("/", 1)[1]
+        admin = create_engine(POSTGRES_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with admin.connect() as conn:
+                rows = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :n"), {"n": name}).all()
+        finally:
+            admin.dispose()
+        return [(int(pid), "postgres") for (pid,) in rows]
 
 
 def _rasa_env(base: dict[str, str], tracker_url: str, model_url: str, name: str) -> dict[str, str]:
@@ -196,4 +210,6 @@ def fleet_stack(directory: Path, replicas: int) -> Iterator[Fleet]:
         )  # fmt: skip
         envs = [_rasa_env(base, tracker_url, f"{api_url}/rasa/model", f"bench-rasa-{n}") for n in range(replicas)]
         urls, pids = stack.enter_context(_rasa_processes(envs, rasa_ports, directory))
-        yield Fleet(api_url, urls, pids, database_url, directory, {**app_env, "APP_PORT_FOR_WEB": str(web_port)})
+        yield Fleet(
+            api_url, urls, pids, database_url, directory, {**app_env, "APP_PORT_FOR_WEB": str(web_port)}, tracker_url
+        )

@@ -26,19 +26,25 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
+from bench import stack_cpu
 from bench.chat_checks import summarize
 from bench.chat_latency import CONVERSATION, UNANSWERED, converse, last_kept_id, our_problems, turns
 from bench.chat_stack import RASA_TOKEN, ChatStack
 from bench.fleet_stack import Fleet, fleet_stack
 
 TICKS = os.sysconf("SC_CLK_TCK")
+PY_SPY = os.environ.get("PY_SPY", str(Path(sys.executable).parent / "py-spy"))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -47,7 +53,32 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def measure(fleet: Fleet, replicas: int, patients: int, rounds: int, label: str) -> tuple[float, float, int]:
+@contextmanager
+def profiled(prefix: str | None, roles: tuple[str, ...] = ("edge", "api", "actions")) -> Iterator[None]:
+    """py-spy (100 Hz, raw stacks, workers included) on each process of `roles` for the block:
+    `<prefix>-<role>-<pid>.txt`. The profiler costs CPU of its own: not for the figures."""
+    if prefix is None:
+        yield
+        return
+    spies = []
+    for pid, role in stack_cpu.started_here():
+        if role in roles:
+            out = f"{prefix}-{role}-{pid}.txt"
+            argv = [PY_SPY, "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "-o", out]
+            spies.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(2)  # attached before the first turn
+    try:
+        yield
+    finally:
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in spies:
+            spy.wait(timeout=60)
+
+
+def measure(
+    fleet: Fleet, replicas: int, patients: int, rounds: int, label: str, spy: str | None = None
+) -> tuple[float, float, int]:
     """One row: the chat edge over `replicas` servers; returns turns/s, p50 and problems."""
     with fleet.web(replicas):
         stack = ChatStack(fleet.web_url, fleet.rasa_urls[0], RASA_TOKEN, fleet.database_url, fleet.directory)
@@ -56,18 +87,24 @@ def measure(fleet: Fleet, replicas: int, patients: int, rounds: int, label: str)
         senders = [f"fleet-{label}-{r}-{p}" for r in range(rounds) for p in range(patients)]
         since = last_kept_id(stack)
         cpu_before = [cpu_seconds(pid) for pid in fleet.rasa_pids]
-        run, wall = converse(ours, senders, patients)
+        stack_before = stack_cpu.read(fleet.tracker_backends())
+        with profiled(f"{spy}-{label}" if spy else None):
+            run, wall = converse(ours, senders, patients)
+        stack_after = stack_cpu.read(fleet.tracker_backends())
         cpu = [cpu_seconds(pid) - before for pid, before in zip(fleet.rasa_pids, cpu_before, strict=True)]
         problems = our_problems(stack, since, len(senders))
     s = summarize(run.latencies, wall)
     spread = " / ".join(f"{c:.0f}" for c in cpu)
+    per_turn = stack_cpu.per_turn_ms(stack_before, stack_after, s.turns)
+    cpu_columns = " | ".join(f"{per_turn[role]:.1f}" for role in stack_cpu.ROLES if role != "client")
+    cpu_columns += f" | **{stack_cpu.stack_total(per_turn):.1f}** | {per_turn['client']:.1f}"
     unanswered = [p for p in problems if p.endswith(UNANSWERED)]
     lost_ours = [p for p in problems if p.startswith("ours") and p not in unanswered]
     lost_rasa = [p for p in problems if p.startswith("rasa")]
     print(
         f"| {replicas} | {patients} | {s.turns} | {s.per_second:.2f} | {s.p50_ms:,.0f} | {s.p95_ms:,.0f} | {run.shed} "
         f"| {len(unanswered)} | {len(lost_ours)} | {len(lost_rasa)} | {len(run.errors)} | {spread} "
-        f"| {os.getloadavg()[0]:.1f} |",
+        f"| {cpu_columns} | {os.getloadavg()[0]:.1f} |",
         flush=True,
     )
     for problem in (run.errors + lost_ours + lost_rasa + unanswered)[:10]:
@@ -86,6 +123,7 @@ def main() -> int:
     parser.add_argument("--counts", type=lambda s: [int(n) for n in s.split(",")], default=[1, 2, 3, 1])
     parser.add_argument("--patients", type=lambda s: [int(n) for n in s.split(",")], default=[8])
     parser.add_argument("--rounds", type=int, default=3, help="conversations per patient in each row")
+    parser.add_argument("--py-spy", help="profile the edge, the v1 API and the action server: raw stacks to PREFIX-*")
     args = parser.parse_args()
     print(f"machine: {os.uname().sysname} {os.uname().release}, {os.cpu_count()} cores")
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -99,18 +137,22 @@ def main() -> int:
             print(
                 "\n| Rasa processes | patients | turns | turns/s | p50 ms | p95 ms | shed (503) "
                 "| unanswered (apology) | lost or duplicated: ours | in Rasa's tracker | errors "
-                "| Rasa CPU s per process | load |"
+                "| Rasa CPU s per process | CPU ms/turn: edge | api | actions | Rasa | PostgreSQL | stack "
+                "| bench client | load |"
             )
-            print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
             for patients in args.patients:
                 baseline: tuple[float, float] | None = None
                 for index, count in enumerate(args.counts):
-                    rate, p50, problems = measure(fleet, count, patients, args.rounds, f"{patients}-{index}")
+                    rate, p50, problems = measure(
+                        fleet, count, patients, args.rounds, f"{patients}-{index}", args.py_spy
+                    )
                     failures += problems
                     baseline = baseline or (rate, p50)
                     print(
                         f"| vs the first row: turns/s x{rate / baseline[0]:.2f}, p50 x{p50 / baseline[1]:.2f} "
-                        "| | | | | | | | | | | | |",
+                        + "| " * 19
+                        + "|",
                         flush=True,
                     )
             print(f"\nmodel server at the end: {replicas_seen(fleet)}")
