@@ -12,6 +12,11 @@ department, which books after the edge has run the whole assessment on the messa
 (services/clinical/triage/edge.py: an emergency is answered there, before the bot).
 
     PYTHONPATH=. .venv/bin/python scripts/nlu_blind_report.py [--model var/rasa/models/current.tar.gz]
+
+`--misses` prints every miss (id, text, expected, answered): only for a set that is
+already tuning material, never for a sealed one. `--keep FILE` keeps the parses, and a
+later run with `--parsed FILE` scores them again without loading the model (a routing
+change at the front door can be measured in seconds).
 """
 
 from __future__ import annotations
@@ -51,9 +56,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=BLIND_SET, help="the frozen set (default: the first)")
     parser.add_argument("--model", type=Path, default=ROOT / "var" / "rasa" / "models" / "current.tar.gz")
+    parser.add_argument("--misses", action="store_true", help="print every miss (tuning sets only, never a sealed one)")
+    parser.add_argument("--keep", type=Path, help="write the model's parses to this JSONL file")
+    parser.add_argument("--parsed", type=Path, help="score parses kept with --keep, no model")
     args = parser.parse_args(argv)
     cases = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
-    parsed = parse_all(args.model, cases)
+    if args.parsed:
+        kept = [json.loads(line) for line in args.parsed.read_text(encoding="utf-8").splitlines() if line.strip()]
+        parsed = {p["id"]: p for p in kept}
+    else:
+        parsed = parse_all(args.model, cases)
+    if args.keep:
+        lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in parsed.values())
+        args.keep.write_text(lines, encoding="utf-8")
+    misses: list[str] = []
     engine = default_engine()
     intent_right = dept_total = dept_right = symptoms = reached = judged = 0
     wrong: Counter[tuple[str, str]] = Counter()
@@ -66,10 +82,13 @@ def main(argv: list[str] | None = None) -> int:
             intent_right += 1
         else:
             wrong[(case["intent"], answered)] += 1
+            misses.append(f"intent {case['id']} {case['intent']} -> {answered} ({score:.2f}) {case['text']}")
         if case.get("department"):
             dept_total += 1
             found = [e["value"] for e in p["entities"] if e["entity"] == "department"]
             dept_right += case["department"] in found
+            if case["department"] not in found:
+                misses.append(f"dept   {case['id']} {case['department']} -> {found} {case['text']}")
         if case.get("symptom"):
             symptoms += 1
             understanding = Understanding(answered, float(score))
@@ -79,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                 or should_reroute(understanding, case["text"], answered == "nlu_fallback")
             )
             reached += to_triage
+            if not to_triage:
+                misses.append(f"triage {case['id']} {case['intent']} -> {answered} ({score:.2f}) {case['text']}")
             judged += to_triage or (answered == "book_appointment" and worth_assessing(case["text"]))
     n = len(cases)
     where = args.set.resolve()
@@ -91,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     print("most frequent confusions (expected -> answered):")
     for (expected, got), count in wrong.most_common(12):
         print(f"  {expected} -> {got}: {count}")
+    if args.misses:
+        print("misses:")
+        for line in sorted(misses):
+            print(f"  {line}")
     return 0
 
 
