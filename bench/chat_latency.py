@@ -59,6 +59,7 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     shed: int = 0
+    replies: dict[str, list[str]] = field(default_factory=dict)  # sender -> the bot's texts, turn by turn
 
 
 Turn = Callable[[requests.Session, str, str, Run], None]
@@ -96,7 +97,9 @@ def turns(stack: ChatStack) -> dict[str, Turn]:
             run.shed += 1  # the gate's quick "排队中": the page asks again after Retry-After
             time.sleep(min(float(r.headers.get("Retry-After", "1")), 3.0))
         r.raise_for_status()
-        assert r.json()["messages"], "no reply"
+        messages = r.json()["messages"]
+        assert messages, "no reply"
+        run.replies.setdefault(sender, []).append(" / ".join(str(m.get("text", "")) for m in messages))
 
     def rest(session: requests.Session, sender: str, message: str, run: Run) -> None:
         body = {"sender": sender, "message": message}

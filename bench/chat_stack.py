@@ -119,11 +119,18 @@ def rasa_env(directory: Path, api_port: int, action_port: int, path_first: str |
 
 
 def _gunicorn(
-    directory: Path, port: int, workers: int, threads: int, app: dict[str, str], seconds: float
+    directory: Path,
+    port: int,
+    workers: int,
+    threads: int,
+    app: dict[str, str],
+    seconds: float,
+    source: Path = ROOT,
 ) -> AbstractContextManager[None]:
     """The app under gunicorn as tests/concurrency/server.py starts it, with a start-up wait
-    a busy machine can meet (its 60 s is not)."""
-    directory.mkdir(exist_ok=True)
+    a busy machine can meet (its 60 s is not). `source`: the checkout whose code it runs (a
+    git worktree of another commit, for a before/after in one run), with this venv."""
+    directory.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "APP_ENV": "test",
@@ -131,8 +138,9 @@ def _gunicorn(
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_THREADS": str(threads),
         "PROMETHEUS_MULTIPROC_DIR": str(directory / "prometheus"),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(source),
         **app,
     }
-    argv = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "app:create_app()"]
+    argv = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(source / "gunicorn.conf.py"),
+            "--chdir", str(source), "app:create_app()"]  # fmt: skip
     return _process(argv, env, directory / f"gunicorn-{port}.log", f"http://127.0.0.1:{port}/healthz", seconds)

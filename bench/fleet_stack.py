@@ -23,7 +23,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import requests
@@ -49,11 +49,36 @@ class Fleet:
     directory: Path
     app_env: dict[str, str]
     tracker_url: str = ""
+    actions_env: dict[str, str] = field(default_factory=dict)
+    action_port: int = 0
 
-    def web(self, replicas: int, workers: int = 2, threads: int = 20) -> AbstractContextManager[None]:
-        """The chat edge spreading conversations over the first `replicas` servers."""
+    def web(
+        self, replicas: int, workers: int = 2, threads: int = 20, source: Path = ROOT
+    ) -> AbstractContextManager[None]:
+        """The chat edge spreading conversations over the first `replicas` servers, running
+        the code of `source` (a checkout; this one by default)."""
         env = {**self.app_env, "RASA_URL": ",".join(self.rasa_urls[:replicas])}
-        return _gunicorn(self.directory / f"web-{replicas}", self.port, workers, threads, env, APP_START_SECONDS)
+        where = self.directory / _tag(source) / f"web-{replicas}"
+        return _gunicorn(where, self.port, workers, threads, env, APP_START_SECONDS, source)
+
+    @contextmanager
+    def services(self, source: Path = ROOT) -> Iterator[None]:
+        """The v1 API (also Rasa's model server) and the action server, running the code of
+        `source`, on the fleet's fixed ports (Rasa knows them): started per row, so a row of
+        one checkout and a row of another meet the same Rasa processes."""
+        where = self.directory / _tag(source)
+        api_port = int(self.api_url.rsplit(":", 1)[1])
+        env = {**self.app_env, "RASA_URL": ",".join(self.rasa_urls)}  # the api's /readyz reports them
+        actions_env = {**self.actions_env, "PYTHONPATH": str(source)}
+        argv = [str(ROOT / ".venv-rasa" / "bin" / "python"), str(source / "scripts" / "action_server.py"),
+                "--port", str(self.action_port)]  # fmt: skip
+        ready = f"http://127.0.0.1:{self.action_port}/health"
+        where.mkdir(parents=True, exist_ok=True)
+        with (
+            _gunicorn(where / "api", api_port, 1, 20, env, APP_START_SECONDS, source),
+            _process(argv, actions_env, where / "actions.log", ready, 180),
+        ):
+            yield
 
     @property
     def port(self) -> int:
@@ -198,18 +223,16 @@ def fleet_stack(directory: Path, replicas: int) -> Iterator[Fleet]:
     with ExitStack() as stack:
         tracker_url = stack.enter_context(_tracker_database())
         rasa_ports = [free_port() for _ in range(replicas)]
-        rasa_urls = ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports)  # the api's /readyz reports them
-        stack.enter_context(
-            _gunicorn(directory / "api", api_port, 1, 20, {**app_env, "RASA_URL": rasa_urls}, APP_START_SECONDS)
-        )
-        stack.enter_context(
-            _process(
-                [str(ROOT / ".venv-rasa" / "bin" / "python"), "scripts/action_server.py", "--port", str(action_port)],
-                base, directory / "actions.log", f"http://127.0.0.1:{action_port}/health", 180,
-            )
+        fleet = Fleet(
+            api_url, [f"http://127.0.0.1:{port}" for port in rasa_ports], [], database_url, directory,
+            {**app_env, "APP_PORT_FOR_WEB": str(web_port)}, tracker_url, base, action_port,
         )  # fmt: skip
-        envs = [_rasa_env(base, tracker_url, f"{api_url}/rasa/model", f"bench-rasa-{n}") for n in range(replicas)]
-        urls, pids = stack.enter_context(_rasa_processes(envs, rasa_ports, directory))
-        yield Fleet(
-            api_url, urls, pids, database_url, directory, {**app_env, "APP_PORT_FOR_WEB": str(web_port)}, tracker_url
-        )
+        with fleet.services():  # the model server while the replicas load; each row starts its own
+            envs = [_rasa_env(base, tracker_url, f"{api_url}/rasa/model", f"bench-rasa-{n}") for n in range(replicas)]
+            urls, pids = stack.enter_context(_rasa_processes(envs, rasa_ports, directory))
+        yield replace(fleet, rasa_urls=urls, rasa_pids=pids)
+
+
+def _tag(source: Path) -> str:
+    """The directory name of a checkout's processes: `here` for this one."""
+    return "here" if source.resolve() == ROOT.resolve() else source.resolve().name

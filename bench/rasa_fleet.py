@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -42,6 +45,7 @@ from bench.chat_checks import summarize
 from bench.chat_latency import CONVERSATION, UNANSWERED, converse, last_kept_id, our_problems, turns
 from bench.chat_stack import RASA_TOKEN, ChatStack
 from bench.fleet_stack import Fleet, fleet_stack
+from config import ROOT
 
 TICKS = os.sysconf("SC_CLK_TCK")
 PY_SPY = os.environ.get("PY_SPY", str(Path(sys.executable).parent / "py-spy"))
@@ -76,11 +80,26 @@ def profiled(prefix: str | None, roles: tuple[str, ...] = ("edge", "api", "actio
             spy.wait(timeout=60)
 
 
+@dataclass(frozen=True)
+class Row:
+    per_second: float
+    p50_ms: float
+    problems: int
+    transcripts: Counter[tuple[str, ...]]  # what the patients were told, conversation by conversation
+
+
 def measure(
-    fleet: Fleet, replicas: int, patients: int, rounds: int, label: str, spy: str | None = None
-) -> tuple[float, float, int]:
-    """One row: the chat edge over `replicas` servers; returns turns/s, p50 and problems."""
-    with fleet.web(replicas):
+    fleet: Fleet,
+    replicas: int,
+    patients: int,
+    rounds: int,
+    label: str,
+    source: Path = ROOT,
+    spy: str | None = None,
+) -> Row:
+    """One row: the API, the action server and the chat edge of `source` (a checkout), the
+    edge over `replicas` servers."""
+    with fleet.services(source), fleet.web(replicas, source=source):
         stack = ChatStack(fleet.web_url, fleet.rasa_urls[0], RASA_TOKEN, fleet.database_url, fleet.directory)
         ours = turns(stack)["/api/v1/chat (ours)"]
         converse(ours, [f"warm-{label}-{n}" for n in range(replicas * 2)], replicas * 2)  # each server's first turns
@@ -101,15 +120,24 @@ def measure(
     unanswered = [p for p in problems if p.endswith(UNANSWERED)]
     lost_ours = [p for p in problems if p.startswith("ours") and p not in unanswered]
     lost_rasa = [p for p in problems if p.startswith("rasa")]
+    code = "here" if source == ROOT else source.name
     print(
-        f"| {replicas} | {patients} | {s.turns} | {s.per_second:.2f} | {s.p50_ms:,.0f} | {s.p95_ms:,.0f} | {run.shed} "
+        f"| {code} | {replicas} | {patients} | {s.turns} | {s.per_second:.2f} | {s.p50_ms:,.0f} | {s.p95_ms:,.0f} "
+        f"| {run.shed} "
         f"| {len(unanswered)} | {len(lost_ours)} | {len(lost_rasa)} | {len(run.errors)} | {spread} "
         f"| {cpu_columns} | {os.getloadavg()[0]:.1f} |",
         flush=True,
     )
     for problem in (run.errors + lost_ours + lost_rasa + unanswered)[:10]:
         print(f"PROBLEM [{replicas} replicas]: {problem}")
-    return s.per_second, s.p50_ms, len(run.errors) + len(problems)
+    transcripts = Counter(_dated_away(texts) for texts in run.replies.values())
+    return Row(s.per_second, s.p50_ms, len(run.errors) + len(problems), transcripts)
+
+
+def _dated_away(texts: list[str]) -> tuple[str, ...]:
+    """A conversation's replies with the places' dates and times left out (the same
+    conversation offers what is open at that minute), so two rows compare by their words."""
+    return tuple(re.sub(r"\d", "#", text) for text in texts)
 
 
 def replicas_seen(fleet: Fleet) -> str:
@@ -123,6 +151,13 @@ def main() -> int:
     parser.add_argument("--counts", type=lambda s: [int(n) for n in s.split(",")], default=[1, 2, 3, 1])
     parser.add_argument("--patients", type=lambda s: [int(n) for n in s.split(",")], default=[8])
     parser.add_argument("--rounds", type=int, default=3, help="conversations per patient in each row")
+    parser.add_argument(
+        "--sources",
+        type=lambda s: [Path(p).resolve() for p in s.split(",")],
+        default=[ROOT],
+        help="checkouts whose edge, API and action server each row runs in turn (e.g. a git worktree of the "
+        "commit before a change, then .): a before/after against the same Rasa processes, in one run",
+    )
     parser.add_argument("--py-spy", help="profile the edge, the v1 API and the action server: raw stacks to PREFIX-*")
     args = parser.parse_args()
     print(f"machine: {os.uname().sysname} {os.uname().release}, {os.cpu_count()} cores")
@@ -133,29 +168,40 @@ def main() -> int:
         started = time.monotonic()
         with fleet_stack(Path(tmp), max(args.counts)) as fleet:
             print(f"fleet up in {time.monotonic() - started:.0f} s ({len(fleet.rasa_urls)} Rasa processes loaded)")
-            print(f"model server: {replicas_seen(fleet)}")
+            with fleet.services():
+                print(f"model server: {replicas_seen(fleet)}")
             print(
-                "\n| Rasa processes | patients | turns | turns/s | p50 ms | p95 ms | shed (503) "
+                "\n| code | Rasa processes | patients | turns | turns/s | p50 ms | p95 ms | shed (503) "
                 "| unanswered (apology) | lost or duplicated: ours | in Rasa's tracker | errors "
                 "| Rasa CPU s per process | CPU ms/turn: edge | api | actions | Rasa | PostgreSQL | stack "
                 "| bench client | load |"
             )
-            print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            print("|---" * 21 + "|")
+            said: dict[Path, Counter[tuple[str, ...]]] = {}
             for patients in args.patients:
-                baseline: tuple[float, float] | None = None
+                baseline: Row | None = None
                 for index, count in enumerate(args.counts):
-                    rate, p50, problems = measure(
-                        fleet, count, patients, args.rounds, f"{patients}-{index}", args.py_spy
-                    )
-                    failures += problems
-                    baseline = baseline or (rate, p50)
-                    print(
-                        f"| vs the first row: turns/s x{rate / baseline[0]:.2f}, p50 x{p50 / baseline[1]:.2f} "
-                        + "| " * 19
-                        + "|",
-                        flush=True,
-                    )
-            print(f"\nmodel server at the end: {replicas_seen(fleet)}")
+                    for source in args.sources:
+                        label = f"{patients}-{index}-{'here' if source == ROOT else source.name}"
+                        row = measure(fleet, count, patients, args.rounds, label, source, args.py_spy)
+                        failures += row.problems
+                        said.setdefault(source, Counter()).update(row.transcripts)
+                        baseline = baseline or row
+                        print(
+                            f"| vs the first row: turns/s x{row.per_second / baseline.per_second:.2f}, "
+                            f"p50 x{row.p50_ms / baseline.p50_ms:.2f} " + "| " * 20 + "|",
+                            flush=True,
+                        )
+            for source, transcripts in said.items():
+                same = transcripts == said[args.sources[0]]
+                print(
+                    f"\nreplies of {source}: {sum(transcripts.values())} conversations, "
+                    f"{len(transcripts)} distinct; the same as {args.sources[0]}'s: {'yes' if same else 'NO'}"
+                )
+                for transcript, n in transcripts.most_common(3):
+                    print(f"  {n} x {list(transcript)}")
+            with fleet.services():
+                print(f"\nmodel server at the end: {replicas_seen(fleet)}")
     print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 1 if failures else 0
 
