@@ -23,6 +23,7 @@ from actions import common
 from actions.corrections import ForgivingFormValidation, corrected_name, named_slot
 from actions.numbers import parse_choice
 from actions.patient_names import masked_name, name_in, patient_named
+from actions.simplified import simplified
 from integrations.hospital import (
     BackendUnavailable,
     CodeSent,
@@ -46,6 +47,14 @@ NEW_PATIENT = "new"
 PHONE_LIMIT = "phone_limit"
 BIND_FAILED = "failed"
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+# At the code question: "验证码没收到呀 再发一遍好伐" asks for the code again ...
+CODE_AGAIN = re.compile(r"再发|重发|重新发|再来一[个条遍次]|(?:没|未)(?:有)?收到|收不到|没来|还没到|冇收到")
+# ... and "验证码就不要了吧 直接给俺挂上" to skip it, which the phone's proof does not allow.
+CODE_SKIP = re.compile(r"不要了|不用了|跳过|免了|省了|不要验证|不用验证|直接(?:给.{0,2})?[挂约]|不输")
+CODE_NEEDED = "utter_code_needed"
+CODE_NEEDED_TEXT = (
+    "验证码是为了确认是本人或家人在操作，保护您的信息，不能跳过。请输入短信里的6位验证码，一般一分钟内就到。"
+)
 ID_RE = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
 NAME_NOISE = re.compile(r"^(我叫|叫|名字是|名字叫|姓名是|姓名|就诊人叫|就诊人是|是)|[，,。.！!\s]")
 # An answer, not a name: "对的没问题确认" typed at the name question was registered as the
@@ -319,10 +328,9 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
         """The SMS code that proves the phone: a new patient's, or the one on file."""
         match = CODE_RE.search(str(value or "")) or CODE_RE.search(common.latest_text(tracker))
         code = placeholder_in(value, tracker, "code") or (match.group(0) if match else None)
-        if not code:
-            dispatcher.utter_message(response="utter_invalid_otp")
-            return {"bind_code": None}
         phone = str(tracker.get_slot("phone") or "")
+        if not code:
+            return self.no_code(dispatcher, tracker, phone, domain)
         try:
             registered = self.register(dispatcher, tracker, phone, code=code, quiet=True)
         except CodeSent as exc:  # cannot happen with a code; say it anyway
@@ -342,6 +350,37 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
             "patient_id": registered,
             **self.after_phone(phone, registered, dispatcher, tracker),
         }
+
+    def no_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, phone: str, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """No code typed at the code question: "没收到 再发一遍" sends it again, "验证码就不要了吧
+        直接给俺挂上" hears kindly why it cannot be skipped; anything else is a wrong code."""
+        text = simplified(common.latest_text(tracker))
+        if CODE_AGAIN.search(text):
+            try:
+                registered = self.register(dispatcher, tracker, phone, quiet=True)
+            except CodeSent as exc:
+                dispatcher.utter_message(response="utter_backend_message", message=exc.message)
+                return {"bind_code": None}
+            except HospitalError as exc:
+                utter_error(dispatcher, exc)
+                return {"bind_code": None}
+            if registered is None:
+                return {"bind_code": None}
+            return {
+                "bind_code": "verified",
+                "patient_id": registered,
+                **self.after_phone(phone, registered, dispatcher, tracker),
+            }
+        if CODE_SKIP.search(text):
+            if CODE_NEEDED in ((domain or {}).get("responses") or {}):
+                dispatcher.utter_message(response=CODE_NEEDED)
+            else:
+                dispatcher.utter_message(text=CODE_NEEDED_TEXT)
+            return {"bind_code": None}
+        dispatcher.utter_message(response="utter_invalid_otp")
+        return {"bind_code": None}
 
     def register(
         self,

@@ -39,6 +39,7 @@ from actions.open_places import (
     open_on,
     open_slots,
 )
+from actions.place_taken import say_place_taken, slot_title, takes_the_wish
 from actions.typed_choices import chosen_place, offered_by_words, offered_slots, several_at_the_time
 from actions.visit_money import hold_minutes, say_money_moved
 from integrations.hospital import HospitalError, SoldOut
@@ -121,6 +122,7 @@ class ValidateBookingForm(PatientFormValidation):
         if tracker.get_slot("requested_slot") != "slot_id" or not offered or tracker.get_slot("slot_id"):
             return {}
         if booking_wishes.wants_anything(text) and not slot_lists.is_wish(text) and parse_choice(text) is None:
+            say_place_taken(dispatcher, tracker, offered, offered[0], domain)
             return {"slot_id": offered[0]}
         return {}
 
@@ -268,10 +270,17 @@ class ValidateBookingForm(PatientFormValidation):
             return {"slot_id": picked}
         steered = steer_slot_list(value, tracker)
         if steered is not None:  # "更多", "下午", "李医生", "专家号": the list is shown again, narrowed
+            answer = {"slot_id": None, "slot_list_view": steered, "booking_wish": slot_lists.wish_of(steered)}
             if slot_lists.asks_about_sex(text):
                 dispatcher.utter_message(response="utter_doctor_sex_unknown")
-            return {"slot_id": None, "slot_list_view": steered, "booking_wish": slot_lists.wish_of(steered)}
+                return answer
+            first = first_in_view(tracker, steered) if takes_the_wish(text) and not steered.get("page") else None
+            if first:  # "上午的就行 哪个大夫都中", "就要主任 别个不要": the first place that fits, said
+                say_place_taken(dispatcher, tracker, [first], first, domain)
+                return {**answer, "slot_id": first}
+            return answer
         if offered and booking_wishes.wants_anything(text):  # "随便", "哪个都行": the first (earliest)
+            say_place_taken(dispatcher, tracker, offered, offered[0], domain)
             return {"slot_id": offered[0]}
         missing = booking_answers.missing_doctor(tracker)
         if missing:  # "就要周医生那个" with no 周 that day: said, and the list offered again
@@ -294,6 +303,19 @@ def steer_slot_list(value: str, tracker: Tracker) -> Optional[Dict[str, Any]]:
     except HospitalError:
         return None
     return slot_lists.view_from_words(common.latest_text(tracker) or value, view, day_slots)
+
+
+def first_in_view(tracker: Tracker, view: Dict[str, Any]) -> Optional[str]:
+    """The earliest place of the day that fits the view's wish (time of day, doctor, title)."""
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    if not department or not date_slot:
+        return None
+    try:
+        day_slots = open_slots(department, parse_date_slot(date_slot)[0], tracker.get_slot("doctor"))
+    except HospitalError:
+        return None
+    _page, _more, fitting = slot_lists.arrange(day_slots, {**view, "page": 0})
+    return str(fitting[0]["id"]) if fitting else None
 
 
 class ActionAskSlotId(HospitalAction):
@@ -370,14 +392,6 @@ def say_nothing_as_wished(dispatcher: CollectingDispatcher, day_text: str, wante
         )
     else:
         dispatcher.utter_message(response="utter_no_slots_as_wished", date_text=day_text, wanted=wanted)
-
-
-def slot_title(slot: Slot, with_day: bool = False) -> str:
-    """ "郭立新 主治医师 上午08:00 15元 余4"; a place of another day says its day first."""
-    start = common.start_text(str(slot.get("start", "")))
-    when = start if with_day else start[-7:]
-    fee = common.yuan(slot.get("fee_fen"))
-    return f"{common.doctor_label(slot.get('doctor'))} {when} {fee}元 余{slot.get('remaining')}"
 
 
 class ActionAskPatientId(AskPatientAction):

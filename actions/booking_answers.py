@@ -7,7 +7,8 @@ or change their mind about the time after a place was picked ("不对 上午要�
 
 - details said ahead (a name after 叫/名字是 or alone, an ID number, a phone) are kept
   for the registration step, which then skips those questions (the read-back before
-  anything is written still shows them);
+  anything is written still shows them); said at the slot list, the patient goes on as if
+  a place were chosen, so the first place listed is taken and said (actions/place_taken.py);
 - a side question is answered from the hospital's facts and the same question asked
   again, with no "wrong answer" said;
 - a time of day said after a place was picked that the place does not fit undoes the
@@ -31,6 +32,7 @@ from actions.dates import parse_date_slot
 from actions.faq import selected_topic
 from actions.open_places import PERIOD_HOURS, starts_within
 from actions.patient_names import has_surname, name_in
+from actions.place_taken import say_place_taken
 from actions.simplified import simplified
 from actions.typed_choices import chosen_place
 from integrations.hospital import HospitalError
@@ -46,7 +48,8 @@ AFTER_PICK = ("patient_id", "patient_name", "id_number", "phone", "registration_
 SIDE_STEPS = ("slot_id", *AFTER_PICK)
 DETAIL_NAMES = {"patient_name": "姓名", "id_number": "身份证号", "phone": "手机号"}
 # A question, not an answer: asked with a question word or mark.
-_QUESTION = re.compile(r"[?？]|吗|嘛$|呢|几楼|哪里|哪儿|在哪|多少|怎么|咋|啥|能不能|可不可以|方便不|有没有")
+# "好停车不", "能报销不", "报得不": a trailing 不 asks too.
+_QUESTION = re.compile(r"[?？]|吗|嘛$|呢|几楼|哪里|哪儿|在哪|多少|怎么|咋|啥|能不能|可不可以|方便不|有没有|不\s*$")
 # Side questions by their words (data/hospital.yml holds the facts they answer with);
 # the NLU's response selector decides only when none of these is said.
 SIDE_TOPICS = (
@@ -86,33 +89,41 @@ def typed_id_like(tracker: Tracker) -> bool:
     return bool(find_placeholder(text, "id_number") or re.search(r"\d{15,18}", text))
 
 
-def side_topic(tracker: Tracker) -> Optional[str]:
-    """The FAQ topic of a question asked in the middle of the form, or None for an answer."""
+def side_topics(tracker: Tracker) -> List[str]:
+    """The FAQ topics of a question asked in the middle of the form ("挂号费好多钱咯 医保报得不"
+    asks the fee and the insurance), or [] for an answer."""
     text = simplified(common.latest_text(tracker))
     if not text or not _QUESTION.search(text) or details_in(tracker):
-        return None
-    for topic, words in SIDE_TOPICS:
-        if words.search(text):
-            return topic
+        return []
+    named = [topic for topic, words in SIDE_TOPICS if words.search(text)]
+    if named:
+        return named
     latest = tracker.latest_message or {}
     response = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     if float(response.get("confidence") or 0.0) >= SELECTOR_SURE:
-        return selected_topic(latest)
-    return None
+        selected = selected_topic(latest)
+        return [selected] if selected else []
+    return []
+
+
+def side_topic(tracker: Tracker) -> Optional[str]:
+    """The first FAQ topic of a side question, or None for an answer."""
+    return next(iter(side_topics(tracker)), None)
 
 
 def answer_side_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> bool:
-    """Answer a side question from the hospital's facts; False when there is none."""
-    topic = side_topic(tracker)
+    """Answer a side question (each topic it asks) from the hospital's facts; False when there is none."""
     responses = (domain or {}).get("responses") or {}
-    if topic is None or (responses and topic not in responses):
+    topics = [t for t in side_topics(tracker) if not responses or t in responses]
+    if not topics:
         return False
     try:
         values = load_facts().template_values()
     except (OSError, FactsError) as exc:
         log.error("hospital facts unreadable: %s", exc)
         return False
-    dispatcher.utter_message(response=topic, **values)
+    for topic in topics:
+        dispatcher.utter_message(response=topic, **values)
     return True
 
 
@@ -233,6 +244,9 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
         kept = "、".join(DETAIL_NAMES[slot] for slot in DETAIL_NAMES if slot in found)
         dispatcher.utter_message(response="utter_details_kept", kept=kept)
         values[str(requested)] = None
+        if requested == "slot_id" and offered:  # going on as if a place were chosen: the first is taken
+            values["slot_id"] = str(offered[0])
+            say_place_taken(dispatcher, tracker, [str(o) for o in offered], str(offered[0]), domain)
     return _slots(tracker, values)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from actions.dates import PERIODS, period_of, with_periods_spelt
+from actions.dates import BUSY_AFTER, PERIODS, period_of, with_periods_spelt
 from actions.simplified import simplified
 
 TITLES = {"chief": "主任医师", "deputy": "副主任医师", "attending": "主治医师"}
@@ -30,9 +30,11 @@ _TITLE_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
 # "不要主任的", "不是主治": the words right before a title take it back.
 _NEGATED = re.compile(r"(?:不要|不是|不用|不想要|别|不找)\s*(?:个|那个)?$")
 PRICE_WORDS = re.compile(r"多少钱|多少元|几块|费用|价格|价钱|贵不贵|收费")
-# "随便", "哪天都行", "你看着办", "最早的那个": any day or place will do; the earliest is taken.
+# "随便", "哪天都行", "你看着办", "最早的那个", "没有的话别的也行": any day or place will do;
+# the earliest is taken.
 ANY_WORDS = re.compile(
-    r"随便|都行|都可以|都成|无所谓|哪天都|哪个都|你看着办|你看着安排|你定|最早|越早越好|尽早|尽快|最近的那|有哪个算哪个"
+    r"随便|都行|都可以|都成|都中|无所谓|哪天都|哪个都|哪位都|谁都行|你看着办|你看着安排|你定|最早|越早越好|尽早|尽快|最近的那|有哪个算哪个"
+    r"|(?:别的|其他的?|其它的?)(?:也行|也可以|也成|也中|都行)"
 )
 
 
@@ -68,10 +70,15 @@ def wants_anything(text: str) -> bool:
 
 def period_wished(text: str) -> Optional[str]:
     """The half of the day asked for, not a time inside a complaint ("一上午都没..."): the
-    one said last, so "上午俺得送孩子 改下午吧" and "下午不行，上午吧" ask for the other half."""
+    one said last, so "上午俺得送孩子 改下午吧" and "下午不行，上午吧" ask for the other half.
+    A half the patient is busy in ("要下午的 上午要送孙子", "上午要上班") is no wish, wherever
+    it stands; when every half said is busy, none is wished."""
     text = re.sub(r"[一整]上午|[一整]下午", "", with_periods_spelt(simplified(text)))
-    said = [(match.start(), period) for word, period in PERIODS for match in re.finditer(word, text)]
-    return max(said)[1] if said else period_of(text)
+    said = [(match.start(), match.end(), period) for word, period in PERIODS for match in re.finditer(word, text)]
+    free = [(start, period) for start, end, period in said if not BUSY_AFTER.match(text, end)]
+    if said:
+        return max(free)[1] if free else None
+    return period_of(text)
 
 
 def read(texts: Iterable[str], wish: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:

@@ -3,7 +3,8 @@
 "明天下午", "下周三", "周五上午", "12月3号", "十二月三号", "3号", "后天" ->
 ``DatePhrase(day=date(...), period="afternoon" | "morning" | "evening" | None)``.
 Dialect and colloquial words count too: 明儿个/后儿个 (northern), 明朝/今朝 (Wu),
-听朝/后日 (Cantonese), and the halves of the day 上半天/下半天/前半晌/下半晌/上昼/下昼;
+听朝/后日 (Cantonese), 明仔載/今仔日 (Minnan), and the halves of the day
+上半天/下半天/前半晌/下半晌/上昼/下昼/顶晡/下晡;
 the half of the day is the period, which the slot list then shows first.
 Pure and 3.10-compatible; ``today`` is passed in so tests need no clock.
 """
@@ -44,6 +45,9 @@ RELATIVE_DAYS = (
     ("明早", 1),
     ("明晚", 1),
     ("明朝", 1),  # Wu: tomorrow ("明朝上半天": tomorrow morning)
+    ("明仔载", 1),  # Minnan: tomorrow ("明仔載下晡": tomorrow afternoon)
+    ("明仔載", 1),
+    ("明仔再", 1),
     ("听朝", 1),  # Cantonese: tomorrow morning
     ("聽朝", 1),
     ("今天", 0),
@@ -52,6 +56,7 @@ RELATIVE_DAYS = (
     ("今儿", 0),
     ("今早", 0),
     ("今朝", 0),
+    ("今仔日", 0),  # Minnan: today
     ("今晚", 0),
     ("当天", 0),
     ("马上", 0),
@@ -70,7 +75,11 @@ PERIODS = (
     ("晏昼", "afternoon"),
     ("晏晝", "afternoon"),
     ("过午", "afternoon"),
+    ("下晡", "afternoon"),  # Minnan: afternoon
+    ("下埔", "afternoon"),
     ("上半天", "morning"),
+    ("顶晡", "morning"),  # Minnan: morning
+    ("頂晡", "morning"),
     ("前半天", "morning"),
     ("上半晌", "morning"),
     ("前半晌", "morning"),
@@ -96,6 +105,12 @@ PERIODS = (
     ("夜里", "evening"),
     ("明晚", "evening"),
     ("今晚", "evening"),
+)
+# Right after a half of the day: the patient is busy then ("上午要送孙子", "上午我要上班",
+# "下午没空", "上午不行"), so that half is no wish.
+BUSY_AFTER = re.compile(
+    r"\s*(?:我|俺|咱|人家|他|她)?(?:要|得|还要|还得|需要)?(?:送|接|上班|上学|上课|干活|开会|值班|带孩子|带娃|看孩子)"
+    r"|\s*(?:我|俺|咱|他|她)?(?:不行|不中|不得行|不方便|没空|没时间|没得空|有事|忙|走不开|来不了|去不了)"
 )
 _NUM = r"[0-9]+|[零〇一二两三四五六七八九十]+"
 _WEEK = r"(?:周|星期|礼拜|禮拜)"
@@ -133,9 +148,11 @@ def with_periods_spelt(text: str) -> str:
 
 
 def period_of(text: str) -> Optional[str]:
+    """The half of the day a text names; a half the patient is busy in ("明天 下午要上班") is
+    skipped, so "明天 下午要上班 上午吧" is a morning."""
     text = with_periods_spelt(text)
     for word, period in PERIODS:
-        if word in text:
+        if any(not BUSY_AFTER.match(text, m.end()) for m in re.finditer(word, text)):
             return period
     return None
 

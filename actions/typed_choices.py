@@ -33,6 +33,8 @@ _LEADING = re.compile(r"^(?:那|那就|就|我要|要|我选|选|给我|帮我[�
 _FIRST = re.compile(r"^(?:头一个|头个|最前面(?:那|的|那个)?个?|最上面(?:那|的|那个)?个?|最早(?:那|的)个?)$")
 _LAST = re.compile(r"^(?:最后一个|最后那个|最后的|最后面(?:那|的)?个?|最下面(?:那|的)?个?|最晚(?:那|的)个?)$")
 _ORDINAL = re.compile(r"^第?([0-9]+|[一二两三四五六七八九十]+)(?:个|号)?(?:号源|时段|位)?$")
+# "第二个吧 九点多那个": an explicit ordinal inside a longer answer (not "第二个礼拜")
+_ORDINAL_INSIDE = re.compile(r"第([0-9]{1,2}|[一二两三四五六七八九十]{1,3})[个号](?!星期|礼拜|周|月|人|小时|钟头)")
 # "就它", "就这个", "这个吧": the one place there is
 _THIS_ONE = re.compile(r"^(?:它|这个|那个|这|那|就它|就这个|就那个)$")
 
@@ -64,6 +66,10 @@ def chosen_place(text: str, count: int) -> Optional[int]:
     ordinal = _ORDINAL.match(core)
     if ordinal:
         value = cn_to_int(ordinal.group(1))
+        return value if value and 0 < value <= count else None
+    inside = {cn_to_int(m.group(1)) for m in _ORDINAL_INSIDE.finditer(simplified(text))}
+    if len(inside) == 1:  # one place named by its ordinal, with words about it around
+        value = inside.pop()
         return value if value and 0 < value <= count else None
     return None
 

@@ -128,17 +128,28 @@ def test_details_in_a_message() -> None:
     assert details_in(tracker) == {"id_number": ID_NUMBER}
 
 
-async def test_a_name_typed_at_the_list_is_kept_and_the_list_offered_again(ent: FakeHospital, domain: dict) -> None:
+async def test_a_name_typed_at_the_list_is_kept_and_the_first_place_taken(ent: FakeHospital, domain: dict) -> None:
+    """The patient goes on as if a place were chosen (F07, G07, H03, H13 typed every detail
+    at a list shown again and again): the first place listed is taken, and said."""
     tracker = in_form("徐佳怡", AT_LIST, extracted={"slot_id": "徐佳怡"})
     changed, said = await run_form(tracker, domain)
-    assert changed["patient_name"] == "徐佳怡" and changed["slot_id"] is None
-    assert said == ["utter_details_kept"] and changed["requested_slot"] == "slot_id"
+    assert changed["patient_name"] == "徐佳怡" and changed["slot_id"] == "m1"
+    assert said == ["utter_details_kept", "utter_place_taken"] and changed["requested_slot"] != "slot_id"
+
+
+@pytest.mark.parametrize("text", ["要得 名字罗小红", "我叫张桂芬", "身份证 " + ID_NUMBER])
+async def test_details_at_the_list_take_the_first_place_listed(ent: FakeHospital, domain: dict, text: str) -> None:
+    narrowed = {**AT_LIST, "offered_choices": ["a1"]}  # the list as the patient's wish left it
+    tracker = in_form(text, narrowed, extracted={"slot_id": text})
+    changed, said = await run_form(tracker, domain)
+    assert changed["slot_id"] == "a1" and "utter_place_taken" in said
 
 
 async def test_a_phone_typed_at_the_list_is_kept(ent: FakeHospital, domain: dict) -> None:
     tracker = in_form(PHONE, AT_LIST, extracted={"slot_id": PHONE, "phone": PHONE})
     changed, said = await run_form(tracker, domain)
-    assert changed["phone"] == PHONE and changed["slot_id"] is None and said == ["utter_details_kept"]
+    assert changed["phone"] == PHONE and changed["slot_id"] == "m1"
+    assert said == ["utter_details_kept", "utter_place_taken"]
 
 
 async def test_a_doctors_name_at_the_list_is_no_patient(ent: FakeHospital, domain: dict) -> None:

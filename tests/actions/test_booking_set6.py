@@ -1,0 +1,207 @@
+"""Booking wordings of blind conversation set 6 (H01-H14) and our own variants: a half of the
+day the patient is busy in is no wish, Minnan days and halves, an ordinal inside a longer
+answer, and a wish said at the list as the choice takes the first place that fits it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking import ValidateBookingForm
+from actions.booking_answers import side_topics
+from actions.booking_wishes import period_wished, wants_anything
+from actions.dates import resolve, today_in_shanghai
+from actions.place_taken import takes_the_wish
+from actions.typed_choices import chosen_place
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, responses, slot_events
+
+TODAY = today_in_shanghai()
+DAY = (TODAY + timedelta(days=1)).isoformat()
+
+
+# --- a half of the day the patient is busy in -------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "half"),
+    [
+        ("我想挂个心内课的号 要下午的 上午要送孙子", "afternoon"),  # H01
+        ("上午要上班 下午去", "afternoon"),
+        ("下午我得接孩子，上午吧", "morning"),
+        ("明天 下午没空", None),
+        ("上午不方便", None),
+        ("上午俺得送孩子 改下午吧", "afternoon"),
+        ("下午不行，上午吧", "morning"),
+        ("上午有没有", "morning"),  # a question about the morning, not a busy morning
+        ("上午行不行", "morning"),
+    ],
+)
+def test_a_half_the_patient_is_busy_in_is_no_wish(text: str, half: str | None) -> None:
+    assert period_wished(text) == half
+
+
+def test_a_day_with_a_busy_half_is_the_other_half() -> None:
+    phrase = resolve("明天 下午要上班 上午吧", TODAY)
+    assert phrase is not None and phrase.period == "morning"
+
+
+# --- Minnan days and halves -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "offset", "half"),
+    [
+        ("明仔載下晡", 1, "afternoon"),  # H14
+        ("明仔载下晡", 1, "afternoon"),
+        ("明仔再頂晡", 1, "morning"),
+        ("今仔日下晡有無", 0, "afternoon"),
+    ],
+)
+def test_minnan_days_and_halves(text: str, offset: int, half: str) -> None:
+    phrase = resolve(text, TODAY)
+    assert phrase is not None and phrase.day == TODAY + timedelta(days=offset) and phrase.period == half
+
+
+# --- a place chosen by its ordinal inside a longer answer -------------------------------
+@pytest.mark.parametrize(
+    ("text", "place_no"),
+    [
+        ("第二个吧 九点多那个", 2),  # H02
+        ("我要第三个号 那个医生好", 3),
+        ("那就第1个吧谢谢", 1),
+        ("第二个礼拜再说", None),
+        ("第一个还是第二个好呢", None),  # two ordinals: no choice
+        ("第九个吧 下午的", None),  # not on the list
+    ],
+)
+def test_an_ordinal_inside_a_longer_answer(text: str, place_no: int | None) -> None:
+    assert chosen_place(text, 8) == place_no
+
+
+# --- a wish said as the choice ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "takes"),
+    [
+        ("上午的就行 哪个大夫都中", True),  # H05
+        ("就要主任 别个不要", True),  # H03
+        ("上午那个", True),  # H13
+        ("下午的吧", True),
+        ("要主任的 别的不要", True),
+        ("周医生有没有啊没有的话别的也行", False),  # asked: it narrows the list
+        ("有没有副主任的", False),  # H11
+        ("下午吧", False),
+    ],
+)
+def test_a_wish_said_as_the_choice(text: str, takes: bool) -> None:
+    assert takes_the_wish(text) is takes
+
+
+@pytest.mark.parametrize("text", ["别的也行", "其他的也可以", "随便 侬看看哪个有就哪个", "哪个大夫都中"])
+def test_any_place_will_do(text: str) -> None:
+    assert wants_anything(text)
+
+
+def place(sid: str, hour: int, name: str, title: str) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "department": "dermatology",
+        "doctor": {"id": name, "name": name, "title": title},
+        "date": DAY,
+        "start": f"{DAY}T{hour:02d}:00:00+08:00",
+        "fee_fen": 1500,
+        "remaining": 2,
+    }
+
+
+@pytest.fixture
+def derm(hospital: FakeHospital) -> FakeHospital:
+    hospital.slots[f"dermatology|{DAY}"] = [
+        place("m1", 8, "钱立群", "主治医师"),
+        place("m2", 9, "孔德明", "主任医师"),
+        place("a1", 14, "钱立群", "主治医师"),
+        place("a2", 15, "孔德明", "主任医师"),
+    ]
+    return hospital
+
+
+def at_list(text: str) -> Tracker:
+    slots = {
+        "department": "dermatology",
+        "date": DAY,
+        "requested_slot": "slot_id",
+        "offered_choices": ["m1", "m2", "a1", "a2"],
+        "slot_id": text,
+    }
+    tracker = make_tracker(slots=slots, text=text, active_loop="booking_form")
+    tracker.events.append({"event": "slot", "name": "slot_id", "value": text})
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        ("就要主任 别个不要", "m2"),
+        ("下午的就行 哪个大夫都中", "a1"),
+        ("下午那个 要主任的", "a2"),
+        ("上午的就行", "m1"),
+    ],
+)
+async def test_a_wish_at_the_list_takes_the_first_place_that_fits(
+    derm: FakeHospital, domain: dict, text: str, taken: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateBookingForm().run(dispatcher, at_list(text), domain)
+    assert slot_events(events)["slot_id"] == taken and "utter_place_taken" in responses(dispatcher)
+
+
+@pytest.mark.parametrize("text", ["有没有主任的", "下午吧"])
+async def test_a_wish_asked_at_the_list_only_narrows_it(derm: FakeHospital, domain: dict, text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateBookingForm().run(dispatcher, at_list(text), domain)
+    changed = slot_events(events)
+    assert changed["slot_id"] is None and changed["slot_list_view"] and "utter_place_taken" not in responses(dispatcher)
+
+
+# --- a side question mid-form -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "topics"),
+    [
+        ("对了 你们那开车去好停车不", ["utter_faq/parking"]),  # H06: a trailing 不 asks
+        ("挂号费好多钱咯 医保报得不", ["utter_faq/fees", "utter_faq/insurance"]),  # H13: both answered
+        ("能用医保报销不", ["utter_faq/insurance"]),
+        ("好 那继续 名字刘建国", []),
+    ],
+)
+def test_a_side_question_is_read_with_each_topic(text: str, topics: list[str]) -> None:
+    assert side_topics(make_tracker(text=text)) == topics
+
+
+# --- the code question: sent again, never skipped -----------------------------------------
+DETAILS = {"patient_name": "王大明", "id_number": "440106198202020555", "phone": "13900001111"}
+
+
+async def validate_code(text: str, domain: dict) -> tuple[dict[str, Any], list[str]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={**DETAILS, "registration_ok": True}, text=text, channel="wechat", sender="openid-6")
+    result = await ValidateBookingForm().validate_bind_code(text, dispatcher, tracker, domain)
+    return result, responses(dispatcher)
+
+
+@pytest.mark.parametrize("text", ["验证码没收到呀 再发一遍好伐", "收不到短信", "再发一个验证码", "还没到 重发一下"])
+async def test_a_code_not_received_is_sent_again(hospital: FakeHospital, domain: dict, text: str) -> None:
+    result, said = await validate_code(text, domain)
+    sent = [r for r in hospital.requests if r["path"] == "/api/v1/patients"]
+    assert result == {"bind_code": None} and said == ["utter_backend_message"] and sent
+    assert sent[-1]["body"].get("code") is None  # a new code asked of the hospital, nothing bound
+
+
+@pytest.mark.parametrize("text", ["验证码就不要了吧 俺着急 直接给俺挂上", "跳过验证码", "不用验证了 直接约"])
+async def test_the_code_cannot_be_skipped(hospital: FakeHospital, domain: dict, text: str) -> None:
+    result, said = await validate_code(text, domain)
+    assert result == {"bind_code": None} and said == ["utter_code_needed"]
+    assert not [r for r in hospital.requests if r["path"] == "/api/v1/patients"]
+
+
+async def test_another_answer_at_the_code_question_is_a_wrong_code(hospital: FakeHospital, domain: dict) -> None:
+    assert await validate_code("好的", domain) == ({"bind_code": None}, ["utter_invalid_otp"])
