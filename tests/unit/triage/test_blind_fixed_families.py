@@ -32,7 +32,7 @@ from tests.unit.triage.conftest import vignette_input
 
 TRIAGE_TESTS = Path(__file__).resolve().parents[2] / "triage"
 CORPUS = Path(DEFAULT_DATA_DIR) / "corpus"
-SETS = ("d", "e", "f", "g", "h", "i")
+SETS = ("d", "e", "f", "g", "h", "i", "j")
 #: Blind sets the learned layer trains on, as ``data/triage/corpus/triage_set_<x>.jsonl`` (set T,
 #: written as training data, is the corpus's own).
 IN_CORPUS = ("a", "b", "c", "d", "f", "g", "h", "i")
