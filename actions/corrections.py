@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from integrations.hospital.http import account_reads_remembered
 
 GO_BACK_INTENT = "go_back"
 # Words that name a slot ("身份证号写错了"): the first slot whose words appear is changed.
@@ -106,6 +107,10 @@ class ForgivingFormValidation(FormValidationAction, abc.ABC):
     def name(self) -> Text: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        with account_reads_remembered():  # required_slots asks the account's patients 3-5 times a run
+            return await self._run(dispatcher, tracker, domain)
+
+    async def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         requested = tracker.get_slot("requested_slot")
         if intent != GO_BACK_INTENT or not tracker.active_loop.get("name"):

@@ -7,10 +7,13 @@ an ``Idempotency-Key``), and typed exceptions carrying the API's error code.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
-from typing import Any, Dict, List, Mapping, Optional, Tuple, cast
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, cast
 from urllib.parse import quote
 
 import requests
@@ -23,6 +26,27 @@ log = logging.getLogger(__name__)
 DEFAULT_URL = "http://127.0.0.1:5001"  # the `api` process of the Procfile, not the chat edge (issue 14)
 RETRY_STATUSES = frozenset({502, 503, 504})
 CONVERSATION_HEADER = "X-Conversation-ID"
+
+# An account's patients as this action run has read them (None: outside a run, never remembered).
+_ACCOUNT_READS: ContextVar[Optional[Dict[Tuple[str, str], List[Patient]]]] = ContextVar("account_reads", default=None)
+
+
+@contextmanager
+def account_reads_remembered() -> Iterator[None]:
+    """Within the block, an account's patients are asked of the API once.
+
+    Why: rasa-sdk runs a form's ``required_slots`` three times per validation (extraction,
+    validation, the next slot), and ours asks the account's patients each time, as do
+    ``extract_patient_id`` and ``validate_patient_id``: four or five identical GETs per turn
+    of the booking form, milliseconds apart, each a request to the v1 API and its database.
+    Any write through this client (a registration, a claim, a booking) forgets what was
+    read, so a run that changes the account reads it afresh. Context-local: each action run
+    (its own task) has its own, and nothing outlives the block."""
+    token = _ACCOUNT_READS.set({})
+    try:
+        yield
+    finally:
+        _ACCOUNT_READS.reset(token)
 
 
 class HttpHospitalBackend(HospitalBackend):
@@ -58,6 +82,8 @@ class HttpHospitalBackend(HospitalBackend):
         headers: Optional[Dict[str, str]] = None,
     ) -> Any:
         url = f"{self.base_url}/api/v1{path}"
+        if method != "GET":
+            _forget_reads()  # the write may change what the run read
         all_headers = {"Accept": "application/json"}
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
@@ -108,8 +134,14 @@ class HttpHospitalBackend(HospitalBackend):
         return cast(List[Slot], self._request("GET", "/slots", params={"department": department, "date": day}))
 
     def account_patients(self, channel: str, channel_user_id: str) -> List[Patient]:
+        remembered, key = _ACCOUNT_READS.get(), (channel, channel_user_id)
+        if remembered is not None and key in remembered:
+            return copy.deepcopy(remembered[key])
         params = {"channel": channel, "channel_user_id": channel_user_id}
-        return cast(List[Patient], self._request("GET", "/accounts/patients", params=params))
+        patients = cast(List[Patient], self._request("GET", "/accounts/patients", params=params))
+        if remembered is not None and isinstance(patients, list):
+            remembered[key] = copy.deepcopy(patients)
+        return patients
 
     def register_patient(
         self,
@@ -237,3 +269,9 @@ def _conversation(conversation_id: Optional[str]) -> Dict[str, str]:
 
 
 __all__ = ["HospitalError", "HttpHospitalBackend"]
+
+
+def _forget_reads() -> None:
+    remembered = _ACCOUNT_READS.get()
+    if remembered is not None:
+        remembered.clear()
