@@ -9,7 +9,7 @@ rules' answer - or only that it agreed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from services.clinical.triage import interview
 from services.clinical.triage.assessment import Evaluation, unique
@@ -37,6 +37,32 @@ def clean_for_self_care(found: Evaluation) -> bool:
     if found.hits or found.nets or found.modifiers:
         return False
     return interview.low_risk(found.findings, found.who, infants=False)
+
+
+def denied_in_words(found: Evaluation, needs: Container[str]) -> bool:
+    """A self-care answer from an entry that needs the patient's own denial ("没头晕", "照样玩").
+
+    Those entries (a darkened stool after iron, a child's bump on the head)
+    reach self-care only when the patient has ruled out their red flags in
+    words; a corpus statistic over the same characters (black stool is
+    usually bleeding) must not overrule what was said. On blind sets A-J
+    every such answer was labelled self-care (22 cases, no urgent, no
+    emergency), and the layer raised one of them (J212) to emergency.
+    """
+    return found.level is TriageLevel.SELF_CARE and found.self_care is not None and found.self_care.id in needs
+
+
+def held(seen: Prediction, settings: LearnedSettings) -> Reason:
+    """The layer's line when the patient's own denial keeps the rules' self-care answer."""
+    return Reason(
+        rule=LEARNED_RULE,
+        label=(f"病人自己说了排除危险信号的话，规则的“居家护理”不由学习模型提高（急诊概率 {seen.emergency:.2f}）"),
+        level=None,
+        source=settings.source,
+        findings=[
+            f"P({level.value})={p:.2f}" for level, p in sorted(seen.probabilities.items(), key=lambda kv: -kv[1])
+        ],
+    )
 
 
 def apply(

@@ -199,6 +199,8 @@ class TriageEngine:
         except (OSError, ValueError, ImportError):
             log.exception("triage learned layer unavailable; the rules answer alone")
             return None
+        if blend.denied_in_words(found, self.knowledge.interview.needs):
+            return blend.held(seen, settings)
         return blend.apply(found, seen, settings, self._for_children, may_lower=self.may_lower(found))
 
     def rules_only(self, data: TriageInput) -> Evaluation:
