@@ -28,6 +28,7 @@ from actions.base import (
     utter_error,
 )
 from actions.booking_dates import day_said_otherwise, first_day_said, names_the_listed_day
+from actions.corrections import GO_BACK_INTENT
 from actions.dates import DatePhrase, example_date, parse_date_slot, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 from actions.open_places import (
@@ -59,6 +60,12 @@ class ValidateBookingForm(PatientFormValidation):
         if out_of_turn:
             return [*out_of_turn, *await self._ask_next(out_of_turn, dispatcher, tracker, domain)]
         events = list(await super().run(dispatcher, tracker, domain))
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        changed = booking_answers.new_value_said(tracker) if intent == GO_BACK_INTENT and events else {}
+        if changed:  # "返回 明天不中 换成后天", "不对不对 那还是挂骨科吧": the new answer is taken at once
+            events = [e for e in events if e.get("name") != "requested_slot" and e.get("name") not in changed]
+            events += [SlotSet(slot, value) for slot, value in changed.items()]
+            return [*events, *await self._ask_next(events, dispatcher, tracker, domain)]
         if tracker.active_loop.get("name") != "booking_form":
             return events
         kept = tracker.get_slot("booking_wish")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -28,9 +29,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import booking_wishes, common, slot_lists
 from actions.base import ID_RE, previous_value, valid_id_number
 from actions.corrections import GO_BACK_INTENT, corrected_name
-from actions.dates import parse_date_slot
+from actions.dates import parse_date_slot, resolve, today_in_shanghai
 from actions.faq import selected_topic
-from actions.open_places import PERIOD_HOURS, starts_within
+from actions.open_places import BOOKING_WINDOW_DAYS, PERIOD_HOURS, starts_within
 from actions.patient_names import has_surname, name_in
 from actions.place_taken import say_place_taken
 from actions.simplified import simplified
@@ -248,6 +249,28 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
             values["slot_id"] = str(offered[0])
             say_place_taken(dispatcher, tracker, [str(o) for o in offered], str(offered[0]), domain)
     return _slots(tracker, values)
+
+
+# "上一步 不对不对 大后天我要上班 改成下周二": the new answer follows the change word.
+_CHANGED_TO = re.compile(r"(?:改成|换成|改到|换到|改为|改|换)")
+
+
+def new_value_said(tracker: Tracker) -> Dict[str, Any]:
+    """The new department or day a "go back" message names ("返回 明天不中 换成后天", "哎不对不对
+    那还是挂骨科吧"), as the slots to set; {} when it only asks to go back."""
+    text = simplified(common.latest_text(tracker))
+    tail = _CHANGED_TO.split(text)[-1]
+    department = common.resolve_department(tail) or common.resolve_department(text)
+    if department and department not in ("emergency", tracker.get_slot("department")):
+        return {"department": department, "date": None, "slot_id": None, "slot_list_view": None}
+    today = today_in_shanghai()
+    phrase = resolve(tail, today) or resolve(text, today)
+    if phrase is None or not today <= phrase.day <= today + timedelta(days=BOOKING_WINDOW_DAYS):
+        return {}
+    date_slot = phrase.iso() + (f" {phrase.period}" if phrase.period else "")
+    if date_slot == tracker.get_slot("date") or not tracker.get_slot("department"):
+        return {}
+    return {"date": date_slot, "slot_id": None, "slot_list_view": None}
 
 
 _DOCTOR_ASKED = re.compile(r"([\u4e00-\u9fff]{1,3})(?:医生|大夫)")

@@ -205,3 +205,49 @@ async def test_the_code_cannot_be_skipped(hospital: FakeHospital, domain: dict, 
 
 async def test_another_answer_at_the_code_question_is_a_wrong_code(hospital: FakeHospital, domain: dict) -> None:
     assert await validate_code("好的", domain) == ({"bind_code": None}, ["utter_invalid_otp"])
+
+
+# --- going back with the new answer in the same message ------------------------------------
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("返回 明天不中 换成后天", 2),  # H11
+        ("上一步 不对不对 大后天我要上班 改成下周二", None),  # H07: next Tuesday
+        ("不对 改到大后天", 3),
+    ],
+)
+async def test_going_back_at_the_list_with_a_new_day_takes_it(
+    derm: FakeHospital, domain: dict, text: str, offset: int | None
+) -> None:
+    tracker = make_tracker(
+        slots={"department": "dermatology", "date": DAY, "requested_slot": "slot_id", "offered_choices": ["m1"]},
+        text=text,
+        intent="go_back",
+        active_loop="booking_form",
+    )
+    changed = slot_events(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
+    want = resolve(text, TODAY) if offset is None else None
+    day = want.iso() if want else (TODAY + timedelta(days=offset or 0)).isoformat()
+    assert changed["date"] == day and changed["slot_id"] is None and changed["requested_slot"] == "slot_id"
+
+
+async def test_going_back_at_the_day_question_with_a_department_takes_it(hospital: FakeHospital, domain: dict) -> None:
+    tracker = make_tracker(
+        slots={"department": "rheumatology", "requested_slot": "date"},
+        text="哎不对不对 他是摔的 那还是挂骨科吧",  # H05
+        intent="go_back",
+        active_loop="booking_form",
+    )
+    changed = slot_events(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
+    assert changed["department"] == "orthopedics" and changed["requested_slot"] == "date"
+
+
+async def test_going_back_without_a_new_answer_asks_again(derm: FakeHospital, domain: dict) -> None:
+    tracker = make_tracker(
+        slots={"department": "dermatology", "date": DAY, "requested_slot": "slot_id", "offered_choices": ["m1"]},
+        text="上一步",
+        intent="go_back",
+        active_loop="booking_form",
+    )
+    changed = slot_events(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
+    assert changed["date"] is None and changed["requested_slot"] == "date"
