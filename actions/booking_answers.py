@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking_wishes, common, slot_lists
@@ -31,6 +31,7 @@ from actions.base import ID_RE, previous_value, valid_id_number
 from actions.corrections import GO_BACK_INTENT, corrected_name
 from actions.dates import parse_date_slot, resolve, today_in_shanghai
 from actions.faq import selected_topic
+from actions.journey_words import CANCEL_FORM, gives_a_place_back
 from actions.open_places import BOOKING_WINDOW_DAYS, PERIOD_HOURS, starts_within
 from actions.patient_names import has_surname, name_in
 from actions.place_taken import say_place_taken
@@ -62,6 +63,20 @@ SIDE_TOPICS = (
     ("utter_faq/hours", re.compile(r"几点|上班时间|开门|关门")),
 )
 SELECTOR_SURE = 0.6
+
+
+# The booking left for a cancellation: what it had chosen is dropped.
+LEFT_BEHIND = ("department", "date", "slot_id", "offered_choices", "slot_list_view", "booking_wish")
+# An appointment made before this booking: "原来那个", "之前约的", "上周已经约过一个".
+_EARLIER_ONE = re.compile(r"原来|原先|之前|以前|上次|上回|早先|已经约|已经挂|约过|挂过|约好的|约的那个|挂的那个")
+
+
+def cancels_the_earlier_one(text: str) -> bool:
+    """ "那干脆别挂了，把原来那个也取消吧": in the middle of a booking the patient gives back an
+    appointment made before, so the booking stops and the cancellation starts (set 5's G33 had
+    its words taken for a place number until the end)."""
+    said = simplified(text or "")
+    return gives_a_place_back(said) and bool(_EARLIER_ONE.search(said))
 
 
 def details_in(tracker: Tracker) -> Dict[str, Any]:
@@ -222,6 +237,13 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     if intent == GO_BACK_INTENT or requested not in ("date", *SIDE_STEPS):
         return []
+    if cancels_the_earlier_one(common.latest_text(tracker)):  # "别挂了，把原来那个也取消吧" (set 5's G33)
+        return [
+            *(SlotSet(slot, None) for slot in LEFT_BEHIND),
+            SlotSet("requested_slot", None),
+            ActiveLoop(None),
+            FollowupAction(CANCEL_FORM),
+        ]
     if requested != "date" and answer_side_question(dispatcher, tracker, domain):
         return _slots(tracker, {str(requested): None})  # asked again, with no "wrong answer"
     fixed = corrected_name(common.latest_text(tracker)) if requested in AFTER_PICK else None

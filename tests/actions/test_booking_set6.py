@@ -251,3 +251,26 @@ async def test_going_back_without_a_new_answer_asks_again(derm: FakeHospital, do
     )
     changed = slot_events(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
     assert changed["date"] is None and changed["requested_slot"] == "date"
+
+
+# --- an earlier appointment given back in the middle of a booking (set 5's G33) -------------
+@pytest.mark.parametrize(
+    "text", ["那干脆别挂了，把原来那个也取消吧，咳嗽已经好了", "不挂了 把之前约的也退了", "之前约的那个号退掉吧"]
+)
+async def test_an_earlier_appointment_given_back_at_the_list_starts_the_cancellation(
+    derm: FakeHospital, domain: dict, text: str
+) -> None:
+    tracker = at_list(text)
+    tracker.latest_message["intent"] = {"name": "report_symptom", "confidence": 0.8}
+    events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert any(e.get("event") == "followup" and e.get("name") == "cancel_form" for e in events)
+    assert slot_events(events)["department"] is None
+
+
+@pytest.mark.parametrize("text", ["等一下，我想起来上周已经约过一个了", "原来的号能退吗", "这个号不要了"])
+async def test_words_about_an_earlier_one_that_give_nothing_back_keep_the_booking(
+    derm: FakeHospital, domain: dict, text: str
+) -> None:
+    events = await ValidateBookingForm().run(CollectingDispatcher(), at_list(text), domain)
+    assert not any(e.get("event") == "followup" for e in events)
