@@ -30,6 +30,7 @@ CHIEF_TITLE = "主任医师"
 CHIEF_WORDS = re.compile(r"(?<!副)主任医师|(?<!副)主任(?:的|号)|[挂要找看](?:个)?主任")
 TITLE_WORDS = re.compile(r"主治|副主任")
 _DOCTOR_WORD = re.compile(r"医生|大夫|主任|教授")
+_SURNAME_SAID = re.compile(r"姓([\u4e00-\u9fff])的?(?:医生|大夫|主任|教授|专家)")
 PRICE_WORDS = booking_wishes.PRICE_WORDS
 # The hospital's data have no doctor's sex: such a wish is answered kindly, with every place.
 SEX_WORDS = re.compile(r"[女男](?:的)?(?:医生|大夫|专家|主任|教授)")
@@ -117,6 +118,9 @@ def _doctor_wanted(text: str, slots: List[Slot]) -> Optional[str]:
     full = [n for n in names if n in text]
     if full:
         return full[0]
+    for match in _SURNAME_SAID.finditer(text):  # "想找一个姓周的医生": the surname said with 姓
+        if any(n.startswith(match.group(1)) for n in names):
+            return match.group(1)
     for match in _DOCTOR_WORD.finditer(text):  # "要李医生的": the 1-3 characters before 医生
         for size in (3, 2, 1):
             before = text[max(match.start() - size, 0) : match.start()]

@@ -274,3 +274,20 @@ async def test_words_about_an_earlier_one_that_give_nothing_back_keep_the_bookin
 ) -> None:
     events = await ValidateBookingForm().run(CollectingDispatcher(), at_list(text), domain)
     assert not any(e.get("event") == "followup" for e in events)
+
+
+# --- a doctor asked for by surname ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "doctor"),
+    [
+        ("那个我想挂一下口腔科就是补牙的那个然后想找一个姓周的医生之前给我看过的", "周"),  # H07
+        ("有没有姓孔的大夫", "孔"),
+        ("姓王的医生", None),  # nobody called 王 that day: no narrowing
+    ],
+)
+def test_a_doctor_asked_for_by_surname(text: str, doctor: str | None) -> None:
+    from actions.slot_lists import fresh_view, view_from_words
+
+    slots: Any = [place("m1", 8, "周立群", "主治医师"), place("m2", 9, "孔德明", "主任医师")]
+    view = view_from_words(text, fresh_view(DAY), slots)
+    assert (view or {}).get("doctor") == doctor
