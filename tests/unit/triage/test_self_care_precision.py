@@ -151,3 +151,35 @@ def test_the_navel_is_not_an_eye(rules: TriageEngine) -> None:
     found = rules.rules_only(TriageInput(text="孩子肚脐眼痛，照样玩"))
     assert "eye_problem" not in [m.id for m in found.matched]
     assert "eye_problem" in [m.id for m in rules.rules_only(TriageInput(text="眼痛，有点红")).matched]
+
+
+# -- a hangover and a child's chickenpox get home care with their warning signs ------------------
+@pytest.mark.parametrize("case_id", ["J121", "J257"])
+def test_hangover_and_chickenpox_vignettes_are_self_care(engine: TriageEngine, case_id: str) -> None:
+    result = engine.assess(TriageInput(text=str(_vignette(case_id)["text"])))
+    assert result.level is TriageLevel.SELF_CARE
+    assert "如果出现" in result.advice
+
+
+@pytest.mark.parametrize("text", ["昨晚喝多了，今天头疼", "宿醉，有点想吐", "孩子出水痘了，不发烧，照样玩"])
+def test_hangover_and_chickenpox_paraphrases_are_self_care(rules: TriageEngine, text: str) -> None:
+    assert level(rules, text) is TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "昨晚喝多了，今天上腹痛到后背，一直吐",  # pancreatitis
+        "宿醉，头痛，昨天还吃了头孢",  # disulfiram-like reaction
+        "孩子出水痘，痘周围红肿流脓",  # secondary infection
+        "孩子出水痘，发高烧，喘",
+        "宝宝8个月，出水痘了",  # under the entry's minimum age
+    ],
+)
+def test_hangover_and_chickenpox_with_a_warning_sign_are_not_self_care(rules: TriageEngine, text: str) -> None:
+    assert level(rules, text) > TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize("text", ["宿醉，一直吐，叫不醒", "昨晚喝多了，现在叫不醒，呼吸很慢"])
+def test_a_drinker_who_cannot_be_woken_stays_an_emergency(rules: TriageEngine, text: str) -> None:
+    assert level(rules, text) is TriageLevel.EMERGENCY
