@@ -158,7 +158,11 @@ def main() -> int:
         help="checkouts whose edge, API and action server each row runs in turn (e.g. a git worktree of the "
         "commit before a change, then .): a before/after against the same Rasa processes, in one run",
     )
-    parser.add_argument("--py-spy", help="profile the edge, the v1 API and the action server: raw stacks to PREFIX-*")
+    parser.add_argument(
+        "--py-spy",
+        help="after the rows, one more row per checkout (1 Rasa process, the first patient count) with py-spy on "
+        "the edge, the v1 API and the action server: raw stacks to PREFIX-*; its CPU columns include the sampling",
+    )
     args = parser.parse_args()
     print(f"machine: {os.uname().sysname} {os.uname().release}, {os.cpu_count()} cores")
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -183,7 +187,7 @@ def main() -> int:
                 for index, count in enumerate(args.counts):
                     for source in args.sources:
                         label = f"{patients}-{index}-{'here' if source == ROOT else source.name}"
-                        row = measure(fleet, count, patients, args.rounds, label, source, args.py_spy)
+                        row = measure(fleet, count, patients, args.rounds, label, source)
                         failures += row.problems
                         said.setdefault(source, Counter()).update(row.transcripts)
                         baseline = baseline or row
@@ -192,6 +196,10 @@ def main() -> int:
                             f"p50 x{row.p50_ms / baseline.p50_ms:.2f} " + "| " * 20 + "|",
                             flush=True,
                         )
+            for source in args.sources if args.py_spy else []:
+                print("| profiled (py-spy): " + "| " * 20 + "|")
+                tag = "here" if source == ROOT else source.name
+                measure(fleet, 1, args.patients[0], args.rounds, f"spy-{tag}", source, f"{args.py_spy}-{tag}")
             for source, transcripts in said.items():
                 same = transcripts == said[args.sources[0]]
                 print(
