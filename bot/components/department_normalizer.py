@@ -174,8 +174,9 @@ def _says_department(wording: str) -> bool:
 
 
 # Verbs of going to or asking for a place, just before a name: "去急诊", "挂风湿",
-# "转到肿瘤", "看口腔". A body word in a complaint has none ("口腔溃疡", "皮肤痒").
-_GOING = ("去", "到", "挂", "看", "转", "送", "找", "睇", "掛", "轉")
+# "转到肿瘤", "看口腔", "约内分泌" (booking it). A body word in a complaint has none
+# ("口腔溃疡", "皮肤痒").
+_GOING = ("去", "到", "挂", "看", "转", "送", "找", "睇", "掛", "轉", "约", "約")
 
 
 def _goes_to(before: str) -> bool:

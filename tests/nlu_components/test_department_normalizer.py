@@ -196,3 +196,12 @@ def test_in_a_complaint_a_framed_department_counts(tmp_path: Path) -> None:
     said = normalizer.normalise("膝盖疼半年了，想找看关节的医生", [], complaint=True)
     assert [e["value"] for e in said] == ["orthopedics"]
     assert normalizer.normalise("膝盖和关节都疼", [], complaint=True) == []
+
+
+def test_in_a_complaint_a_department_booked_counts(tmp_path: Path) -> None:
+    """约 before a name books it ("约内分泌"), like 挂; a Taiwanese 家醫科 is 全科."""
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    booked = normalizer.normalise("口渴得厉害 想约内分泌的大夫", [], complaint=True)
+    assert [e["value"] for e in booked] == ["endocrinology"]
+    assert [e["value"] for e in normalizer.normalise("我要預約家醫科", [])] == ["general_internal"]
