@@ -81,3 +81,15 @@ def test_numbers_and_risk_groups_route_to_triage_too(text: str) -> None:
 @pytest.mark.parametrize("text", ["我累了，不想挂了", "我想喝酸奶", "挂号要多少钱"])
 def test_everyday_words_are_not_complaints(text: str) -> None:
     assert not looks_like_symptom(text)
+
+
+@pytest.mark.parametrize("text", ["解手的时候有血", "上完厕所纸上全是血", "痰里带点血丝", "小便是红的，有血"])
+def test_blood_said_in_plain_words_is_a_complaint(text: str) -> None:
+    """Neither the symptom table nor the old complaint words knew "有血" after a bowel
+    movement said plainly (NLU set 5, read by class)."""
+    assert looks_like_symptom(text)
+
+
+@pytest.mark.parametrize("text", ["有血常规的报告吗", "是血液科吗", "查血有结果了吗", "验血型在几楼"])
+def test_blood_tests_and_the_blood_department_are_not_bleeding(text: str) -> None:
+    assert not looks_like_symptom(text)
