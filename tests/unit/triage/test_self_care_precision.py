@@ -33,7 +33,7 @@ def level(engine: TriageEngine, text: str) -> TriageLevel:
     return engine.assess(TriageInput(text=text)).level
 
 
-@pytest.mark.parametrize("case_id", ["J116", "J212", "J313"])
+@pytest.mark.parametrize("case_id", ["J116", "J212", "J313", "J406"])
 def test_the_j_vignette_is_self_care_on_the_whole_engine(engine: TriageEngine, case_id: str) -> None:
     case = _vignette(case_id)
     given = {k: case[k] for k in ("age", "sex", "pregnant") if case.get(k) is not None}
@@ -183,3 +183,9 @@ def test_hangover_and_chickenpox_with_a_warning_sign_are_not_self_care(rules: Tr
 @pytest.mark.parametrize("text", ["宿醉，一直吐，叫不醒", "昨晚喝多了，现在叫不醒，呼吸很慢"])
 def test_a_drinker_who_cannot_be_woken_stays_an_emergency(rules: TriageEngine, text: str) -> None:
     assert level(rules, text) is TriageLevel.EMERGENCY
+
+
+# -- "没有气喘" also no longer counts as a worrying word against home care ---------------------------
+def test_a_denied_wheeze_is_no_worrying_word_but_a_wheeze_is(rules: TriageEngine) -> None:
+    assert level(rules, "咳嗽，没有气喘，别的都没事") is TriageLevel.SELF_CARE
+    assert level(rules, "咳嗽，有点气喘") > TriageLevel.SELF_CARE
