@@ -189,3 +189,15 @@ def test_a_drinker_who_cannot_be_woken_stays_an_emergency(rules: TriageEngine, t
 def test_a_denied_wheeze_is_no_worrying_word_but_a_wheeze_is(rules: TriageEngine) -> None:
     assert level(rules, "咳嗽，没有气喘，别的都没事") is TriageLevel.SELF_CARE
     assert level(rules, "咳嗽，有点气喘") > TriageLevel.SELF_CARE
+
+
+# -- found while checking the poisoning look-alike: a febrile fit said as "抽了" ----------------------
+@pytest.mark.parametrize("text", ["孩子发烧抽了", "宝宝发烧到39度，突然抽起来了", "孩子吃了退烧药以后抽了"])
+def test_a_child_who_fits_with_a_fever_is_an_emergency(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
+    assert level(rules, text) is TriageLevel.EMERGENCY
+    assert level(engine, text) is TriageLevel.EMERGENCY
+
+
+@pytest.mark.parametrize("text", ["孩子发烧，腿抽筋了", "孩子发烧，去医院抽了血", "孩子发烧，爸爸抽了烟"])
+def test_cramp_blood_test_or_smoking_beside_a_fever_is_no_fit(rules: TriageEngine, text: str) -> None:
+    assert level(rules, text) < TriageLevel.EMERGENCY
