@@ -60,6 +60,17 @@ _ELDER = re.compile(
 )
 _CHILD = re.compile(rf"{_BABY}|幼儿|儿童|小儿")
 _ADULT_CHILD = re.compile(r"(?:儿子|女儿|闺女|孩子)(?:今年)?(?:已经)?\s*[2-9]\d岁")
+# A mother speaking of giving birth or of caring for her baby: "生完孩子三周 漏尿", "产后…不想抱孩子，
+# 没想过伤害自己和孩子", "孩子他爸痛风" - the baby word names who she is, not the patient. Those
+# words are set aside only when she has said she gave birth or named the child's parent, and only
+# those: "产后两周，宝宝黄疸" keeps its baby; "抱孩子的时候发现他很烫" (no birth word) stays a child.
+_MOTHER = re.compile(
+    r"产后|坐月子|月子里(?!的?宝宝)|生完|生了(?:孩子|宝宝|小孩|娃)|顺产|剖腹产|剖宫产|(?:孩子|娃)他?(?:爸|妈)"
+)
+_PARENT_ROLE = re.compile(
+    r"生(?:完|了|下)?(?:孩子|宝宝|小孩|娃|bb|二胎)|(?:孩子|娃|宝宝)他?(?:爸|妈)"
+    r"|(?:带|抱|照顾|照看|喂|哄|爱)(?:孩子|宝宝|小孩|娃|bb)|(?:自己|我)(?:和|或|跟|与|或者)(?:孩子|宝宝|小孩|娃)"
+)
 
 _FEMALE = re.compile(
     r"(?:^|[，,。\s:：/])女(?=$|[，,。\s/\d、])|女性|女士|女的|女生|女孩|女儿|闺女|妈妈|母亲|我妈|老妈|"
@@ -198,14 +209,22 @@ def _pregnant(text: str) -> bool | None:
     return None
 
 
+def mother_speaking(text: str) -> bool:
+    """A mother telling of her own delivery with no child left as the patient once the words of
+    giving birth and caring are set aside ("生完孩子三周 尿失禁"): her weeks since birth are no baby's age."""
+    return _MOTHER.search(text) is not None and not _CHILD.search(_PARENT_ROLE.sub("，", text))
+
+
 def extract(text: str) -> Demographics:
     """Parse age, sex and pregnancy from normalised ``text``; never raises."""
-    age = _age(text)
+    said = _PARENT_ROLE.sub("，", text) if _MOTHER.search(text) else text
+    # "生完孩子两个月了" is how long ago she gave birth, not a baby's age - unless a child is still named.
+    age = _age(said) if said != text and not _CHILD.search(said) else _age(text)
     pregnant = _pregnant(text)
     sex = _sex(text)
     if pregnant:
         sex = "female"
-    child_hint = bool(_CHILD.search(text)) and not _ADULT_CHILD.search(text)
+    child_hint = bool(_CHILD.search(said)) and not _ADULT_CHILD.search(text)
     elder_hint = bool(_ELDER.search(text))
     return Demographics(age, sex, pregnant, child_hint, elder_hint)
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.clinical.triage.demographics import Demographics, number
+from services.clinical.triage.demographics import Demographics, mother_speaking, number
 from services.clinical.triage.negation import is_negated
 
 _NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百几]+)"
@@ -215,6 +215,8 @@ def _age_days(text: str, who: Demographics) -> tuple[float, str] | None:
     (the first-day jaundice net needs under two days). A field of a month or more beside a
     newborn word (a month rounded to 0.1 year is 36.5 days, "没满月" says under 28) leaves
     the word's 14: the younger reading keeps the newborn nets."""
+    if mother_speaking(text):
+        text = ""
     for pattern in (_AGE_DAYS, _AGE_DAYS_BEFORE):
         found = _first_number(pattern, text, 0, 120)
         if found:
