@@ -201,3 +201,18 @@ def test_a_child_who_fits_with_a_fever_is_an_emergency(rules: TriageEngine, engi
 @pytest.mark.parametrize("text", ["孩子发烧，腿抽筋了", "孩子发烧，去医院抽了血", "孩子发烧，爸爸抽了烟"])
 def test_cramp_blood_test_or_smoking_beside_a_fever_is_no_fit(rules: TriageEngine, text: str) -> None:
     assert level(rules, text) < TriageLevel.EMERGENCY
+
+
+# -- "大便黑了": black stool said with 了, no colour word ---------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    ["这两天大便黑了，有点头晕", "我爸大便黑了两天 人没力气", "大便变黑了", "拉的屎黑了好几天", "便便黑啦 心慌"],
+)
+def test_black_stool_said_as_turned_black_is_an_emergency(rules: TriageEngine, text: str) -> None:
+    """Found while reading J: "大便黑了, 有点头晕" (melaena with dizziness) was self-care (NICE CG141)."""
+    assert level(rules, text) is TriageLevel.EMERGENCY
+
+
+@pytest.mark.parametrize("text", ["吃了补铁药以后大便黑了，人没事", "昨天吃了鸭血 今天大便黑了 没别的不舒服"])
+def test_food_darkened_stool_said_as_turned_black_stays_self_care(rules: TriageEngine, text: str) -> None:
+    assert level(rules, text) is TriageLevel.SELF_CARE
