@@ -7,6 +7,7 @@ patient only ever sees and touches their own (and their family's) bookings.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Text, Tuple
@@ -20,12 +21,15 @@ from actions import common, identify
 from actions.appointment_words import cancels_the_one, decides_to_cancel, points_at_the_one
 from actions.base import HospitalAction, bound_patients, yes_no
 from actions.dates import SHANGHAI
+from actions.faq import DOUBLE_CHARGE, refund_response, topic_by_words
 from actions.journey_words import CANCEL_FORM, gives_a_place_back
 from actions.numbers import parse_choice
 from actions.patient_names import masked_name
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Appointment
+from services.hospital_facts import FactsError, load_facts
 
+log = logging.getLogger(__name__)
 IDENTIFY_FORM = "appointments_form"
 THAT_ONE = re.compile(
     r"(?:是|係|系|对|對|好|嗯|就是|就是这个|就这个|这个|是这个|是的|对的|對的|没错|冇错)[的啊呀了吧喇啦。.!！]*"
@@ -249,11 +253,25 @@ class _AppointmentChoice:
         return {"appointment_id": None}
 
 
+def charged_twice(tracker: Tracker) -> bool:
+    """The patient's latest words say money was taken twice ("付了两次挂号费，多的那笔咋退"):
+    the extra back is asked for, not the visit given up, whatever the NLU read (set 5's G53;
+    the cancel journey asked for the phone and cancelled nothing the patient wanted gone)."""
+    return topic_by_words(common.latest_text(tracker)) == DOUBLE_CHARGE
+
+
 class ValidateCancelForm(identify.PhoneIdentification, _AppointmentChoice, FormValidationAction):
     confirms_with_choice = True
 
     def name(self) -> Text:
         return "validate_cancel_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if charged_twice(tracker):  # nothing to ask: the submit action answers the double charge
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
     async def validate_confirm_cancel(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -276,6 +294,8 @@ class ActionCancelAppointment(HospitalAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         appointment_id = tracker.get_slot("appointment_id")
         done: List[EventType] = [SlotSet("appointment_id", None), SlotSet("confirm_cancel", None)]
+        if charged_twice(tracker) and _answer_double_charge(dispatcher, tracker, domain):
+            return done
         if not appointment_id:  # the form found nothing to choose from
             return [*done, FollowupAction(NOTHING_TO_CHOOSE)]
         if tracker.get_slot("confirm_cancel") is not True:
@@ -290,6 +310,20 @@ class ActionCancelAppointment(HospitalAction):
 
     def on_error(self, exc: HospitalError, tracker: Tracker) -> List[EventType]:
         return [SlotSet("appointment_id", None), SlotSet("confirm_cancel", None)]
+
+
+def _answer_double_charge(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> bool:
+    """The double-charge answer (the extra goes back the way it was paid); False when the
+    facts cannot be read, and the cancellation goes on as before."""
+    response = refund_response(common.latest_text(tracker), domain)
+    if response is None:
+        return False
+    try:
+        dispatcher.utter_message(response=response, **load_facts().template_values())
+    except (OSError, FactsError) as exc:
+        log.error("hospital facts unreadable: %s", exc)
+        return False
+    return True
 
 
 class ActionPrepareReschedule(HospitalAction):

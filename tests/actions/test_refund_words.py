@@ -90,3 +90,48 @@ async def test_the_selectors_refund_answer_stands_when_money_is_named(domain: di
     dispatcher = CollectingDispatcher()
     await ActionAnswerFaq().run(dispatcher, _asked("号不要了挂号费能拿回来吗", "faq", "refund"), domain)
     assert responses(dispatcher) == [REFUND_TOPIC]
+
+
+# "付了两次挂号费，多的那笔咋退" was read as cancel_appointment and the cancel journey asked for the
+# phone (tests/rasa/test_set5_conversations.py's xfail): the form asks nothing and its submit
+# answers the double charge. The first wording is set 5's; the others are ours.
+CHARGED_TWICE_READ_AS_CANCEL = [
+    "付了两次挂号费，多的那笔咋退",
+    "挂号费扣了两次 多的那个给我退了",
+    "微信重复支付了 帮我退一笔",
+    "預約費付了兩次，多的那筆怎麼退",
+]
+
+
+@pytest.mark.parametrize("text", CHARGED_TWICE_READ_AS_CANCEL)
+async def test_a_double_charge_read_as_cancelling_asks_nothing_and_is_answered(
+    hospital: FakeHospital, domain: dict[str, Any], text: str
+) -> None:
+    from actions.appointments import ActionCancelAppointment, ValidateCancelForm
+
+    pid = hospital.add_patient("李秀英", "13812345678", user="u1")
+    hospital.slots["cardiology|2099-01-02"] = [
+        {"id": "s1", "department": "cardiology", "doctor": {"name": "张伟"},
+         "start": "2099-01-02T09:00:00+08:00", "fee_fen": 5000, "remaining": 2},
+    ]  # fmt: skip
+    aid = str(hospital.book({"patient_id": pid, "slot_id": "s1"}, None)[1]["id"])
+    tracker = _asked(text, "cancel_appointment")
+    dispatcher = CollectingDispatcher()
+    slots = domain["forms"]["cancel_form"]["required_slots"]
+    assert await ValidateCancelForm().required_slots(slots, dispatcher, tracker, domain) == []
+    events = await ActionCancelAppointment().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == [DOUBLE_CHARGE]
+    assert not [e for e in events if e.get("event") == "followup"]  # no appointment list, no phone asked
+    assert hospital.appointments[aid]["status"] == "held"
+
+
+@pytest.mark.parametrize("text", ["明天的号不去了 帮我取消", "挂号费能退吗 我想取消预约", "取消预约"])
+async def test_a_cancellation_that_names_no_double_charge_still_asks(
+    hospital: FakeHospital, domain: dict[str, Any], text: str
+) -> None:
+    from actions.appointments import ValidateCancelForm
+
+    slots = domain["forms"]["cancel_form"]["required_slots"]
+    tracker = _asked(text, "cancel_appointment")
+    asked = await ValidateCancelForm().required_slots(slots, CollectingDispatcher(), tracker, domain)
+    assert asked  # nobody known on this chat: the phone first

@@ -64,15 +64,9 @@ def test_fever_going_down_said_at_the_age_question_is_no_cancellation(rasa_stack
     [
         (1, "上次在手机上缴检查费，扣了两遍钱"),  # G53
         (2, "多扣的那笔怎么退回来？我不是要取消检查"),  # G53
-        pytest.param(
-            3,
-            "付了两次挂号费，多的那笔咋退",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="read as cancel_appointment: the cancel journey asks for the phone before any "
-                "double-charge check (open, issue 13)",
-            ),
-        ),
+        # read as cancel_appointment: the cancel form asks nothing and answers the double charge
+        (3, "付了两次挂号费，多的那笔咋退"),
+        (4, "挂号费扣了两次 多的那个给我退了"),
     ],
 )
 def test_a_double_charge_is_answered_with_the_refund(rasa_stack: RasaStack, n: int, text: str) -> None:
