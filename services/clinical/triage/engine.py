@@ -346,9 +346,18 @@ class TriageEngine:
         return asked
 
     def _for_children(self, ranked: list[str]) -> list[str]:
-        """Children see paediatrics instead of the adult medical departments."""
+        """Children see paediatrics instead of the adult medical departments; a few (psychiatry) stay
+        beside it, since "女儿" or "儿子" may be grown up and a child in crisis needs them too."""
         child = self.knowledge.child
-        return [child.department if code in child.replaces else code for code in ranked]
+        out: list[str] = []
+        for code in ranked:
+            if code in child.replaces:
+                out.append(child.department)
+                if code in child.keeps_beside:
+                    out.append(code)
+            else:
+                out.append(code)
+        return out
 
     def _default_departments(self, who: Demographics) -> list[str]:
         if who.is_child:

@@ -79,6 +79,8 @@ class ModifierSpec(_Strict):
 class ChildSpec(_Strict):
     department: str
     replaces: list[str]
+    #: Replaced departments a child still needs beside paediatrics (a child's self-harm is psychiatry's too).
+    keeps_beside: list[str] = []
     source: str
 
 
@@ -221,7 +223,11 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
         if symptom.level is TriageLevel.EMERGENCY:
             raise TriageDataError(f"symptoms.yml {symptom.id}: emergencies belong in red_flags.yml")
     _check_codes(symptoms.default_departments, departments, "symptoms.yml default_departments")
-    _check_codes([modifiers.child.department, *modifiers.child.replaces], departments, "modifiers.yml child")
+    _check_codes(
+        [modifiers.child.department, *modifiers.child.replaces, *modifiers.child.keeps_beside],
+        departments,
+        "modifiers.yml child",
+    )
     for modifier in modifiers.modifiers:
         _check_codes(modifier.departments_first, departments, f"modifiers.yml {modifier.id}")
         missing = set(modifier.symptoms) - symptom_ids

@@ -133,3 +133,59 @@ def test_crushing_chest_pain_stays_an_emergency_with_cardiology(engine: TriageEn
 @pytest.mark.parametrize("text", ["最近小便起泡泡 好久才散", "尿里面好多泡沫 脚也有点肿"])
 def test_foamy_urine_goes_to_nephrology(engine: TriageEngine, text: str) -> None:
     assert "nephrology" in _top3(engine, text)
+
+
+# -- blood cancers: haematology before oncology ---------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["淋巴瘤化疗后 身上起了好多出血点", "骨髓瘤复查 最近骨头疼"])
+def test_a_blood_cancer_goes_to_hematology(engine: TriageEngine, text: str) -> None:
+    assert "hematology" in _top3(engine, text)
+
+
+def test_a_solid_cancer_keeps_oncology(engine: TriageEngine) -> None:
+    assert _top3(engine, "肺癌在做化疗 想约复查")[0] == "oncology"
+
+
+# -- both ankles swollen: heart, kidney, general medicine; one sprained ankle keeps orthopedics
+
+
+@pytest.mark.parametrize("text", ["我爸两只脚踝都肿了 按下去一个坑", "脚踝肿了好几天 两边都是 傍晚更明显"])
+def test_both_ankles_swollen_go_to_cardiology_or_nephrology(engine: TriageEngine, text: str) -> None:
+    assert {"cardiology", "nephrology"} & set(_top3(engine, text))
+    assert _top3(engine, text)[0] != "orthopedics"
+
+
+def test_one_sprained_ankle_keeps_orthopedics(engine: TriageEngine) -> None:
+    assert _top3(engine, "下楼崴了右脚踝 肿起来了")[0] == "orthopedics"
+
+
+# -- an infected wound: general surgery ahead of the fever clinic ---------------------------
+
+
+@pytest.mark.parametrize("text", ["腿上的伤口化脓了 有点发烧", "刀口这两天红肿 还低烧"])
+def test_an_infected_wound_goes_to_general_surgery(engine: TriageEngine, text: str) -> None:
+    assert _top3(engine, text)[0] == "general_surgery"
+
+
+# -- a positive pregnancy test: she is pregnant, obstetrics ---------------------------------
+
+
+@pytest.mark.parametrize("text", ["今天测了两条杠 小肚子有点隐隐的疼", "验孕棒显示阳性 想问挂哪个科"])
+def test_a_positive_pregnancy_test_goes_to_obstetrics(engine: TriageEngine, text: str) -> None:
+    assert extract(text).pregnant is True
+    assert "obstetrics" in _top3(engine, text)
+
+
+# -- a child's mental health: paediatrics and psychiatry ------------------------------------
+
+
+@pytest.mark.parametrize("text", ["女儿12岁 手腕上有自己划的口子 说心里难受", "儿子10岁 老是坐不住 注意力不集中"])
+def test_a_childs_mental_health_keeps_psychiatry_beside_pediatrics(engine: TriageEngine, text: str) -> None:
+    assert {"pediatrics", "psychiatry"} <= set(_top3(engine, text))
+
+
+def test_a_childs_cough_is_pediatrics_alone(engine: TriageEngine) -> None:
+    top = _top3(engine, "孩子5岁 咳嗽两天 有点流鼻涕")
+    assert top[0] == "pediatrics"
+    assert "psychiatry" not in top
