@@ -19,6 +19,7 @@ names no other appointment or a move, is the choice and the confirmation
 from __future__ import annotations
 
 import re
+from typing import Callable, Optional
 
 from actions.simplified import simplified
 
@@ -71,3 +72,19 @@ def decides_to_cancel(text: str) -> bool:
     return bool(_CANCEL_SAID.search(words)) and not (
         _NEGATED.search(words) or _ASKS.search(said) or _ELSEWHERE.search(words)
     )
+
+
+# "不对 不是心内科那个 是眼科那个" at "是哪一个预约？" with several listed: the one after "是".
+_REJECTS_ONE = re.compile(r"(?:不是|不要)(?P<wrong>[^，。,！!？?]+?)[，,\s]*(?:是|要)(?P<right>[^，。,！!？?]+)")
+_REJECTS = re.compile(r"不是|不要")
+
+
+def department_meant(text: str, resolve: Callable[[str], Optional[str]]) -> Optional[str]:
+    """The department of the appointment the patient means, by its name: after "不是X 是Y",
+    Y; else the one the message names; None when it only rejects one ("不是心内科那个").
+    Set 6's H37: a son cancelling his mother's eye appointment, two appointments listed."""
+    said = simplified(text or "")
+    found = _REJECTS_ONE.search(said)
+    if found is not None:
+        return resolve(found.group("right"))
+    return None if _REJECTS.search(said) else resolve(said)

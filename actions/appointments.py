@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common, identify
-from actions.appointment_words import cancels_the_one, decides_to_cancel, points_at_the_one
+from actions.appointment_words import cancels_the_one, decides_to_cancel, department_meant, points_at_the_one
 from actions.base import HospitalAction, bound_patients, yes_no
 from actions.dates import SHANGHAI
 from actions.faq import DOUBLE_CHARGE, refund_response, topic_by_words
@@ -229,6 +229,9 @@ class _AppointmentChoice:
             return {}
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         said = common.latest_text(tracker)
+        if len(offered) > 1:  # "不对 不是心内科那个 是眼科那个": the one of that department
+            chosen = _named_one(tracker, offered, said)
+            return {"appointment_id": chosen} if chosen else {}
         if len(offered) != 1:
             return {}
         if self.confirms_with_choice and decides_to_cancel(said):  # "確定取消，謝謝": both questions answered
@@ -258,6 +261,19 @@ def charged_twice(tracker: Tracker) -> bool:
     the extra back is asked for, not the visit given up, whatever the NLU read (set 5's G53;
     the cancel journey asked for the phone and cancelled nothing the patient wanted gone)."""
     return topic_by_words(common.latest_text(tracker)) == DOUBLE_CHARGE
+
+
+def _named_one(tracker: Tracker, offered: List[str], said: str) -> Optional[str]:
+    """The offered appointment of the department the words name, when exactly one is."""
+    department = department_meant(said, common.normalise_department)
+    if not department:
+        return None
+    try:
+        listed = upcoming_appointments(tracker)
+    except HospitalError:
+        return None
+    found = [str(a["id"]) for a in listed if str(a.get("id")) in offered and a.get("department") == department]
+    return found[0] if len(found) == 1 else None
 
 
 class ValidateCancelForm(identify.PhoneIdentification, _AppointmentChoice, FormValidationAction):

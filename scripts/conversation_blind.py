@@ -107,6 +107,25 @@ def tomorrow_words(day: date) -> str:
     return f"{day.month}月{day.day}日"
 
 
+# "不对 不是心内科那个 是眼科那个": the script assumes two appointments, the one it rejects and
+# the one it wants (set 6's H37: the runner held only the first department named, cardiology,
+# and the son's eye appointment did not exist to be cancelled).
+REJECTS_ONE = re.compile(r"不是(?P<wrong>[^，。,！!？?]+?)[，,\s]*是(?P<right>[^，。,！!？?]+)")
+
+
+def rejected_and_wanted(turns: list[str], resolve: Any) -> tuple[str, str] | None:
+    """(the department a turn rejects, the one it names instead), or None; ``resolve`` is
+    the triage router's department reader (names, typos and homophones)."""
+    for turn in turns:
+        found = REJECTS_ONE.search(turn)
+        if found is None:
+            continue
+        wrong, right = resolve(found.group("wrong")), resolve(found.group("right"))
+        if wrong and right and wrong != right and "emergency" not in (wrong, right):
+            return str(wrong), str(right)
+    return None
+
+
 def level_said(texts: list[str]) -> str | None:
     """The last triage level the bot put in words, or None when it never gave one."""
     found: str | None = None

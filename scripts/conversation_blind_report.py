@@ -82,9 +82,21 @@ def appointment_for(conv: dict[str, Any]) -> tuple[str, str] | None:
         return APPOINTMENT_FOR[conv["id"]]
     if conv["goal"]["type"] not in ("cancel", "query_appointment"):
         return None
+    corrected = cb.rejected_and_wanted(conv["turns"], resolve_department)
+    if corrected is not None:  # "不是心内科那个 是眼科那个": the one wanted (the other is a decoy)
+        return corrected[1], patient_name(conv["turns"])
     named = (resolve_department(turn) for turn in conv["turns"] if not turn.startswith("{"))
     department = next((code for code in named if code and code != "emergency"), DEFAULT_APPOINTMENT_DEPARTMENT)
     return department, patient_name(conv["turns"])
+
+
+def decoy_for(conv: dict[str, Any]) -> str | None:
+    """The department of the appointment a cancel or query script rejects before naming the
+    one it means: held too, so the bot must tell them apart (and cancel only the one wanted)."""
+    if conv["id"] in APPOINTMENT_FOR or conv["goal"]["type"] not in ("cancel", "query_appointment"):
+        return None
+    corrected = cb.rejected_and_wanted(conv["turns"], resolve_department)
+    return corrected[0] if corrected else None
 
 
 def open_slots(slots: list[dict[str, Any]]) -> list[str]:
@@ -171,6 +183,7 @@ class Runner:
             "phone": cb.make_phone(serial),
             "id": cb.make_id_number(birth, sex, serial),
             "apt": None,
+            "decoy": None,
             "patient": None,
         }
         kind = conv["goal"]["type"]
@@ -199,6 +212,10 @@ class Runner:
             who["patient"] = patient_id
             who["apt"] = self.hold_a_place(department, patient_id)
             outcome.notes.append(f"created by the runner (seed has none): {holder}'s {department} appointment")
+            decoy = decoy_for(conv)
+            if decoy is not None:
+                who["decoy"] = self.hold_a_place(decoy, patient_id)
+                outcome.notes.append(f"and the {decoy} appointment the script rejects (must stay)")
         return who
 
     def hold_a_place(self, department: str, patient_id: str) -> str:
@@ -360,7 +377,10 @@ def check(
         return sent and not bye, f"120/急诊 said: {sent}; goodbye said: {bye or 'no'}"
     if kind == "cancel":
         [(status,)] = runner.sql("SELECT status FROM appointments WHERE id = :i", i=who["apt"])
-        return status == "cancelled", f"the appointment is {status}"
+        if who.get("decoy") is None:
+            return status == "cancelled", f"the appointment is {status}"
+        [(kept,)] = runner.sql("SELECT status FROM appointments WHERE id = :i", i=who["decoy"])
+        return status == "cancelled" and kept != "cancelled", f"the appointment is {status}; the rejected one {kept}"
     if kind == "query_appointment":
         [(name,)] = runner.sql(
             "SELECT d.name FROM appointments a JOIN departments d ON d.id = a.department_id WHERE a.id = :i",

@@ -159,3 +159,37 @@ async def test_a_cancel_with_more_words_never_picks_among_two(domain: dict) -> N
     two = {**AT_CHOICE, "offered_choices": ["apt_1", "apt_2"]}
     tracker = make_tracker(slots=two, text="確定取消，謝謝", intent="thank")
     assert await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain) == {}
+
+
+def _two_booked(hospital: FakeHospital) -> tuple[str, str]:
+    """A mother's cardiology and eye appointments, held on the son's chat."""
+    pid = hospital.add_patient("张桂兰", "13812345678", user="u1")
+    for code, sid in (("cardiology", "s1"), ("ophthalmology", "s2")):
+        hospital.slots[f"{code}|2099-01-02"] = [
+            {"id": sid, "department": code, "doctor": {"name": "张伟"},
+             "start": "2099-01-02T09:00:00+08:00", "fee_fen": 5000, "remaining": 2},
+        ]  # fmt: skip
+    heart = str(hospital.book({"patient_id": pid, "slot_id": "s1"}, None)[1]["id"])
+    eye = str(hospital.book({"patient_id": pid, "slot_id": "s2"}, None)[1]["id"])
+    return heart, eye
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("不对 不是心内科那个 是眼科那个", "eye"),  # set 6's H37
+        ("不是心内科的，是眼科的", "eye"),
+        ("眼科那个", "eye"),
+        ("取消心内科的", "heart"),
+        ("不是心内科那个", None),  # only rejects one: asked again
+        ("不是眼科的 是皮肤科的", None),  # no such appointment listed
+    ],
+)
+async def test_an_appointment_is_chosen_by_its_department_when_several_are_listed(
+    hospital: FakeHospital, domain: dict, text: str, meant: str | None
+) -> None:
+    heart, eye = _two_booked(hospital)
+    slots = {"requested_slot": "appointment_id", "offered_choices": [heart, eye]}
+    tracker = make_tracker(slots=slots, text=text, intent="deny")
+    got = await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain)
+    assert got == ({"appointment_id": {"eye": eye, "heart": heart}[meant]} if meant else {})

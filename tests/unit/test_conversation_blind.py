@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ def test_placeholders_are_substituted_and_other_text_kept() -> None:
 
 
 def test_a_tap_takes_the_nth_button_of_the_last_message_that_offered_any() -> None:
-    reply = [
+    reply: list[dict[str, Any]] = [
         {"text": "请选择", "buttons": [{"title": "1 上午", "payload": "/a"}, {"title": "2 下午", "payload": "/b"}]},
         {"text": "已为您保留", "buttons": [{"title": "去支付", "payload": "http://127.0.0.1/pay/x"}]},
         {"text": "还有别的吗", "buttons": []},
@@ -79,3 +80,15 @@ def test_a_script_that_gives_up_on_the_person_is_read_as_leaving() -> None:
     assert cb.patient_left(["转人工", "等好久了", "算了，我明天自己去窗口"])
     assert cb.patient_left(["找客服", "唔使喇，我自己嚟"])
     assert not cb.patient_left(["我要人工", "人工！！", "我的电话是{PHONE}，叫人打给我"])
+
+
+def test_a_rejected_appointment_and_the_one_wanted_are_both_read() -> None:
+    """Set 6's H37: "不对 不是心内科那个 是眼科那个" assumes both appointments exist; the runner
+    held only cardiology, which the son did not want cancelled."""
+    from services.clinical.triage.routing import resolve_department
+
+    turns = ["我妈住院了 她约的门诊帮她取消掉", "{PHONE}", "不对 不是心内科那个 是眼科那个", "对 眼科的取消"]
+    assert cb.rejected_and_wanted(turns, resolve_department) == ("cardiology", "ophthalmology")
+    assert cb.rejected_and_wanted(["不是皮肤科的，是骨科的号"], resolve_department) == ("dermatology", "orthopedics")
+    assert cb.rejected_and_wanted(["我要取消预约 不是今天是明天"], resolve_department) is None
+    assert cb.rejected_and_wanted(["就是那个骨科的"], resolve_department) is None
