@@ -189,3 +189,24 @@ def test_a_childs_cough_is_pediatrics_alone(engine: TriageEngine) -> None:
     top = _top3(engine, "孩子5岁 咳嗽两天 有点流鼻涕")
     assert top[0] == "pediatrics"
     assert "psychiatry" not in top
+
+
+# -- words the catalogue lacked: gynaecology, endocrinology, orthopedics ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("每次同房完都会流一点血", "gynecology"),
+        ("备孕一年多一直没怀上", "gynecology"),
+        ("降糖药快吃完了 想再开一点", "endocrinology"),
+        ("尾椎骨那块一坐就疼", "orthopedics"),
+    ],
+)
+def test_specific_words_reach_their_department(engine: TriageEngine, text: str, department: str) -> None:
+    assert _top3(engine, text)[0] == department
+
+
+def test_bleeding_from_behind_keeps_its_departments(engine: TriageEngine) -> None:
+    # "屁股…疼" near the tailbone words is orthopedics; piles are still general surgery.
+    assert "general_surgery" in _top3(engine, "大便的时候屁股疼 纸上有血 痔疮犯了")
