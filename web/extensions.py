@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+if TYPE_CHECKING:
+    from services.clinical.triage import RedFlagHit
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -29,13 +34,21 @@ def sender_key() -> str:
 def red_flag_message() -> bool:
     """Whether the chat message carries a red flag: such a message is answered whatever
     any limit says, so a script that fills the bucket cannot keep the 120 advice from anyone."""
+    data = request.get_json(silent=True)
+    text = data.get("message") if isinstance(data, dict) else None
+    return isinstance(text, str) and len(text) <= 2000 and bool(red_flag_hits(text))
+
+
+def red_flag_hits(text: str) -> list[RedFlagHit]:
+    """The edge's red-flag check of this request's message (services/clinical/triage/edge.py),
+    worked out once per request: the admission gate, both limits and then the turn itself
+    ask it of the same text (half a millisecond or more each). Kept in the request's `g`
+    only, with the text it answers for, so no patient's words outlive the request."""
     from services.clinical.triage import default_engine
     from services.clinical.triage.edge import emergency_hits
 
-    cached = g.get("red_flag_message")
-    if cached is None:  # once per request (a few ms), however many limits ask
-        data = request.get_json(silent=True)
-        text = data.get("message") if isinstance(data, dict) else None
-        cached = isinstance(text, str) and len(text) <= 2000 and bool(emergency_hits(default_engine(), text))
-        g.red_flag_message = cached
-    return bool(cached)
+    cached = g.get("red_flag_hits")
+    if cached is None or cached[0] != text:
+        cached = (text, emergency_hits(default_engine(), text))
+        g.red_flag_hits = cached
+    return list(cached[1])

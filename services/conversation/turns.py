@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 from prometheus_client import Counter
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from config import ROOT
@@ -101,18 +101,16 @@ class DuplicateDelivery(Exception):
 def record_inbound(ctx: ServiceContext, message: InboundMessage) -> int:
     """Keep the message before anything else happens to it, so no crash or outage loses it."""
     cipher = ctx.cipher
+    kept = insert(ConversationMessage).values(  # one INSERT … RETURNING, no ORM unit of work (every turn)
+        channel=message.channel,
+        platform_msg_id=message.platform_msg_id,
+        conversation_hash=cipher.blind_index(message.conversation_id, CONVERSATION_CONTEXT),
+        conversation_enc=cipher.encrypt(message.conversation_id, CONVERSATION_CONTEXT),
+        text_enc=cipher.encrypt(message.text, TEXT_CONTEXT),
+    )
     try:
         with ctx.db.transaction() as session:
-            row = ConversationMessage(
-                channel=message.channel,
-                platform_msg_id=message.platform_msg_id,
-                conversation_hash=cipher.blind_index(message.conversation_id, CONVERSATION_CONTEXT),
-                conversation_enc=cipher.encrypt(message.conversation_id, CONVERSATION_CONTEXT),
-                text_enc=cipher.encrypt(message.text, TEXT_CONTEXT),
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+            return int(session.execute(kept.returning(ConversationMessage.id)).scalar_one())
     except IntegrityError:
         raise DuplicateDelivery(message.platform_msg_id) from None
 
@@ -128,14 +126,20 @@ def settle(ctx: ServiceContext, row_id: int, status: str, understanding: Underst
 
 
 def handle_message(
-    ctx: ServiceContext, engine: DialogueEngine, triage: TriageEngine, message: InboundMessage
+    ctx: ServiceContext,
+    engine: DialogueEngine,
+    triage: TriageEngine,
+    message: InboundMessage,
+    hits: list[RedFlagHit] | None = None,
 ) -> list[BotMessage]:
     """Answer one message. Raises DuplicateDelivery for a platform's retry of a kept message.
 
     A red flag is answered before anything is stored: the 120 advice must not
     wait for, or fail with, the database; keeping that message is best effort after.
+    `hits`: the edge's red-flag check of this very text when the channel has already made
+    it (the web chat's admission gate does), else it is made here.
     """
-    hits = emergency_hits(triage, message.text)
+    hits = emergency_hits(triage, message.text) if hits is None else hits
     if hits:
         replies = _answer(ctx, engine, triage, message, hits)
         _keep_emergency(ctx, message)

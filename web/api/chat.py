@@ -15,7 +15,7 @@ from services.notifications import web_inbox
 from web import chat_session
 from web.api import body, bp, query, service_context
 from web.api.schemas import Strict
-from web.extensions import limiter, red_flag_message, sender_key
+from web.extensions import limiter, red_flag_hits, red_flag_message, sender_key
 
 
 class ChatIn(Strict):
@@ -43,6 +43,7 @@ def chat() -> Response:
         service_context().require_dialogue(),
         default_engine(),
         InboundMessage(channel="web", sender=chat_session.sender(data.sender), text=data.message),
+        hits=red_flag_hits(data.message),  # the admission gate asked it already: not worked out twice
     )
     return chat_session.refresh(jsonify({"messages": [reply.as_dict() for reply in replies]}))
 
