@@ -51,7 +51,8 @@ def test_an_ordinary_turn_checks_its_text_once(
     client: FlaskClient, rasa: FakeServer, checks: Counter[str], message: str
 ) -> None:
     response = client.post("/api/v1/chat", json={"sender": "p1", "message": message})
-    assert response.status_code == 200 and response.json["messages"]
+    body = response.get_json()
+    assert response.status_code == 200 and body is not None and body["messages"]
     assert checks[message] == 1
 
 
@@ -59,7 +60,9 @@ def test_a_red_flag_is_still_answered_first_and_checked_once(
     client: FlaskClient, rasa: FakeServer, checks: Counter[str]
 ) -> None:
     message = "我爸胸口压着疼，一直出冷汗"
-    [reply] = client.post("/api/v1/chat", json={"sender": "p1", "message": message}).json["messages"]
+    body = client.post("/api/v1/chat", json={"sender": "p1", "message": message}).get_json()
+    assert body is not None
+    [reply] = body["messages"]
     assert "120" in reply["text"] and "急诊" in reply["text"]
     assert not [r for r in rasa.requests if r.path.startswith("/webhooks")]
     assert checks[message] == 1
