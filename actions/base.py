@@ -111,6 +111,14 @@ def placeholder_in(value: Any, tracker: Tracker, kind: str) -> Optional[str]:
     return find_placeholder(str(value or ""), kind) or find_placeholder(common.latest_text(tracker), kind)
 
 
+def say_code_needed(dispatcher: CollectingDispatcher, domain: DomainDict) -> None:
+    """Why the SMS code cannot be skipped (the domain's words, or the same words before a retrain)."""
+    if CODE_NEEDED in ((domain or {}).get("responses") or {}):
+        dispatcher.utter_message(response=CODE_NEEDED)
+    else:
+        dispatcher.utter_message(text=CODE_NEEDED_TEXT)
+
+
 def asked(tracker: Tracker, slot: str) -> bool:
     """The slot the form asked for this turn (or no form bookkeeping at all)."""
     requested = tracker.get_slot("requested_slot")
@@ -374,10 +382,7 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
                 **self.after_phone(phone, registered, dispatcher, tracker),
             }
         if CODE_SKIP.search(text):
-            if CODE_NEEDED in ((domain or {}).get("responses") or {}):
-                dispatcher.utter_message(response=CODE_NEEDED)
-            else:
-                dispatcher.utter_message(text=CODE_NEEDED_TEXT)
+            say_code_needed(dispatcher, domain)
             return {"bind_code": None}
         dispatcher.utter_message(response="utter_invalid_otp")
         return {"bind_code": None}

@@ -25,6 +25,7 @@ from actions.base import (
     PatientFormValidation,
     asked,
     previous_value,
+    say_code_needed,
     utter_error,
 )
 from actions.booking_dates import day_said_otherwise, first_day_said, names_the_listed_day
@@ -139,7 +140,11 @@ class ValidateBookingForm(PatientFormValidation):
         """ "确认预约", "妥了 确认" at the read-back: a yes, however the NLU read the words."""
         if tracker.get_slot("requested_slot") != "registration_ok" or tracker.get_slot("registration_ok") is not None:
             return {}
-        return {"registration_ok": True} if booking_answers.confirms(common.latest_text(tracker)) else {}
+        text = common.latest_text(tracker)
+        if booking_answers.books_now(text) and not booking_answers.confirms(text):  # "验证码就不要了吧 直接给俺挂上"
+            say_code_needed(dispatcher, domain)
+            return {"registration_ok": True}
+        return {"registration_ok": True} if booking_answers.confirms(text) else {}
 
     async def extract_department(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from actions.dates import BUSY_AFTER, PERIODS, period_of, with_periods_spelt
+from actions.dates import PERIODS, period_of, wished_at, with_periods_spelt
 from actions.simplified import simplified
 
 TITLES = {"chief": "主任医师", "deputy": "副主任医师", "attending": "主治医师"}
@@ -75,7 +75,7 @@ def period_wished(text: str) -> Optional[str]:
     it stands; when every half said is busy, none is wished."""
     text = re.sub(r"[一整]上午|[一整]下午", "", with_periods_spelt(simplified(text)))
     said = [(match.start(), match.end(), period) for word, period in PERIODS for match in re.finditer(word, text)]
-    free = [(start, period) for start, end, period in said if not BUSY_AFTER.match(text, end)]
+    free = [(start, period) for start, end, period in said if wished_at(text, end)]
     if said:
         return max(free)[1] if free else None
     return period_of(text)

@@ -112,6 +112,11 @@ BUSY_AFTER = re.compile(
     r"\s*(?:我|俺|咱|人家|他|她)?(?:要|得|还要|还得|需要)?(?:送|接|上班|上学|上课|干活|开会|值班|带孩子|带娃|看孩子)"
     r"|\s*(?:我|俺|咱|他|她)?(?:不行|不中|不得行|不方便|没空|没时间|没得空|有事|忙|走不开|来不了|去不了)"
 )
+# ... or a time inside a complaint: "夜里得起来四五趟", "晚上老咳", "早上起来头晕" say when it hurts.
+COMPLAINT_AFTER = re.compile(
+    r"\s*(?:总|老|总是|老是|常|经常|都|也|还|就|得|要|会|一|突然)?"
+    r"(?:起来|起夜|睡不|睡觉|醒|咳|疼|痛|尿|出汗|盗汗|发烧|发热|烧|难受|喘|憋|拉肚|吐|痒|头晕|晕|胸闷|心慌)"
+)
 _NUM = r"[0-9]+|[零〇一二两三四五六七八九十]+"
 _WEEK = r"(?:周|星期|礼拜|禮拜)"
 
@@ -147,12 +152,18 @@ def with_periods_spelt(text: str) -> str:
     return _PERIOD_BY_SOUND.sub(r"\1午", text)
 
 
+def wished_at(text: str, end: int) -> bool:
+    """The half of the day that ends at ``end`` is wished: the patient is not busy then and
+    it is no time inside a complaint ("夜里得起来四五趟")."""
+    return not BUSY_AFTER.match(text, end) and not COMPLAINT_AFTER.match(text, end)
+
+
 def period_of(text: str) -> Optional[str]:
     """The half of the day a text names; a half the patient is busy in ("明天 下午要上班") is
     skipped, so "明天 下午要上班 上午吧" is a morning."""
     text = with_periods_spelt(text)
     for word, period in PERIODS:
-        if any(not BUSY_AFTER.match(text, m.end()) for m in re.finditer(word, text)):
+        if any(wished_at(text, m.end()) for m in re.finditer(word, text)):
             return period
     return None
 

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
-from actions.booking_answers import details_in
+from actions.booking_answers import changes_this_booking, details_in
 from actions.faq import refund_response
 from actions.journey_words import CANCEL_FORM, gives_a_place_back, other_errand
 from actions.numbers import parse_choice
@@ -82,6 +82,10 @@ class ActionResetJourney(Action):
     ) -> List[Dict[Text, Any]]:
         if _still_cancelling(tracker):  # "我先想想要不要改到下个礼拜": the cancellation's question stays open
             return [FollowupAction(CANCEL_FORM)]
+        booking = changes_this_booking(tracker)  # "返回 明天不中 换成后天" at the list: this booking's new day
+        if booking:
+            dispatcher.utter_message(response="utter_go_back")
+            return booking
         fresh = {e.get("entity") for e in (tracker.latest_message or {}).get("entities", [])}
         reset: List[Dict[Text, Any]] = [
             SlotSet(slot, None)

@@ -291,3 +291,70 @@ def test_a_doctor_asked_for_by_surname(text: str, doctor: str | None) -> None:
     slots: Any = [place("m1", 8, "周立群", "主治医师"), place("m2", 9, "孔德明", "主任医师")]
     view = view_from_words(text, fresh_view(DAY), slots)
     assert (view or {}).get("doctor") == doctor
+
+
+# --- a time inside a complaint is no wish (H12: "夜里得起来四五趟" asked for evening places) ----
+@pytest.mark.parametrize(
+    ("text", "half"),
+    [
+        ("俺这阵子尿尿不得劲 老往厕所跑 夜里得起来四五趟 想挂泌尿科", None),  # H12
+        ("早上起来头晕 想挂个号", None),
+        ("晚上老咳嗽 想挂下午的", "afternoon"),
+        ("下午疼得厉害 想挂上午的", "morning"),
+        ("晚上", "evening"),
+    ],
+)
+def test_a_time_inside_a_complaint_is_no_wish(text: str, half: str | None) -> None:
+    assert period_wished(text) == half
+
+
+# --- "just book it" at the read-back (H12) -------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("验证码就不要了吧 俺着急 直接给俺挂上", ["utter_code_needed"]),  # H12
+        ("直接挂吧", ["utter_code_needed"]),
+        ("对 确认", []),
+    ],
+)
+async def test_book_it_now_at_the_read_back(hospital: FakeHospital, domain: dict, text: str, said: list) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={**DETAILS, "requested_slot": "registration_ok"}, text=text, intent="report_symptom")
+    result = await ValidateBookingForm().extract_registration_ok(dispatcher, tracker, domain)
+    assert result == {"registration_ok": True} and responses(dispatcher) == said
+
+
+async def test_do_not_book_at_the_read_back_is_no_yes(hospital: FakeHospital, domain: dict) -> None:
+    tracker = make_tracker(slots={**DETAILS, "requested_slot": "registration_ok"}, text="先别挂 我再想想")
+    assert await ValidateBookingForm().extract_registration_ok(CollectingDispatcher(), tracker, domain) == {}
+
+
+# --- a new day read as moving an appointment (H11: "返回 明天不中 换成后天") ------------------
+@pytest.mark.parametrize("intent", ["reschedule_appointment", "go_back"])
+async def test_a_new_day_read_as_a_move_keeps_the_booking(derm: FakeHospital, domain: dict, intent: str) -> None:
+    from actions.general import ActionResetJourney
+
+    tracker = make_tracker(
+        slots={"department": "dermatology", "date": DAY, "requested_slot": "slot_id", "offered_choices": ["m1"]},
+        text="返回 明天不中 换成后天",
+        intent=intent,
+        active_loop="booking_form",
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ActionResetJourney().run(dispatcher, tracker, domain)
+    assert slot_events(events)["date"] == (TODAY + timedelta(days=2)).isoformat()
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "booking_form"}
+    assert responses(dispatcher) == ["utter_go_back"]
+
+
+async def test_moving_an_earlier_appointment_is_left_to_the_reschedule(derm: FakeHospital, domain: dict) -> None:
+    from actions.general import ActionResetJourney
+
+    tracker = make_tracker(
+        slots={"department": "dermatology", "date": DAY, "requested_slot": "slot_id", "offered_choices": ["m1"]},
+        text="把原来约的那个改到后天",
+        intent="reschedule_appointment",
+        active_loop="booking_form",
+    )
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert not any(e.get("event") == "followup" and e.get("name") == "booking_form" for e in events)
