@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     n = len(cases)
     where = args.set.resolve()
     shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where  # a split kept in /tmp
-    print(f"blind NLU set: {n} messages ({shown}), model {args.model.name}")
+    source = f"parses {args.parsed.name}" if args.parsed else f"model {args.model.name}"
+    print(f"blind NLU set: {n} messages ({shown}), {source}")
     print(f"intent accuracy (as the bot answers)  {intent_right / n:.3f}")
     print(f"department entity accuracy            {dept_right / max(dept_total, 1):.3f} ({dept_right}/{dept_total})")
     print(f"symptom messages reaching triage      {reached / max(symptoms, 1):.3f} ({reached}/{symptoms})")
