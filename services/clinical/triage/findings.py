@@ -75,6 +75,11 @@ _TABLETS_BEFORE = re.compile(
 _WHOLE_PACK = re.compile(
     r"(?:吃|吞|服|喝)(?:了|下|掉)?[^，。]{0,4}(?:一整?瓶|整瓶|一整?盒|整盒|一板|一把|大把|半瓶|好多片|很多片|一大把)"
 )
+# A bottle of a drink is no bottle of pills: "喝了半瓶白酒", "啤酒喝了一整瓶" (alcohol has its own
+# rules). Rubbing alcohol (酒精), mercury (水银) and medicine (药水, 糖浆) are not drinks here.
+_DRINK = r"(?:白酒|啤酒|红酒|黄酒|洋酒|米酒|酒(?!精)|饮料|可乐|汽水|果汁|牛奶|酸奶|奶|咖啡|茶|水(?!银))"
+_DRINK_AFTER = re.compile(rf"(?:多|的)?{_DRINK}")
+_DRINK_BEFORE = re.compile(rf"{_DRINK}(?:都|也|又|就)?$")
 # Onset and duration.
 _SUDDEN = re.compile(r"突然|一下子|忽然|猛地|猛然|突发|刚才一下")
 _DURATION = re.compile(rf"{_NUM}\s*(?:个)?(?:多)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(?!后|以后|之后)")
@@ -231,10 +236,17 @@ def _age_days(text: str, who: Demographics) -> tuple[float, str] | None:
 
 
 def _tablets(text: str) -> tuple[float, str] | None:
-    pack = _WHOLE_PACK.search(text)
-    if pack:
-        return 30.0, pack.group(0)
+    for pack in _WHOLE_PACK.finditer(text):
+        if not _is_drink(text, pack):
+            return 30.0, pack.group(0)
     return _first_number(_TABLETS, text, 1, 500) or _first_number(_TABLETS_BEFORE, text, 1, 500)
+
+
+def _is_drink(text: str, pack: re.Match[str]) -> bool:
+    """Whether a bottle counted by _WHOLE_PACK holds a drink rather than pills ("喝了半瓶白酒")."""
+    if _DRINK_AFTER.match(text, pack.end()):
+        return True
+    return pack.group(0).startswith("喝") and bool(_DRINK_BEFORE.search(text, 0, pack.start()))
 
 
 def _duration(text: str) -> float | None:

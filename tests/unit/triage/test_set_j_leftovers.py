@@ -1,0 +1,57 @@
+"""Leftovers of set J as tuning material (J310, J077, J049/H135, the hives net).
+
+Each family is asked in our own words (never a vignette's), with look-alikes that must keep
+their reading or level, so that no emergency is lost by the fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage.demographics import extract
+from services.clinical.triage.findings import Findings
+
+
+def _findings(engine: TriageEngine, text: str) -> Findings:
+    normalized = engine.normalize(text)
+    return engine._findings(normalized, extract(normalized))
+
+
+def _rules(engine: TriageEngine, text: str) -> set[str]:
+    return {reason.rule for reason in engine.assess(TriageInput(text=text)).reasons}
+
+
+# -- a bottle of a drink is no count of tablets (J310) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老公晚上喝了一整瓶白酒，现在睡着了",
+        "喝了半瓶红酒有点上头",
+        "啤酒喝了一瓶，脸红",
+        "孩子一口气喝了一瓶饮料",
+        "早上喝了半瓶水",
+        "喝了一瓶多啤酒",
+    ],
+)
+def test_a_bottle_of_a_drink_is_not_counted_as_tablets(engine: TriageEngine, text: str) -> None:
+    assert _findings(engine, text).tablets is None
+    assert "overdose_count" not in _rules(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "她吃了半瓶安眠药",
+        "吞了一瓶药",
+        "喝了半瓶止咳糖浆",
+        "喝了一整瓶酒精",
+        "喝完白酒又吃了一整瓶降压药",
+        "白酒喝了半瓶，还吞了一把安眠药",
+    ],
+)
+def test_a_bottle_of_pills_still_counts(engine: TriageEngine, text: str) -> None:
+    assert _findings(engine, text).tablets == 30
+    assert engine.assess(TriageInput(text=text)).level is TriageLevel.EMERGENCY
