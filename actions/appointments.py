@@ -289,6 +289,15 @@ class ValidateCancelForm(identify.PhoneIdentification, _AppointmentChoice, FormV
             return []
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
+    async def extract_confirm_cancel(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "对 眼科的取消" at "确定要取消这个预约吗？" is a yes, though the NLU read it as a new
+        cancellation (set 6's H37 was sent back to "是哪一个预约？" and nothing was cancelled)."""
+        if tracker.get_slot("requested_slot") != "confirm_cancel" or tracker.get_slot("confirm_cancel") is not None:
+            return {}
+        return {"confirm_cancel": True} if decides_to_cancel(common.latest_text(tracker)) else {}
+
     async def validate_confirm_cancel(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

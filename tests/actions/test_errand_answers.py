@@ -193,3 +193,15 @@ async def test_an_appointment_is_chosen_by_its_department_when_several_are_liste
     tracker = make_tracker(slots=slots, text=text, intent="deny")
     got = await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain)
     assert got == ({"appointment_id": {"eye": eye, "heart": heart}[meant]} if meant else {})
+
+
+@pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [("对 眼科的取消", True), ("確定取消，謝謝", True), ("不取消了", None), ("取消了钱能退吗", None)],
+)
+async def test_a_cancel_said_at_the_confirmation_is_a_yes(domain: dict, text: str, confirmed: bool | None) -> None:
+    """Set 6's H37: "对 眼科的取消" at "确定要取消这个预约吗？" went back to the choice."""
+    slots = {"requested_slot": "confirm_cancel", "appointment_id": "apt_1"}
+    tracker = make_tracker(slots=slots, text=text, intent="cancel_appointment")
+    got = await ValidateCancelForm().extract_confirm_cancel(CollectingDispatcher(), tracker, domain)
+    assert got == ({"confirm_cancel": True} if confirmed else {})
