@@ -136,8 +136,24 @@ def measure(
 
 def _dated_away(texts: list[str]) -> tuple[str, ...]:
     """A conversation's replies with the places' dates and times left out (the same
-    conversation offers what is open at that minute), so two rows compare by their words."""
-    return tuple(re.sub(r"\d", "#", text) for text in texts)
+    conversation offers what is open at that minute), so two rows compare by their words;
+    a turn answered with the apology (Rasa slower than RASA_TIMEOUT_SECONDS) is `APOLOGY`."""
+    return tuple(APOLOGY if text.startswith(_apology_start()) else re.sub(r"\d", "#", text) for text in texts)
+
+
+APOLOGY = "<apology>"
+
+
+def _apology_start() -> str:
+    from services.conversation.turns import replies
+
+    return str(replies()["bot_unavailable"]).split("{", 1)[0]
+
+
+def answered_replies(transcripts: Counter[tuple[str, ...]]) -> set[tuple[int, str]]:
+    """(turn, reply) of every turn the bot answered: two checkouts said the same when these
+    are equal, however many turns the load turned into apologies in either."""
+    return {(n, text) for transcript in transcripts for n, text in enumerate(transcript) if text != APOLOGY}
 
 
 def replicas_seen(fleet: Fleet) -> str:
@@ -202,9 +218,12 @@ def main() -> int:
                 measure(fleet, 1, args.patients[0], args.rounds, f"spy-{tag}", source, f"{args.py_spy}-{tag}")
             for source, transcripts in said.items():
                 same = transcripts == said[args.sources[0]]
+                answered = answered_replies(transcripts) == answered_replies(said[args.sources[0]])
+                apologies = sum(n * transcript.count(APOLOGY) for transcript, n in transcripts.items())
                 print(
                     f"\nreplies of {source}: {sum(transcripts.values())} conversations, "
-                    f"{len(transcripts)} distinct; the same as {args.sources[0]}'s: {'yes' if same else 'NO'}"
+                    f"{len(transcripts)} distinct; the same as {args.sources[0]}'s: {'yes' if same else 'NO'}; "
+                    f"the answered turns' replies the same: {'yes' if answered else 'NO'} ({apologies} apologies)"
                 )
                 for transcript, n in transcripts.most_common(3):
                     print(f"  {n} x {list(transcript)}")
