@@ -55,3 +55,35 @@ def test_a_bottle_of_a_drink_is_not_counted_as_tablets(engine: TriageEngine, tex
 def test_a_bottle_of_pills_still_counts(engine: TriageEngine, text: str) -> None:
     assert _findings(engine, text).tablets == 30
     assert engine.assess(TriageInput(text=text)).level is TriageLevel.EMERGENCY
+
+
+# -- a heavy period or heavy vaginal bleeding: gynaecology first, still an emergency (J077) ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这次大姨妈特别多，站起来就头晕",
+        "例假量很大，一个小时就得换，脸色发白",
+        "下身流血止不住，人有点晕",
+    ],
+)
+def test_heavy_menstrual_or_vaginal_bleeding_goes_to_gynecology(engine: TriageEngine, text: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert result.level is TriageLevel.EMERGENCY
+    assert list(result.departments[:2]) == ["emergency", "gynecology"]
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("吐了一大口血", "gastroenterology"),
+        ("拉了一马桶的血，头晕", "gastroenterology"),
+        ("手被刀割了，血一直往外冒", "general_surgery"),
+    ],
+)
+def test_other_major_bleeding_keeps_its_departments(engine: TriageEngine, text: str, department: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert result.level is TriageLevel.EMERGENCY
+    assert department in result.departments[:3]
+    assert "gynecology" not in result.departments
