@@ -87,3 +87,33 @@ def test_other_major_bleeding_keeps_its_departments(engine: TriageEngine, text: 
     assert result.level is TriageLevel.EMERGENCY
     assert department in result.departments[:3]
     assert "gynecology" not in result.departments
+
+
+# -- hives with denied airway signs is no anaphylaxis; real airway or collapse still is ------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "身上起了一片风团，挺痒，没有气喘，嘴不肿",
+        "全身起红疙瘩，也没气喘",
+        "浑身长了疹子，不喘，嗓子也不紧",
+    ],
+)
+def test_hives_with_denied_airway_signs_is_not_the_anaphylaxis_flag(engine: TriageEngine, text: str) -> None:
+    assert "hives_with_airway_or_collapse" not in _rules(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "身上起风团，有点气喘",
+        "全身起疹子，嗓子发紧",
+        "浑身起了红包，喘不上气",
+        "身上长满了风团，人晕倒了",
+    ],
+)
+def test_hives_with_airway_or_collapse_stays_an_emergency(engine: TriageEngine, text: str) -> None:
+    result = engine.assess(TriageInput(text=text))
+    assert result.level is TriageLevel.EMERGENCY
+    assert "hives_with_airway_or_collapse" in {reason.rule for reason in result.reasons}
