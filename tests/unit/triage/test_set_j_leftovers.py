@@ -117,3 +117,45 @@ def test_hives_with_airway_or_collapse_stays_an_emergency(engine: TriageEngine, 
     result = engine.assess(TriageInput(text=text))
     assert result.level is TriageLevel.EMERGENCY
     assert "hives_with_airway_or_collapse" in {reason.rule for reason in result.reasons}
+
+
+# -- a statin's mild muscle ache: home care when said to be mild, cardiology (J049, H135) -----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "吃阿托伐他汀以后腿有点酸，不严重",
+        "降脂药吃上以后胳膊有点酸痛，尿的颜色也正常",
+    ],
+)
+def test_a_mild_statin_ache_said_to_be_mild_is_self_care(rules: TriageEngine, text: str) -> None:
+    result = rules.assess(TriageInput(text=text))
+    assert result.level is TriageLevel.SELF_CARE
+    assert result.departments[0] == "cardiology"
+
+
+def test_a_statin_ache_alone_is_routine_in_cardiology(rules: TriageEngine) -> None:
+    result = rules.assess(TriageInput(text="吃了瑞舒伐他汀，肌肉有点酸"))
+    assert result.level is TriageLevel.ROUTINE
+    assert result.departments[0] == "cardiology"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "吃他汀以后浑身肌肉疼，尿像浓茶",
+        "吃他汀腿酸，尿的颜色发褐，不严重",
+        "吃降脂药以后大腿疼，小便是棕色的",
+    ],
+)
+def test_a_statin_ache_with_dark_urine_is_an_emergency(engine: TriageEngine, text: str) -> None:
+    assert engine.assess(TriageInput(text=text)).level is TriageLevel.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["吃他汀肌肉疼得厉害，胳膊没劲抬不起来", "吃他汀以后腿有点酸，没劲站不起来，不严重"],
+)
+def test_a_statin_ache_with_weakness_or_severe_pain_is_not_home_care(rules: TriageEngine, text: str) -> None:
+    assert rules.assess(TriageInput(text=text)).level >= TriageLevel.URGENT
