@@ -33,6 +33,10 @@ from services.clinical.triage.routing import reads_as_errand
         "我不想跟机器人聊了 叫你们客服来",
         "我妈的检查结果出来了没有 上周拍的片子",
         "住院部探视几点到几点 老人家能进去吗",
+        # a name said or spelt out (set 4 F07, 0.69, still 120 after the round on set 6)
+        "我叫何丽娟何是何必的何丽是美丽的丽娟是娟秀的娟",
+        "俺叫王桂兰 王是三横一竖的王 桂是桂花的桂",
+        "病人叫刘建国 刘是文刀刘的刘",
     ],
 )
 def test_the_conversations_own_business_gets_no_120(engine: TriageEngine, text: str) -> None:
@@ -49,6 +53,8 @@ def test_the_conversations_own_business_gets_no_120(engine: TriageEngine, text: 
         "孩子没气了 我在给他做人工呼吸",  # 人工呼吸 is no 转人工
         "不对不对 我爸刚才突然说不出话了 半边身子动不了",  # a correction with something sudden
         "我爸连我名字都叫不出来了 右手也抬不起来",  # a name he cannot say is no form answer
+        "我叫不醒我妈 她嘴边都是白沫",  # 叫不醒 is no name
+        "我叫了救护车 我爸刚才突然倒下了 没反应",
         "改下午来不及了 孩子把一整瓶退烧药都喝了",
         "体检报告出来了 上面说我血钾7.2 现在手脚没劲",
         "女儿刚发朋友圈说再见了这个世界，现在手机号打不通",
