@@ -48,6 +48,9 @@ AGE_ASKED_AGAIN = "没看出是多大年纪"  # utter_invalid_age in bot/domain.
 # utter_ask_symptom, utter_ask_duration and utter_ask_age in bot/domain.yml
 QUESTION_MARKERS = ("您哪里不舒服", "有多长时间了", "看病的人多大年纪")
 MAX_QUESTIONS = 3  # a triage nurse's few questions, not a form to fill
+# said when the age is left out (a text, as the domain cannot change without retraining): the advice
+# is an adult's, and the patient is told so
+AGE_LEFT_OUT = "年纪没问清楚，我先按成年人的情况给您建议。"
 DETAILS_AFTER_ADVICE = 3  # messages after a triage answer that still add to its complaint
 
 
@@ -264,8 +267,12 @@ class ValidateTriageForm(ForgivingFormValidation):
             return {"age": str(age)}
         if not asked_now:  # set or cleared by a journey's start (G19 heard "“”我没看出是多大年纪")
             return {"age": None}
-        if _asked_age_again(tracker) or _questions_asked(tracker) >= MAX_QUESTIONS:
-            return {"age": UNKNOWN_AGE}  # at most three questions: the interview must end
+        if _asked_age_again(tracker) or _questions_asked(tracker) + 1 >= MAX_QUESTIONS:
+            # at most three questions, the asking again counted: the level comes now, with
+            # the adult default (set 6's H17 asked how long, how old and how old again, and its
+            # patient, who had said all there was to say, never heard a level)
+            dispatcher.utter_message(text=AGE_LEFT_OUT)
+            return {"age": UNKNOWN_AGE}
         # say why it is asked again ("两天" is how long, not how old)
         dispatcher.utter_message(response="utter_invalid_age", age_text=text[:20])
         return {"age": None}

@@ -13,7 +13,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.general import ActionResetJourney
-from actions.triage import UNKNOWN, ActionTriage, ValidateTriageForm, triage_text
+from actions.triage import AGE_LEFT_OUT, UNKNOWN, ActionTriage, ValidateTriageForm, triage_text
 from actions.triage_answers import (
     answer_age,
     asks_for_advice,
@@ -380,3 +380,73 @@ async def test_a_fraction_of_a_year_reaches_the_engine_as_it_is(
     await ActionTriage().run(CollectingDispatcher(), tracker, domain)
     sent = next(r["body"] for r in hospital.requests if r["path"] == "/api/v1/triage")
     assert sent["age"] == age
+
+
+def _asked_how_long_and_how_old(complaint: str, denial: str) -> list[dict[str, Any]]:
+    """Set 6's H17: the duration question was asked and answered with denials, then the age."""
+    return [
+        *started(complaint),
+        {"event": "bot", "text": "这样有多长时间了？比如“两天”“一个星期”。"},
+        said(denial, "deny"),
+        {"event": "bot", "text": "看病的人多大年纪？小宝宝请说几个月，比如“5个月”。"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("complaint", "denial", "answer"),
+    [
+        (
+            "昨晚火锅吃猛了 今天心口窝那块烧得慌 老打嗝反酸",
+            "没吐 大便颜色正常 不是那种压着疼 爬楼也没事",
+            "以前也这样过 喝点苏打水就好了",
+        ),
+        ("吃完烧烤胃里火辣辣的", "没拉黑便 也不恶心", "老毛病了 吃点胃药就好"),
+        ("嗓子疼 咽口水都疼", "不发烧 不咳嗽", "天天熬夜加班"),
+    ],
+)
+async def test_the_age_is_not_asked_again_when_that_would_spend_the_last_question(
+    domain: dict, complaint: str, denial: str, answer: str
+) -> None:
+    """H17: how long and how old were asked; an answer with no age is taken as unknown (the
+    level comes now, for an adult) and the patient is told so, instead of a third question."""
+    tracker = make_tracker(
+        text=answer, slots={"requested_slot": "age"}, events=_asked_how_long_and_how_old(complaint, denial)
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age(answer, dispatcher, tracker, domain) == {"age": UNKNOWN}
+    assert responses(dispatcher) == []
+    assert [m.get("text") for m in dispatcher.messages] == [AGE_LEFT_OUT]
+
+
+async def test_the_age_alone_asked_may_still_be_asked_again(domain: dict) -> None:
+    """E18/E21 kept: the duration came with the complaint, only the age was asked, so asking
+    it again once stays within the three questions."""
+    complaint = "俺这心口窝老是烧得慌，反酸水，得有俩月了"
+    events = [*started(complaint), {"event": "bot", "text": "看病的人多大年纪？小宝宝请说几个月，比如“5个月”。"}]
+    tracker = make_tracker(text="没吐过血，解手也不黑", intent="deny", slots={"requested_slot": "age"}, events=events)
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age("没吐过血，解手也不黑", dispatcher, tracker, domain) == {"age": None}
+    assert responses(dispatcher) == ["utter_invalid_age"]
+
+
+async def test_the_age_asked_again_and_still_unreadable_is_left_out_and_said(domain: dict) -> None:
+    complaint = "俺这心口窝老是烧得慌，反酸水，得有俩月了"
+    events = [
+        *started(complaint),
+        {"event": "bot", "text": "看病的人多大年纪？小宝宝请说几个月，比如“5个月”。"},
+        said("没吐过血，解手也不黑", "deny"),
+        {"event": "bot", "text": "“没吐过血，解手也不黑”我没看出是多大年纪。"},
+        {"event": "bot", "text": "看病的人多大年纪？小宝宝请说几个月，比如“5个月”。"},
+    ]
+    tracker = make_tracker(text="反正不小了", slots={"requested_slot": "age"}, events=events)
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age("反正不小了", dispatcher, tracker, domain) == {"age": UNKNOWN}
+    assert [m.get("text") for m in dispatcher.messages] == [AGE_LEFT_OUT]
+
+
+async def test_a_readable_age_after_two_questions_is_taken(domain: dict) -> None:
+    events = _asked_how_long_and_how_old("昨晚火锅吃猛了 今天心口窝那块烧得慌", "没吐")
+    tracker = make_tracker(text="26岁", slots={"requested_slot": "age"}, events=events)
+    dispatcher = CollectingDispatcher()
+    assert await ValidateTriageForm().validate_age("26岁", dispatcher, tracker, domain) == {"age": "26"}
+    assert dispatcher.messages == []
