@@ -41,8 +41,11 @@ class OnlyPatient:
     async def extract_patient_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if tracker.get_slot("patient_id") is not None or tracker.get_slot("requested_slot") is not None:
-            return {}  # chosen already, or a question is being answered: the form's own validation
+        if tracker.get_slot("patient_id") is not None:
+            return {}  # chosen already
+        if tracker.get_slot("requested_slot") is not None:  # a question is being answered: the form's own
+            parent = getattr(super(), "extract_patient_id", None)  # (a phone typed at the buttons: H47)
+            return dict(await parent(dispatcher, tracker, domain)) if parent is not None else {}
         if speaks_of_someone_else(tracker):
             return {}
         try:
