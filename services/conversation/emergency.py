@@ -190,8 +190,16 @@ def current(
             .limit(1)
         ).first()
     text, raised_at = found
+    return state_of(triage, text, raised_at, *(previous or (None, None)))
+
+
+def state_of(
+    triage: TriageEngine, text: str, raised_at: datetime, previous_status: str | None, previous_intent: str | None
+) -> EmergencyState:
+    """The state from the latest red-flag message and the one before this turn's (status,
+    intent): shared by `current` and the chat turn's single read (turn_state.py)."""
     hits = tuple(emergency_hits(triage, text))  # none when the bot's triage decided it over several turns
-    edge_last = previous is not None and (previous[0] == "emergency" or str(previous[1] or "").startswith("emergency/"))
+    edge_last = previous_status == "emergency" or str(previous_intent or "").startswith("emergency/")
     return EmergencyState(hits, text, raised_at, edge_last)
 
 

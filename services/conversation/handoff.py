@@ -139,15 +139,19 @@ def _emergency_since(session: Session, conversation_hash: str, since: datetime) 
     return found is not None
 
 
-def note_bot_answer(ctx: ServiceContext, conversation_id: str, texts: list[str]) -> bool:
+def note_bot_answer(ctx: ServiceContext, conversation_id: str, texts: list[str], streak: int | None = None) -> bool:
     """Count the bot's consecutive fallbacks; the second returns True, and the edge then
     *offers* a person (handoff_choice.offer_reply): a patient is never transferred without
-    choosing it. Writes nothing for an ordinary answer in a conversation with no streak."""
+    choosing it. Writes nothing for an ordinary answer in a conversation with no streak.
+    `streak`: the count as the turn already read it (turn_state.py), else read here; the
+    write re-reads the row in its own transaction, so the count itself is never stale."""
     fallback = bool(texts) and texts[0].startswith(FALLBACK_MARKER)
     conversation_hash = _hash(ctx, conversation_id)
-    with ctx.db.reading() as session:
-        streak = session.get(FallbackStreak, conversation_hash)
-        current = streak.count if streak else 0
+    if streak is None:
+        with ctx.db.reading() as session:
+            row = session.get(FallbackStreak, conversation_hash)
+            streak = row.count if row else 0
+    current = streak
     if not fallback and current == 0:
         return False
     with ctx.db.transaction() as session:

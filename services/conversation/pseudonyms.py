@@ -48,12 +48,15 @@ def of(cipher: FieldCipher, conversation_id: str) -> str:
     return "c_" + cipher.blind_index(conversation_id, _INDEX_CONTEXT)[:32]
 
 
-def remember(ctx: ServiceContext, conversation_id: str) -> str:
-    """The pseudonym, recorded so the API can map it back when the action server sends it."""
+def remember(ctx: ServiceContext, conversation_id: str, known: bool | None = None) -> str:
+    """The pseudonym, recorded so the API can map it back when the action server sends it.
+    `known`: whether the row exists, when the turn already read it (turn_state.py)."""
     pseudonym = of(ctx.cipher, conversation_id)
-    with ctx.db.reading() as session:
-        if session.get(RasaSender, pseudonym) is not None:
-            return pseudonym
+    if known is None:
+        with ctx.db.reading() as session:
+            known = session.get(RasaSender, pseudonym) is not None
+    if known:
+        return pseudonym
     try:
         with ctx.db.transaction() as session:
             sealed = ctx.cipher.encrypt(conversation_id, _ROW_CONTEXT)

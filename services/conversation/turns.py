@@ -51,6 +51,7 @@ from services.conversation import (
     pseudonyms,
     records_errands,
     symptom_routing,
+    turn_state,
 )
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
 from services.hospital_facts import hospital_phone
@@ -208,7 +209,8 @@ def _answer(
         except RasaUnavailable:
             log.warning("could not record the emergency in the conversation")
         return _Answer([emergency.alert(hits, message.text, ctx.settings)], answered=True, emergency=True)
-    state = emergency.current(ctx, triage, message.conversation_id)
+    known = turn_state.read(ctx, triage, message.conversation_id)  # one SELECT for all the turn's reads
+    state = known.emergency
     kind = emergency.classify(message.text, state)
     if kind in emergency.URGENT_KINDS and (state is not None or message.text.startswith("/") or kind == "location"):
         return _edge_answer(ctx, state, kind)
@@ -216,7 +218,7 @@ def _answer(
         kind == "closing" or (kind == "booking" and emergency.is_same_complaint_booking(message.text, state))
     ):
         return _edge_answer(ctx, state, kind)
-    if handoff.is_paused(ctx, message.conversation_id):  # staff have the conversation
+    if known.paused:  # staff have the conversation
         paused = _while_paused(ctx, message)
         if paused is not None:
             return paused
@@ -225,7 +227,7 @@ def _answer(
     elif (offer := handoff_choice.person_offer(message.text)) is not None:  # a complaint, or the chat is the trouble
         return _Answer([offer], answered=True)
     # Rasa keeps no ID number, phone or code, and knows the patient only by a pseudonym
-    rasa_sender = pseudonyms.remember(ctx, message.conversation_id)
+    rasa_sender = pseudonyms.remember(ctx, message.conversation_id, known.pseudonym_known)
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))
     try:
         metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
@@ -245,7 +247,8 @@ def _answer(
     replies = _to_triage_if_symptom(engine, rasa_sender, message, metadata, replies, understanding)
     replies = _to_records_if_asked(engine, rasa_sender, message, metadata, replies)
     texts = [reply.text for reply in replies]
-    if handoff.note_bot_answer(ctx, message.conversation_id, texts):  # misunderstood twice: offer a person
+    # misunderstood twice: offer a person
+    if handoff.note_bot_answer(ctx, message.conversation_id, texts, known.fallback_streak):
         replies = [*replies, handoff_choice.offer_reply()]
     fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
     status = "fallback" if fallback else None
