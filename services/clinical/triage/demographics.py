@@ -72,6 +72,14 @@ _PARENT_ROLE = re.compile(
     r"|(?:带|抱|照顾|照看|喂|哄|爱)(?:孩子|宝宝|小孩|娃|bb)|(?:自己|我)(?:和|或|跟|与|或者)(?:孩子|宝宝|小孩|娃)"
 )
 
+# A child word that names no child present: denied or not yet born ("没怀娃儿" is Sichuan for "not
+# pregnant", "还没娃", "没有孩子", "不是孩子，是我"), or carried ("怀娃儿", "怀着孩子"). An adult
+# woman saying so is no paediatric patient; "孩子没发烧" (the child word first) still is one.
+_NO_CHILD = re.compile(
+    r"(?:没|没有|没得|还没|还没有|未|无|(?<!是)不是|没生过?|没怀(?:上|过)?|怀(?:了|上|过|着)?)(?:个|过)?"
+    r"(?:孩子|娃娃?儿?|宝宝|小孩|baby)"
+)
+
 _FEMALE = re.compile(
     r"(?:^|[，,。\s:：/])女(?=$|[，,。\s/\d、])|女性|女士|女的|女生|女孩|女儿|闺女|妈妈|母亲|我妈|老妈|"
     r"老婆|妻子|媳妇|爱人怀|奶奶|外婆|姥姥|阿姨|孕妇|怀孕|孕\d|例假|月经|大姨妈|痛经|白带|子宫|卵巢|乳房|阴道"
@@ -84,10 +92,12 @@ _MALE = re.compile(
 _PREGNANT = re.compile(
     r"怀孕|孕妇|怀上|有了身孕|身孕|有喜|孕早期|孕中期|孕晚期|孕期|孕\s*\d+\s*(?:周|个月|月)|怀孕\s*\d+|"
     r"(?:孕|怀孕)[一二三四五六七八九十]+(?:周|个月|月)|预产期|胎动|胎儿|产检|两道杠|验孕棒.{0,4}阳|"
+    r"怀(?:了|上|着)?(?:个)?(?:娃|孩子|宝宝|小孩)|"
     r"(?:宝宝|胎儿|孩子)在肚子里|肚子里的(?:宝宝|孩子)|羊水|破水|见红|两条杠|验孕[^，。]{0,4}(?:阳|两条|两道)"
 )
 _NOT_PREGNANT = re.compile(
     r"(?:没|没有|未|不是|没在|不可能)怀孕|备孕|不孕|想怀孕|想要孩子|没有?怀上|怀不上|流产后|产后"
+    r"|(?:没|没有|未|还没)怀(?:上|过)?(?:个)?(?:娃|孩子|宝宝|小孩)"
 )
 
 
@@ -212,14 +222,15 @@ def _pregnant(text: str) -> bool | None:
 def mother_speaking(text: str) -> bool:
     """A mother telling of her own delivery with no child left as the patient once the words of
     giving birth and caring are set aside ("生完孩子三周 尿失禁"): her weeks since birth are no baby's age."""
-    return _MOTHER.search(text) is not None and not _CHILD.search(_PARENT_ROLE.sub("，", text))
+    return _MOTHER.search(text) is not None and not _CHILD.search(_PARENT_ROLE.sub("，", _NO_CHILD.sub("，", text)))
 
 
 def extract(text: str) -> Demographics:
     """Parse age, sex and pregnancy from normalised ``text``; never raises."""
-    said = _PARENT_ROLE.sub("，", text) if _MOTHER.search(text) else text
+    base = _NO_CHILD.sub("，", text)
+    said = _PARENT_ROLE.sub("，", base) if _MOTHER.search(text) else base
     # "生完孩子两个月了" is how long ago she gave birth, not a baby's age - unless a child is still named.
-    age = _age(said) if said != text and not _CHILD.search(said) else _age(text)
+    age = _age(said) if said != base and not _CHILD.search(said) else _age(base)
     pregnant = _pregnant(text)
     sex = _sex(text)
     if pregnant:

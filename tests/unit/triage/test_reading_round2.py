@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage.demographics import extract
 
 
 def _rules(engine: TriageEngine, text: str) -> set[str]:
@@ -64,3 +65,54 @@ def test_a_caustic_drink_with_a_burning_throat_stays_an_emergency(engine: Triage
 def test_a_baby_burning_up_stays_an_emergency(engine: TriageEngine) -> None:
     text = "宝宝两个月，烧得厉害，39度"
     assert engine.assess(TriageInput(text=text)).level is TriageLevel.EMERGENCY
+
+
+# -- 2. a denied or unborn child is no child patient ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "没怀娃儿，发烧，腰杆这边疼，解小便也疼",
+        "我还没娃，这两天尿尿疼",
+        "我们没有孩子，我自己肚子疼",
+        "结婚三年没得娃，月经不准",
+        "不是孩子，是我自己发烧",
+        "怀娃儿五个月了，腿有点肿",
+        "怀着孩子，这两天肚子有点胀",
+        "没生过孩子，下面有点痒",
+    ],
+)
+def test_a_denied_or_unborn_child_is_no_child(text: str) -> None:
+    assert not extract(text).is_child
+
+
+@pytest.mark.parametrize("text", ["没怀娃儿，发烧", "还没怀上孩子，腰疼", "没怀过宝宝，小肚子疼"])
+def test_not_carrying_a_baby_is_not_pregnant(text: str) -> None:
+    assert extract(text).pregnant is False
+
+
+@pytest.mark.parametrize("text", ["怀娃儿三个月了，见了点红", "怀上宝宝两个月，肚子疼"])
+def test_carrying_a_baby_is_pregnant(text: str) -> None:
+    assert extract(text).pregnant is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "娃儿发烧，哭闹",
+        "孩子没发烧，就是咳",
+        "宝宝没有吃奶，一直睡",
+        "是不是孩子发烧了，额头好烫",
+        "没让孩子吃药，娃儿还在咳",
+        "我家就一个孩子，宝宝三个月，拉肚子",
+    ],
+)
+def test_a_child_said_with_a_negation_nearby_is_still_a_child(text: str) -> None:
+    assert extract(text).is_child
+
+
+def test_an_adult_without_child_gets_no_child_rules(engine: TriageEngine) -> None:
+    rules = _rules(engine, "没怀娃儿，发烧39度，右边腰疼，尿尿疼")
+    assert "fever_urinary_loin" in rules
+    assert not any(rule.startswith("child_") or rule.endswith("_child") for rule in rules)
