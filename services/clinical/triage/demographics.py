@@ -40,7 +40,15 @@ _MONTHS_AFTER = re.compile(
     rf"{_BABY}(?:今年|现在|已经|才|刚|刚满|满|出生|快|有|都)*({_NUM})\s*(多)?个?(?:多)?\s*(半)?月(?!经)"
 )
 _MONTHS_BEFORE = re.compile(rf"({_NUM})\s*(多)?个(半)?月(?:大)?(?:的)?{_BABY}")
-_MONTHS_BIG = re.compile(rf"({_NUM})\s*(多)?个(半)?月大")
+# "一个月大腿疼", "两个月大便黑", "一个月大夫说": 大 starting the next word is no size.
+_NOT_SIZE = r"(?!腿|便|概|约|夫|脑|肠|姨|爷|妈|伯|哥|姐|声|量|口|汗|拇|部分|多|医院|人|小)"
+_MONTHS_BIG = re.compile(rf"({_NUM})\s*(多)?个(半)?月大{_NOT_SIZE}")
+# "他汀吃了一个月", "药用了快两个月", "理疗做了一个月": a span after a verb is how long something
+# was done, never an age, even with a baby word right after ("吃了一个月宝宝说我黄").
+_VERB_SPAN = re.compile(
+    r"(?:吃|用|做|打|喝|服|抹|涂|擦|搽|贴|住|疼|痛|咳|吐|拉|烧|治|输|练|停|戴|敷|持续|坚持|治疗|输液|上班|坐)"
+    r"(?:了|过)(?:有|快|都|将近|差不多|近|大概|大约|整整|足足)?$"
+)
 _DAYS = re.compile(
     rf"(?:出生|出世|生下来|{_BABY}(?:才|刚|刚出生|出生|出世|现在)*)(?:才|刚|啱啱)?({_NUM})\s*天|({_NUM})\s*天(?:大)?的?{_BABY}"
 )
@@ -50,7 +58,7 @@ _DAYS_BARE = re.compile(rf"{_BABY}(?:现在)?({_NUM})\s*天(?!大)")
 # Weeks since birth: "出生一个礼拜", "出世两周" (Cantonese 出世), "三周大的宝宝"; a bare "宝宝一周没拉" is no age.
 _WEEKS = re.compile(
     rf"(?:出生|出世|生下来)(?:才|刚|刚刚|啱啱|了)*({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)(?!前|以前|之前)"
-    rf"|({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)大"
+    rf"|({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)大{_NOT_SIZE}"
 )
 _NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|刚满月|月子里的?宝宝|满月")
 # Northern "俺奶" / "俺爷" (grandma, grandpa, set H) are elder words; "我奶水少" is breast milk.
@@ -157,19 +165,28 @@ def _years(text: str) -> float | None:
     return None
 
 
+def _age_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """First match of an age pattern whose number does not follow a verb ("吃了一个月" is a span)."""
+    for match in pattern.finditer(text):
+        start = next((match.start(i) for i in (1, 2) if i <= pattern.groups and match.group(i)), match.start())
+        if not _VERB_SPAN.search(text, 0, start):
+            return match
+    return None
+
+
 def _months(text: str) -> float | None:
     for pattern in (_MONTHS_BEFORE, _MONTHS_AFTER, _MONTHS_BIG):
-        match = pattern.search(text)
+        match = _age_match(pattern, text)
         if match:
             value = number(match.group(1))
             if value is not None and value <= 36:
                 return round((value + (0.5 if match.group(3) else 0.0)) / 12, 3)
-    match = _DAYS.search(text)
+    match = _age_match(_DAYS, text)
     if match:
         value = number(match.group(1) or match.group(2))
         if value is not None and value <= 120:
             return round(value / 365, 3)
-    match = _WEEKS.search(text)
+    match = _age_match(_WEEKS, text)
     if match:
         value = number(match.group(1) or match.group(2))
         if value is not None and value <= 16:

@@ -63,9 +63,12 @@ _NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不
 _AGE_DAYS = re.compile(
     rf"(?:出生|生下来|宝宝|孩子|婴儿|新生儿)(?:才|刚|刚出生|出生|现在|已经|满|刚满|第)*{_NUM}\s*(?:天|日)"
 )
-_AGE_DAYS_BEFORE = re.compile(rf"{_NUM}\s*天(?:大)?的?(?:宝宝|孩子|婴儿|新生儿|小孩)")
+# "药吃了十天宝宝说…", "吃了两周大便黑": a span after a verb, or 大 starting the next word, is no age.
+_NOT_AFTER_VERB = r"(?<![吃用做打喝服抹涂擦搽贴住疼痛咳吐拉烧治输练停戴敷续疗液持][了过])"
+_AGE_DAYS_BEFORE = re.compile(rf"{_NOT_AFTER_VERB}{_NUM}\s*天(?:大)?的?(?:宝宝|孩子|婴儿|新生儿|小孩)")
 _AGE_WEEKS = re.compile(
-    rf"(?:出生|生下来|宝宝|孩子|婴儿)(?:才|刚|刚出生|出生|现在|已经)*{_NUM}\s*(?:周|星期)|{_NUM}\s*(?:周|星期)大"
+    rf"(?:出生|生下来|宝宝|孩子|婴儿)(?:才|刚|刚出生|出生|现在|已经)*{_NUM}\s*(?:周|星期)"
+    rf"|{_NOT_AFTER_VERB}{_NUM}\s*(?:周|星期)大(?!腿|便|概|约|夫|脑|肠|部分|多|小)"
 )
 # Tablets: "吃了20片", "吞了一整瓶", "十几粒安眠药".
 _TABLETS = re.compile(rf"(?:吃|吞|服|喝)(?:了|下|下去|掉)?[^，。\d]{{0,6}}?{_NUM}\s*(?:多)?\s*(?:片|粒|颗|丸|袋|支)")

@@ -116,3 +116,51 @@ def test_an_adult_without_child_gets_no_child_rules(engine: TriageEngine) -> Non
     rules = _rules(engine, "没怀娃儿，发烧39度，右边腰疼，尿尿疼")
     assert "fever_urinary_loin" in rules
     assert not any(rule.startswith("child_") or rule.endswith("_child") for rule in rules)
+
+
+# -- 3. a span after a verb is no baby's age -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他汀吃了一个月，腿有点酸",
+        "他汀吃了一个月大腿酸",
+        "降压药用了快两个月大便有点黑",
+        "理疗做了一个月大腿还是没劲",
+        "这药吃了一个月宝宝说我脸黄",
+        "胰岛素打了差不多三个月",
+        "药膏抹了两周大腿还痒",
+        "吃了十天药，孩子说我瘦了",
+    ],
+)
+def test_a_span_after_a_verb_is_no_age(engine: TriageEngine, text: str) -> None:
+    normalized = engine.normalize(text)
+    said = extract(normalized)
+    assert said.age is None
+    assert engine._findings(normalized, said).age_days is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("宝宝一个月，吐奶", 1 / 12),
+        ("孩子才一个月大", 1 / 12),
+        ("一个月的娃，鼻子不通", 1 / 12),
+        ("宝宝两个月大，发烧38度", 2 / 12),
+        ("宝宝吃了一个月奶粉，三个月大", 3 / 12),
+        ("三周大的宝宝吐奶", 21 / 365),
+    ],
+)
+def test_a_baby_age_is_still_read(engine: TriageEngine, text: str, age: float) -> None:
+    assert extract(engine.normalize(text)).age == pytest.approx(age, abs=0.002)
+
+
+def test_a_two_month_old_with_fever_stays_an_emergency(engine: TriageEngine) -> None:
+    assert engine.assess(TriageInput(text="宝宝两个月大，发烧38度")).level is TriageLevel.EMERGENCY
+
+
+def test_black_stools_after_months_of_pills_stay_an_emergency_for_an_adult(engine: TriageEngine) -> None:
+    result = engine.assess(TriageInput(text="降压药用了两个月大便发黑"))
+    assert result.level is TriageLevel.EMERGENCY
+    assert "pediatrics" not in result.departments
