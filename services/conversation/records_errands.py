@@ -9,7 +9,9 @@ to the fallback menu. Two readers, one list of words:
 - the actions (actions/general.py, the journey's first action) send a symptom or booking
   reading that asks after an appointment already made to the appointment list;
 - the chat edge (turns.py) hands a message the bot fell back on to the results or
-  appointments journey when its words clearly ask for one (`records_trigger`).
+  appointments journey when its words clearly ask for one, and to the cancellation when an
+  appointment already made is one the patient will not go to ("我 那个 约的号 不去 了",
+  set 5's G34, fell back once the NLU learnt set 5's boundaries) (`records_trigger`).
 
 Only clear words count: something already booked ("约了", "约咗", "预约的") together with a
 wish to look it up ("查", "忘了", "哪天", "是不是"), never with a cancel, a move or a new
@@ -23,7 +25,7 @@ import re
 
 from services.conversation.simplified import simplified as _simplified
 
-QUERY_RESULT, QUERY_APPOINTMENT = "/query_result", "/query_appointment"
+QUERY_RESULT, QUERY_APPOINTMENT, CANCEL_APPOINTMENT = "/query_result", "/query_appointment", "/cancel_appointment"
 
 # Already booked: 约了/约过/约好/约的/约咗/约左 (Cantonese), 预约了/预约的, 挂了/挂过/挂的号.
 _BOOKED = re.compile(r"约(了|过|好|的|咗|左|着)|预约(了|的|过)|挂(了|过|的|咗)[^，。,.！!？?\s]{0,6}号")
@@ -34,6 +36,9 @@ _LOOK_UP = re.compile(
 )
 # Not a look-up: giving it back, moving it, or booking another.
 _OTHER_WISH = re.compile(r"取消|退|改|换|推迟|提前到|再挂|还想挂|还要挂|另外挂|再约|帮我挂|给我挂|想挂")
+# Not going to it after all: "我 那个 约的号 不去 了" (set 5's G34, spaced as typed by voice) fell
+# back between query and cancel once the NLU learnt set 5's boundaries.
+_NOT_GOING = re.compile(r"不去了|去不了|不想去了|不能去了|来不了|不来了|不看了|唔去喇|冇得去")  # spaces taken out first
 # A report, and asking whether it is out or what it says.
 _REPORT = re.compile(r"结果|报告|病理|化验单|检查单|化验|检验|片子|活检")
 _REPORT_ASK = re.compile(r"出来|出了|出咗|出没出|出冇|好了没|好了吗|查|看看|看下|看一下|瞅|瞧|睇|拿|取|在哪看|怎么看")
@@ -61,6 +66,13 @@ def asks_after_appointment(text: str) -> bool:
     return bool(_BOOKED.search(said) and _LOOK_UP.search(said)) and not _OTHER_WISH.search(said)
 
 
+def gives_back_appointment(text: str) -> bool:
+    """ "我 那个 约的号 不去 了", "约好的号去不了了": an appointment already made that the patient
+    will not go to, with no complaint beside it (a complaint is triage's first)."""
+    said = _simplified(text).replace(" ", "")
+    return bool(_BOOKED.search(said) and _NOT_GOING.search(said)) and not mentions_complaint(said)
+
+
 def asks_for_results(text: str) -> bool:
     """ "俺爹前天做哩胃镜，病理结果出来没有，帮俺瞅瞅", "我的化验单出来了吗"; not "报告几天能出"
     (the FAQ's question about the hospital)."""
@@ -74,4 +86,6 @@ def records_trigger(text: str) -> str | None:
         return QUERY_APPOINTMENT
     if asks_for_results(text):
         return QUERY_RESULT
+    if gives_back_appointment(text):
+        return CANCEL_APPOINTMENT
     return None

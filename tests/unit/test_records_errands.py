@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.conversation.records_errands import (
+    CANCEL_APPOINTMENT,
     QUERY_APPOINTMENT,
     QUERY_RESULT,
     asks_after_appointment,
@@ -64,3 +65,30 @@ def test_asking_for_ones_reports(text: str) -> None:
 @pytest.mark.parametrize("text", ["病理报告一般几天能出来", "报告能在自助机打印吗", "你好", "医院几点开门"])
 def test_questions_about_the_hospital_and_small_talk_are_neither(text: str) -> None:
     assert records_trigger(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我 那个 约的号 不去 了",  # set 5's G34, spaced as typed by voice
+        "约好的号去不了了",
+        "预约的那个号 我妈来不了了",
+        "約咗嘅號唔去喇",
+        "我挂了明天的号 不想去了",
+    ],
+)
+def test_an_appointment_the_patient_will_not_go_to_is_given_back(text: str) -> None:
+    assert records_trigger(text) == CANCEL_APPOINTMENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我约了明天的号 但是发烧了去不了",  # a complaint: triage hears it first
+        "我不去了",  # nothing booked said
+        "帮我约个号 明天去不了 后天可以",  # a new booking
+        "我约的是哪天 忘了",  # a look-up
+    ],
+)
+def test_not_going_without_an_appointment_or_with_a_complaint_is_no_cancellation(text: str) -> None:
+    assert records_trigger(text) != CANCEL_APPOINTMENT
