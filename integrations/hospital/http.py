@@ -49,6 +49,13 @@ def account_reads_remembered() -> Iterator[None]:
         _ACCOUNT_READS.reset(token)
 
 
+def _forget_reads() -> None:
+    """A write through the client: what this run read may have changed."""
+    remembered = _ACCOUNT_READS.get()
+    if remembered is not None:
+        remembered.clear()
+
+
 class HttpHospitalBackend(HospitalBackend):
     def __init__(
         self,
@@ -269,9 +276,3 @@ def _conversation(conversation_id: Optional[str]) -> Dict[str, str]:
 
 
 __all__ = ["HospitalError", "HttpHospitalBackend"]
-
-
-def _forget_reads() -> None:
-    remembered = _ACCOUNT_READS.get()
-    if remembered is not None:
-        remembered.clear()

@@ -151,8 +151,7 @@ def note_bot_answer(ctx: ServiceContext, conversation_id: str, texts: list[str],
         with ctx.db.reading() as session:
             row = session.get(FallbackStreak, conversation_hash)
             streak = row.count if row else 0
-    current = streak
-    if not fallback and current == 0:
+    if not fallback and streak == 0:
         return False
     with ctx.db.transaction() as session:
         row = session.get(FallbackStreak, conversation_hash)
