@@ -51,6 +51,24 @@ _TREATS = "专看|专治|治疗|看|治|瞧|睇"
 _IS_ONE = "的|嘅|滴"
 _DEPARTMENT_WORD = "的那个科|那个科|那科|这个科|的科室|科室|专科|专家门诊|的门诊|门诊|的科|科"
 _DOCTOR = "的医生|的大夫|嘅医生"
+# Words a patient slips between the verb and the thing treated: "看那个心脏的",
+# "看一下皮肤的", "看我这个胃的", "睇下皮膚嘅".
+_FILLER = "(?:看|一下|下)?(?:那个|这个|那种|我的|我这个|俺的|俺这个|孩子的)?"
+# "挂个号 看看俺这个胃", "帮我瞧瞧我的眼睛": having one's own organ looked at, the
+# clause ending with it, asks for the department that treats it. Only after a doubled
+# or softened verb of looking and a possessive (never a bare "看X", which is a complaint
+# or a question about it).
+_LOOKED_AT = "看看|看一下|瞧瞧|瞧一下|睇睇|睇下|查查|查一下"
+_OWNER = "我|俺|我的|俺的|我这个|俺这个|我这|俺这|他的|她的|他这个|她这个"
+_CLAUSE_END = r"(?=$|[\s，。,.!！?？~、]|吧|呢|啊|呀|嘛)"
+# Treatments only one department gives, named as what is booked: "预约针灸", "帮我约个
+# 推拿", "约个号做理疗" (data/department_words.yml ``booked``). Never after 了/过 ("做了
+# 针灸以后头晕" is a complaint).
+_BOOKING_VERB = "预约|约|挂|掛|做|排|安排"
+_BOOKING_GAP = r"[^\s，。,.!！?？了过]{0,3}?"
+# A window read by sound that is really the start of an everyday word: "身分证就可以"
+# sounds like 针灸科 ("证就可" + 以), but 可以 is no 科.
+_EVERYDAY_AFTER_KE = ("可以", "可能", "可是", "可爱", "可怕", "可惜", "可乐", "可怜")
 
 # Pinyin confusions of southern accents and hurried typing, folded to one form
 # (the same folds as the app's resolver): z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing.
@@ -139,11 +157,30 @@ def load_words(words_file: Path = WORDS_FILE, codes: Iterable[str] | None = None
     return words
 
 
+def load_booked(words_file: Path = WORDS_FILE, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Treatments named as what is booked -> the one department that gives them
+    (``booked`` in data/department_words.yml)."""
+    if not words_file.exists():
+        return {}
+    table = (yaml.safe_load(words_file.read_text(encoding="utf-8")) or {}).get("booked") or {}
+    known = set(codes) if codes is not None else None
+    booked: dict[str, str] = {}
+    for code, listed in table.items():
+        if known is not None and code not in known:
+            raise ValueError(f"{words_file.name}: unknown department code {code!r}")
+        for word in listed:
+            booked[simplify(str(word))] = str(code)
+    return booked
+
+
 class DepartmentFinder:
     """Finds department mentions: exact wordings first, then by sound; longest wins."""
 
-    def __init__(self, names: Mapping[str, str], words: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, names: Mapping[str, str], words: Mapping[str, str] | None = None, booked: Mapping[str, str] | None = None
+    ) -> None:
         self.names = {k: v for k, v in names.items() if k}
+        self.booked = {k: v for k, v in (booked or {}).items() if k}
         self.words = {k: v for k, v in (words or {}).items() if k and not k.startswith(NOT_OURS)}
         self.not_ours = [k[len(NOT_OURS) :] for k in (words or {}) if k.startswith(NOT_OURS) and len(k) > 1]
         self.codes = frozenset(self.names.values())
@@ -153,6 +190,8 @@ class DepartmentFinder:
         self.ke_names = _unambiguous((sound(name)[:-1], code) for name, code in spoken.items() if name.endswith("科"))
         self.longest = max(map(len, self.names), default=0)
         self.framed = _framed(self.words)
+        self.looked_at = _looked_at(self.words)
+        self.booked_pattern = _booked(self.booked)
 
     @classmethod
     def from_files(cls, extra: Iterable[tuple[str, str]] = ()) -> DepartmentFinder:
@@ -160,10 +199,15 @@ class DepartmentFinder:
         for wording, code in extra:
             if code in set(names.values()):
                 names.setdefault(simplify(wording), code)
-        return cls(names, load_words(codes=set(names.values())))
+        codes = set(names.values())
+        return cls(names, load_words(codes=codes), load_booked(codes=codes))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"names": self.names, "words": {**self.words, **{NOT_OURS + k: "" for k in self.not_ours}}}
+        return {
+            "names": self.names,
+            "words": {**self.words, **{NOT_OURS + k: "" for k in self.not_ours}},
+            "booked": self.booked,
+        }
 
     def resolve(self, text: str) -> str | None:
         """The first department named in ``text``, or None."""
@@ -185,6 +229,7 @@ class DepartmentFinder:
         spans = [(start, start + len(name), code) for name, code in self.names.items() for start in _all(plain, name)]
         spans += self._by_sound(plain)
         spans += self._by_frame(plain)
+        spans += self._booked(plain)
         spans += [s for s in self._one_syllable_off(plain) if all(s[1] <= a or s[0] >= b for a, b, _ in spans)]
         spans += [(start, start + len(other), "") for other in self.not_ours for start in _all(plain, other)]
         # Longest first, so "新内科" (心内科 by sound) beats the 内科 inside it.
@@ -208,7 +253,7 @@ class DepartmentFinder:
                 if not _is_chinese(window):
                     continue
                 code = self.by_sound.get(sound(window))
-                if code is not None:
+                if code is not None and text[end - 1 : end + 1] not in _EVERYDAY_AFTER_KE:
                     hits.append((start, end, code))
                     break
         return hits
@@ -218,7 +263,17 @@ class DepartmentFinder:
         if self.framed is None:
             return []
         found = self.framed.finditer(text)
-        return [(m.start(), m.end(), self.words[m.group("word")]) for m in found if _frames_a_department(m)]
+        hits = [(m.start(), m.end(), self.words[m.group("word")]) for m in found if _frames_a_department(m)]
+        if self.looked_at is not None:
+            hits += [(m.start(), m.end(), self.words[m.group("word")]) for m in self.looked_at.finditer(text)]
+        return hits
+
+    def _booked(self, text: str) -> list[tuple[int, int, str]]:
+        """ "预约针灸", "约个推拿": a treatment one department gives, after a verb of booking."""
+        if self.booked_pattern is None:
+            return []
+        found = self.booked_pattern.finditer(text)
+        return [(m.start("word"), m.end("word"), self.booked[m.group("word")]) for m in found]
 
     def _one_syllable_off(self, text: str) -> list[tuple[int, int, str]]:
         """ "皮湖科": a window ending in 科 one syllable away from exactly one name ending in 科."""
@@ -243,7 +298,22 @@ def _framed(words: Mapping[str, str]) -> re.Pattern[str] | None:
         return None
     word = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     after = f"(?:{_IS_ONE})(?:那个科|科室|科|门诊|医生|大夫)?|{_DEPARTMENT_WORD}"
-    return re.compile(f"(?P<treats>{_TREATS})?(?P<word>{word})(?P<after>{after})")
+    return re.compile(f"(?:(?P<treats>{_TREATS}){_FILLER})?(?P<word>{word})(?P<after>{after})")
+
+
+def _looked_at(words: Mapping[str, str]) -> re.Pattern[str] | None:
+    """ "看看俺这个胃", "瞧瞧我的眼睛": one's own organ to be looked at, ending the clause."""
+    if not words:
+        return None
+    word = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(f"(?:{_LOOKED_AT})(?:{_OWNER})(?:这个|那个)?(?P<word>{word}){_CLAUSE_END}")
+
+
+def _booked(booked: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not booked:
+        return None
+    word = "|".join(re.escape(w) for w in sorted(booked, key=len, reverse=True))
+    return re.compile(f"(?:{_BOOKING_VERB}){_BOOKING_GAP}(?P<word>{word})")
 
 
 def _frames_a_department(match: re.Match[str]) -> bool:

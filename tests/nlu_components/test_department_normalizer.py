@@ -205,3 +205,37 @@ def test_in_a_complaint_a_department_booked_counts(tmp_path: Path) -> None:
     booked = normalizer.normalise("口渴得厉害 想约内分泌的大夫", [], complaint=True)
     assert [e["value"] for e in booked] == ["endocrinology"]
     assert [e["value"] for e in normalizer.normalise("我要預約家醫科", [])] == ["general_internal"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("我要找看那个皮肤的", "dermatology"),  # a filler between the verb and what it treats
+        ("帮我挂看一下眼睛的", "ophthalmology"),
+        ("有没有治这个骨头的医生", "orthopedics"),
+        ("约个号 帮我瞧瞧我这个牙", "stomatology"),  # one's own organ looked at, ending the clause
+        ("挂号，看看俺的耳朵吧", "ent"),
+        ("想约个艾灸", "tcm"),  # a treatment one department gives, booked
+        ("帮我预约一次康复训练", "rehabilitation"),
+        ("幫我約個拔牙", "stomatology"),  # traditional characters
+        ("下周三能排个推拿吗", "tcm"),
+    ],
+)
+def test_department_named_by_a_filler_an_organ_looked_at_or_a_treatment_booked(
+    finder: DepartmentFinder, text: str, code: str
+) -> None:
+    assert finder.resolve(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "做了针灸以后腿有点麻",  # a treatment told as past is no request
+        "带身份证就可以吗",  # 证就可(以) sounds like 针灸科
+        "看看我的报告出来没",  # looked at, but no organ ends the clause
+        "我看看这个胃药怎么吃",
+        "医保卡可能忘带了",
+    ],
+)
+def test_fillers_treatments_and_everyday_words_invent_no_department(finder: DepartmentFinder, text: str) -> None:
+    assert finder.find(text) == []
