@@ -42,7 +42,14 @@ from actions.open_places import (
     open_slots,
 )
 from actions.place_taken import say_place_taken, slot_title, takes_the_wish
-from actions.typed_choices import chosen_place, offered_by_words, offered_slots, several_at_the_time
+from actions.typed_choices import (
+    chosen_place,
+    clock_time,
+    offered_by_words,
+    offered_slots,
+    place_near_clock,
+    several_at_the_time,
+)
 from actions.visit_money import hold_minutes, say_money_moved
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
@@ -280,6 +287,10 @@ class ValidateBookingForm(PatientFormValidation):
             if several_at_the_time(text, tracker, offered):  # the patient hears which one was taken
                 say_first_of_several(dispatcher, tracker, offered, picked)
             return {"slot_id": picked}
+        near = None if picked or slot_lists.is_question(text) else place_near_time(text, tracker)
+        if near:  # "三点左右最好" with no place at three on the screen: the nearest place of the day, said
+            say_place_taken(dispatcher, tracker, [*offered, near], near, domain)
+            return {"slot_id": near}
         steered = steer_slot_list(value, tracker)
         if steered is not None:  # "更多", "下午", "李医生", "专家号": the list is shown again, narrowed
             answer = {"slot_id": None, "slot_list_view": steered, "booking_wish": slot_lists.wish_of(steered)}
@@ -315,6 +326,21 @@ def steer_slot_list(value: str, tracker: Tracker) -> Optional[Dict[str, Any]]:
     except HospitalError:
         return None
     return slot_lists.view_from_words(common.latest_text(tracker) or value, view, day_slots)
+
+
+def place_near_time(text: str, tracker: Tracker) -> Optional[str]:
+    """The place of the day nearest the time the patient said ("三点左右"), among those that
+    fit the list's view (time of day, doctor, title); None without a time said."""
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    if not department or not date_slot or clock_time(text) is None:
+        return None
+    view = slot_lists.current_view(tracker.get_slot("slot_list_view"), date_slot)
+    try:
+        day_slots = open_slots(department, parse_date_slot(date_slot)[0], tracker.get_slot("doctor"))
+    except HospitalError:
+        return None
+    _page, _more, fitting = slot_lists.arrange(day_slots, {**view, "period": None, "page": 0})
+    return place_near_clock(text, fitting or day_slots)
 
 
 def first_in_view(tracker: Tracker, view: Dict[str, Any]) -> Optional[str]:

@@ -127,6 +127,18 @@ def side_topic(tracker: Tracker) -> Optional[str]:
     return next(iter(side_topics(tracker)), None)
 
 
+def names_a_day(text: str) -> bool:
+    """Words that answer the day question ("周六几点有号", "下午吧", "哪天都行", "12号"): a
+    question with them is about the day, not a side question."""
+    said = simplified(text or "")
+    return bool(
+        resolve(said, today_in_shanghai())
+        or booking_wishes.period_wished(said)
+        or booking_wishes.wants_anything(said)
+        or re.search(r"\d|[周拜期][一二三四五六日天]|[明后今]天|[一二三四五六七八九十]号", said)
+    )
+
+
 def answer_side_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> bool:
     """Answer a side question (each topic it asks) from the hospital's facts; False when there is none."""
     responses = (domain or {}).get("responses") or {}
@@ -258,7 +270,9 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
             ActiveLoop(None),
             FollowupAction(CANCEL_FORM),
         ]
-    if requested != "date" and answer_side_question(dispatcher, tracker, domain):
+    if (requested != "date" or not names_a_day(common.latest_text(tracker))) and answer_side_question(
+        dispatcher, tracker, domain
+    ):  # "挂号费多少钱啊 能走医保不" at the day question too, when it names no day
         return _slots(tracker, {str(requested): None})  # asked again, with no "wrong answer"
     fixed = corrected_name(common.latest_text(tracker)) if requested in AFTER_PICK else None
     if fixed:  # "名字打错了，是张建伟" typed at the ID question, read as an answer

@@ -29,6 +29,11 @@ _TITLE_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
 )
 # "不要主任的", "不是主治": the words right before a title take it back.
 _NEGATED = re.compile(r"(?:不要|不是|不用|不想要|别|不找)\s*(?:个|那个)?$")
+# "普通号勿要" (Shanghainese), "专家号就不要了", "主任的不用", "普通号唔要": the words right
+# after a title take it back too.
+_NEGATED_AFTER = re.compile(
+    r"^(?:的|号|医生|医师|大夫)?\s*(?:就|也|可|我)?\s*(?:勿要|覅|不要|不用|不需要|不想要|不考虑|唔要|唔使|免了|算了|不行|不得行)"
+)
 PRICE_WORDS = re.compile(r"多少钱|多少元|几块|费用|价格|价钱|贵不贵|收费")
 # "随便", "哪天都行", "你看着办", "最早的那个", "没有的话别的也行": any day or place will do;
 # the earliest is taken.
@@ -49,11 +54,17 @@ def title_of(text: str) -> Optional[str]:
         for match in pattern.finditer(text):
             if code == "expert" and mentions and any(m[0] == match.start() for m in mentions):
                 continue
-            if not _NEGATED.search(text[max(0, match.start() - 5) : match.start()]):
-                mentions.append((match.start(), code))
+            if _NEGATED.search(text[max(0, match.start() - 5) : match.start()]):
+                continue
+            if _NEGATED_AFTER.search(text[match.end() : match.end() + 8]):
+                continue
+            mentions.append((match.start(), code))
     if not mentions:
         return None
-    return max(mentions)[1]
+    wished: Optional[str] = None  # in the order said: "要主任的 专家号" stays a 主任医师
+    for _start, code in sorted(mentions):
+        wished = narrower(wished, code)
+    return wished
 
 
 def narrower(old: Optional[str], new: Optional[str]) -> Optional[str]:

@@ -163,3 +163,33 @@ def _starts_at(slot: Slot, clock: Tuple[int, int]) -> bool:
 def _doctor_name(slot: Slot) -> str:
     doctor = slot.get("doctor")
     return str(doctor.get("name") or "") if isinstance(doctor, dict) else str(doctor or "")
+
+
+# "三点以后的", "十点之前": the side of the clock the place may be on.
+_AFTER_CLOCK = re.compile(r"[点點时](?:钟|鐘|半)?\s*(?:以后|之后|往后|后)")
+_BEFORE_CLOCK = re.compile(r"[点點时](?:钟|鐘|半)?\s*(?:以前|之前|前)(?!后)")
+NEAR_MINUTES = 90
+
+
+def place_near_clock(text: str, day_slots: List[Slot]) -> Optional[str]:
+    """ "三点左右最好", "两点多的", "十点之前的": the place of the day (already narrowed to the
+    patient's wish) that starts nearest the time said, when none starts at it exactly and
+    the list on screen does not show it; None without a time, or with nothing within 90 minutes."""
+    said = simplified(text or "")
+    clock = clock_time(said, period_of(said))
+    if clock is None:
+        return None
+    wanted = clock[0] * 60 + clock[1]
+    after, before = bool(_AFTER_CLOCK.search(said)), bool(_BEFORE_CLOCK.search(said))
+    near: List[Tuple[int, str, str]] = []
+    for slot in day_slots:
+        start = common.parse_iso(str(slot.get("start", "")))
+        if start is None:
+            continue
+        local = start.astimezone(common.SHANGHAI)
+        minutes = local.hour * 60 + local.minute
+        if (after and minutes < wanted) or (before and minutes > wanted):
+            continue
+        if abs(minutes - wanted) <= NEAR_MINUTES:
+            near.append((abs(minutes - wanted), str(slot.get("start", "")), str(slot["id"])))
+    return min(near)[2] if near else None

@@ -53,6 +53,21 @@ def test_the_title_asked_for(text: str, title: str | None) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("要副主任的，普通号勿要", "deputy"),  # Shanghainese: the refusal comes after the title
+        ("普通号唔要 我要睇副主任", "deputy"),
+        ("专家号就不要了，普通号就行", "ordinary"),
+        ("要主任医师 主治的不用", "chief"),
+        ("挂个主任的号 专家号", "chief"),  # 专家号 said after 主任 in one breath keeps the narrower
+        ("专家号 最好是副主任", "deputy"),
+    ],
+)
+def test_a_title_taken_back_after_it_or_narrowed_in_the_same_message(text: str, title: str) -> None:
+    assert title_of(text) == title
+
+
+@pytest.mark.parametrize(
     ("text", "period"),
     [
         ("哎呀不对，上午要跑单，改成下午噻", "afternoon"),

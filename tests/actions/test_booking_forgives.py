@@ -1,0 +1,92 @@
+"""Booking families of the round on set 7 (tuning material), in wordings of our own:
+a title taken back after it is said ("普通号勿要"), a side question at the day question
+("挂号费几块钱"), a time of the clock said roughly at the list ("三点左右")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking import ValidateBookingForm
+from actions.booking_answers import names_a_day
+from actions.dates import today_in_shanghai
+from tests.actions.fake_hospital import FakeHospital
+from tests.actions.helpers import make_tracker, responses, slot_events
+
+TODAY = today_in_shanghai()
+DAY = (TODAY + timedelta(days=1)).isoformat()
+
+
+def in_form(text: str, slots: dict[str, Any], extracted: dict[str, Any] | None = None) -> Tracker:
+    extracted = extracted or {}
+    tracker = make_tracker(slots={**slots, **extracted}, text=text, active_loop="booking_form")
+    tracker.events.extend({"event": "slot", "name": k, "value": v} for k, v in extracted.items())
+    return tracker
+
+
+async def run_form(tracker: Tracker, domain: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateBookingForm().run(dispatcher, tracker, domain)
+    return slot_events(events), responses(dispatcher)
+
+
+# --- a side question at the day question -------------------------------------------
+async def test_a_fee_question_at_the_day_question_is_answered_and_the_day_asked_again(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    text = "看个号要几块钱 医保刷得了不"
+    tracker = in_form(text, {"department": "ent", "requested_slot": "date"}, extracted={"date": text})
+    changed, said = await run_form(tracker, domain)
+    assert said == ["utter_faq/fees", "utter_faq/insurance"]
+    assert changed == {"date": None, "requested_slot": "date"}
+
+
+def test_a_question_about_the_day_is_no_side_question() -> None:
+    for text in ("礼拜六几点有号", "后天上午几点开始", "哪天都行，要多少钱", "15号有没有"):
+        assert names_a_day(text), text
+    for text in ("挂号费多少钱啊", "你们那能停车不", "医保能报吗"):
+        assert not names_a_day(text), text
+
+
+# --- a time of the clock said roughly at the list --------------------------------------
+def place(sid: str, hour: int, minute: int = 0, title: str = "主治医师") -> dict[str, Any]:
+    return {
+        "id": sid,
+        "department": "ophthalmology",
+        "doctor": {"id": "d" + sid, "name": "黎" + sid, "title": title},
+        "date": DAY,
+        "start": f"{DAY}T{hour:02d}:{minute:02d}:00+08:00",
+        "fee_fen": 1500,
+        "remaining": 2,
+    }
+
+
+ROUGH_DAY = [place("a1", 13, 30), place("a2", 14), place("a3", 14, 30), place("a4", 15, 30), place("a5", 16, 30)]
+SHOWN = {
+    "department": "ophthalmology",
+    "date": f"{DAY} afternoon",
+    "requested_slot": "slot_id",
+    "offered_choices": ["a1", "a2"],
+}
+
+
+async def test_a_rough_time_takes_the_nearest_place_of_the_day(hospital: FakeHospital, domain: dict) -> None:
+    hospital.slots[f"ophthalmology|{DAY}"] = ROUGH_DAY
+    for text, wanted in (("四点钟上下最合适", "a4"), ("两点多的", "a2"), ("四点以后的", "a5"), ("两点半那个", "a3")):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(slots=SHOWN, text=text)
+        result = await ValidateBookingForm().validate_slot_id(text, dispatcher, tracker, domain)
+        assert result == {"slot_id": wanted}, text
+        shown = wanted in SHOWN["offered_choices"]  # a place on the screen is simply taken
+        assert responses(dispatcher) == ([] if shown else ["utter_place_taken"]), text
+
+
+async def test_a_time_asked_about_or_far_from_every_place_takes_nothing(hospital: FakeHospital, domain: dict) -> None:
+    hospital.slots[f"ophthalmology|{DAY}"] = ROUGH_DAY
+    for text in ("有没有四点左右的", "晚上八点"):
+        tracker = make_tracker(slots=SHOWN, text=text)
+        result = await ValidateBookingForm().validate_slot_id(text, CollectingDispatcher(), tracker, domain)
+        assert result.get("slot_id") is None, text
