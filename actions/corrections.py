@@ -44,16 +44,30 @@ _NAME_FIXES = (
     re.compile(rf"(?:名字|姓名)(?:改成|改为|应该是|是)(?P<new>{_CN_NAME})"),
 )
 _NOISE = re.compile(r"[了啊呀吧的。.!！]+$")
+# "打错了 是吴昊然 日天昊", "写错字了，应该叫吴昊然", "不对不对 吴昊然才对": a slip owned up to,
+# then a name (checked as a name: a surname first, no time, no request) and maybe its spelling.
+_SLIP_THEN_NAME = re.compile(
+    r"(?:(?:打错|写错|输错|弄错|搞错|敲错|错了|不对)[字了啦咯喽哒]*[，,。.!！\s]*)+[，,。.!！\s]*"
+    r"(?:应该|其实)?(?:是|叫|改成|改为)?\s*(?!不|错)(?P<new>[\u4e00-\u9fff·]{2,4})(?:才对|就对了)?(?=$|[\s，,。.!！])"
+)
 
 
 def corrected_name(text: str) -> Optional[str]:
-    """The right name in "是李敏不是李明" / "名字打错了，是李敏", if the message says one."""
+    """The right name in "是李敏不是李明" / "名字打错了，是李敏" / "打错了 是李敏 敏捷的敏", if
+    the message says one."""
     for pattern in _NAME_FIXES:
         found = pattern.search(text)
         if found:
             name = _NOISE.sub("", found.group("new"))
             if 2 <= len(name) <= 5:
                 return name
+    from actions.patient_names import name_in  # patient_names reads dates; loaded on use
+    from actions.simplified import simplified
+
+    for found in _SLIP_THEN_NAME.finditer(simplified(text or "")):
+        name = re.sub(r"(?:才对|就对了)$", "", found.group("new"))
+        if name_in(name) == name and common.resolve_department(name) is None:
+            return text[found.start("new") : found.start("new") + len(name)]
     return None
 
 

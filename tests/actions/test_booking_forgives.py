@@ -90,3 +90,33 @@ async def test_a_time_asked_about_or_far_from_every_place_takes_nothing(hospital
         tracker = make_tracker(slots=SHOWN, text=text)
         result = await ValidateBookingForm().validate_slot_id(text, CollectingDispatcher(), tracker, domain)
         assert result.get("slot_id") is None, text
+
+
+# --- a name slip owned up to, then the right name ---------------------------------------
+def test_a_slip_owned_up_to_then_the_right_name() -> None:
+    from actions.corrections import corrected_name
+
+    for text, name in (
+        ("刚才打错了 是黄嘉怡 嘉兴的嘉", "黄嘉怡"),
+        ("输错字了，应该叫黄嘉怡", "黄嘉怡"),
+        ("不对不对 黄嘉怡才对", "黄嘉怡"),
+        ("寫錯了 是黃嘉怡", "黃嘉怡"),
+    ):
+        assert corrected_name(text) == name, text
+    for text in ("打错了 是后天", "不对 是李医生那个", "点错了 要挂口腔科", "少打了一位 是[手机#139****2468#Qw3rTy7u]"):
+        assert corrected_name(text) is None, text
+
+
+async def test_a_name_slip_at_the_id_question_changes_the_name(hospital: FakeHospital, domain: dict) -> None:
+    text = "刚才打错了 是黄嘉怡 嘉兴的嘉"
+    asked = {
+        "department": "ent",
+        "date": DAY,
+        "slot_id": "x1",
+        "patient_name": "黄佳怡",
+        "requested_slot": "id_number",
+    }
+    tracker = in_form(text, asked, extracted={"id_number": text})
+    changed, said = await run_form(tracker, domain)
+    assert changed["patient_name"] == "黄嘉怡" and changed["id_number"] is None
+    assert said == ["utter_name_corrected"]
