@@ -1,0 +1,100 @@
+"""The chat edge's symptom routing (services/conversation/symptom_routing.py), rule by
+rule: which understood messages are handed to triage and which are left to their own
+journey. Messages are written here in patients' words; none is copied from an
+evaluation set."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations.rasa.client import Understanding
+from services.conversation.symptom_routing import describes_complaint, should_reroute
+
+
+def _fell_back(text: str) -> bool:
+    return should_reroute(Understanding("nlu_fallback", 0.3), text, True)
+
+
+def _understood(intent: str, text: str) -> bool:
+    return should_reroute(Understanding(intent, 0.9), text, False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "早上测血糖 十二点多",  # a reading with its number
+        "我爸血压老是偏高 吃着药也下不来",  # a reading said to be off
+        "心跳特别快 躺着都停不下来",  # the heart felt
+        "晚上起夜四五次 尿尿要等半天",  # passing water
+        "最近头发掉得厉害 枕头上一层",  # hair falling out
+        "孩子背上红了一大片 还脱皮",  # skin changed
+        "脖子侧面摸到一个硬块",  # a lump found
+        "体检说肺上有结节 要紧吗",  # a nodule asked about
+        "左手拿筷子使不上劲",  # a limb that does not work
+        "我奶奶今天老说胡话",  # confusion
+        "娃偷偷吃了好几片安眠药",  # tablets swallowed
+        "这两天没胃口 啥也吃不下",  # appetite
+    ],
+)
+def test_a_complaint_the_router_has_no_word_for_reaches_triage_when_the_nlu_falls_back(text: str) -> None:
+    assert describes_complaint(text)
+    assert _fell_back(text)
+    assert _understood("faq", text)
+    assert _understood("out_of_scope", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "麻烦你了 谢谢",  # 麻 of 麻烦 is no numbness
+        "不用麻烦了",
+        "能不能抽空帮我查一下",  # 抽 of 抽空 is no fit
+        "钱包好像丢在门诊了",  # 包 of 钱包 is no lump
+        "这个药一天吃几片",  # a dose asked, nothing swallowed
+        "手机号填错了",
+        "医院几点开门",
+    ],
+)
+def test_everyday_words_and_real_questions_are_not_complaints(text: str) -> None:
+    assert not _fell_back(text)
+    assert not _understood("thank", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "想挂个号 腿疼得走不了路",  # the booking's own words do not hide its complaint
+        "给我爸预约一下 他血压一直偏高",
+        "帮忙约个号 我眼睛看东西模糊",
+    ],
+)
+def test_a_booking_with_a_complaint_and_no_department_goes_to_triage(text: str) -> None:
+    assert _understood("book_appointment", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "约个皮肤科 脸上起了好多红疹",  # the patient asks to book a named department
+        "帮我挂神经内科 头晕了好几天",
+        "帮我约个号 下周二上午",  # a booking with no complaint
+        "预约针灸",
+    ],
+)
+def test_a_booking_that_names_its_department_or_no_complaint_stays_a_booking(text: str) -> None:
+    assert not _understood("book_appointment", text)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("query_result", "我的血糖报告出来了吗 空腹8点多"),  # errands naming a symptom or a reading
+        ("request_refill", "降压药吃完了 血压还是150"),
+        ("cancel_appointment", "孩子不烧了 明天的号帮我退了"),
+        ("reschedule_appointment", "腿还肿着 去不了 改到下周吧"),
+        ("inform", "38度6"),  # an answer inside a form
+        ("affirm", "对 一直咳"),
+    ],
+)
+def test_errands_and_journey_answers_are_never_hijacked(intent: str, text: str) -> None:
+    assert not _understood(intent, text)
