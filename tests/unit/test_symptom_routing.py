@@ -31,6 +31,8 @@ def _understood(intent: str, text: str) -> bool:
         "脖子侧面摸到一个硬块",  # a lump found
         "体检说肺上有结节 要紧吗",  # a nodule asked about
         "左手拿筷子使不上劲",  # a limb that does not work
+        "脑梗出院后左腿一直不太灵活",
+        "肚子右边有个硬块 按着不疼",
         "我奶奶今天老说胡话",  # confusion
         "娃偷偷吃了好几片安眠药",  # tablets swallowed
         "这两天没胃口 啥也吃不下",  # appetite
