@@ -313,6 +313,9 @@ def new_value_said(tracker: Tracker) -> Dict[str, Any]:
     department = common.resolve_department(tail) or common.resolve_department(text)
     if department and department not in ("emergency", tracker.get_slot("department")):
         return {"department": department, "date": None, "slot_id": None, "slot_list_view": None}
+    if department and department == tracker.get_slot("department") and not resolve(tail, today_in_shanghai()):
+        # "返回上一步 改成口腔科" once 口腔科 was taken already: it stays, and the question is asked again
+        return {"department": department}
     today = today_in_shanghai()
     phrase = resolve(tail, today) or resolve(text, today)
     if phrase is None or not today <= phrase.day <= today + timedelta(days=BOOKING_WINDOW_DAYS):

@@ -120,3 +120,19 @@ async def test_a_name_slip_at_the_id_question_changes_the_name(hospital: FakeHos
     changed, said = await run_form(tracker, domain)
     assert changed["patient_name"] == "黄嘉怡" and changed["id_number"] is None
     assert said == ["utter_name_corrected"]
+
+
+# --- going back to a department already chosen -------------------------------------------
+async def test_going_back_to_the_department_already_chosen_keeps_it(hospital: FakeHospital, domain: dict) -> None:
+    """ "不对 是牙疼 要挂口腔科" changed the department; "上一步 换成口腔科" right after, at the
+    day question, must not empty it again (the department question would come back)."""
+    text = "退回上一步 换成口腔科"
+    tracker = make_tracker(
+        slots={"department": "stomatology", "requested_slot": "date"},
+        text=text,
+        intent="go_back",
+        active_loop="booking_form",
+    )
+    changed, _said = await run_form(tracker, domain)
+    assert changed.get("department", "stomatology") == "stomatology"
+    assert changed["requested_slot"] == "date"
