@@ -136,3 +136,11 @@ async def test_going_back_to_the_department_already_chosen_keeps_it(hospital: Fa
     changed, _said = await run_form(tracker, domain)
     assert changed.get("department", "stomatology") == "stomatology"
     assert changed["requested_slot"] == "date"
+
+
+def test_a_time_of_day_inside_a_complaint_is_no_wish() -> None:
+    from actions.booking_wishes import period_wished
+
+    for text in ("孩子下午就开始发烧了", "夜里又咳起来", "早上有点头晕"):
+        assert period_wished(text) is None, text
+    assert period_wished("早上有点头晕 想挂下午的") == "afternoon"
