@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import AccountPatient, Appointment, AppointmentStatus, Patient
@@ -32,17 +32,20 @@ def _open_holds() -> ColumnElement[bool]:
     return (Appointment.status == AppointmentStatus.HELD.value) & (Appointment.hold_expires_at > bindparam("now"))
 
 
-def _counts() -> Select[tuple[int | None, int | None]]:
-    """Both counts in one statement, built once: the holds open on the phone, and on the
-    busiest account managing the patient."""
-    on_phone = (
+def on_phone_count() -> ScalarSelect[int]:
+    """The holds open on the phone (`phone_hash`) at `now`: a scalar subquery, for a caller's read."""
+    return (
         select(func.count(Appointment.id))
         .join(Patient, Patient.id == Appointment.patient_id)
         .where(Patient.phone_hash == bindparam("phone_hash"), _open_holds())
         .scalar_subquery()
     )
+
+
+def busiest_account_count() -> ScalarSelect[int]:
+    """The holds open at `now` on the busiest account managing `patient_id`: a scalar subquery."""
     accounts = select(AccountPatient.account_id).where(AccountPatient.patient_id == bindparam("patient_id"))
-    busiest = (
+    return (
         select(func.count(Appointment.id))
         .join(AccountPatient, AccountPatient.patient_id == Appointment.patient_id)
         .where(AccountPatient.account_id.in_(accounts), _open_holds())
@@ -51,7 +54,12 @@ def _counts() -> Select[tuple[int | None, int | None]]:
         .limit(1)
         .scalar_subquery()
     )
-    return select(on_phone.label("on_phone"), busiest.label("busiest"))
+
+
+def _counts() -> Select[int, int]:
+    """Both counts in one statement, built once: the holds open on the phone, and on the
+    busiest account managing the patient."""
+    return select(on_phone_count().label("on_phone"), busiest_account_count().label("busiest"))
 
 
 _COUNTS = _counts()
@@ -63,18 +71,23 @@ def check_open_holds(
 ) -> None:
     """Refuse a new hold when the patient's phone or any account managing them is at its cap.
     `phone_hash`: the patient's, when the caller read it already (the booking's row lock)."""
-    settings = ctx.settings
     connection = session.connection()
     if phone_hash is None:
         phone_hash = connection.execute(_PHONE_HASH, {"patient_id": patient_id}).scalar_one_or_none()
         if phone_hash is None:
             return  # the booking itself reports the unknown patient
     counts = connection.execute(_COUNTS, {"phone_hash": phone_hash, "patient_id": patient_id, "now": now}).one()
-    if (counts.on_phone or 0) >= settings.max_open_holds_per_phone:
+    refuse_over_caps(ctx, counts.on_phone, counts.busiest)
+
+
+def refuse_over_caps(ctx: ServiceContext, on_phone: int | None, busiest: int | None) -> None:
+    """HoldLimitReached when the holds open on the phone or the busiest account are at a cap."""
+    settings = ctx.settings
+    if (on_phone or 0) >= settings.max_open_holds_per_phone:
         raise HoldLimitReached(
             f"这个手机号下已有{settings.max_open_holds_per_phone}个待支付的预约，请先支付或取消后再预约"
         )
-    if (counts.busiest or 0) >= settings.max_open_holds_per_account:
+    if (busiest or 0) >= settings.max_open_holds_per_account:
         raise HoldLimitReached(
             f"您的账号下已有{settings.max_open_holds_per_account}个待支付的预约，请先支付或取消后再预约"
         )

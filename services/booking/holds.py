@@ -27,12 +27,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, Select, bindparam, case, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models import (
+    AccountPatient,
     AppointmentStatus,
+    ChannelIdentity,
     Department,
     Doctor,
     IdempotencyRecord,
@@ -43,13 +45,13 @@ from models import (
     utcnow,
 )
 from payments.base import PaymentError, PaymentRequest
-from services.booking import catalogue, place_writes, slot_cache
+from services.booking import catalogue, hold_caps, place_writes, slot_cache
 from services.booking.calendar import SHANGHAI
 from services.booking.eligibility import check_fits
-from services.booking.hold_caps import check_open_holds
+from services.booking.hold_caps import refuse_over_caps
 from services.booking.outcomes import BookingOutcome, remember_outcome, replay_outcome
 from services.booking.outcomes import fingerprint as _fingerprint
-from services.booking.quotas import check_patient_week
+from services.booking.quotas import check_patient_week, check_week_counts, week_columns
 from services.booking.transitions import confirmation_text, expire_holds_of_slot, expire_one
 from services.context import ServiceContext
 from services.errors import (
@@ -62,7 +64,8 @@ from services.errors import (
     SoldOut,
 )
 from services.notifications import messages, outbox
-from services.patients.registry import NAME_CONTEXT, birth_date_of
+from services.patients.identities import opened
+from services.patients.registry import NAME_CONTEXT, PHONE_CONTEXT, birth_date_of
 from services.payments.links import make_code
 
 S = AppointmentStatus
@@ -183,27 +186,67 @@ _LOCK_PATIENT = (
         Patient.phone_enc,
     )
 )
-_LOAD_SLOT = (
-    select(
-        Slot.id,
-        Slot.department_id,
-        Slot.doctor_id,
-        Slot.clinic_date,
-        Slot.start_at,
-        Slot.released_at,
-        Slot.fee_fen,
-        Schedule.status.label("session_status"),
-        Department.code.label("department_code"),
-        Department.name.label("department_name"),
-        Department.location.label("department_location"),
-        Doctor.name.label("doctor_name"),
-        Doctor.title.label("doctor_title"),
-    )
-    .join(Schedule, Schedule.id == Slot.schedule_id)
-    .join(Department, Department.id == Slot.department_id)
-    .join(Doctor, Doctor.id == Slot.doctor_id)
-    .where(Slot.id == bindparam("slot_id"))
+
+
+_SLOT_COLUMNS = (
+    Slot.id,
+    Slot.department_id,
+    Slot.doctor_id,
+    Slot.clinic_date,
+    Slot.start_at,
+    Slot.released_at,
+    Slot.fee_fen,
+    Schedule.status.label("session_status"),
+    Department.code.label("department_code"),
+    Department.name.label("department_name"),
+    Department.location.label("department_location"),
+    Doctor.name.label("doctor_name"),
+    Doctor.title.label("doctor_title"),
 )
+
+
+def _joined_slot(*extra: Any) -> Select[*tuple[Any, ...]]:
+    return (
+        select(*_SLOT_COLUMNS, *extra)
+        .join(Schedule, Schedule.id == Slot.schedule_id)
+        .join(Department, Department.id == Slot.department_id)
+        .join(Doctor, Doctor.id == Slot.doctor_id)
+        .where(Slot.id == bindparam("slot_id"))
+    )
+
+
+def _load_slot_statement(dialect: str) -> Select[*tuple[Any, ...]]:
+    """The slot, its session's status, department and doctor, and the checks' figures (the
+    patient's week, the hold caps' counts for a paid place, the app channel a free place's
+    message goes to) as scalar subqueries: one read after the patient's lock, not four."""
+    paid = Slot.fee_fen > 0
+    return _joined_slot(
+        *week_columns(dialect),
+        # CASE: the counts run for a paid place only, the channel for a free one only.
+        case((paid, hold_caps.on_phone_count())).label("holds_on_phone"),
+        case((paid, hold_caps.busiest_account_count())).label("holds_busiest"),
+        case((~paid, _APP_CHANNEL.with_only_columns(ChannelIdentity.channel).scalar_subquery())).label("app_channel"),
+        case((~paid, _APP_CHANNEL.with_only_columns(ChannelIdentity.external_enc).scalar_subquery())).label(
+            "app_channel_enc"
+        ),
+    )
+
+
+# A free place's message goes to the patient's app channel (wechat first, the patient's own
+# account first) when it has one, as `messages.app_channel` chooses it.
+_APP_CHANNEL = (
+    select(ChannelIdentity.channel, ChannelIdentity.external_enc)
+    .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
+    .where(AccountPatient.patient_id == bindparam("patient_id"), ChannelIdentity.channel.in_(messages.APP_CHANNELS))
+    .order_by(
+        case((AccountPatient.relation == "self", 0), else_=1),
+        case((ChannelIdentity.channel == "wechat", 0), else_=1),
+        ChannelIdentity.id,
+    )
+    .limit(1)
+)
+_LOAD_SLOT = _joined_slot()
+_LOAD_SLOT_CHECKED = {dialect: _load_slot_statement(dialect) for dialect in ("sqlite", "postgresql")}
 _TAKE_PLACE = (
     update(Slot).where(Slot.id == bindparam("slot_id"), Slot.remaining > 0).values(remaining=Slot.remaining - 1)
 )
@@ -221,6 +264,16 @@ def _lock_patient(session: Session, patient_id: str) -> Any:
 def _load_slot(session: Session, slot_id: str) -> Any:
     """The slot, its session's status, department and doctor: one joined read of plain columns."""
     row = session.connection().execute(_LOAD_SLOT, {"slot_id": slot_id}).one_or_none()
+    if row is None:
+        raise NotFound("没有找到这个号源，请重新选择时段")
+    return row
+
+
+def _load_slot_checked(session: Session, slot_id: str, patient_id: str, phone_hash: str | None, now: datetime) -> Any:
+    """`_load_slot` with the figures the booking's checks need (`_load_slot_statement`), in one read."""
+    connection = session.connection()
+    params = {"slot_id": slot_id, "patient_id": patient_id, "phone_hash": phone_hash, "now": now}
+    row = connection.execute(_LOAD_SLOT_CHECKED[connection.dialect.name], params).one_or_none()
     if row is None:
         raise NotFound("没有找到这个号源，请重新选择时段")
     return row
@@ -276,11 +329,14 @@ def _book_in(
     patient = _lock_patient(session, patient_id)
     if patient.restricted_until is not None and patient.restricted_until > now:
         raise Restricted(until=patient.restricted_until.isoformat())
-    slot = _load_slot(session, slot_id)
+    slot = _load_slot_checked(session, slot_id, patient_id, patient.phone_hash, now)
     _check_slot(ctx, slot, patient, now)
-    check_patient_week(ctx, session, patient_id, slot.department_id, slot.clinic_date, now)
-    if slot.fee_fen:  # a free place is confirmed at once: no hold to cap
-        check_open_holds(ctx, session, patient_id, now, phone_hash=patient.phone_hash)
+    if slot.week_lapsed:  # holds past their deadline: expired first, then the week read again
+        check_patient_week(ctx, session, patient_id, slot.department_id, slot.clinic_date, now)
+    else:
+        check_week_counts(ctx, slot.week_same_day, slot.week_active)
+    if slot.fee_fen and patient.phone_hash is not None:  # a free place is confirmed at once: no hold to cap
+        refuse_over_caps(ctx, slot.holds_on_phone, slot.holds_busiest)  # lapsed holds are not open: not counted
 
     free = slot.fee_fen == 0
     status = S.CONFIRMED if free else S.HELD
@@ -361,7 +417,7 @@ def _confirmation(
         doctor_name=slot.doctor_name,
         location=slot.department_location,
     )
-    to_channel, recipient = messages.recipient_of(ctx, session, patient_id, patient.phone_enc, channel)
+    to_channel, recipient = _recipient(ctx, session, patient_id, patient.phone_enc, channel, slot)
     return outbox.message_row(
         ctx.cipher,
         dedupe_key=f"booking_confirmed:{appointment_id}",
@@ -371,3 +427,17 @@ def _confirmation(
         text=text,
         patient_id=patient_id,
     )
+
+
+def _recipient(
+    ctx: ServiceContext, session: Session, patient_id: str, phone_enc: str, channel: str, slot: Row[Any]
+) -> tuple[str, str]:
+    """`messages.recipient_of`, with the app channel already read with the slot: the channel
+    booked from when the patient is reachable there, else their app channel, else SMS."""
+    if channel in (*messages.APP_CHANNELS, "web"):
+        found = messages.identity_on(session, ctx.cipher, patient_id, channel)
+        if found:
+            return channel, found
+    if channel != "sms" and slot.app_channel is not None:
+        return slot.app_channel, opened(ctx.cipher, slot.app_channel_enc)
+    return "sms", ctx.cipher.decrypt(phone_enc, PHONE_CONTEXT)

@@ -11,11 +11,12 @@ unique index, which catches what slips past the check.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, Date, Label, ScalarSelect, bindparam, cast, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
-from models import ACTIVE, OCCUPYING, Appointment, AppointmentStatus, Patient, utcnow
+from models import ACTIVE, OCCUPYING, Appointment, AppointmentStatus, Patient, Slot, utcnow
 from services import audit
 from services.booking.calendar import iso_week_bounds
 from services.booking.transitions import expire_one, transition
@@ -38,6 +39,53 @@ _WEEK = select(
     Appointment.clinic_date.between(bindparam("monday"), bindparam("sunday")),
     Appointment.status.in_(_OCCUPYING_VALUES),
 )
+
+
+def _lapsed() -> ColumnElement[bool]:
+    """A hold past its deadline at `now`: it no longer counts (`check_patient_week` expires it)."""
+    return (
+        (Appointment.status == S.HELD.value)
+        & Appointment.hold_expires_at.is_not(None)
+        & (Appointment.hold_expires_at <= bindparam("now"))
+    )
+
+
+def week_columns(dialect: str) -> list[Label[int]]:
+    """The patient's week as counts, scalar subqueries correlated to `Slot` for the booking's one
+    read (services/booking/holds.py): `week_lapsed` (holds past their deadline: when not 0 the
+    caller takes `check_patient_week`, which expires them first), `week_same_day` (live bookings
+    in the slot's department that day) and `week_active` (live ones against the weekly quota).
+    The slot's ISO week is computed by the database (`dialect`: sqlite or postgresql)."""
+    if dialect == "sqlite":  # dates are ISO text: Monday on or before, Sunday on or after
+        monday: ColumnElement[Any] = func.date(Slot.clinic_date, "-6 days", "weekday 1")
+        sunday: ColumnElement[Any] = func.date(Slot.clinic_date, "weekday 0")
+    else:
+        monday = cast(func.date_trunc("week", Slot.clinic_date), Date)
+        sunday = monday + literal_column("6")
+    patient = Appointment.patient_id == bindparam("patient_id")
+    in_week = Appointment.clinic_date.between(monday, sunday)
+
+    def count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
+        return select(func.count(Appointment.id)).where(patient, *where).scalar_subquery()
+
+    return [
+        count(in_week, _lapsed()).label("week_lapsed"),
+        count(
+            Appointment.department_id == Slot.department_id,
+            Appointment.clinic_date == Slot.clinic_date,
+            Appointment.status.in_(_OCCUPYING_VALUES),
+            ~_lapsed(),
+        ).label("week_same_day"),
+        count(in_week, Appointment.status.in_(sorted(_ACTIVE_VALUES)), ~_lapsed()).label("week_active"),
+    ]
+
+
+def check_week_counts(ctx: ServiceContext, same_day: int, active: int) -> None:
+    """`check_patient_week`'s two rules from `week_columns`' counts (no lapsed hold in the week)."""
+    if same_day:
+        raise DuplicateAppointment()
+    if active >= ctx.settings.weekly_appointment_quota:
+        raise QuotaExceeded(limit=ctx.settings.weekly_appointment_quota)
 
 
 def lock_patient(session: Session, patient_id: str) -> datetime | None:
