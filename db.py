@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, cast
@@ -24,10 +25,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
 
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
+PING_WHEN_IDLE_SECONDS = 1.0
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0  # without a statement timeout (migrations, scripts)
 
 
@@ -47,6 +51,34 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling for connections that sat idle, not for every checkout.
+
+    `pool_pre_ping` costs a round trip (and a backend's parse and execute) per checkout, that
+    is per request: at the 08:00 peak a connection comes back to the pool and goes out again
+    within milliseconds, and one used that recently is not worth a ping (issue 14). A
+    connection idle for `idle_seconds` or more (a quiet night, a restarted server) is pinged
+    as before; a dead one is replaced before the request sees it. A server lost within the
+    last second costs the request that meets it a 503 (web/database_errors.py), and
+    SQLAlchemy then invalidates the whole pool, so the next requests connect afresh."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")  # None: a connection made just now
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError() from exc  # the pool replaces it and checks out again
+        if not alive:
+            raise DisconnectionError()
 
 
 def postgres_url(url: str) -> str:
@@ -87,15 +119,16 @@ def make_engine(
         connect_args["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
     # hide_parameters: a failed statement's error (and so the logs) never carries the bound
     # values, which are encrypted fields, blind indexes or worse.
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
         hide_parameters=True,
         connect_args={**connect_args, **kwargs.pop("connect_args", {})},
         **kwargs,
     )
+    _ping_when_idle(engine, PING_WHEN_IDLE_SECONDS)
+    return engine
 
 
 class SqliteWriteGate:
