@@ -51,7 +51,7 @@ from services.booking.eligibility import check_fits
 from services.booking.hold_caps import refuse_over_caps
 from services.booking.outcomes import BookingOutcome, remember_outcome, replay_outcome
 from services.booking.outcomes import fingerprint as _fingerprint
-from services.booking.quotas import check_patient_week, check_week_counts, week_columns
+from services.booking.quotas import check_patient_week, check_week_counts, one_of, week_columns
 from services.booking.transitions import confirmation_text, expire_holds_of_slot, expire_one
 from services.context import ServiceContext
 from services.errors import (
@@ -237,7 +237,7 @@ def _load_slot_statement(dialect: str) -> Select[*tuple[Any, ...]]:
 _APP_CHANNEL = (
     select(ChannelIdentity.channel, ChannelIdentity.external_enc)
     .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
-    .where(AccountPatient.patient_id == bindparam("patient_id"), ChannelIdentity.channel.in_(messages.APP_CHANNELS))
+    .where(AccountPatient.patient_id == bindparam("patient_id"), one_of(ChannelIdentity.channel, messages.APP_CHANNELS))
     .order_by(
         case((AccountPatient.relation == "self", 0), else_=1),
         case((ChannelIdentity.channel == "wechat", 0), else_=1),

@@ -10,11 +10,12 @@ unique index, which catches what slips past the check.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, Label, ScalarSelect, bindparam, cast, func, literal_column, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from models import ACTIVE, OCCUPYING, Appointment, AppointmentStatus, Patient, Slot, utcnow
 from services import audit
@@ -26,6 +27,14 @@ from services.errors import Conflict, DuplicateAppointment, NotFound, QuotaExcee
 S = AppointmentStatus
 _OCCUPYING_VALUES = [s.value for s in OCCUPYING]
 _ACTIVE_VALUES = frozenset(s.value for s in ACTIVE)
+
+
+def one_of(column: ColumnElement[str] | InstrumentedAttribute[str], values: Iterable[str]) -> ColumnElement[bool]:
+    """`column IN ('a', 'b')` written into the statement: a list of bound values is an
+    "expanding" parameter, which makes SQLAlchemy render the SQL afresh on every execution."""
+    return column.in_([literal_column(f"'{value}'") for value in sorted(values)])
+
+
 # The patient's week, built once (it runs in every booking's transaction).
 _WEEK = select(
     Appointment.id,
@@ -37,7 +46,7 @@ _WEEK = select(
 ).where(
     Appointment.patient_id == bindparam("patient_id"),
     Appointment.clinic_date.between(bindparam("monday"), bindparam("sunday")),
-    Appointment.status.in_(_OCCUPYING_VALUES),
+    one_of(Appointment.status, _OCCUPYING_VALUES),
 )
 
 
@@ -73,10 +82,10 @@ def week_columns(dialect: str) -> list[Label[int]]:
         count(
             Appointment.department_id == Slot.department_id,
             Appointment.clinic_date == Slot.clinic_date,
-            Appointment.status.in_(_OCCUPYING_VALUES),
+            one_of(Appointment.status, _OCCUPYING_VALUES),
             ~_lapsed(),
         ).label("week_same_day"),
-        count(in_week, Appointment.status.in_(sorted(_ACTIVE_VALUES)), ~_lapsed()).label("week_active"),
+        count(in_week, one_of(Appointment.status, _ACTIVE_VALUES), ~_lapsed()).label("week_active"),
     ]
 
 
