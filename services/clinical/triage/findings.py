@@ -85,7 +85,11 @@ _DRINK_AFTER = re.compile(rf"(?:多|的)?{_DRINK}")
 _DRINK_BEFORE = re.compile(rf"{_DRINK}(?:都|也|又|就)?$")
 # Onset and duration.
 _SUDDEN = re.compile(r"突然|一下子|忽然|猛地|猛然|突发|刚才一下")
-_DURATION = re.compile(rf"{_NUM}\s*(?:个)?(?:多)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(?!后|以后|之后)")
+# "三四天一次", "两天才解一次": how often, not how long ("便秘好多年了，三四天才解一次").
+_DURATION = re.compile(
+    rf"{_NUM}\s*(?:个)?(?:多)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)"
+    r"(?!后|以后|之后|(?:才|就|左右|多)?(?:能|会)?(?:解|拉|排|来|大便|便便)?(?:一|1)(?:次|回|趟))"
+)
 _AGE_BEFORE = re.compile(r"(?:出生|生下来|宝宝|孩子|婴儿|孕|怀孕|产后|满)(?:才|刚|已经|第)?$")
 _AGE_AFTER = re.compile(r"(?:大|的(?:宝宝|孩子|婴儿|小孩))")
 _UNIT_HOURS = {"分钟": 1 / 60, "小时": 1, "钟头": 1, "天": 24, "日": 24, "周": 168, "星期": 168, "礼拜": 168}
@@ -95,6 +99,7 @@ _DURATION_WORDS: dict[str, float] = {
     "半个月": 360,
     "好几年": 26280,
     "多年": 26280,
+    "好多年": 26280,
     "很久": 2160,
     "长期": 4380,
 }
@@ -256,7 +261,7 @@ def _duration(text: str) -> float | None:
     for match in _DURATION.finditer(text):
         if _AGE_BEFORE.search(text, 0, match.start()) or _AGE_AFTER.match(text, match.end()):
             continue  # "出生50天", "3个月的宝宝": an age, not how long it has lasted
-        token = match.group(1)
+        token = _range_upper(match.group(1))
         value = number(token.rstrip("几")) if token.rstrip("几") else None
         if value is None or token.endswith("几"):
             value = (value or 0) + 3  # "几个月", "十几天": count a few
@@ -264,6 +269,19 @@ def _duration(text: str) -> float | None:
             value += 0.5  # "两个多礼拜" is more than two weeks, past a 14-day limit
         return value * _UNIT_HOURS[match.group(2)]
     return _duration_words(text)
+
+
+# "三四天", "两三个小时", "一两周": two neighbouring digits are a range, not thirty-four days.
+_DIGITS = "一两三四五六七八九"
+_RANGE = re.compile(rf"([{_DIGITS}])([{_DIGITS}])")
+
+
+def _range_upper(token: str) -> str:
+    """The upper end of a spoken range ("三四" -> "四", "两三" -> "三"); any other token as it is."""
+    match = _RANGE.fullmatch(token)
+    if match and _DIGITS.index(match.group(2)) == _DIGITS.index(match.group(1)) + 1:
+        return match.group(2)
+    return token
 
 
 def _duration_words(text: str) -> float | None:

@@ -210,7 +210,11 @@ def low_risk(
         return False
     if findings.conditions & _HIGH_RISK_CONDITIONS:
         return False
-    if findings.recurrent or not _normal_vital_signs(findings):
+    # The discomforts written for pregnancy and for young babies come and go by nature ("孕期老是鼻塞",
+    # "新生儿经常打喷嚏", "老是打嗝"): said as recurring they stay what their entry is for; their own
+    # danger signs were checked by the caller (``group_unless``).
+    expected = (pregnancy and bool(who.pregnant or findings.pregnant)) or (young_infant and _infant(findings, who))
+    if (findings.recurrent and not expected) or not _normal_vital_signs(findings):
         return False
     if young_infant and infants and _infant(findings, who):
         return True
