@@ -180,6 +180,7 @@ _GOING = ("去", "到", "挂", "看", "转", "送", "找", "睇", "掛", "轉", 
 
 
 def _goes_to(before: str) -> bool:
-    """The words before a mention end in a verb of going there (a particle may follow: 去个, 挂个)."""
-    plain = simplify(before).rstrip(" 个一下那这的")
+    """The words before a mention end in a verb of going there (a particle may follow: 去个, 挂个;
+    or a word for the doctor's standing: "找个老中医", "找位名中医")."""
+    plain = simplify(before).rstrip(" 个一下那这的位名老")
     return plain.endswith(_GOING)

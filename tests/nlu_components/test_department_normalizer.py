@@ -239,3 +239,12 @@ def test_department_named_by_a_filler_an_organ_looked_at_or_a_treatment_booked(
 )
 def test_fillers_treatments_and_everyday_words_invent_no_department(finder: DepartmentFinder, text: str) -> None:
     assert finder.find(text) == []
+
+
+def test_in_a_complaint_a_seasoned_doctor_sought_is_a_department(tmp_path: Path) -> None:
+    """ "找个老中医调理": the department sought, even with a word for the doctor's standing."""
+    normalizer, *_ = component(tmp_path)
+    normalizer.train(TrainingData())
+    found = normalizer.normalise("总是手脚冰凉 想找个老中医调理调理", [], complaint=True)
+    assert [e["value"] for e in found] == ["tcm"]
+    assert normalizer.normalise("我中医也看过 还是老失眠", [], complaint=True) == []
