@@ -74,6 +74,7 @@ class ValidateBookingForm(PatientFormValidation):
             events = [e for e in events if e.get("name") != "requested_slot" and e.get("name") not in changed]
             events += [SlotSet(slot, value) for slot, value in changed.items()]
             return [*events, *await self._ask_next(events, dispatcher, tracker, domain)]
+        events += booking_answers.details_ahead(dispatcher, tracker, events)
         if tracker.active_loop.get("name") != "booking_form":
             return events
         kept = tracker.get_slot("booking_wish")
@@ -366,7 +367,17 @@ class ActionAskSlotId(HospitalAction):
         day, period = parse_date_slot(date_slot)
         day_slots = open_slots(department, date_slot, tracker.get_slot("doctor"))
         saved = tracker.get_slot("slot_list_view")
-        if isinstance(saved, dict) and saved.get("for") == date_slot:
+        wished = (tracker.get_slot("booking_wish") or {}).get("period") if period else None
+        # the list shown when the day lacked the half wished (the nearest day's first), asked again
+        # after a side question: shown as it was, not as the whole day under the half's name
+        fell_back = (
+            isinstance(saved, dict)
+            and not saved.get("period")
+            and not saved.get("page")
+            and bool(period)
+            and wished == period
+        )
+        if isinstance(saved, dict) and saved.get("for") == date_slot and not fell_back:
             view = slot_lists.current_view(saved, date_slot)
         else:  # a new day's list: the wish kept so far, and what the journey asked for
             kept = slot_lists.with_wish(slot_lists.fresh_view(date_slot), tracker.get_slot("booking_wish"))

@@ -36,7 +36,7 @@ from actions.open_places import BOOKING_WINDOW_DAYS, PERIOD_HOURS, starts_within
 from actions.patient_names import has_surname, name_in
 from actions.place_taken import say_place_taken
 from actions.simplified import simplified
-from actions.typed_choices import chosen_place
+from actions.typed_choices import chosen_place, offered_slots
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Slot
 from services.hospital_facts import FactsError, load_facts
@@ -99,6 +99,28 @@ def details_in(tracker: Tracker) -> Dict[str, Any]:
     return found
 
 
+def details_ahead(dispatcher: CollectingDispatcher, tracker: Tracker, events: List[EventType]) -> List[EventType]:
+    """ "帮我挂骨科明天上午的 我叫赵志强 身份证号… 手机号…" in the message that starts the booking
+    (or at the department question): the name, ID number and phone are kept for the registration
+    step, which then skips those questions (the read-back still shows them). [] when the message
+    holds none, or once the form has reached the steps that take them (out_of_turn keeps them there)."""
+    if tracker.get_slot("requested_slot") not in (None, "department"):
+        return []
+    set_now = {e.get("name"): e.get("value") for e in events if isinstance(e, dict) and e.get("event") == "slot"}
+    found = {
+        slot: value
+        for slot, value in details_in(tracker).items()
+        if not tracker.get_slot(slot) and not set_now.get(slot)
+    }
+    if "patient_name" in found and name_in(common.latest_text(tracker), bare=False) is None:
+        del found["patient_name"]  # only a name said as one ("我叫…", "名字是…") before the list
+    if not found:
+        return []
+    kept = "、".join(DETAIL_NAMES[slot] for slot in DETAIL_NAMES if slot in found)
+    dispatcher.utter_message(response="utter_details_kept", kept=kept)
+    return [SlotSet(slot, value) for slot, value in found.items()]
+
+
 def typed_id_like(tracker: Tracker) -> bool:
     """Something the patient typed as an ID number: the edge's placeholder or 15-18 digits."""
     text = common.latest_text(tracker)
@@ -158,6 +180,22 @@ def answer_side_question(dispatcher: CollectingDispatcher, tracker: Tracker, dom
 def _fits(slot: Slot, wish: Dict[str, Any]) -> bool:
     period = wish.get("period")
     return period not in PERIOD_HOURS or starts_within(slot, *PERIOD_HOURS[str(period)])
+
+
+def first_as_wished(tracker: Tracker, offered: List[str]) -> str:
+    """The first offered place in the half of the day wished ("下周三下午" whose list shows
+    Thursday afternoon before Wednesday morning): what a patient who goes straight on with the
+    name means; the first offered when none fits or the hospital cannot be asked."""
+    wish = dict(tracker.get_slot("booking_wish") or {})
+    period = wish.get("period") or parse_date_slot(tracker.get_slot("date") or "")[1]
+    department, date_slot = tracker.get_slot("department"), tracker.get_slot("date")
+    if period not in PERIOD_HOURS or not department or not date_slot:
+        return offered[0]
+    try:
+        slots = offered_slots(department, date_slot, offered)
+    except HospitalError:
+        return offered[0]
+    return next((str(s["id"]) for s in slots if _fits(s, {"period": period})), offered[0])
 
 
 def undo_pick_for_new_time(tracker: Tracker) -> List[EventType]:
@@ -295,9 +333,10 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
         kept = "、".join(DETAIL_NAMES[slot] for slot in DETAIL_NAMES if slot in found)
         dispatcher.utter_message(response="utter_details_kept", kept=kept)
         values[str(requested)] = None
-        if requested == "slot_id" and offered:  # going on as if a place were chosen: the first is taken
-            values["slot_id"] = str(offered[0])
-            say_place_taken(dispatcher, tracker, [str(o) for o in offered], str(offered[0]), domain)
+        if requested == "slot_id" and offered:  # going on as if a place were chosen: the first that fits
+            first = first_as_wished(tracker, [str(o) for o in offered])
+            values["slot_id"] = first
+            say_place_taken(dispatcher, tracker, [str(o) for o in offered], first, domain)
     return _slots(tracker, values)
 
 

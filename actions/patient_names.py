@@ -58,6 +58,10 @@ _NOT_NAME = re.compile(
 )
 
 
+# The words that start the next detail after a name said in one breath.
+_NEXT_DETAIL = re.compile(r"身份证|身分证|证件|手机|电话|号码|联系方式|今年|性别|家住|住在")
+
+
 def has_surname(name: str) -> bool:
     return name[:2] in COMPOUND_SURNAMES or name[:1] in SURNAMES
 
@@ -102,7 +106,8 @@ def name_in(text: str, bare: bool = True) -> Optional[str]:
     plain = simplified(text)
     for mark in _NAME_MARK.finditer(plain):
         run = _RUN.match(plain, mark.end())
-        name = _name_from_run(run.group(0)) if run else None
+        # "我叫赵志强身份证号…手机号…" said in one breath: the name ends where the next detail starts
+        name = _name_from_run(_NEXT_DETAIL.split(run.group(0))[0]) if run else None
         if name and has_surname(name) and not _NOT_NAME.search(name):
             return text[run.start() : run.start() + len(name)] if run else name
     if not bare:

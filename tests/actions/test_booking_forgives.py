@@ -144,3 +144,60 @@ def test_a_time_of_day_inside_a_complaint_is_no_wish() -> None:
     for text in ("孩子下午就开始发烧了", "夜里又咳起来", "早上有点头晕"):
         assert period_wished(text) is None, text
     assert period_wished("早上有点头晕 想挂下午的") == "afternoon"
+
+
+# --- every detail said in the message that starts the booking -----------------------------
+async def test_details_in_the_opening_message_are_kept_for_registration(hospital: FakeHospital, domain: dict) -> None:
+    from actions.patient_names import name_in
+
+    phone, id_number = "[手机#139****1357#Pp9oO8iI]", "[身份证#Uu7yY6tT]"
+    text = f"给我约个眼科后天下午的我叫钱多多身份证{id_number}电话{phone}眼睛老是干"
+    assert name_in(text) == "钱多多"
+    tracker = make_tracker(text=text, intent="book_appointment", active_loop="booking_form")
+    dispatcher = CollectingDispatcher()
+    events = await ValidateBookingForm().run(dispatcher, tracker, domain)
+    kept = slot_events(events)
+    assert kept["patient_name"] == "钱多多" and kept["id_number"] == id_number and kept["phone"] == phone
+    assert "utter_details_kept" in responses(dispatcher)
+
+
+async def test_a_bare_word_before_the_list_is_no_name(hospital: FakeHospital, domain: dict) -> None:
+    tracker = make_tracker(text="周晨阳", slots={"requested_slot": "department"}, active_loop="booking_form")
+    events = await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain)
+    assert "patient_name" not in slot_events(events)
+
+
+# --- a day without the half wished: the list asked again, and a name typed at it ----------
+def gyn_place(sid: str, day: str, hour: int) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "department": "gynecology",
+        "doctor": {"id": "g" + sid, "name": "常" + sid, "title": "主治医师"},
+        "date": day,
+        "start": f"{day}T{hour:02d}:00:00+08:00",
+        "fee_fen": 1500,
+        "remaining": 2,
+    }
+
+
+async def test_the_nearest_afternoon_stays_first_when_the_list_is_asked_again(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    from actions.booking import ActionAskSlotId
+
+    nxt = (TODAY + timedelta(days=2)).isoformat()
+    hospital.slots[f"gynecology|{DAY}"] = [gyn_place("m1", DAY, 8), gyn_place("m2", DAY, 9)]
+    hospital.slots[f"gynecology|{nxt}"] = [gyn_place("p1", nxt, 14)]
+    slots = {"department": "gynecology", "date": f"{DAY} afternoon", "booking_wish": {"period": "afternoon"}}
+    first = slot_events(await ActionAskSlotId().run(CollectingDispatcher(), make_tracker(slots=slots), domain))
+    assert first["offered_choices"][0] == "p1"
+    # a side question about parking, then the list again: the same places in the same order
+    again = make_tracker(slots={**slots, "slot_list_view": first["slot_list_view"]}, text="停车方便吗")
+    second = slot_events(await ActionAskSlotId().run(CollectingDispatcher(), again, domain))
+    assert second["offered_choices"] == first["offered_choices"]
+    # the patient goes on with the name: the afternoon place is taken, not the morning one
+    at_list = {**slots, **second, "requested_slot": "slot_id"}
+    tracker = in_form("郑秋菊", at_list, extracted={"slot_id": "郑秋菊"})
+    changed, said = await run_form(tracker, domain)
+    assert changed["slot_id"] == "p1" and changed["patient_name"] == "郑秋菊"
+    assert said == ["utter_details_kept", "utter_place_taken"]
