@@ -307,3 +307,77 @@ def test_a_painless_kidney_stone_found_on_a_scan_is_routine(rules: TriageEngine)
 @pytest.mark.parametrize("text", ["体检发现肾结石 今天腰绞痛", "B超说有肾结石 不痛 可是尿是红的"])
 def test_a_kidney_stone_with_colic_or_blood_stays_urgent(rules: TriageEngine, text: str) -> None:
     assert _level(rules, text) >= TriageLevel.URGENT
+
+
+# -- 15. a passive wish to die without a plan: same-day assessment (WHO mhGAP 2019; NICE NG225) ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这阵子总想着晚上睡过去不醒就好了 我不会真做什么",
+        "老是想到死 可是没有什么计划",
+        "觉得活着没什么意思 但是没想好怎么做 就想聊聊",
+    ],
+)
+def test_a_passive_death_wish_without_a_plan_is_urgent(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is TriageLevel.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "活着没意思",
+        "活着没意思 安眠药都攒好了",
+        "活着没什么意思 想死 不会告诉家里",
+        "觉得活着没意思 今晚就结束吧",
+    ],
+)
+def test_hopelessness_without_a_stated_no_plan_is_still_an_emergency(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is EMERGENCY
+
+
+def test_a_denied_death_wish_is_no_net(rules: TriageEngine) -> None:
+    assert _level(rules, "最近压力大 没有想死的念头 就是睡不好") < TriageLevel.URGENT
+
+
+# -- 16. unexplained pinpoint bleeding spots (NICE NG12; ITP consensus) -------------------------
+
+
+@pytest.mark.parametrize("text", ["小腿上出了一片针尖大小的红点 刷牙还出血", "这两天身上冒出好多出血点 不痛不痒"])
+def test_petechiae_are_urgent(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is TriageLevel.URGENT
+
+
+@pytest.mark.parametrize("text", ["发烧 腿上有出血点 压了不褪色", "孩子发高烧 身上出了紫色的点点 精神很差"])
+def test_petechiae_with_fever_are_still_an_emergency(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is EMERGENCY
+
+
+# -- 17. a red, painful lump that keeps growing: an abscess (NICE CKS Boils) --------------------
+
+
+def test_a_growing_red_painful_lump_is_urgent(rules: TriageEngine) -> None:
+    assert _level(rules, "腋下长了个疙瘩 又红又疼 一天比一天大 这两天越来越大了") is TriageLevel.URGENT
+
+
+@pytest.mark.parametrize("text", ["脖子上有个包 越来越大 不痛", "胳膊上有个包 不红不痛 越来越大"])
+def test_a_painless_growing_lump_is_not_an_abscess(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is TriageLevel.ROUTINE
+
+
+# -- 18. a child word naming who speaks about "me" is no child patient --------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["宝宝说我脸色不好", "儿子陪我来看看 我头晕", "闺女催我来问问 我血压有点高", "女儿嫌我老咳嗽"]
+)
+def test_a_child_speaking_about_me_does_not_make_me_a_child(text: str) -> None:
+    assert not extract(text).is_child
+
+
+@pytest.mark.parametrize(
+    "text", ["女儿让我问问，她发烧了", "孩子说他肚子疼", "宝宝说肚子疼", "宝宝发烧 女儿说我也有点烫"]
+)
+def test_a_child_who_is_the_patient_stays_a_child(text: str) -> None:
+    assert extract(text).is_child

@@ -88,6 +88,22 @@ _NO_CHILD = re.compile(
     r"(?:孩子|娃娃?儿?|宝宝|小孩|baby)"
 )
 
+# A child word naming who speaks about "me", not a patient: "宝宝说我脸色不好", "女儿嫌我咳得厉害",
+# "儿子陪我来看看", "闺女催我来问问". Set aside only when the child's words are about 我 and no
+# 他/她 follows (a third person may be the child as patient: "女儿让我问问，她发烧了").
+_CHILD_SPEAKING = re.compile(
+    rf"{_BABY}(?:一直|老是|总|也|都|非)?(?:说|觉得|嫌|讲|看|发现|提醒|让|叫|催|劝|陪|带)(?:了)?(?:我|俺)(?!家|们|的(?:孩子|宝宝|娃))"
+)
+_THIRD_PERSON = re.compile(r"[他她]")
+
+
+def _without_child_speaking(text: str) -> str:
+    match = _CHILD_SPEAKING.search(text)
+    if match is None or _THIRD_PERSON.search(text, match.end()):
+        return text
+    return text[: match.start()] + "，" + _without_child_speaking(text[match.end() :])
+
+
 _FEMALE = re.compile(
     r"(?:^|[，,。\s:：/])女(?=$|[，,。\s/\d、])|女性|女士|女的|女生|女孩|女儿|闺女|妈妈|母亲|我妈|老妈|"
     r"老婆|妻子|媳妇|爱人怀|奶奶|外婆|姥姥|阿姨|孕妇|怀孕|孕\d|例假|月经|大姨妈|痛经|白带|子宫|卵巢|乳房|阴道"
@@ -244,7 +260,7 @@ def mother_speaking(text: str) -> bool:
 
 def extract(text: str) -> Demographics:
     """Parse age, sex and pregnancy from normalised ``text``; never raises."""
-    base = _NO_CHILD.sub("，", text)
+    base = _without_child_speaking(_NO_CHILD.sub("，", text))
     said = _PARENT_ROLE.sub("，", base) if _MOTHER.search(text) else base
     # "生完孩子两个月了" is how long ago she gave birth, not a baby's age - unless a child is still named.
     age = _age(said) if said != base and not _CHILD.search(said) else _age(base)
