@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common, patient_typed
-from actions.corrections import ForgivingFormValidation, corrected_name, named_slot
+from actions.corrections import GO_BACK_INTENT, ForgivingFormValidation, corrected_name, named_slot
 from actions.numbers import parse_choice
 from actions.patient_names import masked_name, name_in, patient_named
 from actions.simplified import simplified
@@ -52,6 +52,7 @@ CODE_AGAIN = re.compile(r"再发|重发|重新发|再来一[个条遍次]|(?:没
 # ... and "验证码就不要了吧 直接给俺挂上" to skip it, which the phone's proof does not allow.
 CODE_SKIP = re.compile(r"不要了|不用了|跳过|免了|省了|不要验证|不用验证|直接(?:给.{0,2})?[挂约]|不输")
 CODE_NEEDED = "utter_code_needed"
+CODE_STILL_GOOD = "刚才发到您手机的验证码5分钟内都有效，请直接输入那6位数字；短信可能晚到一会儿"
 CODE_NEEDED_TEXT = (
     "验证码是为了确认是本人或家人在操作，保护您的信息，不能跳过。请输入短信里的6位验证码，一般一分钟内就到。"
 )
@@ -174,6 +175,16 @@ def bound_patients(tracker: Tracker) -> List[Patient]:
     return list(common.backend().account_patients(channel, user_id))
 
 
+def code_sent_before(tracker: Tracker) -> bool:
+    """The code question was asked since the form last started (so a code went out)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value") == "bind_code":
+            return True
+        if event.get("event") == "active_loop" and event.get("name") is None:
+            return False
+    return False
+
+
 class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     """Choose or register the patient inside a form.
 
@@ -188,6 +199,35 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
     def needs_phone_anyway(self) -> bool:
         """Results need a phone for the one-time code even for a bound patient."""
         return False
+
+    async def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        early = await self.code_out_of_step(dispatcher, tracker, domain)
+        if early is not None:
+            return early
+        return list(await super()._run(dispatcher, tracker, domain))
+
+    async def code_out_of_step(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Optional[List[EventType]]:
+        """The SMS code's step forgiven: "重新发一下" at the code question, which the NLU may read
+        as going back, sends it again instead of undoing the read-back; a code typed at the
+        read-back once a code was sent (the read-back came back in between) is taken as the code.
+        None when neither happened."""
+        requested = tracker.get_slot("requested_slot")
+        text = common.latest_text(tracker)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        phone = str(tracker.get_slot("phone") or "")
+        if not tracker.active_loop.get("name") or not phone:
+            return None
+        if requested == "bind_code" and intent == GO_BACK_INTENT and CODE_AGAIN.search(simplified(text)):
+            return [SlotSet(k, v) for k, v in self.no_code(dispatcher, tracker, phone, domain).items()]
+        typed = find_placeholder(text, "code") or (re.fullmatch(r"\D{0,6}(\d{6})\D{0,6}", text) and text)
+        if requested != "registration_ok" or not typed or not code_sent_before(tracker):
+            return None
+        if not all(tracker.get_slot(s) for s in ("patient_name", "id_number")):
+            return None
+        result = dict(await self.validate_bind_code(text, dispatcher, tracker, domain))
+        return [SlotSet("registration_ok", True), *(SlotSet(k, v) for k, v in result.items())]
 
     async def required_slots(
         self,
@@ -449,6 +489,13 @@ class PatientFormValidation(ForgivingFormValidation, abc.ABC):
             )
         except CodeSent:
             raise
+        except RateLimited as exc:
+            if code is None and "验证码" in (exc.message or ""):
+                # a code went out a moment ago ("没收到 重新发一下", or the read-back confirmed again):
+                # it is still good, so the code is asked for, with the details kept
+                raise CodeSent(message=f"{CODE_STILL_GOOD}（{exc.message}）") from exc
+            utter_error(dispatcher, exc)
+            return None
         except HospitalError as exc:
             if quiet and (exc.code.startswith("otp_") or exc.code == PHONE_LIMIT):
                 raise

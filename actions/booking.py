@@ -64,6 +64,9 @@ class ValidateBookingForm(PatientFormValidation):
         ``booking_wish``, so a wish said anywhere - the opening message, with the day, at the
         list - is kept for the whole form and narrows every day's list. Answers given out
         of turn (actions/booking_answers.py) are kept before any validator refuses them."""
+        early = await self.code_out_of_step(dispatcher, tracker, domain)
+        if early is not None:  # "重新发一下" at the code question, a code typed at the read-back after one went out
+            return [*early, *await self._ask_next(early, dispatcher, tracker, domain)]
         out_of_turn = booking_answers.out_of_turn(dispatcher, tracker, domain)
         if out_of_turn:
             return [*out_of_turn, *await self._ask_next(out_of_turn, dispatcher, tracker, domain)]

@@ -201,3 +201,57 @@ async def test_the_nearest_afternoon_stays_first_when_the_list_is_asked_again(
     changed, said = await run_form(tracker, domain)
     assert changed["slot_id"] == "p1" and changed["patient_name"] == "郑秋菊"
     assert said == ["utter_details_kept", "utter_place_taken"]
+
+
+# --- the SMS code's step forgiven ------------------------------------------------------------
+CODE_DETAILS = {"patient_name": "邓丽华", "id_number": "440106198202020555", "phone": "13900002222"}
+READ_BACK = {"department": "cardiology", "date": DAY, "slot_id": "s1", **CODE_DETAILS}
+
+
+async def test_a_confirmed_read_back_within_the_send_limit_asks_for_the_code_it_sent(
+    hospital: FakeHospital, domain: dict, monkeypatch: Any
+) -> None:
+    """The read-back confirmed again a moment after a code went out: the API refuses a new code
+    for a minute; the one sent is still good, so it is asked for and the ID number and phone stay."""
+    from actions import common
+    from integrations.hospital import RateLimited
+
+    def too_soon(**_kw: Any) -> Any:
+        raise RateLimited(code="rate_limited", message="验证码发送太频繁，请42秒后再试")
+
+    monkeypatch.setattr(common.backend(), "register_patient", too_soon)
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={**READ_BACK, "requested_slot": "registration_ok"}, text="行 没问题")
+    result = await ValidateBookingForm().validate_registration_ok(True, dispatcher, tracker, domain)
+    assert result == {"registration_ok": True, "bind_code": None}
+    assert "5分钟内都有效" in dispatcher.messages[0]["message"]
+
+
+async def test_send_it_again_read_as_going_back_sends_the_code_again(hospital: FakeHospital, domain: dict) -> None:
+    tracker = make_tracker(
+        slots={**READ_BACK, "registration_ok": True, "requested_slot": "bind_code"},
+        text="短信还没到 再给我发一次",
+        intent="go_back",
+        active_loop="booking_form",
+    )
+    changed, said = await run_form(tracker, domain)
+    assert changed.get("registration_ok", True) is True and changed["bind_code"] is None
+    assert "utter_go_back" not in said
+    assert hospital.otp_codes.get(f"bind:{CODE_DETAILS['phone']}")  # sent again
+
+
+async def test_a_code_typed_at_the_read_back_after_one_went_out_is_the_code(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    hospital.otp_codes[f"bind:{CODE_DETAILS['phone']}"] = "135791"
+    events = [{"event": "slot", "name": "requested_slot", "value": "bind_code"}]
+    tracker = make_tracker(
+        slots={**READ_BACK, "requested_slot": "registration_ok"},
+        text="135791",
+        events=events,
+        active_loop="booking_form",
+        sender="web-visit-9",
+    )
+    changed, said = await run_form(tracker, domain)
+    assert changed["registration_ok"] is True and changed["bind_code"] == "verified" and changed["patient_id"]
+    assert "utter_confirm_before_code" not in said
