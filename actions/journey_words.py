@@ -21,7 +21,10 @@ from actions.simplified import simplified
 BOOKING_FORM, REFILL_FORM, CANCEL_FORM = "booking_form", "refill_form", "cancel_form"
 
 # Asking for a place: 挂(个)号, 挂X科, 预约, 约个(X科的)号; not "挂水"/"挂吊瓶" (a drip).
-_BOOK = re.compile(r"挂(?!水|吊|点滴|盐水)|预约|约[^，。,.！!？?\s]{0,6}号")
+# "整个儿科的号" (Northeast), "搞个号", "弄个眼科的号", "拿个号": other verbs for getting a place.
+_BOOK = re.compile(
+    r"挂(?!水|吊|点滴|盐水)|预约|约[^，。,.！!？?\s]{0,6}号|(?:整|搞|弄|拿|抢|排|要)(?:个|一个|张)[^，。,.！!？?\s]{0,6}号"
+)
 # Renewing a prescription: 续方, 续药, 续开, 续一下/续点 (with a drug or its use said).
 # 继续/持续/连续/手续 are no refill.
 _RENEW = re.compile(r"(?<![继持连陆断延手存])续(方|药|开|一下|下|点|些|个)")

@@ -255,3 +255,15 @@ async def test_a_code_typed_at_the_read_back_after_one_went_out_is_the_code(
     changed, said = await run_form(tracker, domain)
     assert changed["registration_ok"] is True and changed["bind_code"] == "verified" and changed["patient_id"]
     assert "utter_confirm_before_code" not in said
+
+
+# --- other verbs for getting a place ----------------------------------------------------------
+def test_dialect_verbs_for_getting_a_place_book_the_department_named() -> None:
+    from actions.common import resolve_department
+    from actions.journey_words import BOOKING_FORM, other_errand
+
+    for text in ("整个皮肤科的号 脸上起了好些红疙瘩", "帮俺搞个眼科的号 眼睛老流泪", "给娃弄个儿科号 咳嗽几天了"):
+        errand = other_errand(text, resolve_department)
+        assert errand is not None and errand[0] == BOOKING_FORM and errand[1], text
+    for text in ("整个人都没劲 咳嗽好几天了", "孩子整个晚上都在咳，要不要紧"):
+        assert other_errand(text, resolve_department) is None, text
