@@ -381,3 +381,49 @@ def test_a_child_speaking_about_me_does_not_make_me_a_child(text: str) -> None:
 )
 def test_a_child_who_is_the_patient_stays_a_child(text: str) -> None:
     assert extract(text).is_child
+
+
+# -- 19. sore, cracked nipples while breastfeeding (NICE CKS Breastfeeding problems) -------------
+
+
+def test_cracked_nipples_while_breastfeeding_are_self_care(rules: TriageEngine) -> None:
+    assert _level(rules, "喂母乳这几天乳头皲裂了 一喂就疼 没发烧") is TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize("text", ["喂奶乳头裂了 右边乳房红肿发烫 有硬块", "哺乳期乳头破了 今天发烧发冷"])
+def test_nipple_pain_with_signs_of_mastitis_is_not_self_care(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) > TriageLevel.SELF_CARE
+
+
+# -- 20. a minor fall, walking normally (NHS "Bruises"; NHS 111 "Falls") -------------------------
+
+
+def test_a_minor_fall_walking_normally_is_self_care(rules: TriageEngine) -> None:
+    assert _level(rules, "刚才在家滑倒了 胳膊肘有点疼 活动都正常") is TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "摔了一跤 脚踝肿起来了 还能走",
+        "摔了一下 磕到头了 走路没问题",
+        "从梯子上摔下来 屁股疼 能走",
+        "摔了一跤 大腿根疼 还能走",
+    ],
+)
+def test_a_fall_with_a_warning_sign_is_not_self_care(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) > TriageLevel.SELF_CARE
+
+
+def test_an_elder_fall_is_still_an_emergency(rules: TriageEngine) -> None:
+    assert _level(rules, "我妈八十三了 摔了一跤 胯那里疼 还能走") is EMERGENCY
+
+
+# -- 21. snoring with pauses or daytime sleepiness is not a cold (NICE CKS OSAHS) ---------------
+
+
+@pytest.mark.parametrize(
+    "text", ["我爸睡觉鼾声很大 半夜憋气好几秒 白天开车都犯困", "孩子睡觉老是张着嘴打呼 扁桃体很大"]
+)
+def test_snoring_with_apnoea_or_big_tonsils_is_routine(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is TriageLevel.ROUTINE
