@@ -46,7 +46,7 @@ import requests
 
 from bench.chat_latency import CONVERSATION
 from bench.chat_stack import RASA_TOKEN, TOKEN, _gunicorn, rasa_env
-from bench.cpu import TICK
+from bench.cpu import TICK, server_cpu_seconds
 from bench.stack_breakdown import Component, breakdown, parse, top_functions
 from config import ROOT
 from tests.concurrency.server import free_port
@@ -154,8 +154,11 @@ def rasa_stack(directory: Path, model: Path, endpoints: Path, path_first: str = 
         argv = [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN, "-m", str(model),
                 "--endpoints", str(endpoints), "--credentials", str(ROOT / "bot" / "credentials.yml"),
                 "-i", "127.0.0.1", "-p", str(rasa_port)]  # fmt: skip
+        # Rasa puts its working directory on sys.path before PYTHONPATH (rasa/__main__.py): a
+        # checkout given as `path_first` (a before/after of bot/) must be its working directory too.
+        cwd = Path(path_first) if path_first and (Path(path_first) / "bot").is_dir() else ROOT
         with log.open("wb") as out:
-            rasa = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            rasa = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{rasa_port}"
             deadline = time.monotonic() + 900
@@ -259,6 +262,7 @@ def measure(rasa: RasaUnderTest, conversations: int, rounds: int, tag: str, spy:
     for n in range(2):  # the first turns of a process pay one-off costs (TensorFlow's graph)
         converse(rasa, f"{tag}-warm-{n}", rounds)
     threads_before, before = thread_cpu_seconds(rasa.pid), cpu_seconds(rasa.pid)
+    others_before = server_cpu_seconds()  # the action server and the v1 API (this process's children)
     started = time.perf_counter()
     transcript = {}
     with sampled(rasa.pid, spy):
@@ -266,6 +270,8 @@ def measure(rasa: RasaUnderTest, conversations: int, rounds: int, tag: str, spy:
             transcript[f"{tag}-{n}"] = converse(rasa, f"{tag}-{n}", rounds)
     wall = time.perf_counter() - started
     used, threads_after = cpu_seconds(rasa.pid) - before, thread_cpu_seconds(rasa.pid)
+    others_after = server_cpu_seconds()
+    others = sum(seconds - others_before.get(pid, 0.0) for pid, seconds in others_after.items() if pid != rasa.pid)
     turns = conversations * rounds * len(CONVERSATION)
     texts = [m for n in range(conversations) for m in CONVERSATION * rounds]
     parse_before = cpu_seconds(rasa.pid)
@@ -281,6 +287,8 @@ def measure(rasa: RasaUnderTest, conversations: int, rounds: int, tag: str, spy:
     return {
         "turns": turns,
         "rasa_cpu_ms_per_turn": round(used * 1000 / turns, 1),
+        # py-spy, when sampling, is a child too and counts here
+        "actions_and_api_cpu_ms_per_turn": round(others * 1000 / turns, 1),
         "cpu_ms_per_turn_by_thread": per_thread,
         "parse_cpu_ms_per_text": round(parse_used * 1000 / len(texts), 1),
         "wall_ms_per_turn": round(wall * 1000 / turns, 1),

@@ -39,7 +39,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot import action_calls
+
 structlogger = structlog.get_logger()
+# Rasa's action calls on kept-alive connections, their replies checked by one validator (bot/action_calls.py).
+action_calls.install()
 
 
 async def parse_once(request: Request, text: str | None) -> dict[str, Any] | None:
