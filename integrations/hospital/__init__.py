@@ -1,6 +1,6 @@
 """Client of the hospital's v1 HTTP API, used by the Rasa action server.
 
-Standard library + requests only (it runs in the Rasa venv, Python 3.10).
+Standard library + urllib3 (the HTTP library under requests) only (it runs in the Rasa venv, Python 3.10).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The action server only ever reaches hospital data through this interface;
 ``HttpHospitalBackend`` is the real one (v1 HTTP API, see DESIGN.md). Payloads
 are plain dicts shaped as the API returns them, described by the TypedDicts
-below (this runs in the Rasa venv: standard library + requests, no pydantic).
+below (this runs in the Rasa venv: standard library + urllib3, no pydantic).
 """
 
 from __future__ import annotations

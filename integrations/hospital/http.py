@@ -1,4 +1,4 @@
-"""``HospitalBackend`` over the hospital's v1 HTTP API (requests, no pydantic).
+"""``HospitalBackend`` over the hospital's v1 HTTP API (urllib3, no pydantic).
 
 One ``_request`` choke point: bearer token, timeouts, a few retries for
 network errors and 502/503/504 (only for idempotent calls, or calls that carry
@@ -8,15 +8,16 @@ an ``Idempotency-Key``), and typed exceptions carrying the API's error code.
 from __future__ import annotations
 
 import copy
+import json as jsonlib
 import logging
 import os
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-import requests
+import urllib3
 
 from integrations.hospital.base import Appointment, HospitalBackend, Patient, Slot, TriageResult
 from integrations.hospital.errors import BackendUnavailable, HospitalError, error_for
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:5001"  # the `api` process of the Procfile, not the chat edge (issue 14)
 RETRY_STATUSES = frozenset({502, 503, 504})
+# Kept-alive connections to the API per process: at least the action server's threads
+# (ACTION_SERVER_THREADS, 16), so a call never opens one for want of room.
+POOL_SIZE = 32
 CONVERSATION_HEADER = "X-Conversation-ID"
 
 # An account's patients as this action run has read them (None: outside a run, never remembered).
@@ -64,14 +68,18 @@ class HttpHospitalBackend(HospitalBackend):
         timeout: Tuple[float, float] = (3.05, 10.0),
         retries: int = 2,
         backoff: float = 0.3,
-        session: Optional[requests.Session] = None,
+        pool: Optional[urllib3.PoolManager] = None,
     ) -> None:
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")
         self.token = token
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        self.session = session or requests.Session()
+        # One pool of kept-alive connections, shared by the action server's threads. A bare
+        # urllib3 pool, not a `requests` session: the session's per-call work (merging settings,
+        # the environment's proxies and .netrc, hooks, cookies) cost about 0.5 ms of the action
+        # server's CPU per call (issue 14, docs/benchmarks.md). Retries are ours (below), not urllib3's.
+        self.pool = pool or urllib3.PoolManager(maxsize=POOL_SIZE, retries=False)
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "HttpHospitalBackend":
@@ -88,27 +96,31 @@ class HttpHospitalBackend(HospitalBackend):
         json: Optional[Dict[str, Any]] = None,
         headers: Optional[Dict[str, str]] = None,
     ) -> Any:
-        url = f"{self.base_url}/api/v1{path}"
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None}, doseq=True)
+        url = f"{self.base_url}/api/v1{path}" + (f"?{query}" if query else "")
         if method != "GET":
             _forget_reads()  # the write may change what the run read
         all_headers = {"Accept": "application/json"}
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
+        body = None
+        if json is not None:
+            body = jsonlib.dumps(json, allow_nan=False).encode()
+            all_headers["Content-Type"] = "application/json"
         all_headers.update(headers or {})
         retryable = method == "GET" or "Idempotency-Key" in all_headers
         attempts = 1 + (self.retries if retryable else 0)
+        timeout = urllib3.Timeout(connect=self.timeout[0], read=self.timeout[1])
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                resp = self.session.request(
-                    method, url, params=params, json=json, headers=all_headers, timeout=self.timeout
-                )
-            except requests.RequestException as exc:
+                resp = self.pool.request(method, url, body=body, headers=all_headers, timeout=timeout)
+            except urllib3.exceptions.HTTPError as exc:
                 if last:
                     raise BackendUnavailable(message=type(exc).__name__, method=method, path=path) from exc
                 self._sleep(attempt)
                 continue
-            if resp.status_code in RETRY_STATUSES and not last:
+            if resp.status in RETRY_STATUSES and not last:
                 self._sleep(attempt)
                 continue
             return self._decode(resp, method, path)
@@ -118,20 +130,20 @@ class HttpHospitalBackend(HospitalBackend):
         time.sleep(self.backoff * (2**attempt))
 
     @staticmethod
-    def _decode(resp: requests.Response, method: str, path: str) -> Any:
+    def _decode(resp: urllib3.BaseHTTPResponse, method: str, path: str) -> Any:
         try:
-            body = resp.json() if resp.content else None
+            body = jsonlib.loads(resp.data) if resp.data else None
         except ValueError:
             body = None
-        if resp.status_code < 400:
+        if resp.status < 400:
             return body
         code = message = None
         if isinstance(body, dict):
             code = body.get("error")
             message = body.get("message")
-        exc_class = error_for(resp.status_code, code)
-        log.info("hospital API error %s %s -> %s %s", method, path, resp.status_code, code)
-        raise exc_class(code=code, message=message or "", status=resp.status_code, method=method, path=path)
+        exc_class = error_for(resp.status, code)
+        log.info("hospital API error %s %s -> %s %s", method, path, resp.status, code)
+        raise exc_class(code=code, message=message or "", status=resp.status, method=method, path=path)
 
     # --- endpoints --------------------------------------------------------------
     def departments(self) -> List[Dict[str, Any]]:

@@ -102,3 +102,58 @@ def test_from_env_reads_url_and_token() -> None:
     api = HttpHospitalBackend.from_env({"HOSPITAL_API_URL": "http://h:1/", "HOSPITAL_API_TOKEN": "t"})
     assert api.base_url == "http://h:1" and api.token == "t"
     assert HttpHospitalBackend.from_env({}).base_url == "http://127.0.0.1:5001"
+
+
+def test_a_write_sends_json_and_a_read_its_query_on_kept_alive_connections() -> None:
+    """The client's pool (urllib3, issue 14) sends what `requests` sent: a JSON body with its
+    type, the query encoded, UTF-8 names intact; and it keeps one connection for many calls."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[tuple[str, str, str, object, int]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps the connection open, as gunicorn does
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            seen.append(
+                (
+                    self.command,
+                    self.path,
+                    self.headers.get("Content-Type") or "",
+                    json.loads(raw) if raw else None,
+                    self.client_address[1],
+                )
+            )
+            body = json.dumps({"id": "p1", "name": "李秀英"} if self.command == "POST" else []).encode()
+            self.send_response(201 if self.command == "POST" else 200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        api = HttpHospitalBackend(base_url=f"http://127.0.0.1:{httpd.server_address[1]}", token=TOKEN)
+        assert api.slots("cardiology", "2026-11-27 上午") == []
+        assert api.account_patients("web", "c_1 2") == []
+        created = api._request("POST", "/patients", json={"name": "李秀英", "phone": "13812345678"})
+        assert created == {"id": "p1", "name": "李秀英"}
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert [(m, p, t, b) for m, p, t, b, _ in seen] == [
+        ("GET", "/api/v1/slots?department=cardiology&date=2026-11-27+%E4%B8%8A%E5%8D%88", "", None),
+        ("GET", "/api/v1/accounts/patients?channel=web&channel_user_id=c_1+2", "", None),
+        ("POST", "/api/v1/patients", "application/json", {"name": "李秀英", "phone": "13812345678"}),
+    ]
+    assert len({port for *_, port in seen}) == 1  # one kept-alive connection for the three calls
