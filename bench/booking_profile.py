@@ -7,8 +7,9 @@ no gunicorn and no network: what `POST /api/v1/appointments` itself costs.
     PYTHONPATH=. .venv/bin/python bench/booking_profile.py [--db sqlite|postgres]
         [--attempts N] [--rounds R] [--profile out.prof]
 
-Prints CPU ms per attempt (`time.process_time`, this process; on PostgreSQL the
-backend's CPU is not included), statements per attempt by kind, and the outcome mix.
+Prints CPU ms per attempt (`time.process_time`, this process; on PostgreSQL also the
+backends' CPU from /proc, as bench/cpu.py reads it), statements per attempt by kind, and
+the outcome mix.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from app import create_app
+from bench.cpu import server_cpu_seconds
 from bench.crowd import create_doctors, create_patients, release_day
 from config import DEV_DATA_ENCRYPTION_KEY
 from services.booking.calendar import local_today
@@ -61,6 +63,15 @@ def _statement_kind(sql: str) -> str:
     if head in ("SELECT", "WITH") and found:
         return f"{head} {found.group(1).lower()}"
     return head
+
+
+def _backend_pids(ctx: Any) -> list[int]:
+    """PostgreSQL backends serving this database (none on SQLite), whose CPU is the booking's too."""
+    if ctx.db.is_sqlite:
+        return []
+    with ctx.db.reading() as session:
+        rows = session.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+        return [int(pid) for (pid,) in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             statements.clear()
             outcomes: Counter[str] = Counter()
             profiler = cProfile.Profile() if args.profile and level == args.rounds - 1 else None
+            backends = _backend_pids(ctx)
+            backend_cpu = sum(server_cpu_seconds(backends).values())
             cpu, wall = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()
@@ -111,10 +124,13 @@ def main(argv: list[str] | None = None) -> int:
                 profiler.disable()
                 profiler.dump_stats(args.profile)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            backend_cpu = sum(server_cpu_seconds(backends).values()) - backend_cpu
             n = len(plan)
             print(
                 f"[{args.db}] round {level}: {cpu * 1000 / n:.2f} ms CPU/attempt, {wall * 1000 / n:.2f} ms wall, "
-                f"{sum(statements.values()) / n:.2f} statements/attempt" + (" (profiled)" if profiler else "")
+                f"{sum(statements.values()) / n:.2f} statements/attempt"
+                + (f", backends {backend_cpu * 1000 / n:.2f} ms CPU/attempt" if backends else "")
+                + (" (profiled)" if profiler else "")
             )
             print("    outcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
             print("    statements: " + ", ".join(f"{k} {v / n:.2f}" for k, v in statements.most_common()))
