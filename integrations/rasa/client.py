@@ -6,12 +6,13 @@ channel goes through the Flask app, which verifies and normalises first.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-import requests
+import urllib3
 
 from integrations.rasa.errors import RasaUnavailable
 from shared_rules import placeholder_shown
@@ -193,7 +194,21 @@ def _path_id(sender: str) -> str:
     return quote(sender, safe=":")
 
 
+# Connections kept per Rasa server: at least the edge's threads per process (gunicorn.conf.py,
+# GUNICORN_THREADS 20), so a turn never waits for one; a burst beyond it opens extra ones.
+POOL_SIZE = 32
+
+
 class RasaRestClient(DialogueEngine):
+    """Rasa's HTTP API over one urllib3 pool of kept-alive connections per process.
+
+    One request per turn, on the patient's path: `requests` cost about 0.8 ms of the
+    edge's CPU per call (its session's merging of settings, the environment's proxies
+    and .netrc, hooks, cookies), a bare urllib3 pool about 0.3 (issue 14,
+    docs/benchmarks.md). The same timeouts (connect and read, each), no retry, and any
+    failure (connection, timeout, an HTTP error status, a body that is not JSON) is
+    `RasaUnavailable`, as before."""
+
     def __init__(
         self, base_url: str, timeout: float = 8.0, token: str | None = None, understanding_timeout: float = 1.0
     ) -> None:
@@ -202,7 +217,7 @@ class RasaRestClient(DialogueEngine):
         self.token = token
         # The open-form read before a message that may hold a code: it must never hold the turn up for long.
         self.understanding_timeout = min(understanding_timeout, timeout)
-        self._session = requests.Session()
+        self._pool = urllib3.PoolManager(maxsize=POOL_SIZE, retries=urllib3.Retry(0, read=False, redirect=False))
 
     def _request(
         self,
@@ -211,28 +226,36 @@ class RasaRestClient(DialogueEngine):
         *,
         params: dict[str, str] | None = None,
         timeout: float | None = None,
-        **kwargs: Any,
+        json_body: object = None,
     ) -> Any:
         params = {**(params or {}), **({"token": self.token} if self.token else {})}
+        url = self.base_url + path + (f"?{urlencode(params)}" if params else "")
+        seconds = timeout or self.timeout
         try:
-            response = self._session.request(
-                method, self.base_url + path, timeout=timeout or self.timeout, params=params or None, **kwargs
+            body = None if json_body is None else json.dumps(json_body, allow_nan=False).encode()
+            response = self._pool.request(
+                method,
+                url,
+                body=body,
+                headers={"Content-Type": "application/json"} if body is not None else None,
+                timeout=urllib3.Timeout(connect=seconds, read=seconds),
             )
-            response.raise_for_status()
-            return response.json()
-        except (requests.RequestException, ValueError) as exc:
+            if response.status >= 400:
+                raise RasaUnavailable(f"{method} {path}: HTTPError {response.status}")
+            return json.loads(response.data)
+        except (urllib3.exceptions.HTTPError, ValueError) as exc:
             raise RasaUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
 
     def send(self, sender: str, text: str, metadata: dict[str, Any]) -> Turn:
         """One request per turn: the replies and the NLU's reading of the message come
         together (bot/whole_turn_channel.py), never from a second parse."""
         payload = {"sender": sender, "message": text, "metadata": metadata}
-        answer = self._request("POST", "/webhooks/rest/webhook", params={"parse_data": "true"}, json=payload)
+        answer = self._request("POST", "/webhooks/rest/webhook", params={"parse_data": "true"}, json_body=payload)
         return parse_turn(answer, text)
 
     def set_slot(self, sender: str, name: str, value: object) -> None:
         event = {"event": "slot", "name": name, "value": value}
-        self._request("POST", f"/conversations/{_path_id(sender)}/tracker/events", json=event)
+        self._request("POST", f"/conversations/{_path_id(sender)}/tracker/events", json_body=event)
 
     def transcript(self, sender: str, limit: int = 60) -> list[TranscriptLine]:
         tracker = self._request(
