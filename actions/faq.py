@@ -77,6 +77,21 @@ def selected_topic(latest_message: Dict[str, Any]) -> Optional[str]:
     return None
 
 
+CAPABILITIES = "utter_faq/capabilities"
+# Asking what the bot does: "有什么功能", "你能干啥", "都能办什么", "怎么用".
+_ASKS_WHAT_YOU_DO = re.compile(
+    r"功能|[能会](?:干|做|办|帮)|可以(?:干|做|办|帮)|会(?:些)?(?:什么|啥)|怎么用|你是谁|你是什么|服务|菜单"
+)
+NOTED_TEXT = "好的，这些我记下了。"
+
+
+def complaint_read_as_capabilities(topic: Optional[str], text: str, active_loop: Optional[str]) -> bool:
+    """ "干啥都没意思 上班也没精神头" at triage's age question, read as "what can you do": inside a
+    form, words that do not ask what the bot does are the patient talking, not a question for the
+    menu (set 7's I17 got the whole menu there before its question again)."""
+    return bool(active_loop) and topic == CAPABILITIES and not _ASKS_WHAT_YOU_DO.search(simplified(text or ""))
+
+
 class ActionAnswerFaq(Action):
     def name(self) -> Text:
         return "action_answer_faq"
@@ -89,6 +104,9 @@ class ActionAnswerFaq(Action):
         responses = (domain or {}).get("responses") or {}
         if topic is None or (responses and topic not in responses):
             topic = FALLBACK_TOPIC
+        if complaint_read_as_capabilities(topic, str(latest.get("text") or ""), tracker.active_loop.get("name")):
+            dispatcher.utter_message(text=NOTED_TEXT)  # the form asks its question again
+            return []
         try:
             values = load_facts().template_values()
         except (OSError, FactsError) as exc:  # a broken facts file must not silence the bot
