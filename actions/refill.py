@@ -33,6 +33,8 @@ NOT_A_QUESTION = re.compile(
     r"谢谢|\d{1,2}|1[3-9]\d{9}|\d{6})[的了吧啊呀啦嘞哈]*)+"
 )
 
+REMARK_KEPT = "好的，这个我记下了，会和续方申请一起转给审核的医生。"
+
 # How the drugs reach the patient: asked at the refill question, answered by the submission.
 DELIVERY = re.compile(r"寄|快递|邮|配送|送(到|药|过来|上门|家)|到家|上门|取药|拿药|领药|自取|药房")
 
@@ -97,6 +99,13 @@ class ValidateRefillForm(OnlyPatient, identify.PhoneIdentification, PatientFormV
         """ "能给寄到家吗" / "送到家裡" at "有没有想问医生的？": how the drugs reach the patient is
         answered when the request is submitted ("到院取药或送药上门"), so the question goes
         with it instead of being read as a FAQ (set 4's refills were re-asked until the end)."""
+        if tracker.get_slot("requested_slot") == "phone" and tracker.get_slot("refill_question") is None:
+            # "吃了三年了 上趟抽血医生讲指标蛮好" at the phone question: kept for the reviewing doctor and
+            # said so, before the phone is asked again (set 7's I22 heard the question again, no word)
+            remark = remark_for_doctor(tracker)
+            if remark:
+                dispatcher.utter_message(text=REMARK_KEPT)
+            return remark
         if tracker.get_slot("requested_slot") != "refill_question" or tracker.get_slot("refill_question") is not None:
             return {}
         said = common.latest_text(tracker)
