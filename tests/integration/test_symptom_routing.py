@@ -28,6 +28,9 @@ MISREAD = {
     "孩子咳嗽，想挂个号": "book_appointment",
     "我想约个号看看头疼": "book_appointment",
     "帮我挂个号": "book_appointment",
+    "俺想挂个号 腿疼得走不动": "book_appointment",
+    "早上量血压一百七 平常一百三": "nlu_fallback",
+    "太麻烦您了 多谢": "thank",
 }
 
 
@@ -70,6 +73,10 @@ def _chat(client: FlaskClient, text: str) -> list[str]:
         # a booking that names a complaint but no department: triage finds the department
         "孩子咳嗽，想挂个号",
         "我想约个号看看头疼",
+        # the booking's own words (挂个号) do not hide its complaint
+        "俺想挂个号 腿疼得走不动",
+        # a reading with its number, which the triage router has no complaint word for
+        "早上量血压一百七 平常一百三",
     ],
 )
 def test_a_symptom_the_nlu_sent_elsewhere_goes_to_triage(nlu: FakeServer, client: FlaskClient, text: str) -> None:
@@ -81,7 +88,7 @@ def test_a_symptom_the_nlu_sent_elsewhere_goes_to_triage(nlu: FakeServer, client
     assert json.loads(trigger.removeprefix("/report_symptom")) == {"symptom": text}
 
 
-@pytest.mark.parametrize("text", ["我头疼想挂神经内科", "医院几点开门", "帮我挂个号"])
+@pytest.mark.parametrize("text", ["我头疼想挂神经内科", "医院几点开门", "帮我挂个号", "太麻烦您了 多谢"])
 def test_journeys_and_real_questions_are_left_alone(nlu: FakeServer, client: FlaskClient, text: str) -> None:
     assert _chat(client, text) == [f"answer for {MISREAD[text]}"]
     assert rasa.sent == [text]  # type: ignore[attr-defined]
