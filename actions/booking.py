@@ -9,6 +9,7 @@ over, only a difference is paid or refunded) and the patient hears it in one mes
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any, Dict, List, Optional, Text
 
@@ -53,6 +54,10 @@ from actions.typed_choices import (
 from actions.visit_money import hold_minutes, say_money_moved
 from integrations.hospital import HospitalError, SoldOut
 from integrations.hospital.base import Slot
+
+# "好的 那继续挂号吧", "接着来", "继续": the patient goes on after a side question; the list is shown
+# again without calling the words a wrong choice.
+GOES_ON = re.compile(r"继续|接着|往下|回到挂号|那挂吧|接着挂")
 
 
 class ValidateBookingForm(PatientFormValidation):
@@ -314,7 +319,8 @@ class ValidateBookingForm(PatientFormValidation):
             day_text = common.day_text(parse_date_slot(tracker.get_slot("date"))[0])
             dispatcher.utter_message(response="utter_no_slots_as_wished", date_text=day_text, wanted=missing)
             return {"slot_id": None}
-        if not names_the_listed_day(text, tracker.get_slot("date")):  # "下周一吧" at Monday's list: asked again
+        if not names_the_listed_day(text, tracker.get_slot("date")) and not GOES_ON.search(text):
+            # "下周一吧" at Monday's list, "好的 那继续挂号吧" after a side question: the list again, no "wrong"
             dispatcher.utter_message(response="utter_invalid_choice")
         return {"slot_id": None}
 

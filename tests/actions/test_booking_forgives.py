@@ -267,3 +267,12 @@ def test_dialect_verbs_for_getting_a_place_book_the_department_named() -> None:
         assert errand is not None and errand[0] == BOOKING_FORM and errand[1], text
     for text in ("整个人都没劲 咳嗽好几天了", "孩子整个晚上都在咳，要不要紧"):
         assert other_errand(text, resolve_department) is None, text
+
+
+async def test_going_on_after_a_side_question_is_no_wrong_choice(hospital: FakeHospital, domain: dict) -> None:
+    hospital.slots[f"ophthalmology|{DAY}"] = ROUGH_DAY
+    for text in ("行 那接着挂号", "好嘞 继续吧"):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(slots=SHOWN, text=text)
+        result = await ValidateBookingForm().validate_slot_id(text, dispatcher, tracker, domain)
+        assert result == {"slot_id": None} and responses(dispatcher) == [], text
