@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from services.clinical.triage import blend, interview
 from services.clinical.triage.assessment import Evaluation, SymptomMatch, advice, reasons
 from services.clinical.triage.demographics import Demographics, Sex, extract, merge
 from services.clinical.triage.findings import Findings, extract_findings
-from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, RedFlagRule, When, load
+from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, ModifierSpec, RedFlagRule, When, load
 from services.clinical.triage.learned import LearnedLayer
 from services.clinical.triage.models import (
     AnswerOption,
@@ -228,9 +228,10 @@ class TriageEngine:
         explained = self._explained(matched)
         kept = [m for m in matched if m.id not in explained] or matched
         kept.sort(key=lambda m: (-m.level.severity, m.position))
-        level, departments, modifiers = self._combine(hits, kept, matched, who)
-        # An urgent net a self-care entry may stand in for (a minor head bump) waits for that entry.
-        yielding = interview.yielding_nets(self.knowledge.interview, [m.id for m in kept])
+        # An urgent net or a level modifier a self-care entry may stand in for (a minor head bump, a
+        # well toddler's fever) waits for that entry.
+        yielding = interview.yielding(self.knowledge.interview, [m.id for m in kept])
+        level, departments, modifiers, held = self._combine(hits, kept, matched, who, yielding)
         waiting = [n for n in nets if n.id in yielding and n.level is TriageLevel.URGENT]
         others = [n for n in nets if n not in waiting]
         level, departments = _raise_by_nets(others, level, departments, bool(kept))
@@ -249,6 +250,10 @@ class TriageEngine:
             level = TriageLevel.SELF_CARE if care is not None else max(level, TriageLevel.ROUTINE)
         if care is None:
             level, departments = _raise_by_nets(waiting, level, departments, bool(kept))
+            for modifier in held:
+                if modifier.min_level is not None and modifier.min_level > level:
+                    level = modifier.min_level
+                    modifiers.append(modifier.id)
         else:
             nets = others
         if who.is_child:
@@ -303,18 +308,31 @@ class TriageEngine:
         return {gone for m in matched for gone in by_id[m.id].explains}
 
     def _combine(
-        self, hits: list[RedFlagHit], kept: list[SymptomMatch], matched: list[SymptomMatch], who: Demographics
-    ) -> tuple[TriageLevel, list[str], list[str]]:
+        self,
+        hits: list[RedFlagHit],
+        kept: list[SymptomMatch],
+        matched: list[SymptomMatch],
+        who: Demographics,
+        yielding: Container[str] = frozenset(),
+    ) -> tuple[TriageLevel, list[str], list[str], list[ModifierSpec]]:
+        """Level and departments from flags, complaints and modifiers; modifiers in ``yielding`` are held back.
+
+        A held modifier (one a self-care entry may stand in for) raises nothing here: the caller
+        applies it when that entry does not apply.
+        """
         level = kept[0].level if kept else TriageLevel.ROUTINE
         first: list[str] = []
         applied: list[str] = []
+        held: list[ModifierSpec] = []
         present = {m.id for m in matched}
         for modifier in self.knowledge.modifiers:
             if modifier.symptoms and not present.intersection(modifier.symptoms):
                 continue
             if not _applies(modifier.when, who):
                 continue
-            if modifier.min_level is not None and modifier.min_level > level:
+            if modifier.id in yielding and not hits:
+                held.append(modifier)
+            elif modifier.min_level is not None and modifier.min_level > level:
                 level = modifier.min_level
                 applied.append(modifier.id)
             first.extend(modifier.departments_first)
@@ -325,7 +343,7 @@ class TriageEngine:
         else:
             ranked = [*first, *ranked]
         departments = _unique(ranked) or self._default_departments(who)
-        return level, departments, applied
+        return level, departments, applied, held
 
     def _questions(self, found: Evaluation, raw: str, data: TriageInput) -> list[Question]:
         """Questions one of whose answers would change the level (at most three)."""

@@ -66,7 +66,16 @@ class SelfCareSpec(_Strict):
     unless: list[str] = []
     #: Youngest age (years) the entry is for; a younger or infant patient is seen.
     min_age: float | None = Field(default=None, gt=0)
-    #: Urgent safety nets (nets.yml) this entry may stand in for when all its conditions hold.
+    #: Age (years) from which the entry no longer applies (an entry written for children: 14).
+    max_age: float | None = Field(default=None, gt=0)
+    #: Only when the patient's age is known (said or given): an unknown age is never taken as old
+    #: enough ("宝宝发烧" may be two months old).
+    age_known: bool = False
+    #: The highest temperature (℃) said that this entry is written for (a well child's fever below 39);
+    #: without it any stated temperature above 38.4 rules home care out.
+    max_temperature: float | None = Field(default=None, ge=38.5, lt=40)
+    #: Urgent safety nets (nets.yml) or level modifiers (modifiers.yml) this entry may stand in for
+    #: when all its conditions hold.
     yields: list[str] = []
     #: Risk groups this entry is written for (the common discomforts of pregnancy, a newborn's
     #: normal findings): their patients may have it only when none of ``group_unless`` (the
@@ -101,6 +110,7 @@ class Question:
 class InterviewKnowledge:
     questions: tuple[Question, ...]
     by_id: dict[str, QuestionSpec]
+    #: The general entry of each complaint (the one without ``needs``, else its only entry).
     self_care: dict[str, SelfCareSpec]
     reassuring: re.Pattern[str]
     worrying: re.Pattern[str]
@@ -108,6 +118,24 @@ class InterviewKnowledge:
     needs: dict[str, re.Pattern[str]] = field(default_factory=dict)
     unless: dict[str, re.Pattern[str]] = field(default_factory=dict)
     group_unless: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    #: Every entry of each complaint, the ones with ``needs`` first (a well child's fever before
+    #: the general mild fever), in file order.
+    by_symptom: dict[str, tuple[SelfCareSpec, ...]] = field(default_factory=dict)
+
+    def entries_for(self, symptom: str) -> tuple[SelfCareSpec, ...]:
+        """The entries of one complaint, the specific ones (with ``needs``) first."""
+        found = self.by_symptom.get(symptom)
+        if found is not None:
+            return found
+        general = self.self_care.get(symptom)
+        return (general,) if general is not None else ()
+
+    @property
+    def entries(self) -> list[SelfCareSpec]:
+        """Every self-care entry once."""
+        seen = {id(e): e for entries in self.by_symptom.values() for e in entries}
+        seen.update({id(e): e for e in self.self_care.values()})
+        return list(seen.values())
 
 
 class UnknownAnswer(ValueError):
@@ -132,15 +160,34 @@ def load_interview(questions_data: object, self_care_data: object, symptom_ids: 
         by_id[spec.id] = spec
         unless = compile_alternatives(spec.unless, {}, f"questions.yml {spec.id}") if spec.unless else None
         compiled.append(Question(spec, unless))
+    # One general entry per complaint; an entry with ``needs`` (said words it applies to only) may sit
+    # beside it, and is tried first.
     by_symptom: dict[str, SelfCareSpec] = {}
+    specific: dict[str, list[SelfCareSpec]] = {}
+    ids: set[str] = set()
     for entry in care.self_care:
+        if entry.id in ids:
+            raise TriageDataError(f"self_care.yml: duplicate id {entry.id!r}")
+        ids.add(entry.id)
         missing = set(entry.symptoms) - symptom_ids
         if missing:
             raise TriageDataError(f"self_care.yml {entry.id}: unknown symptoms {sorted(missing)}")
         for symptom in entry.symptoms:
+            if entry.needs:
+                specific.setdefault(symptom, []).append(entry)
+                continue
             if symptom in by_symptom:
                 raise TriageDataError(f"self_care.yml: symptom {symptom!r} has two entries")
             by_symptom[symptom] = entry
+    for symptom, entries in specific.items():
+        if symptom not in by_symptom and len(entries) > 1:
+            raise TriageDataError(f"self_care.yml: symptom {symptom!r} has two entries and no general one")
+    all_by_symptom = {
+        symptom: tuple(specific.get(symptom, [])) + ((by_symptom[symptom],) if symptom in by_symptom else ())
+        for symptom in set(by_symptom) | set(specific)
+    }
+    for symptom, entries in specific.items():
+        by_symptom.setdefault(symptom, entries[0])
     reassuring = compile_alternatives(care.reassuring, {}, "self_care.yml reassuring")
     worrying = compile_alternatives(care.worrying, {}, "self_care.yml worrying")
     needed = {e.id: compile_alternatives(e.needs, {}, f"self_care.yml {e.id}") for e in care.self_care if e.needs}
@@ -148,7 +195,9 @@ def load_interview(questions_data: object, self_care_data: object, symptom_ids: 
     dangers = {
         e.id: compile_alternatives(e.group_unless, {}, f"self_care.yml {e.id}") for e in care.self_care if e.groups
     }
-    return InterviewKnowledge(tuple(compiled), by_id, by_symptom, reassuring, worrying, needed, excluded, dangers)
+    return InterviewKnowledge(
+        tuple(compiled), by_id, by_symptom, reassuring, worrying, needed, excluded, dangers, all_by_symptom
+    )
 
 
 def answered_text(knowledge: InterviewKnowledge, answers: dict[str, str]) -> str:
@@ -195,7 +244,13 @@ def _infant(findings: Findings, who: Demographics) -> bool:
 
 
 def low_risk(
-    findings: Findings, who: Demographics, *, infants: bool, pregnancy: bool = False, young_infant: bool = False
+    findings: Findings,
+    who: Demographics,
+    *,
+    infants: bool,
+    pregnancy: bool = False,
+    young_infant: bool = False,
+    max_temperature: float | None = None,
 ) -> bool:
     """No risk group and no abnormal number: the only patients whose answer may go down to self-care.
 
@@ -204,7 +259,8 @@ def low_risk(
     every infant when ``infants`` is false (the learned layer's stricter gate).
     ``pregnancy`` lets a pregnant (not a postpartum) patient through, and
     ``young_infant`` a baby under three months, for entries written for them
-    whose danger signs the caller has checked.
+    whose danger signs the caller has checked. ``max_temperature`` raises the highest temperature
+    allowed (38.4) for an entry written for it (a well child's fever below 39).
     """
     if findings.postpartum or who.is_elder or ((who.pregnant or findings.pregnant) and not pregnancy):
         return False
@@ -214,7 +270,7 @@ def low_risk(
     # "新生儿经常打喷嚏", "老是打嗝"): said as recurring they stay what their entry is for; their own
     # danger signs were checked by the caller (``group_unless``).
     expected = (pregnancy and bool(who.pregnant or findings.pregnant)) or (young_infant and _infant(findings, who))
-    if (findings.recurrent and not expected) or not _normal_vital_signs(findings):
+    if (findings.recurrent and not expected) or not _normal_vital_signs(findings, max_temperature):
         return False
     if young_infant and infants and _infant(findings, who):
         return True
@@ -223,10 +279,10 @@ def low_risk(
     return not (_infant(findings, who) and (young or not infants))
 
 
-def _normal_vital_signs(findings: Findings) -> bool:
+def _normal_vital_signs(findings: Findings, max_temperature: float | None = None) -> bool:
     """Any stated abnormal number (BP 170/105, SpO2 93, T 38.5) means a clinician should look."""
     limits = {
-        "temperature": (36.0, 38.4),
+        "temperature": (36.0, max(38.4, max_temperature or 0.0)),
         "systolic": (90, 159),
         "diastolic": (50, 99),
         "pulse": (50, 110),
@@ -277,30 +333,52 @@ def self_care_entry(
     complaints are self-care only when the patient says they are slight.
     An entry with ``needs`` applies only when one of its words is in ``text``
     (and they reassure for it), never with one of its ``unless`` words, nor
-    below its ``min_age``.
+    below its ``min_age``; a complaint's entries with ``needs`` are tried
+    before its general one. An infant's plain complaint qualifies only under
+    an entry that states its own ``min_age``.
     """
     if not symptoms or severe:
         return None
     chosen = [knowledge.self_care.get(symptom) for symptom in symptoms]
     pregnancy = _group_allowed(knowledge, chosen, text, "pregnancy")
     young_infant = _group_allowed(knowledge, chosen, text, "young_infant")
-    if not low_risk(findings, who, infants=True, pregnancy=pregnancy, young_infant=young_infant):
-        return None
-    infant = _infant(findings, who)
     entries = []
     for symptom, mild in symptoms.items():
-        entry = knowledge.self_care.get(symptom)
-        if entry is None or not _conditions_hold(knowledge, entry, text, findings, who):
-            return None
-        # A plain complaint needs a stated short duration ("嗓子疼两天"); unknown stays routine.
-        known_mild = findings.duration_hours is not None or reassured or entry.id in knowledge.needs
-        plain = entry.plain and not infant and known_mild
-        if not (mild or plain):
-            return None
-        if findings.duration_hours is not None and findings.duration_hours > entry.max_days * 24:
+        entry = next(
+            (e for e in knowledge.entries_for(symptom) if _fits(knowledge, e, mild, text, findings, who, reassured)),
+            None,
+        )
+        if entry is None:
             return None
         entries.append(entry)
+    limit = max((e.max_temperature for e in entries if e.max_temperature is not None), default=None)
+    if not low_risk(findings, who, infants=True, pregnancy=pregnancy, young_infant=young_infant, max_temperature=limit):
+        return None
+    temperature = findings.value("temperature")
+    if limit is not None and temperature is not None and temperature > 38.4:
+        # The number was allowed by the entry written for it: its advice is the one that fits.
+        return next(e for e in entries if e.max_temperature == limit)
     return entries[0]
+
+
+def _fits(
+    knowledge: InterviewKnowledge,
+    entry: SelfCareSpec,
+    mild: bool,
+    text: str,
+    findings: Findings,
+    who: Demographics,
+    reassured: bool,
+) -> bool:
+    """One entry's conditions, its mild or plain wording, and its longest duration hold for a complaint."""
+    if not _conditions_hold(knowledge, entry, text, findings, who):
+        return False
+    # A plain complaint needs a stated short duration ("嗓子疼两天"); unknown stays routine.
+    known_mild = findings.duration_hours is not None or reassured or entry.id in knowledge.needs
+    plain = entry.plain and (not _infant(findings, who) or entry.min_age is not None) and known_mild
+    if not (mild or plain):
+        return False
+    return findings.duration_hours is None or findings.duration_hours <= entry.max_days * 24
 
 
 def _group_allowed(knowledge: InterviewKnowledge, entries: list[SelfCareSpec | None], text: str, group: str) -> bool:
@@ -313,9 +391,10 @@ def _group_allowed(knowledge: InterviewKnowledge, entries: list[SelfCareSpec | N
 def _conditions_hold(
     knowledge: InterviewKnowledge, entry: SelfCareSpec, text: str, findings: Findings, who: Demographics
 ) -> bool:
-    """An entry's own conditions: a word it needs said, none it excludes, and the patient old enough.
+    """An entry's own conditions: a word it needs said, none it excludes, and the patient's age in range.
 
-    An unknown age passes ``min_age`` unless the words say an infant ("宝宝十个月").
+    An unknown age passes ``min_age`` unless the words say an infant ("宝宝十个月"), and never passes
+    ``age_known``; ``max_age`` needs the patient young enough, or a child of unknown age.
     """
     infant = _infant(findings, who)
     needs = knowledge.needs.get(entry.id)
@@ -324,12 +403,16 @@ def _conditions_hold(
     unless = knowledge.unless.get(entry.id)
     if unless is not None and find(unless, text) is not None:
         return False
+    age = who.age if who.age is not None else (findings.age_days / 365 if findings.age_days is not None else None)
+    if entry.age_known and age is None:
+        return False
+    if entry.max_age is not None and not (who.is_child if age is None else age < entry.max_age):
+        return False
     if entry.min_age is None:
         return True
-    age = who.age if who.age is not None else (findings.age_days / 365 if findings.age_days is not None else None)
     return (age is not None and age >= entry.min_age) or (age is None and not infant)
 
 
-def yielding_nets(knowledge: InterviewKnowledge, symptoms: list[str]) -> set[str]:
-    """Urgent nets that a self-care entry of these complaints may stand in for (``yields``)."""
-    return {net for s in symptoms if (entry := knowledge.self_care.get(s)) is not None for net in entry.yields}
+def yielding(knowledge: InterviewKnowledge, symptoms: list[str]) -> set[str]:
+    """Urgent nets and level modifiers that a self-care entry of these complaints may stand in for (``yields``)."""
+    return {name for s in symptoms for entry in knowledge.entries_for(s) for name in entry.yields}

@@ -244,17 +244,26 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
         _read_yaml(data_dir / "questions.yml"), _read_yaml(data_dir / "self_care.yml"), symptom_ids
     )
     net_levels = {net.spec.id: net.spec.level for net in nets.nets}
-    for entry in interview.self_care.values():
-        wrong = [n for n in entry.yields if net_levels.get(n) is not TriageLevel.URGENT]
+    # A modifier may be yielded only if it raises no further than urgent (never to an emergency).
+    modifier_levels = {m.id: m.min_level for m in modifiers.modifiers}
+    for entry in interview.entries:
+        wrong = [
+            n
+            for n in entry.yields
+            if net_levels.get(n) is not TriageLevel.URGENT and modifier_levels.get(n) is not TriageLevel.URGENT
+        ]
         if wrong:
-            raise TriageDataError(f"self_care.yml {entry.id}: yields only urgent nets of nets.yml, not {wrong}")
+            raise TriageDataError(
+                f"self_care.yml {entry.id}: yields only urgent nets of nets.yml or urgent modifiers of "
+                f"modifiers.yml, not {wrong}"
+            )
     protocols, dangling = load_protocols(
         _read_yaml(data_dir / "protocols.yml"),
         symptoms=symptom_ids,
         emergencies=flag_ids | {i for i, level in net_levels.items() if level is TriageLevel.EMERGENCY},
         urgents={i for i, level in net_levels.items() if level is TriageLevel.URGENT},
         questions=set(interview.by_id),
-        self_care={entry.id for entry in interview.self_care.values()},
+        self_care={entry.id for entry in interview.entries},
         departments=set(departments),
     )
     return Knowledge(

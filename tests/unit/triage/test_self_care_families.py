@@ -89,7 +89,9 @@ def test_a_clean_benign_complaint_may_be_lowered_to_self_care(rules: TriageEngin
         ("痔疮犯了，有点痒", {"age": 72}),
         ("压力大睡不着，有时候不想活了", {}),
         ("发烧38.8，浑身疼", {}),  # a fever of 38.5 or more is seen
-        ("孩子两岁，发烧37.9，照样玩", {}),  # under three years a fever is seen the same day
+        # under six months a fever is seen the same day (a well child from six months is self-care:
+        # tests/triage/test_child_fever_self_care.py)
+        ("宝宝五个月，发烧37.9，照样玩", {}),
         ("低烧37.6，在做化疗", {}),
     ],
 )
