@@ -17,9 +17,12 @@ import cn2an
 Sex = Literal["male", "female"]
 
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
-# "bb" is how Cantonese and Hong Kong parents write "baby" (not "bb霜" cream nor a pager "bb机").
+# "bb" is how Cantonese and Hong Kong parents write "baby" (not "bb霜" cream nor a pager "bb机");
+# 细路(仔/哥) is a Cantonese child, 个仔/个女 "my son/daughter" ("我个仔") - not "一个女的",
+# "这个女孩", "嗰个女人".
 _BABY = (
     r"(?:宝宝|宝贝|婴儿|小孩|孩子|娃娃?|儿子|女儿|闺女|小宝|baby|(?<![a-z])bb(?![a-z霜机])"
+    r"|细路|(?<![一这那两几每某哪整半呢嗰果])个(?:仔|女)(?![人的孩生士性同朋医护])"
     r"|新生儿|外孙女?|孙子|孙女|小朋友|侄子|侄女)"
 )
 
