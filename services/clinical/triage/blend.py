@@ -9,11 +9,14 @@ rules' answer - or only that it agreed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+import re
+from collections.abc import Callable, Container, Mapping
+from dataclasses import dataclass
 
 from services.clinical.triage import interview
 from services.clinical.triage.assessment import Evaluation, unique
 from services.clinical.triage.learned import (
+    CourseHold,
     Decision,
     LearnedSettings,
     Prediction,
@@ -22,6 +25,7 @@ from services.clinical.triage.learned import (
     rank_departments,
 )
 from services.clinical.triage.models import Reason, TriageLevel
+from services.clinical.triage.patterns import compile_alternatives, find
 
 LEARNED_RULE = "learned_level"
 _NAMES = {
@@ -52,6 +56,61 @@ def denied_in_words(found: Evaluation, needs: Container[str]) -> bool:
     return found.level is TriageLevel.SELF_CARE and found.self_care is not None and found.self_care.id in needs
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """The compiled :class:`~services.clinical.triage.learned.CourseHold`."""
+
+    course: re.Pattern[str]
+    complaints: frozenset[str]
+    named: re.Pattern[str]
+    unless: re.Pattern[str]
+
+
+def compile_hold(spec: CourseHold | None, terms: Mapping[str, str]) -> Hold | None:
+    if spec is None:
+        return None
+    where = "learned.yml course_hold"
+    return Hold(
+        course=compile_alternatives([spec.course], terms, where),
+        complaints=frozenset(spec.complaints),
+        named=compile_alternatives([spec.named], terms, where),
+        unless=compile_alternatives([spec.unless], terms, where),
+    )
+
+
+def course_of_ordinary_complaint(found: Evaluation, hold: Hold | None, worrying: re.Pattern[str]) -> bool:
+    """A treatment course of an ordinary complaint, with nothing the rules call dangerous.
+
+    "孩子吃了三天头孢还是咳", "儿子吃了好几天消炎药也不见好": still ill on a course of an
+    ordinary medicine is a reason to see a doctor soon (NHS 111: not getting better
+    after a course - call 111 or the GP), not an emergency by itself; the emergencies
+    of such a story are said in words the rules read (喘不上气, 嘴唇发紫, 抽了, 叫不醒:
+    red flags and nets) or come with a risk group (infants, pregnancy, elders,
+    high-risk conditions, an abnormal number). So the learned layer may raise it to
+    urgent, not to emergency, when: no red flag, no net, no risk modifier, no risk
+    group (infants included), a course said, every complaint the rules read is one a
+    course is ordinarily taken for (or, if they read none, such a complaint or its
+    medicine is said), and nothing of ``unless`` (an accidental or someone else's
+    medicine, a high-risk drug, a drug reaction) nor a ``worrying`` word of the
+    patient's own (精神差, 尿少, 喘, 烧不退: self_care.yml) is said. On blind sets A-K every
+    emergency the layer alone caught with a course said fails one of these (B117,
+    C231, F309, F367, G356, J095, K157, K284).
+    """
+    if hold is None or found.hits or found.nets or found.modifiers:
+        return False
+    if not interview.low_risk(found.findings, found.who, infants=False):
+        return False
+    text = found.text
+    if find(hold.course, text) is None or hold.unless.search(text) is not None:
+        return False
+    if find(worrying, text) is not None:
+        return False
+    complaints = {m.id for m in found.matched}
+    if complaints:
+        return complaints <= hold.complaints
+    return find(hold.named, text) is not None
+
+
 def held(seen: Prediction, settings: LearnedSettings) -> Reason:
     """The layer's line when the patient's own denial keeps the rules' self-care answer."""
     return Reason(
@@ -72,10 +131,11 @@ def apply(
     for_children: Callable[[list[str]], list[str]],
     *,
     may_lower: bool,
+    at_most: TriageLevel = TriageLevel.EMERGENCY,
 ) -> Reason:
     """Set the combined level and departments on ``found``; return the reason that explains them."""
     rules_level = found.level
-    decision = combine(rules_level, seen, settings, may_lower=may_lower, said=characters(found.text))
+    decision = combine(rules_level, seen, settings, may_lower=may_lower, said=characters(found.text), at_most=at_most)
     if decision.moved == "too_short":
         return reason(rules_level, decision, seen, settings)
     ranked = [code for code in found.departments if code != "emergency"]
@@ -103,6 +163,11 @@ def reason(rules_level: TriageLevel, decision: Decision, seen: Prediction, setti
             f"学习模型把规则的“{_NAMES[rules_level]}”提高为“{_NAMES[decision.level]}”"
             f"（概率 {decision.probability:.2f} ≥ 阈值 {threshold:.2f}）"
         )
+    elif decision.moved == "held":
+        label = (
+            f"治疗中的普通病症，规则未见危险信号、安全网或高危人群：学习模型最多提高到“{_NAMES[decision.level]}”，"
+            f"不提高为“急诊”（急诊概率 {seen.emergency:.2f} ≥ 阈值 {settings.emergency:.2f}）"
+        )
     elif decision.moved == "too_short":
         label = f"消息太短（不足{settings.min_characters}个字），学习模型不改变规则的结论，由规则和追问决定"
     elif decision.moved == "lowered":
@@ -115,7 +180,7 @@ def reason(rules_level: TriageLevel, decision: Decision, seen: Prediction, setti
     return Reason(
         rule=LEARNED_RULE,
         label=label,
-        level=decision.level if decision.moved in ("raised", "lowered") else None,
+        level=decision.level if decision.moved in ("raised", "lowered") or decision.level is not rules_level else None,
         source=settings.source,
         findings=shown,
     )

@@ -19,7 +19,7 @@ from services.clinical.triage.assessment import Evaluation, SymptomMatch, advice
 from services.clinical.triage.demographics import Demographics, Sex, extract, merge
 from services.clinical.triage.findings import Findings, extract_findings
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, ModifierSpec, RedFlagRule, When, load
-from services.clinical.triage.learned import LearnedLayer
+from services.clinical.triage.learned import LearnedLayer, LearnedSettings
 from services.clinical.triage.models import (
     AnswerOption,
     Question,
@@ -74,6 +74,7 @@ class TriageEngine:
         self._normalize = Normalizer(knowledge.lexicon.replacements)
         #: The learned layer beside the rules (trained on first use); rules alone when None.
         self.learned = LearnedLayer(self._normalize) if learned else None
+        self._hold: tuple[LearnedSettings, blend.Hold | None] | None = None
         self._mild = re.compile("|".join(map(re.escape, knowledge.lexicon.mild)))
         # "是不是很严重啊", "会不会越来越重", "厉害吗": a worry asked about, not a severity said.
         severe = "|".join(map(re.escape, knowledge.lexicon.severe))
@@ -201,7 +202,16 @@ class TriageEngine:
             return None
         if blend.denied_in_words(found, self.knowledge.interview.needs):
             return blend.held(seen, settings)
-        return blend.apply(found, seen, settings, self._for_children, may_lower=self.may_lower(found))
+        hold = self._course_hold(settings)
+        ordinary = blend.course_of_ordinary_complaint(found, hold, self.knowledge.interview.worrying)
+        at_most = TriageLevel.URGENT if ordinary else TriageLevel.EMERGENCY
+        return blend.apply(found, seen, settings, self._for_children, may_lower=self.may_lower(found), at_most=at_most)
+
+    def _course_hold(self, settings: LearnedSettings) -> blend.Hold | None:
+        """The learned layer's treatment-course hold, compiled once with red_flags.yml's terms."""
+        if self._hold is None or self._hold[0] is not settings:
+            self._hold = (settings, blend.compile_hold(settings.course_hold, self.knowledge.terms))
+        return self._hold[1]
 
     def rules_only(self, data: TriageInput) -> Evaluation:
         """What the rules alone found (cross-validation of the learned layer reuses it per threshold)."""

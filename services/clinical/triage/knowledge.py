@@ -8,7 +8,7 @@ duplicate ids all raise :class:`TriageDataError` at load time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -147,6 +147,8 @@ class Knowledge:
     protocols: tuple[ProtocolSpec, ...]
     #: Emergency rules named by protocols.yml or nets.yml covered_by that do not exist.
     dangling: tuple[str, ...]
+    #: The named fragments of red_flags.yml ({TREATMENT_COURSE}, {RISKY_DRUG}...), for patterns kept elsewhere.
+    terms: dict[str, str] = field(default_factory=dict)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -282,4 +284,5 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
         interview=interview,
         protocols=protocols,
         dangling=tuple(sorted(set(dangling) | uncovered)),
+        terms=dict(flags.terms),
     )

@@ -38,6 +38,25 @@ SETTINGS_FILE = DEFAULT_DATA_DIR / "learned.yml"
 LEVELS = (TriageLevel.SELF_CARE, TriageLevel.ROUTINE, TriageLevel.URGENT, TriageLevel.EMERGENCY)
 
 
+class CourseHold(BaseModel):
+    """A treatment course of an ordinary complaint: the layer may raise it to urgent, not to emergency.
+
+    Patterns may use the named fragments of red_flags.yml (``{TREATMENT_COURSE}``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    #: The course said ("吃了三天", "吃了药还烧", "医生开的").
+    course: str
+    #: Complaints (symptoms.yml ids) a course is ordinarily taken for; every complaint the rules read must be one.
+    complaints: list[str] = Field(min_length=1)
+    #: When the rules read no complaint: an ordinary complaint or its medicine said ("还是咳", "消炎药").
+    named: str
+    #: Never held when said: an accidental or someone else's medicine, a high-risk drug, a drug reaction.
+    unless: str
+
+
 class LearnedSettings(BaseModel):
     """Thresholds and hyper-parameters, chosen by grouped cross-validation (see the file's comments)."""
 
@@ -56,6 +75,8 @@ class LearnedSettings(BaseModel):
     department: float = Field(gt=0, le=1)
     #: Shortest message (Chinese characters; three pinyin letters count as one) the model may act on.
     min_characters: int = Field(default=12, ge=0)
+    #: Where the layer may raise to urgent at most (see :class:`CourseHold`); no hold when absent.
+    course_hold: CourseHold | None = None
     ngram_min: int = Field(default=1, ge=1)
     ngram_max: int = Field(default=3, ge=1)
     c: float = Field(default=10.0, gt=0)
@@ -276,7 +297,15 @@ def features_text(normalized: str, age: float | None, sex: str | None, pregnant:
     return f"{normalized} {extra}" if extra else normalized
 
 
-def combine(rules: TriageLevel, seen: Prediction, settings: LearnedSettings, *, may_lower: bool, said: int) -> Decision:
+def combine(
+    rules: TriageLevel,
+    seen: Prediction,
+    settings: LearnedSettings,
+    *,
+    may_lower: bool,
+    said: int,
+    at_most: TriageLevel = TriageLevel.EMERGENCY,
+) -> Decision:
     """The final level: never below the rules', raised when the model is confident enough.
 
     ``said`` is :func:`characters` of the message: below ``min_characters``
@@ -289,11 +318,18 @@ def combine(rules: TriageLevel, seen: Prediction, settings: LearnedSettings, *, 
     and no risk group (newborn/infant, pregnancy, postpartum, elder, high-risk
     condition, recurrence, abnormal vital sign); then a routine answer may
     become self-care when the model is confident of it.
+
+    ``at_most`` caps how far the model may raise (a treatment course of an
+    ordinary complaint: urgent); it never lowers the rules' own level.
     """
     if said < settings.min_characters:
         return Decision(rules, "too_short")
     if rules < TriageLevel.EMERGENCY and seen.emergency >= settings.emergency:
-        return Decision(TriageLevel.EMERGENCY, "raised", seen.emergency)
+        if at_most is TriageLevel.EMERGENCY:
+            return Decision(TriageLevel.EMERGENCY, "raised", seen.emergency)
+        if rules < at_most:
+            return Decision(at_most, "held", seen.emergency)
+        return Decision(rules, "held", seen.emergency)
     urgent = settings.urgent_from_self_care if rules is TriageLevel.SELF_CARE else settings.urgent
     if rules < TriageLevel.URGENT and seen.at_least_urgent >= urgent:
         return Decision(TriageLevel.URGENT, "raised", seen.at_least_urgent)
