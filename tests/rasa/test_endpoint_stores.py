@@ -79,7 +79,7 @@ def _env(tracker_url: str, lock_type: str, host: str = "", port: str = "", db: s
 def test_embedded_defaults_are_a_sqlite_file_and_memory_locks(tmp_path: Path) -> None:
     tracker_db = tmp_path / "tracker.db"
     found = _stores(**_env(f"sqlite:///{tracker_db}", "in_memory"))
-    assert found["tracker_store"] == "SQLTrackerStore" and found["dialect"] == "sqlite"
+    assert found["tracker_store"] == "CoreSQLTrackerStore" and found["dialect"] == "sqlite"  # not in memory
     assert found["lock_store"] == "InMemoryLockStore"
     assert found["texts"] == ["挂号"]
     assert tracker_db.stat().st_size > 0
@@ -102,7 +102,7 @@ def test_the_makefile_exports_every_variable_the_endpoints_need() -> None:
 def test_production_stores_are_postgresql_and_redis(postgres_url: str, redis_url: str) -> None:
     url = redis.Redis.from_url(redis_url).connection_pool.connection_kwargs
     found = _stores(**_env(postgres_url, "redis", str(url["host"]), str(url["port"]), str(url["db"])))
-    assert found["tracker_store"] == "SQLTrackerStore" and found["dialect"] == "postgresql"
+    assert found["tracker_store"] == "CoreSQLTrackerStore" and found["dialect"] == "postgresql"
     assert found["texts"] == ["挂号"]
     assert found["lock_store"] == "RedisLockStore"
     # The lock lives in Redis, where a second replica would see it.
