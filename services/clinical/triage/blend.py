@@ -64,6 +64,8 @@ class Hold:
     complaints: frozenset[str]
     named: re.Pattern[str]
     unless: re.Pattern[str]
+    nets: frozenset[str] = frozenset()
+    max_temperature: float | None = None
 
 
 def compile_hold(spec: CourseHold | None, terms: Mapping[str, str]) -> Hold | None:
@@ -75,6 +77,8 @@ def compile_hold(spec: CourseHold | None, terms: Mapping[str, str]) -> Hold | No
         complaints=frozenset(spec.complaints),
         named=compile_alternatives([spec.named], terms, where),
         unless=compile_alternatives([spec.unless], terms, where),
+        nets=frozenset(spec.nets),
+        max_temperature=spec.max_temperature,
     )
 
 
@@ -92,13 +96,19 @@ def course_of_ordinary_complaint(found: Evaluation, hold: Hold | None, worrying:
     course is ordinarily taken for (or, if they read none, such a complaint or its
     medicine is said), and nothing of ``unless`` (an accidental or someone else's
     medicine, a high-risk drug, a drug reaction) nor a ``worrying`` word of the
-    patient's own (精神差, 尿少, 喘, 烧不退: self_care.yml) is said. On blind sets A-K every
+    patient's own (精神差, 尿少, 喘, 烧不退: self_care.yml) is said. The only nets that may have
+    fired are ``hold.nets`` (the 39-degree fever net of a child over one or an adult, up to
+    ``hold.max_temperature``): that net, not the layer, decides the level. On blind sets A-K every
     emergency the layer alone caught with a course said fails one of these (B117,
     C231, F309, F367, G356, J095, K157, K284).
     """
-    if hold is None or found.hits or found.nets or found.modifiers:
+    if hold is None or found.hits or found.modifiers:
         return False
-    if not interview.low_risk(found.findings, found.who, infants=False):
+    if any(net.id not in hold.nets or net.level is TriageLevel.EMERGENCY for net in found.nets):
+        return False
+    fever_net = any(net.id in hold.nets for net in found.nets)
+    limit = hold.max_temperature if fever_net else None
+    if not interview.low_risk(found.findings, found.who, infants=False, max_temperature=limit):
         return False
     text = found.text
     if find(hold.course, text) is None or hold.unless.search(text) is not None:

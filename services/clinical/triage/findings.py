@@ -32,6 +32,12 @@ _GAP = r"(?:[^，。\d一二两三四五六七八九]{0,8}?(?:，(?:只有|才|�
 _TEMP_UNIT = re.compile(r"(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:度|℃|°c?|摄氏度)(?:\s*(\d))?(?!\s*(?:角|弯))")
 _TEMP_WORD = re.compile(r"(?:体温|温度|烧到|烧了|发烧|发热|高烧|低烧|量了|测了)[^，。\d]{0,4}?(\d{2}(?:\.\d)?)(?!\d)")
 _TEMP_CN = re.compile(r"([三四]十[一二三四五六七八九]?)度([一二三四五六七八九])?")
+# A bare number after a fever medicine is the temperature ("吃了退烧药两个小时了还是39.2", "美林吃了又到38.8").
+_TEMP_AFTER_ANTIPYRETIC = re.compile(
+    r"(?:退(?:烧|热)(?:药|贴|栓)|美林|泰诺林|布洛芬|对乙酰氨基酚|小儿氨酚)[^。]{0,16}?"
+    r"(?:还是|还有|还在|仍然|仍是|依然|依旧|又到|又烧到|又升到|又是|到了|都)[^，。\d]{0,2}?"
+    r"(\d{2}(?:\.\d)?)(?![\d.]|\s*(?:岁|个|天|周|月|年|kg|斤|公斤|次|片|毫升|ml|分))"
+)
 # Blood pressure: "血压180/110", "高压190低压120", "血压两百多".
 _BP_PAIR = re.compile(r"(?:血压|bp)[^，。\d]{0,8}?(\d{2,3})\s*(?:/|／|\\|-|~|、|\s|到|比)\s*(\d{2,3})")
 _BP_HIGH = re.compile(rf"(?:高压|收缩压|上压)[^，。\d]{{0,4}}?{_N2}")
@@ -171,7 +177,7 @@ def _temperature(text: str) -> tuple[float, str] | None:
             tenth = number(match.group(2)) if match.group(2) else 0
             return base + (tenth or 0) / 10, match.group(0)
     found = _first_number(_TEMP_WORD, text, 30, 44)
-    return found
+    return found or _first_number(_TEMP_AFTER_ANTIPYRETIC, text, 35, 43)
 
 
 def _blood_pressure(text: str) -> tuple[float | None, float | None, str]:

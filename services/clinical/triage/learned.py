@@ -55,6 +55,11 @@ class CourseHold(BaseModel):
     named: str
     #: Never held when said: an accidental or someone else's medicine, a high-risk drug, a drug reaction.
     unless: str
+    #: Nets (nets.yml ids, urgent ones) that may have fired and still be held: the fever net of a child over
+    #: one or an adult at 39 ("吃了退烧药两个小时了还是39度" is urgent by the net, not an emergency).
+    nets: list[str] = Field(default_factory=list)
+    #: The highest temperature said that may still be held (with ``nets``); None: 38.4 as for self-care.
+    max_temperature: float | None = Field(default=None, ge=38.4, le=40.0)
 
 
 class LearnedSettings(BaseModel):
