@@ -65,13 +65,20 @@ class Run:
 Turn = Callable[[requests.Session, str, str, Run], None]
 
 
-def converse(turn: Turn, senders: list[str], patients: int) -> tuple[Run, float]:
-    """Every sender holds the whole conversation, `patients` at a time; wall seconds."""
+def converse(turn: Turn, senders: list[str], patients: int, think_seconds: float = 0.0) -> tuple[Run, float]:
+    """Every sender holds the whole conversation, `patients` at a time; wall seconds.
+
+    `think_seconds`: the pause before each message after the first, as a patient reads the
+    reply and types. 0 (the default) is a closed loop: the next message leaves the moment
+    the reply comes, so latency is patients / throughput (Little's law) whatever the server
+    does; a pause measures the turn as patients in conversation at the same time see it."""
     run = Run()
 
     def one(sender: str) -> None:
         session = requests.Session()  # its own cookie: its own conversation
-        for message in CONVERSATION:
+        for index, message in enumerate(CONVERSATION):
+            if index and think_seconds:
+                time.sleep(think_seconds)
             started = time.perf_counter()
             try:
                 turn(session, sender, message, run)

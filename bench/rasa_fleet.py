@@ -96,6 +96,7 @@ def measure(
     label: str,
     source: Path = ROOT,
     spy: str | None = None,
+    think_seconds: float = 0.0,
 ) -> Row:
     """One row: the API, the action server and the chat edge of `source` (a checkout), the
     edge over `replicas` servers."""
@@ -108,7 +109,7 @@ def measure(
         cpu_before = [cpu_seconds(pid) for pid in fleet.rasa_pids]
         stack_before = stack_cpu.read(fleet.tracker_backends())
         with profiled(f"{spy}-{label}" if spy else None):
-            run, wall = converse(ours, senders, patients)
+            run, wall = converse(ours, senders, patients, think_seconds)
         stack_after = stack_cpu.read(fleet.tracker_backends())
         cpu = [cpu_seconds(pid) - before for pid, before in zip(fleet.rasa_pids, cpu_before, strict=True)]
         problems = our_problems(stack, since, len(senders))
@@ -179,10 +180,20 @@ def main() -> int:
         help="after the rows, one more row per checkout (1 Rasa process, the first patient count) with py-spy on "
         "the edge, the v1 API and the action server: raw stacks to PREFIX-*; its CPU columns include the sampling",
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each patient pauses before every message after the first (default 0: a closed loop, "
+        "where latency is patients / throughput whatever the server does)",
+    )
     args = parser.parse_args()
     print(f"machine: {os.uname().sysname} {os.uname().release}, {os.cpu_count()} cores")
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"conversation: {len(CONVERSATION)} messages; {args.rounds} per patient per row")
+    print(
+        f"conversation: {len(CONVERSATION)} messages; {args.rounds} per patient per row; "
+        f"{args.think:g} s pause before each message after the first"
+    )
     failures = 0
     with tempfile.TemporaryDirectory(prefix="rasa-fleet-") as tmp:
         started = time.monotonic()
@@ -203,7 +214,7 @@ def main() -> int:
                 for index, count in enumerate(args.counts):
                     for source in args.sources:
                         label = f"{patients}-{index}-{'here' if source == ROOT else source.name}"
-                        row = measure(fleet, count, patients, args.rounds, label, source)
+                        row = measure(fleet, count, patients, args.rounds, label, source, think_seconds=args.think)
                         failures += row.problems
                         said.setdefault(source, Counter()).update(row.transcripts)
                         baseline = baseline or row
