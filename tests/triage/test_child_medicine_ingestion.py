@@ -17,15 +17,8 @@ import pytest
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
 from services.clinical.triage.demographics import extract
-from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 
 EMERGENCY = TriageLevel.EMERGENCY
-
-
-@pytest.fixture(scope="module")
-def rules() -> TriageEngine:
-    """The rules alone, as the chat edge runs them."""
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
 
 
 def _assess(engine: TriageEngine, text: str) -> tuple[TriageLevel, list[str]]:

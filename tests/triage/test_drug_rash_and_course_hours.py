@@ -21,26 +21,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine, TriageInput, TriageLevel, default_engine, findings
-from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel, findings
 
 EMERGENCY = TriageLevel.EMERGENCY
 URGENT = TriageLevel.URGENT
 ROUTINE = TriageLevel.ROUTINE
 SELF_CARE = TriageLevel.SELF_CARE
 RANK = {SELF_CARE: 0, ROUTINE: 1, URGENT: 2, EMERGENCY: 3}
-
-
-@pytest.fixture(scope="module")
-def rules() -> TriageEngine:
-    """The rules alone, as the chat edge runs them."""
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def engine() -> TriageEngine:
-    """Rules and the learned layer, as the assistant runs them."""
-    return default_engine()
 
 
 # ---- 1. a rash, hives, itching or swelling on a new medicine: at least routine, never self-care ----

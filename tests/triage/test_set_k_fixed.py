@@ -9,23 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine, TriageInput, TriageLevel, default_engine
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
 from services.clinical.triage.demographics import extract
 from services.clinical.triage.findings import Findings
-from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 
 EMERGENCY = TriageLevel.EMERGENCY
-
-
-@pytest.fixture(scope="module")
-def rules() -> TriageEngine:
-    """The rules alone: a paraphrase must hold without the learned layer."""
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def engine() -> TriageEngine:
-    return default_engine()
 
 
 def _level(engine: TriageEngine, text: str, **given: object) -> TriageLevel:

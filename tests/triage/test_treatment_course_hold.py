@@ -19,24 +19,11 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine, TriageInput, TriageLevel, blend, default_engine
-from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel, blend
 from services.clinical.triage.learned import Prediction, combine, load_settings
 
 EMERGENCY = TriageLevel.EMERGENCY
 URGENT = TriageLevel.URGENT
-
-
-@pytest.fixture(scope="module")
-def rules() -> TriageEngine:
-    """The rules alone, as the chat edge runs them."""
-    return TriageEngine.from_directory(DEFAULT_DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def engine() -> TriageEngine:
-    """Rules and the learned layer, as the assistant runs them."""
-    return default_engine()
 
 
 COURSES = [
