@@ -9,8 +9,8 @@ Correctness under a flash crowd rests on the database, not on Python:
 - the patient's row is updated first, serialising their bookings (see `quotas`).
 
 Speed at the 08:00 peak (issue 14) rests on keeping the locking transaction
-short and cheap: rows, not ORM objects, and statements built once and run on the
-session's own connection (the patient's lock returns what the checks and a free
+short and cheap: rows, not ORM objects, and statements built once and run on a plain
+Core connection, no ORM session (the patient's lock returns what the checks and a free
 place's message need; one joined read of the slot; the week; both hold caps in one
 read); the writes go through `place_writes` (one statement on PostgreSQL). Nothing
 in it waits on the network: the payment order's row is written inside (so a hold
@@ -28,9 +28,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, case, delete, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from db import ConnectionUnit
 from models import (
     AccountPatient,
     AppointmentStatus,
@@ -123,10 +125,10 @@ def book(
         if replayed is not None:
             return replayed
     try:
-        with ctx.db.transaction() as session:
-            result, order, clinic_date = _book_in(ctx, session, patient_id, slot_id, channel)
+        with ctx.db.connection_transaction() as unit:  # a plain connection: no ORM session on the hot path
+            result, order, clinic_date = _book_in(ctx, unit, patient_id, slot_id, channel)
             if idempotency_key:
-                remember_outcome(session, IDEMPOTENCY_SCOPE, idempotency_key, fingerprint, result)
+                remember_outcome(unit.connection, IDEMPOTENCY_SCOPE, idempotency_key, fingerprint, result)
     except IntegrityError:
         # The same key raced us and won: answer what it answered.
         if idempotency_key:
@@ -252,26 +254,27 @@ _TAKE_PLACE = (
 )
 
 
-def _lock_patient(session: Session, patient_id: str) -> Any:
+def _lock_patient(connection: Connection, patient_id: str) -> Any:
     """Serialise this patient's bookings (see `quotas`), returning what the checks need
     (and what a free place's confirmation message needs: no second read of the patient)."""
-    row = session.connection().execute(_LOCK_PATIENT, {"patient_id": patient_id}).one_or_none()
+    row = connection.execute(_LOCK_PATIENT, {"patient_id": patient_id}).one_or_none()
     if row is None:
         raise NotFound("没有找到这位就诊人，请先添加就诊人")
     return row
 
 
-def _load_slot(session: Session, slot_id: str) -> Any:
+def _load_slot(connection: Connection, slot_id: str) -> Any:
     """The slot, its session's status, department and doctor: one joined read of plain columns."""
-    row = session.connection().execute(_LOAD_SLOT, {"slot_id": slot_id}).one_or_none()
+    row = connection.execute(_LOAD_SLOT, {"slot_id": slot_id}).one_or_none()
     if row is None:
         raise NotFound("没有找到这个号源，请重新选择时段")
     return row
 
 
-def _load_slot_checked(session: Session, slot_id: str, patient_id: str, phone_hash: str | None, now: datetime) -> Any:
+def _load_slot_checked(
+    connection: Connection, slot_id: str, patient_id: str, phone_hash: str | None, now: datetime
+) -> Any:
     """`_load_slot` with the figures the booking's checks need (`_load_slot_statement`), in one read."""
-    connection = session.connection()
     params = {"slot_id": slot_id, "patient_id": patient_id, "phone_hash": phone_hash, "now": now}
     row = connection.execute(_LOAD_SLOT_CHECKED[connection.dialect.name], params).one_or_none()
     if row is None:
@@ -323,16 +326,19 @@ def _view(
 
 
 def _book_in(
-    ctx: ServiceContext, session: Session, patient_id: str, slot_id: str, channel: str
+    ctx: ServiceContext, unit: ConnectionUnit, patient_id: str, slot_id: str, channel: str
 ) -> tuple[BookingOutcome, _PendingOrder | None, date]:
+    """The booking's transaction on `unit.connection`; the ORM session (`unit.session`) only on
+    the rare branches that expire lapsed holds."""
     now = utcnow()
-    patient = _lock_patient(session, patient_id)
+    connection = unit.connection
+    patient = _lock_patient(connection, patient_id)
     if patient.restricted_until is not None and patient.restricted_until > now:
         raise Restricted(until=patient.restricted_until.isoformat())
-    slot = _load_slot_checked(session, slot_id, patient_id, patient.phone_hash, now)
+    slot = _load_slot_checked(connection, slot_id, patient_id, patient.phone_hash, now)
     _check_slot(ctx, slot, patient, now)
     if slot.week_lapsed:  # holds past their deadline: expired first, then the week read again
-        check_patient_week(ctx, session, patient_id, slot.department_id, slot.clinic_date, now)
+        check_patient_week(ctx, unit.session, patient_id, slot.department_id, slot.clinic_date, now)
     else:
         check_week_counts(ctx, slot.week_same_day, slot.week_active)
     if slot.fee_fen and patient.phone_hash is not None:  # a free place is confirmed at once: no hold to cap
@@ -372,7 +378,7 @@ def _book_in(
     )
     out_trade_no = new_id("pay")
     if free:  # confirmed at once: its message goes in with it (the outbox)
-        rows = replace(rows, message=_confirmation(ctx, session, appointment_id, channel, patient_id, patient, slot))
+        rows = replace(rows, message=_confirmation(ctx, connection, appointment_id, channel, patient_id, patient, slot))
     else:
         assert hold_expires_at is not None
         order_row = {
@@ -388,7 +394,7 @@ def _book_in(
         }
         rows = replace(rows, order=order_row)
     order_id = place_writes.write(
-        session, slot_id, rows, free_expired=lambda: expire_holds_of_slot(ctx, session, slot_id, now)
+        connection, slot_id, rows, free_expired=lambda: expire_holds_of_slot(ctx, unit.session, slot_id, now)
     )
     order: _PendingOrder | None = None
     if not free:
@@ -401,7 +407,7 @@ def _book_in(
 
 def _confirmation(
     ctx: ServiceContext,
-    session: Session,
+    connection: Connection,
     appointment_id: str,
     channel: str,
     patient_id: str,
@@ -417,7 +423,7 @@ def _confirmation(
         doctor_name=slot.doctor_name,
         location=slot.department_location,
     )
-    to_channel, recipient = _recipient(ctx, session, patient_id, patient.phone_enc, channel, slot)
+    to_channel, recipient = _recipient(ctx, connection, patient_id, patient.phone_enc, channel, slot)
     return outbox.message_row(
         ctx.cipher,
         dedupe_key=f"booking_confirmed:{appointment_id}",
@@ -430,12 +436,12 @@ def _confirmation(
 
 
 def _recipient(
-    ctx: ServiceContext, session: Session, patient_id: str, phone_enc: str, channel: str, slot: Row[Any]
+    ctx: ServiceContext, connection: Connection, patient_id: str, phone_enc: str, channel: str, slot: Row[Any]
 ) -> tuple[str, str]:
     """`messages.recipient_of`, with the app channel already read with the slot: the channel
     booked from when the patient is reachable there, else their app channel, else SMS."""
     if channel in (*messages.APP_CHANNELS, "web"):
-        found = messages.identity_on(session, ctx.cipher, patient_id, channel)
+        found = messages.identity_on(connection, ctx.cipher, patient_id, channel)
         if found:
             return channel, found
     if channel != "sms" and slot.app_channel is not None:

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from db import connection_of
 from models import IdempotencyRecord
 from services.errors import IdempotencyMismatch
 
@@ -50,9 +52,11 @@ def replay_outcome(session: Session, scope: str, key: str, fingerprint: str) -> 
     return BookingOutcome(json.loads(record.response_json), replayed=True)
 
 
-def remember_outcome(session: Session, scope: str, key: str, fingerprint: str, outcome: BookingOutcome) -> None:
+def remember_outcome(
+    session: Session | Connection, scope: str, key: str, fingerprint: str, outcome: BookingOutcome
+) -> None:
     """Keep the answer in the same transaction as the change it describes."""
-    session.connection().execute(
+    connection_of(session).execute(
         insert(IdempotencyRecord).values(
             scope=scope,
             key=key,

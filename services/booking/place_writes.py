@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import TextClause, bindparam, insert, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from models import Appointment, AuditEntry, OutboxMessage, PaymentOrder, Slot
 from services.errors import SoldOut
@@ -118,13 +117,12 @@ def _postgres_statement(paid: bool) -> TextClause:
 _POSTGRES = {True: _postgres_statement(paid=True), False: _postgres_statement(paid=False)}
 
 
-def write(session: Session, slot_id: str, rows: Rows, free_expired: Callable[[], int]) -> int | None:
+def write(connection: Connection, slot_id: str, rows: Rows, free_expired: Callable[[], int]) -> int | None:
     """Take a place in the slot and write the rows; the payment order's id for a paid place.
 
     SoldOut when the slot has no place left, after `free_expired()` (which returns the
     places of lapsed holds on this slot) has been tried once.
     """
-    connection = session.connection()
     writer = _write_sqlite if connection.dialect.name == "sqlite" else _write_postgres
     for attempt in range(2):
         written, order_id = writer(connection, slot_id, rows)

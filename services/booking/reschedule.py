@@ -127,7 +127,7 @@ def _move_in(
     old = session.get(Appointment, appointment_id)
     if old is None:
         raise NotFound("没有找到这个预约")
-    patient = _lock_patient(session, old.patient_id)
+    patient = _lock_patient(session.connection(), old.patient_id)
     if key:  # a move with this key that committed while we waited for the lock
         replayed = replay_outcome(session, IDEMPOTENCY_SCOPE, key, _fingerprint(appointment_id, slot_id))
         if replayed is not None:
@@ -142,7 +142,7 @@ def _move_in(
         raise TooLateToReschedule(f"就诊前{ctx.settings.cancel_cutoff_hours}小时内不能在线改约，如有需要请致电医院")
     if patient.restricted_until is not None and patient.restricted_until > now:
         raise Restricted(until=patient.restricted_until.isoformat())
-    slot = _load_slot(session, slot_id)
+    slot = _load_slot(session.connection(), slot_id)
     _check_slot(ctx, slot, patient, now)
 
     _release_old(ctx, session, old, now)

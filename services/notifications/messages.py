@@ -13,8 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from db import connection_of
 from models import AccountPatient, ChannelIdentity, Patient
 from services.context import ServiceContext
 from services.crypto import FieldCipher
@@ -52,10 +54,10 @@ def app_channel(session: Session, cipher: FieldCipher, patient_id: str) -> tuple
     return (row[0], opened(cipher, row[1])) if row else None
 
 
-def identity_on(session: Session, cipher: FieldCipher, patient_id: str, channel: str) -> str | None:
+def identity_on(session: Session | Connection, cipher: FieldCipher, patient_id: str, channel: str) -> str | None:
     """The platform user id on `channel` of an account managing the patient (the newest, for
     the web page, whose sender ids are per browser); None when there is none."""
-    token = session.connection().scalar(_IDENTITY_ON, {"patient_id": patient_id, "channel": channel})
+    token = connection_of(session).scalar(_IDENTITY_ON, {"patient_id": patient_id, "channel": channel})
     return opened(cipher, token) if token is not None else None
 
 
