@@ -29,7 +29,13 @@ class HoldLimitReached(DomainError):
 
 
 def _open_holds() -> ColumnElement[bool]:
-    return (Appointment.status == AppointmentStatus.HELD.value) & (Appointment.hold_expires_at > bindparam("now"))
+    """Holds open at `now`. The status is compared as `status || ''` so that no planner takes
+    the (status, hold_expires_at) index for it: that walks every open hold in the hospital
+    (hundreds at the 08:00 release, about 120 us on SQLite with 322 of them) to find the
+    phone's or the account's few, where starting from the patients (by `phone_hash`, by
+    account) and their appointments (by `patient_id`) reads a handful of rows (5 us)."""
+    held = Appointment.status.concat("") == AppointmentStatus.HELD.value
+    return held & (Appointment.hold_expires_at > bindparam("now"))
 
 
 def on_phone_count() -> ScalarSelect[int]:
