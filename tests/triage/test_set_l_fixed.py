@@ -200,3 +200,121 @@ def test_a_child_still_febrile_on_medicine_in_cantonese_is_not_poisoning(rules: 
 def test_skin_that_feels_hot_is_not_a_scald(rules: TriageEngine, text: str) -> None:
     fired = _rules_fired(rules, text)
     assert not {"infant_large_scald", "burn_blister_palm_sized"} & set(fired)
+
+
+# == Second round on L (issue 10) ==================================================================
+
+ROUTINE = TriageLevel.ROUTINE
+SELF_CARE = TriageLevel.SELF_CARE
+
+
+# -- 6. deep burn signs, and a child's blistered hand/foot/face (NICE CKS Burns and scalds; ABA) --
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子手摸了电饭锅 手掌起泡了 有一块发白",  # L258
+        "女儿三岁 抓了一下烤箱门 手指起了两个水泡",
+        "小孩脚踩到了热水 脚背起泡了",
+        "烫了一下 伤口中间发白 摸着不疼",
+        "热油溅到手臂 有一片变白了 扎一下也不疼",
+        "开水烫到小腿 有一块皮发硬 像皮革一样",
+    ],
+)
+def test_deep_or_child_special_site_burns_are_same_day(rules: TriageEngine, text: str) -> None:
+    fired = _rules_fired(rules, text)
+    assert "deep_burn_signs" in fired or "child_burn_blister_special_site" in fired
+    assert _level(rules, text) in (URGENT, EMERGENCY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子烫到手 红了一小块 没起泡",
+        "孩子胳膊被热水烫了一下 红红的 没起泡 不怎么疼",
+        "炒菜溅了油 手背上烫了个硬币大的红印",
+        "烫到手指 起了个白色的小水泡 有点疼",
+    ],
+)
+def test_small_red_scalds_stay_self_care(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is SELF_CARE
+
+
+# -- 7. neck pain after a rear-end collision: Canadian C-spine rule (Stiell 2001; NICE NG41) --------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "昨天追尾 当时没事 今天脖子僵痛 转不了头 手不麻",  # L303
+        "被追尾了 睡了一觉起来脖子僵 能转头 手脚都不麻",
+        "前天被人追尾 当时不觉得疼 第二天起来脖子发硬",
+    ],
+)
+def test_delayed_neck_pain_after_simple_rear_end_is_same_day(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我68岁 昨天追尾 当时没事 今天脖子疼",  # age >= 65
+        "骑电动车被车撞了 当时没事 今天脖子疼",  # dangerous mechanism
+        "前天被追尾 当时没感觉 第二天起来脖子发僵 手也有点麻",  # paraesthesia
+        "在高速上被追尾 当时没事 今天脖子疼",
+        "刚出车祸 脖子疼",  # not delayed
+        "昨天追尾 今天脖子还是很疼",  # pain since the crash
+        "车被追尾 脖子很痛 不敢转 手有点麻",
+    ],
+)
+def test_neck_pain_with_a_high_risk_factor_or_immediate_stays_an_emergency(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is EMERGENCY
+
+
+# -- 8. recurrent nocturnal or level-2 hypoglycaemia on treatment (ADA 2024; NICE NG17/NG28) ---------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "打胰岛素的 这周晚上低血糖三次了 最低3.0 吃了糖就好",  # L098
+        "打胰岛素 最近半夜老是低血糖 醒来一身汗 吃点东西就好",
+    ],
+)
+def test_recurrent_night_hypos_on_insulin_are_same_day(rules: TriageEngine, text: str) -> None:
+    assert "recurrent_hypoglycaemia_on_treatment" in _rules_fired(rules, text)
+    assert _level(rules, text) is URGENT
+
+
+@pytest.mark.parametrize(
+    "text", ["糖尿病打胰岛素 上个月低血糖过一次", "打胰岛素 这个礼拜低血糖了三次 最低3.5 吃糖就好了 现在正常"]
+)
+def test_single_or_mild_daytime_hypos_stay_routine(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is ROUTINE
+
+
+# -- 9. not home care: bleeding with tummy pain, snoring with pauses, gum disease, 3-week oral patch --
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下面出了点血 肚子有点痛",  # L208 (NICE CKS intermenstrual bleeding)
+        "肚子有点疼 大便带血",
+        "孩子5岁 晚上睡觉打呼噜很响 张着嘴睡 有时候憋一下",  # L350 (NICE CKS OSA)
+        "儿子打呼噜 睡着了会憋一会儿",
+        "刷牙老出血 牙龈有点萎缩 口气重",  # L012 (NHS gum disease)
+        "牙龈经常出血 牙齿有点松动",
+        "舌头边上有块白斑 不痛不痒 三个多礼拜了还在",  # L173 (NICE NG12)
+        "嘴里的溃疡一个多月了还没好",
+    ],
+)
+def test_these_are_not_home_care(engine: TriageEngine, rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is not SELF_CARE
+    assert _level(engine, text) is not SELF_CARE
+
+
+@pytest.mark.parametrize("text", ["肚子有点痛 吃多了 胀", "鼻塞 流鼻涕 两天了", "嘴里长了个溃疡 两天了 有点疼"])
+def test_their_look_alikes_stay_home_care(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) is SELF_CARE

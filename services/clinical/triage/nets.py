@@ -83,6 +83,10 @@ class NetSpec(_Strict):
     mechanisms: list[str] = []
     text: list[str] = []
     text_also: list[str] = []
+    #: Words that keep the net quiet when said (not negated), e.g. a delayed onset of neck pain after a
+    #: simple rear-end collision (Canadian C-spine rule low-risk factor); high-risk wording belongs in a
+    #: separate net without ``unless`` so that it still fires.
+    unless: list[str] = []
     #: Red-flag rules that already say the same; when one fired, this net stays quiet.
     covered_by: list[str] = []
     #: False for general discriminators (severe pain): the complaint's own departments stay first.
@@ -112,6 +116,7 @@ class Net:
     #: Values that must all be known / at least one known, for a fast skip.
     needs: frozenset[str] = frozenset()
     needs_any: frozenset[str] = frozenset()
+    unless: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +178,8 @@ def load_nets(
             raise TriageDataError(f"{where}: not in findings.yml: {sorted(missing)}")
         text = compile_alternatives(spec.text, all_terms, where) if spec.text else None
         also = compile_alternatives(spec.text_also, all_terms, where) if spec.text_also else None
-        nets.append(Net(spec, text, also, frozenset(spec.values), frozenset(spec.any_values)))
+        unless = compile_alternatives(spec.unless, all_terms, where) if spec.unless else None
+        nets.append(Net(spec, text, also, frozenset(spec.values), frozenset(spec.any_values), unless))
     fever = compile_alternatives(["{FEVER}"], all_terms, "nets.yml fever words")
     return NetKnowledge(
         conditions=_vocabulary(vocab.conditions, "findings.yml conditions"),
@@ -258,6 +264,8 @@ def evaluate_nets(
         if spec.any_values and not any(bound.holds(values[name]) for name, bound in spec.any_values.items()):
             continue
         if not _person(spec, findings, who):
+            continue
+        if net.unless is not None and find(net.unless, text) is not None:
             continue
         said: list[str] = []
         for pattern in (net.text, net.text_also):
