@@ -29,7 +29,7 @@ from actions.base import (
     say_code_needed,
     utter_error,
 )
-from actions.booking_dates import day_said_otherwise, first_day_said, names_the_listed_day
+from actions.booking_dates import day_asked_whether, day_said_otherwise, first_day_said, names_the_listed_day
 from actions.corrections import GO_BACK_INTENT
 from actions.dates import DatePhrase, example_date, parse_date_slot, resolve, today_in_shanghai
 from actions.numbers import parse_choice
@@ -131,6 +131,9 @@ class ValidateBookingForm(PatientFormValidation):
         if requested in (None, "department"):
             phrase = resolve(text, today_in_shanghai())
             return {"date": phrase.iso() + (f" {phrase.period}" if phrase.period else "")} if phrase else {}
+        asked_whether = day_asked_whether(text) if requested == "date" else None
+        if asked_whether is not None:  # "聽日朝早得唔得" read as a refusal: the day asked about
+            return {"date": asked_whether.iso() + (f" {asked_whether.period}" if asked_whether.period else "")}
         if requested == "date" and resolve(text) is None and booking_wishes.wants_anything(text):
             earliest = self._earliest(tracker.get_slot("department"))
             return {"date": earliest.isoformat()} if earliest else {}

@@ -27,7 +27,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking_wishes, common, slot_lists
-from actions.base import ID_RE, previous_value, valid_id_number
+from actions.base import CODE_AGAIN, ID_RE, code_sent_before, previous_value, valid_id_number
 from actions.corrections import GO_BACK_INTENT, corrected_name
 from actions.dates import parse_date_slot, resolve, today_in_shanghai
 from actions.faq import selected_topic
@@ -270,6 +270,14 @@ def _a_code(tracker: Tracker) -> bool:
     return bool(find_placeholder(text, "code") or re.fullmatch(r"\D{0,6}\d{6}\D{0,6}", text))
 
 
+def _code_missed(tracker: Tracker) -> bool:
+    """ "短信一直没收到", "簡訊沒來" at the read-back: no code was sent yet (it goes out once
+    the details are confirmed), so the patient is waiting for nothing (set 8's J45)."""
+    text = simplified(common.latest_text(tracker))
+    missed = CODE_AGAIN.search(text) or (re.search(r"简讯|短信|验证码", text) and re.search(r"没|未|不到", text))
+    return bool(missed) and not code_sent_before(tracker)
+
+
 def _answers_the_list(tracker: Tracker, found: Dict[str, Any], offered: int) -> bool:
     """At the slot list, a place chosen or the list steered ("第二个", "下午的", "李娜"
     the doctor) is no detail typed ahead, even when it looks like a name."""
@@ -316,7 +324,8 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     if fixed:  # "名字打错了，是张建伟" typed at the ID question, read as an answer
         dispatcher.utter_message(response="utter_name_corrected", patient_name=fixed)
         return _slots(tracker, {str(requested): None, "patient_name": fixed, "registration_ok": None})
-    if requested == "registration_ok" and _a_code(tracker):  # the code before it was sent: read back again
+    if requested == "registration_ok" and (_a_code(tracker) or _code_missed(tracker)):
+        # the code typed before it was sent, or "簡訊一直沒收到欸" before any went out: read back again
         dispatcher.utter_message(response="utter_confirm_before_code")
         return _slots(tracker, {"registration_ok": None})
     found = details_in(tracker)

@@ -59,3 +59,24 @@ def first_day_said(text: str, today: Optional[date] = None) -> Optional[DatePhra
     today = today or today_in_shanghai()
     head = _OTHERWISE.split(text or "", maxsplit=1)[0]
     return resolve(head, today) or resolve(text, today)
+
+
+# "聽日朝早得唔得", "明天上午行不行", "后天可不可以": a day asked about with an A-not-A question,
+# whose 唔/不 the NLU may read as a refusal. Only the question words are taken off; a day
+# refused in plain words ("明天不行", "后天唔得") keeps its negation and is no day asked.
+_WHETHER = re.compile(
+    r"(?:得唔得|得不得|行唔行|行不行|可唔可以|可不可以|中不中|成不成|好唔好|好不好|方唔方便|方不方便|得冇|有冇|有没有)"
+    r"[啊呀吖呢嘛吗嗎啦喇咩]?[?？]?"
+)
+_REFUSED = re.compile(r"唔|不|冇|没|沒|别|別")
+
+
+def day_asked_whether(text: str, today: Optional[date] = None) -> Optional[DatePhrase]:
+    """The day of "聽日朝早得唔得" (is tomorrow morning possible?); None when no such
+    question is asked or the rest of the message refuses something."""
+    if not text or not _WHETHER.search(text):
+        return None
+    rest = _WHETHER.sub("", text)
+    if _REFUSED.search(rest):
+        return None
+    return resolve(rest, today or today_in_shanghai())
