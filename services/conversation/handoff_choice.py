@@ -84,6 +84,15 @@ _CANNOT_OPERATE = re.compile(
     r"字(太|好|有点)?小|看不清(字|屏幕|手机|上面)|(这个?|这东西|手机)?怎么(弄|用|操作|点)(啊|呀)?[？?。 ]*(我)?不会|"
     r"我?不会(弄|用|操作|打字|点|玩)|弄不来|搞不懂(这个|手机)|不会用手机"
 )
+# Outside a queue, the patient asks to be rung ("你们能不能打个电话给我 我慢慢说", "让人给我回个电话",
+# set 8's J18, an elder who could not type): the hospital does not call out, but a person can
+# answer in this chat, so it is a hand-off (not the hospital's number, which faq/phone gave).
+_CALL_ME = re.compile(
+    r"回电话?给?(我|俺)|给(我|俺)回个?电话|(给|打给)(我|俺)(打|回|来)?个?电话|打个?电话(过来)?给(我|俺)"
+    r"|(打|回)个?电话过来|(来|找)个?人(给|跟)(我|俺)(打|说|讲)"
+)
+CALL_ME_TEXT = "收到。医院这边不能往外打电话，我给您转人工客服，客服会在这个对话里一句一句帮您办。"
+HANDOFF_TRIGGER = "/request_human"
 _ASKS_PERSON = re.compile(r"人工|真人|客服|工作人员|管事|负责人|领导|活人|跟人说|找人")
 _PERSON_AGAIN = re.compile(f"{_ASKS_PERSON.pattern}|投诉")
 
@@ -152,6 +161,13 @@ def paused_reply(ctx: ServiceContext, text: str, now: datetime | None = None) ->
     else:
         return waiting_reply(ctx, now)
     return BotMessage(f"{WAITING_PREFIX}{told}{when_answered(ctx, now)}{BACK_TO_BOT}")
+
+
+def asks_to_be_called(text: str) -> bool:
+    """ "你们能不能打个电话给我", "能给我回个电话吗", "打个电话过来吧": the patient wants a person
+    to talk to; "我能打电话问吗" (calling us) and a journey ("预约好了给我打电话") are not this."""
+    said = _simplified(text)
+    return bool(_CALL_ME.search(said)) and not asks_for_journey(said)
 
 
 def offer_reply() -> BotMessage:

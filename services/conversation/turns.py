@@ -226,6 +226,9 @@ def _answer(
         return _Answer([handoff_choice.left_reply()], answered=True)
     elif (offer := handoff_choice.person_offer(message.text)) is not None:  # a complaint, or the chat is the trouble
         return _Answer([offer], answered=True)
+    called = not known.paused and handoff_choice.asks_to_be_called(message.text)
+    if called:  # "你们能不能打个电话给我 我慢慢说": a person, in this chat
+        message = replace(message, text=handoff_choice.HANDOFF_TRIGGER)
     # Rasa keeps no ID number, phone or code, and knows the patient only by a pseudonym
     rasa_sender = pseudonyms.remember(ctx, message.conversation_id, known.pseudonym_known)
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))
@@ -237,6 +240,8 @@ def _answer(
         log.error("dialogue engine unavailable", extra={"channel": message.channel, "reason": str(exc)})
         return _Answer([unavailable_reply(ctx)], answered=False)
     replies, understanding = _shown(turn.messages), turn.understanding
+    if called:
+        replies = [BotMessage(handoff_choice.CALL_ME_TEXT), *replies]
     if understanding is None:  # a REST channel without bot/whole_turn_channel.py: the review lacks it
         UNDERSTANDING_UNREAD.labels(message.channel).inc()
     if state is not None:

@@ -60,6 +60,11 @@ SURE_FOR_A_BOOKING = 0.8
 # 重新来 139…" as emergencies by their digits (blind set 4). Rules still see the whole text.
 NOT_CLINICAL_NUMBER = re.compile(r"\d{6,}[Xx]?")
 BOOKING_WORDS = re.compile(r"挂|掛|约|約|预约|預約|号|號")
+# The chat itself is the trouble ("我老头子不会打字 眼睛也不好", "字太小看不清", set 8's J18): an
+# elder who cannot work the chat is offered a person (services/conversation/handoff_choice.py);
+# the learned layer alone read "眼睛也不好" beside it as an emergency at 0.50. It answers alone
+# there only when sure, as for a booking; any red-flag rule, net or score still answers.
+CHAT_TROUBLE = re.compile(r"不会(打字|弄|用|操作|点|按)|字(太|好|有点)?小|看不(清|懂)(字|屏幕|手机|上面|这个)")
 MAX_ASSESSED_CHARS = 2000
 ASSESSED_LABEL = "综合判断"
 ASSESSED_SOURCE = "分诊引擎综合评估（规则、症状组合与学习模型），docs/triage.md"
@@ -100,6 +105,8 @@ def _unsure_without_words(text: str, probability: float | None) -> bool:
     if probability is None:
         return False
     if probability < SURE_WITHOUT_COMPLAINT and not looks_like_symptom(text):
+        return True
+    if CHAT_TROUBLE.search(text) and probability < SURE_FOR_A_BOOKING:
         return True
     return probability < SURE_FOR_A_BOOKING and asks_to_book_a_department(text)
 
