@@ -126,6 +126,24 @@ def rejected_and_wanted(turns: list[str], resolve: Any) -> tuple[str, str] | Non
     return None
 
 
+def day_meant(turns: list[str], resolve_day: Any) -> Any:
+    """The day of the appointment a cancel or query script means, or None when it names none:
+    "不对 不是后天 是下周三那个" means next Wednesday (the day rejected is no appointment of
+    the patient's), "就是后天的皮肤科" the day after tomorrow. The last turn naming a day wins
+    (corrections come later). ``resolve_day`` reads a phrase to an object with ``.day`` or
+    None (actions/dates.py's resolve, today bound)."""
+    found = None
+    for turn in turns:
+        if turn.startswith("{"):
+            continue
+        wanted = REJECTS_ONE.search(turn)
+        phrase = resolve_day(wanted.group("right")) if wanted else None
+        phrase = phrase or resolve_day(re.sub(r"不是[^，。,！!？?\s是]+", "", turn))
+        if phrase is not None:
+            found = phrase.day
+    return found
+
+
 def level_said(texts: list[str]) -> str | None:
     """The last triage level the bot put in words, or None when it never gave one."""
     found: str | None = None

@@ -39,6 +39,7 @@ import conversation_blind as cb  # noqa: E402
 from conversation_blind import Outcome  # noqa: E402
 from conversation_blind_doc import render  # noqa: E402
 
+from actions.dates import resolve as resolve_day  # noqa: E402
 from app import build_context  # noqa: E402
 from config import load_settings  # noqa: E402
 from models import AccountPatient  # noqa: E402
@@ -210,7 +211,7 @@ class Runner:
             made.raise_for_status()
             patient_id = str(made.json()["id"])
             who["patient"] = patient_id
-            who["apt"] = self.hold_a_place(department, patient_id)
+            who["apt"] = self.hold_a_place(department, patient_id, self.day_for(conv))
             outcome.notes.append(f"created by the runner (seed has none): {holder}'s {department} appointment")
             decoy = decoy_for(conv)
             if decoy is not None:
@@ -218,10 +219,25 @@ class Runner:
                 outcome.notes.append(f"and the {decoy} appointment the script rejects (must stay)")
         return who
 
-    def hold_a_place(self, department: str, patient_id: str) -> str:
-        """An appointment the next clinic day for the script to find: the first free place
-        that holds (a place just taken answers 409, and the next one is tried)."""
-        slots = self.stack.api("GET", f"/api/v1/slots?department={department}&date={self.tomorrow}").json()
+    def day_for(self, conv: dict[str, Any]) -> date:
+        """The day the script says its appointment is on ("后天儿科那个号", "不是后天 是下周三那个"),
+        when it is a clinic day within the booking window; else the next clinic day. Set 8's J13
+        and J33 named their days and met an appointment on another one, which no bot should
+        cancel without asking (a runner mistake, found in the round on set 8)."""
+        today = local_today()
+        said = cb.day_meant(conv["turns"], lambda text: resolve_day(text, today))
+        if said is None or not today < said <= today + timedelta(days=14):
+            return self.tomorrow
+        if not self.stack.api("GET", f"/api/v1/slots?department=cardiology&date={said}").json():
+            return self.tomorrow  # no clinic that day
+        return said
+
+    def hold_a_place(self, department: str, patient_id: str, day: date | None = None) -> str:
+        """An appointment for the script to find, on the day it names (else the next clinic
+        day): the first free place that holds (a place just taken answers 409, and the next
+        one is tried)."""
+        day = day or self.tomorrow
+        slots = self.stack.api("GET", f"/api/v1/slots?department={department}&date={day}").json()
         refused: requests.Response | None = None
         for slot_id in open_slots(slots):
             held = self.stack.api("POST", "/api/v1/appointments", json={"patient_id": patient_id, "slot_id": slot_id})
@@ -229,7 +245,7 @@ class Runner:
                 held.raise_for_status()
                 return str(held.json()["id"])
             refused = held
-        assert refused is not None, f"no {department} places on {self.tomorrow}"
+        assert refused is not None, f"no {department} places on {day}"
         refused.raise_for_status()
         raise AssertionError("unreachable: a 409 raises")
 

@@ -92,3 +92,28 @@ def test_a_rejected_appointment_and_the_one_wanted_are_both_read() -> None:
     assert cb.rejected_and_wanted(["不是皮肤科的，是骨科的号"], resolve_department) == ("dermatology", "orthopedics")
     assert cb.rejected_and_wanted(["我要取消预约 不是今天是明天"], resolve_department) is None
     assert cb.rejected_and_wanted(["就是那个骨科的"], resolve_department) is None
+
+
+@pytest.mark.parametrize(
+    ("turns", "ahead"),
+    [
+        (["孩子病好了 后天儿科那个号给我退了吧 别扣我钱啊", "不对 不是后天 是下周三那个", "{PHONE}"], None),  # J33
+        (["我挂错科了 那个号能退吗", "就是后天的皮肤科 我其实应该看过敏的", "{PHONE}"], 2),  # J13
+        (["我要取消预约 不是今天是明天"], 1),
+        (["帮我把明天那个号退了", "{SMS_CODE}"], 1),
+        (["我挂的号是几点来着 忘了", "{PHONE}"], None),
+    ],
+)
+def test_the_day_a_cancel_script_means(turns: list[str], ahead: int | None) -> None:
+    """The runner holds the script's appointment on the day it names, the corrected one
+    when a day is taken back (set 8's J13 and J33 met an appointment on another day)."""
+    from datetime import timedelta
+
+    from actions.dates import resolve
+
+    monday = date(2026, 12, 7)
+    found = cb.day_meant(turns, lambda text: resolve(text, monday))
+    if turns[0].startswith("孩子病好了"):
+        assert found == date(2026, 12, 16)  # 下周三, not 后天
+    else:
+        assert found == (monday + timedelta(days=ahead) if ahead is not None else None)
