@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import common, identify
 from actions.appointment_words import cancels_the_one, decides_to_cancel, department_meant, points_at_the_one
 from actions.base import HospitalAction, bound_patients, yes_no
-from actions.dates import SHANGHAI
+from actions.dates import SHANGHAI, resolve, today_in_shanghai
 from actions.faq import DOUBLE_CHARGE, refund_response, topic_by_words
 from actions.journey_words import CANCEL_FORM, gives_a_place_back
 from actions.numbers import parse_choice
@@ -236,7 +236,8 @@ class _AppointmentChoice:
             return {}
         if self.confirms_with_choice and decides_to_cancel(said):  # "確定取消，謝謝": both questions answered
             return {"appointment_id": offered[0], "confirm_cancel": True}
-        if not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said)):
+        named = _named_one(tracker, offered, said)  # "就是后天的皮肤科 我其实应该看过敏的" (set 8's J13)
+        if not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said) or named):
             return {}
         if cancels_the_one(said):  # "确认取消": the confirmation is given too; when moving it, a change of mind
             return {"appointment_id": offered[0], "confirm_cancel": True} if self.confirms_with_choice else {}
@@ -264,7 +265,8 @@ def charged_twice(tracker: Tracker) -> bool:
 
 
 def _named_one(tracker: Tracker, offered: List[str], said: str) -> Optional[str]:
-    """The offered appointment of the department the words name, when exactly one is."""
+    """The offered appointment of the department the words name, when exactly one is; a day
+    said with it must be that appointment's ("后天的皮肤科" is no Tuesday appointment)."""
     department = department_meant(said, common.normalise_department)
     if not department:
         return None
@@ -272,8 +274,20 @@ def _named_one(tracker: Tracker, offered: List[str], said: str) -> Optional[str]
         listed = upcoming_appointments(tracker)
     except HospitalError:
         return None
-    found = [str(a["id"]) for a in listed if str(a.get("id")) in offered and a.get("department") == department]
+    day = resolve(said, today_in_shanghai())
+    found = [
+        str(a["id"])
+        for a in listed
+        if str(a.get("id")) in offered
+        and a.get("department") == department
+        and (day is None or _local_day(a) == day.iso())
+    ]
     return found[0] if len(found) == 1 else None
+
+
+def _local_day(appt: Appointment) -> str:
+    start = common.parse_iso(str(appt.get("start", "")))
+    return start.astimezone(SHANGHAI).date().isoformat() if start else ""
 
 
 class ValidateCancelForm(identify.PhoneIdentification, _AppointmentChoice, FormValidationAction):
