@@ -265,21 +265,22 @@ def charged_twice(tracker: Tracker) -> bool:
 
 
 def _named_one(tracker: Tracker, offered: List[str], said: str) -> Optional[str]:
-    """The offered appointment of the department the words name, when exactly one is; a day
-    said with it must be that appointment's ("后天的皮肤科" is no Tuesday appointment)."""
+    """The offered appointment of the department or day the words name, when exactly one
+    is; both said must both fit ("后天的皮肤科" is no Tuesday appointment). A day alone is
+    "是下周三那个" (set 8's J33, the edge's reading of "不对 不是后天 是下周三那个")."""
     department = department_meant(said, common.normalise_department)
-    if not department:
+    day = resolve(said, today_in_shanghai())
+    if not department and day is None:
         return None
     try:
         listed = upcoming_appointments(tracker)
     except HospitalError:
         return None
-    day = resolve(said, today_in_shanghai())
     found = [
         str(a["id"])
         for a in listed
         if str(a.get("id")) in offered
-        and a.get("department") == department
+        and (department is None or a.get("department") == department)
         and (day is None or _local_day(a) == day.iso())
     ]
     return found[0] if len(found) == 1 else None

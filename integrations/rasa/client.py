@@ -91,6 +91,11 @@ class DialogueEngine(ABC):
         asks before a message that may hold a one-time code. Raises RasaUnavailable."""
         return None
 
+    def active_loop(self, sender: str) -> str | None:
+        """The form the conversation is in (`cancel_form` …), if any; the edge asks before a
+        message that takes back a day inside an errand. Raises RasaUnavailable."""
+        return None
+
     def transcript(self, sender: str, limit: int = 60) -> list[TranscriptLine]:
         """The current session's lines, oldest first (the web page shows them again
         after a reload). Engines that keep no such record answer an empty list."""
@@ -272,3 +277,13 @@ class RasaRestClient(DialogueEngine):
         )
         value = _dict(_dict(tracker).get("slots")).get("requested_slot")
         return str(value) if value else None
+
+    def active_loop(self, sender: str) -> str | None:
+        tracker = self._request(
+            "GET",
+            f"/conversations/{_path_id(sender)}/tracker",
+            params={"include_events": "NONE"},
+            timeout=self.understanding_timeout,
+        )
+        name = _dict(_dict(tracker).get("active_loop")).get("name")
+        return str(name) if name else None

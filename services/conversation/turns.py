@@ -44,6 +44,7 @@ from services.clinical.triage.edge import emergency_hits
 from services.context import ServiceContext
 from services.conversation import (
     emergency,
+    errand_days,
     handoff,
     handoff_choice,
     placeholders,
@@ -232,6 +233,7 @@ def _answer(
     # Rasa keeps no ID number, phone or code, and knows the patient only by a pseudonym
     rasa_sender = pseudonyms.remember(ctx, message.conversation_id, known.pseudonym_known)
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))
+    message = replace(message, text=_day_taken_back(engine, rasa_sender, message.text))
     try:
         metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
         turn = engine.send(rasa_sender, message.text, metadata)
@@ -320,6 +322,19 @@ def _for_bot(ctx: ServiceContext, engine: DialogueEngine, rasa_sender: str, mess
         except RasaUnavailable:
             code_expected = True  # cannot tell: keep the digits from Rasa (the send will likely fail too)
     return placeholders.protect(ctx, message.conversation_id, message.text, code_expected)
+
+
+def _day_taken_back(engine: DialogueEngine, rasa_sender: str, text: str) -> str:
+    """ "不对 不是后天 是下周三那个" inside an errand about an appointment already made: the bot
+    gets "是下周三那个", so the errand goes on instead of being left (errand_days.py)."""
+    meant = errand_days.day_meant(text)
+    if meant is None:
+        return text
+    try:
+        in_errand = engine.active_loop(rasa_sender) in errand_days.ERRAND_FORMS
+    except RasaUnavailable:
+        return text  # cannot tell: the words as typed (the send will likely fail too)
+    return meant if in_errand else text
 
 
 def _shown(replies: list[BotMessage]) -> list[BotMessage]:

@@ -45,3 +45,14 @@ async def test_another_day_or_department_is_not_the_one_listed(hospital: FakeHos
     slots = {"requested_slot": "appointment_id", "offered_choices": [apt]}
     tracker = make_tracker(slots=slots, text=text, intent="inform")
     assert await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain) == {}
+
+
+@pytest.mark.parametrize("text", ["是后天那个", "后天的那个号"])
+async def test_the_one_listed_is_chosen_by_its_day(hospital: FakeHospital, domain: dict, text: str) -> None:
+    """ "不对 不是明天 是后天那个" reaches the bot as "是后天那个" inside an errand
+    (services/conversation/errand_days.py): the day alone names the appointment."""
+    apt = _one_booked(hospital)
+    slots = {"requested_slot": "appointment_id", "offered_choices": [apt]}
+    tracker = make_tracker(slots=slots, text=text, intent="inform")
+    got = await ValidateCancelForm().extract_appointment_id(CollectingDispatcher(), tracker, domain)
+    assert got == {"appointment_id": apt}
