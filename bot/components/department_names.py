@@ -13,7 +13,8 @@ and the app agree on what a patient meant:
   spelling nor sound gives away (colloquial descriptions, dialect);
 * ``data/department_words.yml`` - what a department treats ("关节", "痛风",
   "前列腺"), found only inside a frame that makes it a department: "看关节的",
-  "治痛风的医生", "糖尿病门诊", "看前列腺那个科", "睇皮膚嘅".
+  "治痛风的医生", "糖尿病门诊", "看前列腺那个科", "睇皮膚嘅"; and a name cut short
+  ("消化", "肿瘤"), found only as the message's last clause ("挂号 呼吸").
 
 A typo that is neither a homophone nor listed ("消化内课" is a homophone; "消化丙科",
 one syllable off in its initial or final) is read as the one department of four or
@@ -58,9 +59,20 @@ _FILLER = "(?:看|一下|下)?(?:那个|这个|那种|我的|我这个|俺的|�
 # clause ending with it, asks for the department that treats it. Only after a doubled
 # or softened verb of looking and a possessive (never a bare "看X", which is a complaint
 # or a question about it).
-_LOOKED_AT = "看看|看一下|瞧瞧|瞧一下|睇睇|睇下|查查|查一下"
+_LOOKED_AT = "看看|看一下|看下|瞧瞧|瞧一下|瞧下|睇睇|睇下|查查|查一下"
 _OWNER = "我|俺|我的|俺的|我这个|俺这个|我这|俺这|他的|她的|他这个|她这个"
 _CLAUSE_END = r"(?=$|[\s，。,.!！?？~、]|吧|呢|啊|呀|嘛)"
+# After the booking's own words the possessive may be left out: "挂个号 看下眼睛", "约个号
+# 看看腰" (the patient asks for the organ to be looked at; a bare "看看腰" is not enough).
+_ASKED_BOOKING = r"(?:挂|掛|约|約|预约|號|号)[^。!！?？]{0,8}?"
+# Words of the treated-things table that are complaints, not organs ("头疼", "拉肚子", "咳嗽").
+_COMPLAINT_WORD = re.compile(r"疼|痛|晕|咳|拉肚子|失眠")
+# A name cut short, the message's last clause: "消化", "挂号 呼吸", "整个号呗 肿瘤的", "就血液那边".
+_SHORT_BEFORE = r"(?:^|(?<=[\s，。,.!！?？~、：:]))(?:就|要|挂|掛|约|約)?"
+_SHORT_AFTER = r"(?:的)?(?:那边|那个|那块)?(?:的|嘅|滴)?(?:吧|呗|啊|呀|嘛)?[\s，。,.!！?？~]*$"
+# A verb typed before a name that is read by sound as another, longer name: "看妇科"
+# (kan fu ke) sounds like 康复科 (kang fu ke, an/ang folded); the patient said 妇科.
+_VERB_BEFORE_NAME = ("看", "挂", "掛", "约", "約", "找", "去", "睇", "瞧")
 # Treatments only one department gives, named as what is booked: "预约针灸", "帮我约个
 # 推拿", "约个号做理疗" (data/department_words.yml ``booked``). Never after 了/过 ("做了
 # 针灸以后头晕" is a complaint).
@@ -157,12 +169,14 @@ def load_words(words_file: Path = WORDS_FILE, codes: Iterable[str] | None = None
     return words
 
 
-def load_booked(words_file: Path = WORDS_FILE, codes: Iterable[str] | None = None) -> dict[str, str]:
+def load_booked(
+    words_file: Path = WORDS_FILE, codes: Iterable[str] | None = None, key: str = "booked"
+) -> dict[str, str]:
     """Treatments named as what is booked -> the one department that gives them
-    (``booked`` in data/department_words.yml)."""
+    (``booked`` in data/department_words.yml); with ``key="short"``, the names cut short."""
     if not words_file.exists():
         return {}
-    table = (yaml.safe_load(words_file.read_text(encoding="utf-8")) or {}).get("booked") or {}
+    table = (yaml.safe_load(words_file.read_text(encoding="utf-8")) or {}).get(key) or {}
     known = set(codes) if codes is not None else None
     booked: dict[str, str] = {}
     for code, listed in table.items():
@@ -177,10 +191,15 @@ class DepartmentFinder:
     """Finds department mentions: exact wordings first, then by sound; longest wins."""
 
     def __init__(
-        self, names: Mapping[str, str], words: Mapping[str, str] | None = None, booked: Mapping[str, str] | None = None
+        self,
+        names: Mapping[str, str],
+        words: Mapping[str, str] | None = None,
+        booked: Mapping[str, str] | None = None,
+        short: Mapping[str, str] | None = None,
     ) -> None:
         self.names = {k: v for k, v in names.items() if k}
         self.booked = {k: v for k, v in (booked or {}).items() if k}
+        self.short = {k: v for k, v in (short or {}).items() if k}
         self.words = {k: v for k, v in (words or {}).items() if k and not k.startswith(NOT_OURS)}
         self.not_ours = [k[len(NOT_OURS) :] for k in (words or {}) if k.startswith(NOT_OURS) and len(k) > 1]
         self.codes = frozenset(self.names.values())
@@ -192,6 +211,8 @@ class DepartmentFinder:
         self.framed = _framed(self.words)
         self.looked_at = _looked_at(self.words)
         self.booked_pattern = _booked(self.booked)
+        self.asked_for = _asked_for(self.words)
+        self.short_pattern = _short(self.short)
 
     @classmethod
     def from_files(cls, extra: Iterable[tuple[str, str]] = ()) -> DepartmentFinder:
@@ -200,13 +221,14 @@ class DepartmentFinder:
             if code in set(names.values()):
                 names.setdefault(simplify(wording), code)
         codes = set(names.values())
-        return cls(names, load_words(codes=codes), load_booked(codes=codes))
+        return cls(names, load_words(codes=codes), load_booked(codes=codes), load_booked(codes=codes, key="short"))
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "names": self.names,
             "words": {**self.words, **{NOT_OURS + k: "" for k in self.not_ours}},
             "booked": self.booked,
+            "short": self.short,
         }
 
     def resolve(self, text: str) -> str | None:
@@ -230,6 +252,10 @@ class DepartmentFinder:
         spans += self._by_sound(plain)
         spans += self._by_frame(plain)
         spans += self._booked(plain)
+        # Clause-bound readings need the spaces the patient typed ("挂号 呼吸"): matched on
+        # the text with its spaces, their spans moved onto the text without them.
+        plain_at = {at: i for i, at in enumerate(kept_at)}
+        spans += [(plain_at[a], plain_at[b - 1] + 1, code) for a, b, code in self._clause_bound(converted)]
         spans += [s for s in self._one_syllable_off(plain) if all(s[1] <= a or s[0] >= b for a, b, _ in spans)]
         spans += [(start, start + len(other), "") for other in self.not_ours for start in _all(plain, other)]
         # Longest first, so "新内科" (心内科 by sound) beats the 内科 inside it.
@@ -253,6 +279,8 @@ class DepartmentFinder:
                 if not _is_chinese(window):
                     continue
                 code = self.by_sound.get(sound(window))
+                if window[0] in _VERB_BEFORE_NAME and window[1:] in self.names:
+                    continue  # "看妇科" is 妇科 asked for, not 康复科 by sound
                 if code is not None and text[end - 1 : end + 1] not in _EVERYDAY_AFTER_KE:
                     hits.append((start, end, code))
                     break
@@ -266,6 +294,18 @@ class DepartmentFinder:
         hits = [(m.start(), m.end(), self.words[m.group("word")]) for m in found if _frames_a_department(m)]
         if self.looked_at is not None:
             hits += [(m.start(), m.end(), self.words[m.group("word")]) for m in self.looked_at.finditer(text)]
+        return hits
+
+    def _clause_bound(self, text: str) -> list[tuple[int, int, str]]:
+        """ "挂个号 看下眼睛 老是干涩": an organ to be looked at after the booking's words;
+        "挂号 呼吸", "肿瘤": a name cut short, the message's last clause."""
+        hits = []
+        if self.asked_for is not None:
+            found = self.asked_for.finditer(text)
+            hits += [(m.start("look"), m.end("word"), self.words[m.group("word")]) for m in found]
+        if self.short_pattern is not None:
+            found = self.short_pattern.finditer(text)
+            hits += [(m.start("word"), m.end("word"), self.short[m.group("word")]) for m in found]
         return hits
 
     def _booked(self, text: str) -> list[tuple[int, int, str]]:
@@ -307,6 +347,24 @@ def _looked_at(words: Mapping[str, str]) -> re.Pattern[str] | None:
         return None
     word = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(f"(?:{_LOOKED_AT})(?:{_OWNER})(?:这个|那个)?(?P<word>{word}){_CLAUSE_END}")
+
+
+def _asked_for(words: Mapping[str, str]) -> re.Pattern[str] | None:
+    """ "挂个号 看下眼睛": after the booking's words, an organ to be looked at, no possessive needed.
+    A complaint looked at ("约个号看看头疼") names no department: triage finds it."""
+    organs = [w for w in words if not _COMPLAINT_WORD.search(w)]
+    if not organs:
+        return None
+    word = "|".join(re.escape(w) for w in sorted(organs, key=len, reverse=True))
+    owner = f"(?:{_OWNER})?(?:这个|那个)?"
+    return re.compile(f"{_ASKED_BOOKING}(?P<look>{_LOOKED_AT}){owner}(?P<word>{word}){_CLAUSE_END}")
+
+
+def _short(short: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not short:
+        return None
+    word = "|".join(re.escape(w) for w in sorted(short, key=len, reverse=True))
+    return re.compile(f"{_SHORT_BEFORE}(?P<word>{word}){_SHORT_AFTER}")
 
 
 def _booked(booked: Mapping[str, str]) -> re.Pattern[str] | None:

@@ -161,7 +161,9 @@ def _finder_from(tables: dict[str, Any]) -> DepartmentFinder:
     """The tables a model keeps: ``{"names", "words"}``, or only the names (models
     trained before the words table)."""
     if isinstance(tables.get("names"), dict):
-        return DepartmentFinder(tables["names"], tables.get("words") or {}, tables.get("booked") or {})
+        return DepartmentFinder(
+            tables["names"], tables.get("words") or {}, tables.get("booked") or {}, tables.get("short") or {}
+        )
     return DepartmentFinder(tables)
 
 

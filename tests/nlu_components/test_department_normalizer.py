@@ -248,3 +248,50 @@ def test_in_a_complaint_a_seasoned_doctor_sought_is_a_department(tmp_path: Path)
     found = normalizer.normalise("总是手脚冰凉 想找个老中医调理调理", [], complaint=True)
     assert [e["value"] for e in found] == ["tcm"]
     assert normalizer.normalise("我中医也看过 还是老失眠", [], complaint=True) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("血液", "hematology"),  # a name cut short, said alone to the form's question
+        ("挂个号，心血管的", "cardiology"),  # ... or ending the message after the booking's words
+        ("帮我弄个号 肛肠吧", "general_surgery"),
+        ("想约一个 呼吸", "respiratory"),
+        ("约个号 看下我的膝盖", "orthopedics"),  # an organ looked at after a booking, with or
+        ("预约一下 瞧瞧耳朵", "ent"),  # without a possessive
+        ("上个月起就不规律 想去看妇科", "gynecology"),  # 看妇科 sounds like 康复科
+        ("约看妇科的号", "gynecology"),
+        ("生的时候产房让老公进吗", "obstetrics"),  # the delivery room is obstetrics'
+    ],
+)
+def test_department_cut_short_looked_at_after_a_booking_or_asked_for_by_verb(
+    finder: DepartmentFinder, text: str, code: str
+) -> None:
+    assert finder.resolve(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "消化不太好 老胀气",  # a cut name inside a complaint's wording
+        "呼吸的时候胸口扎着疼",
+        "肿瘤指标高了一点 要紧吗",  # not the last clause
+        "血液检查要空腹吗",
+        "看看腰疼是怎么回事",  # looked at, but no booking and no possessive
+    ],
+)
+def test_cut_names_and_looking_invent_no_department(finder: DepartmentFinder, text: str) -> None:
+    assert finder.find(text) == []
+
+
+def test_a_verb_before_a_name_is_not_read_by_sound_as_another_name(finder: DepartmentFinder) -> None:
+    """ "看妇科" is 妇科 (the verb is no syllable of 康复科); 康复科 itself is still found."""
+    assert [m.code for m in finder.find("我要看妇科")] == ["gynecology"]
+    assert [m.code for m in finder.find("我要看康复科")] == ["rehabilitation"]
+
+
+def test_the_short_names_are_kept_in_the_model(tmp_path: Path) -> None:
+    normalizer, storage, resource, context = component(tmp_path)
+    normalizer.train(TrainingData())
+    loaded = DepartmentNormalizer.load({}, storage, resource, context)
+    assert loaded.finder is not None and loaded.finder.resolve("挂号 血液") == "hematology"

@@ -32,6 +32,19 @@ def test_no_department_named(text: str) -> None:
     assert resolve_department(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("月经老是不准 是不是该看妇科", "gynecology"),  # 看妇科 sounds like 康复科: the verb is no syllable
+        ("想挂看妇科的号", "gynecology"),
+        ("我要看康复科", "rehabilitation"),
+        ("产房可以进家属吗", "obstetrics"),  # the delivery room is the obstetric ward's
+    ],
+)
+def test_a_verb_before_a_name_and_the_delivery_room(text: str, code: str) -> None:
+    assert resolve_department(text) == code
+
+
 def test_sound_folds_common_confusions() -> None:
     assert sound("心") == sound("新") and sound("脑") == sound("老")
 
