@@ -113,6 +113,15 @@ _COMPLAINT_FAMILIES = {
     "whole": r"头好烫|额头烫|身上烫|不得劲|冇力|没力气|浑身没劲|🤒|🤮|🤢",
 }
 _COMPLAINT = re.compile("|".join(f"(?:{p})" for p in _COMPLAINT_FAMILIES.values()))
+# A booking that asks for a part of the body to be looked at ("挂个号 看看腰", "约一下 帮我瞧瞧
+# 膝盖"): the part is where the complaint is, and the booking cannot say which department;
+# back, limb, eye, ear, throat, skin and abdominal problems are presentations of their own
+# in the Manchester Triage System. Read only in a booking, with the booking's words out.
+_BODY_LOOKED_AT = re.compile(
+    r"(?:看看|看下|看一下|瞧瞧|瞧一下|查查|查一下|检查一下)(?:我|俺|他|她|孩子)?(?:的|这个|那个)?"
+    r"(?:腰|腰椎|腿|膝盖|颈椎|脖子|肩膀|胳膊|手腕|脚踝|关节|后背|背|眼睛|耳朵|鼻子|嗓子|喉咙|牙|牙齿|"
+    r"胃|肚子|皮肤|乳房|心脏|肺)(?=$|[\s，。,.!！?？~、]|吧|呢|啊|呀|嘛)"
+)
 
 
 def describes_complaint(text: str) -> bool:
@@ -130,7 +139,8 @@ def tells_complaint(text: str) -> bool:
 
 def booking_tells_complaint(text: str) -> bool:
     """A booking's complaint, read without the booking's own words ("俺想挂个号 腰腿疼")."""
-    return tells_complaint(text) or tells_complaint(_BOOKING_WORDS.sub("，", text or ""))
+    plain = _BOOKING_WORDS.sub("，", text or "")
+    return tells_complaint(text) or tells_complaint(plain) or _BODY_LOOKED_AT.search(plain) is not None
 
 
 def should_reroute(understanding: Understanding | None, text: str, bot_fell_back: bool) -> bool:

@@ -100,3 +100,29 @@ def test_a_booking_that_names_its_department_or_no_complaint_stays_a_booking(tex
 )
 def test_errands_and_journey_answers_are_never_hijacked(intent: str, text: str) -> None:
     assert not _understood(intent, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "想约个号 帮我看看膝盖",  # a part of the body to be looked at is where the complaint is
+        "挂一个号吧 查一下我这个肩膀",
+        "给孩子预约 看一下耳朵",
+        "约个号，瞧瞧俺的后背",
+    ],
+)
+def test_a_booking_that_asks_for_a_body_part_to_be_looked_at_goes_to_triage(text: str) -> None:
+    assert _understood("book_appointment", text)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("book_appointment", "挂个号 看看明天有没有空"),  # looking at a day, not a body part
+        ("book_appointment", "约个号 看看我的报告"),
+        ("faq", "看看腰要挂几楼"),  # outside a booking the family is not read
+        ("query_result", "帮我查一下胃镜的结果"),
+    ],
+)
+def test_looking_at_something_else_or_outside_a_booking_is_not_a_complaint(intent: str, text: str) -> None:
+    assert not _understood(intent, text)
