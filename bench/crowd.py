@@ -3,7 +3,11 @@
 Patients are built exactly as `services.patients.register_patient` builds them
 (validated ID numbers, AES-GCM ciphertext, keyed blind indexes, an audit entry
 each) but committed in batches: one transaction per patient would make the
-setup, not the benchmark, the slow part.
+setup, not the benchmark, the slow part. Most patients come from the apps, as at a
+real hospital: `app_share` of them have an account with a WeChat or Alipay identity
+(sealed as `services.patients.identities` seals it), and every tenth such account also
+manages the next patient as family, so the booking's reads of accounts and channels
+(the account cap, a free place's app channel) meet the rows they meet in production.
 """
 
 from __future__ import annotations
@@ -11,16 +15,20 @@ from __future__ import annotations
 import random
 from datetime import date, time, timedelta
 
-from models import Department, Doctor, Patient, Schedule, Slot, utcnow
+from sqlalchemy.orm import Session
+
+from models import Account, AccountPatient, Department, Doctor, Patient, Schedule, Slot, utcnow
 from services import audit
 from services.booking.calendar import local_datetime
 from services.context import ServiceContext
+from services.patients.identities import new_identity
 from services.patients.identity import id_check_char, normalize_phone, parse_id_number
 from services.patients.registry import BIRTH_DATE_CONTEXT, ID_CONTEXT, NAME_CONTEXT, PHONE_CONTEXT, phone_hash
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
 BATCH = 500
+APP_SHARE = 0.7  # patients with a WeChat or Alipay account
 
 
 def _id_number(serial: int) -> str:
@@ -30,8 +38,9 @@ def _id_number(serial: int) -> str:
     return first17 + id_check_char(first17)
 
 
-def create_patients(ctx: ServiceContext, count: int, seed: int = 7) -> list[str]:
+def create_patients(ctx: ServiceContext, count: int, seed: int = 7, app_share: float = APP_SHARE) -> list[str]:
     rng = random.Random(seed)
+    accounts = random.Random(seed + 1)  # its own stream: the patients' names do not move with the share
     cipher = ctx.cipher
     ids: list[str] = []
     for start in range(0, count, BATCH):
@@ -56,8 +65,26 @@ def create_patients(ctx: ServiceContext, count: int, seed: int = 7) -> list[str]
             session.flush()
             for patient in batch:
                 audit.append(session, actor="bench", action="patient.register", patient_id=patient.id)
+            _link_accounts(ctx, session, batch, accounts, app_share)
             ids += [p.id for p in batch]
     return ids
+
+
+def _link_accounts(
+    ctx: ServiceContext, session: Session, batch: list[Patient], rng: random.Random, share: float
+) -> None:
+    """`share` of the patients get an account with a WeChat (two in three) or Alipay identity;
+    every tenth account also manages the next patient of the batch as family."""
+    for n, patient in enumerate(batch):
+        if rng.random() >= share:
+            continue
+        account = Account()
+        channel = "wechat" if rng.random() < 2 / 3 else "alipay"
+        session.add(new_identity(ctx.cipher, account, channel, f"{channel}-{patient.id}"))
+        session.add(AccountPatient(account=account, patient=patient, relation="self"))
+        if n % 10 == 0 and n + 1 < len(batch):
+            session.add(AccountPatient(account=account, patient=batch[n + 1], relation="family"))
+    session.flush()
 
 
 def create_doctors(ctx: ServiceContext, departments: int, doctors_each: int) -> list[str]:
