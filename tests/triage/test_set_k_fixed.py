@@ -140,7 +140,7 @@ def test_posseting_in_a_thriving_newborn_is_self_care(rules: TriageEngine, text:
     "text",
     [
         "宝宝出生12天 吐了两口绿色的",
-        "出生两周 喷射状吐奶",
+        "出生两周 喷射状吐奶 尿少了",  # bare projectile vomiting is urgent since the cross-set round (NICE NG1)
         "宝宝18天 吃完奶吐一点奶 精神不好",
         "出生三周 吐奶 吃奶也少了",
     ],
@@ -404,7 +404,9 @@ def test_a_fall_with_a_warning_sign_is_not_self_care(rules: TriageEngine, text: 
 
 
 def test_an_elder_fall_is_still_an_emergency(rules: TriageEngine) -> None:
-    assert _level(rules, "我妈八十三了 摔了一跤 胯那里疼 还能走") is EMERGENCY
+    # Still walking with nothing else said is urgent since the cross-set round (NICE CG124; C421 J129 K124 L088).
+    assert _level(rules, "我妈八十三了 摔了一跤 胯那里疼 还能走") is TriageLevel.URGENT
+    assert _level(rules, "我妈八十三了 摔了一跤 胯那里疼 站不起来") is EMERGENCY
 
 
 # -- 21. snoring with pauses or daytime sleepiness is not a cold (NICE CKS OSAHS) ---------------

@@ -143,6 +143,8 @@ class TriageEngine:
 
     @staticmethod
     def _match_rule(rule: RedFlagRule, text: str) -> str | None:
+        if rule.unless is not None and find(rule.unless, text) is not None:
+            return None
         if rule.any is not None:
             found = find(rule.any, text)
             if found is not None:

@@ -53,6 +53,10 @@ class RedFlagSpec(_Strict):
     any: list[str] = []
     all: list[list[str]] = []
     when: When | None = None
+    #: Words that keep the rule quiet when said (not negated): a named picture that explains the
+    #: sign and is not an emergency, e.g. Bell's palsy (forehead involved, limbs and speech said
+    #: normal, no other deficit) for a face droop. Write it so any other danger sign lifts it.
+    unless: list[str] = []
 
 
 class SymptomSpec(_Strict):
@@ -122,6 +126,7 @@ class RedFlagRule:
     spec: RedFlagSpec
     any: re.Pattern[str] | None
     all: tuple[re.Pattern[str], ...]
+    unless: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +202,8 @@ def _compile_rule(spec: RedFlagSpec, terms: dict[str, str]) -> RedFlagRule:
         raise TriageDataError(f"{where}: needs `any` or `all`")
     any_pattern = compile_alternatives(spec.any, terms, where) if spec.any else None
     groups = tuple(compile_alternatives(group, terms, where) for group in spec.all)
-    return RedFlagRule(spec, any_pattern, groups)
+    unless = compile_alternatives(spec.unless, terms, where) if spec.unless else None
+    return RedFlagRule(spec, any_pattern, groups, unless)
 
 
 def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:

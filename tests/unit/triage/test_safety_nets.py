@@ -44,7 +44,8 @@ FIRES = [
     ("两个月的宝宝精神很差，不吃奶", "infant_unwell", E),
     ("宝宝刚满20天，摸着有点热，量了37.9", "newborn_temperature", E),
     ("宝宝出生第二天，全身发黄", "newborn_unwell", E),
-    ("宝宝一个多月，吐奶吐得像喷出来一样", "infant_unwell", E),
+    # 喷射样吐奶本身当天看（projectile_vomiting_young_infant，NICE NG1；跨蓝本轮 session 26），带一个危险表现照旧急诊。
+    ("宝宝一个多月，吐奶吐得像喷出来一样，尿很少", "infant_unwell", E),
     ("宝宝10个月，拉肚子两天，尿比平时少", "child_dehydration", U),
     ("怀孕7个月，今天一天都没感觉到胎动", "pregnancy_reduced_movements", E),
     ("怀孕28周，头疼，血压150/100", "pregnancy_20w_headache_bp", E),
