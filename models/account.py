@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, new_id, utcnow
@@ -81,7 +81,12 @@ class Patient(Base):
 
 
 class AccountPatient(Base):
+    """Which patients an account manages. The key leads with the account; the booking reads
+    the other way, from the patient to its accounts (the account cap, a free place's app
+    channel), so `patient_id` has its own index: without it both read every link (issue 14)."""
+
     __tablename__ = "account_patients"
+    __table_args__ = (Index("ix_account_patients_patient", "patient_id"),)
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True)

@@ -66,7 +66,7 @@ from services.errors import (
     SoldOut,
 )
 from services.notifications import messages, outbox
-from services.patients.identities import opened
+from services.patients.identities import channel_of_account, opened
 from services.patients.registry import NAME_CONTEXT, PHONE_CONTEXT, birth_date_of
 from services.payments.links import make_code
 
@@ -235,11 +235,12 @@ def _load_slot_statement(dialect: str) -> Select[*tuple[Any, ...]]:
 
 
 # A free place's message goes to the patient's app channel (wechat first, the patient's own
-# account first) when it has one, as `messages.app_channel` chooses it.
+# account first) when it has one, as `messages.app_channel` chooses it; read from the patient's
+# accounts (`ix_account_patients_patient`), not from every app identity (`channel_of_account`).
 _APP_CHANNEL = (
     select(ChannelIdentity.channel, ChannelIdentity.external_enc)
     .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
-    .where(AccountPatient.patient_id == bindparam("patient_id"), one_of(ChannelIdentity.channel, messages.APP_CHANNELS))
+    .where(AccountPatient.patient_id == bindparam("patient_id"), one_of(channel_of_account(), messages.APP_CHANNELS))
     .order_by(
         case((AccountPatient.relation == "self", 0), else_=1),
         case((ChannelIdentity.channel == "wechat", 0), else_=1),

@@ -21,7 +21,7 @@ from models import AccountPatient, ChannelIdentity, Patient
 from services.context import ServiceContext
 from services.crypto import FieldCipher
 from services.notifications import outbox
-from services.patients.identities import opened
+from services.patients.identities import channel_of_account, opened
 from services.patients.registry import PHONE_CONTEXT
 
 APP_CHANNELS = ("wechat", "alipay")
@@ -31,7 +31,7 @@ APP_CHANNELS = ("wechat", "alipay")
 _APP_CHANNEL = (
     select(ChannelIdentity.channel, ChannelIdentity.external_enc)
     .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
-    .where(AccountPatient.patient_id == bindparam("patient_id"), ChannelIdentity.channel.in_(APP_CHANNELS))
+    .where(AccountPatient.patient_id == bindparam("patient_id"), channel_of_account().in_(APP_CHANNELS))
     .order_by(
         case((AccountPatient.relation == "self", 0), else_=1),
         case((ChannelIdentity.channel == "wechat", 0), else_=1),
@@ -42,7 +42,7 @@ _APP_CHANNEL = (
 _IDENTITY_ON = (
     select(ChannelIdentity.external_enc)
     .join(AccountPatient, AccountPatient.account_id == ChannelIdentity.account_id)
-    .where(AccountPatient.patient_id == bindparam("patient_id"), ChannelIdentity.channel == bindparam("channel"))
+    .where(AccountPatient.patient_id == bindparam("patient_id"), channel_of_account() == bindparam("channel"))
     .order_by(case((AccountPatient.relation == "self", 0), else_=1), ChannelIdentity.id.desc())
     .limit(1)
 )

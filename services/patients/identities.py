@@ -37,6 +37,15 @@ def new_identity(cipher: FieldCipher, account: Account, channel: str, external_i
     )
 
 
+def channel_of_account() -> ColumnElement[str]:
+    """The channel as `channel || ''`, for reads that start from a patient's accounts (a
+    message's recipient, a free place's app channel): compared bare, SQLite starts from the
+    (channel, external_hash) key and reads every WeChat or Alipay identity in the hospital
+    before joining the patient's accounts; this way it starts from the patient
+    (`ix_account_patients_patient`) and reads only its accounts' identities (issue 14)."""
+    return ChannelIdentity.channel.concat("")
+
+
 def opened(cipher: FieldCipher, token: str) -> str:
     """The platform id itself, for sending to it; never for logs or display."""
     return cipher.decrypt(token, CONTEXT)
