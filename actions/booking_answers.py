@@ -136,6 +136,8 @@ def side_topics(tracker: Tracker) -> List[str]:
     named = [topic for topic, words in SIDE_TOPICS if words.search(text)]
     if named:
         return named
+    if slot_lists.is_wish(text):  # "有没有副主任医师的 要上午的号": a wish the list takes, not a fee question
+        return []
     latest = tracker.latest_message or {}
     response = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     if float(response.get("confidence") or 0.0) >= SELECTOR_SURE:

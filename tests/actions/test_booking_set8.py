@@ -107,3 +107,22 @@ async def test_no_sms_before_the_read_back_is_confirmed_says_it_goes_out_after(
     changed: dict[str, Any] = slot_events(events)
     assert changed == {"registration_ok": None, "requested_slot": "registration_ok"}
     assert responses(dispatcher) == ["utter_confirm_before_code"]
+
+
+# --- a wish at the list is no side question, whatever the response selector says (J05) ------
+@pytest.mark.parametrize("text", ["有没有副主任医师的 要上午的号", "有主任医师的吗", "有没有下午的号呀"])
+def test_a_wish_at_the_list_is_no_fee_question(text: str) -> None:
+    from actions.booking_answers import side_topics
+
+    tracker = make_tracker(slots={"requested_slot": "slot_id"}, text=text, intent="faq")
+    tracker.latest_message["response_selector"] = {
+        "faq": {"response": {"confidence": 0.9, "intent_response_key": "faq/fees"}}
+    }
+    assert side_topics(tracker) == []
+
+
+def test_a_fee_question_at_the_list_is_still_answered() -> None:
+    from actions.booking_answers import side_topics
+
+    tracker = make_tracker(slots={"requested_slot": "slot_id"}, text="专家号多少钱", intent="faq")
+    assert side_topics(tracker) == ["utter_faq/fees"]
