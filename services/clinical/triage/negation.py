@@ -73,22 +73,31 @@ _BODY_DENIED = re.compile(
 _LOOKBACK = 18
 
 
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of the clause a match sits in, by the clause spaces normalisation kept (else the text)."""
+    breaks: tuple[int, ...] = getattr(text, "breaks", ())
+    lo = max((b for b in breaks if b <= start), default=0)
+    hi = min((b for b in breaks if b >= end), default=len(text))
+    return lo, hi
+
+
 def is_negated(text: str, start: int, end: int, *, history: bool = True) -> bool:
     """True when the match ``text[start:end]`` is negated (or, with ``history``, past history).
 
     Red flags pass ``history=True``: "去年得过心梗" is not an event now.
     Symptom mapping passes ``False``: the old illness still picks the department.
     """
-    before = text[max(0, start - _LOOKBACK) : start]
-    denied = _BODY_DENIED.match(text, start)
+    lo, hi = _clause(text, start, end)  # "不胸痛 就是咳嗽": a denial stays in its own clause
+    before = text[max(lo, start - _LOOKBACK) : start]
+    denied = _BODY_DENIED.match(text, start, hi)
     if denied and denied.end() >= end:
         return True
     if before and _NEGATED_BEFORE.search(before):
         return True
-    if _NORMAL_AFTER.match(text, end) or _NORMAL_LIST_AFTER.match(text, end):
+    if _NORMAL_AFTER.match(text, end, hi) or _NORMAL_LIST_AFTER.match(text, end, hi):
         return True
     if not history:
         return False
     if before and _HISTORY_BEFORE.search(before):
         return True
-    return bool(_HISTORY_AFTER.match(text, end))
+    return bool(_HISTORY_AFTER.match(text, end, hi))

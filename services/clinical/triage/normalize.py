@@ -85,10 +85,48 @@ _TABLE: dict[int, int | str | None] = {
     **{cp: None for cp in (0x200B, 0x200C, 0x200D, 0xFEFF, 0x00AD)},  # zero-width
 }
 
-# Spaces between two CJK characters are typing noise ("胸 口 疼").
+# A space between two runs of Chinese (two characters or more each side) is how phone users
+# end a clause ("孩子吞了硬币 吃喝正常 玩得挺好"). The rules still read the words joined (they
+# were written and tuned so, and a sign may straddle the space: "胸口 很疼"), but negation must
+# not reach across it: the place is kept in :attr:`Normalized.breaks`. Not after a negation cue:
+# "没有 胸痛" is one denial.
+_CLAUSE_SPACE = re.compile(r"(?<=[\u3400-\u9fff]{2})(?<!没有)(?<![不没无未])[ \t]+(?=[\u3400-\u9fff]{2})")
+# Stands in for a clause space until the lexicon has run: a private-use character (removed from the
+# patient's text first), not a space or control character, which the passes below would eat.
+_MARK = "\ue000"
+# Other spaces between two CJK characters are typing noise ("胸 口 疼").
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")  # lone halves cannot be encoded for OpenCC
+
+
+class Normalized(str):
+    """Normalised text that remembers where a clause space stood (offsets into the text).
+
+    A plain ``str`` everywhere; :func:`~services.clinical.triage.negation.is_negated` reads
+    ``breaks`` to keep a denial inside its own clause. Slicing or joining gives a plain ``str``
+    without breaks, which reads as before (words joined), never as less negated than that.
+    """
+
+    breaks: tuple[int, ...]
+
+    def __new__(cls, text: str, breaks: tuple[int, ...] = ()) -> Normalized:
+        made = super().__new__(cls, text)
+        made.breaks = breaks
+        return made
+
+
+def _unmark(text: str) -> Normalized:
+    """Remove the clause marks, keeping their offsets."""
+    if _MARK not in text:
+        return Normalized(text)
+    pieces = text.split(_MARK)
+    breaks: list[int] = []
+    at = 0
+    for piece in pieces[:-1]:
+        at += len(piece)
+        breaks.append(at)
+    return Normalized("".join(pieces), tuple(breaks))
 
 
 def to_simplified(text: str) -> str:
@@ -109,7 +147,7 @@ class Normalizer:
         # hand table above stays as a cheap second pass for variants it keeps.
         self._t2s = opencc.OpenCC("t2s")
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str) -> Normalized:
         """Return ``text`` in the form the rules are written against."""
         if not isinstance(text, str):
             text = str(text)
@@ -117,8 +155,9 @@ class Normalizer:
         if not text.isascii():
             text = self._t2s.convert(_SURROGATE.sub("", text))
         text = to_simplified(text).lower()
-        text = _CONTROL.sub(" ", text)
+        text = _CONTROL.sub(" ", text).replace(_MARK, "")
+        text = _CLAUSE_SPACE.sub(_MARK, text)
         text = _CJK_SPACE.sub("", text)
         if self._pattern is not None:
             text = self._pattern.sub(lambda m: self._replacements[m.group(0)], text)
-        return text
+        return _unmark(text)
