@@ -42,9 +42,9 @@ from conversation_blind_doc import render  # noqa: E402
 from actions.dates import resolve as resolve_day  # noqa: E402
 from app import build_context  # noqa: E402
 from config import load_settings  # noqa: E402
-from models import AccountPatient  # noqa: E402
+from models import AccountPatient, Prescription  # noqa: E402
 from services.booking.calendar import SHANGHAI, local_today  # noqa: E402
-from services.clinical.sealed import TITLE_CONTEXT  # noqa: E402
+from services.clinical.sealed import DIAGNOSIS_CONTEXT, TITLE_CONTEXT  # noqa: E402
 from services.clinical.triage.routing import resolve_department  # noqa: E402
 from services.conversation.consent import wording as consent_wording  # noqa: E402
 from services.patients.registry import NAME_CONTEXT, find_or_create_account, phone_hash  # noqa: E402
@@ -75,6 +75,10 @@ RETURNING = ("cancel", "query_appointment", "result", "refill")  # played again 
 # the name typed before the ID number, else 张三. Diabetes words take 李秀英's records.
 DEFAULT_APPOINTMENT_DEPARTMENT = "cardiology"
 DIABETES_WORDS = re.compile(r"二甲双胍|二甲雙胍|降糖|糖尿|血糖|胰岛素|胰島素|格列")
+# An asthma inhaler renewed (set 8's J28): the seed has none, so 张建国 gets one issued at the
+# respiratory clinic before the script plays (the bot rightly will not renew his amlodipine for it).
+INHALER_WORDS = re.compile(r"哮喘|喷雾|噴霧|吸入|气雾|氣霧")
+INHALER = [{"drug": "布地奈德福莫特罗吸入粉雾剂", "spec": "160μg×60吸", "dose": "每日2次，每次1吸", "quantity": 1}]
 
 
 def appointment_for(conv: dict[str, Any]) -> tuple[str, str] | None:
@@ -197,6 +201,9 @@ class Runner:
             # the doctor (set 3's refills played second met "已经有一个续方申请在处理中" and submitted none).
             self.sql("DELETE FROM otp_codes")
             self.fresh_phone_bindings(demo_phone(conv))
+            if kind == "refill" and any(INHALER_WORDS.search(turn) for turn in conv["turns"]):
+                self.prescribe_inhaler(str(who["patient"]))
+                outcome.notes.append("runner gave 张建国 an asthma inhaler prescription (the seed has none)")
             if kind == "refill":
                 self.sql(
                     "UPDATE refill_requests SET status = 'cancelled' WHERE patient_id = :p "
@@ -248,6 +255,30 @@ class Runner:
         assert refused is not None, f"no {department} places on {day}"
         refused.raise_for_status()
         raise AssertionError("unreachable: a 409 raises")
+
+    def prescribe_inhaler(self, patient_id: str) -> None:
+        """An offline asthma prescription from the respiratory clinic, once per run."""
+        if getattr(self, "_inhaler_given", False):
+            return
+        rows = self.sql(
+            "SELECT d.id, d.department_id FROM doctors d JOIN departments p ON p.id = d.department_id "
+            "WHERE p.code = 'respiratory' LIMIT 1"
+        )
+        doctor_id, department_id = rows[0]
+        with self.ctx.db.transaction() as session:
+            session.add(
+                Prescription(
+                    patient_id=patient_id,
+                    doctor_id=doctor_id,
+                    department_id=department_id,
+                    diagnosis_enc=self.ctx.cipher.encrypt("支气管哮喘", DIAGNOSIS_CONTEXT),
+                    is_chronic=True,
+                    issued_on=local_today() - timedelta(days=30),
+                    origin="offline",
+                    items_enc=self.ctx.cipher.encrypt(json.dumps(INHALER, ensure_ascii=False), "prescriptions.items"),
+                )
+            )
+        self._inhaler_given = True
 
     def fresh_phone_bindings(self, phone: str) -> None:
         """The demo phone stands for a different patient's phone in each script: the browsers it
