@@ -8,7 +8,7 @@ import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -34,6 +34,7 @@ NOT_A_QUESTION = re.compile(
 )
 
 REMARK_KEPT = "好的，这个我记下了，会和续方申请一起转给审核的医生。"
+REMARK_GOES_WITH = "您前面说的情况已经记下，和这张处方的续方申请一起提交给审核的医生。"
 
 # How the drugs reach the patient: asked at the refill question, answered by the submission.
 DELIVERY = re.compile(r"寄|快递|邮|配送|送(到|药|过来|上门|家)|到家|上门|取药|拿药|领药|自取|药房")
@@ -178,6 +179,16 @@ def ask_prescription(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
         chosen = prescriptions[0]
     if chosen is not None:
         dispatcher.utter_message(response="utter_refill_only_one", prescription=prescription_label(chosen))
+        if tracker.get_slot("refill_question"):
+            # a remark kept before the phone ("最近冇發作 唔喘", set 8's J28): the question for the
+            # doctor is answered already, so the request goes in now instead of asking it again
+            dispatcher.utter_message(text=REMARK_GOES_WITH)
+            return [
+                SlotSet("prescription_id", str(chosen["id"])),
+                SlotSet("offered_choices", ids),
+                SlotSet("requested_slot", None),
+                FollowupAction("refill_form"),
+            ]
         dispatcher.utter_message(response="utter_ask_refill_question")
         return [
             SlotSet("prescription_id", str(chosen["id"])),

@@ -6,6 +6,8 @@ asthma or COPD prescriptions; when none is on file the patient is told so and ch
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from actions.refill_words import named_prescriptions
@@ -35,3 +37,39 @@ def test_an_inhaler_is_not_the_blood_pressure_drug(said: str) -> None:
 def test_an_inhaler_finds_the_asthma_or_copd_prescription(said: str, ids: list[str]) -> None:
     named = named_prescriptions([HYPERTENSION, ASTHMA, COPD], None, [said])
     assert [rx["id"] for rx in named.matches] == ids
+
+
+async def test_a_remark_kept_before_the_phone_is_not_asked_for_again(hospital: Any, domain: dict) -> None:
+    """J28: "最近冇發作 唔喘" was kept at the phone question; once the inhaler is found the request
+    goes in (the form runs on) instead of "有没有想问医生的？" a second time."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.refill import REMARK_GOES_WITH, ActionAskPrescriptionId
+    from tests.actions.helpers import make_tracker
+
+    pid = hospital.add_patient("张建国", "13800138001")
+    hospital.prescriptions[pid] = [HYPERTENSION, ASTHMA]
+    parse = {"intent": {"name": "request_refill"}}
+    asked = {"event": "user", "text": "哮喘噴霧用完咗 想喺網上續方", "parse_data": parse}
+    slots = {"patient_id": pid, "refill_question": "最近冇發作 唔喘"}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots=slots, text="[验证码#Kk22Ll33]", events=[asked])
+    events = await ActionAskPrescriptionId().run(dispatcher, tracker, domain)
+    assert {"event": "followup", "name": "refill_form", "timestamp": None} in events
+    assert {"event": "slot", "name": "prescription_id", "value": "rx3", "timestamp": None} in events
+    assert dispatcher.messages[-1]["text"] == REMARK_GOES_WITH
+
+
+async def test_without_a_remark_the_question_for_the_doctor_is_asked(hospital: Any, domain: dict) -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.refill import ActionAskPrescriptionId
+    from tests.actions.helpers import make_tracker, responses
+
+    pid = hospital.add_patient("张建国", "13800138001")
+    hospital.prescriptions[pid] = [HYPERTENSION, ASTHMA]
+    asked = {"event": "user", "text": "哮喘的药快没了", "parse_data": {"intent": {"name": "request_refill"}}}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"patient_id": pid}, text="[验证码#Kk22Ll33]", events=[asked])
+    await ActionAskPrescriptionId().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_refill_only_one", "utter_ask_refill_question"]
