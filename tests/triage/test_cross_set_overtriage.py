@@ -302,3 +302,31 @@ def test_fever_look_alikes_are_not_home_care(rules: TriageEngine, text: str, flo
 @pytest.mark.parametrize("text", ["不发烧 就是浑身没劲 两天了", "没有发烧 浑身乏力三天"])
 def test_tiredness_without_fever_is_not_this_family(rules: TriageEngine, text: str) -> None:
     assert "self_care_adult_short_fever_with_cold" not in _rules_fired(rules, text)
+
+
+# -- 8. Weight loss denied is not weight loss (conversation set 8's J09; NICE NG12 needs it said) --
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "胃最近三个多月老是烧心反酸 没有黑便 体重也没掉 咽东西不费劲",  # J09's symptoms and denials
+        "老是胃胀反酸，体重倒是没怎么减，吃饭也正常",
+        "咳嗽两个月了痰里偶尔有血丝，体重没有下降，晚上也不出汗",
+    ],
+)
+def test_weight_loss_denied_raises_nothing(rules: TriageEngine, text: str) -> None:
+    fired = _rules_fired(rules, text)
+    assert "weight_loss_upper_gi" not in fired and "blood_in_sputum_weight_loss" not in fired
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这两个月胃口不好吃一点就饱，体重掉了十来斤",
+        "最近老是胃不舒服，体重下降得厉害",
+        "咳嗽痰里带血，人瘦了好多，体重减了八斤",
+    ],
+)
+def test_weight_loss_said_still_raises_to_urgent(rules: TriageEngine, text: str) -> None:
+    assert _level(rules, text) in (URGENT, EMERGENCY)
