@@ -169,6 +169,20 @@ def asks_for(texts: list[str]) -> set[str]:
     return wanted
 
 
+# The registration's read-back (bot/domain.yml utter_ask_registration_ok): name, masked ID and
+# phone shown, "都对吗？" asked before any code goes out.
+READ_BACK_WORDS = ("请核对一下就诊人信息", "都对吗")
+
+
+def asks_to_confirm(texts: list[str], phone: str) -> bool:
+    """The bot's last reply is the registration's read-back and shows the patient's own phone
+    (masked, its last four digits): a patient whose details are right confirms it. Blind
+    scripts do not know this step (set 9's bookings end with the code typed at it, or at the
+    phone), as they do not know every form question (`asks_for`)."""
+    joined = "\n".join(texts)
+    return all(word in joined for word in READ_BACK_WORDS) and f"****{phone[-4:]}" in joined
+
+
 # Words of the hand-off's "when someone answers" (services/conversation/handoff_choice.when_answered).
 WHEN_ANSWERED_WORDS = ("回复您", "上班后")
 # A patient who gives up on the person they asked for (the runner's own list, not the bot's

@@ -337,8 +337,15 @@ class Runner:
                     outcome.notes.append("patient tapped 同意 at the consent question")
 
         def answer_unforeseen(remaining: list[str]) -> None:
-            """A form question the script did not foresee gets the answer a patient would give."""
-            wanted = cb.asks_for([m.get("text") or "" for m in last])
+            """A form question the script did not foresee gets the answer a patient would give;
+            at the end of the script, a read-back of the patient's own details is confirmed."""
+            texts = [m.get("text") or "" for m in last]
+            if not remaining and not inserted["CONFIRM"] and cb.asks_to_confirm(texts, who["phone"]):
+                inserted["CONFIRM"] += 1
+                say("对", "对", "患者(补答)")
+                outcome.notes.append("runner confirmed the read-back of the patient's details")
+                return
+            wanted = cb.asks_for(texts)
             ahead = set().union(*(cb.placeholders(t) for t in remaining)) if remaining else set()
             for kind in ("PHONE", "SMS_CODE", "ID_NUMBER"):
                 if kind in wanted and kind not in ahead and inserted[kind] < MAX_INSERTS:
@@ -368,7 +375,7 @@ class Runner:
             if "SMS_CODE" in cb.placeholders(turn):
                 values["SMS_CODE"] = self.sms_code(who["phone"], seen)
             say(cb.substitute(turn, values), cb.mask(turn))
-        for _ in range(2):
+        for _ in range(3):  # a read-back to confirm, then the code it sends, then one more form answer
             answer_unforeseen([])
         outcome.passed, outcome.why = check(self, conv["goal"], outcome, who, before)
         return outcome

@@ -117,3 +117,22 @@ def test_the_day_a_cancel_script_means(turns: list[str], ahead: int | None) -> N
         assert found == date(2026, 12, 16)  # 下周三, not 后天
     else:
         assert found == (monday + timedelta(days=ahead) if ahead is not None else None)
+
+
+READ_BACK = "请核对一下就诊人信息：\n姓名：王子轩\n身份证号：已填写\n手机号：139****0001\n都对吗？有写错的直接告诉我。"
+
+
+def test_the_read_back_of_the_patients_own_phone_is_to_be_confirmed() -> None:
+    assert cb.asks_to_confirm([READ_BACK], "13900000001")
+
+
+@pytest.mark.parametrize(
+    ("texts", "phone"),
+    [
+        ([READ_BACK], "13900000002"),  # someone else's phone shown: the patient would correct it
+        (["请输入手机号（11位），我们会把通知发到这个号码："], "13900000001"),  # a form question, not the read-back
+        (["姓名：王子轩\n手机号：139****0001"], "13900000001"),  # details without the question
+    ],
+)
+def test_anything_else_is_not_confirmed_for_the_patient(texts: list[str], phone: str) -> None:
+    assert not cb.asks_to_confirm(texts, phone)
