@@ -50,6 +50,7 @@ from services.conversation import (
     placeholders,
     privacy_journeys,
     pseudonyms,
+    recent_context,
     records_errands,
     symptom_routing,
     turn_state,
@@ -145,6 +146,14 @@ def handle_message(
     if hits:
         replies = _answer(ctx, engine, triage, message, hits)
         _keep_emergency(ctx, message)
+        return replies.messages
+    # the age in one message, the fever in the next (services/conversation/recent_context.py)
+    told, joined = recent_context.joined_hits(ctx, triage, message.conversation_id, message.text)
+    if told:
+        # kept as the joined text, so the emergency state finds the same rules again
+        told_message = replace(message, text=joined)
+        replies = _answer(ctx, engine, triage, told_message, told)
+        _keep_emergency(ctx, told_message)
         return replies.messages
     # consent, 查看/删除我的数据, 窗口绑定: decided before the message is kept or passed on
     keep = lambda kept: settle(ctx, record_inbound(ctx, replace(message, text=kept)), "answered")  # noqa: E731
