@@ -99,6 +99,15 @@ def placeholder_mask(value: str) -> str:
     return (match.group(2) or "") if match else ""
 
 
+# --- department names read by sound ----------------------------------------------
+
+# A verb typed before a department's name, which read by sound together with the name
+# would be another, longer name: "看妇科" (kan fu ke) sounds like 康复科 (kang fu ke, an/ang
+# folded), but the patient asked for 妇科. The bot's finder (bot/components/department_names.py)
+# and the app's resolver (services/clinical/triage/routing.py) both skip such a window.
+VERBS_BEFORE_DEPARTMENT = ("看", "挂", "掛", "约", "約", "找", "去", "睇", "瞧")
+
+
 # --- error codes of the hospital API -----------------------------------------------
 
 

@@ -39,6 +39,8 @@ import opencc
 import yaml
 from pypinyin import lazy_pinyin
 
+from shared_rules import VERBS_BEFORE_DEPARTMENT
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPARTMENTS_FILE = ROOT / "data" / "departments.yml"
 ROUTING_FILE = ROOT / "data" / "triage" / "routing.yml"
@@ -70,9 +72,6 @@ _COMPLAINT_WORD = re.compile(r"疼|痛|晕|咳|拉肚子|失眠")
 # A name cut short, the message's last clause: "消化", "挂号 呼吸", "整个号呗 肿瘤的", "就血液那边".
 _SHORT_BEFORE = r"(?:^|(?<=[\s，。,.!！?？~、：:]))(?:就|要|挂|掛|约|約)?"
 _SHORT_AFTER = r"(?:的)?(?:那边|那个|那块)?(?:的|嘅|滴)?(?:吧|呗|啊|呀|嘛)?[\s，。,.!！?？~]*$"
-# A verb typed before a name that is read by sound as another, longer name: "看妇科"
-# (kan fu ke) sounds like 康复科 (kang fu ke, an/ang folded); the patient said 妇科.
-_VERB_BEFORE_NAME = ("看", "挂", "掛", "约", "約", "找", "去", "睇", "瞧")
 # Treatments only one department gives, named as what is booked: "预约针灸", "帮我约个
 # 推拿", "约个号做理疗" (data/department_words.yml ``booked``). Never after 了/过 ("做了
 # 针灸以后头晕" is a complaint).
@@ -279,7 +278,7 @@ class DepartmentFinder:
                 if not _is_chinese(window):
                     continue
                 code = self.by_sound.get(sound(window))
-                if window[0] in _VERB_BEFORE_NAME and window[1:] in self.names:
+                if window[0] in VERBS_BEFORE_DEPARTMENT and window[1:] in self.names:
                     continue  # "看妇科" is 妇科 asked for, not 康复科 by sound
                 if code is not None and text[end - 1 : end + 1] not in _EVERYDAY_AFTER_KE:
                     hits.append((start, end, code))
@@ -332,11 +331,16 @@ class DepartmentFinder:
         return hits
 
 
+def _longest_first(words: Iterable[str]) -> str:
+    """One alternation of the words, the longest first, so 肾结石 beats 肾."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 def _framed(words: Mapping[str, str]) -> re.Pattern[str] | None:
     """One pattern for every word in its frames; the longest word first, so 肾结石 beats 肾."""
     if not words:
         return None
-    word = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    word = _longest_first(words)
     after = f"(?:{_IS_ONE})(?:那个科|科室|科|门诊|医生|大夫)?|{_DEPARTMENT_WORD}"
     return re.compile(f"(?:(?P<treats>{_TREATS}){_FILLER})?(?P<word>{word})(?P<after>{after})")
 
@@ -345,7 +349,7 @@ def _looked_at(words: Mapping[str, str]) -> re.Pattern[str] | None:
     """ "看看俺这个胃", "瞧瞧我的眼睛": one's own organ to be looked at, ending the clause."""
     if not words:
         return None
-    word = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    word = _longest_first(words)
     return re.compile(f"(?:{_LOOKED_AT})(?:{_OWNER})(?:这个|那个)?(?P<word>{word}){_CLAUSE_END}")
 
 
@@ -355,7 +359,7 @@ def _asked_for(words: Mapping[str, str]) -> re.Pattern[str] | None:
     organs = [w for w in words if not _COMPLAINT_WORD.search(w)]
     if not organs:
         return None
-    word = "|".join(re.escape(w) for w in sorted(organs, key=len, reverse=True))
+    word = _longest_first(organs)
     owner = f"(?:{_OWNER})?(?:这个|那个)?"
     return re.compile(f"{_ASKED_BOOKING}(?P<look>{_LOOKED_AT}){owner}(?P<word>{word}){_CLAUSE_END}")
 
@@ -363,14 +367,14 @@ def _asked_for(words: Mapping[str, str]) -> re.Pattern[str] | None:
 def _short(short: Mapping[str, str]) -> re.Pattern[str] | None:
     if not short:
         return None
-    word = "|".join(re.escape(w) for w in sorted(short, key=len, reverse=True))
+    word = _longest_first(short)
     return re.compile(f"{_SHORT_BEFORE}(?P<word>{word}){_SHORT_AFTER}")
 
 
 def _booked(booked: Mapping[str, str]) -> re.Pattern[str] | None:
     if not booked:
         return None
-    word = "|".join(re.escape(w) for w in sorted(booked, key=len, reverse=True))
+    word = _longest_first(booked)
     return re.compile(f"(?:{_BOOKING_VERB}){_BOOKING_GAP}(?P<word>{word})")
 
 

@@ -269,21 +269,19 @@ class RasaRestClient(DialogueEngine):
         return parse_transcript(tracker, limit)
 
     def requested_slot(self, sender: str) -> str | None:
-        tracker = self._request(
-            "GET",
-            f"/conversations/{_path_id(sender)}/tracker",
-            params={"include_events": "NONE"},
-            timeout=self.understanding_timeout,
-        )
-        value = _dict(_dict(tracker).get("slots")).get("requested_slot")
+        value = _dict(self._state(sender).get("slots")).get("requested_slot")
         return str(value) if value else None
 
     def active_loop(self, sender: str) -> str | None:
+        name = _dict(self._state(sender).get("active_loop")).get("name")
+        return str(name) if name else None
+
+    def _state(self, sender: str) -> dict[str, Any]:
+        """The tracker's current state without its events: slots, active loop."""
         tracker = self._request(
             "GET",
             f"/conversations/{_path_id(sender)}/tracker",
             params={"include_events": "NONE"},
             timeout=self.understanding_timeout,
         )
-        name = _dict(_dict(tracker).get("active_loop")).get("name")
-        return str(name) if name else None
+        return _dict(tracker)

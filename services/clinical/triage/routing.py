@@ -26,13 +26,12 @@ from services.clinical.triage.engine import TriageEngine, default_engine
 from services.clinical.triage.errors import TriageDataError
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, DEPARTMENTS_FILE
 from services.clinical.triage.patterns import compile_alternatives, find
+from shared_rules import VERBS_BEFORE_DEPARTMENT
 
 ROUTING_FILE = "routing.yml"
 # Pinyin confusions of southern accents and of hurried typing, folded to one form.
 _FOLD = ((re.compile(r"^zh"), "z"), (re.compile(r"^ch"), "c"), (re.compile(r"^sh"), "s"), (re.compile(r"^l"), "n"))
 _FOLD_FINAL = ((re.compile(r"ang$"), "an"), (re.compile(r"eng$"), "en"), (re.compile(r"ing$"), "in"))
-# A verb typed before a name, which read by sound with it would be another name: "看妇科".
-_VERB_BEFORE_NAME = ("看", "挂", "掛", "约", "約", "找", "去", "睇", "瞧")
 
 
 class RoutingFile(BaseModel):
@@ -107,7 +106,7 @@ class DepartmentResolver:
         hits = []
         for end in ends:
             for start in range(max(0, end - self.longest), end - 1):
-                if text[start] in _VERB_BEFORE_NAME and text[start + 1 : end] in self.by_name:
+                if text[start] in VERBS_BEFORE_DEPARTMENT and text[start + 1 : end] in self.by_name:
                     continue  # "看妇科" (kan fu ke) asks for 妇科, though it sounds like 康复科
                 code = self.by_sound.get(sound(text[start:end]))
                 if code is not None:
