@@ -42,6 +42,11 @@ FAQ_WORDS = {
     "fees": ("挂号费", "元"),
     "contact": ("电话", "010-"),
     "visiting": ("探视",),  # DESIGN.md's topic; set 4's README names it
+    # set 11's author named its own topics (DESIGN.md lists none); mapped before its scoring
+    "opening_hours": ("8:00", "周一到周五", "门诊时间", "开诊"),
+    "medical_insurance": ("医保", "醫保"),
+    "invoice": ("票据", "发票"),
+    "medical_records": ("病历",),
 }
 
 

@@ -8,7 +8,7 @@ check), so a rule that only matched the vignette's wording fails here. ``keep`` 
 the new patterns must leave at their level; ``partly`` (set D) those moved the right way but not
 all the way. Blind sets A-D and F-I are in the learned layer's corpus, each copied unchanged
 (held out one set at a time, the layer trained with F-I caught 1,378 of 1,382 emergencies against
-1,376 without: docs/triage-blind.md); set E stays out as the layer's out-of-sample check. Sets J, K and L,
+1,376 without: docs/triage-blind.md); set E stays out as the layer's out-of-sample check. Sets J, K, L and M,
 each scored sealed once, are tuning material for the rules. The sealed set
 (``tests/triage/blind/sealed/``, never opened here: only its recorded checksum and its letter are
 compared) must stay out of the corpus.
