@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.rasa.client import Understanding
+from services.clinical.triage.edge import worth_assessing
 from services.conversation.symptom_routing import describes_complaint, should_reroute
 
 
@@ -126,3 +127,72 @@ def test_a_booking_that_asks_for_a_body_part_to_be_looked_at_goes_to_triage(text
 )
 def test_looking_at_something_else_or_outside_a_booking_is_not_a_complaint(intent: str, text: str) -> None:
     assert not _understood(intent, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "空腹血糖总在十几徘徊",  # a reading said roughly
+        "我爸肌酐三百多 脚也肿",  # a blood test's value with its number
+        "查出来血小板一直低",
+        "胸口时不时咯噔一下 感觉心跳停了一下",  # a beat missed
+        "老觉得心脏漏跳 一阵一阵的",
+        "透析的人 这几天尿量越来越少",  # less water passed
+        "闺女五岁多了晚上还尿床",
+        "锁骨上面鼓起来一个 按着软软的",  # something bulging
+        "小腿青筋都鼓起来了 走多了酸",
+        "儿子写作业注意力老是不集中",  # attention
+        "这阵子动不动就想哭",  # mood
+        "舌头上烂了好几处 吃饭疼",  # the mouth
+        "蹲下再起来 眼前一下发黑",  # dark eyes on standing
+        "老人大便干结 一周才一次",  # the bowels
+        "娃嘴巴里起了好多小水泡",
+    ],
+)
+def test_more_complaint_wording_reaches_triage_when_the_nlu_falls_back(text: str) -> None:
+    assert _fell_back(text)
+    assert _understood("faq", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我家猫咪两天没吃东西了 咋整",  # a pet is unwell: not the hospital's patient
+        "狗狗老是拉稀怎么办",
+        "仓鼠眼睛肿了能看吗",
+        "吹泡泡机在哪买",  # a bubble is no blister
+        "血常规报告能手机上看吗",  # a test's name without its value
+    ],
+)
+def test_a_pets_complaint_and_everyday_words_are_not_the_patients(text: str) -> None:
+    assert not _fell_back(text)
+    assert not _understood("out_of_scope", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "被邻居家的狗咬了一口 出血了",  # a bite is the patient's own wound
+        "宝宝咳起来跟小狗叫似的 喘得厉害",  # croup's bark is a simile, not a dog
+        "让猫抓了一道 要打针吗",
+    ],
+)
+def test_an_animal_bite_or_an_animal_simile_is_still_a_complaint(text: str) -> None:
+    assert _fell_back(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "想挂个号 看看我的脚气",  # a booking's words do not hide its complaint, however short
+        "约个号看湿疹",
+        "挂个号 血糖老是二十多",
+    ],
+)
+def test_a_short_booking_with_a_complaint_is_worth_the_edges_assessment(text: str) -> None:
+    assert worth_assessing(text)
+
+
+@pytest.mark.parametrize("text", ["约个号 下周三", "挂个号", "两天", "预约皮肤科"])
+def test_a_short_booking_with_no_complaint_is_not_assessed(text: str) -> None:
+    assert not worth_assessing(text)

@@ -41,6 +41,7 @@ import re
 from functools import lru_cache
 
 from services.clinical.triage import blend
+from services.clinical.triage.complaint_wording import booking_tells_complaint
 from services.clinical.triage.engine import TriageEngine
 from services.clinical.triage.models import RedFlagHit, TriageInput, TriageLevel, TriageResult
 from services.clinical.triage.routing import looks_like_symptom, reads_as_errand, resolve_department
@@ -142,8 +143,13 @@ def _assessed(engine: TriageEngine, text: str) -> tuple[tuple[RedFlagHit, ...], 
 
 
 def worth_assessing(text: str) -> bool:
-    """A complaint, or a message long enough to hide one; never a bare form answer."""
+    """A complaint, or a message long enough to hide one; never a bare form answer.
+
+    A complaint is also one told in words the router has none for, or inside a booking's
+    own words (services/clinical/triage/complaint_wording.py): "约个号看看脚气 皮肤那边的"
+    is short and its 约个号 reads to the router as an errand, so such a booking went on
+    unjudged (NLU set 8, tuning material, had one)."""
     stripped = (text or "").strip()
     if not stripped or stripped.startswith("/"):  # a button's payload is not a description
         return False
-    return len(stripped) >= MIN_ASSESSED_CHARS or looks_like_symptom(stripped)
+    return len(stripped) >= MIN_ASSESSED_CHARS or looks_like_symptom(stripped) or booking_tells_complaint(stripped)
