@@ -162,6 +162,8 @@ def test_more_complaint_wording_reaches_triage_when_the_nlu_falls_back(text: str
         "仓鼠眼睛肿了能看吗",
         "吹泡泡机在哪买",  # a bubble is no blister
         "血常规报告能手机上看吗",  # a test's name without its value
+        "流感疫苗现在能打吗 在几楼",  # a vaccine asked about, its disease's name no complaint
+        "娃的乙肝疫苗第二针什么时候打",
     ],
 )
 def test_a_pets_complaint_and_everyday_words_are_not_the_patients(text: str) -> None:
@@ -175,6 +177,8 @@ def test_a_pets_complaint_and_everyday_words_are_not_the_patients(text: str) -> 
         "被邻居家的狗咬了一口 出血了",  # a bite is the patient's own wound
         "宝宝咳起来跟小狗叫似的 喘得厉害",  # croup's bark is a simile, not a dog
         "让猫抓了一道 要打针吗",
+        "手被狗咬破了 狂犬疫苗要打几针",
+        "打了流感疫苗以后一直发烧",
     ],
 )
 def test_an_animal_bite_or_an_animal_simile_is_still_a_complaint(text: str) -> None:

@@ -17,8 +17,12 @@ import re
 from services.clinical.triage.routing import looks_like_symptom
 
 # Everyday words that hold a complaint word's character: "麻烦你了" (麻), "抽空" (抽),
-# "吐槽" (吐), "抽血" (a test, not a fit).
-_EVERYDAY = re.compile(r"麻烦|麻煩|抽空|抽时间|抽時間|抽个空|抽個空|抽血|吐槽|痛快|疼爱|疼愛")
+# "吐槽" (吐), "抽血" (a test, not a fit); a vaccine with its disease's name ("新冠疫苗",
+# "狂犬疫苗" - the bite beside it is still read).
+_EVERYDAY = re.compile(
+    r"麻烦|麻煩|抽空|抽时间|抽時間|抽个空|抽個空|抽血|吐槽|痛快|疼爱|疼愛"
+    r"|(?:新冠|流感|乙肝|甲肝|狂犬病?|HPV|hpv|九价|四价|二价|水痘|麻疹|百白破|肺炎|带状疱疹|破伤风|脊灰)?疫苗"
+)
 # A booking's own words, taken out before its complaint is read ("俺想挂个号 腰腿疼").
 _BOOKING_WORDS = re.compile(
     r"(?:预约|預約|挂号|掛號|挂个号|掛個號|约个号|約個號|挂一个号|约一个号|挂个|掛個|约个|約個|约一下|約一下|"
