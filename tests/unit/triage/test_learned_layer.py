@@ -23,10 +23,12 @@ from services.clinical.triage.learned import (
     LearnedSettings,
     Prediction,
     combine,
+    denied,
     features_text,
     load_corpus,
     load_settings,
     train,
+    without_denials,
 )
 
 SETTINGS = LearnedSettings(
@@ -169,3 +171,23 @@ def test_questions_are_the_rules_and_none_once_the_layer_calls_an_emergency(
         expected = [] if combined.level is TriageLevel.EMERGENCY else rules.questions
         assert combined.questions == expected, case.text
     assert moved, "the sample should include answers the layer moved"
+
+
+@pytest.mark.parametrize(
+    ("said", "kept", "marked"),
+    [
+        ("孩子咳嗽两天，不喘，没晕过", ["咳嗽"], ["喘", "晕"]),
+        ("没有胸痛、气短，就是头晕", ["头晕"], ["胸痛", "气短"]),
+        # A denial that is itself a finding keeps its words; so do a sign said and an old illness.
+        ("宝宝不吃奶，皮疹压了不褪色", ["不吃奶", "不褪色"], []),
+        ("去年得过心梗，今天胸口疼得厉害", ["心梗", "胸口疼"], []),
+    ],
+)
+def test_a_denied_sign_is_read_apart_from_the_sign_said(
+    rules_engine: TriageEngine, said: str, kept: list[str], marked: list[str]
+) -> None:
+    read = without_denials(rules_engine.normalize(said))
+    assert all(word in read for word in kept), read
+    assert all(word not in read and denied(word) in read for word in marked), read
+    # Training and prediction read the same: features_text masks too.
+    assert features_text(rules_engine.normalize(said), 70, None, None) == f"{read} 老人"
