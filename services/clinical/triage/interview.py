@@ -82,6 +82,10 @@ class SelfCareSpec(_Strict):
     #: group's danger signs) is said.
     groups: list[Literal["pregnancy", "young_infant"]] = []
     group_unless: list[str] = []
+    #: Long-standing by nature (dandruff, dry cracked hands, a small wart): said as recurring or as
+    #: lasting years ("好几年了", "一到冬天就") it stays what the entry is for, since the recurrence
+    #: gate is there for complaints whose coming back is itself a reason to be seen.
+    recurring: bool = False
 
     @model_validator(mode="after")
     def _groups_have_danger_signs(self) -> SelfCareSpec:
@@ -251,6 +255,7 @@ def low_risk(
     pregnancy: bool = False,
     young_infant: bool = False,
     max_temperature: float | None = None,
+    recurring: bool = False,
 ) -> bool:
     """No risk group and no abnormal number: the only patients whose answer may go down to self-care.
 
@@ -259,7 +264,8 @@ def low_risk(
     every infant when ``infants`` is false (the learned layer's stricter gate).
     ``pregnancy`` lets a pregnant (not a postpartum) patient through, and
     ``young_infant`` a baby under three months, for entries written for them
-    whose danger signs the caller has checked. ``max_temperature`` raises the highest temperature
+    whose danger signs the caller has checked; ``recurring`` lets a complaint long-standing by nature
+    through when said as recurring. ``max_temperature`` raises the highest temperature
     allowed (38.4) for an entry written for it (a well child's fever below 39).
     """
     if findings.postpartum or who.is_elder or ((who.pregnant or findings.pregnant) and not pregnancy):
@@ -269,7 +275,11 @@ def low_risk(
     # The discomforts written for pregnancy and for young babies come and go by nature ("孕期老是鼻塞",
     # "新生儿经常打喷嚏", "老是打嗝"): said as recurring they stay what their entry is for; their own
     # danger signs were checked by the caller (``group_unless``).
-    expected = (pregnancy and bool(who.pregnant or findings.pregnant)) or (young_infant and _infant(findings, who))
+    expected = (
+        recurring
+        or (pregnancy and bool(who.pregnant or findings.pregnant))
+        or (young_infant and _infant(findings, who))
+    )
     if (findings.recurrent and not expected) or not _normal_vital_signs(findings, max_temperature):
         return False
     if young_infant and infants and _infant(findings, who):
@@ -352,7 +362,16 @@ def self_care_entry(
             return None
         entries.append(entry)
     limit = max((e.max_temperature for e in entries if e.max_temperature is not None), default=None)
-    if not low_risk(findings, who, infants=True, pregnancy=pregnancy, young_infant=young_infant, max_temperature=limit):
+    recurring = all(e.recurring for e in entries)
+    if not low_risk(
+        findings,
+        who,
+        infants=True,
+        pregnancy=pregnancy,
+        young_infant=young_infant,
+        max_temperature=limit,
+        recurring=recurring,
+    ):
         return None
     temperature = findings.value("temperature")
     if limit is not None and temperature is not None and temperature > 38.4:
