@@ -77,7 +77,7 @@ DEFAULT_APPOINTMENT_DEPARTMENT = "cardiology"
 DIABETES_WORDS = re.compile(r"二甲双胍|二甲雙胍|降糖|糖尿|血糖|胰岛素|胰島素|格列")
 # An asthma inhaler renewed (set 8's J28): the seed has none, so 张建国 gets one issued at the
 # respiratory clinic before the script plays (the bot rightly will not renew his amlodipine for it).
-INHALER_WORDS = re.compile(r"哮喘|喷雾|噴霧|吸入|气雾|氣霧")
+INHALER_WORDS = re.compile(r"哮喘|喷雾|噴霧|吸入|气雾|氣霧|吸的|慢阻肺")  # set 10 L42: COPD, "那个吸的"
 INHALER = [{"drug": "布地奈德福莫特罗吸入粉雾剂", "spec": "160μg×60吸", "dose": "每日2次，每次1吸", "quantity": 1}]
 
 

@@ -73,3 +73,13 @@ async def test_without_a_remark_the_question_for_the_doctor_is_asked(hospital: A
     tracker = make_tracker(slots={"patient_id": pid}, text="[验证码#Kk22Ll33]", events=[asked])
     await ActionAskPrescriptionId().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_refill_only_one", "utter_ask_refill_question"]
+
+
+@pytest.mark.parametrize("said", ["他有慢阻肺 一直用那个吸的 紫色的那个", "我妈肺气肿 吸入的那个药快没了"])
+def test_copd_or_an_inhaler_said_in_words_is_not_the_last_prescription(said: str) -> None:
+    """Set 10's L42: "帮我爸开上次的药" then "他有慢阻肺 一直用那个吸的" read only as "the last
+    drug", and the one prescription on file (amlodipine) would have been renewed for it."""
+    named = named_prescriptions([HYPERTENSION], None, ["帮我爸开上次的药", said])
+    assert named.said and named.matches == []
+    found = named_prescriptions([HYPERTENSION, COPD], None, ["帮我爸开上次的药", said])
+    assert [rx["id"] for rx in found.matches] == ["rx4"]
