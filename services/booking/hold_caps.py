@@ -38,12 +38,14 @@ def _open_holds() -> ColumnElement[bool]:
     return held & (Appointment.hold_expires_at > bindparam("now"))
 
 
-def on_phone_count() -> ScalarSelect[int]:
-    """The holds open on the phone (`phone_hash`) at `now`: a scalar subquery, for a caller's read."""
+def on_phone_count(phone_hash: ColumnElement[str | None] | None = None) -> ScalarSelect[int]:
+    """The holds open on the phone at `now`: a scalar subquery, for a caller's read. The phone's
+    hash is the `phone_hash` parameter, or `phone_hash` when given (a column of the caller's
+    statement: the booking's lock-and-read on PostgreSQL takes it from the patient's lock)."""
     return (
         select(func.count(Appointment.id))
         .join(Patient, Patient.id == Appointment.patient_id)
-        .where(Patient.phone_hash == bindparam("phone_hash"), _open_holds())
+        .where(Patient.phone_hash == (bindparam("phone_hash") if phone_hash is None else phone_hash), _open_holds())
         .scalar_subquery()
     )
 

@@ -12,7 +12,8 @@ Speed at the 08:00 peak (issue 14) rests on keeping the locking transaction
 short and cheap: rows, not ORM objects, and statements built once and run on a plain
 Core connection, no ORM session (the patient's lock returns what the checks and a free
 place's message need; one joined read of the slot; the week; both hold caps in one
-read); the writes go through `place_writes` (one statement on PostgreSQL). Nothing
+read; on PostgreSQL the lock and that read are one statement, `_lock_and_load_statement`); the
+writes go through `place_writes` (one statement on PostgreSQL). Nothing
 in it waits on the network: the payment order's row is written inside (so a hold
 never lacks its order), but the provider is asked for the pay URL only after the
 commit. When the provider fails, the hold is released at once; if even that fails,
@@ -27,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, case, delete, select, update
+from sqlalchemy import Row, Select, bindparam, case, delete, select, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -175,18 +176,19 @@ def _release_failed_hold(ctx: ServiceContext, order: _PendingOrder, key: str | N
 
 # The hot path's statements, built once: building a statement costs far more than running
 # it (about 0.1 ms each on SQLite), and SQLAlchemy's compiled cache serves the rest.
+_PATIENT_COLUMNS = (
+    Patient.restricted_until,
+    Patient.sex,
+    Patient.birth_date_enc,
+    Patient.phone_hash,
+    Patient.name_enc,
+    Patient.phone_enc,
+)
 _LOCK_PATIENT = (
     update(Patient)
     .where(Patient.id == bindparam("patient_id"))
     .values(booking_seq=Patient.booking_seq + 1)
-    .returning(
-        Patient.restricted_until,
-        Patient.sex,
-        Patient.birth_date_enc,
-        Patient.phone_hash,
-        Patient.name_enc,
-        Patient.phone_enc,
-    )
+    .returning(*_PATIENT_COLUMNS)
 )
 
 
@@ -217,15 +219,16 @@ def _joined_slot(*extra: Any) -> Select[*tuple[Any, ...]]:
     )
 
 
-def _load_slot_statement(dialect: str) -> Select[*tuple[Any, ...]]:
+def _load_slot_statement(dialect: str, phone_hash: Any = None) -> Select[*tuple[Any, ...]]:
     """The slot, its session's status, department and doctor, and the checks' figures (the
     patient's week, the hold caps' counts for a paid place, the app channel a free place's
-    message goes to) as scalar subqueries: one read after the patient's lock, not four."""
+    message goes to) as scalar subqueries: one read after the patient's lock, not four.
+    `phone_hash`: a column to count the phone's holds by, instead of the parameter."""
     paid = Slot.fee_fen > 0
     return _joined_slot(
         *week_columns(dialect),
         # CASE: the counts run for a paid place only, the channel for a free one only.
-        case((paid, hold_caps.on_phone_count())).label("holds_on_phone"),
+        case((paid, hold_caps.on_phone_count(phone_hash))).label("holds_on_phone"),
         case((paid, hold_caps.busiest_account_count())).label("holds_busiest"),
         case((~paid, _APP_CHANNEL.with_only_columns(ChannelIdentity.channel).scalar_subquery())).label("app_channel"),
         case((~paid, _APP_CHANNEL.with_only_columns(ChannelIdentity.external_enc).scalar_subquery())).label(
@@ -250,6 +253,32 @@ _APP_CHANNEL = (
 )
 _LOAD_SLOT = _joined_slot()
 _LOAD_SLOT_CHECKED = {dialect: _load_slot_statement(dialect) for dialect in ("sqlite", "postgresql")}
+
+
+def _lock_and_load_statement() -> Select[*tuple[Any, ...]]:
+    """PostgreSQL: the patient's lock (a data-modifying CTE) and the checked read in one
+    statement, one round trip instead of two (issue 14). The row carries both the patient's
+    columns and the slot's (no name is in both).
+
+    Why it stays correct: under READ COMMITTED the whole statement reads one snapshot, taken
+    before the lock is waited for. If another booking of this patient commits while we wait,
+    its appointment is not in our counts. `booking_seq` tells: every patient lock adds one to
+    it, the lock returns the row as committed (`booking_seq`), the plain read the snapshot's
+    (`seen_seq`); unless `booking_seq == seen_seq + 1` the caller reads again, now under the
+    lock, with a fresh snapshot (`_lock_and_load`)."""
+    locked = (
+        update(Patient)
+        .where(Patient.id == bindparam("patient_id"))
+        .values(booking_seq=Patient.booking_seq + 1)
+        .returning(*_PATIENT_COLUMNS, Patient.booking_seq)
+        .cte("locked")
+    )
+    seen = select(Patient.booking_seq).where(Patient.id == bindparam("patient_id")).scalar_subquery()
+    checked = _load_slot_statement("postgresql", phone_hash=locked.c.phone_hash)
+    return checked.add_columns(*locked.c, seen.label("seen_seq")).join(locked, true())
+
+
+_LOCK_AND_LOAD = _lock_and_load_statement()
 _TAKE_PLACE = (
     update(Slot).where(Slot.id == bindparam("slot_id"), Slot.remaining > 0).values(remaining=Slot.remaining - 1)
 )
@@ -270,6 +299,24 @@ def _load_slot(connection: Connection, slot_id: str) -> Any:
     if row is None:
         raise NotFound("没有找到这个号源，请重新选择时段")
     return row
+
+
+def _lock_and_load(connection: Connection, slot_id: str, patient_id: str, now: datetime) -> tuple[Any, Any]:
+    """The patient's lock, then the slot with the checks' figures: `(patient, slot)` rows.
+
+    One statement on PostgreSQL (`_lock_and_load_statement`), read again when a booking of the
+    same patient committed while the lock was awaited; two on SQLite, whose `BEGIN IMMEDIATE`
+    has already serialised every writer (its RETURNING cannot sit in a CTE)."""
+    if connection.dialect.name == "postgresql":
+        params = {"slot_id": slot_id, "patient_id": patient_id, "now": now}
+        row = connection.execute(_LOCK_AND_LOAD, params).one_or_none()
+        if row is not None and row.booking_seq == row.seen_seq + 1:
+            return row, row
+        if row is not None:  # raced: read the slot again, under the lock, in a new snapshot
+            return row, _load_slot_checked(connection, slot_id, patient_id, row.phone_hash, now)
+        # No row: no such patient or no such slot; the two statements say which.
+    patient = _lock_patient(connection, patient_id)
+    return patient, _load_slot_checked(connection, slot_id, patient_id, patient.phone_hash, now)
 
 
 def _load_slot_checked(
@@ -333,10 +380,9 @@ def _book_in(
     the rare branches that expire lapsed holds."""
     now = utcnow()
     connection = unit.connection
-    patient = _lock_patient(connection, patient_id)
+    patient, slot = _lock_and_load(connection, slot_id, patient_id, now)
     if patient.restricted_until is not None and patient.restricted_until > now:
         raise Restricted(until=patient.restricted_until.isoformat())
-    slot = _load_slot_checked(connection, slot_id, patient_id, patient.phone_hash, now)
     _check_slot(ctx, slot, patient, now)
     if slot.week_lapsed:  # holds past their deadline: expired first, then the week read again
         check_patient_week(ctx, unit.session, patient_id, slot.department_id, slot.clinic_date, now)

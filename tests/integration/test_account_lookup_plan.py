@@ -28,12 +28,15 @@ VALUES = {
 
 
 def _statements(dialect: str) -> dict[str, Any]:
-    return {
+    statements = {
         "booking's checked read": holds._LOAD_SLOT_CHECKED[dialect],
         "free place's app channel": holds._APP_CHANNEL,
         "message's app channel": messages._APP_CHANNEL,
         "message's identity on a channel": messages._IDENTITY_ON,
     }
+    if dialect == "postgresql":  # the lock and the checked read in one statement (EXPLAIN runs neither)
+        statements["booking's lock and checked read"] = holds._LOCK_AND_LOAD
+    return statements
 
 
 def _expanded(statement: Any, dialect: Any) -> tuple[str, Any]:
