@@ -56,7 +56,9 @@ def running_server(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        # Each worker trains the triage layer before it answers (gunicorn.conf.py's post_worker_init):
+        # about 13 s of CPU each, minutes on a loaded shared machine.
+        deadline = time.monotonic() + 240
         while True:
             try:
                 if requests.get(base + "/healthz", timeout=1).status_code == 200:
