@@ -79,6 +79,15 @@ DIABETES_WORDS = re.compile(r"二甲双胍|二甲雙胍|降糖|糖尿|血糖|胰
 # respiratory clinic before the script plays (the bot rightly will not renew his amlodipine for it).
 INHALER_WORDS = re.compile(r"哮喘|喷雾|噴霧|吸入|气雾|氣霧|吸的|慢阻肺")  # set 10 L42: COPD, "那个吸的"
 INHALER = [{"drug": "布地奈德福莫特罗吸入粉雾剂", "spec": "160μg×60吸", "dose": "每日2次，每次1吸", "quantity": 1}]
+# A statin renewed (set 9's K43, "降血脂的 阿托伐他汀"): the seed has none either, so the same way
+# 张建国 gets one issued at the cardiology clinic (the bot rightly will not renew amlodipine for it).
+STATIN_WORDS = re.compile(r"他汀|血脂")
+STATIN = [{"drug": "阿托伐他汀钙片", "spec": "20mg×28片", "dose": "每晚1次，每次1片", "quantity": 1}]
+# words in the script -> (diagnosis, department code, items) of the offline prescription it assumes
+ASSUMED_PRESCRIPTIONS = (
+    (INHALER_WORDS, "支气管哮喘", "respiratory", INHALER),
+    (STATIN_WORDS, "高脂血症", "cardiology", STATIN),
+)
 
 
 def appointment_for(conv: dict[str, Any]) -> tuple[str, str] | None:
@@ -201,9 +210,10 @@ class Runner:
             # the doctor (set 3's refills played second met "已经有一个续方申请在处理中" and submitted none).
             self.sql("DELETE FROM otp_codes")
             self.fresh_phone_bindings(demo_phone(conv))
-            if kind == "refill" and any(INHALER_WORDS.search(turn) for turn in conv["turns"]):
-                self.prescribe_inhaler(str(who["patient"]))
-                outcome.notes.append("runner gave 张建国 an asthma inhaler prescription (the seed has none)")
+            for words, diagnosis, clinic, items in ASSUMED_PRESCRIPTIONS if kind == "refill" else ():
+                if any(words.search(turn) for turn in conv["turns"]):
+                    self.prescribe(str(who["patient"]), diagnosis, clinic, items)
+                    outcome.notes.append(f"runner gave {demo} a {diagnosis} prescription (the seed has none)")
             if kind == "refill":
                 self.sql(
                     "UPDATE refill_requests SET status = 'cancelled' WHERE patient_id = :p "
@@ -256,13 +266,15 @@ class Runner:
         refused.raise_for_status()
         raise AssertionError("unreachable: a 409 raises")
 
-    def prescribe_inhaler(self, patient_id: str) -> None:
-        """An offline asthma prescription from the respiratory clinic, once per run."""
-        if getattr(self, "_inhaler_given", False):
+    def prescribe(self, patient_id: str, diagnosis: str, clinic: str, items: list[dict[str, Any]]) -> None:
+        """An offline chronic prescription from ``clinic`` the script assumes, once per run."""
+        given: set[tuple[str, str]] = self.__dict__.setdefault("_given", set())
+        if (patient_id, diagnosis) in given:
             return
         rows = self.sql(
             "SELECT d.id, d.department_id FROM doctors d JOIN departments p ON p.id = d.department_id "
-            "WHERE p.code = 'respiratory' LIMIT 1"
+            "WHERE p.code = :c LIMIT 1",
+            c=clinic,
         )
         doctor_id, department_id = rows[0]
         with self.ctx.db.transaction() as session:
@@ -271,14 +283,14 @@ class Runner:
                     patient_id=patient_id,
                     doctor_id=doctor_id,
                     department_id=department_id,
-                    diagnosis_enc=self.ctx.cipher.encrypt("支气管哮喘", DIAGNOSIS_CONTEXT),
+                    diagnosis_enc=self.ctx.cipher.encrypt(diagnosis, DIAGNOSIS_CONTEXT),
                     is_chronic=True,
                     issued_on=local_today() - timedelta(days=30),
                     origin="offline",
-                    items_enc=self.ctx.cipher.encrypt(json.dumps(INHALER, ensure_ascii=False), "prescriptions.items"),
+                    items_enc=self.ctx.cipher.encrypt(json.dumps(items, ensure_ascii=False), "prescriptions.items"),
                 )
             )
-        self._inhaler_given = True
+        given.add((patient_id, diagnosis))
 
     def fresh_phone_bindings(self, phone: str) -> None:
         """The demo phone stands for a different patient's phone in each script: the browsers it
