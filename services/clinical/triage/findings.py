@@ -43,6 +43,10 @@ _BP_PAIR = re.compile(r"(?:血压|bp)[^，。\d]{0,8}?(\d{2,3})\s*(?:/|／|\\|-|
 _BP_HIGH = re.compile(rf"(?:高压|收缩压|上压)[^，。\d]{{0,4}}?{_N2}")
 _BP_LOW = re.compile(rf"(?:低压|舒张压|下压)[^，。\d]{{0,4}}?{_N2}")
 _BP_ONE = re.compile(rf"血压[^，。\d一二两三四五六七八九]{{0,8}}?{_N2}")
+# A bare "190/120" with no "血压" word ("吃了降压药还是190/120"): only a slash pair whose numbers
+# read as a pressure (systolic 70-300 above a diastolic 40-200 by at least 15; dates and
+# doses never do), so a hypertensive emergency said without the word is not missed.
+_BP_BARE = re.compile(r"(?<![\d./:])(\d{2,3})\s*[/／]\s*(\d{2,3})(?![\d./:%])")
 # Pulse: "心率150", "心跳才38", "脉搏一百四".
 _PULSE = re.compile(rf"(?:心率|心跳|脉搏|脉率|hr){_GAP}{_N2}")
 # SpO2: "血氧88", "血氧饱和度只有89%", "指脉氧85".
@@ -56,6 +60,9 @@ _GLUCOSE_LO = re.compile(r"血糖[^，。]{0,8}(?:lo(?!w)|low|低到测不出)")
 # Pregnancy: "怀孕32周", "孕8个月", "孕七个多月", "孕晚期".
 _PREG_WEEKS = re.compile(rf"(?:怀孕|孕|怀了|怀)(?:了)?(?:已经)?\s*{_NUM}\s*(?:多)?\s*(?:周|星期)")
 _PREG_MONTHS = re.compile(rf"(?:怀孕|孕|怀了|怀)(?:了)?(?:已经)?\s*{_NUM}\s*(?:个)?(?:多)?(?:半)?\s*月")
+# "28周 自己量了血压…" from a patient already known to be pregnant: weeks said at the start of
+# a clause with no verb before them are her gestation (read only when pregnancy is given).
+_PREG_WEEKS_BARE = re.compile(r"(?:^|(?<=[，。,；;\s]))(?:已经|现在)?(\d{1,2})\s*(?:多)?\s*(?:周|w)(?![前后以岁大])")
 _PREG_STAGE = {"孕晚期": 32.0, "快生了": 38.0, "临产": 38.0, "足月": 38.0, "预产期": 36.0, "孕早期": 8.0}
 _POSTPARTUM = re.compile(
     r"产后|坐月子|月子里|月子期间|出月子|生完(?:孩子|宝宝|小孩)?|刚生(?:完|了)|剖(?:腹)?产(?:后|完)|顺产(?:后|完)|生产后|分娩后"
@@ -194,6 +201,10 @@ def _blood_pressure(text: str) -> tuple[float | None, float | None, str]:
     one = _first_number(_BP_ONE, text, 50, 300)
     if one:
         return one[0], None, one[1]
+    for bare in _BP_BARE.finditer(text):
+        high, low = float(bare.group(1)), float(bare.group(2))
+        if 70 <= high <= 300 and 40 <= low <= 200 and high - low >= 15:
+            return high, low, bare.group(0)
     return None, None, ""
 
 
@@ -211,10 +222,14 @@ def _glucose(text: str) -> tuple[float, str] | None:
     return value, said
 
 
-def _pregnancy_weeks(text: str) -> tuple[float, str] | None:
+def _pregnancy_weeks(text: str, pregnant: bool | None = None) -> tuple[float, str] | None:
     found = _first_number(_PREG_WEEKS, text, 1, 43)
     if found:
         return found
+    if pregnant:
+        bare = _first_number(_PREG_WEEKS_BARE, text, 4, 43)
+        if bare:
+            return bare
     months = _first_number(_PREG_MONTHS, text, 1, 10)
     if months:
         # "孕8个月" means in the eighth month: weeks 31-35; count its start.
@@ -342,7 +357,7 @@ def extract_findings(
         keep("pulse", _first_number(_PULSE, text, 10, 300))
         keep("spo2", _first_number(_SPO2, text, 40, 100))
     keep("glucose", _glucose(text))
-    keep("pregnancy_weeks", _pregnancy_weeks(text))
+    keep("pregnancy_weeks", _pregnancy_weeks(text, who.pregnant))
     keep("age_days", _age_days(text, who))
     keep("tablets", _tablets(text))
     age_years = who.age
