@@ -45,6 +45,7 @@ from services.context import ServiceContext
 from services.conversation import (
     emergency,
     errand_days,
+    errand_symptom_offer,
     handoff,
     handoff_choice,
     placeholders,
@@ -194,7 +195,7 @@ class _Answer:
 def _while_paused(ctx: ServiceContext, message: InboundMessage) -> _Answer | None:
     """The patient waits for a person (and hears when one will answer), or leaves the
     queue: "不要人工了" ends it here, a journey request ("我要挂号") goes on to the bot (None)."""
-    journey = handoff_choice.asks_for_journey(message.text)
+    journey = handoff_choice.asks_for_journey(message.text) or errand_symptom_offer.is_offer_tap(message.text)
     if not (journey or handoff_choice.wants_to_leave(message.text)):
         return _Answer([handoff_choice.paused_reply(ctx, message.text)], answered=True, status="handed_off")
     handoff_choice.leave_queue(ctx, message.conversation_id)
@@ -236,6 +237,7 @@ def _answer(
         return _Answer([handoff_choice.left_reply()], answered=True)
     elif (offer := handoff_choice.person_offer(message.text)) is not None:  # a complaint, or the chat is the trouble
         return _Answer([offer], answered=True)
+    typed = message.text  # as the patient wrote it, for the triage offer after an errand
     called = not known.paused and handoff_choice.asks_to_be_called(message.text)
     if called:  # "你们能不能打个电话给我 我慢慢说": a person, in this chat
         message = replace(message, text=handoff_choice.HANDOFF_TRIGGER)
@@ -268,6 +270,9 @@ def _answer(
         replies = [*replies, handoff_choice.offer_reply()]
     fallback = bool(texts) and texts[0].startswith(handoff.FALLBACK_MARKER)
     status = "fallback" if fallback else None
+    # an errand that also told a complaint: triage offered after it (errand_symptom_offer.py)
+    in_emergency = state is not None
+    replies = errand_symptom_offer.with_offer(triage, typed, understanding, replies, fallback, in_emergency)
     return _Answer(replies, answered=True, status=status, understanding=understanding)
 
 
