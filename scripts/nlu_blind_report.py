@@ -9,7 +9,12 @@ department, and the share of symptom messages that reach triage: the NLU said
 symptom_routing.py), or the edge's red-flag rules answer them first. Printed beside
 it: the share the triage engine judges at all, counting also a booking that names its
 department, which books after the edge has run the whole assessment on the message
-(services/clinical/triage/edge.py: an emergency is answered there, before the bot).
+(services/clinical/triage/edge.py: an emergency is answered there, before the bot), and
+an errand about something already made (cancel, reschedule, my appointment, results, a
+refill, a person) that also tells a complaint: the edge's emergency check answers first,
+and after the errand's replies the front door runs the whole assessment and offers the
+triage journey with the message as its symptom (services/conversation/
+errand_symptom_offer.py, counted by its own `would_offer` on the answered intent).
 
     PYTHONPATH=. .venv/bin/python scripts/nlu_blind_report.py [--model var/rasa/models/current.tar.gz]
 
@@ -35,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from integrations.rasa.client import Understanding  # noqa: E402
 from services.clinical.triage import default_engine  # noqa: E402
 from services.clinical.triage.edge import worth_assessing  # noqa: E402
+from services.conversation.errand_symptom_offer import would_offer  # noqa: E402
 from services.conversation.symptom_routing import should_reroute  # noqa: E402
 
 BLIND_SET = ROOT / "tests" / "blind" / "nlu_set.jsonl"
@@ -100,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             reached += to_triage
             if not to_triage:
                 misses.append(f"triage {case['id']} {case['intent']} -> {answered} ({score:.2f}) {case['text']}")
-            judged += to_triage or (answered == "book_appointment" and worth_assessing(case["text"]))
+            booked = answered == "book_appointment" and worth_assessing(case["text"])
+            offered = would_offer(understanding, case["text"], answered == "nlu_fallback")
+            judged += to_triage or booked or offered
     n = len(cases)
     where = args.set.resolve()
     shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where  # a split kept in /tmp
@@ -109,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"intent accuracy (as the bot answers)  {intent_right / n:.3f}")
     print(f"department entity accuracy            {dept_right / max(dept_total, 1):.3f} ({dept_right}/{dept_total})")
     print(f"symptom messages reaching triage      {reached / max(symptoms, 1):.3f} ({reached}/{symptoms})")
-    print(f"  or judged by triage before a booking {judged / max(symptoms, 1):.3f} ({judged}/{symptoms})")
+    print(f"  or judged by triage (booking, errand) {judged / max(symptoms, 1):.3f} ({judged}/{symptoms})")
     print("most frequent confusions (expected -> answered):")
     for (expected, got), count in wrong.most_common(12):
         print(f"  {expected} -> {got}: {count}")

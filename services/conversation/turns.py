@@ -223,7 +223,8 @@ def _answer(
     known = turn_state.read(ctx, triage, message.conversation_id)  # one SELECT for all the turn's reads
     state = known.emergency
     kind = emergency.classify(message.text, state)
-    if kind in emergency.URGENT_KINDS and (state is not None or message.text.startswith("/") or kind == "location"):
+    button = message.text.startswith("/") and not errand_symptom_offer.is_offer_tap(message.text)  # free text inside
+    if kind in emergency.URGENT_KINDS and (state is not None or button or kind == "location"):
         return _edge_answer(ctx, state, kind)
     if state is not None and (
         kind == "closing" or (kind == "booking" and emergency.is_same_complaint_booking(message.text, state))
