@@ -64,6 +64,13 @@ AFTER_ERRAND = "办完这件事后，要不要帮您看看该怎么处理、挂�
 WHILE_WAITING = (
     "等人工客服的时候，要不要我先帮您看看该怎么处理、挂哪个科？（点下面的按钮会先退出人工排队，之后随时可以再找人工。）"
 )
+# WeChat, Alipay and SMS show buttons as numbered choices ("回复1 …", integrations/channels/
+# base.py) that the bot reads against its own last choices: a "1" here would pick the errand's
+# first appointment, not triage. There the line names the word that starts triage instead
+# (自诊: the NLU's report_symptom, and a journey that leaves a hand-off queue, handoff_choice.py).
+BUTTON_CHANNELS = frozenset({"web"})
+AFTER_ERRAND_TYPED = "办完这件事后，回复“自诊”，我帮您看看该怎么处理、挂哪个科。"
+WHILE_WAITING_TYPED = "等人工客服的时候，如果想先让我帮您看看该怎么处理、挂哪个科，回复“自诊”（会先退出人工排队）。"
 UNQUOTED = "身体不舒服"
 URGENT_TEXT = "这个情况建议今天就来医院看看。"
 EMERGENCY_TEXT = "这个情况可能比较危急：请不要等，马上去急诊，情况重时立即拨打120。"
@@ -130,6 +137,7 @@ def is_offer_tap(text: str) -> bool:
 
 def with_offer(
     triage: TriageEngine,
+    channel: str,
     text: str,
     understanding: Understanding | None,
     replies: list[BotMessage],
@@ -137,7 +145,7 @@ def with_offer(
     in_emergency: bool,
 ) -> list[BotMessage]:
     """``replies`` with the offer after them when the errand told a complaint; else unchanged.
-    ``text``: the message as the patient typed it."""
+    ``text``: the message as the patient typed it; ``channel``: where it came from (web, wechat …)."""
     if in_emergency or not would_offer(understanding, text, bot_fell_back):
         return replies
     if any(button.payload.startswith("/report_symptom") for reply in replies for button in reply.buttons):
@@ -146,12 +154,13 @@ def with_offer(
     symptom = _NOT_CLINICAL_NUMBER.sub("", text.strip())[:MAX_SYMPTOM_CHARS]
     level = _level(triage, symptom)
     ERRAND_SYMPTOM_OFFERS.labels(understanding.intent, level.value if level else "unknown").inc()
-    return [*replies, offer_line(understanding.intent, symptom, level)]
+    return [*replies, offer_line(understanding.intent, symptom, level, channel in BUTTON_CHANNELS)]
 
 
-def offer_line(intent: str, symptom: str, level: TriageLevel | None) -> BotMessage:
-    """The line and its button. Urgent says "today" before the offer; an emergency is said
-    instead of "after the errand" (it must not wait for the errand), the button kept."""
+def offer_line(intent: str, symptom: str, level: TriageLevel | None, buttons: bool = True) -> BotMessage:
+    """The line and its button (``buttons``: the channel shows real ones, else the word to
+    reply). Urgent says "today" before the offer; an emergency is said instead of "after the
+    errand" (it must not wait for the errand)."""
     quoted = "，".join(_TRAILING.sub("", c) for c in complaint_clauses(symptom))
     complaint = quoted if 0 < len(quoted) <= MAX_QUOTED_CHARS else UNQUOTED
     told = TOLD.format(complaint=complaint)
@@ -159,8 +168,9 @@ def offer_line(intent: str, symptom: str, level: TriageLevel | None) -> BotMessa
         said = f"{told}{EMERGENCY_TEXT}"
     else:
         urgency = URGENT_TEXT if level is TriageLevel.URGENT else ""
-        said = f"{told}{urgency}{WHILE_WAITING if intent == HANDOFF else AFTER_ERRAND}"
-    return BotMessage(said, (Button(BUTTON_TITLE, triage_trigger(symptom)),))
+        waiting, after = (WHILE_WAITING, AFTER_ERRAND) if buttons else (WHILE_WAITING_TYPED, AFTER_ERRAND_TYPED)
+        said = f"{told}{urgency}{waiting if intent == HANDOFF else after}"
+    return BotMessage(said, (Button(BUTTON_TITLE, triage_trigger(symptom)),) if buttons else ())
 
 
 def _level(triage: TriageEngine, text: str) -> TriageLevel | None:

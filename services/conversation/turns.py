@@ -273,7 +273,9 @@ def _answer(
     status = "fallback" if fallback else None
     # an errand that also told a complaint: triage offered after it (errand_symptom_offer.py)
     in_emergency = state is not None
-    replies = errand_symptom_offer.with_offer(triage, typed, understanding, replies, fallback, in_emergency)
+    replies = errand_symptom_offer.with_offer(
+        triage, message.channel, typed, understanding, replies, fallback, in_emergency
+    )
     return _Answer(replies, answered=True, status=status, understanding=understanding)
 
 

@@ -17,9 +17,11 @@ from sqlalchemy import select
 
 from integrations.rasa.client import RasaRestClient
 from models import HandoffTicket
+from services.clinical.triage import default_engine
 from services.context import ServiceContext
-from services.conversation import handoff
+from services.conversation import handoff, turns
 from services.conversation.symptom_routing import triage_trigger
+from services.conversation.turns import InboundMessage
 from tests.fakes.http_server import FakeServer, Recorded, fake_server
 from tests.web_chat import web_sender
 from tests.wiring import use
@@ -94,3 +96,12 @@ def test_a_tap_from_a_hand_off_queue_leaves_it_for_triage(app: Flask, nlu: FakeS
     assert [m["text"] for m in _chat(client, line["buttons"][0]["payload"])] == [TRIAGE_REPLY]
     with ctx.db.reading() as session:
         assert session.scalars(select(HandoffTicket.status)).one() == "closed"
+
+
+def test_on_wechat_the_line_names_the_word_to_reply(app: Flask, nlu: FakeServer) -> None:
+    """WeChat shows buttons as numbered choices the bot reads against its own: no button."""
+    ctx: ServiceContext = app.extensions["hospital"]
+    inbound = InboundMessage(channel="wechat", sender="o-patient-1", text="把明天的号退了吧，孩子发烧去不了")
+    errand, line = turns.handle_message(ctx, ctx.require_dialogue(), default_engine(), inbound)
+    assert errand.text == "errand cancel_appointment"
+    assert not line.buttons and "回复“自诊”" in line.text

@@ -94,7 +94,8 @@ class _Assessed:
 
 def _with_offer(level: TriageLevel, text: str, intent: str = "cancel_appointment", **kw: bool) -> list[BotMessage]:
     engine: TriageEngine = _Assessed(level, kw.pop("fails", False))  # type: ignore[assignment]
-    return offer.with_offer(engine, text, Understanding(intent, 0.9), ERRAND_REPLY, False, kw.get("emergency", False))
+    said = Understanding(intent, 0.9)
+    return offer.with_offer(engine, "web", text, said, ERRAND_REPLY, False, kw.get("emergency", False))
 
 
 def test_the_offer_follows_the_errand_and_its_button_starts_triage_with_the_message() -> None:
@@ -133,8 +134,8 @@ def test_a_failed_assessment_still_offers_and_an_emergency_conversation_gets_not
 def test_no_second_offer_when_the_bot_offered_triage_itself() -> None:
     asked = [BotMessage("要不要先自诊？", (Button("自诊", "/report_symptom"),))]
     engine: TriageEngine = _Assessed(TriageLevel.ROUTINE)  # type: ignore[assignment]
-    said = offer.with_offer(engine, "取消预约 嗓子疼", Understanding("cancel_appointment", 0.9), asked, False, False)
-    assert said == asked
+    errand = Understanding("cancel_appointment", 0.9)
+    assert offer.with_offer(engine, "web", "取消预约 嗓子疼", errand, asked, False, False) == asked
 
 
 def test_phone_and_id_numbers_stay_out_of_the_button_and_a_long_complaint_is_not_quoted() -> None:
@@ -149,3 +150,15 @@ def test_the_tap_is_a_triage_payload_with_its_symptom_only() -> None:
     assert offer.is_offer_tap('/report_symptom{"symptom": "头疼"}')
     assert not offer.is_offer_tap("/report_symptom")  # the menu's own button
     assert not offer.is_offer_tap("我头疼")
+
+
+def test_text_channels_name_the_word_to_reply_not_a_numbered_choice() -> None:
+    """On WeChat, Alipay and SMS a button is "回复1 …", and the bot would read that 1 as the
+    errand's first choice: the line names 自诊 instead."""
+    engine: TriageEngine = _Assessed(TriageLevel.URGENT)  # type: ignore[assignment]
+    said = Understanding("cancel_appointment", 0.9)
+    [*_, line] = offer.with_offer(engine, "wechat", "取消明天的号 孩子发烧", said, ERRAND_REPLY, False, False)
+    assert not line.buttons and "回复“自诊”" in line.text and "今天就来医院" in line.text
+    person = Understanding("request_human", 0.9)
+    [*_, waiting] = offer.with_offer(engine, "sms", "转人工 孩子一直吐", person, ERRAND_REPLY, False, False)
+    assert not waiting.buttons and "回复“自诊”" in waiting.text and "退出人工排队" in waiting.text
