@@ -17,8 +17,11 @@ the edge's red-flag check never waits for it.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import math
+import os
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -33,8 +36,15 @@ from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 from services.clinical.triage.models import TriageLevel
 from services.clinical.triage.negation import is_negated
 
+log = logging.getLogger(__name__)
+
 CORPUS_DIR = DEFAULT_DATA_DIR / "corpus"
 SETTINGS_FILE = DEFAULT_DATA_DIR / "learned.yml"
+#: Fitted weights kept between processes, in the project's var/ (never committed, as
+#: config.VAR; not imported from config, which the Rasa venv's processes cannot load).
+DEFAULT_CACHE_DIR = DEFAULT_DATA_DIR.parents[1] / "var" / "cache" / "triage_learned"
+#: Bumped when the saved arrays change shape or meaning.
+CACHE_FORMAT = 1
 #: Class order of the level model (index = severity).
 LEVELS = (TriageLevel.SELF_CARE, TriageLevel.ROUTINE, TriageLevel.URGENT, TriageLevel.EMERGENCY)
 
@@ -220,6 +230,9 @@ class LevelModel:
         self._idf: list[float] = []
         self._level_classes: list[TriageLevel] = []
         self._dept_classes: list[str] = []
+        #: (coef_, intercept_) of each model: all that scoring needs, fitted here or loaded.
+        self._level_weights: tuple[Any, Any] = (None, None)
+        self._dept_weights: tuple[Any, Any] = (None, None)
 
     def fit(self, texts: Sequence[str], levels: Sequence[TriageLevel], departments: Sequence[str | None]) -> LevelModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -238,7 +251,52 @@ class LevelModel:
         self._idf = [float(x) for x in self._vectorizer.idf_]
         self._level_classes = [LEVELS[int(i)] for i in self._levels.classes_]
         self._dept_classes = [str(c) for c in self._departments.classes_]
+        self._level_weights = (self._levels.coef_, self._levels.intercept_)
+        self._dept_weights = (self._departments.coef_, self._departments.intercept_)
         return self
+
+    def save(self, path: Path) -> None:
+        """The fitted weights (no pickle: arrays and JSON only), written atomically.
+
+        What :meth:`predict_one` needs - vocabulary, idf, both models' coefficients and
+        classes - so a process that finds this file skips the fit (about 10 s of CPU per
+        web worker, action server and test process on the 6,585-vignette corpus)."""
+        import numpy as np
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "vocabulary": self._vocabulary,
+            "idf": self._idf,
+            "level_classes": [level.value for level in self._level_classes],
+            "dept_classes": self._dept_classes,
+        }
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with open(partial, "wb") as out:
+            np.savez(
+                out,
+                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+                level_coef=self._level_weights[0],
+                level_intercept=self._level_weights[1],
+                dept_coef=self._dept_weights[0],
+                dept_intercept=self._dept_weights[1],
+            )
+        os.replace(partial, path)
+
+    @classmethod
+    def load(cls, path: Path, settings: LearnedSettings) -> LevelModel:
+        """The weights :meth:`save` wrote; :meth:`predict` then scores one text at a time."""
+        import numpy as np
+
+        with np.load(path, allow_pickle=False) as saved:
+            meta = json.loads(saved["meta"].tobytes().decode())
+            model = cls(settings)
+            model._vocabulary = {str(k): int(v) for k, v in meta["vocabulary"].items()}
+            model._idf = [float(x) for x in meta["idf"]]
+            model._level_classes = [TriageLevel(v) for v in meta["level_classes"]]
+            model._dept_classes = [str(c) for c in meta["dept_classes"]]
+            model._level_weights = (saved["level_coef"], saved["level_intercept"])
+            model._dept_weights = (saved["dept_coef"], saved["dept_intercept"])
+        return model
 
     def _features(self, text: str) -> dict[int, float]:
         """TfidfVectorizer(analyzer="char", sublinear_tf=True, norm="l2") of one text, as a sparse dict."""
@@ -256,15 +314,17 @@ class LevelModel:
     def predict_one(self, text: str) -> Prediction:
         features = self._features(text)
         columns, values = list(features), list(features.values())
-        levels = _softmax(self._levels, columns, values)
+        levels = _softmax(self._level_weights, columns, values)
         probabilities = dict.fromkeys(LEVELS, 0.0)
         for level, p in zip(self._level_classes, levels, strict=True):
             probabilities[level] = p
-        depts = _softmax(self._departments, columns, values)
+        depts = _softmax(self._dept_weights, columns, values)
         order = sorted(range(len(depts)), key=lambda i: -depts[i])[:3]
         return Prediction(probabilities, tuple((self._dept_classes[i], depts[i]) for i in order))
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        if self._vectorizer is None:  # loaded from disk: no scikit-learn objects to batch with
+            return [self.predict_one(text) for text in texts]
         features = self._vectorizer.transform(texts)
         levels = self._levels.predict_proba(features)
         codes = self._departments.classes_
@@ -279,9 +339,10 @@ class LevelModel:
         return out
 
 
-def _softmax(model: Any, columns: list[int], values: list[float]) -> list[float]:
+def _softmax(weights: tuple[Any, Any], columns: list[int], values: list[float]) -> list[float]:
     """Multinomial logistic regression's probabilities from the few non-zero features."""
-    scores = [float(x) for x in model.coef_[:, columns] @ values + model.intercept_]
+    coef, intercept = weights
+    scores = [float(x) for x in coef[:, columns] @ values + intercept]
     top = max(scores)
     exps = [math.exp(score - top) for score in scores]
     total = sum(exps)
@@ -293,9 +354,57 @@ def first_department(case: Vignette) -> str | None:
     return next((code for code in case.departments if code != "emergency"), None)
 
 
-def train(cases: Sequence[Vignette], settings: LearnedSettings, normalize: Callable[[str], str]) -> LevelModel:
+def train(
+    cases: Sequence[Vignette],
+    settings: LearnedSettings,
+    normalize: Callable[[str], str],
+    cache_dir: Path | None = None,
+) -> LevelModel:
+    """Fit on the corpus, or load the weights an earlier fit on exactly the same inputs saved.
+
+    The cache key is a digest of everything the fit sees - the normalised training texts (so
+    a changed lexicon or normaliser is a new key), levels, departments, settings and the
+    scikit-learn and NumPy versions - so a stale file is never used, only left unused."""
     texts = [features_text(normalize(c.text), c.age, c.sex, c.pregnant) for c in cases]
-    return LevelModel(settings).fit(texts, [c.level for c in cases], [first_department(c) for c in cases])
+    levels = [c.level for c in cases]
+    departments = [first_department(c) for c in cases]
+    cached = _cache_path(cache_dir, texts, levels, departments, settings)
+    if cached is not None and cached.exists():
+        try:
+            return LevelModel.load(cached, settings)
+        except (OSError, ValueError, KeyError) as exc:  # a torn or foreign file: fit again
+            log.warning("triage learned layer: cache %s unreadable (%s), fitting", cached.name, exc)
+    model = LevelModel(settings).fit(texts, levels, departments)
+    if cached is not None:
+        try:
+            model.save(cached)
+        except OSError as exc:  # a read-only disk costs the next process a fit, nothing else
+            log.warning("triage learned layer: cache not written (%s)", exc)
+    return model
+
+
+def _cache_path(
+    cache_dir: Path | None,
+    texts: Sequence[str],
+    levels: Sequence[TriageLevel],
+    departments: Sequence[str | None],
+    settings: LearnedSettings,
+) -> Path | None:
+    if cache_dir is None:
+        return None
+    from importlib.metadata import version  # not importing scikit-learn itself: ~1 s a process
+
+    digest = hashlib.sha256()
+    for part in (
+        json.dumps([list(texts), [level.value for level in levels], list(departments)], ensure_ascii=False),
+        settings.model_dump_json(),
+        version("scikit-learn"),
+        version("numpy"),
+        str(CACHE_FORMAT),
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return cache_dir / f"levels-{digest.hexdigest()[:32]}.npz"
 
 
 #: Signs whose denial reassures ("不喘", "没晕过", "没有胸痛、气短"): when the negation reader (negation.py,
@@ -413,10 +522,12 @@ class LearnedLayer:
         normalize: Callable[[str], str],
         corpus_dir: Path = CORPUS_DIR,
         settings_file: Path = SETTINGS_FILE,
+        cache_dir: Path | None = DEFAULT_CACHE_DIR,
     ) -> None:
         self._normalize = normalize
         self._corpus_dir = corpus_dir
         self._settings_file = settings_file
+        self._cache_dir = cache_dir
         self._lock = threading.Lock()
         self._model: LevelModel | None = None
 
@@ -432,7 +543,7 @@ class LearnedLayer:
                     cases = load_corpus(self._corpus_dir)
                     if not cases:
                         raise ValueError(f"no training vignettes in {self._corpus_dir}")
-                    self._model = train(cases, settings, self._normalize)
+                    self._model = train(cases, settings, self._normalize, self._cache_dir)
         return self._model
 
     def predict(self, normalized: str, age: float | None, sex: str | None, pregnant: bool | None) -> Prediction:

@@ -127,8 +127,7 @@ def test_a_rules_emergency_keeps_its_rule_and_the_model_only_comments(engine: Tr
 
 
 def test_the_fast_scorer_matches_scikit_learn(engine: TriageEngine) -> None:
-    assert engine.learned is not None
-    model = engine.learned.model()
+    model = train(load_corpus()[::4], load_settings(), engine.normalize)  # fitted here: scikit-learn's objects
     texts = [engine.normalize(t) for t in ("宝宝发烧三十九度，手脚冰凉", "腰扭了一下 弯不下去", "")]
     for slow, text in zip(model.predict(texts), texts, strict=True):
         fast = model.predict_one(text)
@@ -191,3 +190,37 @@ def test_a_denied_sign_is_read_apart_from_the_sign_said(
     assert all(word not in read and denied(word) in read for word in marked), read
     # Training and prediction read the same: features_text masks too.
     assert features_text(rules_engine.normalize(said), 70, None, None) == f"{read} 老人"
+
+
+def test_saved_weights_score_as_the_fit_did(tmp_path: Path, engine: TriageEngine) -> None:
+    cases, settings_ = load_corpus()[::6], load_settings()
+    fitted = train(cases, settings_, engine.normalize, tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    loaded = train(cases, settings_, engine.normalize, tmp_path)
+    assert loaded._vectorizer is None  # read from disk, not fitted again
+    for said in ("宝宝发烧三十九度，手脚冰凉", "腰扭了一下 弯不下去", "孕32周 头疼眼花 血压160"):
+        text = features_text(engine.normalize(said), None, None, None)
+        assert loaded.predict_one(text) == fitted.predict_one(text)
+        assert loaded.predict([text]) == [fitted.predict_one(text)]
+
+
+def test_changed_inputs_never_reuse_saved_weights(tmp_path: Path, engine: TriageEngine) -> None:
+    cases, settings_ = load_corpus()[::6], load_settings()
+    train(cases, settings_, engine.normalize, tmp_path)
+    train(cases[:-1], settings_, engine.normalize, tmp_path)
+    train(cases, settings_.model_copy(update={"c": 5.0}), engine.normalize, tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 3
+
+
+def test_a_torn_saved_file_is_fitted_again(
+    tmp_path: Path, engine: TriageEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    cases, settings_ = load_corpus()[::6], load_settings()
+    text = features_text(engine.normalize("胸口闷 喘不上气 一直出汗"), None, None, None)
+    expected = train(cases, settings_, engine.normalize, tmp_path).predict_one(text)
+    (saved,) = tmp_path.glob("*.npz")
+    saved.write_bytes(b"not an archive")
+    with caplog.at_level(logging.WARNING):
+        again = train(cases, settings_, engine.normalize, tmp_path)
+    assert again.predict_one(text) == expected
+    assert "unreadable" in caplog.text
