@@ -45,6 +45,8 @@ SETTINGS_FILE = DEFAULT_DATA_DIR / "learned.yml"
 DEFAULT_CACHE_DIR = DEFAULT_DATA_DIR.parents[1] / "var" / "cache" / "triage_learned"
 #: Bumped when the saved arrays change shape or meaning.
 CACHE_FORMAT = 1
+#: Fits kept in the cache (a process on the previous data still finds its own).
+KEPT_FITS = 3
 #: Class order of the level model (index = severity).
 LEVELS = (TriageLevel.SELF_CARE, TriageLevel.ROUTINE, TriageLevel.URGENT, TriageLevel.EMERGENCY)
 
@@ -378,9 +380,17 @@ def train(
     if cached is not None:
         try:
             model.save(cached)
+            _prune(cached.parent, keep=KEPT_FITS)
         except OSError as exc:  # a read-only disk costs the next process a fit, nothing else
             log.warning("triage learned layer: cache not written (%s)", exc)
     return model
+
+
+def _prune(cache_dir: Path, keep: int) -> None:
+    """Only the newest few fits stay (each is ~27 MB; every edit of the corpus or lexicon makes one)."""
+    fits = sorted(cache_dir.glob("levels-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in fits[keep:]:
+        stale.unlink(missing_ok=True)
 
 
 def _cache_path(

@@ -210,6 +210,8 @@ def test_changed_inputs_never_reuse_saved_weights(tmp_path: Path, engine: Triage
     train(cases[:-1], settings_, engine.normalize, tmp_path)
     train(cases, settings_.model_copy(update={"c": 5.0}), engine.normalize, tmp_path)
     assert len(list(tmp_path.glob("*.npz"))) == 3
+    train(cases[:-2], settings_, engine.normalize, tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 3  # only the newest fits are kept
 
 
 def test_a_torn_saved_file_is_fitted_again(
