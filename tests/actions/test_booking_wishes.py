@@ -74,6 +74,9 @@ def test_a_title_taken_back_after_it_or_narrowed_in_the_same_message(text: str, 
         ("聽日上晝得唔得", "morning"),
         ("下半晌去", "afternoon"),
         ("三十六周了，今天一上午都没感觉到宝宝动", None),
+        # set 10's L22: the morning is for yum cha, so the afternoon asked first is the wish
+        ("要下晝嘅 朝早我要飲茶", "afternoon"),
+        ("早上要去晨练 下午吧", "afternoon"),
     ],
 )
 def test_the_half_of_the_day_asked_for(text: str, period: str | None) -> None:
