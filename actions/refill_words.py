@@ -24,7 +24,8 @@ from actions.simplified import simplified
 WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "refill_words.yml"
 DRUG_LOOKUP_PATH = Path(__file__).resolve().parent.parent / "data" / "nlu" / "lookups" / "drugs.yml"
 JOURNEY_INTENT = "request_refill"
-MAX_TEXTS = 8
+JOURNEY_FORM = "refill_form"
+MAX_TEXTS = 12
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,27 @@ def named_prescriptions(prescriptions: Sequence[Dict[str, Any]], drug: Optional[
 
 
 def journey_texts(tracker: Tracker) -> List[str]:
-    """What the patient typed since asking for the refill (that message included)."""
+    """What the patient typed since first asking for this refill (that message included).
+
+    The first ask, not the latest message read as one: set 10's L42 said "帮我爸开上次的药",
+    then "他有慢阻肺 一直用那个吸的", then "这次没什么不舒服 不喘 就是药快没了", which the NLU
+    also read as a refill request; reading back only to that one lost the inhaler, and the
+    patient was asked to choose between it and amlodipine. A refill submitted before, or
+    another journey's form, ends the reading."""
     texts: List[str] = []
+    start: Optional[int] = None
     for event in reversed(tracker.events):
-        if event.get("event") != "user":
+        kind = event.get("event")
+        if kind == "action" and event.get("name") == "action_request_refill":
+            break
+        if kind == "active_loop" and event.get("name") not in (None, JOURNEY_FORM):
+            break
+        if kind != "user":
             continue
         texts.append(str(event.get("text") or ""))
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent == JOURNEY_INTENT or len(texts) >= MAX_TEXTS:
+        if intent == JOURNEY_INTENT:
+            start = len(texts)
+        if len(texts) >= MAX_TEXTS:
             break
-    return list(reversed(texts))
+    return list(reversed(texts[:start] if start else texts))

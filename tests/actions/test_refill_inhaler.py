@@ -83,3 +83,30 @@ def test_copd_or_an_inhaler_said_in_words_is_not_the_last_prescription(said: str
     assert named.said and named.matches == []
     found = named_prescriptions([HYPERTENSION, COPD], None, ["帮我爸开上次的药", said])
     assert [rx["id"] for rx in found.matches] == ["rx4"]
+
+
+async def test_the_drug_said_before_a_later_refill_like_message_is_kept(hospital: Any, domain: dict) -> None:
+    """Set 10's L42: "这次没什么不舒服 不喘 就是药快没了" was read as a refill request too, and the
+    words were read back only to it: the inhaler said before was lost and both prescriptions
+    offered. The words are read back to the first ask of this refill."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.refill import ActionAskPrescriptionId
+    from tests.actions.helpers import make_tracker
+
+    def user(text: str, intent: str) -> dict[str, Any]:
+        return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+    pid = hospital.add_patient("张建国", "13800138001")
+    hospital.prescriptions[pid] = [HYPERTENSION, ASTHMA]
+    events = [
+        user("帮我妈开上回的药", "request_refill"),
+        {"event": "active_loop", "name": "refill_form"},
+        user("她有慢阻肺 平时用那个吸的", "inform"),
+        user("最近还好 不喘 就是药快用完了", "request_refill"),
+        user("13800138001", "inform"),
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"patient_id": pid}, text="[验证码#Kk22Ll33]", events=events)
+    found = await ActionAskPrescriptionId().run(dispatcher, tracker, domain)
+    assert {"event": "slot", "name": "prescription_id", "value": "rx3", "timestamp": None} in found
