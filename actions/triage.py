@@ -294,11 +294,23 @@ class ValidateTriageForm(ForgivingFormValidation):
 # Readings the NLU gives an interview answer it does not know ("狗有没有打针我毋知", "吃了
 # 退烧药能退下来，退了就蛮有精神" read as a cancellation): at a question of the interview they
 # are the answer, unless the words ask for that errand plainly (ERRAND_WORDS).
+# A drug mentioned in an answer ("阮无吃抗凝血的药", set 10's L38 at the age question) was read
+# as a refill request and the cut finger's triage became a refill: an answer too, unless it
+# asks for drugs plainly ("续个方", "再开点药", "药快吃完了").
 MISREAD_INTENTS = frozenset(
-    {"out_of_scope", "nlu_fallback", "cancel_appointment", "query_appointment", "reschedule_appointment", "pay"}
+    {
+        "out_of_scope",
+        "nlu_fallback",
+        "cancel_appointment",
+        "query_appointment",
+        "reschedule_appointment",
+        "pay",
+        "request_refill",
+    }
 )
 ERRAND_WORDS = re.compile(
     r"取消|退号|退掉|预约|挂号|改约|改时间|报告|结果|化验单|续方|开药|人工|客服|缴费|支付|付款|退款|退钱|菜单|主菜单"
+    r"|续(?:个|一下|开|药|点)|再开|开(?:点|些|一点|几盒)|(?:快|要)?(?:吃|用)完了|药(?:快)?没了"
 )
 
 

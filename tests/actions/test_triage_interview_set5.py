@@ -54,6 +54,8 @@ async def test_no_age_is_made_up_from_a_duration(domain: dict) -> None:
         ("狗有没有打针我毋知，厝边讲伊的狗真乖", "out_of_scope", "duration"),  # G24
         ("烧退了又起来，反反复复的", "cancel_appointment", "duration"),
         ("他说不清楚，一直哼哼", "nlu_fallback", "age"),
+        ("阮无吃抗凝血的药", "request_refill", "age"),  # set 10's L38: no refill, an answer
+        ("平时吃降压药 别的没有", "request_refill", "duration"),
     ],
 )
 async def test_an_answer_the_nlu_took_for_another_errand_is_still_the_answer(
@@ -78,6 +80,8 @@ async def test_an_answer_the_nlu_took_for_another_errand_is_still_the_answer(
         ("我不看了，帮我取消预约", "cancel_appointment"),
         ("转人工", "out_of_scope"),
         ("查一下我的报告", "query_appointment"),
+        ("降压药快吃完了 帮我续个方", "request_refill"),
+        ("顺便再开点药", "request_refill"),
     ],
 )
 async def test_a_plain_errand_at_the_interview_is_no_answer(domain: dict, text: str, intent: str) -> None:
