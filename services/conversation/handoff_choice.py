@@ -89,7 +89,7 @@ _CANNOT_OPERATE = re.compile(
 # answer in this chat, so it is a hand-off (not the hospital's number, which faq/phone gave).
 _CALL_ME = re.compile(
     r"回电话?给?(我|俺)|给(我|俺)回个?电话|(给|打给)(我|俺)(打|回|来)?个?电话|打个?电话(过来)?给(我|俺)"
-    r"|(打|回)个?电话过来|(来|找)个?人(给|跟)(我|俺)(打|说|讲)"
+    r"|(打|回)个?电话过来|(来|找|叫|派)个?人(给|跟|和|同)(我|俺)(打|说|讲|聊)"
 )
 CALL_ME_TEXT = "收到。医院这边不能往外打电话，我给您转人工客服，客服会在这个对话里一句一句帮您办。"
 HANDOFF_TRIGGER = "/request_human"

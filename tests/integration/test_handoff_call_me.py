@@ -57,6 +57,17 @@ def test_calling_us_or_a_journey_is_not(text: str) -> None:
     assert not handoff_choice.asks_to_be_called(text)
 
 
+@pytest.mark.parametrize("text", ["你能不能叫个人跟我说话 打电话给我也行", "叫个人和我聊 我看不懂这个"])
+def test_an_elder_asking_for_someone_to_talk_to_gets_a_person_not_120(app: Flask, bot: FakeServer, text: str) -> None:
+    """Set 10's L44: after "字太小了 我眼睛不好使" the 80-year-old asked for someone to talk to
+    him or ring him, and the learned layer alone answered 120 (routing.yml errand_words now
+    hold these words); the hand-off he asked for was never opened."""
+    said = chat(app, text)
+    sent = [r.json()["message"] for r in bot.requests if r.path.startswith("/webhooks")]
+    assert sent == [handoff_choice.HANDOFF_TRIGGER]
+    assert not any("120" in line for line in said)
+
+
 def test_the_edge_hands_a_call_me_request_to_the_bot_as_a_request_for_a_person(app: Flask, bot: FakeServer) -> None:
     said = chat(app, CALL_ME[0])
     sent = [r.json()["message"] for r in bot.requests if r.path.startswith("/webhooks")]
