@@ -110,3 +110,37 @@ async def test_the_drug_said_before_a_later_refill_like_message_is_kept(hospital
     tracker = make_tracker(slots={"patient_id": pid}, text="[验证码#Kk22Ll33]", events=events)
     found = await ActionAskPrescriptionId().run(dispatcher, tracker, domain)
     assert {"event": "slot", "name": "prescription_id", "value": "rx3", "timestamp": None} in found
+
+
+METFORMIN = {"id": "rx2", "diagnosis": "2型糖尿病", "issued_on": "2026-10-02", "items": [{"drug": "盐酸二甲双胍片"}]}
+
+
+@pytest.mark.parametrize("said", ["我的二甲双瓜没有了 还想开", "二甲双规快吃完了"])
+def test_the_drug_on_file_typed_one_character_wrong_is_that_one(said: str) -> None:
+    """Set 10's L02: "二甲双瓜" for 二甲双胍, by a 70-year-old."""
+    named = named_prescriptions([HYPERTENSION, METFORMIN], None, [said])
+    assert [rx["id"] for rx in named.matches] == ["rx2"]
+
+
+def test_another_drug_named_is_not_read_as_a_typo_of_the_one_on_file() -> None:
+    named = named_prescriptions([METFORMIN], None, ["我要开阿卡波糖"])
+    assert named.matches == []
+
+
+async def test_a_refill_the_chat_edge_started_reads_the_message_it_was_started_for(hospital: Any, domain: dict) -> None:
+    """The edge sends "/request_refill" for a message the bot fell back on: its words count."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.refill import ActionAskPrescriptionId
+    from tests.actions.helpers import make_tracker
+
+    pid = hospital.add_patient("李秀英", "13800138002")
+    hospital.prescriptions[pid] = [HYPERTENSION, METFORMIN]
+    events = [
+        {"event": "user", "text": "我的二甲双瓜没有了 还想开", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "user", "text": "/request_refill", "parse_data": {"intent": {"name": "request_refill"}}},
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"patient_id": pid}, text="[验证码#Kk22Ll33]", events=events)
+    found = await ActionAskPrescriptionId().run(dispatcher, tracker, domain)
+    assert {"event": "slot", "name": "prescription_id", "value": "rx2", "timestamp": None} in found

@@ -20,6 +20,7 @@ JOURNEY_REPLY = {
     "/query_result": "请输入就诊人在医院登记的手机号：",
     "/query_appointment": "1. 张* 心血管内科",
     "/cancel_appointment": "您要取消哪一个预约？",
+    "/request_refill": "续方需要先确认是哪位就诊人。请输入就诊人在医院登记的手机号：",
 }
 UNDERSTOOD = {"报告几天能出来": "faq"}  # the NLU answers this one itself
 
@@ -61,6 +62,10 @@ def _chat(client: FlaskClient, text: str) -> list[str]:
         # set 5's G34: the model of 05:13 falls back between query (0.49) and cancel (0.49)
         ("我 那个 约的号 不去 了", "/cancel_appointment"),
         ("約咗嘅號唔去喇", "/cancel_appointment"),
+        # set 10's L02: a typo in the drug's name ("二甲双瓜") and the menu twice
+        ("我的二甲双瓜没有了 还想开", "/request_refill"),
+        ("那个降压的药片吃完了 想再开", "/request_refill"),
+        ("帮我妈续个药", "/request_refill"),
     ],
 )
 def test_a_fallback_asking_for_records_starts_that_journey(
@@ -70,7 +75,14 @@ def test_a_fallback_asking_for_records_starts_that_journey(
     assert rasa.sent == [text, trigger]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("text", ["报告几天能出来", "嗯嗯嗯", "约了", "我不去了"])
+@pytest.mark.parametrize("text", ["报告几天能出来", "嗯嗯嗯", "约了", "我不去了", "号没了 还想挂"])
 def test_an_answered_question_or_a_mumble_is_left_alone(nlu: FakeServer, client: FlaskClient, text: str) -> None:
     _chat(client, text)
     assert rasa.sent == [text]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("text", ["药吃完了 还是头疼", "止疼药吃完了 肚子还疼 想再开"])
+def test_a_complaint_beside_a_drug_run_out_is_no_refill(nlu: FakeServer, client: FlaskClient, text: str) -> None:
+    """Triage hears a complaint first (the symptom re-route), never the refill."""
+    _chat(client, text)
+    assert "/request_refill" not in rasa.sent  # type: ignore[attr-defined]
