@@ -22,6 +22,7 @@ from actions.triage_answers import (
     asks_for_advice,
     describes_complaint,
     is_bare_age,
+    only_denies,
     says_dont_know,
     stated_age,
     stated_duration,
@@ -351,6 +352,40 @@ def _asked_age_again(tracker: Tracker) -> bool:
     return False
 
 
+LEVEL_RANK = {"self_care": 0, "routine": 1, "urgent": 2, "emergency": 3}
+
+
+def _denials_only_since_answer(tracker: Tracker, level: str) -> Optional[List[str]]:
+    """The messages said since this complaint's last answer, when each only denies signs or
+    says the patient is well and the new ``level`` is higher than that answer's but no
+    emergency; else None (the new assessment stands)."""
+    if level not in LEVEL_RANK or level == "emergency":
+        return None
+    events = list(tracker.events)
+    added: List[str] = []
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "user":
+            text = said(event)
+            if text:
+                added.append(text)
+        if event.get("event") == "action" and event.get("name") == "action_triage":
+            before = next(
+                (
+                    e.get("value")
+                    for e in events[index + 1 :]
+                    if e.get("event") == "slot" and e.get("name") == "triage_level" and e.get("value")
+                ),
+                None,
+            )
+            if before not in LEVEL_RANK or LEVEL_RANK[level] <= LEVEL_RANK[str(before)]:
+                return None
+            return added if added and all(only_denies(t) for t in added) else None
+        if len(added) > DETAILS_AFTER_ADVICE:
+            return None
+    return None
+
+
 class ActionTriage(HospitalAction):
     def name(self) -> Text:
         return "action_triage"
@@ -361,8 +396,17 @@ class ActionTriage(HospitalAction):
         if duration and duration != UNKNOWN and duration not in text:
             text = f"{text}；持续{duration}"
         age = slot_age(tracker.get_slot("age"))
-        result = common.backend().triage(text=text, age=age, sex=sex_of(tracker.get_slot("sex")))
+        sex = sex_of(tracker.get_slot("sex"))
+        result = common.backend().triage(text=text, age=age, sex=sex)
         level = result.get("level", "routine")
+        earlier = _denials_only_since_answer(tracker, level)
+        if earlier is not None:
+            # only denials added since the last answer ("不发烧 没流脓 嘴唇眼睛都不肿 精神挺好", set 9's
+            # K13 was raised from self-care to routine by them): they add no risk, so the answer
+            # on the complaint without them stands. An emergency is never held back so.
+            kept = [part for part in text.split("；") if part not in earlier]
+            result = common.backend().triage(text="；".join(kept), age=age, sex=sex)
+            level = result.get("level", "routine")
         departments = [d for d in result.get("departments", []) if d]
         if tracker.get_slot("triage_level") == "emergency" and level != "emergency":
             # an emergency already said in this conversation (here or at the edge)

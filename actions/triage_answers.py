@@ -132,3 +132,31 @@ def answer_age(text: str) -> Optional[float]:
     if _AGE_WORDS.search(text) and len(text) <= 8:
         return parse_age(text)
     return None
+
+
+# A detail after the advice that only says what is *not* there ("不发烧 没有红一大片 没流脓 嘴唇
+# 眼睛都不肿 精神挺好", set 9's K13): each clause denies a sign or says the patient is well.
+_DENIED = re.compile(
+    r"(?:没有?|无|不|未|冇|唔|莫得|没得|并没有?|也没有?|也不|都不|都没有?|从来没有?)"
+    r"(?:[\u4e00-\u9fff]{0,2}?)(?:发烧|发热|烧|吐|呕|拉|泻|咳|喘|憋|肿|疼|痛|痒|脓|流水|流血|出血|红|麻|晕|抽|疹|"
+    r"硬|歪|黑|血|突然|加重|扩散|变大|怀孕|过敏)"
+)
+_WELL = re.compile(
+    r"精神(?:头)?(?:都|也|还|挺|很|蛮|倒)?(?:好|行|可以|不错)|能吃能喝|能玩|吃喝(?:都|也)?(?:正常|挺好|还行|可以)|"
+    r"(?:尿|大便|小便|呼吸|喘气|吃饭|睡觉)(?:都|也)?(?:正常|挺好|还行|好好的)|(?:都|也|还|挺)?正常|好好的"
+)
+# Said with a negation but a sign all the same: "精神不好", "吃不下", "叫不醒", "不舒服".
+_SIGN_IN_NEGATION = re.compile(
+    r"不能|不了|没法|没办法|不好|不想|不太|不吃|不喝|不醒|不舒服|不对|不行|没精神|没力|没劲|不动|不出|不上|不下|"
+    r"不止|不退|不住|不清|不见|不起|不尿|没尿|没反应|没意识|没呼吸|没气|没知觉|没感觉|不到|不进|不消|不褪|不会"
+)
+
+
+def only_denies(text: str) -> bool:
+    """A message made only of denied signs and reassurance, with no number in it: nothing
+    new that could make it more urgent (set 9's K13 and set 8's J27 were raised by one)."""
+    plain = simplified(text).strip()
+    if not plain or plain.startswith("/") or re.search(r"\d", plain) or _SIGN_IN_NEGATION.search(plain):
+        return False
+    clauses = [c for c in re.split(r"[\s，,。.;；!！、~～…]+", plain) if c]
+    return bool(clauses) and all(_DENIED.search(c) or _WELL.search(c) for c in clauses)
