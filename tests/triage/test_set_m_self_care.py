@@ -129,7 +129,9 @@ CLINIC = [
     ("脚底有个疣子 走路踩着疼", {}),
     ("手总是脱皮开裂 擦了护手霜也没用", {}),
     ("一到冬天手就干裂 这次裂口流血了", {}),
-    ("产后两周 便秘", {"sex": "female"}),
+    # Plain constipation after a birth is home care since self-care round 2 (NICE NG194; test_self_care_round2.py);
+    # a postpartum danger sign beside it still keeps the clinic.
+    ("产后两周 便秘 恶露又多起来了", {"sex": "female"}),
     ("怀孕七个月 便秘 肚子一阵阵发紧", {"sex": "female", "pregnant": True}),
     ("宝宝一个月 头上有黄痂 这两天还发烧", {"age": 0.08}),
 ]

@@ -79,6 +79,10 @@ class TriageEngine:
         # "是不是很严重啊", "会不会越来越重", "厉害吗": a worry asked about, not a severity said.
         severe = "|".join(map(re.escape, knowledge.lexicon.severe))
         self._severe = re.compile(rf"(?<!是不是)(?<!会不会)(?<!严不严)(?:{severe})(?![吗么嘛])")
+        # The same without the words that only say how long: the self-care gate leaves those to max_days.
+        lasting = set(knowledge.lexicon.lasting)
+        now = "|".join(re.escape(w) for w in knowledge.lexicon.severe if w not in lasting)
+        self._severe_now = re.compile(rf"(?<!是不是)(?<!会不会)(?<!严不严)(?:{now})(?![吗么嘛])")
         self._needs_demographics = any(rule.spec.when for rule in knowledge.red_flags)
 
     @classmethod
@@ -255,7 +259,7 @@ class TriageEngine:
                 mild,
                 findings,
                 who,
-                self._said_severe(text) or find(self.knowledge.interview.worrying, text) is not None,
+                self._said_severe(text, lasting=False) or find(self.knowledge.interview.worrying, text) is not None,
                 bool(self.knowledge.interview.reassuring.search(text)),
                 text,
             )
@@ -272,9 +276,14 @@ class TriageEngine:
             departments = _unique(self._for_children(departments))
         return Evaluation(text, who, findings, hits, nets, matched, kept, level, departments, modifiers, care)
 
-    def _said_severe(self, text: str) -> bool:
-        """A severity word the patient said, not one they asked about ("是不是很严重")."""
-        return self._severe.search(_ASKED.sub("", text)) is not None
+    def _said_severe(self, text: str, *, lasting: bool = True) -> bool:
+        """A severity word the patient said, not one they asked about ("是不是很严重").
+
+        ``lasting=False`` leaves out the words that only say how long ("好几天"): the self-care gate,
+        whose entries judge a duration by their own ``max_days``.
+        """
+        severe = self._severe if lasting else self._severe_now
+        return severe.search(_ASKED.sub("", text)) is not None
 
     def matched_symptoms(self, text: str) -> list[str]:
         """Ids of the complaints named in normalised ``text`` (for routing messages)."""

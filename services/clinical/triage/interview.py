@@ -80,7 +80,9 @@ class SelfCareSpec(_Strict):
     #: Risk groups this entry is written for (the common discomforts of pregnancy, a newborn's
     #: normal findings): their patients may have it only when none of ``group_unless`` (the
     #: group's danger signs) is said.
-    groups: list[Literal["pregnancy", "young_infant"]] = []
+    #: ``postpartum``: the ordinary course after a birth (lochia tailing off, hair shedding, baby blues in
+    #: the first two weeks), NICE NG194 / NHS "Your body after the birth".
+    groups: list[Literal["pregnancy", "young_infant", "postpartum"]] = []
     group_unless: list[str] = []
     #: Long-standing by nature (dandruff, dry cracked hands, a small wart): said as recurring or as
     #: lasting years ("好几年了", "一到冬天就") it stays what the entry is for, since the recurrence
@@ -254,6 +256,7 @@ def low_risk(
     infants: bool,
     pregnancy: bool = False,
     young_infant: bool = False,
+    postpartum: bool = False,
     max_temperature: float | None = None,
     recurring: bool = False,
 ) -> bool:
@@ -264,11 +267,16 @@ def low_risk(
     every infant when ``infants`` is false (the learned layer's stricter gate).
     ``pregnancy`` lets a pregnant (not a postpartum) patient through, and
     ``young_infant`` a baby under three months, for entries written for them
-    whose danger signs the caller has checked; ``recurring`` lets a complaint long-standing by nature
+    whose danger signs the caller has checked, and ``postpartum`` a mother after the birth for an entry
+    written for the ordinary course after it (her danger signs checked the same way: bleeding, fever,
+    headache or blood pressure, leg swelling, breathlessness, thoughts of harm stay out);
+    ``recurring`` lets a complaint long-standing by nature
     through when said as recurring. ``max_temperature`` raises the highest temperature
     allowed (38.4) for an entry written for it (a well child's fever below 39).
     """
-    if findings.postpartum or who.is_elder or ((who.pregnant or findings.pregnant) and not pregnancy):
+    if (findings.postpartum and not postpartum) or who.is_elder:
+        return False
+    if (who.pregnant or findings.pregnant) and not pregnancy:
         return False
     if findings.conditions & _HIGH_RISK_CONDITIONS:
         return False
@@ -278,6 +286,7 @@ def low_risk(
     expected = (
         recurring
         or (pregnancy and bool(who.pregnant or findings.pregnant))
+        or (postpartum and findings.postpartum)
         or (young_infant and _infant(findings, who))
     )
     if (findings.recurrent and not expected) or not _normal_vital_signs(findings, max_temperature):
@@ -349,10 +358,7 @@ def self_care_entry(
     """
     if not symptoms or severe:
         return None
-    chosen = [knowledge.self_care.get(symptom) for symptom in symptoms]
-    pregnancy = _group_allowed(knowledge, chosen, text, "pregnancy")
-    young_infant = _group_allowed(knowledge, chosen, text, "young_infant")
-    entries = []
+    entries: list[SelfCareSpec] = []
     for symptom, mild in symptoms.items():
         entry = next(
             (e for e in knowledge.entries_for(symptom) if _fits(knowledge, e, mild, text, findings, who, reassured)),
@@ -361,6 +367,11 @@ def self_care_entry(
         if entry is None:
             return None
         entries.append(entry)
+    # A group is let through by the entries that fit (a postpartum mother's baby blues fit their own
+    # entry, not the general low-mood one), each written for it, with none of its danger signs said.
+    pregnancy = _group_allowed(knowledge, entries, text, "pregnancy")
+    young_infant = _group_allowed(knowledge, entries, text, "young_infant")
+    postpartum = _group_allowed(knowledge, entries, text, "postpartum")
     limit = max((e.max_temperature for e in entries if e.max_temperature is not None), default=None)
     recurring = all(e.recurring for e in entries)
     if not low_risk(
@@ -369,6 +380,7 @@ def self_care_entry(
         infants=True,
         pregnancy=pregnancy,
         young_infant=young_infant,
+        postpartum=postpartum,
         max_temperature=limit,
         recurring=recurring,
     ):
@@ -400,11 +412,11 @@ def _fits(
     return findings.duration_hours is None or findings.duration_hours <= entry.max_days * 24
 
 
-def _group_allowed(knowledge: InterviewKnowledge, entries: list[SelfCareSpec | None], text: str, group: str) -> bool:
+def _group_allowed(knowledge: InterviewKnowledge, entries: list[SelfCareSpec], text: str, group: str) -> bool:
     """Every complaint's entry is written for ``group``, and none of their danger signs is said."""
-    if not entries or any(e is None or group not in e.groups for e in entries):
+    if not entries or any(group not in e.groups for e in entries):
         return False
-    return all(find(knowledge.group_unless[e.id], text) is None for e in entries if e is not None)
+    return all(find(knowledge.group_unless[e.id], text) is None for e in entries)
 
 
 def _conditions_hold(

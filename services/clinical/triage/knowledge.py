@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from services.clinical.triage.errors import TriageDataError
 from services.clinical.triage.interview import InterviewKnowledge, load_interview
@@ -108,6 +108,17 @@ class LexiconFile(_Strict):
     replacements: dict[str, str] = {}
     mild: list[str] = Field(min_length=1)
     severe: list[str] = Field(min_length=1)
+    #: The severe words that only say how long ("好几天", "一周了"): they still raise a complaint to its
+    #: ``severe_level``, but do not by themselves rule home care out, since every self-care entry's
+    #: ``max_days`` already judges how long is too long ("眼皮跳好几天了" is still an eyelid twitch).
+    lasting: list[str] = []
+
+    @model_validator(mode="after")
+    def _lasting_are_severe(self) -> LexiconFile:
+        unknown = set(self.lasting) - set(self.severe)
+        if unknown:
+            raise ValueError(f"lexicon.yml lasting: not in severe: {sorted(unknown)}")
+        return self
 
 
 class AdviceFile(_Strict):
