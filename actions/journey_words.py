@@ -25,6 +25,11 @@ BOOKING_FORM, REFILL_FORM, CANCEL_FORM = "booking_form", "refill_form", "cancel_
 _BOOK = re.compile(
     r"挂(?!水|吊|点滴|盐水)|预约|约[^，。,.！!？?\s]{0,6}号|(?:整|搞|弄|拿|抢|排|要)(?:个|一个|张)[^，。,.！!？?\s]{0,6}号"
 )
+# A department said first, on its own, then the reason: "耳鼻喉科 想看看耳朵 耳鸣半年了" (set 10's
+# L07 went through triage, its day said at the age question) or "想看看皮肤科，脸上长痘".
+_DEPARTMENT_FIRST = re.compile(
+    r"^(?:我|俺|帮我妈|帮我爸|给我妈|给我爸)?(?:想|要)?(?:看看|看一下|看下|看)?([\u4e00-\u9fff]{1,6}(?:科|门诊))(?:[\s，,。:：]|$)"
+)
 # Renewing a prescription: 续方, 续药, 续开, 续一下/续点 (with a drug or its use said).
 # 继续/持续/连续/手续 are no refill.
 _RENEW = re.compile(r"(?<![继持连陆断延手存])续(方|药|开|一下|下|点|些|个)")
@@ -68,5 +73,10 @@ def other_errand(text: str, department_of: Callable[[str], Optional[str]]) -> Op
     if _BOOK.search(said):
         department = department_of(said)
         if department:
+            return BOOKING_FORM, department
+    first = _DEPARTMENT_FIRST.match(said.strip())
+    if first:
+        department = department_of(first.group(1))
+        if department and department != "emergency":
             return BOOKING_FORM, department
     return None

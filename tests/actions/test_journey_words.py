@@ -21,7 +21,7 @@ from actions.journey_words import (
 from tests.actions.fake_hospital import FakeHospital
 from tests.actions.helpers import make_tracker, slot_events
 
-WORDS = {"皮服科": "dermatology", "耳鼻喉科": "ent", "心内科": "cardiology"}
+WORDS = {"皮服科": "dermatology", "耳鼻喉科": "ent", "心内科": "cardiology", "急诊科": "emergency"}
 
 
 def _department(text: str) -> str | None:
@@ -34,6 +34,8 @@ def _department(text: str) -> str | None:
         "俺想挂个皮服科 手上起疙瘩一个多月了",
         "帮我妈预约耳鼻喉科，她耳朵嗡嗡响好几天了",
         "胸口闷闷的，约个心内科的号",
+        "耳鼻喉科 想看看耳朵 耳鸣半年了",  # set 10's L07: the department first, on its own
+        "想看看皮服科，手上起疙瘩",
     ],
 )
 def test_a_booking_that_names_its_department_books_it(text: str) -> None:
@@ -47,6 +49,8 @@ def test_a_booking_that_names_its_department_books_it(text: str) -> None:
         "手上起疙瘩一个多月了，皮服科能看吗",  # no booking asked for
         "昨天在诊所挂水了还是烧，心内科",  # a drip, not a booking
         "头晕恶心，已经持续一下午了",
+        "耳鼻喉科的医生说我是中耳炎 现在又疼了",  # the department inside a sentence
+        "急诊科 我爸胸口疼",  # the emergency department is no booking
     ],
 )
 def test_a_complaint_without_a_clear_errand_stays_a_complaint(text: str) -> None:
