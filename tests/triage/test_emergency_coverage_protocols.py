@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage.edge import emergency_hits
 
 EMERGENCY = TriageLevel.EMERGENCY
 
@@ -394,6 +395,9 @@ MILD_PROBES: list[tuple[str, str, float | None]] = [
     ("trauma", "剖腹产伤口有点痒 长得挺好", 30),
     ("child_resp", "孩子睡觉打呼噜 白天正常", 5),
     ("abdo", "肚子整个胀胀的 吃多了", 30),
+    # the chat itself "答非所问" is no confused patient (the errand-offer helper's find)
+    ("confusion", "你这机器人答非所问，转人工", None),
+    ("confusion", "回答的都答非所问 我要找人工", None),
 ]
 
 # Mild look-alikes the rules keep below emergency but the learned layer still raises (for the
@@ -406,8 +410,16 @@ LEARNED_LAYER_RAISES = frozenset(
         "家里插座漏电 麻了一下 没事了",
         "早上起床太快眼前黑了一下 扶着墙没倒 现在好了",
         "流鼻血流到嘴里 吐出来是红的 现在止住了",
+        # at the chat edge these are errands (a person asked for): no 120 there, see below
+        "你这机器人答非所问，转人工",
+        "回答的都答非所问 我要找人工",
     }
 )
+
+
+@pytest.mark.parametrize("text", ["你这机器人答非所问，转人工", "回答的都答非所问 我要找人工", "客服答非所问"])
+def test_a_complaint_about_the_chat_gets_no_120_at_the_edge(engine: TriageEngine, text: str) -> None:
+    assert emergency_hits(engine, text) == []
 
 
 def _level(engine: TriageEngine, text: str, age: float | None) -> TriageLevel:
