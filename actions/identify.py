@@ -209,6 +209,13 @@ def the_one(patients: List[Dict[str, Any]], held_before: Set[str]) -> Tuple[Opti
     return None, False
 
 
+def tries_a_phone(text: str) -> bool:
+    """A number typed as the phone ("13800", "138 0013 800"), not a reading said beside the
+    question ("血压最近130多/80多 没有不舒服", set 10's L30, was told its phone looked wrong)."""
+    plain = re.sub(r"[\s\-+]", "", text or "")
+    return bool(re.search(r"\d{7,}", plain) or re.fullmatch(r"\d{3,}", plain))
+
+
 class PhoneIdentification:
     """``validate_phone`` / ``validate_otp_code`` of a form that may identify the patient by
     the phone on file (results, refills, cancel, reschedule, the appointment list).
@@ -234,7 +241,7 @@ class PhoneIdentification:
                 return {"phone": tracker.get_slot("phone")}
             if typed_id_number(tracker):  # an ID number instead: it cannot stand for the code (E45)
                 dispatcher.utter_message(response="utter_identify_phone_not_id")
-            elif any(c.isdigit() for c in common.latest_text(tracker)):  # a number, but not a phone
+            elif tries_a_phone(common.latest_text(tracker)):  # a number, but not a phone
                 dispatcher.utter_message(response="utter_invalid_phone")
             # words and no number ("心内科开的，吃了好几年了"): no "wrong phone", the question comes again
             return {"phone": None}

@@ -26,3 +26,25 @@ async def test_a_number_or_an_errand_at_the_phone_question_is_no_remark(hospital
         dispatcher = CollectingDispatcher()
         assert await ValidateRefillForm().extract_refill_question(dispatcher, tracker, domain) == {}, text
         assert dispatcher.messages == [], text
+
+
+async def test_a_reading_said_at_the_phone_question_is_a_remark_not_a_wrong_phone(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    """Set 10's L30: "血压最近130多/80多 没有不舒服" was told "这个手机号好像不对", and the question
+    for the doctor asked after the code was never answered: no request went in."""
+    text = "血压最近130多/80多 没有不舒服"
+    tracker = make_tracker(slots={"requested_slot": "phone"}, text=text, active_loop="refill_form")
+    dispatcher = CollectingDispatcher()
+    found = await ValidateRefillForm().extract_refill_question(dispatcher, tracker, domain)
+    assert found == {"refill_question": text}
+    asked = CollectingDispatcher()
+    assert await ValidateRefillForm().validate_phone(None, asked, tracker, domain) == {"phone": None}
+    assert "utter_invalid_phone" not in [m.get("response") for m in asked.messages]
+
+
+def test_a_number_typed_as_the_phone_is_a_wrong_phone_but_a_reading_is_not() -> None:
+    from actions.identify import tries_a_phone
+
+    assert tries_a_phone("13800") and tries_a_phone("138 0013 800") and tries_a_phone("手机是1380013800")
+    assert not tries_a_phone("血压最近130多/80多 没有不舒服") and not tries_a_phone("空腹血糖7.2")
