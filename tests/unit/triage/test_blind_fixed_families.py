@@ -10,7 +10,8 @@ all the way. Blind sets A-D and F-I are in the learned layer's corpus, each copi
 (held out one set at a time, the layer trained with F-I caught 1,378 of 1,382 emergencies against
 1,376 without: docs/triage-blind.md); sets J, K, L and M, each scored sealed once, joined it in the round
 on M (data/triage/learned.yml); set E stays out as the layer's out-of-sample check, and set N (scored sealed twice,
-then read: tests/triage/test_set_n_fixed.py) is tuning material for the rules only. The sealed set
+then read: tests/triage/test_set_n_fixed.py), sets O and P (each scored sealed once, then read:
+tests/triage/test_set_o_fixed.py, test_set_p_fixed.py) are tuning material for the rules only. The sealed set
 (``tests/triage/blind/sealed/``, never opened here: only its recorded checksum and its letter are
 compared) must stay out of the corpus.
 
