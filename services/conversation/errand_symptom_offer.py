@@ -44,6 +44,7 @@ from prometheus_client import Counter
 from integrations.rasa.client import BotMessage, Button, Understanding
 from services.clinical.triage import TriageEngine, TriageLevel
 from services.clinical.triage.complaint_wording import tells_complaint
+from services.clinical.triage.edge import NOT_CLINICAL_NUMBER  # a phone, ID or code is no clinical value
 from services.clinical.triage.models import TriageInput
 from services.conversation.symptom_routing import triage_trigger
 
@@ -96,8 +97,6 @@ _OVER = re.compile(
     r"|已经不再?(?:疼|痛|晕|吐|咳|拉|痒|难受|发烧|发热)|不再?(?:疼|痛|晕|吐|咳|拉|痒|难受|发烧|发热)了"
 )
 _CLAUSES = re.compile(r"[，。,.!！?？；;、\s]+")
-# Six digits or more are a phone, an ID number or a code, never a clinical value (edge.py).
-_NOT_CLINICAL_NUMBER = re.compile(r"\d{6,}[Xx]?")
 _TRAILING = re.compile(r"(?:了吧|吧|呢|啊|呀|哦|嘛|啦)+$")
 
 ERRAND_SYMPTOM_OFFERS = Counter(
@@ -151,7 +150,7 @@ def with_offer(
     if any(button.payload.startswith("/report_symptom") for reply in replies for button in reply.buttons):
         return replies  # the bot offered triage itself
     assert understanding is not None
-    symptom = _NOT_CLINICAL_NUMBER.sub("", text.strip())[:MAX_SYMPTOM_CHARS]
+    symptom = NOT_CLINICAL_NUMBER.sub("", text.strip())[:MAX_SYMPTOM_CHARS]
     level = _level(triage, symptom)
     ERRAND_SYMPTOM_OFFERS.labels(understanding.intent, level.value if level else "unknown").inc()
     return [*replies, offer_line(understanding.intent, symptom, level, channel in BUTTON_CHANNELS)]
