@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from services.clinical.triage import blend, interview
+from services.clinical.triage.anchors import AnchorIndex
 from services.clinical.triage.assessment import Evaluation, SymptomMatch, advice, reasons
 from services.clinical.triage.demographics import Demographics, Sex, extract, merge
 from services.clinical.triage.findings import Findings, extract_findings
@@ -84,6 +85,7 @@ class TriageEngine:
         now = "|".join(re.escape(w) for w in knowledge.lexicon.severe if w not in lasting)
         self._severe_now = re.compile(rf"(?<!是不是)(?<!会不会)(?<!严不严)(?:{now})(?![吗么嘛])")
         self._needs_demographics = any(rule.spec.when for rule in knowledge.red_flags)
+        self._rule_index = AnchorIndex([rule.anchors for rule in knowledge.red_flags])
 
     @classmethod
     def from_directory(
@@ -136,7 +138,9 @@ class TriageEngine:
 
     def _red_flags(self, text: str, who: Demographics) -> list[RedFlagHit]:
         hits = []
-        for rule in self.knowledge.red_flags:
+        rules = self.knowledge.red_flags
+        for index in self._rule_index.candidates(text):  # only rules whose characters are in the text
+            rule = rules[index]
             if not _applies(rule.spec.when, who):
                 continue
             found = self._match_rule(rule, text)
@@ -147,8 +151,14 @@ class TriageEngine:
 
     @staticmethod
     def _match_rule(rule: RedFlagRule, text: str) -> str | None:
-        if rule.unless is not None and find(rule.unless, text) is not None:
+        """What fired the rule, or None; ``unless`` is looked for only once something did."""
+        found = TriageEngine._rule_words(rule, text)
+        if found is not None and rule.unless is not None and find(rule.unless, text) is not None:
             return None
+        return found
+
+    @staticmethod
+    def _rule_words(rule: RedFlagRule, text: str) -> str | None:
         if rule.any is not None:
             found = find(rule.any, text)
             if found is not None:

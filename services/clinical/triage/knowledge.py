@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from services.clinical.triage.anchors import Anchors, all_of, either, required_chars
 from services.clinical.triage.errors import TriageDataError
 from services.clinical.triage.interview import InterviewKnowledge, load_interview
 from services.clinical.triage.models import TriageLevel
@@ -138,6 +139,8 @@ class RedFlagRule:
     any: re.Pattern[str] | None
     all: tuple[re.Pattern[str], ...]
     unless: re.Pattern[str] | None = None
+    #: Characters the rule cannot fire without (services/clinical/triage/anchors.py); None: always scan.
+    anchors: Anchors = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +217,9 @@ def _compile_rule(spec: RedFlagSpec, terms: dict[str, str]) -> RedFlagRule:
     any_pattern = compile_alternatives(spec.any, terms, where) if spec.any else None
     groups = tuple(compile_alternatives(group, terms, where) for group in spec.all)
     unless = compile_alternatives(spec.unless, terms, where) if spec.unless else None
-    return RedFlagRule(spec, any_pattern, groups, unless)
+    needs = [required_chars(any_pattern)] if any_pattern is not None else []
+    needs += [all_of(groups)] if groups else []
+    return RedFlagRule(spec, any_pattern, groups, unless, either(*needs))
 
 
 def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.clinical.triage.anchors import AnchorIndex, Anchors, all_of
 from services.clinical.triage.demographics import Demographics
 from services.clinical.triage.errors import TriageDataError
 from services.clinical.triage.findings import ANY_TERM, Findings
@@ -117,6 +118,8 @@ class Net:
     needs: frozenset[str] = frozenset()
     needs_any: frozenset[str] = frozenset()
     unless: re.Pattern[str] | None = None
+    #: Characters the net's words cannot match without (anchors.py); None: no words, or always scan.
+    anchors: Anchors = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,8 @@ class NetKnowledge:
     mechanisms: dict[str, re.Pattern[str]]
     nets: tuple[Net, ...]
     fever: re.Pattern[str]
+    #: The nets' anchors, looked up by the message's characters (anchors.py).
+    index: AnchorIndex
 
 
 def _vocabulary(entries: dict[str, VocabularyEntry], where: str) -> dict[str, re.Pattern[str]]:
@@ -179,13 +184,15 @@ def load_nets(
         text = compile_alternatives(spec.text, all_terms, where) if spec.text else None
         also = compile_alternatives(spec.text_also, all_terms, where) if spec.text_also else None
         unless = compile_alternatives(spec.unless, all_terms, where) if spec.unless else None
-        nets.append(Net(spec, text, also, frozenset(spec.values), frozenset(spec.any_values), unless))
+        anchors = all_of([text, also])
+        nets.append(Net(spec, text, also, frozenset(spec.values), frozenset(spec.any_values), unless, anchors))
     fever = compile_alternatives(["{FEVER}"], all_terms, "nets.yml fever words")
     return NetKnowledge(
         conditions=_vocabulary(vocab.conditions, "findings.yml conditions"),
         mechanisms=_vocabulary(vocab.mechanisms, "findings.yml mechanisms"),
         nets=tuple(nets),
         fever=fever,
+        index=AnchorIndex([net.anchors for net in nets]),
     )
 
 
@@ -253,7 +260,8 @@ def evaluate_nets(
     values = _values(findings, text, knowledge.fever)
     known = {name for name, value in values.items() if value is not None}
     hits = []
-    for net in knowledge.nets:
+    for index in knowledge.index.candidates(text):  # nets whose words could be in the text, or with none
+        net = knowledge.nets[index]
         spec = net.spec
         if emergency_only and spec.level is not TriageLevel.EMERGENCY:
             continue
@@ -265,8 +273,6 @@ def evaluate_nets(
             continue
         if not _person(spec, findings, who):
             continue
-        if net.unless is not None and find(net.unless, text) is not None:
-            continue
         said: list[str] = []
         for pattern in (net.text, net.text_also):
             if pattern is None:
@@ -276,6 +282,7 @@ def evaluate_nets(
                 break
             said.append(f"“{found.text}”")
         else:
-            hits.append(_hit(spec, findings, values, said))
+            if net.unless is None or find(net.unless, text) is None:  # looked for once the net holds
+                hits.append(_hit(spec, findings, values, said))
     hits.sort(key=lambda h: -h.level.severity)
     return hits
