@@ -47,6 +47,9 @@ FAQ_WORDS = {
     "medical_insurance": ("医保", "醫保"),
     "invoice": ("票据", "发票"),
     "medical_records": ("病历",),
+    # set 12's author too; mapped from its goal names alone before its first scoring
+    "hospital_address": ("安贞西里街", "地址"),
+    "blood_test_preparation": ("空腹",),
 }
 
 
