@@ -234,16 +234,27 @@ class Database:
             yield session
 
     @contextmanager
-    def connection_transaction(self) -> Iterator[ConnectionUnit]:
+    def connection_transaction(self, *, commit_on: tuple[type[BaseException], ...] = ()) -> Iterator[ConnectionUnit]:
         """`transaction` on a plain connection (`ConnectionUnit`): the same gate, the same
         `BEGIN IMMEDIATE` on SQLite (the engine's begin event), commits when the block ends,
-        rolls back on error."""
+        rolls back on error.
+
+        `commit_on`: errors that end the transaction with COMMIT before they propagate, for a
+        hot path whose refusals leave nothing that must be undone (a refused booking: only the
+        patient's lock counter). psycopg 3 discards every prepared statement of the connection
+        on ROLLBACK (`DEALLOCATE ALL`, and its counts start again), so on PostgreSQL each
+        rolled-back refusal made the next five runs of every hot statement parse and plan
+        afresh (issue 14)."""
         gate: AbstractContextManager[None] = self._gate.held() if self._gate else nullcontext()
-        with gate, self.engine.begin() as connection:
+        with gate, self.engine.connect() as connection, connection.begin() as transaction:
             unit = ConnectionUnit(connection)
             try:
                 yield unit
                 unit.flush()
+            except commit_on:
+                unit.flush()  # the rare ORM branch's rows (lapsed holds expired) are kept too
+                transaction.commit()
+                raise
             finally:
                 unit.close()
 

@@ -126,7 +126,9 @@ def book(
         if replayed is not None:
             return replayed
     try:
-        with ctx.db.connection_transaction() as unit:  # a plain connection: no ORM session on the hot path
+        # A plain connection, no ORM session on the hot path; a refusal commits (nothing of it
+        # needs undoing), so psycopg keeps its prepared statements (`connection_transaction`).
+        with ctx.db.connection_transaction(commit_on=(DomainError,)) as unit:
             result, order, clinic_date = _book_in(ctx, unit, patient_id, slot_id, channel)
             if idempotency_key:
                 remember_outcome(unit.connection, IDEMPOTENCY_SCOPE, idempotency_key, fingerprint, result)
