@@ -89,8 +89,11 @@ _TABLE: dict[int, int | str | None] = {
 # end a clause ("孩子吞了硬币 吃喝正常 玩得挺好"). The rules still read the words joined (they
 # were written and tuned so, and a sign may straddle the space: "胸口 很疼"), but negation must
 # not reach across it: the place is kept in :attr:`Normalized.breaks`. Not after a negation cue:
-# "没有 胸痛" is one denial.
-_CLAUSE_SPACE = re.compile(r"(?<=[\u3400-\u9fff]{2})(?<!没有)(?<![不没无未])[ \t]+(?=[\u3400-\u9fff]{2})")
+# "没有 胸痛" is one denial. A number with its unit ends a clause the same way ("38.7度 吃奶正常",
+# "3岁 玩得好"): without the break, "吃奶正常" read as the temperature said normal (set Q's Q081).
+_CLAUSE_SPACE = re.compile(
+    r"(?:(?<=[\u3400-\u9fff]{2})|(?<=\d[\u3400-\u9fff℃°]))(?<!没有)(?<![不没无未])[ \t]+(?=[\u3400-\u9fff]{2})"
+)
 # Stands in for a clause space until the lexicon has run: a private-use character (removed from the
 # patient's text first), not a space or control character, which the passes below would eat.
 _MARK = "\ue000"
