@@ -109,7 +109,8 @@ def _messages() -> list[str]:
 def test_indexed_red_flags_and_nets_equal_a_scan_of_every_one(engine: TriageEngine) -> None:
     """On thousands of real messages the index drops no rule or net that a full scan would fire."""
     knowledge = engine.knowledge
-    unindexed = replace(knowledge.nets, index=AnchorIndex([None] * len(knowledge.nets.nets)))
+    unindexed = replace(knowledge.nets)  # a copy whose index offers every net
+    object.__setattr__(unindexed, "index", AnchorIndex([None] * len(knowledge.nets.nets)))
     messages = _messages()
     assert len(messages) > 5000
     fired = 0
@@ -128,3 +129,11 @@ def test_indexed_red_flags_and_nets_equal_a_scan_of_every_one(engine: TriageEngi
         assert nets == [hit.id for hit in evaluate_nets(unindexed, text, findings, who)], message
         fired += bool(scanned) + bool(nets)
     assert fired > 1000
+
+
+def test_nets_index_follows_a_replaced_list_of_nets(engine: TriageEngine) -> None:
+    """A knowledge copy with fewer nets (tests and tools build them) gets its own index."""
+    nets = engine.knowledge.nets
+    fewer = replace(nets, nets=nets.nets[:3])
+    every_character = "".join(chr(code) for code in range(0x4E00, 0x9FA6))
+    assert fewer.index.candidates(every_character) == [0, 1, 2]

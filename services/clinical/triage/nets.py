@@ -10,7 +10,7 @@ Emergency nets also run in the fast edge check, so they answer without Rasa.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -143,8 +143,12 @@ class NetKnowledge:
     mechanisms: dict[str, re.Pattern[str]]
     nets: tuple[Net, ...]
     fever: re.Pattern[str]
-    #: The nets' anchors, looked up by the message's characters (anchors.py).
-    index: AnchorIndex
+    #: The nets' anchors, looked up by the message's characters (anchors.py); derived from
+    #: ``nets`` on every construction, so ``dataclasses.replace(..., nets=...)`` stays right.
+    index: AnchorIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", AnchorIndex([net.anchors for net in self.nets]))
 
 
 def _vocabulary(entries: dict[str, VocabularyEntry], where: str) -> dict[str, re.Pattern[str]]:
@@ -192,7 +196,6 @@ def load_nets(
         mechanisms=_vocabulary(vocab.mechanisms, "findings.yml mechanisms"),
         nets=tuple(nets),
         fever=fever,
-        index=AnchorIndex([net.anchors for net in nets]),
     )
 
 
