@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db import ConnectionUnit
+from frozen_sql import FrozenStatement
 from models import (
     AccountPatient,
     AppointmentStatus,
@@ -281,6 +282,10 @@ def _lock_and_load_statement() -> Select[*tuple[Any, ...]]:
 
 
 _LOCK_AND_LOAD = _lock_and_load_statement()
+# Run on the DBAPI cursor, compiled once (`frozen_sql`): SQLAlchemy's execute costs more than these reads.
+_FROZEN_LOCK_PATIENT = FrozenStatement(_LOCK_PATIENT)
+_FROZEN_LOCK_AND_LOAD = FrozenStatement(_LOCK_AND_LOAD)
+_FROZEN_CHECKED = {dialect: FrozenStatement(statement) for dialect, statement in _LOAD_SLOT_CHECKED.items()}
 _TAKE_PLACE = (
     update(Slot).where(Slot.id == bindparam("slot_id"), Slot.remaining > 0).values(remaining=Slot.remaining - 1)
 )
@@ -289,7 +294,7 @@ _TAKE_PLACE = (
 def _lock_patient(connection: Connection, patient_id: str) -> Any:
     """Serialise this patient's bookings (see `quotas`), returning what the checks need
     (and what a free place's confirmation message needs: no second read of the patient)."""
-    row = connection.execute(_LOCK_PATIENT, {"patient_id": patient_id}).one_or_none()
+    row = _FROZEN_LOCK_PATIENT.execute(connection, {"patient_id": patient_id}).one_or_none()
     if row is None:
         raise NotFound("没有找到这位就诊人，请先添加就诊人")
     return row
@@ -311,7 +316,7 @@ def _lock_and_load(connection: Connection, slot_id: str, patient_id: str, now: d
     has already serialised every writer (its RETURNING cannot sit in a CTE)."""
     if connection.dialect.name == "postgresql":
         params = {"slot_id": slot_id, "patient_id": patient_id, "now": now}
-        row = connection.execute(_LOCK_AND_LOAD, params).one_or_none()
+        row = _FROZEN_LOCK_AND_LOAD.execute(connection, params).one_or_none()
         if row is not None and row.booking_seq == row.seen_seq + 1:
             return row, row
         if row is not None:  # raced: read the slot again, under the lock, in a new snapshot
@@ -326,7 +331,7 @@ def _load_slot_checked(
 ) -> Any:
     """`_load_slot` with the figures the booking's checks need (`_load_slot_statement`), in one read."""
     params = {"slot_id": slot_id, "patient_id": patient_id, "phone_hash": phone_hash, "now": now}
-    row = connection.execute(_LOAD_SLOT_CHECKED[connection.dialect.name], params).one_or_none()
+    row = _FROZEN_CHECKED[connection.dialect.name].execute(connection, params).one_or_none()
     if row is None:
         raise NotFound("没有找到这个号源，请重新选择时段")
     return row

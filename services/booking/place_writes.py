@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import TextClause, bindparam, insert, text, update
 from sqlalchemy.engine import Connection
 
+from frozen_sql import FrozenStatement
 from models import Appointment, AuditEntry, OutboxMessage, PaymentOrder, Slot
 from services.errors import SoldOut
 
@@ -114,7 +115,8 @@ def _postgres_statement(paid: bool) -> TextClause:
     return text("WITH " + ",\n".join(parts) + "\n" + result)
 
 
-_POSTGRES = {True: _postgres_statement(paid=True), False: _postgres_statement(paid=False)}
+_POSTGRES = {paid: FrozenStatement(_postgres_statement(paid)) for paid in (True, False)}
+_TAKE_PLACE_FROZEN = FrozenStatement(_TAKE_PLACE)
 
 
 def write(connection: Connection, slot_id: str, rows: Rows, free_expired: Callable[[], int]) -> int | None:
@@ -134,7 +136,7 @@ def write(connection: Connection, slot_id: str, rows: Rows, free_expired: Callab
 
 
 def _write_sqlite(connection: Connection, slot_id: str, rows: Rows) -> tuple[bool, int | None]:
-    if connection.execute(_TAKE_PLACE, {"slot_id": slot_id}).rowcount != 1:
+    if _TAKE_PLACE_FROZEN.execute(connection, {"slot_id": slot_id}).rowcount != 1:
         return False, None
     # The partial unique index (one per patient, department and day) speaks here.
     connection.execute(_INSERT_APPOINTMENT, rows.appointment)
@@ -156,5 +158,5 @@ def _write_postgres(connection: Connection, slot_id: str, rows: Rows) -> tuple[b
     else:
         assert rows.message is not None, "a free place's booking carries its confirmation message"
         params.update({f"m_{k}": rows.message[k] for k in _MESSAGE_COLUMNS})
-    result = connection.execute(_POSTGRES[rows.order is not None], params).one()
+    result = _POSTGRES[rows.order is not None].execute(connection, params).one()
     return bool(result.written), result.order_id
