@@ -106,8 +106,10 @@ def test_iron_darkened_stool_with_no_dizziness_is_self_care(rules: TriageEngine,
 
 @pytest.mark.parametrize(
     "text",
-    ["大便发黑，没头晕", "吃了铁剂，大便发黑，没头晕，但是心慌", "吃了铁剂，拉黑色的大便，没头晕，吐了咖啡色的东西"],
+    ["大便发黑，有点头晕", "吃了铁剂，大便发黑，没头晕，但是心慌", "吃了铁剂，拉黑色的大便，没头晕，吐了咖啡色的东西"],
 )
+# "大便发黑，没头晕" with no cause named is seen today since the over-triage round (NHS: black poo -> urgent GP
+# or 111): tests/triage/test_overtriage_round.py.
 def test_black_stool_without_a_cause_or_with_a_bleeding_sign_stays_an_emergency(rules: TriageEngine, text: str) -> None:
     assert level(rules, text) is TriageLevel.EMERGENCY
 
