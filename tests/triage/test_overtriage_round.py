@@ -119,3 +119,46 @@ def test_a_denied_black_stool_raises_nothing(rules: TriageEngine) -> None:
 
 def test_a_black_stool_on_an_anticoagulant_stays_an_emergency(rules: TriageEngine) -> None:
     assert _assess(rules, "吃着华法林 今天大便发黑 没头晕", age=70)[0] is TriageLevel.EMERGENCY
+
+
+# --- under-triage: a woman's sudden one-sided pelvic pain (torsion, ectopic: RCOG GTG 21, NICE NG126) ---
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("下面右边突然疼起来 有点想吐", 26),
+        ("左边小肚子一下子痛了 恶心", 31),
+        ("刚才下腹一侧突然绞着疼", 19),
+        ("下面一边忽然很痛", None),
+    ],
+)
+def test_a_womans_sudden_one_sided_pelvic_pain_is_seen_today(engine: TriageEngine, text: str, age: int | None) -> None:
+    level, _ = _assess(engine, text, age=age, sex="female")
+    assert level in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
+
+
+def test_the_net_itself_answers_on_the_rules_alone(rules: TriageEngine) -> None:
+    """Without the learned layer the answer is the net's: same day, gynaecology first."""
+    found = rules.assess(TriageInput(text="下面右边突然疼起来 有点想吐", age=26, sex="female"))
+    assert found.level is TriageLevel.URGENT
+    assert found.departments[0] == "gynecology"
+
+
+@pytest.mark.parametrize(
+    ("text", "sex", "level"),
+    [
+        ("下面一边有点隐隐的不舒服 好几天了", "female", TriageLevel.ROUTINE),  # neither sudden nor severe
+        ("下面右边突然疼起来 有点想吐", "male", TriageLevel.EMERGENCY),  # a male's 下面: torsion
+        ("月经推迟了 小肚子一边突然痛", "female", TriageLevel.EMERGENCY),  # late period: ectopic
+    ],
+)
+def test_look_alikes_of_sudden_pelvic_pain_keep_their_level(
+    rules: TriageEngine, text: str, sex: str, level: TriageLevel
+) -> None:
+    assert _assess(rules, text, age=28, sex=sex)[0] is level
+
+
+def test_a_lump_or_blister_below_is_not_this_net(rules: TriageEngine) -> None:
+    found = rules.assess(TriageInput(text="下面一边长了个包 突然很痛", age=28, sex="female"))
+    assert not any("sudden_one_sided_pelvic_pain_woman" in r.rule for r in found.reasons)

@@ -80,6 +80,8 @@ class NetSpec(_Strict):
     postpartum: bool | None = None
     child: bool | None = None
     elder: bool | None = None
+    #: The patient's sex, as given or said ("女儿", "老公"); unknown never satisfies it.
+    sex: Literal["male", "female"] | None = None
     conditions: list[str] = []
     mechanisms: list[str] = []
     text: list[str] = []
@@ -226,6 +228,8 @@ def _person(spec: NetSpec, findings: Findings, who: Demographics) -> bool:
     if spec.child is not None and who.is_child != spec.child:
         return False
     if spec.elder is not None and who.is_elder != spec.elder:
+        return False
+    if spec.sex is not None and who.sex != spec.sex:
         return False
     if spec.conditions and not findings.conditions.intersection(spec.conditions):
         return False
