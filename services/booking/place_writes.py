@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, insert, text, update
+from sqlalchemy import Insert, TextClause, bindparam, insert, text, update
 from sqlalchemy.engine import Connection
 
 from frozen_sql import FrozenStatement
@@ -38,10 +38,6 @@ class Rows:
 _TAKE_PLACE = (
     update(Slot).where(Slot.id == bindparam("slot_id"), Slot.remaining > 0).values(remaining=Slot.remaining - 1)
 )
-_INSERT_APPOINTMENT = insert(Appointment)
-_INSERT_ORDER = insert(PaymentOrder).returning(PaymentOrder.id)
-_INSERT_AUDIT = insert(AuditEntry)
-_INSERT_MESSAGE = insert(OutboxMessage)
 
 # The PostgreSQL statement's parts. Every value is cast: in INSERT … SELECT the select
 # list is typed before it meets the table, and a NULL would otherwise be text.
@@ -116,7 +112,21 @@ def _postgres_statement(paid: bool) -> TextClause:
 
 
 _POSTGRES = {paid: FrozenStatement(_postgres_statement(paid)) for paid in (True, False)}
+
+
+def _insert(model: Any, columns: dict[str, str]) -> Insert:
+    """SQLite: an insert of exactly the columns the PostgreSQL statement writes (no column
+    left out has a Python-side default), each typed by its column."""
+    table = model.__table__
+    return insert(model).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+
+
+# SQLite's statements run on the DBAPI cursor, compiled once (`frozen_sql`).
 _TAKE_PLACE_FROZEN = FrozenStatement(_TAKE_PLACE)
+_INSERT_APPOINTMENT = FrozenStatement(_insert(Appointment, _APPOINTMENT_COLUMNS))
+_INSERT_ORDER = FrozenStatement(_insert(PaymentOrder, _ORDER_COLUMNS).returning(PaymentOrder.id))
+_INSERT_AUDIT = FrozenStatement(_insert(AuditEntry, _AUDIT_COLUMNS))
+_INSERT_MESSAGE = FrozenStatement(_insert(OutboxMessage, _MESSAGE_COLUMNS))
 
 
 def write(connection: Connection, slot_id: str, rows: Rows, free_expired: Callable[[], int]) -> int | None:
@@ -139,13 +149,13 @@ def _write_sqlite(connection: Connection, slot_id: str, rows: Rows) -> tuple[boo
     if _TAKE_PLACE_FROZEN.execute(connection, {"slot_id": slot_id}).rowcount != 1:
         return False, None
     # The partial unique index (one per patient, department and day) speaks here.
-    connection.execute(_INSERT_APPOINTMENT, rows.appointment)
+    _INSERT_APPOINTMENT.execute(connection, rows.appointment)
     order_id = None
     if rows.order is not None:
-        order_id = connection.execute(_INSERT_ORDER, rows.order).scalar_one()
+        order_id = _INSERT_ORDER.execute(connection, rows.order).scalar_one()
     if rows.message is not None:
-        connection.execute(_INSERT_MESSAGE, rows.message)
-    connection.execute(_INSERT_AUDIT, rows.audit)
+        _INSERT_MESSAGE.execute(connection, rows.message)
+    _INSERT_AUDIT.execute(connection, rows.audit)
     return True, order_id
 
 
