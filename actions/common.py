@@ -178,7 +178,10 @@ def resolve_department(text: Optional[str]) -> Optional[str]:
         resolved = backend().resolve_department(text)
     except HospitalError:
         resolved = None
-    return resolved or normalise_department(text)
+    resolved = resolved or normalise_department(text)
+    if resolved is None and "课" in text:  # "挂眼课": 课 (ke) is the pinyin keyboard's 科
+        return resolve_department(text.replace("课", "科"))
+    return resolved
 
 
 # --- formatting -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.simplified import simplified
+from actions.triage_exits import booking_instead
 from services.hospital_facts import FactsError, load_facts
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,9 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        booking = booking_instead(tracker)  # "那挂产科 明天早上可以吗" at triage's age question
+        if booking is not None:
+            return booking
         latest = tracker.latest_message or {}
         topic = refund_response(str(latest.get("text") or ""), domain) or selector_topic(latest)
         responses = (domain or {}).get("responses") or {}

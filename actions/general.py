@@ -12,10 +12,11 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import common
+from actions import booking_wishes, common
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
 from actions.booking_answers import changes_this_booking, details_in
+from actions.dates import resolve, today_in_shanghai
 from actions.faq import refund_response
 from actions.journey_words import CANCEL_FORM, gives_a_place_back, other_errand
 from actions.numbers import parse_choice
@@ -96,7 +97,11 @@ class ActionResetJourney(Action):
 
 
 # Not yet a decision: "要不要改", "先想想", "考虑一下", "还没想好".
-_UNDECIDED = re.compile(r"要不要|想想|想一想|考虑|还没想好|没想好|不确定|犹豫|再看看|等一下|等等")
+# "等会儿 先别退 我问问我闺女": not yet either, whatever the NLU read (set 11's M11 was asked how
+# long it had hurt, and its "她说退了吧 退" was taken as the answer).
+_UNDECIDED = re.compile(
+    r"要不要|想想|想一想|考虑|还没想好|没想好|不确定|犹豫|再看看|等一下|等等|等会|等一会|先别|问问|问一下|商量"
+)
 
 
 def _still_cancelling(tracker: Tracker) -> bool:
@@ -106,11 +111,8 @@ def _still_cancelling(tracker: Tracker) -> bool:
     next was then no answer there. A decided "帮我改到下周五" still moves it."""
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     loop = (tracker.active_loop or {}).get("name")
-    return (
-        intent == "reschedule_appointment"
-        and loop == CANCEL_FORM
-        and bool(_UNDECIDED.search(common.latest_text(tracker)))
-    )
+    waiting = intent == "reschedule_appointment" or tracker.get_slot("requested_slot") == "confirm_cancel"
+    return waiting and loop == CANCEL_FORM and bool(_UNDECIDED.search(common.latest_text(tracker)))
 
 
 def _instead_of_triage(tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -329,6 +331,13 @@ class ActionMenuChoice(Action):
         return []
 
 
+def names_when(text: str) -> bool:
+    """A day ("明天", "12月9日") or a half of the day ("下午吧") said: when to book."""
+    if not text or text.startswith("/"):
+        return False
+    return resolve(text, today_in_shanghai()) is not None or booking_wishes.period_wished(text) is not None
+
+
 def _details_at_booking_offer(tracker: Tracker, asked_by: str) -> Optional[List[Dict[Text, Any]]]:
     """A name, ID number or phone typed at triage's "要我帮您预约…吗？" is a yes: the
     patient went straight on to the booking's details (set 4's F08 typed "孙秀英" and met
@@ -338,6 +347,8 @@ def _details_at_booking_offer(tracker: Tracker, asked_by: str) -> Optional[List[
         return None
     found = details_in(tracker)
     if not found:
+        if names_when(common.latest_text(tracker)):  # "明天下午 哪个医生都行": a yes with the day
+            return [*reset_events(tracker, ("department",)), FollowupAction("booking_form")]
         return None
     slots = [SlotSet(slot, value) for slot, value in found.items()]
     return [*reset_events(tracker, ("department",)), *slots, FollowupAction("booking_form")]

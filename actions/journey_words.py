@@ -22,13 +22,18 @@ BOOKING_FORM, REFILL_FORM, CANCEL_FORM = "booking_form", "refill_form", "cancel_
 
 # Asking for a place: 挂(个)号, 挂X科, 预约, 约个(X科的)号; not "挂水"/"挂吊瓶" (a drip).
 # "整个儿科的号" (Northeast), "搞个号", "弄个眼科的号", "拿个号": other verbs for getting a place.
+# "我想約皮膚科" (約 + the clinic, no 号) books that clinic too; "我约的骨科" is one made already.
 _BOOK = re.compile(
-    r"挂(?!水|吊|点滴|盐水)|预约|约[^，。,.！!？?\s]{0,6}号|(?:整|搞|弄|拿|抢|排|要)(?:个|一个|张)[^，。,.！!？?\s]{0,6}号"
+    r"挂(?!水|吊|点滴|盐水)|预约|约(?![的了过好])[^，。,.！!？?\s]{0,6}[号科课]"
+    r"|(?:整|搞|弄|拿|抢|排|要)(?:个|一个|张)[^，。,.！!？?\s]{0,6}号"
 )
 # A department said first, on its own, then the reason: "耳鼻喉科 想看看耳朵 耳鸣半年了" (set 10's
 # L07 went through triage, its day said at the age question) or "想看看皮肤科，脸上长痘".
+# A particle may close it ("骨科嘛 是不是看骨科哦", "口腔科啦"), and 课 is 科 typed by sound ("眼课");
+# one seen or made already ("上次看过骨科", "我约的骨科") is no clinic asked for.
 _DEPARTMENT_FIRST = re.compile(
-    r"^(?:我|俺|帮我妈|帮我爸|给我妈|给我爸)?(?:想|要)?(?:看看|看一下|看下|看)?([\u4e00-\u9fff]{1,6}(?:科|门诊))(?:[\s，,。:：]|$)"
+    r"^(?:我|俺|帮我妈|帮我爸|给我妈|给我爸)?(?:想|要)?(?:看看|看一下|看下|看)?((?:(?![的了过约次])[\u4e00-\u9fff]){1,6}(?:科|课|门诊))"
+    r"(?:嘛|啦|吧|呀|啊|哦|噻|咯|喽|哈)?(?:[\s，,。:：?？!！]|$)"
 )
 # Renewing a prescription: 续方, 续药, 续开, 续一下/续点 (with a drug or its use said).
 # 继续/持续/连续/手续 are no refill.

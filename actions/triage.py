@@ -27,6 +27,7 @@ from actions.triage_answers import (
     stated_age,
     stated_duration,
 )
+from actions.triage_exits import booking_instead
 from integrations.hospital import HospitalError
 from shared_rules import PLACEHOLDER_IN_TEXT
 
@@ -192,6 +193,9 @@ class ValidateTriageForm(ForgivingFormValidation):
         """ "需要去医院吗", "那俺该挂啥科" asked instead of an answer: the questions still open
         are answered "不知道" and the advice comes now (it used to be an FAQ answer or a
         journey switch, and the interview then asked again, never to reach a level)."""
+        booking = booking_instead(tracker)  # "骨科嘛 是不是看骨科哦" at a question: that clinic is booked
+        if booking is not None:
+            return booking
         requested = tracker.get_slot("requested_slot")
         if requested in TRIAGE_SLOTS and tracker.get_slot("symptom") and asks_for_advice(_latest_said(tracker)):
             return self._rest_unknown(tracker)
