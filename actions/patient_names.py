@@ -60,6 +60,10 @@ _NOT_NAME = re.compile(
 
 # The words that start the next detail after a name said in one breath.
 _NEXT_DETAIL = re.compile(r"身份证|身分证|证件|手机|电话|号码|联系方式|今年|性别|家住|住在")
+# A detail's label followed by nothing but its value (a placeholder, a space by then).
+_DETAIL_LABEL = re.compile(
+    r"(?:身份证|身分证|身份證|身分證|证件|手机|手機|电话|電話)(?:号码?|號碼?|字号|字號)?(?:是)?(?=\s|$)"
+)
 
 
 def has_surname(name: str) -> bool:
@@ -112,7 +116,8 @@ def name_in(text: str, bare: bool = True) -> Optional[str]:
             return text[run.start() : run.start() + len(name)] if run else name
     if not bare:
         return None
-    whole = re.sub(r"[\s，,。.！!~～]+", "", text)
+    # "孙桂芝 身份证[…]": the label of the detail typed after the name is no part of it
+    whole = re.sub(r"[\s，,。.！!~～:：]+", "", _DETAIL_LABEL.sub(" ", text))
     if len(whole) > 4 and _RUN.fullmatch(whole):  # "郑磊关耳郑石头磊": the name, then its spelling
         whole = next((whole[:k] for k in (2, 3) if _spelled_by_parts(whole[k:], whole[:k])), whole)
     if not (2 <= len(whole) <= 4 and _RUN.fullmatch(whole) and has_surname(simplified(whole))):

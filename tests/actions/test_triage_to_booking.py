@@ -111,3 +111,14 @@ async def test_waiting_to_ask_family_keeps_the_cancellation_open(hospital: FakeH
     )
     events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
     assert [e["name"] for e in events if e["event"] == "followup"] == [CANCEL_FORM]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["钱玉梅 身份证[身份证#ab12cd34]", "钱玉梅 身份证号是 [身份证#ab12cd34] 手机[手机#139****0001#ab12cd34]"],
+)
+def test_a_name_with_the_label_of_the_detail_after_it_is_the_name(text: str) -> None:
+    """At the name question, "名字 + 身份证 + the number" gave the number and lost the name."""
+    from actions.patient_names import name_in
+
+    assert name_in(text) == "钱玉梅"
