@@ -18,7 +18,7 @@ from actions.base import HospitalAction, bound_patients
 from actions.booking_answers import changes_this_booking, details_in
 from actions.dates import resolve, today_in_shanghai
 from actions.faq import refund_response
-from actions.journey_words import CANCEL_FORM, gives_a_place_back, other_errand
+from actions.journey_words import CANCEL_FORM, asks_to_renew, gives_a_place_back, other_errand
 from actions.numbers import parse_choice
 from actions.triage import TRIAGE_SLOTS, continues_a_triage, said
 from actions.visit_money import hold_minutes
@@ -87,6 +87,8 @@ class ActionResetJourney(Action):
         if booking:
             dispatcher.utter_message(response="utter_go_back")
             return booking
+        if _new_half_at_the_list(tracker):  # "不对 要上午的 下午他要去配药": this booking's list, narrowed
+            return [FollowupAction("booking_form")]
         fresh = {e.get("entity") for e in (tracker.latest_message or {}).get("entities", [])}
         reset: List[Dict[Text, Any]] = [
             SlotSet(slot, None)
@@ -97,6 +99,24 @@ class ActionResetJourney(Action):
 
 
 # Not yet a decision: "要不要改", "先想想", "考虑一下", "还没想好".
+# Readings that a change of the half of the day at the booking's list may get from its reason
+# ("下午要去医院配药" read as a refill).
+_REASON_READINGS = ("request_refill", "query_appointment")
+
+
+def _new_half_at_the_list(tracker: Tracker) -> bool:
+    """A half of the day asked for at the booking's day or list question, read as another errand
+    for the reason given with it (set 11's M25 left its booking for a refill): the booking goes on
+    and its form narrows the list to the new half. A plain request to renew a drug still renews."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent not in _REASON_READINGS or tracker.active_loop.get("name") != "booking_form":
+        return False
+    if tracker.get_slot("requested_slot") not in ("date", "slot_id"):
+        return False
+    text = common.latest_text(tracker)
+    return booking_wishes.period_wished(text) is not None and not asks_to_renew(text)
+
+
 # "等会儿 先别退 我问问我闺女": not yet either, whatever the NLU read (set 11's M11 was asked how
 # long it had hurt, and its "她说退了吧 退" was taken as the answer).
 _UNDECIDED = re.compile(

@@ -122,3 +122,23 @@ def test_a_name_with_the_label_of_the_detail_after_it_is_the_name(text: str) -> 
     from actions.patient_names import name_in
 
     assert name_in(text) == "钱玉梅"
+
+
+async def test_a_new_half_of_the_day_at_the_list_read_as_a_refill_stays_in_the_booking(
+    hospital: FakeHospital, domain: dict
+) -> None:
+    tracker = make_tracker(
+        text="不行 得要上午的 下午她要去拿药",
+        intent="request_refill",
+        slots={"requested_slot": "slot_id", "department": "dermatology", "date": "2026-12-09"},
+        active_loop="booking_form",
+    )
+    events = await ActionResetJourney().run(CollectingDispatcher(), tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": BOOKING_FORM}]
+    renew = make_tracker(
+        text="上午先帮我续一下二甲双胍",
+        intent="request_refill",
+        slots={"requested_slot": "slot_id"},
+        active_loop="booking_form",
+    )
+    assert [e["name"] for e in await ActionResetJourney().run(CollectingDispatcher(), renew, domain)] != [BOOKING_FORM]
