@@ -58,6 +58,12 @@ _DAYS = re.compile(
 # "三岁宝宝两天了": days right after the baby word, with no birth word ("出生", "才", "刚") and
 # nothing saying size ("天大"), may be how long the complaint has lasted; an age in 岁 said too wins.
 _DAYS_BARE = re.compile(rf"{_BABY}(?:现在)?({_NUM})\s*天(?!大)")
+# "宝宝三天没拉屎", "孩子两天不拉大便": days right after the baby word, then no stool, are how long the baby has
+# not opened its bowels, not its age. Only the stool: "宝宝3天了没怎么吃奶" may be a three-day-old not feeding,
+# and a birth word ("出生三天没拉") keeps the age.
+_DAYS_WITHOUT = re.compile(
+    rf"{_BABY}(?:现在)?({_NUM})\s*天(?:都|也|还)?(?:没|不)(?:有)?(?:拉|大便|便便|解|排便|屙|㞎|粑)"
+)
 # Weeks since birth: "出生一个礼拜", "出世两周" (Cantonese 出世), "三周大的宝宝"; a bare "宝宝一周没拉" is no age.
 _WEEKS = re.compile(
     rf"(?:出生|出世|生下来)(?:才|刚|刚刚|啱啱|了)*({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)(?!前|以前|之前)"
@@ -125,6 +131,11 @@ _PREGNANT = re.compile(
 _NOT_PREGNANT = re.compile(
     r"(?:没|没有|未|不是|没在|不可能)怀孕|备孕|不孕|想怀孕|想要孩子|没有?怀上|怀不上|流产后|产后"
     r"|(?:没|没有|未|还没)怀(?:上|过)?(?:个)?(?:娃|孩子|宝宝|小孩)"
+    # After the menopause ("绝经好多年了", "停经十几年") there is no pregnancy: bleeding then is postmenopausal
+    # bleeding, a gynaecology referral (NICE NG12 1.5.14), not bleeding in pregnancy. "快绝经", "绝经前" and a
+    # missed period ("停经两个月") may still be a pregnancy.
+    r"|(?<!快)(?<!没)(?<!未)(?<!要)绝经(?!前)"
+    r"|停经(?:了)?(?:已经|有)?(?:好多|很多|好几|几|十几|\d+|[一二两三四五六七八九十]+)(?:个)?(?:多)?年"
 )
 
 
@@ -201,6 +212,8 @@ def _months(text: str) -> float | None:
             if value is not None and value <= 36:
                 return round((value + (0.5 if match.group(3) else 0.0)) / 12, 3)
     match = _age_match(_DAYS, text)
+    if match and _DAYS_WITHOUT.match(text, match.start()):
+        match = None
     if match:
         value = number(match.group(1) or match.group(2))
         if value is not None and value <= 120:

@@ -73,8 +73,12 @@ _POSTPARTUM = re.compile(
 NEWBORN_DAYS = 28.0
 NEWBORN_WORD_DAYS = 14.0
 _NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|月子里的?(?:宝宝|孩子|婴儿)")
+# "宝宝三天没拉屎": days right after the baby word, then no stool, are how long the bowels have not opened,
+# not the baby's age (demographics._DAYS_WITHOUT reads it the same way); a birth word keeps the age.
+_NO_STOOL_AFTER = r"(?!(?:都|也|还)?(?:没|不)(?:有)?(?:拉|大便|便便|解|排便|屙|㞎|粑))"
 _AGE_DAYS = re.compile(
-    rf"(?:出生|生下来|宝宝|孩子|婴儿|新生儿)(?:才|刚|刚出生|出生|现在|已经|满|刚满|第)*{_NUM}\s*(?:天|日)"
+    rf"(?:出生|生下来|新生儿|(?:宝宝|孩子|婴儿)(?=才|刚|出生|现在|已经|满|第))(?:才|刚|刚出生|出生|现在|已经|满|刚满|第)*"
+    rf"{_NUM}\s*(?:天|日)|(?:宝宝|孩子|婴儿){_NUM}\s*(?:天|日){_NO_STOOL_AFTER}"
 )
 # "药吃了十天宝宝说…", "吃了两周大便黑": a span after a verb, or 大 starting the next word, is no age.
 _NOT_AFTER_VERB = r"(?<![吃用做打喝服抹涂擦搽贴住疼痛咳吐拉烧治输练停戴敷续疗液持][了过])"
