@@ -142,12 +142,13 @@ def apply(
     *,
     may_lower: bool,
     at_most: TriageLevel = TriageLevel.EMERGENCY,
+    held_for: str | None = None,
 ) -> Reason:
     """Set the combined level and departments on ``found``; return the reason that explains them."""
     rules_level = found.level
     decision = combine(rules_level, seen, settings, may_lower=may_lower, said=characters(found.text), at_most=at_most)
     if decision.moved == "too_short":
-        return reason(rules_level, decision, seen, settings)
+        return reason(rules_level, decision, seen, settings, held_for)
     ranked = [code for code in found.departments if code != "emergency"]
     ranked = rank_departments(ranked, seen, settings, understood=bool(found.matched or found.nets))
     if found.who.is_child:
@@ -158,11 +159,21 @@ def apply(
     if decision.level is not TriageLevel.SELF_CARE:
         found.self_care = None  # raised above the rules' self-care: its home-care text no longer fits
     found.departments = ranked or found.departments
-    return reason(rules_level, decision, seen, settings)
+    return reason(rules_level, decision, seen, settings, held_for)
 
 
-def reason(rules_level: TriageLevel, decision: Decision, seen: Prediction, settings: LearnedSettings) -> Reason:
-    """The learned layer's line in ``reasons``: its probabilities, and what it changed if anything."""
+def reason(
+    rules_level: TriageLevel,
+    decision: Decision,
+    seen: Prediction,
+    settings: LearnedSettings,
+    held_for: str | None = None,
+) -> Reason:
+    """The learned layer's line in ``reasons``: its probabilities, and what it changed if anything.
+
+    ``held_for`` names the non-acute presentation that held it at urgent (quiet_hold.py);
+    without it a hold is the treatment course's.
+    """
     shown = [f"P({level.value})={p:.2f}" for level, p in sorted(seen.probabilities.items(), key=lambda kv: -kv[1])]
     shown += [f"科室 {code} {p:.2f}" for code, p in seen.departments[:2]]
     if decision.moved == "raised":
@@ -172,6 +183,12 @@ def reason(rules_level: TriageLevel, decision: Decision, seen: Prediction, setti
         label = (
             f"学习模型把规则的“{_NAMES[rules_level]}”提高为“{_NAMES[decision.level]}”"
             f"（概率 {decision.probability:.2f} ≥ 阈值 {threshold:.2f}）"
+        )
+    elif decision.moved == "held" and held_for is not None:
+        label = (
+            f"整体不急的表现（{held_for}），规则未见危险信号或急诊安全网、也没说急的话："
+            f"学习模型最多提高到“{_NAMES[decision.level]}”，不提高为“急诊”"
+            f"（急诊概率 {seen.emergency:.2f} ≥ 阈值 {settings.emergency:.2f}）"
         )
     elif decision.moved == "held":
         label = (

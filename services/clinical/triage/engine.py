@@ -33,6 +33,7 @@ from services.clinical.triage.models import (
 from services.clinical.triage.nets import NetHit, evaluate_nets
 from services.clinical.triage.normalize import Normalizer
 from services.clinical.triage.patterns import Found, find
+from services.clinical.triage.quiet_hold import Quiet, compile_quiet, quiet_topic
 
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；\n]|但是|可是|不过")
 _SENTENCE_BREAK = re.compile(r"[。.!！?？;；\n]")
@@ -76,6 +77,7 @@ class TriageEngine:
         #: The learned layer beside the rules (trained on first use); rules alone when None.
         self.learned = LearnedLayer(self._normalize) if learned else None
         self._hold: tuple[LearnedSettings, blend.Hold | None] | None = None
+        self._quiet: tuple[LearnedSettings, Quiet | None] | None = None
         self._mild = re.compile("|".join(map(re.escape, knowledge.lexicon.mild)))
         # "是不是很严重啊", "会不会越来越重", "厉害吗": a worry asked about, not a severity said.
         severe = "|".join(map(re.escape, knowledge.lexicon.severe))
@@ -220,14 +222,29 @@ class TriageEngine:
             return blend.held(seen, settings)
         hold = self._course_hold(settings)
         ordinary = blend.course_of_ordinary_complaint(found, hold, self.knowledge.interview.worrying)
-        at_most = TriageLevel.URGENT if ordinary else TriageLevel.EMERGENCY
-        return blend.apply(found, seen, settings, self._for_children, may_lower=self.may_lower(found), at_most=at_most)
+        quiet = quiet_topic(found, self._quiet_hold(settings))
+        at_most = TriageLevel.URGENT if ordinary or quiet else TriageLevel.EMERGENCY
+        return blend.apply(
+            found,
+            seen,
+            settings,
+            self._for_children,
+            may_lower=self.may_lower(found),
+            at_most=at_most,
+            held_for=None if ordinary else quiet,
+        )
 
     def _course_hold(self, settings: LearnedSettings) -> blend.Hold | None:
         """The learned layer's treatment-course hold, compiled once with red_flags.yml's terms."""
         if self._hold is None or self._hold[0] is not settings:
             self._hold = (settings, blend.compile_hold(settings.course_hold, self.knowledge.terms))
         return self._hold[1]
+
+    def _quiet_hold(self, settings: LearnedSettings) -> Quiet | None:
+        """The learned layer's hold on non-acute presentations, compiled once with red_flags.yml's terms."""
+        if self._quiet is None or self._quiet[0] is not settings:
+            self._quiet = (settings, compile_quiet(settings.quiet_hold, self.knowledge.terms))
+        return self._quiet[1]
 
     def rules_only(self, data: TriageInput) -> Evaluation:
         """What the rules alone found (cross-validation of the learned layer reuses it per threshold)."""

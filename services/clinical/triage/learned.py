@@ -75,6 +75,31 @@ class CourseHold(BaseModel):
     max_temperature: float | None = Field(default=None, ge=38.4, le=40.0)
 
 
+class QuietTopic(BaseModel):
+    """A presentation that is not acute as a whole (a toddler's late speech, a squint, a treated blood pressure)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    source: str
+    #: What names the presentation (red_flags.yml fragments allowed); a negated mention does not count.
+    said: str
+    #: Never held when said, even denied: this presentation's own acute or dangerous forms.
+    unless: str | None = None
+    #: Only for a child (under 14 or called 孩子/宝宝): "不会说话" of an adult is a stroke word.
+    child: bool = False
+
+
+class QuietHold(BaseModel):
+    """Presentations the layer alone may raise to urgent at most (see services/clinical/triage/quiet_hold.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Never held when said, even denied, whatever the topic: the acute words of any presentation.
+    acute: str
+    topics: list[QuietTopic] = Field(min_length=1)
+
+
 class LearnedSettings(BaseModel):
     """Thresholds and hyper-parameters, chosen by grouped cross-validation (see the file's comments)."""
 
@@ -95,6 +120,8 @@ class LearnedSettings(BaseModel):
     min_characters: int = Field(default=12, ge=0)
     #: Where the layer may raise to urgent at most (see :class:`CourseHold`); no hold when absent.
     course_hold: CourseHold | None = None
+    #: Non-acute presentations the layer alone may raise to urgent at most; no hold when absent.
+    quiet_hold: QuietHold | None = None
     ngram_min: int = Field(default=1, ge=1)
     ngram_max: int = Field(default=3, ge=1)
     c: float = Field(default=10.0, gt=0)
