@@ -160,6 +160,9 @@ class ValidateBookingForm(PatientFormValidation):
         if tracker.get_slot("requested_slot") != "registration_ok" or tracker.get_slot("registration_ok") is not None:
             return {}
         text = common.latest_text(tracker)
+        if booking_answers.code_typed_first(tracker):  # a code before any was sent: a yes, the code goes out
+            dispatcher.utter_message(response="utter_backend_message", message=booking_answers.CODE_TYPED_FIRST)
+            return {"registration_ok": True}
         if booking_answers.books_now(text) and not booking_answers.confirms(text):  # "验证码就不要了吧 直接给俺挂上"
             say_code_needed(dispatcher, domain)
             return {"registration_ok": True}

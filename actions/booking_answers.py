@@ -272,6 +272,17 @@ def _a_code(tracker: Tracker) -> bool:
     return bool(find_placeholder(text, "code") or re.fullmatch(r"\D{0,6}\d{6}\D{0,6}", text))
 
 
+def code_typed_first(tracker: Tracker) -> bool:
+    """A code typed at the read-back before any was sent: the patient has moved on (they
+    expect the SMS step), so it is a yes to the details shown; the real code goes out then.
+    Set 11's M22 was shown the read-back again and again and never got a code."""
+    return _a_code(tracker) and not code_sent_before(tracker)
+
+
+# Said before the real code goes out: the number typed was no code of ours yet.
+CODE_TYPED_FIRST = "那时验证码还没发出。上面的信息您没说有错，就按这些登记，新的验证码马上发到您手机上。"
+
+
 def _code_missed(tracker: Tracker) -> bool:
     """ "短信一直没收到", "簡訊沒來" at the read-back: no code was sent yet (it goes out once
     the details are confirmed), so the patient is waiting for nothing (set 8's J45)."""
@@ -326,8 +337,10 @@ def out_of_turn(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
     if fixed:  # "名字打错了，是张建伟" typed at the ID question, read as an answer
         dispatcher.utter_message(response="utter_name_corrected", patient_name=fixed)
         return _slots(tracker, {str(requested): None, "patient_name": fixed, "registration_ok": None})
+    if requested == "registration_ok" and code_typed_first(tracker):
+        return []  # a yes to the read-back: the form's extractor sends the code (set 11's M22)
     if requested == "registration_ok" and (_a_code(tracker) or _code_missed(tracker)):
-        # the code typed before it was sent, or "簡訊一直沒收到欸" before any went out: read back again
+        # "簡訊一直沒收到欸" before any went out, or a code typed after one was: read back again
         dispatcher.utter_message(response="utter_confirm_before_code")
         return _slots(tracker, {"registration_ok": None})
     found = details_in(tracker)

@@ -86,10 +86,19 @@ def period_wished(text: str) -> Optional[str]:
     it stands; when every half said is busy, none is wished."""
     text = re.sub(r"[一整]上午|[一整]下午", "", with_periods_spelt(simplified(text)))
     said = [(match.start(), match.end(), period) for word, period in PERIODS for match in re.finditer(word, text)]
-    free = [(start, period) for start, end, period in said if wished_at(text, end)]
+    free = [(start, end, period) for start, end, period in said if wished_at(text, end)]
+    staying = [(start, end, period) for start, end, period in free if not _GOING_ELSEWHERE.match(text, end)]
+    if staying and {period for _s, _e, period in staying} != {period for _s, _e, period in free}:
+        free = staying  # "要上半天 下半天伊要去医院配药": the half spent on another errand is no wish
     if said:
-        return max(free)[1] if free else None
+        return max(free)[2] if free else None
     return period_of(text)
+
+
+# Right after a half of the day: the patient goes somewhere then ("下半天伊要去医院配药",
+# "下午他得去拿药"). Alone it may be the visit itself ("下午要去医院看看"); beside another half
+# wished in the same message it is the reason that other half is asked for (set 11's M25).
+_GOING_ELSEWHERE = re.compile(r"\s*(?:我|俺|咱|人家|他|她|伊|侬|阿拉)?(?:要|得|还要|还得|需要|准备)去")
 
 
 def read(texts: Iterable[str], wish: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
