@@ -39,6 +39,18 @@ def topic_by_words(text: str) -> Optional[str]:
     return REFUND_TOPIC if _REFUND.search(said) else None
 
 
+# A copy of one's records: "住院病历要怎么复印", "病历能寄到家里吗" (set 11's M19 was told to bring
+# an ID card, the documents topic's answer). "看病要带病历本吗" asks what to bring, not a copy.
+_RECORDS = re.compile(r"病历|病案|出院小结|出院记录")
+_COPY = re.compile(r"复印|打印|复制|拷贝|邮寄|寄|调取|调阅|借阅|盖章|影印")
+
+
+def asks_for_a_copy_of_records(text: str) -> bool:
+    """The patient asks how to get a copy of their (or a relative's) records."""
+    said = simplified(text or "")
+    return bool(_RECORDS.search(said) and _COPY.search(said))
+
+
 # A refund answer to words that name no money ("今天上班走不开，能不能过两天再说" got it from
 # the response selector after the refund examples grew) is never right.
 _MONEY = re.compile(r"退|钱|费|款|扣|到账|到帐|付|缴|交了|元|块")
@@ -112,10 +124,14 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=NOTED_TEXT)  # the form asks its question again
             return []
         try:
-            values = load_facts().template_values()
+            facts = load_facts()
+            values = facts.template_values()
         except (OSError, FactsError) as exc:  # a broken facts file must not silence the bot
             log.error("hospital facts unreadable: %s", exc)
             dispatcher.utter_message(response="utter_backend_error")
+            return []
+        if facts.medical_records and asks_for_a_copy_of_records(str(latest.get("text") or "")):
+            dispatcher.utter_message(text=facts.medical_records)  # the facts file's words
             return []
         dispatcher.utter_message(response=topic, **values)
         return []

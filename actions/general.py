@@ -23,7 +23,7 @@ from actions.numbers import parse_choice
 from actions.triage import TRIAGE_SLOTS, continues_a_triage, said
 from actions.visit_money import hold_minutes
 from integrations.hospital import HospitalError
-from services.conversation.records_errands import asks_after_appointment, mentions_complaint
+from services.conversation.records_errands import asks_after_appointment, asks_for_results, mentions_complaint
 from services.hospital_facts import FactsError, load_facts
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,9 @@ def _still_cancelling(tracker: Tracker) -> bool:
     return waiting and loop == CANCEL_FORM and bool(_UNDECIDED.search(common.latest_text(tracker)))
 
 
+RESULTS_FORM = "results_form"
+
+
 def _instead_of_triage(tracker: Tracker) -> List[Dict[Text, Any]]:
     """A symptom reading whose words ask to book a named department or to renew a
     prescription starts that journey, not self-triage, and a booking reading whose words
@@ -153,6 +156,8 @@ def _instead_of_triage(tracker: Tracker) -> List[Dict[Text, Any]]:
         return [SlotSet("department", None), SlotSet("symptom", None), FollowupAction(APPOINTMENT_LIST)]
     if intent != "report_symptom":
         return []
+    if asks_for_results(text) and not mentions_complaint(text):  # "阿拉囡囡上礼拜验额尿 报告好了伐"
+        return [SlotSet("symptom", None), FollowupAction(RESULTS_FORM)]
     errand = other_errand(text, common.resolve_department)
     if errand is None:
         return []

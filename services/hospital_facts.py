@@ -68,6 +68,8 @@ class HospitalFacts:
     fees_fen: dict[str, int]
     parking: str
     rota: Rota
+    # How to get a copy of one's records; optional, so an older facts file still loads.
+    medical_records: str = ""
 
     @property
     def emergency_address(self) -> str:
@@ -150,6 +152,7 @@ def parse_facts(raw: dict[str, Any]) -> HospitalFacts:
         fees_fen={str(k): int(v) for k, v in fees.items()},
         parking=_text(raw, "parking"),
         rota=Rota(weekdays, start, end, _text(raw, "rota", "outside_hours")),
+        medical_records=str(raw.get("medical_records") or "").strip(),
     )
 
 

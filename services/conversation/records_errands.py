@@ -42,7 +42,10 @@ _OTHER_WISH = re.compile(r"取消|退|改|换|推迟|提前到|再挂|还想挂|
 _NOT_GOING = re.compile(r"不去了|去不了|不想去了|不能去了|来不了|不来了|不看了|唔去喇|冇得去")  # spaces taken out first
 # A report, and asking whether it is out or what it says.
 _REPORT = re.compile(r"结果|报告|病理|化验单|检查单|化验|检验|片子|活检")
-_REPORT_ASK = re.compile(r"出来|出了|出咗|出没出|出冇|好了没|好了吗|查|看看|看下|看一下|瞅|瞧|睇|拿|取|在哪看|怎么看")
+# "报告好了伐" (Shanghainese 伐 for 吗, set 11's M53), "好未", "好冇" (Cantonese) ask the same.
+_REPORT_ASK = re.compile(
+    r"出来|出了|出咗|出没出|出冇|好了没|好了吗|好了伐|好伐|好未|好冇|好了冇|好没好|查|看看|看下|看一下|瞅|瞧|睇|拿|取|在哪看|怎么看"
+)
 # A report question that is about the hospital, not one's own report (the FAQ answers these).
 _REPORT_FAQ = re.compile(r"几天|多久|多长时间|要多少钱|怎么打印|能打印|自助机")
 

@@ -54,6 +54,7 @@ from services.conversation import (
     recent_context,
     records_errands,
     symptom_routing,
+    that_one_cancelled,
     turn_state,
 )
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
@@ -246,6 +247,7 @@ def _answer(
     rasa_sender = pseudonyms.remember(ctx, message.conversation_id, known.pseudonym_known)
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))
     message = replace(message, text=_day_taken_back(engine, rasa_sender, message.text))
+    message = replace(message, text=_that_one_cancelled(engine, rasa_sender, message.text))
     try:
         metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
         turn = engine.send(rasa_sender, message.text, metadata)
@@ -352,6 +354,17 @@ def _day_taken_back(engine: DialogueEngine, rasa_sender: str, text: str) -> str:
     except RasaUnavailable:
         return text  # cannot tell: the words as typed (the send will likely fail too)
     return meant if in_errand else text
+
+
+def _that_one_cancelled(engine: DialogueEngine, rasa_sender: str, text: str) -> str:
+    """ "对 就是这个 取消" at the cancellation's choice: the bot gets "确认取消", which its form
+    reads (that_one_cancelled.py); the tracker is asked only when the words are such."""
+    if not that_one_cancelled.cancels_the_one(text):
+        return text
+    try:
+        return that_one_cancelled.for_the_bot(text, engine.active_loop(rasa_sender), engine.requested_slot(rasa_sender))
+    except RasaUnavailable:
+        return text
 
 
 def _shown(replies: list[BotMessage]) -> list[BotMessage]:

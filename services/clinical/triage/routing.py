@@ -115,6 +115,13 @@ class DepartmentResolver:
         return hits
 
 
+# Everyday words that hold a complaint word's character and say no complaint: "麻烦" (trouble,
+# "麻烦您" please) is no 麻 (numbness). Set 11's M20 "算了 改来改去麻烦 直接退了吧" read as a
+# complaint, so the cancellation was no errand and the learned layer alone told it to call 120.
+# The red-flag rules, nets and symptom matcher still read the whole text.
+_NOT_A_COMPLAINT = re.compile(r"麻烦")
+
+
 @dataclass(frozen=True, slots=True)
 class SymptomRouter:
     """Decides whether a message is a complaint that triage should answer."""
@@ -138,7 +145,7 @@ class SymptomRouter:
         for name in sorted(self.departments.by_name, key=len, reverse=True):
             normalized = normalized.replace(name, "，")
         complaints = [m for m in self.engine.matched_symptoms(normalized) if m not in self.not_complaints]
-        said_complaint = find(self.complaint, normalized) is not None
+        said_complaint = find(self.complaint, _NOT_A_COMPLAINT.sub("，", normalized)) is not None
         errand = find(self.admin, normalized) is not None
         if complaints:
             return said_complaint or find(self.asking, normalized) is not None or not errand
