@@ -25,6 +25,7 @@ from actions.faq import DOUBLE_CHARGE, refund_response, topic_by_words
 from actions.journey_words import CANCEL_FORM, gives_a_place_back
 from actions.numbers import parse_choice
 from actions.patient_names import masked_name
+from actions.privacy_question import BOOKING_FORM, privacy_asked_while_booking
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Appointment
 from services.hospital_facts import FactsError, load_facts
@@ -137,6 +138,14 @@ def _gives_it_back(tracker: Tracker) -> bool:
     return intent == "query_appointment" and gives_a_place_back(common.latest_text(tracker))
 
 
+def _privacy_answer() -> str:
+    """The facts file's words on who sees a patient's records ("" when unreadable: the list goes on)."""
+    try:
+        return load_facts().privacy_answer
+    except (OSError, FactsError):
+        return ""
+
+
 class ActionQueryAppointments(HospitalAction):
     def name(self) -> Text:
         return "action_query_appointments"
@@ -144,6 +153,11 @@ class ActionQueryAppointments(HospitalAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if _gives_it_back(tracker):  # "我 那个 约的号 不去 了" read as a look at the list: cancel it
             return [FollowupAction(CANCEL_FORM)]
+        if privacy_asked_while_booking(tracker):  # "这个挂号记录会被单位知道吗" at the day question
+            answer = _privacy_answer()
+            if answer:
+                dispatcher.utter_message(text=answer)
+                return [FollowupAction(BOOKING_FORM)]
         if tracker.latest_action_name != IDENTIFY_FORM and identify.needs_identifying(tracker):
             return [FollowupAction(IDENTIFY_FORM)]  # who is asking? the phone on file first
         everything = future_appointments(tracker, (*ACTIVE_STATUSES, "expired"))

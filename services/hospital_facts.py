@@ -70,6 +70,8 @@ class HospitalFacts:
     rota: Rota
     # How to get a copy of one's records; optional, so an older facts file still loads.
     medical_records: str = ""
+    # Who sees a patient's records ("会被单位知道吗"); optional as well.
+    privacy_answer: str = ""
 
     @property
     def emergency_address(self) -> str:
@@ -153,6 +155,7 @@ def parse_facts(raw: dict[str, Any]) -> HospitalFacts:
         parking=_text(raw, "parking"),
         rota=Rota(weekdays, start, end, _text(raw, "rota", "outside_hours")),
         medical_records=str(raw.get("medical_records") or "").strip(),
+        privacy_answer=str(raw.get("privacy_answer") or "").strip(),
     )
 
 

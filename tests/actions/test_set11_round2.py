@@ -102,3 +102,30 @@ async def test_what_to_bring_is_still_the_documents_answer(domain: dict) -> None
     from actions.faq import asks_for_a_copy_of_records
 
     assert not asks_for_a_copy_of_records("看病要带病历本吗")
+
+
+@pytest.mark.parametrize("text", ["看心理科这事 我们公司会知道吗", "挂号的记录家里人能查到不"])
+async def test_who_will_know_asked_at_the_day_question_is_answered_and_the_booking_goes_on(
+    text: str, hospital: FakeHospital, domain: dict
+) -> None:
+    from actions.appointments import ActionQueryAppointments
+    from services.hospital_facts import load_facts
+
+    tracker = make_tracker(
+        text=text,
+        intent="query_appointment",
+        slots={"requested_slot": "date", "department": "psychology"},
+        active_loop="booking_form",
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ActionQueryAppointments().run(dispatcher, tracker, domain)
+    assert [m.get("text") for m in dispatcher.messages] == [load_facts().privacy_answer]
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "booking_form"}
+
+
+async def test_my_appointments_asked_outside_a_booking_are_still_listed(hospital: FakeHospital, domain: dict) -> None:
+    from actions.privacy_question import asks_who_will_know, privacy_asked_while_booking
+
+    tracker = make_tracker(text="我约的号会被单位知道吗", intent="query_appointment")
+    assert asks_who_will_know("我约的号会被单位知道吗") and not privacy_asked_while_booking(tracker)
+    assert not asks_who_will_know("帮我查查约了哪天")
