@@ -1,0 +1,54 @@
+"""Set U's under-triaged cases (issue 10), each fixed by a general discriminator, with look-alikes.
+
+Blind set U (now tuning material) under-triaged: someone at a height or by the water saying they
+will not come down (routine, not 110/120); a limb red, swollen and turning black after a cut, with
+fever or severe pain (same day, not 120: necrotising fasciitis); a needle of unknown origin
+stuck into a hand (self-care, not same day: post-exposure prophylaxis). Phrases here are our
+own, not the blind set's. Look-alikes are asked of the rules alone where the learned layer's
+own noise (it reads 楼顶 as an emergency word) would say nothing about the rule under test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+
+
+def _assess(engine: TriageEngine, text: str, age: float | None = None) -> tuple[TriageLevel, list[str]]:
+    found = engine.assess(TriageInput(text=text, age=age))
+    return found.level, [reason.rule for reason in found.reasons]
+
+
+# --- at a height or the water's edge, not coming down: suicide in progress, 110/120 (WHO mhGAP 2019; NICE NG225) ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我现在一个人在天台上 不想再下来了",
+        "老公跑到江边了 电话里说一切都结束了",
+        "女儿爬上了窗台 说要往下跳",
+        "我在大桥上 活不下去了",
+    ],
+)
+def test_at_a_height_and_not_coming_down_is_an_emergency(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
+    for judge in (rules, engine):
+        level, fired = _assess(judge, text)
+        assert level is TriageLevel.EMERGENCY
+    assert "proto_at_the_edge" in fired
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我在楼顶修太阳能热水器 脚扭了一下",
+        "我在楼顶晾衣服 太热了 不想下去买菜",
+        "孩子在阳台上玩积木 不肯回屋睡觉",
+        "在河边跑步 跑完膝盖疼",
+    ],
+)
+def test_work_chores_or_play_up_high_are_not_this_rule(rules: TriageEngine, text: str) -> None:
+    level, fired = _assess(rules, text)
+    assert "proto_at_the_edge" not in fired
+    assert level is not TriageLevel.EMERGENCY
