@@ -52,3 +52,42 @@ def test_work_chores_or_play_up_high_are_not_this_rule(rules: TriageEngine, text
     level, fired = _assess(rules, text)
     assert "proto_at_the_edge" not in fired
     assert level is not TriageLevel.EMERGENCY
+
+
+# --- a limb red, swollen and black (or blistering widely) with fever or severe pain: necrotising fasciitis, 120 ---
+# (NICE NG141 1.1.3; IDSA 2014 SSTI)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小腿被划伤后两天 腿红肿发黑 痛得受不了",
+        "手被猫抓破了 现在整只手臂红肿 一大片都起了泡 发高烧",
+        "糖尿病 脚背上有个小伤口 这两天脚红肿变黑了 烧到39度",
+    ],
+)
+def test_a_red_swollen_blackening_limb_with_fever_or_severe_pain_is_an_emergency(
+    rules: TriageEngine, engine: TriageEngine, text: str
+) -> None:
+    for judge in (rules, engine):
+        level, _ = _assess(judge, text)
+        assert level is TriageLevel.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小腿有块地方红肿发热 慢慢变大 没发烧",
+        "烫伤起了泡 红肿 疼得要命",
+        "腰上一圈红 起了成串的水疱 疼得受不了 是带状疱疹吗",
+    ],
+)
+def test_plain_cellulitis_a_burn_blister_or_shingles_is_not_this_rule(rules: TriageEngine, text: str) -> None:
+    level, fired = _assess(rules, text)
+    assert "necrotising_infection_limb" not in fired
+    assert level is not TriageLevel.EMERGENCY
+
+
+def test_a_sprain_turning_black_and_blue_is_not_this_rule(rules: TriageEngine) -> None:
+    _, fired = _assess(rules, "脚崴了 肿得厉害 青紫发黑 疼得要命")
+    assert "necrotising_infection_limb" not in fired
