@@ -91,3 +91,37 @@ def test_plain_cellulitis_a_burn_blister_or_shingles_is_not_this_rule(rules: Tri
 def test_a_sprain_turning_black_and_blue_is_not_this_rule(rules: TriageEngine) -> None:
     _, fired = _assess(rules, "脚崴了 肿得厉害 青紫发黑 疼得要命")
     assert "necrotising_infection_limb" not in fired
+
+
+# --- a needle of unknown origin: same day, post-exposure prophylaxis within hours ---
+# (国家卫生计生委 职业暴露感染艾滋病病毒处理程序规定 2015; NHS "injure myself with a used needle")
+# Why it was self-care: no rule read a needlestick, and the learned layer files "针扎一下" beside
+# seconds-long chest twinges, which are self-care; quiet_hold only caps the layer, it never raises.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我在公园草丛里捡瓶子 被一个针头扎破了手指",
+        "小区保洁 手伸进垃圾袋 被注射器扎到了",
+        "倒垃圾的时候让一根针扎了手 流了点血",
+    ],
+)
+def test_a_needle_of_unknown_origin_is_same_day(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
+    for judge in (rules, engine):
+        level, fired = _assess(judge, text)
+        assert level in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
+    assert "needlestick_unknown_source" in fired
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "缝扣子的时候被针扎了一下 冒了个血珠",
+        "胸口偶尔像针扎一样疼一下",
+        "绣十字绣被针扎了手指",
+    ],
+)
+def test_a_sewing_needle_or_a_pricking_pain_is_not_this_rule(rules: TriageEngine, text: str) -> None:
+    _, fired = _assess(rules, text)
+    assert "needlestick_unknown_source" not in fired
