@@ -16,9 +16,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common, identify
-from actions.base import HospitalAction, PatientFormValidation, bound_patients, placeholder_in, utter_error
+from actions.base import (
+    CODE_AGAIN,
+    CODE_STILL_GOOD,
+    HospitalAction,
+    PatientFormValidation,
+    bound_patients,
+    placeholder_in,
+    utter_error,
+)
 from actions.only_patient import OnlyPatient
-from integrations.hospital import HospitalError, InvalidInput
+from actions.simplified import simplified
+from integrations.hospital import HospitalError, InvalidInput, RateLimited
 from shared_rules import placeholder_mask
 
 OTP_PURPOSE = "results"
@@ -57,6 +66,35 @@ class ValidateResultsForm(OnlyPatient, identify.PhoneIdentification, PatientForm
 
     def needs_phone_anyway(self) -> bool:
         return True
+
+    async def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        """ "验证码没收到啊", "重新发一下" at the code question (the NLU may read the latter as going
+        back) send the code again: set 11's M56 was told its words were a wrong code, then sent
+        back to the phone question, and the code it then typed there was no phone."""
+        again = self.send_again(dispatcher, tracker)
+        if again is not None:
+            return [SlotSet(slot, value) for slot, value in again.items()]
+        return list(await super()._run(dispatcher, tracker, domain))
+
+    def send_again(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
+        """The slots after a code asked for again at the code question of a known patient;
+        None when the message is no such request (a code typed, or another question)."""
+        text = common.latest_text(tracker)
+        phone = tracker.get_slot("phone")
+        if tracker.get_slot("requested_slot") != "otp_code" or self.identifying(tracker) or not phone:
+            return None
+        if not CODE_AGAIN.search(simplified(text)) or OTP_RE.search(text) or placeholder_in(text, tracker, "code"):
+            return None
+        try:
+            common.backend().send_otp(phone, OTP_PURPOSE, tracker.sender_id)
+        except RateLimited:  # one went out a moment ago: it is still good
+            dispatcher.utter_message(response="utter_backend_message", message=CODE_STILL_GOOD)
+            return {"otp_code": None}
+        except HospitalError as exc:
+            utter_error(dispatcher, exc)
+            return {"otp_code": None}
+        dispatcher.utter_message(response="utter_otp_sent", phone_masked=common.mask_phone(phone))
+        return {"otp_code": None}
 
     def after_phone(
         self, phone: str, patient_id: Optional[str], dispatcher: CollectingDispatcher, tracker: Tracker

@@ -129,3 +129,22 @@ async def test_my_appointments_asked_outside_a_booking_are_still_listed(hospital
     tracker = make_tracker(text="我约的号会被单位知道吗", intent="query_appointment")
     assert asks_who_will_know("我约的号会被单位知道吗") and not privacy_asked_while_booking(tracker)
     assert not asks_who_will_know("帮我查查约了哪天")
+
+
+@pytest.mark.parametrize(("text", "intent"), [("验证码一直没收到啊", "inform"), ("麻烦再发一次", "go_back")])
+async def test_a_code_asked_for_again_at_the_results_code_question_is_sent_again(
+    text: str, intent: str, hospital: FakeHospital, domain: dict
+) -> None:
+    from actions.results import ValidateResultsForm
+
+    tracker = make_tracker(
+        text=text,
+        intent=intent,
+        slots={"patient_id": "p1", "phone": "13900004444", "requested_slot": "otp_code", "otp_attempts": 1},
+        active_loop="results_form",
+    )
+    dispatcher = CollectingDispatcher()
+    changed = slot_events(await ValidateResultsForm().run(dispatcher, tracker, domain))
+    assert changed == {"otp_code": None}  # no wrong try counted, the phone kept
+    assert responses(dispatcher) in (["utter_otp_sent"], ["utter_backend_message"])
+    assert "utter_go_back" not in responses(dispatcher) and "utter_invalid_otp" not in responses(dispatcher)
