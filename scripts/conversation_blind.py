@@ -53,6 +53,18 @@ FAQ_WORDS = {
 }
 
 
+# Goals name the doctor's title in Chinese (主任医师...) or, in sets written to the blind rules of
+# stop 28, as the patient says it: 专家号 (a chief or associate chief physician) or 普通号 (an
+# attending or resident). Stop 28's rules asked for "expert"/"ordinary"; the runner compared those
+# words with the Chinese title and failed every titled booking of set 12 (fixed before reading).
+TITLE_CLASSES = {"expert": ("主任医师", "副主任医师"), "ordinary": ("主治医师", "住院医师")}
+
+
+def title_matches(booked: str, wanted: str) -> bool:
+    """Whether the booked doctor's title is the title (or the class of titles) the goal asks for."""
+    return booked in TITLE_CLASSES.get(wanted, (wanted,))
+
+
 @dataclass(frozen=True)
 class Tap:
     """What tapping a button does: send its payload, or open its link."""

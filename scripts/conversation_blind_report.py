@@ -431,7 +431,7 @@ def check(
             return False, f"booked {code}, wanted {goal['department']}"
         if goal.get("time_of_day") and part != goal["time_of_day"]:
             return False, f"booked a {part} slot ({start}), wanted {goal['time_of_day']}"
-        if goal.get("doctor_title") and title != goal["doctor_title"]:
+        if goal.get("doctor_title") and not cb.title_matches(title, goal["doctor_title"]):
             return False, f"booked a {title}, wanted a {goal['doctor_title']}"
         return True, f"{status} {code} {part} ({title})"
     if kind == "triage":

@@ -136,3 +136,11 @@ def test_the_read_back_of_the_patients_own_phone_is_to_be_confirmed() -> None:
 )
 def test_anything_else_is_not_confirmed_for_the_patient(texts: list[str], phone: str) -> None:
     assert not cb.asks_to_confirm(texts, phone)
+
+
+def test_a_goals_title_class_matches_the_titles_it_covers() -> None:
+    """专家号 is a chief or associate chief physician, 普通号 an attending; Chinese titles match exactly."""
+    assert cb.title_matches("主任医师", "expert") and cb.title_matches("副主任医师", "expert")
+    assert not cb.title_matches("主治医师", "expert")
+    assert cb.title_matches("主治医师", "ordinary") and not cb.title_matches("主任医师", "ordinary")
+    assert cb.title_matches("副主任医师", "副主任医师") and not cb.title_matches("主任医师", "副主任医师")
