@@ -125,3 +125,51 @@ def test_a_needle_of_unknown_origin_is_same_day(rules: TriageEngine, engine: Tri
 def test_a_sewing_needle_or_a_pricking_pain_is_not_this_rule(rules: TriageEngine, text: str) -> None:
     _, fired = _assess(rules, text)
     assert "needlestick_unknown_source" not in fired
+
+
+# --- known low platelets with new bleeding signs: same day blood count ---
+# (BSH adult ITP guidance; ASH 2019 ITP; 中国成人原发免疫性血小板减少症诊断与治疗指南 2020)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我血小板一直偏低 今天早上鼻子出血了 小腿上好些红点点",
+        "化疗后血小板减少 今天刷牙牙龈出血 身上有青紫",
+        "妈妈有ITP 这几天手臂上冒出来出血点",
+    ],
+)
+def test_low_platelets_with_new_bleeding_is_same_day(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
+    for judge in (rules, engine):
+        level, fired = _assess(judge, text)
+        assert level in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
+    assert "low_platelets_new_bleeding" in fired
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["血小板有点偏低 体检发现的 没有出血 挂什么科", "血小板低 复查结果出来了 医生让我看血液科"],
+)
+def test_a_low_count_without_bleeding_is_not_this_net(rules: TriageEngine, text: str) -> None:
+    level, fired = _assess(rules, text)
+    assert "low_platelets_new_bleeding" not in fired
+    assert level in (TriageLevel.ROUTINE, TriageLevel.SELF_CARE)
+
+
+# --- a well baby of six months or more with a fever under 39 for a day: kept at home care, on purpose ---
+# The set's author wanted same day for an alert, feeding 8-month-old at 38.8 after one day. NICE NG143
+# (traffic light) has no amber or red feature here: from six months a temperature under 39 is not a
+# sign by itself, and a child who responds normally, feeds and has a normal colour is green, managed at
+# home with advice and "come back if" signs; NICE CKS Feverish children agrees. We keep self-care
+# (well_child_fever, tests/triage/test_child_fever_self_care.py) and hold the line where NG143 draws
+# it: under three months with 38 or more is red.
+
+
+def test_an_alert_feeding_baby_over_six_months_with_a_fever_under_39_stays_home_care(engine: TriageEngine) -> None:
+    level, _ = _assess(engine, "宝宝九个月 烧到38.6 今天第一天 奶照样喝 精神挺好", age=0.75)
+    assert level is TriageLevel.SELF_CARE
+
+
+def test_a_baby_under_three_months_with_a_fever_is_still_an_emergency(engine: TriageEngine) -> None:
+    level, _ = _assess(engine, "宝宝两个月 发烧38.2", age=0.17)
+    assert level is TriageLevel.EMERGENCY
