@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import booking_answers, booking_wishes, common, slot_lists
+from actions import booking_answers, booking_wishes, common, details_misplaced, slot_lists
 from actions.base import (
     BIND_FAILED,
     AskPatientAction,
@@ -184,9 +184,21 @@ class ValidateBookingForm(PatientFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         # the whole message first ("挂新内科" is 心内科 misspelt even when the NLU tagged 内科)
-        code = common.resolve_department(common.latest_text(tracker)) or common.normalise_department(value)
+        text = common.latest_text(tracker)
+        code = common.resolve_department(text) or common.normalise_department(value)
+        kind = details_misplaced.detail_kind(text) if code is None else None
+        if kind is not None:  # "陈嘉欣", an ID number, a phone, a code: said for what it is, never echoed
+            kept = (
+                kind in ("id_number", "phone")
+                and kind in booking_answers.details_in(tracker)
+                and not tracker.get_slot(kind)
+            )
+            line = details_misplaced.misplaced_line(kind, kept)
+            dispatcher.utter_message(response="utter_backend_message", message=line)
+            return {"department": None}
         if code is None:
-            dispatcher.utter_message(response="utter_unknown_department", department_text=str(value or ""))
+            shown = details_misplaced.masked(str(value or ""))
+            dispatcher.utter_message(response="utter_unknown_department", department_text=shown)
             return {"department": None}
         return {"department": code}
 
