@@ -3,8 +3,11 @@
 Blind set U (now tuning material) under-triaged: someone at a height or by the water saying they
 will not come down (routine, not 110/120); a limb red, swollen and turning black after a cut, with
 fever or severe pain (same day, not 120: necrotising fasciitis); a needle of unknown origin
-stuck into a hand (self-care, not same day: post-exposure prophylaxis). Phrases here are our
-own, not the blind set's. Look-alikes are asked of the rules alone where the learned layer's
+stuck into a hand (self-care, not same day: post-exposure prophylaxis); low platelets with new
+bleeding signs (clinic, not same day); and five clinic pictures sent home (a child's squint, spinal
+stenosis, recurrent racing heart, multiplying warts, restless legs). Two of the author's levels are
+not followed, each for its guideline's reason, written beside its test. Phrases here are our own,
+not the blind set's. Look-alikes are asked of the rules alone where the learned layer's
 own noise (it reads 楼顶 as an emergency word) would say nothing about the rule under test.
 """
 
@@ -173,3 +176,51 @@ def test_an_alert_feeding_baby_over_six_months_with_a_fever_under_39_stays_home_
 def test_a_baby_under_three_months_with_a_fever_is_still_an_emergency(engine: TriageEngine) -> None:
     level, _ = _assess(engine, "宝宝两个月 发烧38.2", age=0.17)
     assert level is TriageLevel.EMERGENCY
+
+
+# --- clinic, not home care: each a named picture whose guideline sends it to a clinic ---
+# Squint in a child (NHS "Squint"); walking-induced back and leg pain eased by sitting, spinal stenosis
+# (NASS 2011, NICE NG59); recurrent sudden racing heart (NICE CKS Palpitations: ECG); warts that keep
+# multiplying (NHS "Warts and verrucas": lots of warts, see a GP); restless legs at night spoiling sleep
+# (NHS "Restless legs syndrome"). A single period ten days late with a negative test and nothing else
+# is kept at home care: NHS "Stopped or missed periods" sends to a GP after three missed in a row.
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "age"),
+    [
+        ("儿子四岁 看电视的时候有点对眼", "squint", 4.0),
+        ("我妈腰疼好几年了 走一会儿路就疼得发麻 坐下歇歇就好", "spinal_stenosis_walking", None),
+        ("心跳时不时忽然加速 过一会儿自己就停了", "palpitations_episodes", None),
+        ("晚上躺下小腿里像有虫爬 得起来走一走才舒服", "restless_legs", None),
+    ],
+)
+def test_a_clinic_picture_is_routine(
+    rules: TriageEngine, engine: TriageEngine, text: str, rule: str, age: float | None
+) -> None:
+    level, fired = _assess(rules, text, age)
+    assert level is TriageLevel.ROUTINE
+    assert rule in fired
+    # the learned layer may still lift a picture to same day; it must not send it home or to 120
+    level, _ = _assess(engine, text, age)
+    assert level in (TriageLevel.ROUTINE, TriageLevel.URGENT)
+
+
+def test_warts_that_keep_multiplying_leave_home_care(rules: TriageEngine, engine: TriageEngine) -> None:
+    text = "脚背上的疣子越长越多 现在有七八个了"
+    assert _assess(rules, text)[0] is TriageLevel.ROUTINE
+    assert _assess(engine, text)[0] in (TriageLevel.ROUTINE, TriageLevel.URGENT)
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("女儿五岁 看书久了眼睛发干", 5.0),
+        ("腰有点酸 坐久了就酸", None),
+        ("手指上有一个小疣子 不疼", None),
+        ("月经晚了一个礼拜 验孕是一条杠 人没什么不舒服", None),
+    ],
+)
+def test_honest_home_care_stays_home_care(engine: TriageEngine, text: str, age: float | None) -> None:
+    level, _ = _assess(engine, text, age)
+    assert level is TriageLevel.SELF_CARE
