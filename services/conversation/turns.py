@@ -43,6 +43,7 @@ from services.clinical.triage import RedFlagHit, TriageEngine, TriageLevel
 from services.clinical.triage.edge import emergency_hits
 from services.context import ServiceContext
 from services.conversation import (
+    booking_words,
     emergency,
     errand_days,
     errand_symptom_offer,
@@ -248,6 +249,7 @@ def _answer(
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))
     message = replace(message, text=_day_taken_back(engine, rasa_sender, message.text))
     message = replace(message, text=_that_one_cancelled(engine, rasa_sender, message.text))
+    message = replace(message, text=_booking_words(engine, rasa_sender, message.text))
     try:
         metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
         turn = engine.send(rasa_sender, message.text, metadata)
@@ -363,6 +365,17 @@ def _that_one_cancelled(engine: DialogueEngine, rasa_sender: str, text: str) -> 
         return text
     try:
         return that_one_cancelled.for_the_bot(text, engine.active_loop(rasa_sender), engine.requested_slot(rasa_sender))
+    except RasaUnavailable:
+        return text
+
+
+def _booking_words(engine: DialogueEngine, rasa_sender: str, text: str) -> str:
+    """ "唔使急 听日得唔得" and "返回 这个点儿太晚了 换个早点的" inside the booking form: the bot
+    gets the day, or `/go_back` (booking_words.py); the tracker is asked only for such words."""
+    if not booking_words.worth_asking(text):
+        return text
+    try:
+        return booking_words.for_the_bot(text, engine.active_loop(rasa_sender))
     except RasaUnavailable:
         return text
 
