@@ -72,8 +72,8 @@ class ValidateResultsForm(OnlyPatient, identify.PhoneIdentification, PatientForm
         back) send the code again: set 11's M56 was told its words were a wrong code, then sent
         back to the phone question, and the code it then typed there was no phone."""
         again = self.send_again(dispatcher, tracker)
-        if again is not None:
-            return [SlotSet(slot, value) for slot, value in again.items()]
+        if again is not None:  # the code question again (the domain's order would ask a name first)
+            return [*(SlotSet(slot, value) for slot, value in again.items()), SlotSet("requested_slot", "otp_code")]
         return list(await super()._run(dispatcher, tracker, domain))
 
     def send_again(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:

@@ -145,6 +145,6 @@ async def test_a_code_asked_for_again_at_the_results_code_question_is_sent_again
     )
     dispatcher = CollectingDispatcher()
     changed = slot_events(await ValidateResultsForm().run(dispatcher, tracker, domain))
-    assert changed == {"otp_code": None}  # no wrong try counted, the phone kept
+    assert changed == {"otp_code": None, "requested_slot": "otp_code"}  # no wrong try counted, the phone kept
     assert responses(dispatcher) in (["utter_otp_sent"], ["utter_backend_message"])
     assert "utter_go_back" not in responses(dispatcher) and "utter_invalid_otp" not in responses(dispatcher)
