@@ -12,7 +12,7 @@ on `reschedule_appointment`, and they cannot change without a retrain. Conversat
 - S09 said "返回 这个点儿太晚了 换个早点的" at the name question after choosing a place; the
   换 read as moving an appointment, and the look-up asked for a phone. Inside the booking
   form a message that starts by going back (返回, 上一步) and names no new day, half of
-  the day or department reaches the bot as `/go_back`: the form undoes its last answer
+  the day, department, doctor or corrected detail reaches the bot as `/go_back`: the form undoes its last answer
   (after the pick: the place, so the list comes back, earliest first). A new answer said
   with it ("返回 明天不中 换成后天") goes as typed, the form takes it (actions/corrections.py).
 
@@ -43,6 +43,8 @@ _WHETHER = re.compile(
     r"(?:得唔得|得不得|行唔行|行不行|可唔可以|可不可以|中不中|成不成|好唔好|好不好|得冇)[啊呀吖呢嘛吗啦喇咩]?[?？]?"
 )
 _BACK = re.compile(r"^\s*(?:返回上一步|回到上一步|回上一步|返回|上一步|退回去?|后退)[，,。.!！~\s]*")
+# A new answer said with the going back: a department, a name or number put right, a doctor.
+_NEW_ANSWER = re.compile(r"科|是|叫|改成|改为|换成|医生|大夫|\d|\[")
 _SEPARATORS = re.compile(r"^[\s，,。.!！~]+|[\s，,。.!！~]+$")
 
 
@@ -65,7 +67,7 @@ def goes_back_only(text: str) -> bool:
     if not found:
         return False
     rest = said[found.end() :]
-    return not _DAY.search(rest) and "科" not in rest
+    return not _DAY.search(rest) and not _NEW_ANSWER.search(rest)
 
 
 def for_the_bot(text: str, active_loop: str | None) -> str:

@@ -34,6 +34,8 @@ from tests.wiring import use
         ("返回 后天不行 换成大后天", "返回 后天不行 换成大后天"),  # a new day: the form takes it
         ("返回 换成下午的", "返回 换成下午的"),
         ("返回 改挂皮肤科", "返回 改挂皮肤科"),
+        ("上一步 名字应该是王芳", "上一步 名字应该是王芳"),
+        ("返回 要孔医生的", "返回 要孔医生的"),
     ],
 )
 def test_the_words_for_the_booking_form(text: str, meant: str) -> None:
