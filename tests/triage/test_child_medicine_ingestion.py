@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
+from services.clinical.triage import TriageEngine, TriageLevel
 from services.clinical.triage.demographics import extract
+from tests.triage.assessing import level_and_flags
 
 EMERGENCY = TriageLevel.EMERGENCY
-
-
-def _assess(engine: TriageEngine, text: str) -> tuple[TriageLevel, list[str]]:
-    result = engine.assess(TriageInput(text=text))
-    return result.level, result.red_flags
 
 
 @pytest.mark.parametrize(
@@ -54,7 +50,7 @@ def _assess(engine: TriageEngine, text: str) -> tuple[TriageLevel, list[str]]:
     ],
 )
 def test_a_child_swallowing_a_medicine_not_given_as_a_dose_is_poisoning(rules: TriageEngine, text: str) -> None:
-    level, flags = _assess(rules, text)
+    level, flags = level_and_flags(rules, text)
     assert "poisoning" in flags
     assert level is EMERGENCY
 
@@ -83,7 +79,7 @@ def test_a_child_swallowing_a_medicine_not_given_as_a_dose_is_poisoning(rules: T
     ],
 )
 def test_a_child_on_a_course_of_treatment_who_is_still_ill_is_not_poisoning(rules: TriageEngine, text: str) -> None:
-    level, flags = _assess(rules, text)
+    level, flags = level_and_flags(rules, text)
     assert "poisoning" not in flags
     assert level is not EMERGENCY
 
@@ -102,7 +98,7 @@ def test_a_child_on_a_course_of_treatment_who_is_still_ill_is_not_poisoning(rule
     ],
 )
 def test_other_poisoning_wording_is_kept(rules: TriageEngine, text: str) -> None:
-    level, flags = _assess(rules, text)
+    level, flags = level_and_flags(rules, text)
     assert "poisoning" in flags
     assert level is EMERGENCY
 

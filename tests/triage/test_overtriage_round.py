@@ -13,12 +13,7 @@ from __future__ import annotations
 import pytest
 
 from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
-
-
-def _assess(engine: TriageEngine, text: str, **given: object) -> tuple[TriageLevel, list[str]]:
-    found = engine.assess(TriageInput(text=text, **given))
-    return found.level, found.red_flags
-
+from tests.triage.assessing import level_and_flags
 
 # --- a reflex faint: "眼前发黑" before it is its warning, 抽血 is a blood test (NICE CG109) ---
 
@@ -32,7 +27,7 @@ def _assess(engine: TriageEngine, text: str, **given: object) -> tuple[TriageLev
     ],
 )
 def test_a_reflex_faint_said_with_its_warning_is_seen_today(rules: TriageEngine, text: str) -> None:
-    level, flags = _assess(rules, text, age=25)
+    level, flags = level_and_flags(rules, text, age=25)
     assert level is TriageLevel.URGENT
     assert "unconscious_or_seizure" not in flags
 
@@ -47,7 +42,7 @@ def test_a_reflex_faint_said_with_its_warning_is_seen_today(rules: TriageEngine,
     ],
 )
 def test_a_faint_with_a_danger_sign_stays_an_emergency(rules: TriageEngine, text: str) -> None:
-    assert _assess(rules, text, age=25)[0] is TriageLevel.EMERGENCY
+    assert level_and_flags(rules, text, age=25)[0] is TriageLevel.EMERGENCY
 
 
 # --- an old stroke's unchanged weakness, asked about for rehabilitation (NICE NG236 vs NG128) ---
@@ -62,7 +57,7 @@ def test_a_faint_with_a_danger_sign_stays_an_emergency(rules: TriageEngine, text
     ],
 )
 def test_an_old_strokes_unchanged_weakness_is_a_clinic_matter(rules: TriageEngine, text: str) -> None:
-    level, flags = _assess(rules, text, age=66)
+    level, flags = level_and_flags(rules, text, age=66)
     assert level is TriageLevel.ROUTINE
     assert "stroke_signs" not in flags
 
@@ -78,7 +73,7 @@ def test_an_old_strokes_unchanged_weakness_is_a_clinic_matter(rules: TriageEngin
     ],
 )
 def test_new_or_worse_signs_after_an_old_stroke_stay_an_emergency(rules: TriageEngine, text: str) -> None:
-    assert _assess(rules, text, age=66)[0] is TriageLevel.EMERGENCY
+    assert level_and_flags(rules, text, age=66)[0] is TriageLevel.EMERGENCY
 
 
 # --- a black stool with the patient saying they are well: same day, not 120 (Blatchford, NICE CG141) ---
@@ -93,7 +88,7 @@ def test_new_or_worse_signs_after_an_old_stroke_stay_an_emergency(rules: TriageE
     ],
 )
 def test_a_black_stool_in_a_well_patient_is_seen_today(rules: TriageEngine, text: str) -> None:
-    level, flags = _assess(rules, text, age=45)
+    level, flags = level_and_flags(rules, text, age=45)
     assert level is TriageLevel.URGENT
     assert "major_bleeding" not in flags
 
@@ -109,16 +104,16 @@ def test_a_black_stool_in_a_well_patient_is_seen_today(rules: TriageEngine, text
     ],
 )
 def test_a_black_stool_with_a_danger_sign_stays_an_emergency(rules: TriageEngine, text: str) -> None:
-    assert _assess(rules, text, age=45)[0] is TriageLevel.EMERGENCY
+    assert level_and_flags(rules, text, age=45)[0] is TriageLevel.EMERGENCY
 
 
 def test_a_denied_black_stool_raises_nothing(rules: TriageEngine) -> None:
     """ "没有黑便" after a pale face is a denial, not a bleed."""
-    assert "major_bleeding" not in _assess(rules, "最近脸色发白 有点乏力 没有黑便", age=45)[1]
+    assert "major_bleeding" not in level_and_flags(rules, "最近脸色发白 有点乏力 没有黑便", age=45)[1]
 
 
 def test_a_black_stool_on_an_anticoagulant_stays_an_emergency(rules: TriageEngine) -> None:
-    assert _assess(rules, "吃着华法林 今天大便发黑 没头晕", age=70)[0] is TriageLevel.EMERGENCY
+    assert level_and_flags(rules, "吃着华法林 今天大便发黑 没头晕", age=70)[0] is TriageLevel.EMERGENCY
 
 
 # --- under-triage: a woman's sudden one-sided pelvic pain (torsion, ectopic: RCOG GTG 21, NICE NG126) ---
@@ -134,7 +129,7 @@ def test_a_black_stool_on_an_anticoagulant_stays_an_emergency(rules: TriageEngin
     ],
 )
 def test_a_womans_sudden_one_sided_pelvic_pain_is_seen_today(engine: TriageEngine, text: str, age: int | None) -> None:
-    level, _ = _assess(engine, text, age=age, sex="female")
+    level, _ = level_and_flags(engine, text, age=age, sex="female")
     assert level in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
 
 
@@ -156,7 +151,7 @@ def test_the_net_itself_answers_on_the_rules_alone(rules: TriageEngine) -> None:
 def test_look_alikes_of_sudden_pelvic_pain_keep_their_level(
     rules: TriageEngine, text: str, sex: str, level: TriageLevel
 ) -> None:
-    assert _assess(rules, text, age=28, sex=sex)[0] is level
+    assert level_and_flags(rules, text, age=28, sex=sex)[0] is level
 
 
 def test_a_lump_or_blister_below_is_not_this_net(rules: TriageEngine) -> None:

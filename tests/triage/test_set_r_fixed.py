@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
-
-
-def _assess(engine: TriageEngine, text: str, **given: object) -> tuple[TriageLevel, list[str]]:
-    found = engine.assess(TriageInput(text=text, **given))
-    return found.level, found.red_flags
-
+from services.clinical.triage import TriageEngine, TriageLevel
+from tests.triage.assessing import level_and_flags
 
 # --- a fever's antipyretic is treatment, not a poisoning (NICE NG143 1.6; 中国急性中毒共识 2016) ---
 
@@ -31,7 +26,7 @@ def _assess(engine: TriageEngine, text: str, **given: object) -> tuple[TriageLev
     ],
 )
 def test_an_antipyretic_given_for_a_fever_is_no_poisoning(rules: TriageEngine, text: str) -> None:
-    _, flags = _assess(rules, text)
+    _, flags = level_and_flags(rules, text)
     assert "poisoning" not in flags
 
 
@@ -46,7 +41,7 @@ def test_an_antipyretic_given_for_a_fever_is_no_poisoning(rules: TriageEngine, t
 def test_a_child_taking_medicine_without_a_fever_or_by_accident_stays_an_emergency(
     rules: TriageEngine, text: str
 ) -> None:
-    level, _ = _assess(rules, text)
+    level, _ = level_and_flags(rules, text)
     assert level is TriageLevel.EMERGENCY
 
 
@@ -58,13 +53,13 @@ def test_a_child_taking_medicine_without_a_fever_or_by_accident_stays_an_emergen
     ["心情好差 成個月瞓得唔好 冇諗過自殺", "生完BB之後好想喊 冇諗過傷害自己", "心情低落很久了 没有想过要伤害自己"],
 )
 def test_a_denied_thought_of_self_harm_is_not_a_suicide_risk(rules: TriageEngine, text: str) -> None:
-    _, flags = _assess(rules, text)
+    _, flags = level_and_flags(rules, text)
     assert "suicide_risk" not in flags
 
 
 @pytest.mark.parametrize("text", ["我成日諗住自殺", "諗過好多次自殺 今晚想去天台", "我想伤害自己"])
 def test_a_said_thought_of_suicide_stays_an_emergency(rules: TriageEngine, text: str) -> None:
-    level, flags = _assess(rules, text)
+    level, flags = level_and_flags(rules, text)
     assert level is TriageLevel.EMERGENCY
     assert "suicide_risk" in flags
 
@@ -73,13 +68,13 @@ def test_a_said_thought_of_suicide_stays_an_emergency(rules: TriageEngine, text:
 
 
 def test_no_shortness_of_breath_is_not_read_as_not_breathing(rules: TriageEngine) -> None:
-    _, flags = _assess(rules, "食完蝦之後身痕起疹 冇氣促 嘴唇冇腫")
+    _, flags = level_and_flags(rules, "食完蝦之後身痕起疹 冇氣促 嘴唇冇腫")
     assert "unconscious_or_seizure" not in flags
 
 
 @pytest.mark.parametrize("text", ["老人突然倒下 没气了", "叫不醒 没有呼吸了"])
 def test_not_breathing_stays_an_emergency(rules: TriageEngine, text: str) -> None:
-    level, _ = _assess(rules, text)
+    level, _ = level_and_flags(rules, text)
     assert level is TriageLevel.EMERGENCY
 
 
@@ -91,7 +86,7 @@ def test_not_breathing_stays_an_emergency(rules: TriageEngine, text: str) -> Non
     ["我爸做血透好几年了 每次透到后面就抽筋", "游完泳上来抽筋了 拉伸一下好点"],
 )
 def test_an_adults_cramp_is_no_fit(rules: TriageEngine, text: str) -> None:
-    _, flags = _assess(rules, text, age=60)
+    _, flags = level_and_flags(rules, text, age=60)
     assert "unconscious_or_seizure" not in flags
 
 
@@ -107,7 +102,7 @@ def test_an_adults_cramp_is_no_fit(rules: TriageEngine, text: str) -> None:
     ],
 )
 def test_a_fit_said_as_choujin_stays_an_emergency(rules: TriageEngine, text: str, given: dict[str, object]) -> None:
-    level, _ = _assess(rules, text, **given)
+    level, _ = level_and_flags(rules, text, **given)
     assert level is TriageLevel.EMERGENCY
 
 
@@ -115,14 +110,14 @@ def test_a_fit_said_as_choujin_stays_an_emergency(rules: TriageEngine, text: str
 
 
 def test_bleeding_years_after_the_menopause_is_no_pregnancy_bleeding(rules: TriageEngine) -> None:
-    level, flags = _assess(rules, "绝经十来年了 这周内裤上又有点血", sex="female")
+    level, flags = level_and_flags(rules, "绝经十来年了 这周内裤上又有点血", sex="female")
     assert "pregnancy_bleeding" not in flags
     assert level is not TriageLevel.EMERGENCY
 
 
 @pytest.mark.parametrize("text", ["停经五十天 下面出血了", "怀孕八周 见红了 肚子有点痛"])
 def test_bleeding_with_a_missed_period_or_a_pregnancy_stays_an_emergency(rules: TriageEngine, text: str) -> None:
-    level, _ = _assess(rules, text)
+    level, _ = level_and_flags(rules, text)
     assert level is TriageLevel.EMERGENCY
 
 
@@ -130,7 +125,7 @@ def test_bleeding_with_a_missed_period_or_a_pregnancy_stays_an_emergency(rules: 
 
 
 def test_days_without_stool_are_no_newborns_age(rules: TriageEngine) -> None:
-    level, flags = _assess(rules, "宝宝四天没拉大便了 喝配方奶 肚子摸着软 不哭闹")
+    level, flags = level_and_flags(rules, "宝宝四天没拉大便了 喝配方奶 肚子摸着软 不哭闹")
     assert not {"newborn_unwell", "infant_unwell"} & set(flags)
     assert level is not TriageLevel.EMERGENCY
 
@@ -140,7 +135,7 @@ def test_days_without_stool_are_no_newborns_age(rules: TriageEngine) -> None:
     ["宝宝出生三天 不吃奶 一直睡", "宝宝两个月 今天软软的 不哭了", "宝宝出生五天 没拉过大便 肚子胀 吐绿水"],
 )
 def test_an_unwell_young_baby_stays_an_emergency(rules: TriageEngine, text: str) -> None:
-    level, _ = _assess(rules, text)
+    level, _ = level_and_flags(rules, text)
     assert level is TriageLevel.EMERGENCY
 
 
@@ -148,7 +143,7 @@ def test_an_unwell_young_baby_stays_an_emergency(rules: TriageEngine, text: str)
 
 
 def test_a_curtain_over_the_vision_is_an_emergency(rules: TriageEngine) -> None:
-    level, _ = _assess(rules, "左眼好多小黑点在飘 左边像遮了一层黑布")
+    level, _ = level_and_flags(rules, "左眼好多小黑点在飘 左边像遮了一层黑布")
     assert level is TriageLevel.EMERGENCY
 
 
@@ -169,7 +164,7 @@ def test_a_curtain_over_the_vision_is_an_emergency(rules: TriageEngine) -> None:
 def test_the_layer_alone_does_not_send_a_non_acute_presentation_to_120(
     engine: TriageEngine, text: str, given: dict[str, object]
 ) -> None:
-    level, _ = _assess(engine, text, **given)
+    level, _ = level_and_flags(engine, text, **given)
     assert level is not TriageLevel.EMERGENCY
 
 
@@ -188,5 +183,5 @@ def test_the_layer_alone_does_not_send_a_non_acute_presentation_to_120(
 def test_the_acute_forms_of_those_presentations_stay_emergencies(
     engine: TriageEngine, text: str, given: dict[str, object]
 ) -> None:
-    level, _ = _assess(engine, text, **given)
+    level, _ = level_and_flags(engine, text, **given)
     assert level is TriageLevel.EMERGENCY

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
-
-
-def _assess(engine: TriageEngine, text: str, age: float | None = None) -> tuple[TriageLevel, list[str]]:
-    found = engine.assess(TriageInput(text=text, age=age))
-    return found.level, [reason.rule for reason in found.reasons]
-
+from services.clinical.triage import TriageEngine, TriageLevel
+from tests.triage.assessing import level_and_rules
 
 # --- an extra insulin dose by mistake: severe hypoglycaemia risk (ADA Standards of Care 2024 s.6; NHS Insulin) ---
 
@@ -33,7 +28,7 @@ def _assess(engine: TriageEngine, text: str, age: float | None = None) -> tuple[
 )
 def test_an_extra_insulin_dose_by_mistake_is_an_emergency(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
     for judge in (rules, engine):
-        level, _ = _assess(judge, text)
+        level, _ = level_and_rules(judge, text)
         assert level is TriageLevel.EMERGENCY
 
 
@@ -47,7 +42,7 @@ def test_an_extra_insulin_dose_by_mistake_is_an_emergency(rules: TriageEngine, e
     ],
 )
 def test_a_usual_dose_a_timing_question_or_a_missed_dose_is_not_120(engine: TriageEngine, text: str) -> None:
-    level, _ = _assess(engine, text)
+    level, _ = level_and_rules(engine, text)
     assert level is not TriageLevel.EMERGENCY
 
 
@@ -59,14 +54,14 @@ def test_a_usual_dose_a_timing_question_or_a_missed_dose_is_not_120(engine: Tria
     ["我妈这几天摔了三回 腿发软 走路不稳", "爷爷这个星期跌倒了两次 人没受伤 可是越来越走不动"],
 )
 def test_repeated_falls_in_days_with_weaker_walking_are_same_day(rules: TriageEngine, text: str) -> None:
-    level, fired = _assess(rules, text)
+    level, fired = level_and_rules(rules, text)
     assert "recurrent_falls_with_decline" in fired
     assert level in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
 
 
 @pytest.mark.parametrize("text", ["外婆半年前摔过一跤 后来一直挺好的", "我这周打球摔了两次 膝盖擦破点皮"])
 def test_an_old_single_fall_or_a_young_sports_fall_is_not_this_net(rules: TriageEngine, text: str) -> None:
-    level, fired = _assess(rules, text)
+    level, fired = level_and_rules(rules, text)
     assert "recurrent_falls_with_decline" not in fired
     assert level in (TriageLevel.ROUTINE, TriageLevel.SELF_CARE)
 
@@ -85,7 +80,7 @@ def test_an_old_single_fall_or_a_young_sports_fall_is_not_this_net(rules: Triage
 def test_a_thirsty_child_who_passes_urine_at_night_or_loses_weight_is_same_day(
     rules: TriageEngine, text: str, age: float
 ) -> None:
-    level, fired = _assess(rules, text, age)
+    level, fired = level_and_rules(rules, text, age=age)
     assert "child_thirst_and_polyuria" in fired
     assert level is TriageLevel.URGENT
 
@@ -95,7 +90,7 @@ def test_a_thirsty_child_who_passes_urine_at_night_or_loses_weight_is_same_day(
     [("孩子6岁 天热出汗多 喝水多 尿不多 吃睡都好", 6), ("女儿9岁 夏天玩得多 喝水比平时多", 9)],
 )
 def test_a_child_drinking_more_in_hot_weather_only_is_not_this_net(rules: TriageEngine, text: str, age: float) -> None:
-    _, fired = _assess(rules, text, age)
+    _, fired = level_and_rules(rules, text, age=age)
     assert "child_thirst_and_polyuria" not in fired
 
 
@@ -104,13 +99,13 @@ def test_a_child_drinking_more_in_hot_weather_only_is_not_this_net(rules: Triage
 
 @pytest.mark.parametrize("text", ["脚掌上有颗跖疣 走路踩着疼", "脚后跟长了个瘊子 穿鞋走路硌得难受"])
 def test_a_wart_that_hurts_to_walk_on_is_a_clinic_visit(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
-    level, _ = _assess(rules, text)
+    level, _ = level_and_rules(rules, text)
     assert level is TriageLevel.ROUTINE
-    level, _ = _assess(engine, text)
+    level, _ = level_and_rules(engine, text)
     assert level not in (TriageLevel.SELF_CARE, TriageLevel.EMERGENCY)
 
 
 @pytest.mark.parametrize("text", ["手背上长了个小疣子 不痛不痒", "脚底有个瘊子 走路不硌也不疼"])
 def test_a_painless_wart_stays_self_care(engine: TriageEngine, text: str) -> None:
-    level, _ = _assess(engine, text)
+    level, _ = level_and_rules(engine, text)
     assert level is TriageLevel.SELF_CARE

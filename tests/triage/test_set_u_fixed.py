@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
-
-
-def _assess(engine: TriageEngine, text: str, age: float | None = None) -> tuple[TriageLevel, list[str]]:
-    found = engine.assess(TriageInput(text=text, age=age))
-    return found.level, [reason.rule for reason in found.reasons]
-
+from services.clinical.triage import TriageEngine, TriageLevel
+from tests.triage.assessing import level_and_rules
 
 # --- at a height or the water's edge, not coming down: suicide in progress, 110/120 (WHO mhGAP 2019; NICE NG225) ---
 
@@ -37,7 +32,7 @@ def _assess(engine: TriageEngine, text: str, age: float | None = None) -> tuple[
 )
 def test_at_a_height_and_not_coming_down_is_an_emergency(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
     for judge in (rules, engine):
-        level, fired = _assess(judge, text)
+        level, fired = level_and_rules(judge, text)
         assert level is TriageLevel.EMERGENCY
     assert "proto_at_the_edge" in fired
 
@@ -52,7 +47,7 @@ def test_at_a_height_and_not_coming_down_is_an_emergency(rules: TriageEngine, en
     ],
 )
 def test_work_chores_or_play_up_high_are_not_this_rule(rules: TriageEngine, text: str) -> None:
-    level, fired = _assess(rules, text)
+    level, fired = level_and_rules(rules, text)
     assert "proto_at_the_edge" not in fired
     assert level is not TriageLevel.EMERGENCY
 
@@ -73,7 +68,7 @@ def test_a_red_swollen_blackening_limb_with_fever_or_severe_pain_is_an_emergency
     rules: TriageEngine, engine: TriageEngine, text: str
 ) -> None:
     for judge in (rules, engine):
-        level, _ = _assess(judge, text)
+        level, _ = level_and_rules(judge, text)
         assert level is TriageLevel.EMERGENCY
 
 
@@ -86,13 +81,13 @@ def test_a_red_swollen_blackening_limb_with_fever_or_severe_pain_is_an_emergency
     ],
 )
 def test_plain_cellulitis_a_burn_blister_or_shingles_is_not_this_rule(rules: TriageEngine, text: str) -> None:
-    level, fired = _assess(rules, text)
+    level, fired = level_and_rules(rules, text)
     assert "necrotising_infection_limb" not in fired
     assert level is not TriageLevel.EMERGENCY
 
 
 def test_a_sprain_turning_black_and_blue_is_not_this_rule(rules: TriageEngine) -> None:
-    _, fired = _assess(rules, "脚崴了 肿得厉害 青紫发黑 疼得要命")
+    _, fired = level_and_rules(rules, "脚崴了 肿得厉害 青紫发黑 疼得要命")
     assert "necrotising_infection_limb" not in fired
 
 
@@ -112,7 +107,7 @@ def test_a_sprain_turning_black_and_blue_is_not_this_rule(rules: TriageEngine) -
 )
 def test_a_needle_of_unknown_origin_is_same_day(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
     for judge in (rules, engine):
-        level, fired = _assess(judge, text)
+        level, fired = level_and_rules(judge, text)
         assert level in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
     assert "needlestick_unknown_source" in fired
 
@@ -126,7 +121,7 @@ def test_a_needle_of_unknown_origin_is_same_day(rules: TriageEngine, engine: Tri
     ],
 )
 def test_a_sewing_needle_or_a_pricking_pain_is_not_this_rule(rules: TriageEngine, text: str) -> None:
-    _, fired = _assess(rules, text)
+    _, fired = level_and_rules(rules, text)
     assert "needlestick_unknown_source" not in fired
 
 
@@ -144,7 +139,7 @@ def test_a_sewing_needle_or_a_pricking_pain_is_not_this_rule(rules: TriageEngine
 )
 def test_low_platelets_with_new_bleeding_is_same_day(rules: TriageEngine, engine: TriageEngine, text: str) -> None:
     for judge in (rules, engine):
-        level, fired = _assess(judge, text)
+        level, fired = level_and_rules(judge, text)
         assert level in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
     assert "low_platelets_new_bleeding" in fired
 
@@ -154,7 +149,7 @@ def test_low_platelets_with_new_bleeding_is_same_day(rules: TriageEngine, engine
     ["血小板有点偏低 体检发现的 没有出血 挂什么科", "血小板低 复查结果出来了 医生让我看血液科"],
 )
 def test_a_low_count_without_bleeding_is_not_this_net(rules: TriageEngine, text: str) -> None:
-    level, fired = _assess(rules, text)
+    level, fired = level_and_rules(rules, text)
     assert "low_platelets_new_bleeding" not in fired
     assert level in (TriageLevel.ROUTINE, TriageLevel.SELF_CARE)
 
@@ -169,12 +164,12 @@ def test_a_low_count_without_bleeding_is_not_this_net(rules: TriageEngine, text:
 
 
 def test_an_alert_feeding_baby_over_six_months_with_a_fever_under_39_stays_home_care(engine: TriageEngine) -> None:
-    level, _ = _assess(engine, "宝宝九个月 烧到38.6 今天第一天 奶照样喝 精神挺好", age=0.75)
+    level, _ = level_and_rules(engine, "宝宝九个月 烧到38.6 今天第一天 奶照样喝 精神挺好", age=0.75)
     assert level is TriageLevel.SELF_CARE
 
 
 def test_a_baby_under_three_months_with_a_fever_is_still_an_emergency(engine: TriageEngine) -> None:
-    level, _ = _assess(engine, "宝宝两个月 发烧38.2", age=0.17)
+    level, _ = level_and_rules(engine, "宝宝两个月 发烧38.2", age=0.17)
     assert level is TriageLevel.EMERGENCY
 
 
@@ -198,18 +193,18 @@ def test_a_baby_under_three_months_with_a_fever_is_still_an_emergency(engine: Tr
 def test_a_clinic_picture_is_routine(
     rules: TriageEngine, engine: TriageEngine, text: str, rule: str, age: float | None
 ) -> None:
-    level, fired = _assess(rules, text, age)
+    level, fired = level_and_rules(rules, text, age=age)
     assert level is TriageLevel.ROUTINE
     assert rule in fired
     # the learned layer may still lift a picture to same day; it must not send it home or to 120
-    level, _ = _assess(engine, text, age)
+    level, _ = level_and_rules(engine, text, age=age)
     assert level in (TriageLevel.ROUTINE, TriageLevel.URGENT)
 
 
 def test_warts_that_keep_multiplying_leave_home_care(rules: TriageEngine, engine: TriageEngine) -> None:
     text = "脚背上的疣子越长越多 现在有七八个了"
-    assert _assess(rules, text)[0] is TriageLevel.ROUTINE
-    assert _assess(engine, text)[0] in (TriageLevel.ROUTINE, TriageLevel.URGENT)
+    assert level_and_rules(rules, text)[0] is TriageLevel.ROUTINE
+    assert level_and_rules(engine, text)[0] in (TriageLevel.ROUTINE, TriageLevel.URGENT)
 
 
 @pytest.mark.parametrize(
@@ -222,5 +217,5 @@ def test_warts_that_keep_multiplying_leave_home_care(rules: TriageEngine, engine
     ],
 )
 def test_honest_home_care_stays_home_care(engine: TriageEngine, text: str, age: float | None) -> None:
-    level, _ = _assess(engine, text, age)
+    level, _ = level_and_rules(engine, text, age=age)
     assert level is TriageLevel.SELF_CARE
