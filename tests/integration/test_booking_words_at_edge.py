@@ -6,15 +6,15 @@ go as typed. Wordings are our own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 
 from integrations.rasa.client import RasaRestClient
 from services.conversation import booking_words
-from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.fakes.http_server import FakeServer, fake_server
+from tests.fakes.rasa_in_a_form import rasa_in_a_form, sent_to_the_bot
 from tests.integration.test_handoff_choice import chat
 from tests.wiring import use
 
@@ -47,45 +47,29 @@ def test_other_forms_get_the_words_as_typed() -> None:
     assert booking_words.for_the_bot("返回", None) == "返回"
 
 
-def _bot(loop: str | None) -> Callable[[Recorded], tuple[int, Any]]:
-    def reply(request: Recorded) -> tuple[int, Any]:
-        if request.path.startswith("/webhooks/rest/webhook"):
-            sent = request.json()
-            return 200, [{"recipient_id": sent["sender"], "text": f"机器人收到：{sent['message']}"}]
-        if "/tracker" in request.path:
-            return 200, {"slots": {"requested_slot": "patient_name"}, "active_loop": {"name": loop} if loop else {}}
-        return 200, {}
-
-    return reply
-
-
 @pytest.fixture
 def in_booking(app: Flask) -> Iterator[FakeServer]:
-    with fake_server(_bot("booking_form")) as server:
+    with fake_server(rasa_in_a_form("booking_form", "patient_name")) as server:
         use(app, dialogue=RasaRestClient(server.url, timeout=2.0))
         yield server
 
 
 @pytest.fixture
 def in_nothing(app: Flask) -> Iterator[FakeServer]:
-    with fake_server(_bot(None)) as server:
+    with fake_server(rasa_in_a_form(None, "patient_name")) as server:
         use(app, dialogue=RasaRestClient(server.url, timeout=2.0))
         yield server
-
-
-def _sent(server: FakeServer) -> list[str]:
-    return [r.json()["message"] for r in server.requests if r.path.startswith("/webhooks")]
 
 
 def test_inside_a_booking_the_bot_gets_the_day_and_the_going_back(app: Flask, in_booking: FakeServer) -> None:
     chat(app, "唔使急 后日得唔得")
     chat(app, "返回 这个钟点太迟了 换个早些的")
-    assert _sent(in_booking) == ["后日", "/go_back"]
+    assert sent_to_the_bot(in_booking) == ["后日", "/go_back"]
 
 
 def test_outside_a_booking_the_words_go_as_typed(app: Flask, in_nothing: FakeServer) -> None:
     chat(app, "返回 这个钟点太迟了 换个早些的")
-    assert _sent(in_nothing) == ["返回 这个钟点太迟了 换个早些的"]
+    assert sent_to_the_bot(in_nothing) == ["返回 这个钟点太迟了 换个早些的"]
 
 
 def test_other_words_never_ask_the_tracker(app: Flask, in_booking: FakeServer) -> None:

@@ -13,7 +13,8 @@ from flask import Flask
 
 from integrations.rasa.client import RasaRestClient
 from services.conversation import errand_days
-from tests.fakes.http_server import FakeServer, Recorded, fake_server
+from tests.fakes.http_server import FakeServer, fake_server
+from tests.fakes.rasa_in_a_form import rasa_in_a_form, sent_to_the_bot
 from tests.integration.test_handoff_choice import chat
 from tests.wiring import use
 
@@ -34,41 +35,25 @@ def test_the_day_meant(text: str, meant: str | None) -> None:
     assert errand_days.day_meant(text) == meant
 
 
-def _bot(loop: str | None) -> object:
-    def reply(request: Recorded) -> tuple[int, object]:
-        if request.path.startswith("/webhooks/rest/webhook"):
-            sent = request.json()
-            return 200, [{"recipient_id": sent["sender"], "text": f"机器人收到：{sent['message']}"}]
-        if "/tracker" in request.path:
-            return 200, {"slots": {"requested_slot": "phone"}, "active_loop": {"name": loop} if loop else {}}
-        return 200, {}
-
-    return reply
-
-
 @pytest.fixture
 def in_cancel(app: Flask) -> Iterator[FakeServer]:
-    with fake_server(_bot("cancel_form")) as server:
+    with fake_server(rasa_in_a_form("cancel_form", "phone")) as server:
         use(app, dialogue=RasaRestClient(server.url, timeout=2.0))
         yield server
 
 
 @pytest.fixture
 def in_booking(app: Flask) -> Iterator[FakeServer]:
-    with fake_server(_bot("booking_form")) as server:
+    with fake_server(rasa_in_a_form("booking_form", "phone")) as server:
         use(app, dialogue=RasaRestClient(server.url, timeout=2.0))
         yield server
 
 
-def _sent(server: FakeServer) -> list[str]:
-    return [r.json()["message"] for r in server.requests if r.path.startswith("/webhooks")]
-
-
 def test_inside_a_cancellation_the_bot_gets_the_day_meant(app: Flask, in_cancel: FakeServer) -> None:
     chat(app, "不对 不是后天 是下周三那个")
-    assert _sent(in_cancel) == ["是下周三那个"]
+    assert sent_to_the_bot(in_cancel) == ["是下周三那个"]
 
 
 def test_inside_a_booking_the_words_go_as_typed(app: Flask, in_booking: FakeServer) -> None:
     chat(app, "不对 不是后天 是下周三")
-    assert _sent(in_booking) == ["不对 不是后天 是下周三"]
+    assert sent_to_the_bot(in_booking) == ["不对 不是后天 是下周三"]
