@@ -36,6 +36,7 @@ from actions.open_places import BOOKING_WINDOW_DAYS, PERIOD_HOURS, starts_within
 from actions.patient_names import has_surname, name_in
 from actions.place_taken import say_place_taken
 from actions.simplified import simplified
+from actions.test_preparation import asks_test_preparation, part_asked
 from actions.typed_choices import chosen_place, offered_slots
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Slot
@@ -63,6 +64,8 @@ SIDE_TOPICS = (
     ("utter_faq/hours", re.compile(r"几点|上班时间|开门|关门")),
 )
 SELECTOR_SURE = 0.6
+# What the answer before a blood test already says (the lab's place and hours).
+PREPARATION_SAYS = ("utter_faq/address", "utter_faq/hours")
 
 
 # The booking left for a cancellation: what it had chosen is dropped.
@@ -134,6 +137,8 @@ def side_topics(tracker: Tracker) -> List[str]:
     if not text or not _QUESTION.search(text) or details_in(tracker):
         return []
     named = [topic for topic, words in SIDE_TOPICS if words.search(text)]
+    if asks_test_preparation(text):  # "明天要抽血 要空腹吗 几点去": its answer says where and when
+        return [part_asked(text), *(t for t in named if t not in PREPARATION_SAYS)]
     if named:
         return named
     if slot_lists.is_wish(text):  # "有没有副主任医师的 要上午的号": a wish the list takes, not a fee question

@@ -16,6 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import test_preparation
 from actions.simplified import simplified
 from actions.triage_exits import booking_instead
 from services.hospital_facts import FactsError, load_facts
@@ -56,15 +57,24 @@ def asks_for_a_copy_of_records(text: str) -> bool:
 _MONEY = re.compile(r"退|钱|费|款|扣|到账|到帐|付|缴|交了|元|块")
 
 
+def _passed_over(topic: Optional[str], said: str) -> bool:
+    """A refund answer to words that name no money; the answer before a blood test to a refill,
+    a result or a reading ("降压药吃完了 想再开点", "抽血结果出来没")."""
+    return (topic == REFUND_TOPIC and not _MONEY.search(said)) or (
+        topic == test_preparation.TOPIC and test_preparation.not_preparing(said)
+    )
+
+
 def selector_topic(latest_message: Dict[str, Any]) -> Optional[str]:
-    """The response selector's topic, passing over the refund answer when the message names
-    no money: then the next topic of its ranking (None when there is none)."""
+    """The response selector's topic, passing over an answer the words rule out (_passed_over):
+    then the next topic of its ranking (None when there is none)."""
     topic = selected_topic(latest_message)
-    if topic != REFUND_TOPIC or _MONEY.search(simplified(str(latest_message.get("text") or ""))):
+    said = simplified(str(latest_message.get("text") or ""))
+    if not _passed_over(topic, said):
         return topic
     ranking = ((latest_message.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
     keys = [str(r.get("intent_response_key") or "") for r in ranking]
-    return next((f"utter_{key}" for key in keys if key and f"utter_{key}" != REFUND_TOPIC), None)
+    return next((f"utter_{key}" for key in keys if key and not _passed_over(f"utter_{key}", said)), None)
 
 
 def refund_response(text: str, domain: Optional[Dict[str, Any]]) -> Optional[str]:
@@ -116,8 +126,12 @@ class ActionAnswerFaq(Action):
         if booking is not None:
             return booking
         latest = tracker.latest_message or {}
-        topic = refund_response(str(latest.get("text") or ""), domain) or selector_topic(latest)
+        text = str(latest.get("text") or "")
         responses = (domain or {}).get("responses") or {}
+        selected = selector_topic(latest)
+        # Before a blood test, and its follow-ups ("水能喝吗" right after): actions/test_preparation.py
+        preparation = test_preparation.preparation_response(text, list(tracker.events), selected, responses)
+        topic = refund_response(text, domain) or preparation or selected
         if topic is None or (responses and topic not in responses):
             topic = FALLBACK_TOPIC
         if complaint_read_as_capabilities(topic, str(latest.get("text") or ""), tracker.active_loop.get("name")):

@@ -23,6 +23,8 @@ FACTS_FILE = Path(__file__).resolve().parents[1] / "data" / "hospital.yml"
 WEEKDAY_NAMES = "一二三四五六日"
 # The one number that answers when not even a last good copy of the facts is at hand.
 EMERGENCY_NUMBER = "120"
+# Said for the blood-drawing room when the facts file names none (an older file still loads).
+BLOOD_DRAW_UNKNOWN = "在门诊检验科，到了医院问一楼导医台；要空腹的请上午早点来"
 log = logging.getLogger(__name__)
 
 
@@ -72,6 +74,8 @@ class HospitalFacts:
     medical_records: str = ""
     # Who sees a patient's records ("会被单位知道吗"); optional as well.
     privacy_answer: str = ""
+    # Where and when blood is drawn, for the answer before a test ("明天抽血要空腹吗"); optional.
+    blood_draw: str = ""
 
     @property
     def emergency_address(self) -> str:
@@ -103,6 +107,7 @@ class HospitalFacts:
             "fees": self.fees_text(),
             "parking": self.parking,
             "rota_hours": f"{_clock(self.rota.start)}-{_clock(self.rota.end)}",
+            "blood_draw": self.blood_draw or BLOOD_DRAW_UNKNOWN,
         }
 
 
@@ -156,6 +161,7 @@ def parse_facts(raw: dict[str, Any]) -> HospitalFacts:
         rota=Rota(weekdays, start, end, _text(raw, "rota", "outside_hours")),
         medical_records=str(raw.get("medical_records") or "").strip(),
         privacy_answer=str(raw.get("privacy_answer") or "").strip(),
+        blood_draw=str(raw.get("blood_draw") or "").strip(),
     )
 
 

@@ -55,7 +55,14 @@ def test_parse_intents(rasa_stack: RasaStack, text: str, intent: str) -> None:
     assert rasa_stack.parse(text)["intent"]["name"] == intent
 
 
-@pytest.mark.parametrize(("text", "topic"), [("医院有停车场吗", "faq/parking"), ("退号以后钱多久能回来", "faq/refund")])
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("医院有停车场吗", "faq/parking"),
+        ("退号以后钱多久能回来", "faq/refund"),
+        ("明天抽血要空腹吗", "faq/test_preparation"),
+    ],
+)
 def test_faq_topic_is_selected(rasa_stack: RasaStack, text: str, topic: str) -> None:
     parsed = rasa_stack.parse(text)
     assert parsed["intent"]["name"] == "faq"
@@ -119,6 +126,16 @@ def test_faq_and_handoff_and_out_of_scope(rasa_stack: RasaStack) -> None:
     assert "人工" in texts(answer) and any(m.get("custom", {}).get("handoff") for m in answer)
     answer = rasa_stack.say("e2e-faq", "帮我订个外卖")
     assert any(m.get("buttons") for m in answer)
+
+
+def test_getting_ready_for_a_blood_test_in_three_short_questions(rasa_stack: RasaStack) -> None:
+    # issue 13: each follow-up gets its part; none starts a refill
+    sender = "e2e-test-preparation"
+    first = texts(rasa_stack.say(sender, "明天抽血要空腹吗"))
+    assert "空腹" in first and "8-12小时" in first and "降压药" in first
+    assert "白开水" in texts(rasa_stack.say(sender, "水能喝吗"))
+    tablets = texts(rasa_stack.say(sender, "降压药早上能吃不"))
+    assert "照常" in tablets and "胰岛素" in tablets and "续方" not in tablets
 
 
 def test_a_question_or_a_no_in_the_middle_of_a_form_is_not_taken_as_the_answer(rasa_stack: RasaStack) -> None:

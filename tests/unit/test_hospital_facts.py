@@ -96,3 +96,10 @@ def test_a_broken_edit_keeps_the_last_good_facts(tmp_path: Path) -> None:
 def test_facts_never_read_well_leave_only_120(tmp_path: Path) -> None:
     assert facts_or_last_good(tmp_path / "missing.yml") is None
     assert hospital_phone(tmp_path / "missing.yml") == "120"
+
+
+def test_the_blood_drawing_room_is_said_even_by_an_older_facts_file() -> None:
+    raw = yaml.safe_load((ROOT / "data" / "hospital.yml").read_text(encoding="utf-8"))
+    assert "空腹" in parse_facts(raw).template_values()["blood_draw"]  # the morning is for fasting draws
+    del raw["blood_draw"]
+    assert "检验科" in parse_facts(raw).template_values()["blood_draw"]
