@@ -20,13 +20,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
 
@@ -217,7 +217,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        reader_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        # Readers: SQLite's deferred BEGIN; PostgreSQL's `BEGIN READ ONLY` (psycopg writes it
+        # in the same BEGIN, no extra round trip), so a reading block's COMMIT can never keep
+        # a write made by mistake: the server refuses the write itself.
+        reader_options = {"sqlite_begin": "DEFERRED"} if self.is_sqlite else {"postgresql_readonly": True}
+        reader_engine = self.engine.execution_options(**reader_options)
         self._reader = sessionmaker(reader_engine, expire_on_commit=False)
         database_path = self.engine.url.database if self.is_sqlite else None
         self._gate = SqliteWriteGate(database_path) if database_path and database_path != ":memory:" else None
@@ -260,12 +264,37 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only unit of work: sees one consistent snapshot, never writes."""
+        """A read-only unit of work: sees one consistent snapshot, never writes.
+
+        It ends with COMMIT, not ROLLBACK, also when the block raises an error of its own (a
+        NotFound): psycopg 3 discards every prepared statement of the connection on ROLLBACK
+        (`DEALLOCATE ALL`), so on PostgreSQL each read request (slot listings, an idempotent
+        replay, the console) made the next booking on that connection parse and plan its hot
+        statements afresh (issue 14). Nothing is written either way. It still rolls back
+        after a database error (the transaction may be aborted or the connection lost) and
+        when the session holds ORM changes, which a COMMIT would flush: a reading block that
+        changed a loaded object keeps nothing, as before."""
         with self._reader() as session:
-            yield session
+            try:
+                yield session
+            except SQLAlchemyError:
+                raise
+            except Exception:
+                if _only_read(session):
+                    with suppress(SQLAlchemyError):  # the block's own error is the one to report
+                        session.commit()
+                raise
+            if _only_read(session):
+                session.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _only_read(session: Session) -> bool:
+    """A reading session whose transaction may end with COMMIT: it began one and holds no
+    ORM changes (a COMMIT would flush them)."""
+    return session.in_transaction() and not (session.new or session.dirty or session.deleted)
 
 
 def connection_of(executor: Session | Connection) -> Connection:

@@ -27,8 +27,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 
+import frozen_sql
 from app import create_app
 from bench.cpu import server_cpu_seconds
 from bench.crowd import create_doctors, create_patients, release_day
@@ -65,6 +66,26 @@ def _statement_kind(sql: str) -> str:
     return head
 
 
+@contextmanager
+def counted_statements(engine: Engine, statements: Counter[str]) -> Iterator[None]:
+    """Count, by kind, every statement run in the block: SQLAlchemy's (its engine event) and
+    the frozen ones run on the DBAPI cursor (`frozen_sql.observed`), which the event does not
+    see, so the figures mean what they did before the hot statements were frozen."""
+
+    def count(sql: str) -> None:
+        statements[_statement_kind(sql)] += 1
+
+    def on_execute(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        count(sql)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        with frozen_sql.observed(count):
+            yield
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
 def _backend_pids(ctx: Any) -> list[int]:
     """PostgreSQL backends serving this database (none on SQLite), whose CPU is the booking's too."""
     if ctx.db.is_sqlite:
@@ -94,46 +115,42 @@ def main(argv: list[str] | None = None) -> int:
         patients = create_patients(ctx, args.patients)
         doctors = create_doctors(ctx, 8, 3)
         statements: Counter[str] = Counter()
-
-        @event.listens_for(ctx.db.engine, "before_cursor_execute")
-        def _count(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-            statements[_statement_kind(sql)] += 1
-
         client = app.test_client()
         headers = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
-        for level in range(args.rounds):
-            slots = release_day(ctx, doctors, _day(level), 16, (2, 8), seed=level)
-            rng = random.Random(level)
-            slot_ids = list(slots)
-            plan = [(rng.choice(patients), rng.choice(slot_ids)) for _ in range(args.attempts)]
-            statements.clear()
-            outcomes: Counter[str] = Counter()
-            profiler = cProfile.Profile() if args.profile and level == args.rounds - 1 else None
-            backends = _backend_pids(ctx)
-            backend_cpu = sum(server_cpu_seconds(backends).values())
-            cpu, wall = time.process_time(), time.perf_counter()
-            if profiler:
-                profiler.enable()
-            for patient_id, slot_id in plan:
-                response = client.post(
-                    "/api/v1/appointments", json={"patient_id": patient_id, "slot_id": slot_id}, headers=headers
+        with counted_statements(ctx.db.engine, statements):
+            for level in range(args.rounds):
+                slots = release_day(ctx, doctors, _day(level), 16, (2, 8), seed=level)
+                rng = random.Random(level)
+                slot_ids = list(slots)
+                plan = [(rng.choice(patients), rng.choice(slot_ids)) for _ in range(args.attempts)]
+                statements.clear()
+                outcomes: Counter[str] = Counter()
+                profiler = cProfile.Profile() if args.profile and level == args.rounds - 1 else None
+                backends = _backend_pids(ctx)
+                backend_cpu = sum(server_cpu_seconds(backends).values())
+                cpu, wall = time.process_time(), time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                for patient_id, slot_id in plan:
+                    response = client.post(
+                        "/api/v1/appointments", json={"patient_id": patient_id, "slot_id": slot_id}, headers=headers
+                    )
+                    body = response.get_json(silent=True) or {}
+                    outcomes[body.get("status") or body.get("error") or str(response.status_code)] += 1
+                if profiler:
+                    profiler.disable()
+                    profiler.dump_stats(args.profile)
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                backend_cpu = sum(server_cpu_seconds(backends).values()) - backend_cpu
+                n = len(plan)
+                print(
+                    f"[{args.db}] round {level}: {cpu * 1000 / n:.2f} ms CPU/attempt, {wall * 1000 / n:.2f} ms wall, "
+                    f"{sum(statements.values()) / n:.2f} statements/attempt"
+                    + (f", backends {backend_cpu * 1000 / n:.2f} ms CPU/attempt" if backends else "")
+                    + (" (profiled)" if profiler else "")
                 )
-                body = response.get_json(silent=True) or {}
-                outcomes[body.get("status") or body.get("error") or str(response.status_code)] += 1
-            if profiler:
-                profiler.disable()
-                profiler.dump_stats(args.profile)
-            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            backend_cpu = sum(server_cpu_seconds(backends).values()) - backend_cpu
-            n = len(plan)
-            print(
-                f"[{args.db}] round {level}: {cpu * 1000 / n:.2f} ms CPU/attempt, {wall * 1000 / n:.2f} ms wall, "
-                f"{sum(statements.values()) / n:.2f} statements/attempt"
-                + (f", backends {backend_cpu * 1000 / n:.2f} ms CPU/attempt" if backends else "")
-                + (" (profiled)" if profiler else "")
-            )
-            print("    outcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
-            print("    statements: " + ", ".join(f"{k} {v / n:.2f}" for k, v in statements.most_common()))
+                print("    outcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
+                print("    statements: " + ", ".join(f"{k} {v / n:.2f}" for k, v in statements.most_common()))
         ctx.db.dispose()
     return 0
 
