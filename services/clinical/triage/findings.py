@@ -20,10 +20,13 @@ from services.clinical.triage.demographics import Demographics, mother_speaking,
 from services.clinical.triage.negation import is_negated
 
 _NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百几]+)"
-_N2 = (
-    r"(\d{2,3}|[一二两][百][零一二三四五六七八九十]*"
-    r"|[三四五六七八九]十[一二三四五六七八九]?|一百[一二三四五六七八九十]*)"
+# A hundred and what follows it: "二百二" is 220, "一百三十五" 135, "两百零五" 205. One digit after 百
+# is the tens and ends the number, so "血压二百二一百三" (a pair said with no slash) reads 220, then 130.
+_CN_HUNDREDS = (
+    r"[一二两]百(?:零[一二三四五六七八九]|[一二三四五六七八九]十[一二三四五六七八九]?"
+    r"|十[一二三四五六七八九]?|[一二三四五六七八九](?![十百]))?"
 )
+_N2 = rf"(\d{{2,3}}|{_CN_HUNDREDS}|[三四五六七八九]十[一二三四五六七八九]?)"
 
 # Between a vital sign and its number: a few words, or a comma then "只有/才/是"
 # ("我测了血氧，只有85"), but never another clause ("血糖正常，体温39").
@@ -43,6 +46,12 @@ _BP_PAIR = re.compile(r"(?:血压|bp)[^，。\d]{0,8}?(\d{2,3})\s*(?:/|／|\\|-|
 _BP_HIGH = re.compile(rf"(?:高压|收缩压|上压)[^，。\d]{{0,4}}?{_N2}")
 _BP_LOW = re.compile(rf"(?:低压|舒张压|下压)[^，。\d]{{0,4}}?{_N2}")
 _BP_ONE = re.compile(rf"血压[^，。\d一二两三四五六七八九]{{0,8}}?{_N2}")
+# Both numbers in Chinese numerals: "血压二百二 一百三" (the space between them is read as a clause
+# break and removed), "血压一百九比一百一". Not across 到 or a comma: "二百降到一百五" is one falling reading.
+_BP_PAIR_CN = re.compile(
+    rf"血压[^，。\d一二两三四五六七八九]{{0,8}}?({_CN_HUNDREDS})\s*(?:/|／|比|、)?\s*"
+    rf"({_CN_HUNDREDS}|[四五六七八九]十[一二三四五六七八九]?)(?![\d一二两三四五六七八九十百])"
+)
 # A bare "190/120" with no "血压" word ("吃了降压药还是190/120"): only a slash pair whose numbers
 # read as a pressure (systolic 70-300 above a diastolic 40-200 by at least 15; dates and
 # doses never do), so a hypertensive emergency said without the word is not missed.
@@ -197,6 +206,11 @@ def _blood_pressure(text: str) -> tuple[float | None, float | None, str]:
         high, low = float(pair.group(1)), float(pair.group(2))
         if 50 <= low < high <= 300:
             return high, low, pair.group(0)
+    for spoken in _BP_PAIR_CN.finditer(text):
+        high_cn, low_cn = number(spoken.group(1)), number(spoken.group(2))
+        plausible = high_cn is not None and low_cn is not None and 40 <= low_cn <= high_cn - 15 <= 285
+        if plausible and not is_negated(text, spoken.start(), spoken.end(), history=False):
+            return high_cn, low_cn, spoken.group(0)
     high_found = _first_number(_BP_HIGH, text, 50, 300)
     low_found = _first_number(_BP_LOW, text, 20, 200)
     if high_found or low_found:
