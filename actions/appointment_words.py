@@ -55,6 +55,22 @@ def points_at_the_one(text: str) -> bool:
     return bool(words) and not _TOKEN.sub("", words)
 
 
+# A yes said alone in other words: Henan "中", Cantonese "得"/"啱"/"系嘅", Sichuan "要得"/"对头".
+_AGREE = r"要得|对头|没问题|冇问题|可以|嗯呐|嗯哪|好嘞|是嘞|中|得|啱|妥|行|成|嘅|ok|okay"
+_AGREE_ONLY = re.compile(f"{_AGREE}|{_CANCEL}|{_THAT_ONE}|{_FILLER}")  # "好嘞" before "好"
+
+
+def agrees(text: str) -> bool:
+    """ "确定", "是的", "嗯", "就是这个", "係", "系嘅", "中", "取消吧": a yes and nothing else, with
+    no question in it ("这个？" asks). Said after asking to cancel, with one appointment listed,
+    it says yes to cancelling that one (conversation set 12's S25 and S40 answered "确定" and
+    "是的" at "是哪一个预约？" and were asked "确定要取消这个预约吗？" once more)."""
+    words = _words(text).lower()
+    if not words or _ASKS.search(simplified(text or "")):
+        return False
+    return not _AGREE_ONLY.sub("", words)
+
+
 def cancels_the_one(text: str) -> bool:
     """ "确认取消", "那請幫我取消", "对 就那个 取消": points at the one listed and says cancel
     (a "不", "别" or "算了" is never among the words, so "不取消了" is not this)."""

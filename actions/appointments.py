@@ -18,7 +18,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common, identify
-from actions.appointment_words import cancels_the_one, decides_to_cancel, department_meant, points_at_the_one
+from actions.appointment_words import (
+    agrees,
+    cancels_the_one,
+    decides_to_cancel,
+    department_meant,
+    points_at_the_one,
+)
 from actions.base import HospitalAction, bound_patients, yes_no
 from actions.dates import SHANGHAI, resolve, today_in_shanghai
 from actions.faq import DOUBLE_CHARGE, refund_response, topic_by_words
@@ -217,6 +223,9 @@ class _AppointmentChoice:
     """``appointment_id`` from a button, a number, or nothing to choose from."""
 
     confirms_with_choice = False  # the cancel form: "确认取消" at the choice confirms as well
+    # Another number than the one listed: the form goes on with that one, saying so (the cancel
+    # form then asks "确定要取消这个预约吗？" with its buttons, so a "确定" next cancels it).
+    only_one_text = "您只有这一个预约{appointment}。就帮您改这个的时间。"
 
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -251,10 +260,14 @@ class _AppointmentChoice:
         if self.confirms_with_choice and decides_to_cancel(said):  # "確定取消，謝謝": both questions answered
             return {"appointment_id": offered[0], "confirm_cancel": True}
         named = _named_one(tracker, offered, said)  # "就是后天的皮肤科 我其实应该看过敏的" (set 8's J13)
-        if not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said) or named):
+        yes = agrees(said)
+        if not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said) or yes or named):
             return {}
         if cancels_the_one(said):  # "确认取消": the confirmation is given too; when moving it, a change of mind
             return {"appointment_id": offered[0], "confirm_cancel": True} if self.confirms_with_choice else {}
+        if self.confirms_with_choice and yes and not named:
+            # "确定", "是的", "係" after asking to cancel: yes to cancelling the only one (set 12's S25, S40)
+            return {"appointment_id": offered[0], "confirm_cancel": True}
         return {"appointment_id": offered[0]}
 
     async def validate_appointment_id(
@@ -267,6 +280,10 @@ class _AppointmentChoice:
         choice = parse_choice(value)
         if choice is not None and 0 < choice <= len(offered):
             return {"appointment_id": offered[choice - 1]}
+        if choice is not None and len(offered) == 1:  # "2" with one listed (set 12's S25): that one, named
+            label = _label_of(tracker, offered[0])
+            dispatcher.utter_message(text=self.only_one_text.format(appointment=f"：{label}" if label else ""))
+            return {"appointment_id": offered[0]}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"appointment_id": None}
 
@@ -300,6 +317,17 @@ def _named_one(tracker: Tracker, offered: List[str], said: str) -> Optional[str]
     return found[0] if len(found) == 1 else None
 
 
+def _label_of(tracker: Tracker, appointment_id: str) -> str:
+    """The appointment as its button showed it ("张* 心血管内科 12月9日(周三) 下午16:30"); "" when the
+    hospital cannot say (the words then name no appointment)."""
+    try:
+        listed = upcoming_appointments(tracker)
+    except HospitalError:
+        return ""
+    found = next((a for a in listed if str(a.get("id")) == appointment_id), None)
+    return "{patient_name} {department_name} {start_text}".format(**describe(found)) if found else ""
+
+
 def _local_day(appt: Appointment) -> str:
     start = common.parse_iso(str(appt.get("start", "")))
     return start.astimezone(SHANGHAI).date().isoformat() if start else ""
@@ -307,6 +335,7 @@ def _local_day(appt: Appointment) -> str:
 
 class ValidateCancelForm(identify.PhoneIdentification, _AppointmentChoice, FormValidationAction):
     confirms_with_choice = True
+    only_one_text = "您只有这一个预约{appointment}。"
 
     def name(self) -> Text:
         return "validate_cancel_form"
@@ -322,10 +351,12 @@ class ValidateCancelForm(identify.PhoneIdentification, _AppointmentChoice, FormV
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """ "对 眼科的取消" at "确定要取消这个预约吗？" is a yes, though the NLU read it as a new
-        cancellation (set 6's H37 was sent back to "是哪一个预约？" and nothing was cancelled)."""
+        cancellation (set 6's H37 was sent back to "是哪一个预约？" and nothing was cancelled);
+        so is a yes in other words ("中", "系嘅"), whatever the NLU made of it."""
         if tracker.get_slot("requested_slot") != "confirm_cancel" or tracker.get_slot("confirm_cancel") is not None:
             return {}
-        return {"confirm_cancel": True} if decides_to_cancel(common.latest_text(tracker)) else {}
+        said = common.latest_text(tracker)
+        return {"confirm_cancel": True} if decides_to_cancel(said) or agrees(said) else {}
 
     async def validate_confirm_cancel(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -83,6 +83,9 @@ class ActionResetJourney(Action):
     ) -> List[Dict[Text, Any]]:
         if _still_cancelling(tracker):  # "我先想想要不要改到下个礼拜": the cancellation's question stays open
             return [FollowupAction(CANCEL_FORM)]
+        switched = _errand_switched(tracker)
+        if switched:  # "算了不改了 直接取消吧" while moving it: said, before the same phone question again
+            dispatcher.utter_message(text=switched)
         booking = changes_this_booking(tracker)  # "返回 明天不中 换成后天" at the list: this booking's new day
         if booking:
             dispatcher.utter_message(response="utter_go_back")
@@ -96,6 +99,26 @@ class ActionResetJourney(Action):
             if slot not in fresh and tracker.get_slot(slot) is not None and not _kept(tracker, slot)
         ]
         return [*reset, *_instead_of_triage(tracker)]
+
+
+# Moving an appointment and giving it back ask the same first question ("先帮您找到预约。请输入
+# 挂号时登记的手机号："): a patient who changed from one to the other heard it again with no sign
+# the change was taken (conversation set 12's S40, tuning material), so the change is said first.
+SWITCH_TEXTS = {
+    ("moving", "cancel_appointment"): "好的，改成取消预约。",
+    (CANCEL_FORM, "reschedule_appointment"): "好的，改成改约时间。",
+}
+
+
+def _errand_switched(tracker: Tracker) -> Optional[str]:
+    """The words that take a change between moving and cancelling an appointment; None for
+    any other start of a journey. Moving is the reschedule form, or the booking form it hands
+    over to (the old appointment then in ``reschedule_from``)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    loop = (tracker.active_loop or {}).get("name")
+    if loop == "reschedule_form" or (loop == "booking_form" and tracker.get_slot("reschedule_from")):
+        loop = "moving"
+    return SWITCH_TEXTS.get((str(loop), str(intent)))
 
 
 # Not yet a decision: "要不要改", "先想想", "考虑一下", "还没想好".

@@ -168,11 +168,14 @@ async def test_the_appointment_list_for_a_fresh_chat_proves_the_phone_first(
 
 
 async def test_yes_at_which_appointment_takes_the_only_one_offered(hospital: FakeHospital, domain: dict) -> None:
+    """Inside the cancellation the yes also answers "确定要取消吗？" (set 12's S25, S40); when
+    moving it, it only chooses (tests/actions/test_only_one_appointment.py)."""
     form = ValidateCancelForm()
     slots = {"requested_slot": "appointment_id", "offered_choices": ["apt_1"]}
     for text, intent in [("係", "out_of_scope"), ("是", "affirm"), ("对的", "inform")]:
         tracker = make_tracker(slots=slots, text=text, intent=intent)
-        assert await form.extract_appointment_id(CollectingDispatcher(), tracker, domain) == {"appointment_id": "apt_1"}
+        chosen = {"appointment_id": "apt_1", "confirm_cancel": True}
+        assert await form.extract_appointment_id(CollectingDispatcher(), tracker, domain) == chosen
     two = make_tracker(slots={**slots, "offered_choices": ["apt_1", "apt_2"]}, text="是", intent="affirm")
     assert await form.extract_appointment_id(CollectingDispatcher(), two, domain) == {}
     other = make_tracker(slots=slots, text="我想问问退款", intent="faq")
