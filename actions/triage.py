@@ -5,7 +5,7 @@ and when it cannot be reached a short local red-flag list still does."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -55,6 +55,10 @@ MAX_QUESTIONS = 3  # a triage nurse's few questions, not a form to fill
 # is an adult's, and the patient is told so
 AGE_LEFT_OUT = "年纪没问清楚，我先按成年人的情况给您建议。"
 DETAILS_AFTER_ADVICE = 3  # messages after a triage answer that still add to its complaint
+# said when an age is typed at the duration question (texts, as the domain cannot change without retraining)
+AGE_KEPT = "好的，年纪记下了（{age}）。"
+# said when details added after an answer leave it as it was: the advice is not repeated word for word
+SAME_ANSWER = "您补充的情况我都考虑进去了，判断和刚才一样，上面的建议不变。"
 
 
 def slot_age(value: Any) -> Optional[float]:
@@ -262,10 +266,20 @@ class ValidateTriageForm(ForgivingFormValidation):
     async def validate_duration(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        """Any answer is taken: "不知道" as unknown, anything else is assessed with the rest."""
+        """Any answer is taken: "不知道" as unknown, an age as the age, anything else is
+        assessed with the rest."""
         text = _answer(value, tracker)
         if text and says_dont_know(text) and not stated_duration(text):
             return {"duration": UNKNOWN}
+        age = age_instead_of_duration(text)
+        if age is not None and not tracker.get_slot("age"):
+            # "5岁" at "有多长时间了": the age, not five years of a mosquito bite (set 12's S27 was
+            # assessed as "持续5岁" and sent to the clinic). How long is asked once more, saying
+            # the age was kept, unless the interview's questions are used up.
+            if _questions_asked(tracker) + 1 >= MAX_QUESTIONS:
+                return {"duration": UNKNOWN, "age": str(age)}
+            dispatcher.utter_message(text=AGE_KEPT.format(age=age_words(age)))
+            return {"duration": None, "age": str(age)}
         return {"duration": text or None}
 
     async def validate_age(
@@ -317,6 +331,19 @@ ERRAND_WORDS = re.compile(
     r"取消|退号|退掉|预约|挂号|改约|改时间|报告|结果|化验单|续方|开药|人工|客服|缴费|支付|付款|退款|退钱|菜单|主菜单"
     r"|续(?:个|一下|开|药|点)|再开|开(?:点|些|一点|几盒)|(?:快|要)?(?:吃|用)完了|药(?:快)?没了"
 )
+
+
+def age_instead_of_duration(text: str) -> Optional[float]:
+    """The age an answer to the duration question gives instead ("5岁", "孩子8个月", "今年七十"),
+    or None: "3个月" and "两年了" stay durations."""
+    if not text or stated_duration(text):
+        return None
+    return stated_age(text)
+
+
+def age_words(age: float) -> str:
+    """5.0 -> "5岁", 0.5 -> "6个月"."""
+    return f"{round(age * 12)}个月" if age < 1 else f"{age:g}岁"
 
 
 def _misread_answer(tracker: Tracker) -> bool:
@@ -390,6 +417,24 @@ def _denials_only_since_answer(tracker: Tracker, level: str) -> Optional[List[st
     return None
 
 
+def _previous_answer(tracker: Tracker) -> Optional[Tuple[Optional[str], Optional[str]]]:
+    """(level, department offered) of the triage answer the latest message adds details to
+    (``follows_an_answer``), or None when it follows none."""
+    events = list(tracker.events)
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    answer = follows_an_answer(events, users[-1]) if users else None
+    if answer is None:
+        return None
+    level: Optional[str] = None
+    department: Optional[str] = None
+    for event in events[answer + 1 : users[-1]]:
+        if event.get("event") == "slot" and event.get("name") == "triage_level":
+            level = event.get("value")
+        if event.get("event") == "slot" and event.get("name") == "department":
+            department = event.get("value")
+    return level, department
+
+
 class ActionTriage(HospitalAction):
     def name(self) -> Text:
         return "action_triage"
@@ -417,13 +462,18 @@ class ActionTriage(HospitalAction):
             # is never talked down by a later, milder description
             level, departments = "emergency", ["emergency", *departments]
         names = "、".join(common.department_name(d) for d in departments[:3]) or "全科医学科"
-        dispatcher.utter_message(
-            response=LEVEL_RESPONSES.get(level, "utter_triage_routine"),
-            departments=names,
-            advice=result.get("advice", ""),
-        )
-        events: List[EventType] = [SlotSet("triage_level", level if level in LEVEL_RESPONSES else None)]
         bookable = [d for d in departments if d != "emergency"]
+        if _previous_answer(tracker) == (level, bookable[0] if bookable else None) and level != "emergency":
+            # details added after an answer that leave it as it was ("不发烧 精神好得很 吃饭也正常"):
+            # the patient hears they were weighed, not the same paragraph again (set 12's S27)
+            dispatcher.utter_message(text=SAME_ANSWER)
+        else:
+            dispatcher.utter_message(
+                response=LEVEL_RESPONSES.get(level, "utter_triage_routine"),
+                departments=names,
+                advice=result.get("advice", ""),
+            )
+        events: List[EventType] = [SlotSet("triage_level", level if level in LEVEL_RESPONSES else None)]
         if level != "emergency" and bookable:
             dispatcher.utter_message(
                 response="utter_triage_offer_booking", department_name=common.department_name(bookable[0])

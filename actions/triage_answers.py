@@ -44,6 +44,10 @@ _AGE_IN_TEXT = re.compile(
     rf"|(?:宝宝|孩子|小孩|娃|儿子|女儿|婴儿|孙子|孙女)[^，。,；;]{{0,3}}?(?P<months>(?:{_NUM})\s*个?多?月)(?:大)?(?!了)"
     rf"|(?P<months_old>(?:{_NUM})\s*个?月大)"
     rf"|今年(?P<this_year>{_NUM})"
+    # "俺爹七十了", "我爸58 爬楼胸口发紧", "我奶奶都八十多啦": a relative's age with no 岁 (set 11's
+    # M03 was asked the age it had been told, and the advice went on as an adult's)
+    rf"|(?:爹|爸|妈|娘|父亲|母亲|老爷子|老太太|老头|老伴|爷爷|奶奶|外婆|外公|姥姥|姥爷|婆婆|公公)"
+    rf"(?:今年|都|已经|快|也)?(?P<relative>{_NUM})多?(?=了|啦|\s|[，。,；;!！]|$)"
 )
 
 
@@ -53,7 +57,7 @@ def stated_age(text: str) -> Optional[float]:
     if not found:
         return None
     span = next(group for group in found.groups() if group)
-    if found.group("this_year"):
+    if found.group("this_year") or found.group("relative"):
         value = cn_to_int(span)
         return float(value) if value is not None and 0 < value <= 120 else None
     return parse_age(span)
