@@ -198,6 +198,57 @@ def complaint_offer(text: str) -> BotMessage | None:
     return BotMessage(COMPLAINT_TEXT, OFFER_BUTTONS)
 
 
+# The person offered is taken up in other words (conversation set 12's S46, tuning material: an
+# elder who could not read the screen was offered a person and the phone, wrote "有没有人能接电话
+# 帮我弄", and was given the hospital's number twice; no ticket was opened). Only right after an
+# offer: without one, "医院电话多少" is the phone question the FAQ answers.
+OFFER_INTENT = "handoff/offer"  # how the edge's own offer is kept with the message it answered
+ASKED = "asked"  # "要转给人工客服吗？": a plain yes takes it too
+BUTTONS = "buttons"  # after two fallbacks: "换个说法，或者选一个" - only words that ask for a person
+_TAKES_PERSON = re.compile(
+    rf"有没有人|有人(?:吗|嘛|么|没|不|在|能|可以|会|帮|接|来|管|理)|你们有人|(?:找|叫|来|派|换|要)个?(?:真|活)?人"
+    rf"|人(?:来)?帮|接电话|{_ASKS_PERSON.pattern}"
+)
+_PLAIN_YES = re.compile(
+    r"(?:好的?|好吧|好呀|好啊|要的?|行|可以|嗯+|是的?|对|转吧?|麻烦(?:你|您)?了?|中|得|系|要得|快点?|谢谢)+"
+)
+_NO_PERSON = re.compile(r"(?:不|别|甭|唔|没)(?:用|要|需要|必|想|使|驶|洗)(?:找|叫|转|麻烦)?个?(?:人|真人|客服)")
+_PUNCTUATION = re.compile(r"[\s，,。.！!？?~～、]+")
+PHONE_TOO_TEXT = "想打电话的话，医院电话是{phone}（门诊咨询、预约）。"
+
+
+def offer_pending(previous_status: str | None, previous_intent: str | None, streak: int) -> str | None:
+    """Whether the bot's last answer offered a person: the edge's own offer (a complaint, a chat
+    the patient cannot work) is kept as `OFFER_INTENT`; the offer after two fallbacks leaves a
+    fallback whose streak was set back to nought (handoff.note_bot_answer)."""
+    if previous_intent == OFFER_INTENT:
+        return ASKED
+    if previous_status == "fallback" and streak == 0:
+        return BUTTONS
+    return None
+
+
+def accepts_offer(text: str, pending: str | None) -> bool:
+    """ "有没有人能接电话帮我弄", "找个人帮我", "有人帮我吗", "我要真人", "你们有人吗" right after a
+    person was offered (and "好"/"要" after "要转给人工客服吗？"); never a "no", a leaving or a
+    journey ("不用找人", "回到主菜单", "我要挂号")."""
+    if pending is None:
+        return False
+    said = _simplified(text)
+    if _NO_PERSON.search(said) or wants_to_leave(said) or declines_human(said) or asks_for_journey(said):
+        return False
+    if _TAKES_PERSON.search(said):
+        return True
+    return pending == ASKED and bool(_PLAIN_YES.fullmatch(_PUNCTUATION.sub("", said)))
+
+
+def phone_too(text: str) -> BotMessage | None:
+    """The hospital's number as well, when the words that took the offer spoke of a phone."""
+    if not _ASKS_TO_CALL.search(_simplified(text)):
+        return None
+    return BotMessage(PHONE_TOO_TEXT.format(phone=load_facts().phone))
+
+
 def left_reply() -> BotMessage:
     return BotMessage(LEFT_TEXT, LEFT_BUTTONS)
 

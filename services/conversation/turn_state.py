@@ -30,6 +30,10 @@ class TurnState:
     paused: bool  # a hand-off ticket is open: as handoff.is_paused
     pseudonym_known: bool  # as pseudonyms.remember's read
     fallback_streak: int  # as handoff.note_bot_answer's read
+    # the message before this one: how it was answered and what it was read as (a person
+    # offered there is still on offer: services/conversation/handoff_choice.offer_pending)
+    previous_status: str | None = None
+    previous_intent: str | None = None
 
 
 def read(ctx: ServiceContext, triage: TriageEngine, conversation_id: str, now: datetime | None = None) -> TurnState:
@@ -61,4 +65,4 @@ def read(ctx: ServiceContext, triage: TriageEngine, conversation_id: str, now: d
     if text_enc is not None:
         text = ctx.cipher.decrypt(text_enc, TEXT_CONTEXT)
         state = emergency.state_of(triage, text, raised_at, previous_status, previous_intent)
-    return TurnState(state, bool(paused), bool(known), int(streak or 0))
+    return TurnState(state, bool(paused), bool(known), int(streak or 0), previous_status, previous_intent)

@@ -232,17 +232,20 @@ def _answer(
         kind == "closing" or (kind == "booking" and emergency.is_same_complaint_booking(message.text, state))
     ):
         return _edge_answer(ctx, state, kind)
+    pending = handoff_choice.offer_pending(known.previous_status, known.previous_intent, known.fallback_streak)
+    accepted = not known.paused and handoff_choice.accepts_offer(message.text, pending)  # "有人帮我吗"
     if known.paused:  # staff have the conversation
         paused = _while_paused(ctx, message)
         if paused is not None:
             return paused
     elif handoff_choice.declines_human(message.text):  # "结束人工" with no queue: no hand-off to open
         return _Answer([handoff_choice.left_reply()], answered=True)
-    elif (offer := handoff_choice.person_offer(message.text)) is not None:  # a complaint, or the chat is the trouble
-        return _Answer([offer], answered=True)
+    elif not accepted and (offer := handoff_choice.person_offer(message.text)) is not None:
+        # a complaint, or the chat is the trouble: kept as an offer, which the next message may take
+        return _Answer([offer], answered=True, understanding=Understanding(handoff_choice.OFFER_INTENT, 1.0))
     typed = message.text  # as the patient wrote it, for the triage offer after an errand
     called = not known.paused and handoff_choice.asks_to_be_called(message.text)
-    if called:  # "你们能不能打个电话给我 我慢慢说": a person, in this chat
+    if called or accepted:  # "你们能不能打个电话给我 我慢慢说", or the person offered taken: in this chat
         message = replace(message, text=handoff_choice.HANDOFF_TRIGGER)
     # Rasa keeps no ID number, phone or code, and knows the patient only by a pseudonym
     rasa_sender = pseudonyms.remember(ctx, message.conversation_id, known.pseudonym_known)
@@ -260,6 +263,8 @@ def _answer(
     replies, understanding = _shown(turn.messages), turn.understanding
     if called:
         replies = [BotMessage(handoff_choice.CALL_ME_TEXT), *replies]
+    elif accepted and (phone := handoff_choice.phone_too(typed)) is not None:  # "有没有人能接电话帮我弄"
+        replies = [*replies, phone]
     if understanding is None:  # a REST channel without bot/whole_turn_channel.py: the review lacks it
         UNDERSTANDING_UNREAD.labels(message.channel).inc()
     if state is not None:
