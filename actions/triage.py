@@ -272,10 +272,11 @@ class ValidateTriageForm(ForgivingFormValidation):
         if text and says_dont_know(text) and not stated_duration(text):
             return {"duration": UNKNOWN}
         age = age_instead_of_duration(text)
-        if age is not None and not tracker.get_slot("age"):
+        if age is not None:
             # "5岁" at "有多长时间了": the age, not five years of a mosquito bite (set 12's S27 was
-            # assessed as "持续5岁" and sent to the clinic). How long is asked once more, saying
-            # the age was kept, unless the interview's questions are used up.
+            # assessed as "持续5岁" and sent to the clinic), whether or not the NLU also tagged it as
+            # the age. How long is asked once more, saying the age was kept, unless the
+            # interview's questions are used up.
             if _questions_asked(tracker) + 1 >= MAX_QUESTIONS:
                 return {"duration": UNKNOWN, "age": str(age)}
             dispatcher.utter_message(text=AGE_KEPT.format(age=age_words(age)))

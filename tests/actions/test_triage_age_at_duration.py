@@ -50,6 +50,18 @@ async def test_the_age_is_kept_and_how_long_is_asked_again(domain: dict) -> None
     assert [m.get("text") for m in said] == [AGE_KEPT.format(age="4岁")]
 
 
+async def test_an_age_the_nlu_also_tagged_is_still_no_duration(domain: dict) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text="4岁",
+        slots={"symptom": BITE, "requested_slot": "duration", "age": "4岁"},
+        active_loop="triage_form",
+        events=_asked("这样有多长时间了？"),
+    )
+    result = await ValidateTriageForm().validate_duration("4岁", dispatcher, tracker, domain)
+    assert result == {"duration": None, "age": "4"}
+
+
 async def test_with_the_questions_used_up_the_advice_comes_without_a_duration(domain: dict) -> None:
     events = _asked("这样有多长时间了？", "看病的人多大年纪？")
     result, said = await _validate("4岁", events, domain)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.clinical.triage import TriageEngine, TriageInput
+from services.clinical.triage import TriageEngine, TriageInput, TriageLevel
 
 NET = "child_dehydration"
 
@@ -39,3 +39,20 @@ def test_plenty_of_urine_is_no_dehydration(rules: TriageEngine, text: str) -> No
 )
 def test_little_urine_is_still_dehydration(rules: TriageEngine, text: str) -> None:
     assert NET in _nets(rules, text, 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "闺女三岁 昨天开始拉肚子 拉了三四次稀的 不发烧 没吐 尿也不少 在屋里跑着玩",
+        "儿子两岁半 今天拉稀拉了好几回 没发烧 尿湿不少 精神挺好",
+    ],
+)
+def test_a_well_toddlers_diarrhoea_with_plenty_of_urine_is_home_care(rules: TriageEngine, text: str) -> None:
+    """NICE CG84 and WHO: no red or amber sign, urine as usual - oral fluids at home."""
+    assert rules.assess(TriageInput(text=text, age=2.5)).level is TriageLevel.SELF_CARE
+
+
+def test_the_same_toddler_with_little_urine_is_seen_today(rules: TriageEngine) -> None:
+    text = "儿子两岁半 今天拉稀拉了好几回 没发烧 尿少了 精神还行"
+    assert rules.assess(TriageInput(text=text, age=2.5)).level is TriageLevel.URGENT
