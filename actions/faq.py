@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions import test_preparation
 from actions.simplified import simplified
 from actions.triage_exits import booking_instead
+from actions.triage_followup import LEAD, advice_again
 from services.hospital_facts import FactsError, load_facts
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,10 @@ class ActionAnswerFaq(Action):
         booking = booking_instead(tracker)  # "那挂产科 明天早上可以吗" at triage's age question
         if booking is not None:
             return booking
+        again = advice_again(tracker)  # "用不用上医院啊" right after the advice: the advice, not the address
+        if again:
+            dispatcher.utter_message(text=f"{LEAD}{again}")
+            return []
         latest = tracker.latest_message or {}
         text = str(latest.get("text") or "")
         responses = (domain or {}).get("responses") or {}
