@@ -47,6 +47,9 @@ __all__ = ["booking_tells_complaint", "describes_complaint", "should_reroute", "
 
 BOOKING = "book_appointment"
 REROUTED_FROM = frozenset({"nlu_fallback", "faq", "out_of_scope", "greet", "goodbye", "thank"})
+# FAQ answers whose question is about a complaint or a test by its nature ("发烧去哪个门诊",
+# "查血脂要空着肚子去吗"): the answer asked for is the right one, so they are never re-routed.
+FAQ_ANSWERED_AS_ASKED = frozenset({"faq/fever_clinic", "faq/test_preparation"})
 MAX_SYMPTOM_CHARS = 500
 
 SYMPTOMS_REROUTED = Counter(
@@ -60,7 +63,12 @@ def should_reroute(understanding: Understanding | None, text: str, bot_fell_back
     intent = understanding.intent if understanding is not None else None
     if intent == BOOKING and not bot_fell_back:
         return resolve_department(text) is None and booking_tells_complaint(text)
-    if not bot_fell_back and intent not in REROUTED_FROM:
+    if intent in FAQ_ANSWERED_AS_ASKED and not bot_fell_back:
+        return False
+    # The turn's reading names a retrieval intent with its answer ("faq/hours",
+    # integrations/rasa/client.py); the family is what is re-routed.
+    family = intent.split("/", 1)[0] if intent else intent
+    if not bot_fell_back and family not in REROUTED_FROM:
         return False
     return tells_complaint(text)
 

@@ -41,7 +41,13 @@ def rasa(request: Recorded) -> tuple[int, object]:
         rasa.sent.append(sent["message"])  # type: ignore[attr-defined]
         message = sent["message"]
         intent = "report_symptom" if message.startswith("/") else MISREAD.get(message, "nlu_fallback")
-        parse_data = {"text": message, "intent": {"name": intent, "confidence": 0.9}, "intent_ranking": []}
+        parse_data: dict[str, object] = {
+            "text": message,
+            "intent": {"name": intent, "confidence": 0.9},
+            "intent_ranking": [],
+        }
+        if intent == "faq":  # as Rasa answers a retrieval intent: the chosen answer beside it
+            parse_data["response_selector"] = {"faq": {"response": {"intent_response_key": "faq/hours"}}}
         if message.startswith("/report_symptom"):
             replies = [{"recipient_id": sent["sender"], "text": TRIAGE_REPLY}]
         else:

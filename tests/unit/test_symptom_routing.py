@@ -200,3 +200,30 @@ def test_a_short_booking_with_a_complaint_is_worth_the_edges_assessment(text: st
 @pytest.mark.parametrize("text", ["约个号 下周三", "挂个号", "两天", "预约皮肤科"])
 def test_a_short_booking_with_no_complaint_is_not_assessed(text: str) -> None:
     assert not worth_assessing(text)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("faq/hours", "孩子发烧三天了 要不要去医院"),
+        ("faq/address", "我妈头晕得厉害 你们医院在哪"),
+        ("faq/insurance", "腰疼得直不起来 能用医保看吗"),
+    ],
+)
+def test_a_complaint_read_as_an_faq_answer_reaches_triage(intent: str, text: str) -> None:
+    """The live turn names the FAQ's answer ("faq/hours"), not only its family: the
+    complaint must be re-routed all the same (it was not while only "faq" was compared)."""
+    assert _understood(intent, text)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("faq/fever_clinic", "发烧了去哪个门诊"),
+        ("faq/test_preparation", "查血脂要空着肚子去吗"),
+        ("faq/hours", "医院几点开门"),
+        ("faq/parking", "开车去有地方停吗"),
+    ],
+)
+def test_an_faq_about_a_complaint_or_a_test_keeps_its_answer(intent: str, text: str) -> None:
+    assert not _understood(intent, text)
