@@ -42,6 +42,8 @@ _NEGATED = re.compile(r"(不|别|甭|勿|莫|唔|没|未|冇)(好|要|用|想|�
 _ASKS = re.compile(r"[?？]|吗|嘛$|能不能|可不可以|可以不|怎么|多久|几天|会不会|要不要|是否")
 # Another appointment ("另一个", "其他的"), or a move instead ("改到下周"): not this one, not cancelled.
 _ELSEWHERE = re.compile(r"另|其他|其它|别的|改|换")
+# "不改了", "别换了": a move given up, which is no wish for another appointment or day.
+_MOVE_GIVEN_UP = re.compile(r"(?:不|别|甭|唔|没)(?:要|用|想|再)?(?:改|换)(?:了|啦|喇)?")
 _NOT_WORDS = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z]+")  # punctuation, spaces, emoji and their joiners
 
 
@@ -86,8 +88,15 @@ def decides_to_cancel(text: str) -> bool:
     if cancels_the_one(text):
         return True
     return bool(_CANCEL_SAID.search(words)) and not (
-        _NEGATED.search(words) or _ASKS.search(said) or _ELSEWHERE.search(words)
+        _NEGATED.search(words) or _ASKS.search(said) or _ELSEWHERE.search(_MOVE_GIVEN_UP.sub("", words))
     )
+
+
+def gives_up_the_move(text: str) -> bool:
+    """ "算了不改了 直接取消吧 下周再重新挂" at "是哪一个预约？" while moving it: a cancellation asked
+    for instead (never the choice of the one to move, even when a day in it fits that one)."""
+    words = _words(text)
+    return bool(_CANCEL_SAID.search(words)) and not _NEGATED.search(words) and not _ASKS.search(simplified(text or ""))
 
 
 # "不对 不是心内科那个 是眼科那个" at "是哪一个预约？" with several listed: the one after "是".

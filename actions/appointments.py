@@ -23,6 +23,7 @@ from actions.appointment_words import (
     cancels_the_one,
     decides_to_cancel,
     department_meant,
+    gives_up_the_move,
     points_at_the_one,
 )
 from actions.base import HospitalAction, bound_patients, yes_no
@@ -252,6 +253,8 @@ class _AppointmentChoice:
             return {}
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         said = common.latest_text(tracker)
+        if not self.confirms_with_choice and gives_up_the_move(said):  # set 12's S40: the cancellation next
+            return {}
         if len(offered) > 1:  # "不对 不是心内科那个 是眼科那个": the one of that department
             chosen = _named_one(tracker, offered, said)
             return {"appointment_id": chosen} if chosen else {}
