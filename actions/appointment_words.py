@@ -99,6 +99,18 @@ def gives_up_the_move(text: str) -> bool:
     return bool(_CANCEL_SAID.search(words)) and not _NEGATED.search(words) and not _ASKS.search(simplified(text or ""))
 
 
+# "能不能改到下周", "换到周五吧", "改个时间": the visit moved, not given back.
+_MOVE = re.compile(r"改到|改成|改在|改为|换到|换成|换个|换一|改个|改一|改天|改期|改约|改时间|延期|推迟|推后|往后|挪")
+
+
+def asks_to_move(text: str) -> bool:
+    """ "能不能改到下周" at the cancellation's "是哪一个预约？" (conversation set 13's W41 as a
+    returning patient): a move asked for instead, never the choice of the one to cancel, even
+    when its day fits that one. A move given up ("不改了 取消吧") or a cancel word said is not this."""
+    words = _MOVE_GIVEN_UP.sub("", _words(text))
+    return bool(_MOVE.search(words)) and not _CANCEL_SAID.search(words)
+
+
 # "不对 不是心内科那个 是眼科那个" at "是哪一个预约？" with several listed: the one after "是".
 _REJECTS_ONE = re.compile(r"(?:不是|不要)(?P<wrong>[^，。,！!？?]+?)[，,\s]*(?:是|要)(?P<right>[^，。,！!？?]+)")
 _REJECTS = re.compile(r"不是|不要")

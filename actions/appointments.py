@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import common, identify
 from actions.appointment_words import (
     agrees,
+    asks_to_move,
     cancels_the_one,
     decides_to_cancel,
     department_meant,
@@ -33,6 +34,8 @@ from actions.journey_words import CANCEL_FORM, gives_a_place_back
 from actions.numbers import parse_choice
 from actions.patient_names import masked_name
 from actions.privacy_question import BOOKING_FORM, privacy_asked_while_booking
+from actions.relative_looks import ANSWER as RELATIVE_ANSWER
+from actions.relative_looks import RESULTS_FORM, relative_asks_at_results
 from integrations.hospital import HospitalError
 from integrations.hospital.base import Appointment
 from services.hospital_facts import FactsError, load_facts
@@ -165,6 +168,9 @@ class ActionQueryAppointments(HospitalAction):
             if answer:
                 dispatcher.utter_message(text=answer)
                 return [FollowupAction(BOOKING_FORM)]
+        if relative_asks_at_results(tracker):  # "我是他儿子 不能查吗" at the results' phone question
+            dispatcher.utter_message(text=RELATIVE_ANSWER)
+            return [FollowupAction(RESULTS_FORM)]
         if tracker.latest_action_name != IDENTIFY_FORM and identify.needs_identifying(tracker):
             return [FollowupAction(IDENTIFY_FORM)]  # who is asking? the phone on file first
         everything = future_appointments(tracker, (*ACTIVE_STATUSES, "expired"))
@@ -255,6 +261,8 @@ class _AppointmentChoice:
         said = common.latest_text(tracker)
         if not self.confirms_with_choice and gives_up_the_move(said):  # set 12's S40: the cancellation next
             return {}
+        if self.confirms_with_choice and asks_to_move(said):  # set 13's W41: "能不能改到下周", the move next
+            return {}
         if len(offered) > 1:  # "不对 不是心内科那个 是眼科那个": the one of that department
             chosen = _named_one(tracker, offered, said)
             return {"appointment_id": chosen} if chosen else {}
@@ -278,8 +286,8 @@ class _AppointmentChoice:
     ) -> Dict[Text, Any]:
         offered = tracker.get_slot("offered_choices") or []
         value = str(value or "").strip()
-        if value in offered:
-            return {"appointment_id": value}
+        if value in offered or (not offered and _is_upcoming(tracker, value)):
+            return {"appointment_id": value}  # offered, or carried over by action_reset_journey
         choice = parse_choice(value)
         if choice is not None and 0 < choice <= len(offered):
             return {"appointment_id": offered[choice - 1]}
@@ -318,6 +326,14 @@ def _named_one(tracker: Tracker, offered: List[str], said: str) -> Optional[str]
         and (day is None or _local_day(a) == day.iso())
     ]
     return found[0] if len(found) == 1 else None
+
+
+def _is_upcoming(tracker: Tracker, appointment_id: str) -> bool:
+    """The id is one of the account's own upcoming appointments (a form started with it set)."""
+    try:
+        return any(str(a.get("id")) == appointment_id for a in upcoming_appointments(tracker))
+    except HospitalError:
+        return False
 
 
 def _label_of(tracker: Tracker, appointment_id: str) -> str:

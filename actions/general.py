@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import booking_wishes, common
+from actions.appointment_words import decides_to_cancel
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
 from actions.booking_answers import changes_this_booking, details_in
@@ -93,12 +94,13 @@ class ActionResetJourney(Action):
         if _new_half_at_the_list(tracker):  # "不对 要上午的 下午他要去配药": this booking's list, narrowed
             return [FollowupAction("booking_form")]
         fresh = {e.get("entity") for e in (tracker.latest_message or {}).get("entities", [])}
+        fresh |= _identification_kept(tracker)  # the code sent stays valid: no phone asked again
         reset: List[Dict[Text, Any]] = [
             SlotSet(slot, None)
             for slot in JOURNEY_SLOTS
             if slot not in fresh and tracker.get_slot(slot) is not None and not _kept(tracker, slot)
         ]
-        return [*reset, *_instead_of_triage(tracker)]
+        return [*reset, *_the_same_appointment(tracker), *_instead_of_triage(tracker)]
 
 
 # Moving an appointment and giving it back ask the same first question ("先帮您找到预约。请输入
@@ -119,6 +121,82 @@ def _errand_switched(tracker: Tracker) -> Optional[str]:
     if loop == "reschedule_form" or (loop == "booking_form" and tracker.get_slot("reschedule_from")):
         loop = "moving"
     return SWITCH_TEXTS.get((str(loop), str(intent)))
+
+
+APPOINTMENT_ERRANDS = ("cancel_appointment", "reschedule_appointment")
+APPOINTMENT_FORMS = (CANCEL_FORM, "reschedule_form")
+# What proving the phone has gathered so far: the phone the code went to, the tries used.
+IDENTIFICATION_SLOTS = {"phone", "otp_token", "otp_attempts"}
+
+
+def _identification_kept(tracker: Tracker) -> set[str]:
+    """A change between cancelling and moving said at the SMS-code question (conversation set
+    13's W41: "能不能改到下周", then "算了 还是直接取消吧") keeps the phone the code was sent to, so
+    the next form asks that code again instead of the phone (a second send within the minute
+    was refused, and the patient was asked for a code they already had)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    loop = (tracker.active_loop or {}).get("name")
+    if intent not in APPOINTMENT_ERRANDS or loop not in APPOINTMENT_FORMS:
+        return set()
+    if tracker.get_slot("requested_slot") != "otp_code" or not tracker.get_slot("phone"):
+        return set()
+    return set(IDENTIFICATION_SLOTS)
+
+
+KEPT_TEXT = "好的，预约保留不变。"  # utter_cancel_kept
+# "对 确定取消", "还是取消吧", "就取消吧": the cancellation decided, not only asked for again.
+_DECIDED = re.compile(r"确定|确认|对|是的|还是|就|算了|吧")
+
+
+def _the_same_appointment(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The appointment the next form is about, when the words name none.
+
+    Cancelling at the new day or place of a move ("算了 还是直接取消吧"): the one being moved.
+    Moving asked at the cancellation's "是哪一个预约？" with one listed (set 13's W41 as a
+    returning patient: "能不能改到下周"): that one is moved. A cancellation asked right after
+    "好的，预约保留不变。" (set 13's W04: "对 确定取消" after tapping 不取消了): the same appointment,
+    cancelled at once when the words decide it, else with the confirmation asked once more."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    loop = (tracker.active_loop or {}).get("name")
+    offered = tracker.get_slot("offered_choices") or []
+    if intent == "reschedule_appointment" and loop == CANCEL_FORM and len(offered) == 1:
+        if tracker.get_slot("requested_slot") == "appointment_id":
+            return [SlotSet("appointment_id", str(offered[0]))]
+        return []
+    moved = tracker.get_slot("reschedule_from") if loop == "booking_form" else None
+    if intent != "cancel_appointment" or not (moved or (not loop and _last_said_kept(tracker))):
+        return []
+    kept = str(moved) if moved else _last_appointment(tracker)  # the one being moved, or just kept
+    if kept is None:
+        return []
+    typed = str(((tracker.latest_message or {}).get("metadata") or {}).get("typed") or common.latest_text(tracker))
+    events = [SlotSet("appointment_id", kept)]
+    if _DECIDED.search(typed) and decides_to_cancel(typed):  # never "不取消了", "取消能退钱吗"
+        events.append(SlotSet("confirm_cancel", True))
+    return events
+
+
+def _last_said_kept(tracker: Tracker) -> bool:
+    """The bot's last words before this message were "好的，预约保留不变。"."""
+    user_seen = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if user_seen:
+                return False
+            user_seen = True
+        elif kind == "bot":
+            said_kept = (event.get("metadata") or {}).get("utter_action") == "utter_cancel_kept"
+            return said_kept or event.get("text") == KEPT_TEXT
+    return False
+
+
+def _last_appointment(tracker: Tracker) -> Optional[str]:
+    """The last appointment a form chose in this conversation (the one just kept)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "slot" and event.get("name") == "appointment_id" and event.get("value"):
+            return str(event["value"])
+    return None
 
 
 # Not yet a decision: "要不要改", "先想想", "考虑一下", "还没想好".

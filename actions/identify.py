@@ -247,6 +247,8 @@ class PhoneIdentification:
             return {"phone": None}
         before = previous_value(tracker, "phone")  # this turn's extraction overwrote the slot already
         if tracker.get_slot("requested_slot") == "otp_code" and same_phone(phone, before):
+            if typed_phone(None, tracker) is None:  # carried over by a change of errand: the code is asked
+                return {"phone": before}
             say_code_not_received(dispatcher, tracker, before)  # sent already: nothing new to send, no loop
             return {"phone": before}
         return send_code(phone, self.identify_purpose, dispatcher, tracker)

@@ -44,6 +44,7 @@ from services.clinical.triage.edge import emergency_hits
 from services.context import ServiceContext
 from services.conversation import (
     booking_words,
+    cancel_said,
     emergency,
     errand_days,
     errand_symptom_offer,
@@ -252,6 +253,7 @@ def _answer(
     message = replace(message, text=_for_bot(ctx, engine, rasa_sender, message))
     message = replace(message, text=_day_taken_back(engine, rasa_sender, message.text))
     message = replace(message, text=_that_one_cancelled(engine, rasa_sender, message.text))
+    message = _cancel_said(engine, rasa_sender, message)
     message = replace(message, text=_booking_words(engine, rasa_sender, message.text))
     try:
         metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
@@ -372,6 +374,31 @@ def _that_one_cancelled(engine: DialogueEngine, rasa_sender: str, text: str) -> 
         return that_one_cancelled.for_the_bot(text, engine.active_loop(rasa_sender), engine.requested_slot(rasa_sender))
     except RasaUnavailable:
         return text
+
+
+def _cancel_said(engine: DialogueEngine, rasa_sender: str, message: InboundMessage) -> InboundMessage:
+    """ "算了 还是直接取消吧" inside an appointment errand, or right after "预约保留不变": the bot is
+    told to cancel (cancel_said.py); the words as typed go along for the actions to read. The
+    tracker is asked only when the words say cancel."""
+    if not cancel_said.says_cancel(message.text):
+        return message
+    try:
+        loop = engine.active_loop(rasa_sender)
+        asked = engine.requested_slot(rasa_sender)
+        lines = _bot_lines(engine, rasa_sender) if loop in (None, cancel_said.BOOKING_FORM) else []
+    except RasaUnavailable:
+        return message
+    last = lines[-1] if lines and loop is None else ""
+    moving = loop == cancel_said.BOOKING_FORM and cancel_said.is_moving(lines)
+    meant = cancel_said.for_the_bot(message.text, loop, asked, last, moving)
+    if meant == message.text:
+        return message
+    return replace(message, text=meant, metadata={**message.metadata, "typed": message.text})
+
+
+def _bot_lines(engine: DialogueEngine, rasa_sender: str) -> list[str]:
+    """The bot's recent lines, oldest first."""
+    return [line.text for line in engine.transcript(rasa_sender, limit=12) if line.who == "bot"]
 
 
 def _booking_words(engine: DialogueEngine, rasa_sender: str, text: str) -> str:
