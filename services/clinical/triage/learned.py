@@ -88,6 +88,9 @@ class QuietTopic(BaseModel):
     unless: str | None = None
     #: Only for a child (under 14 or called 孩子/宝宝): "不会说话" of an adult is a stroke word.
     child: bool = False
+    #: Names blanked before the shared acute words are searched, for this topic only: the
+    #: 喘 of 哮喘 named in a refill request is the illness's name, not breathlessness.
+    masks: str | None = None
 
 
 class QuietHold(BaseModel):

@@ -30,6 +30,7 @@ class Topic:
     said: re.Pattern[str]
     unless: re.Pattern[str] | None
     child: bool
+    masks: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ def compile_quiet(spec: QuietHold | None, terms: Mapping[str, str]) -> Quiet | N
             said=compile_alternatives([topic.said], terms, f"{where} {topic.id}"),
             unless=compile_alternatives([topic.unless], terms, f"{where} {topic.id}") if topic.unless else None,
             child=topic.child,
+            masks=compile_alternatives([topic.masks], terms, f"{where} {topic.id}") if topic.masks else None,
         )
         for topic in spec.topics
     )
@@ -62,15 +64,17 @@ def quiet_topic(found: Evaluation, quiet: Quiet | None) -> str | None:
     Held only when the rules saw no red flag and no emergency net, a topic is named
     (not denied), the patient fits its group, and neither the shared acute words nor
     the topic's own ``unless`` are anywhere in the text (searched raw: a denied "不喘"
-    still lifts the hold, which errs towards 120).
+    still lifts the hold, which errs towards 120). A topic's ``masks`` (an illness's own
+    name, 哮喘) are blanked for the acute search only: "续哮喘的喷剂" says no 喘 of its own,
+    while "哮喘喷剂用了还是喘" still does.
     """
     if quiet is None or found.hits or any(net.level is TriageLevel.EMERGENCY for net in found.nets):
         return None
     text = found.text
-    if quiet.acute.search(text) is not None:
-        return None
     for topic in quiet.topics:
         if topic.child and not found.who.is_child:
+            continue
+        if quiet.acute.search(topic.masks.sub("", text) if topic.masks else text) is not None:
             continue
         if find(topic.said, text) is None:
             continue
