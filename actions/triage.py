@@ -120,7 +120,7 @@ def _texts(events: List[Dict[str, Any]], end: int, age: Optional[float]) -> List
         if event.get("event") == "user":
             text = said(event)
             if text and not (age is not None and is_bare_age(text) and parse_age(text) == age):
-                texts.append(text)
+                texts.append(_months_age_dropped(text, age))
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             if started:  # the message that started this journey
                 before = follows_an_answer(events, index)
@@ -134,6 +134,16 @@ def _texts(events: List[Dict[str, Any]], end: int, age: Optional[float]) -> List
     if not started and fallback is not None:
         texts = texts[:fallback]
     return list(reversed(texts))
+
+
+def _months_age_dropped(text: str, age: Optional[float]) -> str:
+    """ "8个月 没发烧 吃奶正常" given with the age 8 months goes to the engine as "没发烧 吃奶正常":
+    the engine would read the months as how long it has lasted, and a rash of eight months is
+    no self-care (set 13's W19)."""
+    found = _MONTHS_FIRST.match(simplified(text)) if age is not None else None
+    if found is None or parse_age(found.group("months")) != age:
+        return text
+    return simplified(text)[found.end("months") :].strip(" ，,。；;")
 
 
 def follows_an_answer(events: List[Dict[str, Any]], index: int) -> Optional[int]:
@@ -271,7 +281,9 @@ class ValidateTriageForm(ForgivingFormValidation):
         text = _answer(value, tracker)
         if text and says_dont_know(text) and not stated_duration(text):
             return {"duration": UNKNOWN}
-        age = age_instead_of_duration(text)
+        age = age_instead_of_duration(text) or months_old_at_duration(
+            text, triage_text(tracker), tracker.get_slot("age")
+        )
         if age is not None:
             # "5岁" at "有多长时间了": the age, not five years of a mosquito bite (set 12's S27 was
             # assessed as "持续5岁" and sent to the clinic), whether or not the NLU also tagged it as
@@ -340,6 +352,30 @@ def age_instead_of_duration(text: str) -> Optional[float]:
     if not text or stated_duration(text):
         return None
     return stated_age(text)
+
+
+# "8个月 没发烧 吃奶正常" at "有多长时间了" about a baby (set 13's W19): months said first and then
+# how the baby is, not how long. "3个月" alone, "3个月了", "3个月 时好时坏" stay durations.
+_MONTHS_FIRST = re.compile(
+    r"^\s*(?P<months>(?:[0-9]{1,2}|[一二两三四五六七八九十]{1,3})\s*个?月)(?!了|前|左右|多了|以前|之前)[\s，,。；;]+\S"
+)
+_COURSE_WORDS = re.compile(r"了|时好时坏|反复|越来越|一直|断断续续|开始|起|持续|老是|总是|好几")
+_ABOUT_A_BABY = re.compile(r"宝宝|宝贝|婴儿|娃|孩子|小孩|儿子|女儿|闺女|孙子|孙女|月子|吃奶|喂奶|尿布|尿不湿|红屁股")
+
+
+def months_old_at_duration(text: str, complaint: str, known_age: Any) -> Optional[float]:
+    """A baby's age in months said first in an answer to the duration question, with how the
+    baby is after it ("8个月 没发烧 吃奶正常"), or None. Only when the complaint is about a
+    baby, no age is known yet, the months are two years or fewer, and nothing in the answer
+    speaks of a course (了, 反复, 一直 ...): then the months are how long it has lasted."""
+    said = simplified(text or "")
+    found = _MONTHS_FIRST.match(said)
+    if found is None or slot_age(known_age) is not None or not _ABOUT_A_BABY.search(simplified(complaint or "")):
+        return None
+    if _COURSE_WORDS.search(said[found.end("months") :]):
+        return None
+    age = parse_age(found.group("months"))
+    return age if age is not None and 0 < age <= 2 else None
 
 
 def age_words(age: float) -> str:
