@@ -30,6 +30,7 @@ from actions.base import (
     utter_error,
 )
 from actions.booking_dates import day_asked_whether, day_said_otherwise, first_day_said, names_the_listed_day
+from actions.clinic_corrected import change_clinic
 from actions.corrections import GO_BACK_INTENT
 from actions.dates import DatePhrase, example_date, parse_date_slot, resolve, today_in_shanghai
 from actions.numbers import parse_choice
@@ -72,6 +73,9 @@ class ValidateBookingForm(PatientFormValidation):
         early = await self.code_out_of_step(dispatcher, tracker, domain)
         if early is not None:  # "重新发一下" at the code question, a code typed at the read-back after one went out
             return [*early, *await self._ask_next(early, dispatcher, tracker, domain)]
+        clinic = change_clinic(dispatcher, tracker)
+        if clinic:  # "不对不对 是产科" at the day question: the clinic changed, the day asked again
+            return [*clinic, *await self._ask_next(clinic, dispatcher, tracker, domain)]
         out_of_turn = booking_answers.out_of_turn(dispatcher, tracker, domain)
         if out_of_turn:
             return [*out_of_turn, *await self._ask_next(out_of_turn, dispatcher, tracker, domain)]

@@ -19,13 +19,19 @@ from actions.simplified import simplified
 
 TITLES = {"chief": "主任医师", "deputy": "副主任医师", "attending": "主治医师"}
 TITLE_NAMES = {**TITLES, "expert": "专家号", "ordinary": "普通号"}
+# "普通号", "普通的就要得" (Hunan), "普通的就行", "普通也行", "便宜点的": an ordinary doctor
+# (主治医师/住院医师); "普通" of an illness ("普通感冒", "就是普通的胃病") is no wish.
+ORDINARY_PATTERN = (
+    r"普通(?:号|门诊|医生|大夫|医师|一点|点)|普通的(?!感冒|发烧|咳嗽|病|毛病|小病|炎|检查|体检|胃|拉肚子|过敏)"
+    r"|普通\s*(?:也|就)?\s*(?:行|可以|要得|成|中|好)|便宜的|便宜点|便宜些"
+)
 # Each title's words; a later mention in the message wins ("都是主治医师吗？我想找个主任医师").
 _TITLE_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
     ("deputy", re.compile(r"副主任|副教授")),
     ("chief", re.compile(r"(?<!副)主任医师|正主任|(?<!副)主任(?:的|号|看|吧|呢)|[挂要找看请](?:个|一个)?(?:老)?主任")),
     ("attending", re.compile(r"主治")),
     ("expert", re.compile(r"专家号|[要挂找看](?:个)?专家|专家的|教授的|名医")),
-    ("ordinary", re.compile(r"普通号|普通门诊|便宜的|便宜点")),
+    ("ordinary", re.compile(ORDINARY_PATTERN)),
 )
 # "不要主任的", "不是主治": the words right before a title take it back.
 _NEGATED = re.compile(r"(?:不要|不是|不用|不想要|别|不找)\s*(?:个|那个)?$")

@@ -25,6 +25,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
+from actions.appointment_described import explain_phone_first
 from actions.base import previous_value
 from actions.patient_names import masked_name
 from integrations.hospital import HospitalError, InvalidInput, RateLimited
@@ -243,6 +244,8 @@ class PhoneIdentification:
                 dispatcher.utter_message(response="utter_identify_phone_not_id")
             elif tries_a_phone(common.latest_text(tracker)):  # a number, but not a phone
                 dispatcher.utter_message(response="utter_invalid_phone")
+            elif self.identify_purpose == "appointments":  # "明天上午那个心内科的": why the phone first
+                explain_phone_first(dispatcher, tracker)
             # words and no number ("心内科开的，吃了好几年了"): no "wrong phone", the question comes again
             return {"phone": None}
         before = previous_value(tracker, "phone")  # this turn's extraction overwrote the slot already

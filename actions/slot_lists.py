@@ -23,7 +23,7 @@ PAGE_SIZE = 8
 MORE_TITLE = "更多时段"
 MORE_WORDS = re.compile(r"更多|下一页|还有别的|还有其他|还有没有|其他时间|别的时间|换一批|再看看|往后")
 EXPERT_WORDS = re.compile(r"专家|主任|教授|名医")
-ORDINARY_WORDS = re.compile(r"普通号|普通门诊|便宜")
+ORDINARY_WORDS = re.compile(booking_wishes.ORDINARY_PATTERN + r"|便宜")
 EXPERT_TITLES = ("主任医师", "副主任医师", "教授", "专家")
 CHIEF_TITLE = "主任医师"
 # "要主任医师的", "挂主任的号": a 主任医师 (not a 副主任医师) is asked for
