@@ -30,7 +30,8 @@ _TITLE_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
     ("deputy", re.compile(r"副主任|副教授")),
     ("chief", re.compile(r"(?<!副)主任医师|正主任|(?<!副)主任(?:的|号|看|吧|呢)|[挂要找看请](?:个|一个)?(?:老)?主任")),
     ("attending", re.compile(r"主治")),
-    ("expert", re.compile(r"专家号|[要挂找看](?:个)?专家|专家的|教授的|名医")),
+    # "想找内分泌科的专家看看": the clinic's name may stand between 找 and 专家
+    ("expert", re.compile(r"专家号|[要挂找看](?:个)?专家|专家的|专家看|科的专家|教授的|名医")),
     ("ordinary", re.compile(ORDINARY_PATTERN)),
 )
 # "不要主任的", "不是主治": the words right before a title take it back.

@@ -46,6 +46,10 @@ def place(sid: str, day: str, hour: int, name: str, title: str, department: str 
         ("挂个普通号就行", "ordinary"),
         ("专家号多少钱", None),
         ("明天上午", None),
+        ("帮我妈挂个号 想让心内科的专家看看", "expert"),
+        ("找个骨科专家看看腰", "expert"),
+        ("不要专家看 普通的就行", "ordinary"),
+        ("专家说要复查", None),
     ],
 )
 def test_the_title_asked_for(text: str, title: str | None) -> None:
