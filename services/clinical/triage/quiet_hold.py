@@ -71,10 +71,12 @@ def quiet_topic(found: Evaluation, quiet: Quiet | None) -> str | None:
     if quiet is None or found.hits or any(net.level is TriageLevel.EMERGENCY for net in found.nets):
         return None
     text = found.text
+    acute_as_said = quiet.acute.search(text) is not None  # once, for every topic without masks
     for topic in quiet.topics:
         if topic.child and not found.who.is_child:
             continue
-        if quiet.acute.search(topic.masks.sub("", text) if topic.masks else text) is not None:
+        acute = quiet.acute.search(topic.masks.sub("", text)) is not None if topic.masks else acute_as_said
+        if acute:
             continue
         if find(topic.said, text) is None:
             continue
