@@ -20,7 +20,8 @@ from actions import test_preparation
 from actions.simplified import simplified
 from actions.triage_exits import booking_instead
 from actions.triage_followup import LEAD, advice_again
-from services.hospital_facts import FactsError, load_facts
+from services.conversation import records_copy
+from services.hospital_facts import FactsError, HospitalFacts, load_facts
 
 log = logging.getLogger(__name__)
 FALLBACK_TOPIC = "utter_faq/phone"  # the number to call answers any question we cannot
@@ -43,14 +44,45 @@ def topic_by_words(text: str) -> Optional[str]:
 
 # A copy of one's records: "住院病历要怎么复印", "病历能寄到家里吗" (set 11's M19 was told to bring
 # an ID card, the documents topic's answer). "看病要带病历本吗" asks what to bring, not a copy.
-_RECORDS = re.compile(r"病历|病案|出院小结|出院记录")
-_COPY = re.compile(r"复印|打印|复制|拷贝|邮寄|寄|调取|调阅|借阅|盖章|影印")
-
-
+# The words are the chat edge's too (services/conversation/records_copy.py), which hands such a
+# message here whatever the NLU read (set 14's X50 fell back on "我想复印住院病历").
 def asks_for_a_copy_of_records(text: str) -> bool:
     """The patient asks how to get a copy of their (or a relative's) records."""
-    said = simplified(text or "")
-    return bool(_RECORDS.search(said) and _COPY.search(said))
+    return records_copy.asks_for_copy(text)
+
+
+def _said(latest: Dict[str, Any]) -> str:
+    """The words as typed: the edge sends a records question as ``/faq`` and keeps them in
+    the metadata ("typed")."""
+    typed = (latest.get("metadata") or {}).get("typed")
+    return str(typed or latest.get("text") or "")
+
+
+def records_answer(facts: HospitalFacts, said: str, events: List[Dict[str, Any]]) -> Optional[str]:
+    """The records answer, or the part of it a follow-up asks for right after it ("能寄吗 我人在
+    外地" is the mailing, "要带啥证件" the papers: set 14's X50); None for other words."""
+    if not facts.medical_records:
+        return None
+    if asks_for_a_copy_of_records(said):
+        return facts.medical_records
+    parts = {records_copy.MAILING: facts.medical_records_mailing, records_copy.PAPERS: facts.medical_records_papers}
+    answers = (facts.medical_records, *(p for p in parts.values() if p))
+    if _last_bot_text(events) not in answers:
+        return None
+    return parts.get(records_copy.part_asked(said) or "") or None
+
+
+def _last_bot_text(events: List[Dict[str, Any]]) -> str:
+    """The bot's last line before the patient's latest message."""
+    seen_user = False
+    for event in reversed(events):
+        if event.get("event") == "user":
+            if seen_user:
+                return ""
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return str(event.get("text") or "")
+    return ""
 
 
 # A refund answer to words that name no money ("今天上班走不开，能不能过两天再说" got it from
@@ -131,7 +163,7 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=f"{LEAD}{again}")
             return []
         latest = tracker.latest_message or {}
-        text = str(latest.get("text") or "")
+        text = _said(latest)
         responses = (domain or {}).get("responses") or {}
         selected = selector_topic(latest)
         # Before a blood test, and its follow-ups ("水能喝吗" right after): actions/test_preparation.py
@@ -139,7 +171,7 @@ class ActionAnswerFaq(Action):
         topic = refund_response(text, domain) or preparation or selected
         if topic is None or (responses and topic not in responses):
             topic = FALLBACK_TOPIC
-        if complaint_read_as_capabilities(topic, str(latest.get("text") or ""), tracker.active_loop.get("name")):
+        if complaint_read_as_capabilities(topic, text, tracker.active_loop.get("name")):
             dispatcher.utter_message(text=NOTED_TEXT)  # the form asks its question again
             return []
         try:
@@ -149,8 +181,9 @@ class ActionAnswerFaq(Action):
             log.error("hospital facts unreadable: %s", exc)
             dispatcher.utter_message(response="utter_backend_error")
             return []
-        if facts.medical_records and asks_for_a_copy_of_records(str(latest.get("text") or "")):
-            dispatcher.utter_message(text=facts.medical_records)  # the facts file's words
+        records = records_answer(facts, text, list(tracker.events))
+        if records:
+            dispatcher.utter_message(text=records)  # the facts file's words
             return []
         dispatcher.utter_message(response=topic, **values)
         return []

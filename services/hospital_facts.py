@@ -72,6 +72,9 @@ class HospitalFacts:
     rota: Rota
     # How to get a copy of one's records; optional, so an older facts file still loads.
     medical_records: str = ""
+    # Its parts a follow-up asks for alone ("能寄吗", "要带啥证件"); optional too.
+    medical_records_mailing: str = ""
+    medical_records_papers: str = ""
     # Who sees a patient's records ("会被单位知道吗"); optional as well.
     privacy_answer: str = ""
     # Where and when blood is drawn, for the answer before a test ("明天抽血要空腹吗"); optional.
@@ -160,6 +163,8 @@ def parse_facts(raw: dict[str, Any]) -> HospitalFacts:
         parking=_text(raw, "parking"),
         rota=Rota(weekdays, start, end, _text(raw, "rota", "outside_hours")),
         medical_records=str(raw.get("medical_records") or "").strip(),
+        medical_records_mailing=str(raw.get("medical_records_mailing") or "").strip(),
+        medical_records_papers=str(raw.get("medical_records_papers") or "").strip(),
         privacy_answer=str(raw.get("privacy_answer") or "").strip(),
         blood_draw=str(raw.get("blood_draw") or "").strip(),
     )

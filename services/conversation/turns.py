@@ -54,13 +54,14 @@ from services.conversation import (
     privacy_journeys,
     pseudonyms,
     recent_context,
+    records_copy,
     records_errands,
     symptom_routing,
     that_one_cancelled,
     turn_state,
 )
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
-from services.hospital_facts import hospital_phone
+from services.hospital_facts import hospital_phone, load_facts
 
 log = logging.getLogger(__name__)
 REPLIES_FILE = ROOT / "data" / "replies.yml"
@@ -255,6 +256,7 @@ def _answer(
     message = replace(message, text=_that_one_cancelled(engine, rasa_sender, message.text))
     message = _cancel_said(engine, rasa_sender, message)
     message = replace(message, text=_booking_words(engine, rasa_sender, message.text))
+    message = _records_copy(engine, rasa_sender, message)
     try:
         metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
         turn = engine.send(rasa_sender, message.text, metadata)
@@ -394,6 +396,35 @@ def _cancel_said(engine: DialogueEngine, rasa_sender: str, message: InboundMessa
     if meant == message.text:
         return message
     return replace(message, text=meant, metadata={**message.metadata, "typed": message.text})
+
+
+def _records_copy(engine: DialogueEngine, rasa_sender: str, message: InboundMessage) -> InboundMessage:
+    """ "我想复印住院病历", and "能寄吗 我人在外地" right after its answer: the bot is told it is the
+    FAQ (records_copy.py) whatever the NLU would read, the words as typed going along for the
+    action. The tracker is asked only when the words may be such a follow-up."""
+    text = message.text
+    if text.startswith("/"):
+        return message  # a button, or words already handed on as one
+    if not records_copy.asks_for_copy(text):
+        if not records_copy.worth_asking(text):
+            return message
+        try:
+            lines = _bot_lines(engine, rasa_sender)
+        except RasaUnavailable:
+            return message
+        if not lines or lines[-1] not in _records_answers():
+            return message
+    return replace(message, text=records_copy.FAQ_TRIGGER, metadata={**message.metadata, "typed": text})
+
+
+def _records_answers() -> tuple[str, ...]:
+    """The records answer and its parts as the facts file words them (none when unreadable)."""
+    try:
+        facts = load_facts()
+    except (OSError, ValueError, yaml.YAMLError):  # FactsError is a ValueError
+        return ()
+    answers = (facts.medical_records, facts.medical_records_mailing, facts.medical_records_papers)
+    return tuple(a for a in answers if a)
 
 
 def _bot_lines(engine: DialogueEngine, rasa_sender: str) -> list[str]:
