@@ -28,6 +28,7 @@ from actions.appointment_words import (
     points_at_the_one,
 )
 from actions.base import HospitalAction, bound_patients, yes_no
+from actions.cancel_after_answer import answered_in_between
 from actions.dates import SHANGHAI, resolve, today_in_shanghai
 from actions.faq import DOUBLE_CHARGE, refund_response, topic_by_words
 from actions.journey_words import CANCEL_FORM, gives_a_place_back
@@ -268,6 +269,12 @@ class _AppointmentChoice:
             return {"appointment_id": chosen} if chosen else {}
         if len(offered) != 1:
             return {}
+        if self.confirms_with_choice and answered_in_between(tracker):
+            # "钱多久能退回来" answered at the choice: that one named, then "确定要取消…吗？" (set 14's X11);
+            # a question answered is no yes, whatever its words ("退了钱啥时候到")
+            label = _label_of(tracker, offered[0])
+            dispatcher.utter_message(text=self.only_one_text.format(appointment=f"：{label}" if label else ""))
+            return {"appointment_id": offered[0]}
         if self.confirms_with_choice and decides_to_cancel(said):  # "確定取消，謝謝": both questions answered
             return {"appointment_id": offered[0], "confirm_cancel": True}
         named = _named_one(tracker, offered, said)  # "就是后天的皮肤科 我其实应该看过敏的" (set 8's J13)
