@@ -91,6 +91,8 @@ def is_sensitive(text: str) -> bool:
     folded = unicodedata.normalize("NFKC", stripped)
     if any(word in folded for word in data["sensitive_words"]):
         return True
+    if any(re.search(pattern, folded) for pattern in data.get("sensitive_patterns") or ()):
+        return True  # "我要建档 挂妇科": a booking named by its clinic
     return looks_like_symptom(stripped)
 
 

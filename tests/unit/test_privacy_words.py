@@ -58,7 +58,18 @@ def test_sensitive_messages(text: str) -> None:
     assert consent.is_sensitive(text)
 
 
-@pytest.mark.parametrize("text", ["医院几点开门", "停车场在哪里", "你好", "发票怎么开"])
+@pytest.mark.parametrize(
+    "text", ["我要建档 挂妇科", "挂个皮肤科", "掛眼科", "约个骨科的号", "怀孕12周了", "想约个產檢"]
+)
+def test_a_booking_named_by_its_clinic_or_a_pregnancy_is_sensitive(text: str) -> None:
+    """Set 14's X14: "我要建档 挂妇科" reached the day question with no consent; it was first
+    asked at "返回" (the clinic question asks about symptoms), mid-booking."""
+    assert consent.is_sensitive(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["医院几点开门", "停车场在哪里", "你好", "发票怎么开", "挂水要多久", "我约的骨科在几楼"]
+)
 def test_faq_messages_are_not_sensitive(text: str) -> None:
     assert not consent.is_sensitive(text)
 
