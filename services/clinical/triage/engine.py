@@ -19,7 +19,15 @@ from services.clinical.triage.anchors import AnchorIndex
 from services.clinical.triage.assessment import Evaluation, SymptomMatch, advice, reasons
 from services.clinical.triage.demographics import Demographics, Sex, extract, merge
 from services.clinical.triage.findings import Findings, extract_findings
-from services.clinical.triage.knowledge import DEFAULT_DATA_DIR, Knowledge, ModifierSpec, RedFlagRule, When, load
+from services.clinical.triage.knowledge import (
+    DEFAULT_DATA_DIR,
+    Knowledge,
+    ModifierSpec,
+    RedFlagRule,
+    Symptom,
+    When,
+    load,
+)
 from services.clinical.triage.learned import LearnedLayer, LearnedSettings
 from services.clinical.triage.models import (
     AnswerOption,
@@ -267,7 +275,7 @@ class TriageEngine:
         flags = self._red_flags(text, who)
         nets = _uncovered(evaluate_nets(self.knowledge.nets, text, findings, who), flags)
         hits = flags + [_as_hit(n) for n in nets if n.level is TriageLevel.EMERGENCY]
-        matched = self._symptoms(text)
+        matched = self._symptoms(text, who)
         explained = self._explained(matched)
         kept = [m for m in matched if m.id not in explained] or matched
         kept.sort(key=lambda m: (-m.level.severity, m.position))
@@ -316,22 +324,30 @@ class TriageEngine:
         """Ids of the complaints named in normalised ``text`` (for routing messages)."""
         return [m.id for m in self._symptoms(text)]
 
-    def _symptoms(self, text: str) -> list[SymptomMatch]:
+    def _symptoms(self, text: str, who: Demographics | None = None) -> list[SymptomMatch]:
         matches = []
         for symptom in self.knowledge.symptoms:
             found = find(symptom.pattern, text, history=False)
-            if found is None:
+            if found is None or (symptom.unless is not None and find(symptom.unless, text) is not None):
                 continue
             spec = symptom.spec
             level = spec.level
             clause = self._clause(text, found)
             if spec.severe_level is not None and self._said_severe(self._sentence(text, found)):
-                level = spec.severe_level
+                # said severe but calmed (a long-standing pain without red flags): its usual level, never mild
+                level = spec.level if self._calm_adult(symptom, text, who) else spec.severe_level
             elif spec.mild_level is not None and self._mild.search(clause):
                 level = spec.mild_level
             mild = level is TriageLevel.SELF_CARE
             matches.append(SymptomMatch(spec.id, level, tuple(spec.departments), found.start, found.text, mild))
         return matches
+
+    @staticmethod
+    def _calm_adult(symptom: Symptom, text: str, who: Demographics | None) -> bool:
+        """An adult's complaint whose severity words do not raise it (``severe_unless_adult`` said)."""
+        calm = symptom.severe_unless_adult
+        adult = who is None or not who.is_child
+        return calm is not None and adult and find(calm, text) is not None
 
     @staticmethod
     def _clause(text: str, found: Found) -> str:

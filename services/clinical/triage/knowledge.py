@@ -70,6 +70,13 @@ class SymptomSpec(_Strict):
     departments: list[str] = Field(min_length=1)
     patterns: list[str] = Field(min_length=1)
     explains: list[str] = []
+    #: Words that keep the complaint unread when said (not negated): a back pain of months that is
+    #: worse on bending is no renal colic, however "疼得厉害" it is.
+    unless: list[str] = []
+    #: Words that keep the severity words from raising an adult's complaint to ``severe_level``: a
+    #: long-standing pain without red flags is a clinic case however it is described. A child's is
+    #: judged as said (NICE NG12: a child's unexplained bone pain is seen within 48 hours).
+    severe_unless_adult: list[str] = []
 
 
 class ModifierSpec(_Strict):
@@ -147,6 +154,8 @@ class RedFlagRule:
 class Symptom:
     spec: SymptomSpec
     pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None = None
+    severe_unless_adult: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +231,18 @@ def _compile_rule(spec: RedFlagSpec, terms: dict[str, str]) -> RedFlagRule:
     return RedFlagRule(spec, any_pattern, groups, unless, either(*needs))
 
 
+def _compile_symptom(spec: SymptomSpec, terms: dict[str, str]) -> Symptom:
+    """A symptom's patterns; they may use red_flags.yml's terms too (its own win on a shared name),
+    so a picture written once (a long-standing musculoskeletal pain) serves nets and symptoms alike."""
+    where = f"symptoms.yml {spec.id}"
+    return Symptom(
+        spec,
+        compile_alternatives(spec.patterns, terms, where),
+        compile_alternatives(spec.unless, terms, where) if spec.unless else None,
+        compile_alternatives(spec.severe_unless_adult, terms, where) if spec.severe_unless_adult else None,
+    )
+
+
 def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
     """Read, validate and compile every knowledge file."""
     departments_path = departments_file or data_dir.parent / DEPARTMENTS_FILE
@@ -293,10 +314,7 @@ def load(data_dir: Path, departments_file: Path | None = None) -> Knowledge:
     return Knowledge(
         departments=departments,
         red_flags=tuple(_compile_rule(rule, flags.terms) for rule in flags.rules),
-        symptoms=tuple(
-            Symptom(s, compile_alternatives(s.patterns, symptoms.terms, f"symptoms.yml {s.id}"))
-            for s in symptoms.symptoms
-        ),
+        symptoms=tuple(_compile_symptom(s, {**flags.terms, **symptoms.terms}) for s in symptoms.symptoms),
         default_departments=tuple(symptoms.default_departments),
         child=modifiers.child,
         modifiers=tuple(modifiers.modifiers),

@@ -90,6 +90,10 @@ class NetSpec(_Strict):
     #: simple rear-end collision (Canadian C-spine rule low-risk factor); high-risk wording belongs in a
     #: separate net without ``unless`` so that it still fires.
     unless: list[str] = []
+    #: Like ``unless``, but only for a patient not known to be a child: a long-standing musculoskeletal
+    #: pain without red flags is no same-day case in an adult, while a child's unexplained bone pain
+    #: is seen within 48 hours (NICE NG12).
+    unless_adult: list[str] = []
     #: Red-flag rules that already say the same; when one fired, this net stays quiet.
     covered_by: list[str] = []
     #: False for general discriminators (severe pain): the complaint's own departments stay first.
@@ -122,6 +126,7 @@ class Net:
     unless: re.Pattern[str] | None = None
     #: Characters the net's words cannot match without (anchors.py); None: no words, or always scan.
     anchors: Anchors = None
+    unless_adult: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +195,10 @@ def load_nets(
         text = compile_alternatives(spec.text, all_terms, where) if spec.text else None
         also = compile_alternatives(spec.text_also, all_terms, where) if spec.text_also else None
         unless = compile_alternatives(spec.unless, all_terms, where) if spec.unless else None
+        adult = compile_alternatives(spec.unless_adult, all_terms, where) if spec.unless_adult else None
         anchors = all_of([text, also])
-        nets.append(Net(spec, text, also, frozenset(spec.values), frozenset(spec.any_values), unless, anchors))
+        needs, needs_any = frozenset(spec.values), frozenset(spec.any_values)
+        nets.append(Net(spec, text, also, needs, needs_any, unless, anchors, adult))
     fever = compile_alternatives(["{FEVER}"], all_terms, "nets.yml fever words")
     return NetKnowledge(
         conditions=_vocabulary(vocab.conditions, "findings.yml conditions"),
@@ -255,6 +262,13 @@ def _hit(spec: NetSpec, findings: Findings, values: dict[str, float | None], sai
     )
 
 
+def _quieted(net: Net, text: str, who: Demographics) -> bool:
+    """Whether the net's ``unless`` (anyone) or ``unless_adult`` (not a child) words were said."""
+    if net.unless is not None and find(net.unless, text) is not None:
+        return True
+    return net.unless_adult is not None and not who.is_child and find(net.unless_adult, text) is not None
+
+
 def evaluate_nets(
     knowledge: NetKnowledge,
     text: str,
@@ -289,7 +303,7 @@ def evaluate_nets(
                 break
             said.append(f"“{found.text}”")
         else:
-            if net.unless is None or find(net.unless, text) is None:  # looked for once the net holds
+            if not _quieted(net, text, who):  # looked for once the net holds
                 hits.append(_hit(spec, findings, values, said))
     hits.sort(key=lambda h: -h.level.severity)
     return hits
