@@ -34,6 +34,7 @@ from actions.faq import DOUBLE_CHARGE, refund_response, topic_by_words
 from actions.journey_words import CANCEL_FORM, gives_a_place_back
 from actions.numbers import parse_choice
 from actions.patient_names import masked_name
+from actions.places_asked import places_asked_while_booking
 from actions.privacy_question import BOOKING_FORM, privacy_asked_while_booking
 from actions.relative_looks import ANSWER as RELATIVE_ANSWER
 from actions.relative_looks import RESULTS_FORM, relative_asks_at_results
@@ -169,6 +170,8 @@ class ActionQueryAppointments(HospitalAction):
             if answer:
                 dispatcher.utter_message(text=answer)
                 return [FollowupAction(BOOKING_FORM)]
+        if places_asked_while_booking(tracker):  # "明儿个有没" at the day question: the booking reads it
+            return [FollowupAction(BOOKING_FORM)]
         if relative_asks_at_results(tracker):  # "我是他儿子 不能查吗" at the results' phone question
             dispatcher.utter_message(text=RELATIVE_ANSWER)
             return [FollowupAction(RESULTS_FORM)]

@@ -18,7 +18,15 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import booking_answers, booking_wishes, common, details_misplaced, slot_lists
+from actions import (
+    booking_answers,
+    booking_wishes,
+    clinic_again,
+    common,
+    details_misplaced,
+    places_asked,
+    slot_lists,
+)
 from actions.base import (
     BIND_FAILED,
     AskPatientAction,
@@ -102,6 +110,12 @@ class ValidateBookingForm(PatientFormValidation):
             events.append(SlotSet("slot_list_view", slot_lists.with_wish(saved, wish)))
         return events
 
+    def went_back_line(self, tracker: Tracker, events: List[EventType]) -> Optional[str]:
+        """ "返回" at the day question: the clinic chosen is said and can be kept (clinic_again)."""
+        if booking_answers.new_value_said(tracker):  # "返回 明天不中 换成后天": the new answer is said instead
+            return None
+        return clinic_again.went_back_line(tracker, list(events))
+
     async def _ask_next(
         self, events: List[EventType], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
@@ -138,6 +152,8 @@ class ValidateBookingForm(PatientFormValidation):
         asked_whether = day_asked_whether(text) if requested == "date" else None
         if asked_whether is not None:  # "聽日朝早得唔得" read as a refusal: the day asked about
             return {"date": asked_whether.iso() + (f" {asked_whether.period}" if asked_whether.period else "")}
+        if requested == "date" and places_asked.places_asked_while_booking(tracker):
+            return {"date": text}  # "啥时候有号啊？明儿个有没" read as a look-up: validate_date reads it
         if requested == "date" and resolve(text) is None and booking_wishes.wants_anything(text):
             earliest = self._earliest(tracker.get_slot("department"))
             return {"date": earliest.isoformat()} if earliest else {}
@@ -177,8 +193,13 @@ class ValidateBookingForm(PatientFormValidation):
     ) -> Dict[Text, Any]:
         """ "我想挂个号 看心脏的", "挂皮服科": a department the NLU did not tag, named in the
         message that started the booking, is taken instead of asked for again."""
+        kept = clinic_again.keeps_the_clinic(tracker)
+        if kept and not tracker.get_slot("department"):  # "是" after going back: the clinic chosen before
+            return {"department": kept}
         if tracker.get_slot("department") or tracker.get_slot("requested_slot") not in (None, "department"):
             return {}
+        if tracker.get_slot("requested_slot") == "department" and clinic_again.wish_line(tracker):
+            return {"department": None}  # "上午的" whatever the NLU read: validate_department notes the wish
         if next(tracker.get_latest_entity_values("department"), None):
             return {}  # the mapping has it; validate_department resolves it
         code = common.resolve_department(common.latest_text(tracker))
@@ -189,7 +210,14 @@ class ValidateBookingForm(PatientFormValidation):
     ) -> Dict[Text, Any]:
         # the whole message first ("挂新内科" is 心内科 misspelt even when the NLU tagged 内科)
         text = common.latest_text(tracker)
+        chosen_before = clinic_again.keeps_the_clinic(tracker)
+        if chosen_before:  # "是", "还是这个" after going back: the clinic chosen before
+            return {"department": chosen_before}
         code = common.resolve_department(text) or common.normalise_department(value)
+        wished = clinic_again.wish_line(tracker) if code is None else None
+        if wished:  # "上午的" at the clinic question: a wish kept (run), the clinic asked again
+            dispatcher.utter_message(text=wished)
+            return {"department": None}
         kind = details_misplaced.detail_kind(text) if code is None else None
         if kind is not None:  # "陈嘉欣", an ID number, a phone, a code: said for what it is, never echoed
             kept = (
@@ -222,6 +250,15 @@ class ValidateBookingForm(PatientFormValidation):
             earliest = self._earliest(tracker.get_slot("department"))
             phrase = DatePhrase(day=earliest) if earliest else None
         half = booking_wishes.period_wished(common.latest_text(tracker)) if asked(tracker, "date") else None
+        if phrase is None and half is None and asked(tracker, "date"):
+            noted = places_asked.title_noted(text)
+            if noted:  # "有专家号吗 没有的话普通也行": the wish is kept (run), the day asked again
+                dispatcher.utter_message(text=noted)
+                return {"date": None}
+        if phrase is None and asked(tracker, "date") and places_asked.asks_for_places(text):
+            # "啥时候有号", "还有号没": the first day with places (in the half wished, if any)
+            earliest = self._earliest(tracker.get_slot("department"), half)
+            phrase = DatePhrase(day=earliest, period=half) if earliest else None
         if phrase is None and half:  # "上晝啦", "下昼": the half alone, on the first day that has it
             earliest = self._earliest(tracker.get_slot("department"), half)
             phrase = DatePhrase(day=earliest, period=half) if earliest else None

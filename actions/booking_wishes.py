@@ -69,9 +69,42 @@ def title_of(text: str) -> Optional[str]:
     if not mentions:
         return None
     wished: Optional[str] = None  # in the order said: "要主任的 专家号" stays a 主任医师
-    for _start, code in sorted(mentions):
+    for _start, code in sorted(_first_choices(text, mentions)):
         wished = narrower(wished, code)
     return wished
+
+
+# A title only put up with ("没有的话普通也行", "实在不行副主任也可以"): the fallback, not the wish.
+_ACCEPTED_AFTER = re.compile(r"^[^，,。；;！!？?\s]{0,4}?(?:也|都)(?:行|可以|成|中|要得|好|没事|没关系|凑合)")
+_ACCEPTED_BEFORE = re.compile(
+    r"(?:没有|没得|没(?=的话)|冇得?|不行|挂不上|约不上|满了)[^，,。\s]{0,6}?(?:的话)?[，,\s]*(?:就|那就|那|再)?[^，,。\s]{0,2}$"
+)
+
+
+def _first_choices(text: str, mentions: List[Tuple[int, str]]) -> List[Tuple[int, str]]:
+    """The titles asked for first: "有专家号吗 没有的话普通也行" prefers an expert (a list of
+    experts; none that day, the patient hears so and sees the rest), the ordinary one is
+    only put up with. A title said alone, or every title put up with alike, stays."""
+    put_up_with = [m for m in mentions if _fallback(text, m[0])]
+    first = [m for m in mentions if m not in put_up_with]
+    return first if first and put_up_with else mentions
+
+
+def _fallback(text: str, start: int) -> bool:
+    after = re.match(r"[\u4e00-\u9fff]{1,4}?", text[start:])  # the title's own words, then 也行
+    rest = text[start + (len(after.group(0)) if after else 0) :]
+    return bool(_ACCEPTED_AFTER.match(rest)) and bool(_ACCEPTED_BEFORE.search(text[max(0, start - 10) : start]))
+
+
+def fallback_title(text: str) -> Optional[str]:
+    """The title put up with beside the one wished ("有专家号吗 没有的话普通也行": ordinary)."""
+    said = simplified(text)
+    wished = title_of(said)
+    for code, pattern in _TITLE_WORDS:
+        for match in pattern.finditer(said):
+            if code != wished and _fallback(said, match.start()):
+                return code
+    return None
 
 
 def narrower(old: Optional[str], new: Optional[str]) -> Optional[str]:

@@ -133,8 +133,16 @@ class ForgivingFormValidation(FormValidationAction, abc.ABC):
         slots = {s: tracker.get_slot(s) for s in required}
         events = undo_events(common.latest_text(tracker), requested, required, slots)
         fixed_name = next((e["value"] for e in events if e.get("name") == "patient_name" and e.get("value")), None)
+        line = None if fixed_name else self.went_back_line(tracker, events)
         if fixed_name:
             dispatcher.utter_message(response="utter_name_corrected", patient_name=fixed_name)
+        elif line:
+            dispatcher.utter_message(text=line)
         else:
             dispatcher.utter_message(response="utter_go_back")
         return events
+
+    def went_back_line(self, tracker: Tracker, events: List[EventType]) -> Optional[str]:
+        """A form's own words for where going back has led ("刚才选的是产科……"); None for
+        the plain "好的，我们改一下。"."""
+        return None

@@ -33,6 +33,11 @@ async def test_a_department_however_typed_is_understood(hospital: FakeHospital, 
         assert responses(dispatcher) == []
     dispatcher = CollectingDispatcher()
     result = await form.validate_department("明天上午", dispatcher, make_tracker(text="明天上午"), domain)
+    assert result == {"department": None} and responses(dispatcher) == []
+    # a time said at the clinic question is kept, not called an unknown clinic (set 14's X14)
+    assert "记下了" in dispatcher.messages[0]["text"] and "哪个科" in dispatcher.messages[0]["text"]
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_department("星星", dispatcher, make_tracker(text="星星"), domain)
     assert result == {"department": None} and responses(dispatcher) == ["utter_unknown_department"]
 
 

@@ -39,7 +39,7 @@ def place(sid: str, hour: int, name: str, title: str) -> dict[str, Any]:
         ("普通的就要得", "ordinary"),
         ("普通的就可以了", "ordinary"),
         ("普通号就行", "ordinary"),
-        ("没有专家的话普通也行", "ordinary"),
+        ("没有专家的话普通也行", "expert"),  # an expert first, an ordinary one put up with (X14)
         ("便宜些的", "ordinary"),
         ("要个专家", "expert"),
         ("专家的吧", "expert"),
