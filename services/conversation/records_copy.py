@@ -48,10 +48,11 @@ _MEANING = re.compile(r"什么意思|啥意思|看不懂|写的什么|写的啥|
 
 # After the answer: sent by post because the patient is away ("能寄吗", "人在外地").
 _MAILING = re.compile(
-    r"寄|邮|快递|到付|外地|外省|外市|不在本地|不在北京|老家|来不了|去不了|过不来|回不去|不方便(?:来|去|过)|线上|网上"
+    r"寄|邮|快递|到付|外地|外省|外市|不在本地|不在北京|老家|来不了|去不了|过不来|回不去|不方便(?:来|去|过)"
+    r"|(?:网上|线上)(?:办|申请|弄|能|可以)"
 )
 # After the answer: which papers to bring ("要带啥证件", "家属能代办吗").
-_PAPERS = re.compile(r"证件|身份证|带什么|带啥|带些|带哪|要带|委托|代办|代领|代复印|家属|家里人|亲属|户口本|证明")
+_PAPERS = re.compile(r"证件|带什么|带啥|带些|带哪|要带|委托|代办|代领|代拿|代复印|家属(?:能|可以)|户口本")
 
 
 def asks_for_copy(text: str) -> bool:
