@@ -58,6 +58,7 @@ from services.conversation import (
     records_errands,
     symptom_routing,
     that_one_cancelled,
+    triage_details,
     turn_state,
 )
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
@@ -257,6 +258,8 @@ def _answer(
     message = _cancel_said(engine, rasa_sender, message)
     message = replace(message, text=_booking_words(engine, rasa_sender, message.text))
     message = _records_copy(engine, rasa_sender, message)
+    if known.pseudonym_known:  # a conversation Rasa has: it may have just given a triage answer
+        message = _details_after_triage(engine, rasa_sender, message)
     try:
         metadata = {**message.metadata, "channel": message.channel}  # never the platform's id
         turn = engine.send(rasa_sender, message.text, metadata)
@@ -415,6 +418,24 @@ def _records_copy(engine: DialogueEngine, rasa_sender: str, message: InboundMess
         if not lines or lines[-1] not in _records_answers():
             return message
     return replace(message, text=records_copy.FAQ_TRIGGER, metadata={**message.metadata, "typed": text})
+
+
+def _details_after_triage(engine: DialogueEngine, rasa_sender: str, message: InboundMessage) -> InboundMessage:
+    """ "没摔过 也不肿" right after a triage answer or its booking offer: the bot is told it is
+    more about the complaint (``/report_symptom``, triage_details.py), whatever the NLU would
+    read (set 14's X38 heard it as a "no" to the offer); the words as typed go along. The red
+    flags have read it already (handle_message). The tracker is asked only for such words."""
+    text = message.text
+    if not triage_details.tells_detail(text):
+        return message
+    try:
+        lines = _bot_lines(engine, rasa_sender)
+    except RasaUnavailable:
+        return message
+    if not triage_details.after_triage_answer(lines):
+        return message
+    trigger = symptom_routing.triage_trigger(text)
+    return replace(message, text=trigger, metadata={**message.metadata, "typed": text})
 
 
 def _records_answers() -> tuple[str, ...]:
