@@ -149,6 +149,12 @@ _WELL = re.compile(
     r"精神(?:头)?(?:都|也|还|挺|很|蛮|倒)?(?:好|行|可以|不错)|能吃能喝|能玩|吃喝(?:都|也)?(?:正常|挺好|还行|可以)|"
     r"(?:尿|大便|小便|呼吸|喘气|吃饭|睡觉)(?:都|也)?(?:正常|挺好|还行|好好的)|(?:都|也|还|挺)?正常|好好的"
 )
+# No fall, knock or twist ("没摔过", "冇跌過", "没撞到", "没受伤"; set 14's X38): how the pain came
+# about, denied. The whole clause only, so "没站稳摔了" and "没摔过但是肿了" are never read so.
+_NO_INJURY = re.compile(
+    r"(?:也|都|还|从来|从)?(?:没有?|没得|莫得|冇|未|呒没)(?:受过?伤|(?:摔|跌|撞|磕|碰|扭|崴)(?:过|到|着|倒|跤|伤|了)*)"
+    r"(?:了|啊|呀|哦|喔|嘛)?"
+)
 # Said with a negation but a sign all the same: "精神不好", "吃不下", "叫不醒", "不舒服".
 _SIGN_IN_NEGATION = re.compile(
     r"不能|不了|没法|没办法|不好|不想|不太|不吃|不喝|不醒|不舒服|不对|不行|没精神|没力|没劲|不动|不出|不上|不下|"
@@ -163,4 +169,4 @@ def only_denies(text: str) -> bool:
     if not plain or plain.startswith("/") or re.search(r"\d", plain) or _SIGN_IN_NEGATION.search(plain):
         return False
     clauses = [c for c in re.split(r"[\s，,。.;；!！、~～…]+", plain) if c]
-    return bool(clauses) and all(_DENIED.search(c) or _WELL.search(c) for c in clauses)
+    return bool(clauses) and all(_DENIED.search(c) or _WELL.search(c) or _NO_INJURY.fullmatch(c) for c in clauses)
