@@ -31,9 +31,13 @@ _THAT_ONE = (
 )
 _FILLER = (
     r"谢谢|多谢|谢了|感谢|唔该|辛苦|"  # thanks said with the answer ("確定取消，謝謝")
-    r"请|麻烦|帮我|给我|帮忙|你|我|的|啊|呀|了|吧|喇|啦|嘛|哈|哦|噢|呐|哇|喔|咯|直接"
+    r"请|麻烦|帮我|给我|帮忙|你|侬|我|的|啊|呀|了|吧|喇|啦|嘛|哈|哦|噢|呐|哇|喔|咯|直接"
 )
-_TOKEN = re.compile(f"{_CANCEL}|{_THAT_ONE}|{_FILLER}")
+# A yes's dialect tail: Shanghainese "对额"/"是额"/"好额" (额 is their 的), Hunan "要得咯", Sichuan
+# "要得噻", northern "对呗"/"好嘞"/"是滴"/"好哒" (set 17's N42 answered "对额" and was asked again).
+# No "伐"/"哇" question tails: "好伐" asks.
+_PARTICLES = r"额|呃|哒|滴|噻|咧|嗷|昂|呗|哟|唷|嘞"
+_TOKEN = re.compile(f"{_CANCEL}|{_THAT_ONE}|{_FILLER}|{_PARTICLES}")
 _CANCEL_WORD = re.compile(_CANCEL)
 # The cancel words a whole sentence may carry (a lone "退" may be 退款/退回, money, not the visit).
 _CANCEL_SAID = re.compile(r"取消|退掉|退号|退脱|退咗|退了|不想去了|不去了|去不了|不要了")
@@ -59,7 +63,11 @@ def points_at_the_one(text: str) -> bool:
 
 # A yes said alone in other words: Henan "中", Cantonese "得"/"啱"/"系嘅", Sichuan "要得"/"对头".
 _AGREE = r"要得|对头|没问题|冇问题|可以|嗯呐|嗯哪|好嘞|是嘞|中|得|啱|妥|行|成|嘅|ok|okay"
-_AGREE_ONLY = re.compile(f"{_AGREE}|{_CANCEL}|{_THAT_ONE}|{_FILLER}")  # "好嘞" before "好"
+_AGREE_ONLY = re.compile(f"{_AGREE}|{_CANCEL}|{_THAT_ONE}|{_FILLER}|{_PARTICLES}")  # "好嘞" before "好"
+# What says nothing by itself: thanks, fillers, a tail, "个"/"号"/"预约". "谢谢", "谢谢侬", "帮我"
+# or "额" alone is no yes: set 17's N42 thanked at "确定要取消这个预约吗？", and a thanks never cancels.
+_SAYS_NOTHING = re.compile(f"{_FILLER}|{_PARTICLES}|一个|预约|个|只|号|它")
+_GREETING = re.compile(r"(?:你|侬|您)好")  # "侬好" greets; its 好 is no yes
 
 
 def agrees(text: str) -> bool:
@@ -67,10 +75,10 @@ def agrees(text: str) -> bool:
     no question in it ("这个？" asks). Said after asking to cancel, with one appointment listed,
     it says yes to cancelling that one (conversation set 12's S25 and S40 answered "确定" and
     "是的" at "是哪一个预约？" and were asked "确定要取消这个预约吗？" once more)."""
-    words = _words(text).lower()
+    words = _GREETING.sub("", _words(text).lower())
     if not words or _ASKS.search(simplified(text or "")):
         return False
-    return not _AGREE_ONLY.sub("", words)
+    return not _AGREE_ONLY.sub("", words) and bool(_SAYS_NOTHING.sub("", words))
 
 
 def cancels_the_one(text: str) -> bool:
