@@ -65,6 +65,11 @@ def _phone_key(value: str) -> str:
     return common.mask_phone(typed.group(0)) if typed else ""
 
 
+def shown_phone(value: str) -> str:
+    """The phone as shown to the patient ("138****8001"); "" when there is none."""
+    return _phone_key(value)
+
+
 def same_phone(one: Optional[str], other: Optional[str]) -> bool:
     """Two answers name the same phone: each typing of a phone gets a new placeholder, so
     they are compared as shown (the first three and last four digits)."""

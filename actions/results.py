@@ -26,6 +26,7 @@ from actions.base import (
     utter_error,
 )
 from actions.only_patient import OnlyPatient
+from actions.phone_again import say_sent_already, the_phone_again
 from actions.simplified import simplified
 from integrations.hospital import HospitalError, InvalidInput, RateLimited
 from shared_rules import placeholder_mask
@@ -116,11 +117,26 @@ class ValidateResultsForm(OnlyPatient, identify.PhoneIdentification, PatientForm
         dispatcher.utter_message(response="utter_otp_sent", phone_masked=common.mask_phone(phone))
         return {"otp_code": None, "otp_token": None, "otp_attempts": 0}
 
+    async def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The same phone again at the code question (set 17's N40): the code sent stays good."""
+        again = None if self.identifying(tracker) else the_phone_again(value, tracker)
+        if again is not None:
+            say_sent_already(dispatcher, again)
+            return {"phone": again}
+        return dict(await super().validate_phone(value, dispatcher, tracker, domain))
+
     async def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if self.identifying(tracker):  # nobody chosen yet: the code finds who it is for
             return identify.claim(value, OTP_PURPOSE, dispatcher, tracker)
+        again = the_phone_again(None, tracker)
+        if again is not None and not identify.typed_code(None, tracker):  # a phone, no code: no attempt
+            if "phone" not in tracker.slots_to_validate():  # validate_phone says it otherwise
+                say_sent_already(dispatcher, again)
+            return {"otp_code": None}
         if value == "verified":  # validated again after an interruption: already spent
             return {"otp_code": "verified"}
         match = OTP_RE.search(str(value or "")) or OTP_RE.search(common.latest_text(tracker))
