@@ -67,12 +67,12 @@ def records_answer(facts: HospitalFacts, said: str, events: List[Dict[str, Any]]
         return facts.medical_records
     parts = {records_copy.MAILING: facts.medical_records_mailing, records_copy.PAPERS: facts.medical_records_papers}
     answers = (facts.medical_records, *(p for p in parts.values() if p))
-    if _last_bot_text(events) not in answers:
+    if last_bot_text(events) not in answers:
         return None
     return parts.get(records_copy.part_asked(said) or "") or None
 
 
-def _last_bot_text(events: List[Dict[str, Any]]) -> str:
+def last_bot_text(events: List[Dict[str, Any]]) -> str:
     """The bot's last line before the patient's latest message."""
     seen_user = False
     for event in reversed(events):

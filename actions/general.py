@@ -17,8 +17,9 @@ from actions.appointment_words import decides_to_cancel
 from actions.appointments import upcoming_appointments
 from actions.base import HospitalAction, bound_patients
 from actions.booking_answers import changes_this_booking, details_in
+from actions.cancelled_before import BOOK, REFUND, after_a_cancellation, refund_again
 from actions.dates import resolve, today_in_shanghai
-from actions.faq import refund_response
+from actions.faq import REFUND_TOPIC, last_bot_text, refund_response
 from actions.journey_words import CANCEL_FORM, asks_to_renew, gives_a_place_back, other_errand
 from actions.numbers import parse_choice
 from actions.triage import TRIAGE_SLOTS, continues_a_triage, said
@@ -84,6 +85,9 @@ class ActionResetJourney(Action):
     ) -> List[Dict[Text, Any]]:
         if _still_cancelling(tracker):  # "我先想想要不要改到下个礼拜": the cancellation's question stays open
             return [FollowupAction(CANCEL_FORM)]
+        past = _after_a_cancellation(dispatcher, tracker, domain)
+        if past is not None:  # "我取消了预约 钱怎么还没到", "上次取消了 现在想重新挂个皮肤科" (set 17)
+            return past
         switched = _errand_switched(tracker)
         if switched:  # "算了不改了 直接取消吧" while moving it: said, before the same phone question again
             dispatcher.utter_message(text=switched)
@@ -101,6 +105,33 @@ class ActionResetJourney(Action):
             if slot not in fresh and tracker.get_slot(slot) is not None and not _kept(tracker, slot)
         ]
         return [*reset, *_the_same_appointment(tracker), *_instead_of_triage(tracker)]
+
+
+def _after_a_cancellation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> Optional[List[Dict[Text, Any]]]:
+    """A cancellation told as past and read as a new one (actions/cancelled_before.py): the
+    refund answered, or the booking started with the clinic said; None for any other start."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    text = common.latest_text(tracker)
+    after = after_a_cancellation(text) if intent == "cancel_appointment" else None
+    if after == BOOK:
+        department = common.normalise_department(next(tracker.get_latest_entity_values("department"), None))
+        chosen = [SlotSet("department", department)] if department else []
+        return [*reset_events(tracker, ("department",) if department else ()), *chosen, FollowupAction("booking_form")]
+    if after != REFUND:
+        return None
+    again = refund_again(text, last_bot_text(list(tracker.events)))
+    if again:  # "前天取消的 微信付的" right after the refund answer
+        dispatcher.utter_message(text=again)
+        return [*reset_events(tracker), FollowupAction("action_listen")]
+    try:
+        values = load_facts().template_values()
+    except (OSError, FactsError) as exc:  # unreadable facts: the cancellation asks its questions as before
+        log.error("hospital facts unreadable: %s", exc)
+        return None
+    dispatcher.utter_message(response=refund_response(text, domain) or REFUND_TOPIC, **values)
+    return [*reset_events(tracker), FollowupAction("action_listen")]
 
 
 # Moving an appointment and giving it back ask the same first question ("先帮您找到预约。请输入
