@@ -69,6 +69,13 @@ from integrations.hospital.base import Slot
 GOES_ON = re.compile(r"继续|接着|往下|回到挂号|那挂吧|接着挂")
 
 
+def typed_words(tracker: Tracker) -> str:
+    """The patient's words: those the chat edge kept as typed when it sent the bot another
+    reading ("返回 我想换个专家的" arrives as ``/go_back``; its wish is read from the words)."""
+    typed = ((tracker.latest_message or {}).get("metadata") or {}).get("typed")
+    return str(typed or common.latest_text(tracker))
+
+
 class ValidateBookingForm(PatientFormValidation):
     def name(self) -> Text:
         return "validate_booking_form"
@@ -99,7 +106,7 @@ class ValidateBookingForm(PatientFormValidation):
             return events
         kept = tracker.get_slot("booking_wish")
         start = slot_lists.with_wish(slot_lists.fresh_view(None), kept)
-        wish = slot_lists.wish_of(slot_lists.view_from_journey([common.latest_text(tracker)], None, [], start))
+        wish = slot_lists.wish_of(slot_lists.view_from_journey([typed_words(tracker)], None, [], start))
         if not any(wish.values()) or wish == (kept if isinstance(kept, dict) else None):
             return events
         events.append(SlotSet("booking_wish", wish))

@@ -256,7 +256,7 @@ def _answer(
     message = replace(message, text=_day_taken_back(engine, rasa_sender, message.text))
     message = replace(message, text=_that_one_cancelled(engine, rasa_sender, message.text))
     message = _cancel_said(engine, rasa_sender, message)
-    message = replace(message, text=_booking_words(engine, rasa_sender, message.text))
+    message = _booking_words(engine, rasa_sender, message)
     message = _records_copy(engine, rasa_sender, message)
     if known.pseudonym_known:  # a conversation Rasa has: it may have just given a triage answer
         message = _details_after_triage(engine, rasa_sender, message)
@@ -453,15 +453,21 @@ def _bot_lines(engine: DialogueEngine, rasa_sender: str) -> list[str]:
     return [line.text for line in engine.transcript(rasa_sender, limit=12) if line.who == "bot"]
 
 
-def _booking_words(engine: DialogueEngine, rasa_sender: str, text: str) -> str:
+def _booking_words(engine: DialogueEngine, rasa_sender: str, message: InboundMessage) -> InboundMessage:
     """ "唔使急 听日得唔得" and "返回 这个点儿太晚了 换个早点的" inside the booking form: the bot
-    gets the day, or `/go_back` (booking_words.py); the tracker is asked only for such words."""
+    gets the day, or `/go_back` (booking_words.py); the tracker is asked only for such words.
+    The words as typed go along, so a wish said with the going back ("返回 我想换个专家的",
+    set 17's N20) still narrows the list (actions/booking.py)."""
+    text = message.text
     if not booking_words.worth_asking(text):
-        return text
+        return message
     try:
-        return booking_words.for_the_bot(text, engine.active_loop(rasa_sender))
+        meant = booking_words.for_the_bot(text, engine.active_loop(rasa_sender))
     except RasaUnavailable:
-        return text
+        return message
+    if meant == text:
+        return message
+    return replace(message, text=meant, metadata={**message.metadata, "typed": text})
 
 
 def _shown(replies: list[BotMessage]) -> list[BotMessage]:
