@@ -33,7 +33,11 @@ _N2 = rf"(\d{{2,3}}|{_CN_HUNDREDS}|[三四五六七八九]十[一二三四五六
 _GAP = r"(?:[^，。\d一二两三四五六七八九]{0,8}?(?:，(?:只有|才|是|有|大概|差不多|就|都|显示|测出来)*)?)"
 # Temperature: "39.5度", "38.6℃", "体温35", "烧到40", "三十九度五".
 _TEMP_UNIT = re.compile(r"(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:度|℃|°c?|摄氏度)(?:\s*(\d))?(?!\s*(?:角|弯))")
-_TEMP_WORD = re.compile(r"(?:体温|温度|烧到|烧了|发烧|发热|高烧|低烧|量了|测了)[^，。\d]{0,4}?(\d{2}(?:\.\d)?)(?!\d)")
+# "烧38.6" (烧 said straight before the number, no 发 or 度: set W's W168) is a temperature too.
+_TEMP_WORD = re.compile(
+    r"(?:体温|温度|烧到|烧了|发烧|发热|高烧|低烧|量了|测了|(?<![退燃火])烧(?=\s*(?:3[5-9]|4[0-2])))"
+    r"[^，。\d]{0,4}?(\d{2}(?:\.\d)?)(?!\d)"
+)
 _TEMP_CN = re.compile(r"([三四]十[一二三四五六七八九]?)度([一二三四五六七八九])?")
 # A bare number after a fever medicine is the temperature ("吃了退烧药两个小时了还是39.2", "美林吃了又到38.8").
 _TEMP_AFTER_ANTIPYRETIC = re.compile(

@@ -64,7 +64,9 @@ FIRES = [
     ("80岁奶奶摔倒了，起不来，大腿根疼", "elder_fall_serious", E),
     ("我爸卧床多年，今天从床上摔下来", "frail_fall", U),
     ("肾移植后吃免疫抑制剂，发烧38.3", "immunosuppressed_fever", E),
-    ("长期吃激素，今天发烧了", "immunosuppressed_fever", E),
+    # 吃激素发烧又发冷打颤（脓毒症表现）才是120；只说发烧、别的都没有是当天（set W 的 W316；NICE NG51）。
+    ("长期吃激素，今天发烧了，还打寒颤", "immunosuppressed_fever", E),
+    ("长期吃激素，今天发烧了", "immunosuppressant_fever_without_sepsis_signs", U),
     ("尿毒症透析的，这周漏了一次透析", "dialysis_missed", E),
     ("血透病人，浑身没劲，手脚发麻", "dialysis_high_potassium", E),
     ("化验血钾6.5", "high_potassium", E),
