@@ -10,6 +10,13 @@ what the types require: the same bind processors (a `UTCDateTime` becomes UTC, S
 datetimes strings) and result processors (SQLite's strings become aware datetimes and
 dates again) as SQLAlchemy would apply. Rows are named tuples with the same names.
 
+On PostgreSQL the SQL is also turned into psycopg's own form once (`$1`, `$2` and a parameter
+order, as psycopg converts `%(name)s` itself) and run on a `psycopg.RawCursor`: a standard cursor
+converts the query on every execution, and psycopg caches that conversion only for queries up to
+4,096 bytes, which the booking's lock-and-read (about 5,000) is not; it was split by regular
+expression on every attempt (about 6% of the booking's instructions on PostgreSQL; docs/
+benchmarks.md, session 30).
+
 What it leaves out, on purpose: engine events (`before_cursor_execute` does not see these
 statements; a bench counts them through `observed`), expanding or post-compile parameters
 (refused when frozen), and anything but plain column types. DBAPI errors are wrapped as
@@ -19,6 +26,7 @@ connection is invalidated as SQLAlchemy would, so the pool replaces it.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -72,7 +80,9 @@ class FrozenResult:
 class _Compiled:
     """A statement's SQL for one dialect, with what each execution needs and nothing more."""
 
-    sql: str
+    sql: str  # as SQLAlchemy compiled it (for observers and errors)
+    statement: str | bytes  # what the cursor runs: `sql`, or psycopg's `$n` form (`raw`)
+    raw: bool  # psycopg: run on a RawCursor, parameters in `order`
     order: tuple[str, ...] | None  # positional paramstyles: the parameters' order
     defaults: dict[str, Any]  # the statement's own literals ('held', a LIMIT)
     required: frozenset[str]
@@ -113,7 +123,32 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     columns = list(getattr(statement, "exported_columns", ()))
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     order = tuple(compiled.positiontup) if compiled.positional else None
-    return _Compiled(compiled.string, order, defaults, frozenset(required), tuple(binds), results or None)
+    sql: str = compiled.string
+    runnable: str | bytes = sql
+    raw = dialect.driver == "psycopg" and order is None
+    if raw:
+        dollar, order = dollar_parameters(sql)
+        runnable = dollar.encode()  # bytes: psycopg would encode the text on every execution
+    return _Compiled(sql, runnable, raw, order, defaults, frozenset(required), tuple(binds), results or None)
+
+
+_PYFORMAT = re.compile(r"%\((?P<name>[^)]+)\)s|%%")
+
+
+def dollar_parameters(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`%(name)s` placeholders as PostgreSQL's `$n` (a name used twice is one `$n`), `%%` as
+    `%`, and the names in `$n` order: the query psycopg's standard cursor would send."""
+    order: list[str] = []
+
+    def number(found: re.Match[str]) -> str:
+        name = found.group("name")
+        if name is None:
+            return "%"
+        if name not in order:
+            order.append(name)
+        return f"${order.index(name) + 1}"
+
+    return _PYFORMAT.sub(number, sql), tuple(order)
 
 
 class FrozenStatement:
@@ -131,9 +166,9 @@ class FrozenStatement:
         values = compiled.parameters(parameters)
         for observe in _observers:
             observe(compiled.sql)
-        cursor = connection.connection.cursor()
+        cursor = _raw_cursor(connection) if compiled.raw else connection.connection.cursor()
         try:
-            cursor.execute(compiled.sql, values)
+            cursor.execute(compiled.statement, values)
             description = cursor.description
             rows = cursor.fetchall() if description else []
             rowcount = cursor.rowcount
@@ -149,6 +184,13 @@ class FrozenStatement:
             else:
                 rows = [make(*(p(v) if p else v for p, v in zip(results, row, strict=True))) for row in rows]
         return FrozenResult(list(rows), rowcount)
+
+
+def _raw_cursor(connection: Connection) -> Any:
+    """A psycopg cursor that sends the query as given (`$n` placeholders, a parameter list)."""
+    from psycopg import RawCursor  # only where PostgreSQL is used
+
+    return RawCursor(connection.connection.driver_connection)  # type: ignore[arg-type]
 
 
 def _raise_wrapped(connection: Connection, sql: str, exc: Exception, cursor: Any) -> None:

@@ -68,3 +68,32 @@ def test_errors_are_sqlalchemys(any_ctx: ServiceContext) -> None:
         duplicate.execute(connection, {"id": department})
     with pytest.raises(KeyError), ctx.db.engine.begin() as connection:
         duplicate.execute(connection, {})
+
+
+def test_psycopgs_query_is_the_one_psycopg_would_send() -> None:
+    """On PostgreSQL a frozen statement runs on a RawCursor with its `$n` form made once
+    (`frozen_sql.dollar_parameters`); that form and the parameter order are what psycopg's
+    standard cursor makes of the same SQL on every execution."""
+    pytest.importorskip("psycopg")
+    from psycopg import _queries
+    from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+
+    from frozen_sql import _compile, dollar_parameters
+    from services.booking import place_writes
+
+    dialect = pg_psycopg.dialect()
+    statements = [
+        holds._FROZEN_LOCK_AND_LOAD,
+        holds._FROZEN_CHECKED["postgresql"],
+        holds._FROZEN_LOCK_PATIENT,
+        holds._LAPSED_HOLD,
+        *place_writes._POSTGRES.values(),
+    ]
+    for frozen in statements:
+        sql = frozen.statement.compile(dialect=dialect).string
+        query, _formats, order, _parts = _queries._query2pg_nocache(sql.encode(), "utf-8")
+        dollar, names = dollar_parameters(sql)
+        assert dollar.encode() == query and list(names) == order
+        compiled = _compile(frozen.statement, dialect)
+        assert compiled.raw and compiled.statement == query and list(compiled.order or ()) == order
+    assert dollar_parameters("SELECT %(a)s %% 2, %(b)s, %(a)s") == ("SELECT $1 % 2, $2, $1", ("a", "b"))
