@@ -184,6 +184,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         channels,
         chat_page,
         cli,
+        cookie_session,
         database_errors,
         errors,
         health,
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.openapi import bp as openapi_bp
 
     requestlog.configure_logging(settings.log_level)
+    cookie_session.init_app(app)  # the console's signed cookie; its serializer built once
     requestlog.init_app(app)
     admission.init_app(app)  # per route class, before the limiter's and the views' work
     errors.register_error_handlers(app)

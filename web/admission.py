@@ -19,9 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, jsonify
 
 from config import Settings
+from web.context import current_g, current_request
 from web.extensions import red_flag_message
 
 WAIT_SECONDS = {"booking": 0.5, "chat": 2.0, "triage": 5.0}
@@ -82,13 +83,15 @@ class Gates:
 
 
 def route_class() -> str | None:
-    if request.method != "POST":
+    in_hand = current_request()
+    if in_hand.method != "POST":
         return None
-    if request.endpoint == "api.create_appointment":
+    endpoint = in_hand.endpoint
+    if endpoint == "api.create_appointment":
         return "booking"
-    if request.endpoint == "api.triage":
+    if endpoint == "api.triage":
         return "triage"
-    if request.endpoint == "api.chat":
+    if endpoint == "api.chat":
         return "triage" if red_flag_message() else "chat"
     return None
 
@@ -105,7 +108,7 @@ def init_app(app: Flask) -> None:
         gate: Gate = getattr(gates, kind)
         ahead = gate.enter()
         if ahead is None:
-            g.admission_gate = gate
+            current_g().admission_gate = gate
             return None
         response = jsonify({"error": "busy", "message": MESSAGES[kind](max(ahead, 1)), "route_class": kind})
         response.headers["Retry-After"] = str(RETRY_AFTER[kind])
@@ -113,6 +116,6 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _release(_exc: BaseException | None) -> None:
-        gate = g.pop("admission_gate", None)
+        gate = current_g().pop("admission_gate", None)
         if gate is not None:
             gate.leave()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hmac
 
-from flask import current_app, request
-
 from services.errors import DomainError
 from shared_rules import ErrorCode
+from web.context import current_flask, current_request
 
 
 class Unauthorized(DomainError):
@@ -15,8 +14,8 @@ class Unauthorized(DomainError):
 
 
 def require_service_token() -> None:
-    expected = current_app.config["SETTINGS"].hospital_api_token
-    header = request.headers.get("Authorization", "")
+    expected = current_flask().config["SETTINGS"].hospital_api_token
+    header = current_request().headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
         raise Unauthorized()

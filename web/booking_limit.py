@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import lru_cache, wraps
+from functools import lru_cache, partial, wraps
+from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from web.context import current_flask, current_request
 from web.extensions import limiter, patient_key
 
 ENDPOINT = "api.create_appointment"
@@ -40,7 +42,7 @@ def _parsed(limit: str) -> RateLimitItem:
 def check(limit: str) -> None:
     """Count this booking attempt against its patient's limit; 429 when over it."""
     item, strategy = _parsed(limit), limiter.limiter
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")  # as Flask-Limiter names its keys
+    prefix = current_flask().config.get("RATELIMIT_KEY_PREFIX")  # as Flask-Limiter names its keys
     identifiers = (prefix, SCOPE, patient_key()) if prefix else (SCOPE, patient_key())
     try:
         allowed = strategy.hit(item, *identifiers)
@@ -53,7 +55,7 @@ def check(limit: str) -> None:
 
 
 def _is_booking() -> bool:
-    return request.endpoint == ENDPOINT
+    return current_request().endpoint == ENDPOINT
 
 
 def init_app(app: Flask) -> None:
@@ -71,12 +73,41 @@ def init_app(app: Flask) -> None:
     for index, hook in enumerate(hooks):
         if hook == limiter._check_request_limit:  # a bound method: equal, not identical
             hooks[index] = _unless_booking(hook)
+    # Its after-request headers and teardown have nothing to do on the booking route either
+    # (no limit was looked at, so none to report or reset), and each built the limiter's
+    # per-request context through three proxy reads (issue 14, session 30).
+    after = app.after_request_funcs.setdefault(None, [])
+    inject = getattr(type(limiter), "_Limiter__inject_headers", None)  # registered as partial(inject, limiter)
+    for index, answer in enumerate(after):
+        if isinstance(answer, partial) and answer.func is inject and answer.args == (limiter,):
+            after[index] = _answer_unless_booking(answer)
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    for index, release in enumerate(teardown):
+        if release == getattr(limiter, "_Limiter__release_context", None):
+            teardown[index] = _teardown_unless_booking(release)
 
 
 def _unless_booking(check: Callable[[], object]) -> Callable[[], None]:
     @wraps(check)
     def _check_unless_booking() -> None:
-        if request.endpoint != ENDPOINT:
+        if current_request().endpoint != ENDPOINT:
             check()
 
     return _check_unless_booking
+
+
+def _answer_unless_booking(hook: Callable[[Response], Any]) -> Callable[[Response], Any]:
+    @wraps(hook)
+    def _inject_unless_booking(response: Response) -> Any:
+        return response if current_request().endpoint == ENDPOINT else hook(response)
+
+    return _inject_unless_booking
+
+
+def _teardown_unless_booking(hook: Callable[[BaseException | None], Any]) -> Callable[[BaseException | None], None]:
+    @wraps(hook)
+    def _release_unless_booking(exc: BaseException | None = None) -> None:
+        if current_request().endpoint != ENDPOINT:
+            hook(exc)
+
+    return _release_unless_booking

@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
-from flask import current_app, g, has_request_context
+from flask import Flask, Request, current_app, g, has_request_context, request
+from flask.ctx import _AppCtxGlobals
 
 from services.context import ServiceContext
+
+
+# Werkzeug's proxies (`request`, `g`, `current_app`) find an attribute only after the normal
+# lookup on the proxy has failed: each read makes and drops an AttributeError and a partial,
+# some microseconds, and a booking attempt read them about 45 times (issue 14; docs/
+# benchmarks.md, session 30). Code on a hot path takes the objects once and reads them directly.
+def current_request() -> Request:
+    """The request in hand itself, not the proxy."""
+    return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
+
+
+def current_g() -> _AppCtxGlobals:
+    """This request's `g` itself, not the proxy."""
+    return cast(_AppCtxGlobals, g._get_current_object())
+
+
+def current_flask() -> Flask:
+    """The app in hand itself, not the proxy."""
+    return cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def service_context() -> ServiceContext:

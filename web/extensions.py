@@ -8,6 +8,8 @@ from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from web.context import current_request
+
 if TYPE_CHECKING:
     from services.clinical.triage import RedFlagHit
 
@@ -16,7 +18,7 @@ limiter = Limiter(key_func=get_remote_address)
 
 def patient_key() -> str:
     """Service routes are limited per patient: all patients arrive through a few callers."""
-    data = request.get_json(silent=True)
+    data = current_request().get_json(silent=True)
     patient = data.get("patient_id") if isinstance(data, dict) else None
     return f"patient:{patient}" if isinstance(patient, str) else f"ip:{get_remote_address()}"
 

@@ -22,9 +22,10 @@ import time
 from collections import Counter
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g
 from pythonjsonlogger.json import JsonFormatter
 
+from web.context import current_g, current_request
 from web.metrics import REQUEST_LATENCY
 
 log = logging.getLogger("hospital.request")
@@ -93,17 +94,19 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _start() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
-        g.started = time.perf_counter()
+        incoming = current_request().headers.get("X-Request-ID", "")
+        request_globals = current_g()
+        request_globals.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        request_globals.started = time.perf_counter()
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        route = request.url_rule.rule if request.url_rule else "<unmatched>"
-        REQUEST_LATENCY.labels(request.method, route, str(response.status_code)).observe(elapsed)
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        summary = summaries.get((request.method, route))
+        request_globals, in_hand = current_g(), current_request()
+        elapsed = time.perf_counter() - request_globals.get("started", time.perf_counter())
+        route = in_hand.url_rule.rule if in_hand.url_rule else "<unmatched>"
+        REQUEST_LATENCY.labels(in_hand.method, route, str(response.status_code)).observe(elapsed)
+        response.headers["X-Request-ID"] = request_globals.get("request_id", "")
+        summary = summaries.get((in_hand.method, route))
         if summary is not None and response.status_code < 500:
             counted = summary.add(response.status_code, elapsed)
             if counted is not None:
@@ -112,7 +115,7 @@ def init_app(app: Flask) -> None:
         log.info(
             "request",
             extra={
-                "method": request.method,
+                "method": in_hand.method,
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(elapsed * 1000, 2),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, g, request
+from flask import Blueprint, abort, request
 from pydantic import BaseModel
 
 from services.context import ServiceContext
 from services.conversation import placeholders, pseudonyms
 from services.errors import InvalidInput
 from web.auth import require_service_token
-from web.context import service_context as hospital_context
+from web.context import current_flask, current_g, current_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.chat", "api.chat_pending", "api.chat_history"}
@@ -22,7 +22,7 @@ CONVERSATION_HEADER = "X-Conversation-ID"  # the bot's conversation: where its p
 @bp.before_request
 def _authenticate() -> None:
     """Every route here needs the service token except the public web chat."""
-    if request.endpoint not in PUBLIC_ENDPOINTS:
+    if current_request().endpoint not in PUBLIC_ENDPOINTS:
         require_service_token()
 
 
@@ -35,17 +35,22 @@ def _no_store(response: Any) -> Any:
 
 def service_context() -> ServiceContext:
     """The context acting as the API, built once per request (a view asks for it several times)."""
-    ctx: ServiceContext | None = g.get("api_context")
+    request_globals = current_g()
+    ctx: ServiceContext | None = request_globals.get("api_context")
     if ctx is None:
-        ctx = g.api_context = hospital_context().acting_as("service:api", g.get("request_id"))
+        # One copy of the app's context, not two (`web.context.service_context` would copy it
+        # for the request id, then `acting_as` again): the same actor and request id.
+        base: ServiceContext = current_flask().extensions["hospital"]
+        ctx = request_globals.api_context = base.acting_as("service:api", request_globals.get("request_id"))
     return ctx
 
 
 def body(model: type[Model]) -> Model:
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is not None and request.content_length > limit:
+    limit = current_flask().config["MAX_CONTENT_LENGTH"]
+    in_hand = current_request()
+    if in_hand.content_length is not None and in_hand.content_length > limit:
         abort(413)
-    data = request.get_json(silent=True)
+    data = in_hand.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidInput("请以JSON对象格式提交")
     # The bot passes placeholders for ID numbers, phones and codes; they open only in the
@@ -64,7 +69,7 @@ def query(model: type[Model]) -> Model:
 
 def conversation_header() -> str | None:
     """The bot's conversation (X-Conversation-ID), its pseudonym mapped back to `channel:sender`."""
-    named = request.headers.get(CONVERSATION_HEADER, "")[:200]
+    named = current_request().headers.get(CONVERSATION_HEADER, "")[:200]
     return pseudonyms.conversation_of(service_context(), named) if named else None
 
 

@@ -9,6 +9,7 @@ from services.payments.links import with_pay_link
 from web import booking_limit
 from web.api import body, bp, service_context
 from web.api.schemas import AppointmentIn, CancelIn, RescheduleIn
+from web.context import current_request
 from web.extensions import limiter
 from web.metrics import BOOKINGS
 
@@ -76,7 +77,7 @@ def reschedule_appointment(appointment_id: str) -> tuple[Response, int]:
 
 
 def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
+    key = current_request().headers.get("Idempotency-Key")
     if key is not None and not 8 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key 长度应在8到128个字符之间")
     return key
