@@ -60,7 +60,7 @@ def cached_open_slots(ctx: ServiceContext, department_code: str, day: date) -> s
 
 
 def cache_scope(ctx: ServiceContext) -> str:
-    return str(ctx.db.engine.url)  # the same string as slot_cache.scope_of for its sessions
+    return slot_cache.url_scope(ctx.db.engine.url)  # the same string as slot_cache.scope_of for its sessions
 
 
 def slot_view(slot: Slot, department_code: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ patient's real-name ID number, so the check needs nothing more from the patient.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -49,14 +50,23 @@ def parse_rules(raw: dict[str, Any] | None) -> dict[str, DepartmentRule]:
 
 
 _cache: dict[Path, tuple[float, dict[str, DepartmentRule]]] = {}
+_checked: dict[Path, float] = {}  # path -> monotonic time its mtime was last looked at
+RECHECK_SECONDS = 1.0
 
 
 def load_rules(path: Path = RULES_FILE) -> dict[str, DepartmentRule]:
-    mtime = path.stat().st_mtime
+    """The rules, read again when the file changes. Its mtime is looked at once a second at
+    most, not on every booking (a `stat` per attempt at the 08:00 peak, issue 14): an edit
+    is in force within a second."""
     cached = _cache.get(path)
+    now = time.monotonic()
+    if cached is not None and now - _checked.get(path, -RECHECK_SECONDS) < RECHECK_SECONDS:
+        return cached[1]
+    mtime = path.stat().st_mtime
     if cached is None or cached[0] != mtime:
         cached = (mtime, parse_rules(yaml.safe_load(path.read_text(encoding="utf-8"))))
         _cache[path] = cached
+    _checked[path] = now
     return cached[1]
 
 

@@ -37,6 +37,7 @@ from db import ConnectionUnit
 from frozen_sql import FrozenStatement
 from models import (
     AccountPatient,
+    Appointment,
     AppointmentStatus,
     ChannelIdentity,
     Department,
@@ -121,7 +122,7 @@ def book(
     channel: str = "api",
 ) -> BookingOutcome:
     """Hold a place in a slot for a patient (or confirm at once when free of charge)."""
-    fingerprint = _fingerprint(patient_id, slot_id)
+    fingerprint = _fingerprint(patient_id, slot_id) if idempotency_key else ""  # only a key's answer needs it
     if idempotency_key:
         replayed = _replayed(ctx, idempotency_key, fingerprint)
         if replayed is not None:
@@ -348,6 +349,27 @@ def _take_place(ctx: ServiceContext, session: Session, slot_id: str, now: dateti
     raise SoldOut()
 
 
+_LAPSED_HOLD = FrozenStatement(
+    select(Appointment.id)
+    .where(
+        Appointment.slot_id == bindparam("slot_id"),
+        Appointment.status == S.HELD.value,
+        Appointment.hold_expires_at <= bindparam("now"),
+    )
+    .limit(1)
+)
+
+
+def _free_lapsed(ctx: ServiceContext, unit: ConnectionUnit, slot_id: str, now: datetime) -> int:
+    """A full slot's lapsed holds expired, their places given back (`expire_holds_of_slot`).
+    One frozen read first: a sold-out refusal with no lapsed hold on the slot, the usual
+    case at the 08:00 release, then needs no ORM session (its creation, an ORM select,
+    its flush and close cost about as much as the rest of the refusal)."""
+    if _LAPSED_HOLD.execute(unit.connection, {"slot_id": slot_id, "now": now}).one_or_none() is None:
+        return 0
+    return expire_holds_of_slot(ctx, unit.session, slot_id, now)
+
+
 def _check_slot(ctx: ServiceContext, slot: Row[Any], patient: Row[Any], now: datetime) -> None:
     check_fits(
         slot.department_code,
@@ -447,9 +469,7 @@ def _book_in(
             "created_at": now,
         }
         rows = replace(rows, order=order_row)
-    order_id = place_writes.write(
-        connection, slot_id, rows, free_expired=lambda: expire_holds_of_slot(ctx, unit.session, slot_id, now)
-    )
+    order_id = place_writes.write(connection, slot_id, rows, free_expired=lambda: _free_lapsed(ctx, unit, slot_id, now))
     order: _PendingOrder | None = None
     if not free:
         assert hold_expires_at is not None and order_id is not None

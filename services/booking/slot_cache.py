@@ -17,8 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 TTL_SECONDS = 1.5
@@ -74,8 +76,14 @@ class SlotCache:
 
 def scope_of(session: Session) -> str:
     """The database a session writes to: a listing is cached per database."""
-    bind = session.get_bind()
-    return str(bind.engine.url)
+    return url_scope(session.get_bind().engine.url)
+
+
+@lru_cache(maxsize=32)
+def url_scope(url: URL) -> str:
+    """A database's URL as the cache's scope. Rendered once per URL (it is immutable): rendering
+    took tens of microseconds, and every booking invalidates its day (issue 14, session 30)."""
+    return str(url)
 
 
 listings = SlotCache()

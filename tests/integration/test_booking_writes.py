@@ -121,3 +121,31 @@ def test_a_lapsed_hold_on_a_full_slot_is_freed_and_its_place_taken(any_ctx: Serv
     assert booked["status"] == "held" and _remaining(ctx, slot) == 0
     with ctx.db.reading() as session:
         assert session.scalar(select(Appointment.status).where(Appointment.id == lapsed["id"])) == "expired"
+
+
+def test_a_live_hold_on_a_full_slot_stays_and_the_next_patient_is_refused(
+    any_ctx: ServiceContext, clinic_day: date
+) -> None:
+    """The lapsed-hold read that spares a sold-out refusal its ORM session finds none here:
+    the hold is still inside its deadline, so it keeps its place (and one lapsed a second ago,
+    beside it on another slot, does not count for this one)."""
+    ctx = any_ctx
+    department = make_department(ctx)
+    slot = make_slot(ctx, make_doctor(ctx, department, fee_fen=1000), clinic_day, capacity=1)
+    elsewhere = make_slot(ctx, make_doctor(ctx, department, fee_fen=1000, name="李医生"), clinic_day, capacity=1)
+    first, second, third = (make_patient(ctx, phone=f"1390000001{n}") for n in range(3))
+    live = holds.book(ctx, patient_id=first, slot_id=slot).appointment
+    lapsed = holds.book(ctx, patient_id=third, slot_id=elsewhere).appointment
+    with ctx.db.transaction() as session:
+        session.execute(
+            update(Appointment)
+            .where(Appointment.id == lapsed["id"])
+            .values(hold_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    before = _counts(ctx)
+    with pytest.raises(SoldOut):
+        holds.book(ctx, patient_id=second, slot_id=slot)
+    assert _counts(ctx) == before and _remaining(ctx, slot) == 0
+    with ctx.db.reading() as session:
+        statuses = dict(session.execute(select(Appointment.id, Appointment.status)).tuples().all())
+    assert statuses[live["id"]] == "held" and statuses[lapsed["id"]] == "held"
