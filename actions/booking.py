@@ -88,6 +88,9 @@ class ValidateBookingForm(PatientFormValidation):
         early = await self.code_out_of_step(dispatcher, tracker, domain)
         if early is not None:  # "重新发一下" at the code question, a code typed at the read-back after one went out
             return [*early, *await self._ask_next(early, dispatcher, tracker, domain)]
+        again = clinic_again.answer(dispatcher, tracker)
+        if again:  # "1", "换科室", "妇科" at "还挂产科吗？" (asked after "返回" at the day question)
+            return again
         clinic = change_clinic(dispatcher, tracker)
         if clinic:  # "不对不对 是产科" at the day question: the clinic changed, the day asked again
             return [*clinic, *await self._ask_next(clinic, dispatcher, tracker, domain)]
@@ -117,11 +120,22 @@ class ValidateBookingForm(PatientFormValidation):
             events.append(SlotSet("slot_list_view", slot_lists.with_wish(saved, wish)))
         return events
 
-    def went_back_line(self, tracker: Tracker, events: List[EventType]) -> Optional[str]:
-        """ "返回" at the day question: the clinic chosen is said and can be kept (clinic_again)."""
-        if booking_answers.new_value_said(tracker):  # "返回 明天不中 换成后天": the new answer is said instead
+    def went_back(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, events: List[EventType]
+    ) -> Optional[List[EventType]]:
+        """ "返回" at the day question: "还挂产科吗？" is asked instead of the clinic question,
+        the clinic kept until the patient says otherwise (clinic_again)."""
+        if booking_answers.new_value_said(tracker):  # "返回 明天不中 换成后天": the new answer is taken
             return None
-        return clinic_again.went_back_line(tracker, list(events))
+        return clinic_again.back_at_the_day(dispatcher, tracker, list(events))
+
+    def went_back_line(self, tracker: Tracker, events: List[EventType]) -> Optional[str]:
+        """ "不对不对 是产科" read as going back: the clinic changed is said, as a correction read
+        otherwise is (clinic_corrected), not "好的，我们改一下。"."""
+        changed = booking_answers.new_value_said(tracker)
+        if changed.get("department") and "date" in changed:
+            return clinic_again.CHANGED_TEXT.format(department=common.department_name(changed["department"]))
+        return None
 
     async def _ask_next(
         self, events: List[EventType], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -205,8 +219,8 @@ class ValidateBookingForm(PatientFormValidation):
             return {"department": kept}
         if tracker.get_slot("department") or tracker.get_slot("requested_slot") not in (None, "department"):
             return {}
-        if tracker.get_slot("requested_slot") == "department" and clinic_again.wish_line(tracker):
-            return {"department": None}  # "上午的" whatever the NLU read: validate_department notes the wish
+        if clinic_again.goes_on_words(tracker):
+            return {"department": None}  # "上午的", "明天", "2" whatever the NLU read: validate_department reads them
         if next(tracker.get_latest_entity_values("department"), None):
             return {}  # the mapping has it; validate_department resolves it
         code = common.resolve_department(common.latest_text(tracker))
@@ -221,10 +235,9 @@ class ValidateBookingForm(PatientFormValidation):
         if chosen_before:  # "是", "还是这个" after going back: the clinic chosen before
             return {"department": chosen_before}
         code = common.resolve_department(text) or common.normalise_department(value)
-        wished = clinic_again.wish_line(tracker) if code is None else None
-        if wished:  # "上午的" at the clinic question: a wish kept (run), the clinic asked again
-            dispatcher.utter_message(text=wished)
-            return {"department": None}
+        went_on = clinic_again.goes_on(dispatcher, tracker) if code is None else None
+        if went_on is not None:  # "上午的", "明天", "林晓" after going back: the clinic chosen before kept
+            return went_on
         kind = details_misplaced.detail_kind(text) if code is None else None
         if kind is not None:  # "陈嘉欣", an ID number, a phone, a code: said for what it is, never echoed
             kept = (

@@ -379,9 +379,11 @@ def new_value_said(tracker: Tracker) -> Dict[str, Any]:
     text = simplified(common.latest_text(tracker))
     tail = _CHANGED_TO.split(text)[-1]
     department = common.resolve_department(tail) or common.resolve_department(text)
-    if department and department not in ("emergency", tracker.get_slot("department")):
+    # the slot before this message: the NLU's tag has filled it with the clinic said already
+    booked = previous_value(tracker, "department") or tracker.get_slot("department")
+    if department and department not in ("emergency", booked):
         return {"department": department, "date": None, "slot_id": None, "slot_list_view": None}
-    if department and department == tracker.get_slot("department") and not resolve(tail, today_in_shanghai()):
+    if department and department == booked and not resolve(tail, today_in_shanghai()):
         # "返回上一步 改成口腔科" once 口腔科 was taken already: it stays, and the question is asked again
         return {"department": department}
     today = today_in_shanghai()

@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import clinic_again
 from actions.dates import DatePhrase, example_date, parse_date_slot, resolve, today_in_shanghai
 from actions.numbers import parse_choice
 
@@ -24,6 +25,8 @@ class ActionAskDate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        if clinic_again.asked_this_turn(tracker):  # "还挂产科吗？" after "返回" stands for the day question
+            return []
         dispatcher.utter_message(response="utter_ask_date", date_example=example_date(today_in_shanghai()))
         return []
 

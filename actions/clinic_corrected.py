@@ -19,6 +19,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
+from actions.base import previous_value
 from actions.corrections import GO_BACK_INTENT
 from actions.simplified import simplified
 
@@ -46,11 +47,19 @@ def corrected_clinic(tracker: Tracker) -> Optional[str]:
         return None
     # "不是妇科 是产科": the clinic taken back is no wish; the slip words part the rest
     rest = _SLIP.sub(" ", _NOT_THIS.sub(" ", text))
+    booked = clinic_before(tracker)
     for said in reversed(list(_CLINIC.finditer(rest))):  # the one said last is meant
         department = common.resolve_department(said.group(0).lstrip("是挂看要去"))
-        if department and department not in ("emergency", tracker.get_slot("department")):
+        if department and department not in ("emergency", booked):
             return department
     return None
+
+
+def clinic_before(tracker: Tracker) -> Optional[str]:
+    """The clinic being booked before the patient's latest message. The NLU's tag has
+    already filled the slot with the new one ("不对不对 是产科 怀孕12周了" tags 产科, and the
+    slot mapping takes it whatever the intent), so the slot alone would hide the change."""
+    return previous_value(tracker, "department") or tracker.get_slot("department")
 
 
 def change_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -133,6 +133,9 @@ class ForgivingFormValidation(FormValidationAction, abc.ABC):
         slots = {s: tracker.get_slot(s) for s in required}
         events = undo_events(common.latest_text(tracker), requested, required, slots)
         fixed_name = next((e["value"] for e in events if e.get("name") == "patient_name" and e.get("value")), None)
+        own = None if fixed_name else self.went_back(dispatcher, tracker, events)
+        if own is not None:  # the form asked its own question about where going back led
+            return own
         line = None if fixed_name else self.went_back_line(tracker, events)
         if fixed_name:
             dispatcher.utter_message(response="utter_name_corrected", patient_name=fixed_name)
@@ -142,7 +145,14 @@ class ForgivingFormValidation(FormValidationAction, abc.ABC):
             dispatcher.utter_message(response="utter_go_back")
         return events
 
+    def went_back(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, events: List[EventType]
+    ) -> Optional[List[EventType]]:
+        """A form's own way of going back, its question said, as the events to go on with
+        ("还挂产科吗？" keeps the clinic at the day question); None for the undo above."""
+        return None
+
     def went_back_line(self, tracker: Tracker, events: List[EventType]) -> Optional[str]:
-        """A form's own words for where going back has led ("刚才选的是产科……"); None for
+        """A form's own words for what going back changed ("好的，改成产科。"); None for
         the plain "好的，我们改一下。"."""
         return None

@@ -140,3 +140,47 @@ async def test_the_form_changes_the_clinic_says_so_and_asks_the_day(hospital: Fa
     assert events["department"] == "obstetrics" and events["date"] is None
     assert events["requested_slot"] == "date"
     assert any("改成产科" in str(m.get("text")) for m in dispatcher.messages)
+
+
+def tagged_in_booking(text: str, said: str, intent: str = "report_symptom", before: str = "gynecology") -> Any:
+    """As the stack sends it: the clinic chosen before is an event, and the NLU's tag of the
+    clinic said has filled the slot already (the mapping takes it whatever the intent)."""
+    tracker = make_tracker(
+        slots={"department": said, "requested_slot": "date"},
+        text=text,
+        intent=intent,
+        entities=[{"entity": "department", "value": said}],
+        events=[{"event": "slot", "name": "department", "value": before}],
+        active_loop="booking_form",
+    )
+    tracker.events.append({"event": "slot", "name": "department", "value": said})
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("不对不对 是产科 怀孕12周了", "report_symptom"),
+        ("不是妇科 是产科 我怀孕了", "report_symptom"),
+        ("搞错了 應該掛產科", "inform"),  # traditional
+        ("不对不对 是产科", "go_back"),  # read as going back: said the same way
+    ],
+)
+async def test_a_clinic_corrected_with_the_tag_already_taken_is_said(
+    text: str, intent: str, hospital: FakeHospital, domain: dict
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = slot_events(
+        await ValidateBookingForm().run(dispatcher, tagged_in_booking(text, "obstetrics", intent), domain)
+    )
+    assert events["department"] == "obstetrics" and events.get("date") is None
+    assert events["requested_slot"] == "date"
+    assert [m.get("text") for m in dispatcher.messages] == ["好的，改成产科。"]
+
+
+async def test_the_clinic_booked_said_again_changes_nothing(hospital: FakeHospital, domain: dict) -> None:
+    tracker = tagged_in_booking("不对 是妇科没错", "gynecology", "inform")
+    assert corrected_clinic(tracker) is None
+    dispatcher = CollectingDispatcher()
+    await ValidateBookingForm().run(dispatcher, tracker, domain)
+    assert not any("改成" in str(m.get("text")) for m in dispatcher.messages)
