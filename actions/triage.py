@@ -22,10 +22,12 @@ from actions.triage_answers import (
     asks_for_advice,
     describes_complaint,
     is_bare_age,
+    leading_age,
     only_denies,
     says_dont_know,
     stated_age,
     stated_duration,
+    without_leading_age,
 )
 from actions.triage_exits import booking_instead
 from integrations.hospital import HospitalError
@@ -140,6 +142,8 @@ def _months_age_dropped(text: str, age: Optional[float]) -> str:
     """ "8个月 没发烧 吃奶正常" given with the age 8 months goes to the engine as "没发烧 吃奶正常":
     the engine would read the months as how long it has lasted, and a rash of eight months is
     no self-care (set 13's W19)."""
+    if age is not None and leading_age(text) == age:
+        return without_leading_age(text)  # "20 已经摘了" given with the age 20 (set 18's P40)
     found = _MONTHS_FIRST.match(simplified(text)) if age is not None else None
     if found is None or parse_age(found.group("months")) != age:
         return text
