@@ -37,11 +37,15 @@ _FILLER = (
     r"啥|也|都|一点|一点儿|有点|啊|呀|了|那种|这种|类似|吃什么|用什么|吃过|用过|想过|想|打算|要)"
 )
 _LIST_ITEM = r"(?:[\u4e00-\u9fff]{1,5}?[、/和或及与]|(?:跌跤|摔跤|跌倒|摔倒)(?:过)?)"
+# "没拉黑便", "没解过柏油样大便", "没见血", "没起疙瘩": the verb of passing, seeing or coming up
+# stands between the cue and what is denied (set 18's P01 was sent to 120 for "没拉黑便").
+# Negation only, not history.
+_PASSED = r"(?:拉|解|排|见|起|长)"
 _HISTORY_CUE = (
     r"(?:(?:以前|之前|曾经|去年|前年|早年|几年前|年前|上次|既往)[^，,。；;]{0,3}?(?:得过|患过|有过|犯过|发过|做过)"
     r"|得过|患过)"
 )
-_NEGATED_BEFORE = re.compile(rf"{_CUE}(?:{_FILLER}|{_LIST_ITEM})*$")
+_NEGATED_BEFORE = re.compile(rf"{_CUE}(?:{_FILLER}|{_LIST_ITEM}|{_PASSED})*$")
 _HISTORY_BEFORE = re.compile(rf"{_HISTORY_CUE}(?:{_FILLER}|{_LIST_ITEM})*$")
 # "心梗病史", "脑梗后遗症", "支架术后": history, not an event now.
 _HISTORY_AFTER = re.compile(
