@@ -64,10 +64,13 @@ _DAYS_BARE = re.compile(rf"{_BABY}(?:现在)?({_NUM})\s*天(?!大)")
 _DAYS_WITHOUT = re.compile(
     rf"{_BABY}(?:现在)?({_NUM})\s*天(?:都|也|还)?(?:没|不)(?:有)?(?:拉|大便|便便|解|排便|屙|㞎|粑)"
 )
-# Weeks since birth: "出生一个礼拜", "出世两周" (Cantonese 出世), "三周大的宝宝"; a bare "宝宝一周没拉" is no age.
+# Weeks since birth: "出生一个礼拜", "出世两周" (Cantonese 出世), "三周大的宝宝", "宝宝刚满两周" (the baby word
+# then 才/刚/满: the chat's split newborn fever, "宝宝刚满两周" then "体温38.5度", was caught by the learned layer
+# alone and is the rules' since session 30); a bare "宝宝一周没拉" is no age, nor is "孩子刚满三周岁".
 _WEEKS = re.compile(
     rf"(?:出生|出世|生下来)(?:才|刚|刚刚|啱啱|了)*({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)(?!前|以前|之前)"
     rf"|({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)大{_NOT_SIZE}"
+    rf"|{_BABY}(?:现在)?(?:才|刚刚|刚|啱啱)*满?(?<=[才刚啱满])({_NUM})\s*个?(?:多)?\s*(?:礼拜|星期|周)(?!岁|前|以前|之前)"
 )
 _NEWBORN = re.compile(r"新生儿|刚出生|刚生下来|没满月|未满月|不满月|刚满月|月子里的?宝宝|满月")
 # Northern "俺奶" / "俺爷" (grandma, grandpa, set H) are elder words; "我奶水少" is breast milk.
@@ -198,7 +201,7 @@ def _years(text: str) -> float | None:
 def _age_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     """First match of an age pattern whose number does not follow a verb ("吃了一个月" is a span)."""
     for match in pattern.finditer(text):
-        start = next((match.start(i) for i in (1, 2) if i <= pattern.groups and match.group(i)), match.start())
+        start = next((match.start(i) for i in (1, 2, 3) if i <= pattern.groups and match.group(i)), match.start())
         if not _VERB_SPAN.search(text, 0, start):
             return match
     return None
@@ -220,7 +223,7 @@ def _months(text: str) -> float | None:
             return round(value / 365, 3)
     match = _age_match(_WEEKS, text)
     if match:
-        value = number(match.group(1) or match.group(2))
+        value = number(match.group(1) or match.group(2) or match.group(3))
         if value is not None and value <= 16:
             return round(value * 7 / 365, 3)
     if _NEWBORN.search(text):
