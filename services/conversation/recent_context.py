@@ -13,9 +13,20 @@ When the current message had no red flag of its own and reads as clinical (a com
 a number with its unit: 度/℃, mmHg, mmol, an age in 天/周/月), the rules are run once more on
 the same conversation's last few inbound messages of the last half hour joined with it.
 This only adds an emergency, never lowers one, and never reads another conversation (the
-blind index of this one's id). A database or key failure on this read is logged and the
-turn goes on: the single-message check has already run. Skipped while staff have the
-conversation or its emergency state already answers (both read in the same statement).
+blind index of this one's id).
+
+Why rules, safety nets and symptom scores only on the joined text (session 30): the learned
+layer reads one message; on three joined it sees many symptom words at once and, alone, said
+"综合判断 … 拨打120" to a red, swollen leg after a knock and to mastitis with a fever (blind
+conversation set 18, tuning material). On every tuning conversation set (1-14, 17, 18;
+scripts/edge_joined_alarms.py) it alone added 9 joined alarms: 8 on conversations that were
+no emergency, 1 on an emergency (set 8's J41, peanuts, swollen lips, hives), which the
+food-allergen rule now catches one message later when the wheeze and hoarse voice are told
+(WAO 2020: skin plus airway). The single message still gets the whole assessment.
+
+A database or key failure on this read is logged and the turn goes on: the single-message
+check has already run. Skipped while staff have the conversation or its emergency state
+already answers (both read in the same statement).
 
 A message held for the consent question is kept as a placeholder until it is answered
 after agreement (services/conversation/privacy_journeys.py); placeholders are not read.
@@ -32,7 +43,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import ConversationMessage, HandoffTicket, utcnow
 from services.clinical.triage import RedFlagHit, TriageEngine
-from services.clinical.triage.edge import emergency_hits
+from services.clinical.triage.edge import MAX_ASSESSED_CHARS, NOT_CLINICAL_NUMBER, emergency_hits, learned_alone
+from services.clinical.triage.models import TriageInput, TriageLevel
 from services.context import ServiceContext
 from services.conversation import emergency, symptom_routing
 from services.conversation.contexts import CONVERSATION_CONTEXT, TEXT_CONTEXT
@@ -75,7 +87,26 @@ def joined_hits(
     if not earlier:
         return [], text
     joined = JOINER.join([*earlier, text])
-    return emergency_hits(triage, joined), joined
+    return joined_emergency(triage, joined), joined
+
+
+def joined_emergency(triage: TriageEngine, joined: str) -> list[RedFlagHit]:
+    """The edge's emergency on the joined text, unless the learned layer alone gave it.
+
+    Rules, safety nets and symptom scores still answer here; the learned layer is a reader
+    of one message, and on several joined it sees many symptom words at once (see the
+    module docstring, session 30)."""
+    hits = emergency_hits(triage, joined)
+    if hits and learned_alone(hits) and not _rules_say_emergency(triage, joined):
+        return []
+    return hits
+
+
+def _rules_say_emergency(triage: TriageEngine, text: str) -> bool:
+    """The assessment without its learned layer says emergency: an emergency told by symptom
+    scores alone is named after the layer by the edge, and must still count."""
+    plain = NOT_CLINICAL_NUMBER.sub("", text)[:MAX_ASSESSED_CHARS]
+    return triage.rules_only(TriageInput(text=plain)).level is TriageLevel.EMERGENCY
 
 
 def _earlier_texts(ctx: ServiceContext, conversation_id: str, now: datetime) -> list[str]:
