@@ -25,8 +25,8 @@ runs the same measurement on other checkouts (e.g. a `git worktree` of an older 
 alternating them `--repeat` times, so a before/after comparison is one command. `--keep`
 leaves the callgrind files there for `callgrind_annotate --inclusive=yes`; `--python-profile`
 runs without valgrind and writes a pyinstrument profile of our loop (pyinstrument is not a
-dependency: install it apart). Repeated runs of one tree agree within about 1-2% (the
-garbage collector's timing moves a little).
+dependency: install it apart). Repeated runs of one tree agree within about half a percent
+(the garbage collector's timing and random ids move a little).
 """
 
 from __future__ import annotations
