@@ -5,21 +5,22 @@ reviewing doctor with the request."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import common, identify
+from actions import common, identify, refill_list
 from actions.base import HospitalAction, PatientFormValidation, yes_no
 from actions.numbers import parse_choice
 from actions.only_patient import OnlyPatient
-from actions.refill_words import journey_texts, known_drugs, named_prescriptions
+from actions.refill_choice import read_list_answer
+from actions.refill_words import JOURNEY_INTENT, journey_texts, known_drugs, named_prescriptions
 from actions.simplified import simplified
 from integrations.hospital import Conflict, HospitalError, InvalidInput
-from shared_rules import find_placeholder
+from shared_rules import PLACEHOLDER_IN_TEXT, find_placeholder
 
 NO_QUESTION = ("没有", "没", "无", "不用", "没了", "没问题", "没有了")
 # "确认", "行，就这么着", a tapped "1" or the phone typed again at "有没有想问医生的？": no question
@@ -71,26 +72,68 @@ class ValidateRefillForm(OnlyPatient, identify.PhoneIdentification, PatientFormV
     async def extract_prescription_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        """ "是" / "行，就这么着" / "确认" when one prescription was offered: that one."""
+        """ "是" / "行，就这么着" / "确认" when one prescription was offered: that one. Words that
+        point at one of several ("我要降血脂那个", "上个月心内科开的那张", set 17's N38 and N53):
+        that one, whatever the NLU read; pointing at none or several, a yes, or the refill asked
+        for again: the list again, the form kept (the NLU's new complaint or menu does not take
+        the turn). Anything else may be a remark for the doctor."""
         offered = tracker.get_slot("offered_choices") or []
         if tracker.get_slot("requested_slot") != "prescription_id" or tracker.get_slot("prescription_id"):
             return {}
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        said = [p for p in re.split(r"[，,。.！!\s]+", simplified(common.latest_text(tracker))) if p]
+        text = common.latest_text(tracker)
+        said = [p for p in re.split(r"[，,。.！!\s]+", simplified(text)) if p]
         if len(offered) == 1 and (intent == "affirm" or (said and all(THAT_ONE.fullmatch(p) for p in said))):
+            asked = asked_not_on_file(tracker)
+            only = refill_list.offered_prescriptions(tracker.get_slot("patient_id"), offered) if asked else []
+            if asked and only and not refill_list.same_clinic(only[0], asked):
+                # "對 就是這個" to amlodipine after 優甲樂 was not found (set 17's N08, N31 fresh): a
+                # yes is no choice of another illness's drug; it is said, and the list asked again
+                dispatcher.utter_message(
+                    text=refill_list.NOT_THIS_ONE.format(label=prescription_label(only[0]), drug=asked)
+                )
+                return KEEP_THE_LIST
             return {"prescription_id": offered[0]}
-        return remark_for_doctor(tracker)
+        if text.startswith("/") or _NEW_ERRAND.search(simplified(text)) or intent in LEAVES_THE_LIST:
+            return {}
+        listed = refill_list.offered_prescriptions(tracker.get_slot("patient_id"), offered)
+        answer = read_list_answer(text, listed, refill_list.today())
+        if answer.chosen is not None:
+            return chose(dispatcher, tracker, answer.chosen)
+        if intent == "deny":  # "不是这个" choosing none: the rule that stops the refill takes it
+            return {}
+        if answer.pointed:  # several fit, or none: the list again (a drug not on file is said there)
+            if len(answer.fits) > 1:
+                dispatcher.utter_message(text=refill_list.SEVERAL_FIT.format(n=len(answer.fits)))
+            elif not asked_not_on_file(tracker):
+                dispatcher.utter_message(text=refill_list.NONE_FITS)
+            return KEEP_THE_LIST
+        if len(offered) > 1 and (intent in ("affirm", JOURNEY_INTENT) or just_yes(text)):
+            if not refill_list.said_in_journey(tracker, refill_list.NOT_FOUND_MARK):
+                dispatcher.utter_message(text=refill_list.WHICH_ONE.format(n=len(offered)))
+            return KEEP_THE_LIST
+        remark = remark_for_doctor(tracker)
+        if remark:
+            dispatcher.utter_message(text=REMARK_KEPT)
+        return remark
 
     async def validate_prescription_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         offered = tracker.get_slot("offered_choices") or []
         value = str(value or "").strip()
+        if not value:  # KEEP_THE_LIST: nothing chosen yet, the list is asked again without a word
+            return {"prescription_id": None}
         if value in offered:
             return {"prescription_id": value}
         choice = parse_choice(value)
         if choice is not None and 0 < choice <= len(offered):
             return {"prescription_id": offered[choice - 1]}
+        drug = asked_not_on_file(tracker) if choice is not None and choice > len(offered) else None
+        if choice is not None and drug and 0 <= choice - len(offered) - 1 < 2:  # "4": a visit or a person
+            offer = refill_list.elsewhere(drug, journey_texts(tracker))
+            dispatcher.utter_message(text=refill_list.extra_typed(offer, choice - len(offered) - 1))
+            return {"prescription_id": None}
         dispatcher.utter_message(response="utter_invalid_choice")
         return {"prescription_id": None}
 
@@ -122,6 +165,53 @@ class ValidateRefillForm(OnlyPatient, identify.PhoneIdentification, PatientFormV
         return {"refill_question": "" if no_question(text) else text[:500]}
 
 
+# The list kept for another turn: only a required slot set keeps a form from handing the turn
+# to the NLU's intent (rasa-sdk drops other slots), so the empty choice is set again.
+KEEP_THE_LIST: Dict[Text, Any] = {"prescription_id": None}
+
+# Intents that leave the list for another errand (their rules take the turn); a "no" that
+# names the other one ("不是降压那个 是降脂那个") still chooses.
+LEAVES_THE_LIST = frozenset(
+    {"faq", "request_human", "goodbye", "go_back", "query_result", "cancel_appointment", "pay"}
+    | {"reschedule_appointment", "query_appointment"}
+)
+
+
+def chose(dispatcher: CollectingDispatcher, tracker: Tracker, rx: Dict[str, Any]) -> Dict[Text, Any]:
+    """The prescription pointed at in words: said back, with the drug asked for first when it
+    is not on it; a remark kept before goes with it (the question for the doctor is then not
+    asked again)."""
+    dispatcher.utter_message(text=refill_list.CHOSEN.format(label=prescription_label(rx)))
+    texts = journey_texts(tracker)
+    listed = common.backend().prescriptions(str(tracker.get_slot("patient_id")))
+    named = named_prescriptions(listed, tracker.get_slot("drug"), texts)
+    chosen_id = str(rx.get("id"))
+    asked = named.said if all(str(m.get("id")) != chosen_id for m in named.matches) else None
+    missing = refill_list.not_on_it(rx, asked, texts)
+    if missing:
+        dispatcher.utter_message(text=missing)
+    if tracker.get_slot("refill_question"):
+        dispatcher.utter_message(text=REMARK_GOES_WITH)
+    return {"prescription_id": str(rx["id"])}
+
+
+# "對 就是這個", "是咯", "嗯 对的": a yes that names no prescription
+_YES_WORDS = re.compile(r"是的|对的|没错|冇错|就是|就|是|对|嗯|好|行|系|这个|这张|那个|那张|[咯啰啦啊呀吧嘞哈了的]")
+
+
+def just_yes(text: str) -> bool:
+    plain = re.sub(r"[，,。.！!？?\s～~]+", "", simplified(text))
+    return bool(plain) and not _YES_WORDS.sub("", plain)
+
+
+def asked_not_on_file(tracker: Tracker) -> Optional[str]:
+    """The drug the patient asked for when no prescription that can be renewed has it."""
+    patient_id = tracker.get_slot("patient_id")
+    listed = common.backend().prescriptions(patient_id) if patient_id else []
+    named = named_prescriptions(listed, tracker.get_slot("drug"), journey_texts(tracker))
+    return named.said if named.said and not [rx for rx in named.matches if rx.get("eligible", True)] else None
+
+
 # Intents a remark about one's health is read as: "上個月複查過甲功，醫生說正常" is no
 # booking (复查 reads as one) and no new complaint to triage.
 REMARK_READ_AS = frozenset({"book_appointment", "report_symptom", "inform", "nlu_fallback", "out_of_scope"})
@@ -136,7 +226,10 @@ def remark_for_doctor(tracker: Tracker) -> Dict[Text, Any]:
     is none."""
     text = common.latest_text(tracker).strip()
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    if intent not in REMARK_READ_AS or tracker.get_slot("refill_question") is not None or text.startswith("/"):
+    kept = tracker.get_slot("refill_question")
+    if intent not in REMARK_READ_AS or kept == "" or text.startswith("/"):
+        return {}
+    if PLACEHOLDER_IN_TEXT.search(text):  # "他本人在旁边 手机是…" (set 17's N53): the phone, not a remark
         return {}
     plain = simplified(text)
     # a number typed as the phone or a choice is no remark; a reading said of one's health is
@@ -147,6 +240,8 @@ def remark_for_doctor(tracker: Tracker) -> Dict[Text, Any]:
         return {}
     if any(drug in plain for drug in known_drugs()):  # "我要的是胰岛素": which drug, not a remark
         return {}
+    if kept:  # a second remark ("他最近没胸痛 挺好的" at the list, set 17's N53) joins the first
+        return {} if text in kept else {"refill_question": f"{kept}；{text}"[:500]}
     return {"refill_question": text[:500]}
 
 
@@ -200,12 +295,21 @@ def ask_prescription(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
             SlotSet("requested_slot", "refill_question"),
         ]
     offered = fits or prescriptions
-    if named.said and not fits:
-        dispatcher.utter_message(response="utter_refill_drug_not_found", drug=named.said)
     buttons = [
         common.button(i, prescription_label(rx), common.inform_payload("prescription_id", str(rx["id"])))
         for i, rx in enumerate(offered, start=1)
     ]
+    if named.said and not fits:
+        # not on file (set 17's N08 優甲樂, N31 非布司他): what each listed one is for, a visit at
+        # the clinic that prescribes it, a person; said in full once, then only what is missing
+        offer = refill_list.elsewhere(named.said, journey_texts(tracker))
+        buttons += refill_list.extra_buttons(offer, len(offered) + 1)
+        if refill_list.said_in_journey(tracker, refill_list.NOT_FOUND_MARK):
+            again = refill_list.NOT_FOUND_AGAIN.format(drug=named.said, elsewhere=offer["line"])
+            dispatcher.utter_message(text=again, buttons=buttons)
+            return [SlotSet("offered_choices", common.ids_from(offered)), SlotSet("requested_slot", "prescription_id")]
+        dispatcher.utter_message(response="utter_refill_drug_not_found", drug=named.said)
+        dispatcher.utter_message(text=refill_list.NOT_FOUND_HINT.format(elsewhere=offer["line"]))
     dispatcher.utter_message(response="utter_ask_prescription_id", buttons=buttons)
     return [SlotSet("offered_choices", common.ids_from(offered)), SlotSet("requested_slot", "prescription_id")]
 

@@ -33,13 +33,34 @@ MAX_TEXTS = 12
 class DrugWords:
     by_diagnosis: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     any_prescription: Tuple[str, ...] = ()
+    at_the_list: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # illness or purpose -> diagnoses
+    clinic_for: Dict[str, str] = field(default_factory=dict)  # a drug or illness word -> department code
+
+
+def _by_word(section: Any) -> Dict[str, Tuple[str, ...]]:
+    return {str(k): tuple(str(v) for v in vs) for k, vs in (section or {}).items()}
 
 
 @lru_cache(maxsize=1)
 def drug_words(path: Path = WORDS_PATH) -> DrugWords:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    by_diagnosis = {str(k): tuple(str(v) for v in vs) for k, vs in (raw.get("by_diagnosis") or {}).items()}
-    return DrugWords(by_diagnosis, tuple(str(w) for w in raw.get("any_prescription") or ()))
+    clinics = {str(word): str(code) for code, words in _by_word(raw.get("clinic_for")).items() for word in words}
+    return DrugWords(
+        _by_word(raw.get("by_diagnosis")),
+        tuple(str(w) for w in raw.get("any_prescription") or ()),
+        _by_word(raw.get("at_the_list")),
+        clinics,
+    )
+
+
+def clinic_for(said: Optional[str]) -> Optional[str]:
+    """The clinic (department code) that renews a drug or treats an illness the patient
+    named, for a drug not on file: where a follow-up visit can prescribe it. The longest
+    word found wins ("降糖" before nothing, "单硝酸异山梨酯" before "硝酸甘油")."""
+    plain = simplified(said or "")
+    words = drug_words().clinic_for
+    found = [word for word in words if word and word in plain]
+    return words[max(found, key=len)] if found else None
 
 
 @lru_cache(maxsize=1)

@@ -74,7 +74,13 @@ async def test_a_drug_not_on_file_offers_what_is_and_a_yes_takes_it(hospital: Fa
     events = slot_events(await ActionAskPrescriptionId().run(dispatcher, tracker, domain))
     assert responses(dispatcher) == ["utter_refill_drug_not_found", "utter_ask_prescription_id"]
     assert dispatcher.messages[0]["drug"] == "胰岛素"
-    assert [b["title"] for b in dispatcher.messages[1]["buttons"]] == ["1 2型糖尿病 二甲双胍 2026-10-02"]
+    listed = next(m for m in dispatcher.messages if m.get("buttons"))
+    # set 17: what is on file, then a visit at the clinic that prescribes insulin, or a person
+    assert [b["title"] for b in listed["buttons"]] == [
+        "1 2型糖尿病 二甲双胍 2026-10-02",
+        "2 预约内分泌科复诊",
+        "3 找人工客服",
+    ]
     assert "prescription_id" not in events and events["requested_slot"] == "prescription_id"
     for answer in ("行，就这么着", "是的", "确认"):
         slots = {"patient_id": pid, "requested_slot": "prescription_id", "offered_choices": ["rx2"]}
@@ -84,7 +90,10 @@ async def test_a_drug_not_on_file_offers_what_is_and_a_yes_takes_it(hospital: Fa
         assert taken == {"prescription_id": "rx2"}, answer
     slots = {"patient_id": pid, "requested_slot": "prescription_id", "offered_choices": ["rx2"]}
     no = make_tracker(slots=slots, text="我要的是胰岛素", intent="inform")
-    assert await ValidateRefillForm().extract_prescription_id(CollectingDispatcher(), no, domain) == {}
+    # not taken; the form keeps the turn and asks again, saying insulin is not on file (set 17)
+    assert await ValidateRefillForm().extract_prescription_id(CollectingDispatcher(), no, domain) == {
+        "prescription_id": None
+    }
 
 
 async def test_prescribed_before_is_asked_only_when_nothing_is_on_file(hospital: FakeHospital, domain: dict) -> None:

@@ -42,10 +42,16 @@ def test_a_choice_or_a_new_errand_is_no_remark(text: str, intent: str) -> None:
     assert remark_for_doctor(make_tracker(slots=AT_PRESCRIPTION, text=text, intent=intent)) == {}
 
 
-def test_only_one_remark_is_kept() -> None:
+def test_a_second_remark_joins_the_first() -> None:
+    """Set 17's N53: "他最近没胸痛 挺好的" at the list, after a remark was kept, was left to the
+    NLU's new complaint and self-triage began; it now joins the first (said once only)."""
     slots = {**AT_PRESCRIPTION, "refill_question": "上周复查过，正常"}
     tracker = make_tracker(slots=slots, text="医生说可以接着吃", intent="inform")
-    assert remark_for_doctor(tracker) == {}
+    assert remark_for_doctor(tracker) == {"refill_question": "上周复查过，正常；医生说可以接着吃"}
+    again = make_tracker(slots=slots, text="上周复查过，正常", intent="inform")
+    assert remark_for_doctor(again) == {}
+    phone = make_tracker(slots=AT_PRESCRIPTION, text="他本人在旁边 手机是[手机#138****8001#Ab12Cd34]")
+    assert remark_for_doctor(phone) == {}  # the phone typed with words is no remark
 
 
 def test_a_drug_said_by_its_short_name_finds_the_longer_one_on_file() -> None:
