@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import test_preparation
+from actions.refill_review import refill_review_answer
 from actions.simplified import simplified
 from actions.triage_exits import booking_instead
 from actions.triage_followup import LEAD, advice_again
@@ -164,6 +165,10 @@ class ActionAnswerFaq(Action):
             return []
         latest = tracker.latest_message or {}
         text = _said(latest)
+        review = refill_review_answer(text, list(tracker.events))  # "医生审核要多久" after a refill
+        if review:
+            dispatcher.utter_message(text=review)
+            return []
         responses = (domain or {}).get("responses") or {}
         selected = selector_topic(latest)
         # Before a blood test, and its follow-ups ("水能喝吗" right after): actions/test_preparation.py
