@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.clinical.triage.denied_clauses import without_denied_clauses
 from services.clinical.triage.knowledge import DEFAULT_DATA_DIR
 from services.clinical.triage.models import TriageLevel
 from services.clinical.triage.negation import is_negated
@@ -587,4 +588,19 @@ class LearnedLayer:
         return self._model
 
     def predict(self, normalized: str, age: float | None, sex: str | None, pregnant: bool | None) -> Prediction:
-        return self.model().predict_one(features_text(normalized, age, sex, pregnant))
+        """The model's view of the text; for an emergency call, of the text without its denying clauses if calmer.
+
+        A denial may only talk the layer out of 120 (denied_clauses.py), never change a lower call:
+        some denials worry ("没磕着" beside bruises, blind set R's R172, needs a blood count the same
+        day) and the reading without them was routine there. Training reads the whole text as
+        before, so no refit.
+        """
+        model = self.model()
+        seen = model.predict_one(features_text(normalized, age, sex, pregnant))
+        if seen.emergency < model.settings.emergency:
+            return seen
+        plain = without_denied_clauses(normalized, DENIED_SIGNS)
+        if plain == str(normalized):
+            return seen
+        calmer = model.predict_one(features_text(plain, age, sex, pregnant))
+        return calmer if calmer.emergency < seen.emergency else seen

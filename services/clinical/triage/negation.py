@@ -32,6 +32,9 @@ _CUE = (
     r"|预防|防止|避免|以防"
     r")"
 )
+#: A negation cue at the start of a text ("没听到响声", "不是突然的"): the learned layer's second reading
+#: (denied_clauses.py) drops a clause that opens with one and names no sign.
+CUE = re.compile(_CUE)
 _FILLER = (
     r"(?:有|明显|出现|什么|任何|感到|觉得|感觉|过|的|太|怎么|再|发生|伴有?|其他|别的|特别|很|那么|这么|"
     r"啥|也|都|一点|一点儿|有点|啊|呀|了|那种|这种|类似|吃什么|用什么|吃过|用过|想过|想|打算|要)"
