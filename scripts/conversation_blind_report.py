@@ -83,10 +83,26 @@ INHALER = [{"drug": "布地奈德福莫特罗吸入粉雾剂", "spec": "160μg×
 # 张建国 gets one issued at the cardiology clinic (the bot rightly will not renew amlodipine for it).
 STATIN_WORDS = re.compile(r"他汀|血脂")
 STATIN = [{"drug": "阿托伐他汀钙片", "spec": "20mg×28片", "dose": "每晚1次，每次1片", "quantity": 1}]
+# The same premise for the other chronic families blind authors renew (set 17's N08 優甲樂, N31
+# 非布司他, N53 阿司匹林 and 单硝酸异山梨酯; set 14's X49): a patient asking to renew a medicine has
+# it on file, so the runner issues it offline at its clinic. Before session 30 the bot renewed the
+# seed's amlodipine for them on a plain yes, which passed them falsely; it now refuses another drug.
+THYROXINE_WORDS = re.compile(r"优甲乐|優甲樂|左甲状腺素|左甲狀腺素|甲减|甲減|甲状腺功能减退|甲狀腺功能減退")
+THYROXINE = [{"drug": "左甲状腺素钠片（优甲乐）", "spec": "50μg×100片", "dose": "每日1次，每次1片", "quantity": 1}]
+GOUT_WORDS = re.compile(r"非布司他|别嘌醇|別嘌醇|痛风|痛風")
+GOUT = [{"drug": "非布司他片", "spec": "40mg×16片", "dose": "每日1次，每次1片", "quantity": 2}]
+CORONARY_WORDS = re.compile(r"冠心病|心绞痛|心絞痛|阿司匹林|单硝酸异山梨酯|單硝酸異山梨酯")
+CORONARY = [
+    {"drug": "阿司匹林肠溶片", "spec": "100mg×30片", "dose": "每日1次，每次1片", "quantity": 1},
+    {"drug": "单硝酸异山梨酯缓释片", "spec": "40mg×14片", "dose": "每日1次，每次1片", "quantity": 2},
+]
 # words in the script -> (diagnosis, department code, items) of the offline prescription it assumes
 ASSUMED_PRESCRIPTIONS = (
     (INHALER_WORDS, "支气管哮喘", "respiratory", INHALER),
     (STATIN_WORDS, "高脂血症", "cardiology", STATIN),
+    (THYROXINE_WORDS, "甲状腺功能减退症", "endocrinology", THYROXINE),
+    (GOUT_WORDS, "痛风", "rheumatology", GOUT),
+    (CORONARY_WORDS, "冠心病", "cardiology", CORONARY),
 )
 
 
