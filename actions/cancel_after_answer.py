@@ -14,8 +14,13 @@ from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 
-# Actions that are the patient's own turn ending, not an answer to their message.
-_NOT_AN_ANSWER = frozenset({"action_listen", "cancel_form", "validate_cancel_form", "action_session_start"})
+# Actions that are the patient's own turn ending, not an answer to their message. The journey's
+# reset, when it only keeps the cancellation's question open ("嗯等一下我先想想要不要改到下个礼拜",
+# set 5's G37), answered nothing either: the choice stays, so a decision typed next
+# ("算了算了还是直接取消吧") is read at the choice and cancels, as before X11's change.
+_NOT_AN_ANSWER = frozenset(
+    {"action_listen", "cancel_form", "validate_cancel_form", "action_session_start", "action_reset_journey"}
+)
 
 
 def answered_in_between(tracker: Tracker) -> bool:

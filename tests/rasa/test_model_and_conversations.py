@@ -207,7 +207,8 @@ def test_forgive_going_back_and_fixing_a_name_before_registering(rasa_stack: Ras
     sender = "e2e-forgive-name"
     asked = texts(rasa_stack.say(sender, "我想挂心内科"))
     assert "哪一天" in asked and "12月3号" not in asked
-    assert "哪个科" in texts(rasa_stack.say(sender, "返回"))  # not "这个日期我没看懂"
+    back = texts(rasa_stack.say(sender, "返回"))  # not "这个日期我没看懂": one step back, one question
+    assert "回到上一步" in back and "还挂心血管内科" in back  # the clinic kept unless changed (ecd32b9)
     assert "哪一天" in texts(rasa_stack.say(sender, "心内科"))
     rasa_stack.say(sender, "明天")
     assert "姓名" in texts(rasa_stack.say(sender, "1"))
