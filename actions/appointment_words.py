@@ -43,7 +43,10 @@ _CANCEL_WORD = re.compile(_CANCEL)
 _CANCEL_SAID = re.compile(r"取消|退掉|退号|退脱|退咗|退了|不想去了|不去了|去不了|不要了")
 # "不取消", "先别退", "要不要取消", "唔好取消", "没想取消": the cancel word negated.
 _NEGATED = re.compile(r"(不|别|甭|勿|莫|唔|没|未|冇)(好|要|用|想|再|必|打算|需要|急着|着急)?(取消|退)")
-_ASKS = re.compile(r"[?？]|吗|嘛$|能不能|可不可以|可以不|怎么|多久|几天|会不会|要不要|是否")
+# "退了钱啥时候到", "取消的话钱什么时候退": a question about the money, never the decision to cancel.
+_ASKS = re.compile(
+    r"[?？]|吗|嘛$|能不能|可不可以|可以不|怎么|多久|几天|会不会|要不要|是否|啥时候|什么时候|几时|多长时间"
+)
 # Another appointment ("另一个", "其他的"), or a move instead ("改到下周"): not this one, not cancelled.
 _ELSEWHERE = re.compile(r"另|其他|其它|别的|改|换")
 # "不改了", "别换了": a move given up, which is no wish for another appointment or day.

@@ -230,11 +230,6 @@ class ActionAskAppointmentId(HospitalAction):
 NOTHING_TO_CHOOSE = "action_query_appointments"
 
 
-# A question in a message at the cancellation's choice ("退了钱啥时候到", "取消的话钱什么时候退"):
-# answered by another action, never taken as the decision to cancel.
-_ASKS_SOMETHING = re.compile(r"[？?]|吗|嘛|呢|啥时候|什么时候|几时|多久|几天|多长时间|怎么|咋|能不能|可不可以")
-
-
 class _AppointmentChoice:
     """``appointment_id`` from a button, a number, or nothing to choose from."""
 
@@ -278,17 +273,13 @@ class _AppointmentChoice:
         if len(offered) != 1:
             return {}
         if self.confirms_with_choice and answered_in_between(tracker):
-            if decides_to_cancel(said) and not _ASKS_SOMETHING.search(said):
-                # "算了算了还是直接取消吧" after "我先想想要不要改到下个礼拜" (set 5's G37): the hold-on was
-                # answered in between, and this message decides; no question in it, so it is no X11
-                return {"appointment_id": offered[0], "confirm_cancel": True}
             # "钱多久能退回来" answered at the choice: that one named, then "确定要取消…吗？" (set 14's X11);
             # a question answered is no yes, whatever its words ("退了钱啥时候到")
             label = _label_of(tracker, offered[0])
             dispatcher.utter_message(text=self.only_one_text.format(appointment=f"：{label}" if label else ""))
             return {"appointment_id": offered[0]}
-        if self.confirms_with_choice and decides_to_cancel(said) and not _ASKS_SOMETHING.search(said):
-            return {"appointment_id": offered[0], "confirm_cancel": True}  # "確定取消，謝謝": both answered
+        if self.confirms_with_choice and decides_to_cancel(said):  # "確定取消，謝謝": both questions answered
+            return {"appointment_id": offered[0], "confirm_cancel": True}
         named = _named_one(tracker, offered, said)  # "就是后天的皮肤科 我其实应该看过敏的" (set 8's J13)
         yes = agrees(said)
         if not (intent == "affirm" or THAT_ONE.fullmatch(said) or points_at_the_one(said) or yes or named):
