@@ -6,41 +6,16 @@ CKS mastitis (same-day care), NICE NG143, NG232, NG133 (the split red flags)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from integrations.rasa.client import RasaRestClient
 from models import ConversationMessage
 from services.context import ServiceContext
-from tests.fakes.http_server import FakeServer, Recorded, fake_server
-from tests.wiring import use
+from tests.fakes.http_server import FakeServer
+from tests.integration.test_chat_red_flag_over_turns import FALLBACK, rasa, say
 
-FALLBACK = "抱歉，我没太听明白，您可以换个说法，或者从下面选一项。"
-
-
-def falls_back(request: Recorded) -> tuple[int, object]:
-    if not request.path.startswith("/webhooks/rest/webhook"):
-        return 200, {}
-    return 200, [{"recipient_id": request.json()["sender"], "text": FALLBACK}]
-
-
-@pytest.fixture
-def rasa(app: Flask) -> Iterator[FakeServer]:
-    with fake_server(falls_back) as server:
-        use(app, dialogue=RasaRestClient(server.url, timeout=1.0))
-        yield server
-
-
-def say(client: FlaskClient, message: str) -> str:
-    response = client.post("/api/v1/chat", json={"sender": "joined-1", "message": message})
-    assert response.status_code == 200
-    body = response.get_json()
-    assert body is not None
-    return "\n".join(m["text"] for m in body["messages"])
+__all__ = ["rasa"]  # the fallback bot's fixture, shared with the split red-flag tests
 
 
 def statuses(ctx: ServiceContext) -> list[str]:
